@@ -1,0 +1,67 @@
+// The one Redis client of Hattama: a thin RAII wrapper over a synchronous hiredis connection.
+// A Connection is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+
+namespace hattama::redis {
+
+struct Reply {
+  enum class Type { kNil, kString, kInteger, kArray, kStatus, kError };
+  Type type = Type::kNil;
+  std::string str;  // kString, kStatus, kError
+  int64_t integer = 0;
+  std::vector<Reply> elements;  // kArray
+
+  bool is_error() const { return type == Type::kError; }
+};
+
+using Command = std::vector<std::string>;
+
+class Connection {
+ public:
+  // `address` is "host:port".
+  static Result<std::unique_ptr<Connection>> Connect(const std::string& address,
+                                                     std::chrono::milliseconds timeout);
+  ~Connection();
+
+  // One command; a Redis error reply is returned as a Reply of type kError, an I/O failure as a
+  // Status (the connection is then unusable; connect again).
+  Result<Reply> Run(const Command& command);
+  // Sends every command in one write and reads the replies in order: one round trip.
+  Result<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
+
+  class Impl;
+
+ private:
+  explicit Connection(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A Lua script loaded once and called by SHA; reloaded when Redis answers NOSCRIPT (after a
+// restart or SCRIPT FLUSH).
+class Script {
+ public:
+  explicit Script(std::string source);
+  const std::string& sha() const { return sha_; }
+  // EVALSHA sha numkeys keys... args...
+  Command Call(const std::vector<std::string>& keys, const std::vector<std::string>& args) const;
+  // Loads the script into the connected Redis (SCRIPT LOAD).
+  Status Load(Connection& connection) const;
+  // Runs `calls` (from Call) pipelined; when any answers NOSCRIPT, loads the script and runs those
+  // again. Returns one reply per call.
+  Result<std::vector<Reply>> RunPipelined(Connection& connection,
+                                          const std::vector<Command>& calls) const;
+
+ private:
+  std::string source_;
+  std::string sha_;
+};
+
+}  // namespace hattama::redis

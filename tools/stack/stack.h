@@ -1,0 +1,53 @@
+// The whole Hattama stack on one machine: a real redis-server on a free port with a temporary
+// directory, the embedded Kafka (devkafka), and the three services, each a child process. Used by
+// the end-to-end tests and by the demo; everything started is stopped when the Stack goes away.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/base/result.h"
+#include "tools/stack/process.h"
+
+namespace hattama::stack {
+
+// Paths of the project's binaries. Defaults come from the build directory this library was built
+// in (HATTAMA_BUILD_DIR), overridable by the HATTAMA_BIN_DIR environment variable.
+std::string BinaryPath(const std::string& name);  // e.g. "hattama-ingestion"
+
+class RedisServer {
+ public:
+  // Starts redis-server on a free port, data in a temporary directory; waits until it answers.
+  // `appendonly` turns on AOF persistence.
+  static Result<std::unique_ptr<RedisServer>> Start(bool appendonly = false);
+  const std::string& address() const { return address_; }  // "127.0.0.1:<port>"
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_.path(); }
+  // Stops and starts again on the same port and directory (persistence kept when appendonly).
+  Status Restart();
+  Process& process() { return *process_; }
+
+ private:
+  RedisServer() = default;
+  Status Launch();
+  TempDir dir_{"hattama-redis"};
+  int port_ = 0;
+  bool appendonly_ = false;
+  std::string address_;
+  std::unique_ptr<Process> process_;
+};
+
+class DevKafka {
+ public:
+  // Starts hattama-devkafka with `partitions` partitions per topic; waits for its bootstrap line.
+  static Result<std::unique_ptr<DevKafka>> Start(int partitions, const std::string& log_path = "");
+  const std::string& bootstrap() const { return bootstrap_; }
+  Process& process() { return *process_; }
+
+ private:
+  DevKafka() = default;
+  std::string bootstrap_;
+  std::unique_ptr<Process> process_;
+};
+
+}  // namespace hattama::stack
