@@ -15,6 +15,9 @@ namespace hattama::stack {
 // in (HATTAMA_BUILD_DIR), overridable by the HATTAMA_BIN_DIR environment variable.
 std::string BinaryPath(const std::string& name);  // e.g. "hattama-ingestion"
 
+// Waits until something accepts connections on 127.0.0.1:port, failing early if `process` ends.
+Status WaitUntilListening(Process& process, int port, std::chrono::milliseconds timeout);
+
 class RedisServer {
  public:
   // Starts redis-server on a free port, data in a temporary directory; waits until it answers.
