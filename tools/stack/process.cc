@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,11 +77,15 @@ Result<std::unique_ptr<Process>> Process::Start(Options options) {
   for (auto& arg : options.argv) argv.push_back(arg.data());
   argv.push_back(nullptr);
 
+  pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) return Status::Error("fork: " + std::string(std::strerror(errno)));
   if (pid == 0) {
     // Own process group, so that a stop reaches the child's own children too.
     setpgid(0, 0);
+    // Whatever ends the parent (a crash, ctest's timeout, Ctrl-C) ends the child too.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);
     if (log_fd >= 0) {
       dup2(log_fd, STDERR_FILENO);
       if (!options.capture_stdout) dup2(log_fd, STDOUT_FILENO);

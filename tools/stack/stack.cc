@@ -93,4 +93,75 @@ Result<std::unique_ptr<DevKafka>> DevKafka::Start(int partitions, const std::str
   return kafka;
 }
 
+Result<std::unique_ptr<Stack>> Stack::Start(Options options) {
+  std::unique_ptr<Stack> stack(new Stack());
+  stack->options_ = std::move(options);
+  if (stack->options_.log_dir.empty()) {
+    stack->temp_logs_ = std::make_unique<TempDir>("hattama-logs");
+    stack->log_dir_ = stack->temp_logs_->path();
+  } else {
+    stack->log_dir_ = stack->options_.log_dir;
+    std::filesystem::create_directories(stack->log_dir_);
+  }
+  auto redis = RedisServer::Start(stack->options_.redis_appendonly);
+  if (!redis.ok()) return redis.status();
+  stack->redis_ = std::move(redis).value();
+  auto kafka = DevKafka::Start(stack->options_.partitions, stack->log_dir_ + "/devkafka.log");
+  if (!kafka.ok()) return kafka.status();
+  stack->kafka_ = std::move(kafka).value();
+
+  auto aggregation = stack->StartService("aggregation", 0);
+  if (!aggregation.ok()) return aggregation.status();
+  stack->aggregation_ = std::move(aggregation).value();
+  int ingestion_port = FreePort();
+  auto ingestion = stack->StartService("ingestion", ingestion_port);
+  if (!ingestion.ok()) return ingestion.status();
+  stack->ingestion_ = std::move(ingestion).value();
+  stack->ingestion_address_ = "127.0.0.1:" + std::to_string(ingestion_port);
+  int publication_port = FreePort();
+  auto publication = stack->StartService("publication", publication_port);
+  if (!publication.ok()) return publication.status();
+  stack->publication_ = std::move(publication).value();
+  stack->publication_address_ = "127.0.0.1:" + std::to_string(publication_port);
+  return stack;
+}
+
+Stack::~Stack() {
+  // Front to back: nothing new comes in while the parts behind drain.
+  if (ingestion_) ingestion_->Stop();
+  if (publication_) publication_->Stop();
+  if (aggregation_) aggregation_->Stop();
+  kafka_.reset();
+  redis_.reset();
+}
+
+Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, int port) {
+  const std::string& dir = options_.registry_dir;
+  std::vector<std::string> argv = {BinaryPath("hattama-" + name),
+                                   "--election", dir + "/election.json",
+                                   "--stations", dir + "/stations.csv",
+                                   "--log-format", "json"};
+  if (name != "publication") argv.insert(argv.end(), {"--kafka-bootstrap", kafka_->bootstrap()});
+  if (name != "ingestion") argv.insert(argv.end(), {"--redis-address", redis_->address()});
+  if (port != 0) argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port)});
+  auto process = Process::Start({.argv = argv, .log_path = log_dir_ + "/" + name + ".log"});
+  if (!process.ok()) return process.status();
+  if (port != 0) {
+    auto up = WaitUntilListening(**process, port, std::chrono::seconds(30));
+    if (!up.ok()) {
+      return Status::Error("hattama-" + name + " did not start (see " + log_dir_ + "/" + name +
+                           ".log): " + up.message());
+    }
+  }
+  return process;
+}
+
+Status Stack::RestartAggregation() {
+  aggregation_->Stop();
+  auto aggregation = StartService("aggregation", 0);
+  if (!aggregation.ok()) return aggregation.status();
+  aggregation_ = std::move(aggregation).value();
+  return Status::Ok();
+}
+
 }  // namespace hattama::stack

@@ -53,4 +53,48 @@ class DevKafka {
   std::unique_ptr<Process> process_;
 };
 
+// Redis, the embedded Kafka and the three services, started in that order on free ports.
+class Stack {
+ public:
+  struct Options {
+    // Directory holding election.json and stations.csv (the registry every service loads).
+    std::string registry_dir;
+    int partitions = 12;
+    // Where each part's log goes (<dir>/<part>.log); empty: a temporary directory.
+    std::string log_dir;
+    bool redis_appendonly = false;
+  };
+
+  static Result<std::unique_ptr<Stack>> Start(Options options);
+  ~Stack();  // Stops the services, then Kafka, then Redis.
+
+  const std::string& ingestion_address() const { return ingestion_address_; }
+  const std::string& publication_address() const { return publication_address_; }
+  const std::string& log_dir() const { return log_dir_; }
+  RedisServer& redis() { return *redis_; }
+  DevKafka& kafka() { return *kafka_; }
+  Process& ingestion() { return *ingestion_; }
+  Process& aggregation() { return *aggregation_; }
+  Process& publication() { return *publication_; }
+
+  // Starts aggregation again after it was stopped or killed; it resumes from its group's
+  // committed offsets.
+  Status RestartAggregation();
+
+ private:
+  Stack() = default;
+  Result<std::unique_ptr<Process>> StartService(const std::string& name, int port);
+
+  Options options_;
+  std::unique_ptr<TempDir> temp_logs_;
+  std::string log_dir_;
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<DevKafka> kafka_;
+  std::unique_ptr<Process> aggregation_;
+  std::unique_ptr<Process> ingestion_;
+  std::unique_ptr<Process> publication_;
+  std::string ingestion_address_;
+  std::string publication_address_;
+};
+
 }  // namespace hattama::stack
