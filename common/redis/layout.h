@@ -2,18 +2,22 @@
 //
 // Every key a submission's apply script touches carries the hash tag of the Kafka partition the
 // submission came from, "{p<N>}", so that each script call touches one Redis Cluster slot. Area
-// totals are therefore kept per partition and summed over all partitions on read.
+// totals are therefore kept per partition and summed over all partitions on read. Ingestion puts
+// every submission of a station into partition domain::PartitionOf(station_id, P), so a reader
+// finds a station's keys from its id and P.
 //
-//   hattama:partitions                      partition count of the submissions topic (string),
+//   hattama:partitions                      partition count P of the submissions topic (string),
 //                                           written by aggregation when it is assigned partitions
 //   hattama:{p<N>}:seen:<submission_id>     digest of a submission already applied (string)
 //   hattama:{p<N>}:station:<contest>:<station>
 //                                           hash: the counted figures of the station ("f:<name>",
-//                                           "v:<option_id>"), "submission_id" counted, "flagged"
-//                                           (0/1)
+//                                           "v:<option_id>", see figures.h), "submission_id"
+//                                           counted, its "observer_id" and "revision", "flagged"
+//                                           (0/1); absent while no protocol is counted
 //   hattama:{p<N>}:versions:<contest>:<station>
-//                                           hash: submission_id -> SubmissionRecord bytes, every
-//                                           version received
+//                                           list: SubmissionRecord bytes of every version received
+//                                           (counted or not, official ones and retractions too),
+//                                           in the order applied
 //   hattama:{p<N>}:totals:<contest>:<area>  hash: sums over the counted protocols of the area's
 //                                           stations in this partition: the same "f:"/"v:" fields,
 //                                           plus "stations_reporting" and "flagged_count"
@@ -55,5 +59,7 @@ inline constexpr std::string_view kStationsReporting = "stations_reporting";
 inline constexpr std::string_view kFlaggedCount = "flagged_count";
 inline constexpr std::string_view kCountedSubmission = "submission_id";
 inline constexpr std::string_view kFlagged = "flagged";
+inline constexpr std::string_view kCountedObserver = "observer_id";
+inline constexpr std::string_view kCountedRevision = "revision";
 
 }  // namespace hattama::redis::layout

@@ -1,0 +1,217 @@
+#include "common/redis/redis.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/evp.h>
+#include <sys/time.h>
+
+#include <charconv>
+#include <utility>
+
+namespace hattama::redis {
+namespace {
+
+struct ReplyDeleter {
+  void operator()(redisReply* reply) const { freeReplyObject(reply); }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+struct ContextDeleter {
+  void operator()(redisContext* context) const { redisFree(context); }
+};
+using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+
+timeval ToTimeval(std::chrono::milliseconds timeout) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  return tv;
+}
+
+Reply Convert(const redisReply& raw) {
+  Reply reply;
+  switch (raw.type) {
+    case REDIS_REPLY_STRING:
+      reply.type = Reply::Type::kString;
+      reply.str.assign(raw.str, raw.len);
+      break;
+    case REDIS_REPLY_STATUS:
+      reply.type = Reply::Type::kStatus;
+      reply.str.assign(raw.str, raw.len);
+      break;
+    case REDIS_REPLY_ERROR:
+      reply.type = Reply::Type::kError;
+      reply.str.assign(raw.str, raw.len);
+      break;
+    case REDIS_REPLY_INTEGER:
+      reply.type = Reply::Type::kInteger;
+      reply.integer = raw.integer;
+      break;
+    case REDIS_REPLY_ARRAY:
+      reply.type = Reply::Type::kArray;
+      reply.elements.reserve(raw.elements);
+      for (size_t i = 0; i < raw.elements; ++i) reply.elements.push_back(Convert(*raw.element[i]));
+      break;
+    default:
+      reply.type = Reply::Type::kNil;
+  }
+  return reply;
+}
+
+std::string Sha1Hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha1(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * length);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+bool IsNoScript(const Reply& reply) {
+  return reply.is_error() && reply.str.rfind("NOSCRIPT", 0) == 0;
+}
+
+}  // namespace
+
+class Connection::Impl {
+ public:
+  Impl(ContextPtr context, std::string address)
+      : context_(std::move(context)), address_(std::move(address)) {}
+
+  // Queues `command` in hiredis' output buffer; nothing is sent until replies are read.
+  void Append(const Command& command) {
+    argv_.clear();
+    lengths_.clear();
+    for (const auto& arg : command) {
+      argv_.push_back(arg.data());
+      lengths_.push_back(arg.size());
+    }
+    redisAppendCommandArgv(context_.get(), static_cast<int>(argv_.size()), argv_.data(),
+                           lengths_.data());
+  }
+
+  // Reads the next reply, flushing the output buffer first. An I/O error leaves the context
+  // unusable, so every later call fails too: the caller must connect again.
+  Result<Reply> Next() {
+    if (broken_) return Status::Error("redis " + address_ + ": connection lost earlier");
+    void* raw = nullptr;
+    if (redisGetReply(context_.get(), &raw) != REDIS_OK || raw == nullptr) {
+      broken_ = true;
+      return Status::Error("redis " + address_ + ": " +
+                           (context_->err ? std::string(context_->errstr) : "no reply"));
+    }
+    ReplyPtr reply(static_cast<redisReply*>(raw));
+    return Convert(*reply);
+  }
+
+ private:
+  ContextPtr context_;
+  std::string address_;
+  bool broken_ = false;
+  std::vector<const char*> argv_;
+  std::vector<size_t> lengths_;
+};
+
+Connection::Connection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Connection::~Connection() = default;
+
+Result<std::unique_ptr<Connection>> Connection::Connect(const std::string& address,
+                                                        std::chrono::milliseconds timeout) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::Error("redis address \"" + address + "\" is not host:port");
+  }
+  std::string host = address.substr(0, colon);
+  int port = 0;
+  auto port_text = std::string_view(address).substr(colon + 1);
+  auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (error != std::errc() || end != port_text.data() + port_text.size() || port <= 0 ||
+      port > 65535) {
+    return Status::Error("redis address \"" + address + "\" has no valid port");
+  }
+  ContextPtr context(redisConnectWithTimeout(host.c_str(), port, ToTimeval(timeout)));
+  if (context == nullptr) return Status::Error("redis " + address + ": cannot allocate context");
+  if (context->err) {
+    return Status::Error("redis " + address + ": " + std::string(context->errstr));
+  }
+  // The same bound on every read and write: a Redis that stops answering is treated as lost.
+  if (redisSetTimeout(context.get(), ToTimeval(timeout)) != REDIS_OK) {
+    return Status::Error("redis " + address + ": cannot set timeout");
+  }
+  redisEnableKeepAlive(context.get());
+  return std::unique_ptr<Connection>(
+      new Connection(std::make_unique<Impl>(std::move(context), address)));
+}
+
+Result<Reply> Connection::Run(const Command& command) {
+  impl_->Append(command);
+  return impl_->Next();
+}
+
+Result<std::vector<Reply>> Connection::Pipeline(const std::vector<Command>& commands) {
+  for (const auto& command : commands) impl_->Append(command);
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  for (size_t i = 0; i < commands.size(); ++i) {
+    auto reply = impl_->Next();
+    if (!reply.ok()) return reply.status();
+    replies.push_back(std::move(reply).value());
+  }
+  return replies;
+}
+
+Script::Script(std::string source) : source_(std::move(source)), sha_(Sha1Hex(source_)) {}
+
+Command Script::Call(const std::vector<std::string>& keys,
+                     const std::vector<std::string>& args) const {
+  Command command;
+  command.reserve(3 + keys.size() + args.size());
+  command.push_back("EVALSHA");
+  command.push_back(sha_);
+  command.push_back(std::to_string(keys.size()));
+  command.insert(command.end(), keys.begin(), keys.end());
+  command.insert(command.end(), args.begin(), args.end());
+  return command;
+}
+
+Status Script::Load(Connection& connection) const {
+  auto reply = connection.Run({"SCRIPT", "LOAD", source_});
+  if (!reply.ok()) return reply.status();
+  if (reply->is_error()) return Status::Error("SCRIPT LOAD failed: " + reply->str);
+  if (reply->str != sha_) {
+    return Status::Error("SCRIPT LOAD returned sha " + reply->str + ", expected " + sha_);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Reply>> Script::RunPipelined(Connection& connection,
+                                                const std::vector<Command>& calls) const {
+  auto replies = connection.Pipeline(calls);
+  if (!replies.ok()) return replies;
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < replies->size(); ++i) {
+    if (IsNoScript((*replies)[i])) missing.push_back(i);
+  }
+  if (missing.empty()) return replies;
+  // Redis lost its script cache (restart, failover, SCRIPT FLUSH). A call answered NOSCRIPT did
+  // nothing, so running exactly those again after loading is safe whatever the script does. They
+  // keep their relative order; they are a suffix of `calls` (so the overall order holds too)
+  // unless another client reloaded the script in the middle of this pipeline.
+  auto loaded = Load(connection);
+  if (!loaded.ok()) return loaded;
+  std::vector<Command> again;
+  again.reserve(missing.size());
+  for (size_t i : missing) again.push_back(calls[i]);
+  auto retried = connection.Pipeline(again);
+  if (!retried.ok()) return retried;
+  for (size_t j = 0; j < missing.size(); ++j) {
+    (*replies)[missing[j]] = std::move((*retried)[j]);
+  }
+  return replies;
+}
+
+}  // namespace hattama::redis
