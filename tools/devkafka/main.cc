@@ -1,0 +1,92 @@
+// hattama-devkafka: an embedded Kafka for local runs and tests. It hosts librdkafka's mock cluster
+// in this process, creates Hattama's topics, prints the bootstrap address as the only line on
+// stdout, and serves until SIGTERM or SIGINT.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include "common/config/config.h"
+#include "common/kafka/kafka.h"
+#include "common/log/log.h"
+
+namespace {
+
+struct KafkaDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+struct MockClusterDeleter {
+  void operator()(rd_kafka_mock_cluster_t* cluster) const { rd_kafka_mock_cluster_destroy(cluster); }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hattama;
+  CLI::App app{
+      "Embedded Kafka for local runs and tests: librdkafka's mock cluster with Hattama's topics.\n"
+      "Prints the bootstrap address (host:port[,host:port...]) as one line on stdout, then serves\n"
+      "until SIGTERM/SIGINT. Data lives in memory only, and the mock keeps about the last\n"
+      "100,000 records of each partition.",
+      "hattama-devkafka"};
+  int partitions = 12;
+  int brokers = 1;
+  std::string log_format = "auto";
+  std::string log_level = "warn";
+  config::AddFlag(app, "partitions", partitions, "Partitions of every topic")
+      ->check(CLI::Range(1, 10000));
+  config::AddFlag(app, "brokers", brokers, "Mock brokers in the cluster")->check(CLI::Range(1, 16));
+  config::AddFlag(app, "log-format", log_format, "Log format: auto, json or text")
+      ->check(CLI::IsMember({"auto", "json", "text"}));
+  config::AddFlag(app, "log-level", log_level, "Log level: trace, debug, info, warn, error");
+  if (auto code = config::Parse(app, argc, argv)) return *code;
+  log::Init("devkafka", log::ParseFormat(log_format), log_level);
+
+  // Signals are taken synchronously by sigwait below; blocked before librdkafka starts its
+  // threads, which inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  char errstr[512];
+  // The mock cluster needs a client instance to live in; this one sends nothing, so its warning
+  // about having no bootstrap servers is noise: only errors are logged.
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "log_level", "3", errstr, sizeof errstr);
+  std::unique_ptr<rd_kafka_t, KafkaDeleter> host(
+      rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr));
+  if (!host) {
+    spdlog::error("cannot create the mock cluster's host client: {}", errstr);
+    return 1;
+  }
+  std::unique_ptr<rd_kafka_mock_cluster_t, MockClusterDeleter> cluster(
+      rd_kafka_mock_cluster_new(host.get(), brokers));
+  if (!cluster) {
+    spdlog::error("cannot start the mock Kafka cluster");
+    return 1;
+  }
+  const int replication = std::min(brokers, 3);
+  for (const char* topic : {kafka::kSubmissionsTopic, kafka::kRejectionsTopic,
+                            kafka::kDeploymentTopic, kafka::kTotalsTopic}) {
+    if (rd_kafka_resp_err_t err =
+            rd_kafka_mock_topic_create(cluster.get(), topic, partitions, replication)) {
+      spdlog::error("cannot create topic {}: {}", topic, rd_kafka_err2str(err));
+      return 1;
+    }
+  }
+  const char* bootstrap = rd_kafka_mock_cluster_bootstraps(cluster.get());
+  std::printf("%s\n", bootstrap);
+  std::fflush(stdout);
+  spdlog::info("mock kafka serving at {} ({} brokers, {} partitions per topic)", bootstrap,
+               brokers, partitions);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("stopping on signal {}", signal);
+  return 0;
+}
