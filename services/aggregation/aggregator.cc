@@ -1,0 +1,180 @@
+#include "services/aggregation/aggregator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "common/redis/layout.h"
+
+namespace hattama::aggregation {
+
+Aggregator::Aggregator(AggregatorOptions options, std::shared_ptr<const domain::Registry> registry)
+    : options_(std::move(options)), registry_(registry), applier_(std::move(registry)) {}
+
+Aggregator::~Aggregator() = default;
+
+Result<std::unique_ptr<Aggregator>> Aggregator::Create(
+    AggregatorOptions options, std::shared_ptr<const domain::Registry> registry) {
+  std::unique_ptr<Aggregator> aggregator(new Aggregator(std::move(options), std::move(registry)));
+  Aggregator* self = aggregator.get();
+  auto consumer = kafka::Consumer::Create(
+      self->options_.kafka_bootstrap, self->options_.group, {kafka::kSubmissionsTopic},
+      self->options_.consumer_properties,
+      // Runs inside Poll, on the thread of Run: only note it, act after Poll returns.
+      [self](const std::vector<int32_t>& assigned, const std::vector<int32_t>& revoked) {
+        if (!assigned.empty()) self->assignment_changed_ = true;
+        spdlog::info("partitions assigned: {}, revoked: {}", assigned.size(), revoked.size());
+      });
+  if (!consumer.ok()) return consumer.status();
+  self->consumer_ = std::move(consumer).value();
+  auto metadata = kafka::Producer::Create(self->options_.kafka_bootstrap);
+  if (!metadata.ok()) return metadata.status();
+  self->metadata_ = std::move(metadata).value();
+  return aggregator;
+}
+
+AggregatorCounts Aggregator::counts() const {
+  return {applied_.load(), counted_.load(), duplicates_.load(), skipped_.load()};
+}
+
+Status Aggregator::EnsureConnected() {
+  if (redis_ != nullptr) return Status::Ok();
+  auto connection = redis::Connection::Connect(options_.redis_address, options_.redis_timeout);
+  if (!connection.ok()) return connection.status();
+  // Loading up front keeps NOSCRIPT (and its reload) to the rare SCRIPT FLUSH while connected.
+  auto loaded = applier_.script().Load(**connection);
+  if (!loaded.ok()) return loaded;
+  redis_ = std::move(connection).value();
+  spdlog::info("connected to redis {}", options_.redis_address);
+  return Status::Ok();
+}
+
+void Aggregator::PublishPartitionCount() {
+  if (!assignment_changed_) return;
+  auto count = metadata_->PartitionCount(kafka::kSubmissionsTopic, std::chrono::seconds(5));
+  if (!count.ok()) {
+    spdlog::warn("cannot read the partition count of {}: {}", kafka::kSubmissionsTopic,
+                 count.status().message());
+    return;  // Tried again after the next poll.
+  }
+  if (!EnsureConnected().ok()) return;
+  auto reply = redis_->Run({"SET", redis::layout::PartitionsKey(), std::to_string(*count)});
+  if (!reply.ok() || reply->is_error()) {
+    if (!reply.ok()) redis_.reset();
+    spdlog::warn("cannot write {}: {}", redis::layout::PartitionsKey(),
+                 reply.ok() ? reply->str : reply.status().message());
+    return;
+  }
+  assignment_changed_ = false;
+  spdlog::info("{} has {} partitions", kafka::kSubmissionsTopic, *count);
+}
+
+void Aggregator::SleepUnlessStopped(std::chrono::milliseconds duration,
+                                    const std::atomic<bool>& stop) {
+  auto until = std::chrono::steady_clock::now() + duration;
+  while (!stop.load() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+bool Aggregator::ApplyWithRetry(const std::vector<redis::Command>& calls,
+                                std::vector<Outcome>& outcomes, const std::atomic<bool>& stop) {
+  std::chrono::milliseconds backoff{50};
+  while (true) {
+    auto connected = EnsureConnected();
+    if (connected.ok()) {
+      auto applied = applier_.Apply(*redis_, calls);
+      if (applied.ok()) {
+        outcomes = std::move(applied).value();
+        return true;
+      }
+      // Whatever part of the batch was applied is a duplicate when the batch runs again. An I/O
+      // failure leaves the connection unusable; an error reply (OOM, a replica, a script error)
+      // is retried on a fresh one as well, since skipping would lose submissions.
+      spdlog::warn("applying a batch of {} failed, retrying: {}", calls.size(),
+                   applied.status().message());
+      redis_.reset();
+    } else {
+      spdlog::warn("redis {} unavailable, retrying: {}", options_.redis_address,
+                   connected.message());
+    }
+    if (stop.load()) return false;
+    SleepUnlessStopped(backoff, stop);
+    if (stop.load()) return false;
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+}
+
+Status Aggregator::Run(const std::atomic<bool>& stop) {
+  auto last_progress = std::chrono::steady_clock::now();
+  int64_t last_logged = -1;
+  while (!stop.load()) {
+    auto polled = consumer_->Poll(options_.batch_size, options_.poll_timeout);
+    if (!polled.ok()) return polled.status();
+    PublishPartitionCount();
+    const std::vector<kafka::Message>& batch = *polled;
+
+    if (!batch.empty()) {
+      std::vector<redis::Command> calls;
+      std::vector<std::string> ids;
+      calls.reserve(batch.size());
+      for (const auto& message : batch) {
+        v1::SubmissionRecord record;
+        Result<redis::Command> call = Status::Error("not a SubmissionRecord");
+        if (record.ParseFromString(message.value)) call = applier_.Call(message.partition, record);
+        if (!call.ok()) {
+          // Such a record fails the same way on every replay; holding the partition back for it
+          // would stop every station behind it. It stays in the log for a person to look at.
+          spdlog::error("skipping {}[{}]@{}: {}", message.topic, message.partition,
+                        message.offset, call.status().message());
+          skipped_.fetch_add(1);
+          continue;
+        }
+        calls.push_back(std::move(call).value());
+        ids.push_back(record.submission().submission_id());
+      }
+
+      std::vector<Outcome> outcomes;
+      if (!calls.empty() && !ApplyWithRetry(calls, outcomes, stop)) {
+        spdlog::info("stopping with a batch of {} not applied; it will be replayed",
+                     calls.size());
+        break;
+      }
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        switch (outcomes[i]) {
+          case Outcome::kCounted: counted_.fetch_add(1); break;
+          case Outcome::kDuplicate: duplicates_.fetch_add(1); break;
+          case Outcome::kIdReused:
+            spdlog::warn("submission {}: id applied before with another digest; ignored", ids[i]);
+            break;
+          default: break;
+        }
+        spdlog::debug("submission {}: {}", ids[i], OutcomeName(outcomes[i]));
+      }
+      applied_.fetch_add(static_cast<int64_t>(outcomes.size()));
+
+      // Only now, with Redis holding the batch, may the log move past it.
+      auto committed = consumer_->Commit(batch);
+      if (!committed.ok()) {
+        // Harmless: a later commit covers these offsets, or the next owner replays them.
+        spdlog::warn("commit of {} messages failed: {}", batch.size(), committed.message());
+      }
+    }
+
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_progress >= options_.progress_interval && applied_.load() != last_logged) {
+      auto c = counts();
+      spdlog::info("applied {} submissions ({} counted, {} duplicates, {} skipped)", c.applied,
+                   c.counted, c.duplicates, c.skipped);
+      last_progress = now;
+      last_logged = c.applied;
+    }
+  }
+  auto c = counts();
+  spdlog::info("stopped after applying {} submissions ({} counted, {} duplicates, {} skipped)",
+               c.applied, c.counted, c.duplicates, c.skipped);
+  return Status::Ok();
+}
+
+}  // namespace hattama::aggregation

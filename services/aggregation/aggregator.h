@@ -1,0 +1,83 @@
+// The aggregation loop: consume hattama.submissions.v1 as a consumer-group member, apply each
+// batch to Redis in one round trip, then commit the batch's offsets.
+//
+// Offsets are committed only after Redis applied the whole batch, so a crash, a rebalance or a
+// lost Redis connection replays submissions, never skips them; the apply script turns a replayed
+// submission into a no-op, which makes the totals exact whatever is replayed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/base/result.h"
+#include "common/domain/registry.h"
+#include "common/kafka/kafka.h"
+#include "common/redis/redis.h"
+#include "services/aggregation/applier.h"
+
+namespace hattama::aggregation {
+
+struct AggregatorOptions {
+  std::string kafka_bootstrap = "127.0.0.1:9092";
+  std::string redis_address = "127.0.0.1:6379";
+  std::string group = "hattama-aggregation";
+  size_t batch_size = 500;
+  // How long a poll waits for the first message; also how quickly a stop request is noticed.
+  std::chrono::milliseconds poll_timeout{200};
+  std::chrono::milliseconds redis_timeout{5000};
+  // Longest wait between attempts to reach Redis again.
+  std::chrono::milliseconds max_backoff{2000};
+  std::chrono::seconds progress_interval{10};
+  // Extra librdkafka properties for the consumer (tests shorten group timeouts with these).
+  kafka::Properties consumer_properties;
+};
+
+struct AggregatorCounts {
+  int64_t applied = 0;  // Submissions applied to Redis (any outcome), including replays.
+  int64_t counted = 0;
+  int64_t duplicates = 0;
+  int64_t skipped = 0;  // Records that can never be applied (unparsable, unknown station).
+};
+
+class Aggregator {
+ public:
+  static Result<std::unique_ptr<Aggregator>> Create(AggregatorOptions options,
+                                                    std::shared_ptr<const domain::Registry> registry);
+  ~Aggregator();  // Leaves the consumer group.
+
+  // Consumes and applies until `stop` is set, then finishes (and commits) the batch in hand and
+  // returns Ok. A batch that cannot reach Redis is retried until it can or until `stop`; it is then
+  // left uncommitted for the next member to replay. An error means the consumer itself failed.
+  Status Run(const std::atomic<bool>& stop);
+
+  AggregatorCounts counts() const;
+
+ private:
+  Aggregator(AggregatorOptions options, std::shared_ptr<const domain::Registry> registry);
+  // Applies the batch, reconnecting and retrying on any Redis failure. False when stopped first.
+  bool ApplyWithRetry(const std::vector<redis::Command>& calls, std::vector<Outcome>& outcomes,
+                      const std::atomic<bool>& stop);
+  Status EnsureConnected();
+  // Writes hattama:partitions after an assignment, so publication knows which partitions to sum.
+  void PublishPartitionCount();
+  void SleepUnlessStopped(std::chrono::milliseconds duration, const std::atomic<bool>& stop);
+
+  AggregatorOptions options_;
+  std::shared_ptr<const domain::Registry> registry_;
+  Applier applier_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  // Only for topic metadata (the partition count); the consumer interface has none.
+  std::unique_ptr<kafka::Producer> metadata_;
+  std::unique_ptr<redis::Connection> redis_;
+  bool assignment_changed_ = false;
+
+  std::atomic<int64_t> applied_{0};
+  std::atomic<int64_t> counted_{0};
+  std::atomic<int64_t> duplicates_{0};
+  std::atomic<int64_t> skipped_{0};
+};
+
+}  // namespace hattama::aggregation

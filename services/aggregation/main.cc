@@ -1,0 +1,60 @@
+// hattama-aggregation: applies accepted submissions from Kafka to the totals in Redis.
+#include <csignal>
+
+#include "common/config/config.h"
+#include "common/domain/registry.h"
+#include "common/log/log.h"
+#include "services/aggregation/aggregator.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void RequestStop(int) { g_stop.store(true); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace hattama;
+  CLI::App app("Hattama aggregation: applies accepted submissions to the totals in Redis");
+  std::string election_path;
+  std::string stations_path;
+  std::string log_format = "auto";
+  std::string log_level = "info";
+  aggregation::AggregatorOptions options;
+  config::AddFlag(app, "election", election_path, "Election JSON (hattama.v1.Election)")
+      ->required();
+  config::AddFlag(app, "stations", stations_path, "Station registry CSV")->required();
+  config::AddFlag(app, "kafka-bootstrap", options.kafka_bootstrap, "Kafka bootstrap servers");
+  config::AddFlag(app, "redis-address", options.redis_address, "Redis host:port");
+  config::AddFlag(app, "group", options.group, "Kafka consumer group");
+  config::AddFlag(app, "batch-size", options.batch_size,
+                  "Submissions applied per Redis round trip")
+      ->check(CLI::Range(1, 100000));
+  config::AddFlag(app, "log-format", log_format, "auto, json or text");
+  config::AddFlag(app, "log-level", log_level, "trace, debug, info, warn or error");
+  if (auto code = config::Parse(app, argc, argv)) return *code;
+  log::Init("aggregation", log::ParseFormat(log_format), log_level);
+
+  auto registry = domain::Registry::Load(election_path, stations_path);
+  if (!registry.ok()) {
+    spdlog::error("cannot load the registry: {}", registry.status().message());
+    return 1;
+  }
+  auto aggregator = aggregation::Aggregator::Create(options, *registry);
+  if (!aggregator.ok()) {
+    spdlog::error("cannot start: {}", aggregator.status().message());
+    return 1;
+  }
+  std::signal(SIGTERM, RequestStop);
+  std::signal(SIGINT, RequestStop);
+  spdlog::info("consuming {} as group {} from {}, applying to redis {}",
+               kafka::kSubmissionsTopic, options.group, options.kafka_bootstrap,
+               options.redis_address);
+  auto status = (*aggregator)->Run(g_stop);
+  if (!status.ok()) {
+    spdlog::error("stopped: {}", status.message());
+    return 1;
+  }
+  return 0;  // The Aggregator's destructor leaves the consumer group.
+}

@@ -1,0 +1,249 @@
+// The apply script against a real redis-server: what the totals hold after submissions, resends,
+// replays, new versions, flags, official results and retractions.
+#include "services/aggregation/applier.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/aggregation/fixture.h"
+#include "tools/stack/stack.h"
+
+namespace hattama::aggregation {
+namespace {
+
+using testing::AreaTotals;
+using testing::ExpectedTotals;
+using testing::ObserverRecord;
+
+class ApplierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = stack::RedisServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    server_ = std::move(server).value();
+    redis_ = testing::Connect(server_->address());
+    ASSERT_NE(redis_, nullptr);
+  }
+
+  std::vector<Outcome> Apply(const std::vector<v1::SubmissionRecord>& records) {
+    return testing::ApplyBatch(applier_, *redis_, records);
+  }
+  std::map<std::string, int64_t> Totals(const std::string& area,
+                                        const std::string& contest = "mazhilis") {
+    return AreaTotals(*redis_, contest, area);
+  }
+
+  std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
+  Applier applier_{registry_};
+  std::unique_ptr<stack::RedisServer> server_;
+  std::unique_ptr<redis::Connection> redis_;
+};
+
+TEST_F(ApplierTest, DistrictRegionAndNationTotalsEqualTheStationsFigures) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80}, 15);
+
+  EXPECT_EQ(Apply({s1}), std::vector<Outcome>{Outcome::kCounted});
+
+  auto expected = ExpectedTotals({s1});
+  EXPECT_EQ(expected["v:nur"], 300);
+  EXPECT_EQ(expected["f:ballots_in_box"], 515);
+  EXPECT_EQ(expected["stations_reporting"], 1);
+  EXPECT_EQ(Totals("kz-a-1"), expected);
+  EXPECT_EQ(Totals("kz-a"), expected);
+  EXPECT_EQ(Totals("kz"), expected);
+  EXPECT_TRUE(Totals("kz-b").empty());
+  EXPECT_TRUE(Totals("kz-a", "maslikhat").empty());
+}
+
+TEST_F(ApplierTest, TotalsSumTheStationsOfEachArea) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto s2 = ObserverRecord("sub-2", "S2", "mazhilis", {200, 100, 10}, 5);
+  auto s4 = ObserverRecord("sub-4", "S4", "mazhilis", {400, 50, 90}, 7);
+
+  Apply({s1, s2, s4});
+
+  EXPECT_EQ(Totals("kz-a"), ExpectedTotals({s1, s2}));
+  EXPECT_EQ(Totals("kz-b-1"), ExpectedTotals({s4}));
+  EXPECT_EQ(Totals("kz"), ExpectedTotals({s1, s2, s4}));
+  EXPECT_EQ(Totals("kz")["v:nur"], 900);
+  EXPECT_EQ(Totals("kz")["stations_reporting"], 3);
+}
+
+TEST_F(ApplierTest, ResentSubmissionIsCountedOnce) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+
+  EXPECT_EQ(Apply({s1}), std::vector<Outcome>{Outcome::kCounted});
+  auto before = testing::Dump(*redis_);
+  EXPECT_EQ(Apply({s1}), std::vector<Outcome>{Outcome::kDuplicate});
+
+  EXPECT_EQ(testing::Dump(*redis_), before);
+  EXPECT_EQ(Totals("kz")["v:nur"], 300);
+  EXPECT_EQ(Totals("kz")["stations_reporting"], 1);
+}
+
+TEST_F(ApplierTest, ReplayedBatchLeavesEveryKeyUnchanged) {
+  auto first = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto second = ObserverRecord("sub-2", "S1", "mazhilis", {310, 110, 80}, 0, "observer-2");
+  auto flagged = ObserverRecord("sub-3", "S5", "mazhilis", {10, 20, 30});
+  testing::Flag(flagged);
+  auto local = ObserverRecord("sub-4", "S2", "maslikhat", {70, 30});
+  std::vector<v1::SubmissionRecord> batch = {first, second, flagged, local};
+
+  Apply(batch);
+  auto before = testing::Dump(*redis_);
+  auto outcomes = Apply(batch);
+
+  EXPECT_EQ(outcomes, std::vector<Outcome>(batch.size(), Outcome::kDuplicate));
+  EXPECT_EQ(testing::Dump(*redis_), before);
+  EXPECT_EQ(Totals("kz"), ExpectedTotals({second, flagged}, /*flagged=*/1));
+}
+
+TEST_F(ApplierTest, SecondVersionMovesTotalsByTheDifference) {
+  auto s2 = ObserverRecord("sub-0", "S2", "mazhilis", {100, 100, 100});
+  auto first = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80}, 20);
+  // Another observer's copy of the same protocol with different figures (a disputed station).
+  auto second = ObserverRecord("sub-2", "S1", "mazhilis", {250, 170, 80}, 5, "observer-2");
+
+  Apply({s2, first});
+  EXPECT_EQ(Apply({second}), std::vector<Outcome>{Outcome::kCounted});
+
+  auto totals = Totals("kz");
+  EXPECT_EQ(totals, ExpectedTotals({s2, second}));
+  EXPECT_EQ(totals["v:nur"], 350);
+  EXPECT_EQ(totals["v:akzhol"], 270);
+  EXPECT_EQ(totals["f:ballots_spoiled"], 5);
+  EXPECT_EQ(totals["stations_reporting"], 2);
+  EXPECT_EQ(Totals("kz-a-1"), totals);
+  EXPECT_EQ(Totals("kz-a"), totals);
+}
+
+TEST_F(ApplierTest, FlaggedCountFollowsTheCountedVersion) {
+  auto flagged = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  testing::Flag(flagged);
+  auto clean = ObserverRecord("sub-2", "S1", "mazhilis", {300, 120, 80}, 0, "observer-2");
+  auto flagged_again = ObserverRecord("sub-3", "S1", "mazhilis", {300, 121, 80}, 0, "observer-3");
+  testing::Flag(flagged_again);
+  auto other = ObserverRecord("sub-4", "S4", "mazhilis", {1, 2, 3});
+  testing::Flag(other);
+
+  Apply({flagged, other});
+  EXPECT_EQ(Totals("kz")["flagged_count"], 2);
+  EXPECT_EQ(Totals("kz-a")["flagged_count"], 1);
+  Apply({clean});
+  EXPECT_EQ(Totals("kz")["flagged_count"], 1);
+  EXPECT_EQ(Totals("kz-a").count("flagged_count"), 0);
+  Apply({flagged_again});
+  EXPECT_EQ(Totals("kz")["flagged_count"], 2);
+  EXPECT_EQ(Totals("kz-a-1")["flagged_count"], 1);
+  EXPECT_EQ(Totals("kz")["stations_reporting"], 2);
+}
+
+TEST_F(ApplierTest, OfficialResultIsKeptButNotCounted) {
+  auto observer = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto official = ObserverRecord("official-1", "S1", "mazhilis", {700, 20, 10});
+  official.mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
+  auto official_elsewhere = ObserverRecord("official-2", "S4", "mazhilis", {900, 0, 0});
+  official_elsewhere.mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
+
+  auto outcomes = Apply({observer, official, official_elsewhere});
+
+  EXPECT_EQ(outcomes,
+            (std::vector<Outcome>{Outcome::kCounted, Outcome::kStored, Outcome::kStored}));
+  EXPECT_EQ(Totals("kz"), ExpectedTotals({observer}));
+  auto versions = redis_->Run(
+      {"LLEN", redis::layout::VersionsKey(testing::PartitionOf(official), "mazhilis", "S1")});
+  ASSERT_TRUE(versions.ok());
+  EXPECT_EQ(versions->integer, 2);
+}
+
+TEST_F(ApplierTest, RetractionWithdrawsTheObserversCountedProtocol) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  testing::Flag(s1);
+  auto s2 = ObserverRecord("sub-2", "S2", "mazhilis", {200, 100, 10});
+  v1::SubmissionRecord retraction;
+  auto* submission = retraction.mutable_submission();
+  submission->set_submission_id("sub-3");
+  submission->set_observer_id("observer-1");
+  submission->set_source(v1::SOURCE_OBSERVER);
+  submission->set_retraction(true);
+  submission->mutable_protocol()->set_station_id("S1");
+  submission->mutable_protocol()->set_contest_id("mazhilis");
+  retraction.set_digest("sha256:retraction");
+
+  Apply({s1, s2});
+  EXPECT_EQ(Apply({retraction}), std::vector<Outcome>{Outcome::kRetracted});
+
+  EXPECT_EQ(Totals("kz"), ExpectedTotals({s2}));
+  EXPECT_EQ(Totals("kz")["stations_reporting"], 1);
+  EXPECT_EQ(Totals("kz").count("flagged_count"), 0);
+}
+
+TEST_F(ApplierTest, RetractionByAnotherObserverChangesNoTotals) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  v1::SubmissionRecord retraction;
+  retraction.mutable_submission()->set_submission_id("sub-2");
+  retraction.mutable_submission()->set_observer_id("observer-2");
+  retraction.mutable_submission()->set_retraction(true);
+  retraction.mutable_submission()->mutable_protocol()->set_station_id("S1");
+  retraction.mutable_submission()->mutable_protocol()->set_contest_id("mazhilis");
+
+  Apply({s1});
+  EXPECT_EQ(Apply({retraction}), std::vector<Outcome>{Outcome::kStored});
+
+  EXPECT_EQ(Totals("kz"), ExpectedTotals({s1}));
+}
+
+TEST_F(ApplierTest, LowerRevisionFromTheCountedObserverDoesNotReplaceIt) {
+  auto revised = ObserverRecord("sub-2", "S1", "mazhilis", {310, 120, 80});
+  revised.mutable_submission()->set_revision(2);
+  auto late_original = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  late_original.mutable_submission()->set_revision(1);
+
+  Apply({revised});
+  EXPECT_EQ(Apply({late_original}), std::vector<Outcome>{Outcome::kStale});
+
+  EXPECT_EQ(Totals("kz"), ExpectedTotals({revised}));
+}
+
+TEST_F(ApplierTest, ReusedIdWithAnotherDigestChangesNothing) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto reused = ObserverRecord("sub-1", "S1", "mazhilis", {1, 1, 1});
+
+  Apply({s1});
+  auto before = testing::Dump(*redis_);
+  EXPECT_EQ(Apply({reused}), std::vector<Outcome>{Outcome::kIdReused});
+
+  EXPECT_EQ(testing::Dump(*redis_), before);
+}
+
+TEST_F(ApplierTest, ScriptIsLoadedAgainAfterRedisForgetsIt) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto s4 = ObserverRecord("sub-2", "S4", "mazhilis", {30, 20, 10});
+  ASSERT_TRUE(redis_->Run({"SCRIPT", "FLUSH"}).ok());
+
+  EXPECT_EQ(Apply({s1, s4}), (std::vector<Outcome>{Outcome::kCounted, Outcome::kCounted}));
+
+  EXPECT_EQ(Totals("kz"), ExpectedTotals({s1, s4}));
+}
+
+TEST_F(ApplierTest, RecordOfAnUnknownStationCannotBeApplied) {
+  auto unknown = ObserverRecord("sub-1", "S99", "mazhilis", {1, 2, 3});
+
+  auto call = applier_.Call(0, unknown);
+
+  ASSERT_FALSE(call.ok());
+  EXPECT_NE(call.status().message().find("S99"), std::string::npos);
+}
+
+TEST_F(ApplierTest, LostConnectionIsAnErrorNotAnOutcome) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto call = applier_.Call(testing::PartitionOf(s1), s1);
+  ASSERT_TRUE(call.ok());
+  server_->process().Stop();
+
+  auto outcomes = applier_.Apply(*redis_, {*call});
+
+  EXPECT_FALSE(outcomes.ok());
+}
+
+}  // namespace
+}  // namespace hattama::aggregation
