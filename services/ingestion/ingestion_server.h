@@ -1,0 +1,58 @@
+// An ingestion instance: the Kafka producer, the gRPC server with the ingestion and health
+// services, and their orderly shutdown. main.cc and the tests both run it through this class.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/base/result.h"
+#include "common/domain/registry.h"
+#include "common/kafka/kafka.h"
+#include "services/ingestion/ingestion_service.h"
+
+namespace hattama::ingestion {
+
+struct ServerConfig {
+  std::string kafka_bootstrap = "127.0.0.1:9092";
+  // host:port; port 0 picks a free one (see IngestionServer::port).
+  std::string listen = "0.0.0.0:7001";
+  ServiceOptions service;
+  // librdkafka properties over the producer's defaults, e.g. {"message.timeout.ms", "5000"}.
+  kafka::Properties kafka_overrides;
+};
+
+class IngestionServer {
+ public:
+  // Connects to Kafka, checks that Hattama's topics exist, and starts serving. Fails with a
+  // message naming what is missing (a topic, the listening address).
+  static Result<std::unique_ptr<IngestionServer>> Start(
+      std::shared_ptr<const domain::Registry> registry, const ServerConfig& config);
+  ~IngestionServer();  // Shutdown with a short grace if not done yet.
+  IngestionServer(const IngestionServer&) = delete;
+  IngestionServer& operator=(const IngestionServer&) = delete;
+
+  // The port actually listened on.
+  int port() const { return port_; }
+  int32_t partition_count() const { return partition_count_; }
+
+  // Reports NOT_SERVING on health checks, stops accepting streams, gives open streams `grace` to
+  // end (then cancels them), and waits for Kafka to confirm what is queued. Idempotent.
+  void Shutdown(std::chrono::milliseconds grace);
+
+ private:
+  IngestionServer() = default;
+
+  // Declared in destruction order reversed: the server goes first, the producer last, so that no
+  // stream outlives the producer it writes to.
+  std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<IngestionService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  int32_t partition_count_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace hattama::ingestion
