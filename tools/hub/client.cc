@@ -1,0 +1,306 @@
+#include "tools/hub/client.h"
+
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "hattama/v1/ingestion.grpc.pb.h"
+
+namespace hattama::hub {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Counters shared by all hub streams, read by the progress reporter.
+struct Counters {
+  std::atomic<int64_t> acked{0};
+  std::atomic<int64_t> accepted{0};
+  std::atomic<int64_t> reconnects{0};
+};
+
+bool Retryable(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::INTERNAL:  // e.g. a RST_STREAM when the server went away
+    case grpc::StatusCode::UNKNOWN:   // e.g. "Stream removed"
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::CANCELLED:  // our own watchdog; the stall check decides on giving up
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One hub's stream: sends its submissions in order, matches answers by submission id, and
+// reconnects until each has an answer.
+class HubStream {
+ public:
+  HubStream(std::string hub_id, std::vector<size_t> indices,
+            std::span<const PlannedSubmission> submissions, std::vector<AckRecord>& acks,
+            const StreamOptions& options, Counters& counters)
+      : hub_id_(std::move(hub_id)),
+        indices_(std::move(indices)),
+        submissions_(submissions),
+        acks_(acks),
+        options_(options),
+        counters_(counters),
+        sent_before_(indices_.size(), false) {
+    grpc::ChannelArguments args;
+    // A connection of its own, as separate hubs would have.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxReceiveMessageSize(64 << 20);
+    channel_ = grpc::CreateCustomChannel(options.ingestion_address,
+                                         grpc::InsecureChannelCredentials(), args);
+    stub_ = v1::IngestionService::NewStub(channel_);
+  }
+
+  Status Run() {
+    last_progress_ = Clock::now();
+    auto backoff = std::chrono::milliseconds(100);
+    while (true) {
+      const int64_t before = answered_;
+      const grpc::Status status = Attempt();
+      if (answered_ == static_cast<int64_t>(indices_.size())) return Status::Ok();
+      const bool stalled = Clock::now() - last_progress_ > options_.give_up_after;
+      const std::string why =
+          status.ok() ? "the stream ended before every submission was answered"
+                      : fmt::format("{} ({})", status.error_message(),
+                                    static_cast<int>(status.error_code()));
+      if (stalled) {
+        return Status::Error(fmt::format(
+            "{}: no answer from ingestion at {} for {} s; last error: {}; {} of {} unanswered",
+            hub_id_, options_.ingestion_address,
+            std::chrono::duration_cast<std::chrono::seconds>(options_.give_up_after).count(), why,
+            indices_.size() - answered_, indices_.size()));
+      }
+      if (!status.ok() && !Retryable(status.error_code())) {
+        return Status::Error(fmt::format("{}: ingestion refused the stream: {}", hub_id_, why));
+      }
+      if (answered_ > before) backoff = std::chrono::milliseconds(100);
+      spdlog::warn("hub {}: stream broke ({}); {} unanswered, reconnecting in {} ms", hub_id_,
+                   why, indices_.size() - answered_, backoff.count());
+      counters_.reconnects += 1;
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+  }
+
+ private:
+  // One stream: writes everything unanswered, reads answers on a second thread, and cancels the
+  // call when nothing was answered for give_up_after (a server that hangs would otherwise block
+  // Write or Read forever).
+  grpc::Status Attempt() {
+    grpc::ClientContext context;
+    context.AddMetadata("hattama-hub-id", hub_id_);
+    auto stream = stub_->StreamSubmissions(&context);
+    {
+      std::lock_guard lock(mutex_);
+      in_flight_.clear();
+      reader_done_ = false;
+      attempt_done_ = false;
+    }
+
+    std::thread reader([&] {
+      v1::SubmissionAck ack;
+      while (stream->Read(&ack)) Record(ack);
+      std::lock_guard lock(mutex_);
+      reader_done_ = true;
+      cv_.notify_all();
+    });
+    std::thread watchdog([&] {
+      std::unique_lock lock(mutex_);
+      while (!attempt_done_) {
+        cv_.wait_for(lock, std::chrono::milliseconds(200));
+        if (!attempt_done_ && Clock::now() - last_progress_ > options_.give_up_after) {
+          context.TryCancel();
+          return;
+        }
+      }
+    });
+
+    bool wrote_all = true;
+    for (size_t k = 0; k < indices_.size(); ++k) {
+      const size_t index = indices_[k];
+      const auto& submission = submissions_[index].submission;
+      {
+        std::unique_lock lock(mutex_);
+        if (acks_[index].answered) continue;
+        cv_.wait(lock, [&] {
+          return reader_done_ ||
+                 (static_cast<int64_t>(in_flight_.size()) < options_.window &&
+                  !in_flight_.contains(submission.submission_id()));
+        });
+        if (reader_done_) {
+          wrote_all = false;
+          break;
+        }
+        in_flight_.emplace(submission.submission_id(), index);
+        if (sent_before_[k]) acks_[index].resent_after_reconnect = true;
+        sent_before_[k] = true;
+      }
+      v1::StreamSubmissionsRequest request;
+      *request.mutable_submission() = submission;
+      if (!stream->Write(request)) {
+        wrote_all = false;
+        break;
+      }
+    }
+    if (wrote_all) stream->WritesDone();
+    reader.join();
+    {
+      std::lock_guard lock(mutex_);
+      attempt_done_ = true;
+      cv_.notify_all();
+    }
+    watchdog.join();
+    return stream->Finish();
+  }
+
+  void Record(const v1::SubmissionAck& ack) {
+    std::lock_guard lock(mutex_);
+    auto it = in_flight_.find(ack.submission_id());
+    if (it == in_flight_.end()) {
+      unexpected_.push_back(fmt::format("{}: answer {} for '{}', which was not in flight", hub_id_,
+                                        v1::Outcome_Name(ack.outcome()), ack.submission_id()));
+      return;
+    }
+    AckRecord& record = acks_[it->second];
+    record.answered = true;
+    record.outcome = ack.outcome();
+    record.reasons.assign(ack.reasons().begin(), ack.reasons().end());
+    in_flight_.erase(it);
+    answered_ += 1;
+    last_progress_ = Clock::now();
+    counters_.acked += 1;
+    if (ack.outcome() == v1::OUTCOME_ACCEPTED || ack.outcome() == v1::OUTCOME_ACCEPTED_WITH_FLAGS) {
+      counters_.accepted += 1;
+    }
+    cv_.notify_all();
+  }
+
+ public:
+  std::vector<std::string> TakeUnexpected() { return std::move(unexpected_); }
+
+ private:
+  const std::string hub_id_;
+  // Positions in `submissions_` of this hub's submissions, in send order.
+  const std::vector<size_t> indices_;
+  std::span<const PlannedSubmission> submissions_;
+  // Shared by all hubs; each hub writes only its own indices, under its own mutex.
+  std::vector<AckRecord>& acks_;
+  const StreamOptions& options_;
+  Counters& counters_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::IngestionService::Stub> stub_;
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  // Submission id -> position, for answers that come out of order.
+  std::unordered_map<std::string, size_t> in_flight_;
+  std::vector<bool> sent_before_;
+  bool reader_done_ = false;
+  bool attempt_done_ = false;
+  int64_t answered_ = 0;
+  Clock::time_point last_progress_;
+  std::vector<std::string> unexpected_;
+};
+
+}  // namespace
+
+Result<StreamReport> StreamSubmissions(std::span<const PlannedSubmission> submissions,
+                                       const StreamOptions& options) {
+  if (options.window < 1) return Status::Error("the window must be at least 1");
+  StreamReport report;
+  report.acks.resize(submissions.size());
+
+  std::map<std::string, std::vector<size_t>> by_hub;
+  for (size_t i = 0; i < submissions.size(); ++i) {
+    by_hub[submissions[i].submission.hub_id()].push_back(i);
+  }
+  Counters counters;
+  std::vector<std::unique_ptr<HubStream>> hubs;
+  for (auto& [hub_id, indices] : by_hub) {
+    hubs.push_back(std::make_unique<HubStream>(hub_id, std::move(indices), submissions,
+                                               report.acks, options, counters));
+  }
+
+  const auto start = Clock::now();
+  std::mutex done_mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  // Reports progress once a second and keeps the best one-second rate of accepted answers.
+  std::thread reporter([&] {
+    int64_t last_acked = 0, last_accepted = 0;
+    auto last_time = start;
+    std::unique_lock lock(done_mutex);
+    while (!done_cv.wait_for(lock, std::chrono::seconds(1), [&] { return done; })) {
+      const auto now = Clock::now();
+      const double dt = std::chrono::duration<double>(now - last_time).count();
+      const int64_t acked = counters.acked, accepted = counters.accepted;
+      report.peak_accepted_per_second =
+          std::max(report.peak_accepted_per_second, (accepted - last_accepted) / dt);
+      if (options.on_progress) {
+        options.on_progress({acked, static_cast<int64_t>(submissions.size()),
+                             (acked - last_acked) / dt,
+                             std::chrono::duration<double>(now - start).count(),
+                             counters.reconnects});
+      }
+      last_acked = acked;
+      last_accepted = accepted;
+      last_time = now;
+    }
+  });
+
+  std::vector<Status> results(hubs.size(), Status::Ok());
+  std::vector<std::thread> threads;
+  for (size_t h = 0; h < hubs.size(); ++h) {
+    threads.emplace_back([&, h] { results[h] = hubs[h]->Run(); });
+  }
+  for (auto& thread : threads) thread.join();
+  {
+    std::lock_guard lock(done_mutex);
+    done = true;
+  }
+  done_cv.notify_all();
+  reporter.join();
+
+  report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  report.reconnects = counters.reconnects;
+  // A run shorter than a reporting interval has no full window: its mean is its peak.
+  if (report.seconds < 1.0 && report.seconds > 0) {
+    report.peak_accepted_per_second =
+        std::max(report.peak_accepted_per_second, counters.accepted / report.seconds);
+  }
+  if (options.on_progress) {
+    options.on_progress({counters.acked, static_cast<int64_t>(submissions.size()),
+                         counters.acked / std::max(report.seconds, 1e-9), report.seconds,
+                         counters.reconnects});
+  }
+  for (auto& hub : hubs) {
+    for (auto& line : hub->TakeUnexpected()) report.unexpected_acks.push_back(std::move(line));
+  }
+  for (const auto& status : results) {
+    if (!status.ok()) return status;
+  }
+  for (const auto& ack : report.acks) {
+    switch (ack.outcome) {
+      case v1::OUTCOME_ACCEPTED: report.accepted += 1; break;
+      case v1::OUTCOME_ACCEPTED_WITH_FLAGS: report.flagged += 1; break;
+      case v1::OUTCOME_DUPLICATE: report.duplicate += 1; break;
+      case v1::OUTCOME_REJECTED: report.rejected += 1; break;
+      default: break;
+    }
+  }
+  return report;
+}
+
+}  // namespace hattama::hub

@@ -1,0 +1,72 @@
+// The hub client: streams submissions to the ingestion service over one bidi stream per hub and
+// collects one answer per submission. Survives a broken connection by reconnecting and resending
+// whatever was not answered yet: ingestion answers a resend of a durable submission as a
+// duplicate, so a resend never counts twice.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+#include "hattama/v1/ingestion.pb.h"
+#include "tools/hub/planned_submission.h"
+
+namespace hattama::hub {
+
+struct StreamProgress {
+  int64_t acked = 0;
+  int64_t total = 0;
+  // Answers received during the last reporting interval, per second.
+  double acks_per_second = 0;
+  double elapsed_seconds = 0;
+  int64_t reconnects = 0;
+};
+
+struct StreamOptions {
+  std::string ingestion_address = "127.0.0.1:7001";
+  // Submissions sent and not answered yet, per stream: bounds memory and what a reconnect resends.
+  int64_t window = 2048;
+  // Gives up when no answer arrived for this long across reconnects.
+  std::chrono::milliseconds give_up_after{60'000};
+  // Called about once a second while streaming, and once at the end.
+  std::function<void(const StreamProgress&)> on_progress;
+};
+
+// The answer to one submission.
+struct AckRecord {
+  bool answered = false;
+  v1::Outcome outcome = v1::OUTCOME_UNSPECIFIED;
+  std::vector<v1::Reason> reasons;
+  // It was sent again on a new stream after a broken one, so a DUPLICATE may stand for the
+  // original's lost answer.
+  bool resent_after_reconnect = false;
+};
+
+struct StreamReport {
+  // Aligned with the submissions streamed: acks[i] answers submissions[i].
+  std::vector<AckRecord> acks;
+  int64_t accepted = 0;
+  int64_t flagged = 0;
+  int64_t duplicate = 0;
+  int64_t rejected = 0;
+  int64_t reconnects = 0;
+  double seconds = 0;
+  // The best one-second window of ACCEPTED + ACCEPTED_WITH_FLAGS answers.
+  double peak_accepted_per_second = 0;
+  // Answers that named no submission in flight: a server bug worth reporting.
+  std::vector<std::string> unexpected_acks;
+};
+
+// Streams `submissions` (grouped by hub_id, one stream each, in their order within a hub) and
+// waits for every answer. Two submissions with the same id on one stream are never in flight
+// together: the second waits for the first's answer, so a resend is answered DUPLICATE, not
+// raced. An error means the service refused the stream (e.g. UNAUTHENTICATED) or never answered
+// within give_up_after; answers received until then are lost with it.
+Result<StreamReport> StreamSubmissions(std::span<const PlannedSubmission> submissions,
+                                       const StreamOptions& options);
+
+}  // namespace hattama::hub

@@ -1,0 +1,232 @@
+// hattama-hub: the synthetic election (generate) and the regional hubs' election night against a
+// running stack (simulate), checked figure by figure against the ground truth.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+
+#include "common/config/config.h"
+#include "common/log/log.h"
+#include "tools/hub/client.h"
+#include "tools/hub/plan.h"
+#include "tools/hub/registry_files.h"
+#include "tools/hub/summary.h"
+#include "tools/hub/synthetic.h"
+#include "tools/hub/truth.h"
+#include "tools/hub/verify.h"
+
+namespace hattama::hub {
+namespace {
+
+constexpr int kMismatch = 1;
+constexpr int kFailure = 2;
+
+struct Flags {
+  std::string out_dir = "election";
+  std::string dir = "election";
+  int64_t stations = 10'000;
+  uint64_t seed = 2021;
+  int hubs = 4;
+  std::string ingestion = "127.0.0.1:7001";
+  std::string publication = "127.0.0.1:7003";
+  int timeout_seconds = 120;
+  int64_t window = 2048;
+  int workers = 8;
+  bool regenerate = false;
+  bool skip_stations = false;
+  std::string log_level = "info";
+};
+
+int Generate(const Flags& flags) {
+  auto generated = GenerateElection({flags.stations, flags.seed});
+  if (!generated.ok()) {
+    spdlog::error("{}", generated.status().message());
+    return kFailure;
+  }
+  auto written = WriteRegistryFiles(generated->election, generated->stations, flags.out_dir);
+  if (!written.ok()) {
+    spdlog::error("{}", written.message());
+    return kFailure;
+  }
+  // Read back what was written, the way the services will.
+  auto loaded = LoadRegistryFiles(flags.out_dir);
+  if (!loaded.ok()) {
+    spdlog::error("the written registry does not load: {}", loaded.status().message());
+    return kFailure;
+  }
+  fmt::print("wrote {} and {}: {} stations, {} areas, {} contests\n",
+             ElectionJsonPath(flags.out_dir), StationsCsvPath(flags.out_dir),
+             (*loaded)->stations().size(), (*loaded)->election().areas_size(),
+             (*loaded)->election().contests_size());
+  return 0;
+}
+
+Result<std::shared_ptr<const domain::Registry>> RegistryFor(const Flags& flags) {
+  if (!flags.regenerate && RegistryFilesExist(flags.dir)) {
+    auto loaded = LoadRegistryFiles(flags.dir);
+    if (loaded.ok()) {
+      fmt::print("registry: loaded {} stations from {}\n", (*loaded)->stations().size(),
+                 flags.dir);
+    }
+    return loaded;
+  }
+  auto generated = GenerateElection({flags.stations, flags.seed});
+  if (!generated.ok()) return generated.status();
+  auto written = WriteRegistryFiles(generated->election, generated->stations, flags.dir);
+  if (!written.ok()) return written;
+  fmt::print("registry: generated {} stations (seed {}) into {}\n", flags.stations, flags.seed,
+             flags.dir);
+  return LoadRegistryFiles(flags.dir);
+}
+
+int Simulate(const Flags& flags) {
+  auto registry = RegistryFor(flags);
+  if (!registry.ok()) {
+    spdlog::error("{}", registry.status().message());
+    return kFailure;
+  }
+  const domain::Registry& reg = **registry;
+  PlanOptions plan_options;
+  plan_options.seed = flags.seed;
+  plan_options.hubs = flags.hubs;
+  auto plan = DrawPlan(reg, plan_options);
+  if (!plan.ok()) {
+    spdlog::error("{}", plan.status().message());
+    return kFailure;
+  }
+  const std::string truth_path = (std::filesystem::path(flags.dir) / "truth.json").string();
+  if (auto written = WriteTruthJson(reg, plan->truth, plan->expected, truth_path);
+      !written.ok()) {
+    spdlog::error("{}", written.message());
+    return kFailure;
+  }
+  const auto& expected = plan->expected;
+  fmt::print(
+      "plan: {} submissions over {} hubs: {} clean, {} with a broken control relation, "
+      "{} resends, {} malformed; ground truth in {}\n",
+      plan->submissions.size(), plan->hub_ids.size(), expected.accepted, expected.flagged,
+      expected.duplicate, expected.rejected, truth_path);
+
+  StreamOptions stream_options;
+  stream_options.ingestion_address = flags.ingestion;
+  stream_options.window = flags.window;
+  stream_options.give_up_after = std::chrono::seconds(flags.timeout_seconds);
+  stream_options.on_progress = [](const StreamProgress& p) {
+    fmt::print("streaming: {}/{} answered ({:.1f} %), {:.0f} answers/s, {:.1f} s{}\n", p.acked,
+               p.total, p.total == 0 ? 100.0 : 100.0 * p.acked / p.total, p.acks_per_second,
+               p.elapsed_seconds,
+               p.reconnects > 0 ? fmt::format(", {} reconnects", p.reconnects) : "");
+    std::fflush(stdout);
+  };
+  auto streamed = StreamSubmissions(plan->submissions, stream_options);
+  if (!streamed.ok()) {
+    spdlog::error("streaming failed: {}", streamed.status().message());
+    return kFailure;
+  }
+  fmt::print("streamed {} submissions in {:.1f} s: peak {:.0f} accepted/s, mean {:.0f} answers/s, "
+             "{} reconnects\n",
+             plan->submissions.size(), streamed->seconds, streamed->peak_accepted_per_second,
+             plan->submissions.size() / std::max(streamed->seconds, 1e-9), streamed->reconnects);
+
+  int64_t mismatches = 0;
+  const auto outcomes = CheckOutcomes(plan->submissions, *streamed);
+  mismatches += outcomes.mismatch_count;
+  for (const auto& line : outcomes.mismatches) fmt::print("MISMATCH {}\n", line);
+  if (outcomes.duplicates_after_reconnect > 0) {
+    fmt::print("{} submissions answered DUPLICATE after a reconnect: their first send was "
+               "durable, its answer lost with the connection\n",
+               outcomes.duplicates_after_reconnect);
+  }
+  for (const auto& line : streamed->unexpected_acks) fmt::print("MISMATCH {}\n", line);
+  mismatches += static_cast<int64_t>(streamed->unexpected_acks.size());
+  // Every answer that is not a plain acceptance, with its reasons, for whoever reads the log.
+  for (size_t i = 0; i < streamed->acks.size(); ++i) {
+    const auto& ack = streamed->acks[i];
+    if (ack.outcome == v1::OUTCOME_ACCEPTED) continue;
+    std::string reasons;
+    for (const auto& r : ack.reasons) {
+      reasons += fmt::format("; {} {}: {}", v1::ReasonCode_Name(r.code()), r.field(), r.message());
+    }
+    spdlog::debug("{} {}{}", plan->submissions[i].submission.submission_id(),
+                  v1::Outcome_Name(ack.outcome), reasons);
+  }
+
+  VerifyOptions verify_options;
+  verify_options.publication_address = flags.publication;
+  verify_options.timeout = std::chrono::seconds(flags.timeout_seconds);
+  verify_options.workers = flags.workers;
+  verify_options.check_stations = !flags.skip_stations;
+  verify_options.on_progress = [](const std::string& line) {
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+  };
+  const auto verified = VerifyPublication(reg, plan->truth, verify_options);
+  for (const auto& line : verified.mismatches) fmt::print("MISMATCH {}\n", line);
+  if (verified.mismatch_count > static_cast<int64_t>(verified.mismatches.size())) {
+    fmt::print("… and {} more mismatches\n",
+               verified.mismatch_count - static_cast<int64_t>(verified.mismatches.size()));
+  }
+  mismatches += verified.mismatch_count + (verified.reporting_complete ? 0 : 1);
+  fmt::print("checked {} area totals and {} stations' results against the ground truth\n\n",
+             verified.areas_checked, verified.stations_checked);
+  fmt::print("{}", FormatSummary(reg, verified.published_nation, plan->submissions, &*streamed));
+
+  if (mismatches == 0) {
+    fmt::print("matches ground truth\n");
+    return 0;
+  }
+  fmt::print("does NOT match ground truth: {} mismatches\n", mismatches);
+  return kMismatch;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"hattama-hub: a synthetic Kazakhstan election and the regional hubs that stream "
+               "its protocols to Hattama, checked against the ground truth"};
+  app.require_subcommand(1);
+  Flags flags;
+  config::AddFlag(app, "log-level", flags.log_level, "trace, debug, info, warn or error");
+
+  auto* generate = app.add_subcommand(
+      "generate", "Write a synthetic registry: DIR/election.json and DIR/stations.csv");
+  config::AddFlag(*generate, "out", flags.out_dir, "Directory to write the registry into")
+      ->required();
+  config::AddFlag(*generate, "stations", flags.stations, "Number of polling stations");
+  config::AddFlag(*generate, "seed", flags.seed, "Seed: one seed, one election");
+
+  auto* simulate = app.add_subcommand(
+      "simulate",
+      "Election night: load DIR's registry (or generate it), draw every station's protocols, "
+      "stream them to ingestion, wait for publication and compare every area total and station "
+      "result with the ground truth (written to DIR/truth.json). Exit 0 only on an exact match");
+  config::AddFlag(*simulate, "dir", flags.dir,
+                  "Registry directory, shared with the services; generated when empty");
+  config::AddFlag(*simulate, "ingestion", flags.ingestion, "Ingestion service host:port");
+  config::AddFlag(*simulate, "publication", flags.publication, "Publication service host:port");
+  config::AddFlag(*simulate, "stations", flags.stations,
+                  "Number of stations when the registry is generated");
+  config::AddFlag(*simulate, "seed", flags.seed, "Seed of the registry and the protocols");
+  config::AddFlag(*simulate, "hubs", flags.hubs, "Regional hubs: one concurrent stream each");
+  config::AddFlag(*simulate, "timeout", flags.timeout_seconds,
+                  "Seconds to wait for answers from ingestion, and for publication to show "
+                  "every protocol");
+  config::AddFlag(*simulate, "window", flags.window,
+                  "Submissions in flight (sent, not answered) per hub stream");
+  config::AddFlag(*simulate, "workers", flags.workers,
+                  "Concurrent requests to publication while comparing");
+  simulate->add_flag("--regenerate", flags.regenerate,
+                     "Generate the registry even when DIR already holds one");
+  simulate->add_flag("--skip-stations", flags.skip_stations,
+                     "Compare area totals only, not every station's results");
+
+  if (auto code = config::Parse(app, argc, argv)) return *code;
+  log::Init("hattama-hub", log::Format::kAuto, flags.log_level);
+  if (generate->parsed()) return Generate(flags);
+  return Simulate(flags);
+}
+
+}  // namespace
+}  // namespace hattama::hub
+
+int main(int argc, char** argv) { return hattama::hub::Main(argc, argv); }

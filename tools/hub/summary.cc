@@ -1,0 +1,82 @@
+#include "tools/hub/summary.h"
+
+#include <fmt/format.h>
+
+namespace hattama::hub {
+namespace {
+
+constexpr double kThresholdPercent = 7.0;
+
+double Percent(int64_t part, int64_t whole) {
+  return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+struct Outcomes {
+  ExpectedCounts got;
+  ExpectedCounts expected;
+};
+
+void Count(ExpectedCounts& counts, v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::OUTCOME_ACCEPTED: counts.accepted += 1; break;
+    case v1::OUTCOME_ACCEPTED_WITH_FLAGS: counts.flagged += 1; break;
+    case v1::OUTCOME_DUPLICATE: counts.duplicate += 1; break;
+    case v1::OUTCOME_REJECTED: counts.rejected += 1; break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+std::string FormatSummary(const domain::Registry& registry,
+                          const std::map<std::string, Tally>& nation,
+                          std::span<const PlannedSubmission> sent, const StreamReport* report) {
+  std::map<std::string, Outcomes> outcomes;
+  for (size_t i = 0; i < sent.size(); ++i) {
+    auto& counts = outcomes[sent[i].submission.protocol().contest_id()];
+    Count(counts.expected, sent[i].expected_outcome);
+    if (report != nullptr && i < report->acks.size()) Count(counts.got, report->acks[i].outcome);
+  }
+
+  std::string text;
+  for (const auto& contest : registry.election().contests()) {
+    const auto& id = contest.contest_id();
+    text += fmt::format("{} — {}\n", contest.name(), id);
+    auto it = nation.find(id);
+    if (it != nation.end()) {
+      const Tally& t = it->second;
+      const int64_t registered_stations = registry.StationsRegistered(registry.nation_id(), id);
+      text += fmt::format(
+          "  turnout {:.2f} % ({} in the box of {} registered)   spoiled {:.2f} % of the box\n",
+          Percent(t.ballots_in_box, t.registered_voters), t.ballots_in_box, t.registered_voters,
+          Percent(t.ballots_spoiled, t.ballots_in_box));
+      text += fmt::format("  coverage {} of {} stations ({:.1f} %), {} flagged protocols\n",
+                          t.stations_reporting, registered_stations,
+                          Percent(t.stations_reporting, registered_stations), t.flagged_count);
+      for (const auto& option : contest.options()) {
+        auto votes = t.option_votes.find(option.option_id());
+        const int64_t v = votes == t.option_votes.end() ? 0 : votes->second;
+        const double share = Percent(v, t.ballots_valid);
+        text += fmt::format("    {:<16} {:>6.2f} % {:>10} votes{}\n", option.name(), share, v,
+                            share >= kThresholdPercent ? "" : "   (below the 7 % threshold)");
+      }
+    }
+    const auto& counts = outcomes[id];
+    if (report != nullptr) {
+      text += fmt::format(
+          "  answers: accepted {} (expected {}), with flags {} ({}), duplicate {} ({}), "
+          "rejected {} ({})\n",
+          counts.got.accepted, counts.expected.accepted, counts.got.flagged,
+          counts.expected.flagged, counts.got.duplicate, counts.expected.duplicate,
+          counts.got.rejected, counts.expected.rejected);
+    } else {
+      text += fmt::format(
+          "  planned: accepted {}, with flags {}, duplicate {}, rejected {}\n",
+          counts.expected.accepted, counts.expected.flagged, counts.expected.duplicate,
+          counts.expected.rejected);
+    }
+  }
+  return text;
+}
+
+}  // namespace hattama::hub
