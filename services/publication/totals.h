@@ -1,0 +1,33 @@
+// The arithmetic of publication, without I/O: area totals from the summed per-partition hashes,
+// and a station's contest result from its station hash and versions.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/domain/registry.h"
+#include "hattama/v1/publication.pb.h"
+
+namespace hattama::publication {
+
+// Every field of a totals hash ("f:…", "v:…", "stations_reporting", "flagged_count") summed.
+using SummedFields = std::map<std::string, int64_t>;
+
+// Adds a flat HGETALL reply of a totals hash into `sums`; an error names a non-integer field.
+Status AddTotals(const std::vector<std::string>& flat, SummedFields& sums);
+
+// The published totals: every figure present, options in ballot order with their share of valid
+// votes, turnout over the registered voters of the reporting stations, spoiled over in box.
+v1::AreaTotals BuildAreaTotals(const domain::Registry& registry, const v1::Area& area,
+                               const v1::Contest& contest, const SummedFields& sums);
+
+// One contest of a station: `station_hash` is the flat HGETALL of its station key (empty while
+// nothing is counted), `versions` the SubmissionRecord bytes of its versions list.
+Result<v1::StationContestResult> BuildStationContestResult(
+    const v1::Station& station, const v1::Contest& contest,
+    const std::vector<std::string>& station_hash, const std::vector<std::string>& versions);
+
+}  // namespace hattama::publication

@@ -1,0 +1,268 @@
+// The publication service over real gRPC loopback, reading a real redis-server seeded through
+// aggregation's apply path.
+#include "services/publication/publication_service.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/aggregation/fixture.h"
+#include "tools/stack/stack.h"
+
+namespace hattama::publication {
+namespace {
+
+using testing::ObserverRecord;
+
+class PublicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = stack::RedisServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    redis_server_ = std::move(server).value();
+    redis_ = testing::Connect(redis_server_->address());
+    ASSERT_NE(redis_, nullptr);
+
+    pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), 4, std::chrono::seconds(2));
+    service_ = std::make_unique<PublicationService>(registry_, pool_);
+    std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
+    auto grpc_server = StartServer(listen, service_.get());
+    ASSERT_TRUE(grpc_server.ok()) << grpc_server.status().message();
+    grpc_server_ = std::move(grpc_server).value();
+    stub_ = v1::PublicationService::NewStub(
+        grpc::CreateChannel(listen, grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    if (grpc_server_) grpc_server_->Shutdown();
+  }
+
+  // Seeds Redis the way aggregation does: P written, then the records applied in one batch.
+  void Aggregate(const std::vector<v1::SubmissionRecord>& records) {
+    ASSERT_TRUE(redis_->Run({"SET", "hattama:partitions", std::to_string(testing::kPartitions)})
+                    .ok());
+    aggregation::Applier applier(registry_);
+    testing::ApplyBatch(applier, *redis_, records);
+  }
+
+  grpc::Status GetAreaTotals(const std::string& area, const std::string& contest,
+                             v1::AreaTotals& totals) {
+    grpc::ClientContext context;
+    v1::GetAreaTotalsRequest request;
+    request.set_area_id(area);
+    request.set_contest_id(contest);
+    return stub_->GetAreaTotals(&context, request, &totals);
+  }
+
+  grpc::Status GetStationResults(const std::string& station, v1::StationResults& results) {
+    grpc::ClientContext context;
+    v1::GetStationResultsRequest request;
+    request.set_station_id(station);
+    return stub_->GetStationResults(&context, request, &results);
+  }
+
+  std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
+  std::unique_ptr<stack::RedisServer> redis_server_;
+  std::unique_ptr<redis::Connection> redis_;
+  std::shared_ptr<ConnectionPool> pool_;
+  std::unique_ptr<PublicationService> service_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<v1::PublicationService::Stub> stub_;
+};
+
+TEST_F(PublicationTest, NationalTotalsSumEveryPartition) {
+  std::vector<v1::SubmissionRecord> records = {
+      ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20),
+      ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10),
+      ObserverRecord("c", "S4", "mazhilis", {500, 150, 100}, 30),
+      ObserverRecord("d", "S5", "mazhilis", {100, 200, 0}, 0),
+      ObserverRecord("e", "S6", "mazhilis", {50, 50, 50}, 5),
+  };
+  testing::Flag(records[2]);
+  std::set<int32_t> partitions;
+  for (const auto& record : records) partitions.insert(testing::PartitionOf(record));
+  ASSERT_GT(partitions.size(), 1u) << "the stations must spread over partitions for this test";
+  Aggregate(records);
+
+  v1::AreaTotals totals;
+  auto status = GetAreaTotals("kz", "mazhilis", totals);
+
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(totals.area().area_id(), "kz");
+  EXPECT_EQ(totals.contest_id(), "mazhilis");
+  const int64_t valid = 1150 + 620 + 280;
+  const int64_t spoiled = 65;
+  const int64_t registered = 1000 + 800 + 1200 + 900 + 700;
+  EXPECT_EQ(totals.figures().ballots_valid(), valid);
+  EXPECT_EQ(totals.figures().ballots_spoiled(), spoiled);
+  EXPECT_EQ(totals.figures().ballots_in_box(), valid + spoiled);
+  EXPECT_EQ(totals.figures().ballots_cancelled(), 50);
+  EXPECT_EQ(totals.figures().registered_voters(), registered);
+  ASSERT_EQ(totals.options_size(), 3);
+  EXPECT_EQ(totals.options(0).option_id(), "nur");
+  EXPECT_EQ(totals.options(0).name(), "Party nur");
+  EXPECT_EQ(totals.options(0).votes(), 1150);
+  EXPECT_DOUBLE_EQ(totals.options(0).share_percent(), 100.0 * 1150 / valid);
+  EXPECT_EQ(totals.options(1).option_id(), "akzhol");
+  EXPECT_EQ(totals.options(1).votes(), 620);
+  EXPECT_DOUBLE_EQ(totals.options(1).share_percent(), 100.0 * 620 / valid);
+  EXPECT_EQ(totals.options(2).option_id(), "adal");
+  EXPECT_EQ(totals.options(2).votes(), 280);
+  EXPECT_DOUBLE_EQ(totals.options(2).share_percent(), 100.0 * 280 / valid);
+  ASSERT_EQ(totals.figures().option_votes_size(), 3);
+  EXPECT_EQ(totals.figures().option_votes(1).votes(), 620);
+  EXPECT_EQ(totals.stations_reporting(), 5);
+  EXPECT_EQ(totals.stations_registered(), 6);
+  EXPECT_EQ(totals.flagged_count(), 1);
+  EXPECT_DOUBLE_EQ(totals.turnout_percent(), 100.0 * (valid + spoiled) / registered);
+  EXPECT_DOUBLE_EQ(totals.spoiled_percent(), 100.0 * spoiled / (valid + spoiled));
+}
+
+TEST_F(PublicationTest, RegionTotalsCountOnlyItsStations) {
+  Aggregate({ObserverRecord("a", "S1", "maslikhat", {70, 30}, 0),
+             ObserverRecord("b", "S4", "mazhilis", {500, 150, 100}, 30)});
+
+  v1::AreaTotals totals;
+  ASSERT_TRUE(GetAreaTotals("kz-a", "maslikhat", totals).ok());
+
+  EXPECT_EQ(totals.options(0).votes(), 70);
+  EXPECT_DOUBLE_EQ(totals.options(0).share_percent(), 70.0);
+  EXPECT_DOUBLE_EQ(totals.options(1).share_percent(), 30.0);
+  EXPECT_EQ(totals.stations_reporting(), 1);
+  EXPECT_EQ(totals.stations_registered(), 3);
+  EXPECT_DOUBLE_EQ(totals.turnout_percent(), 10.0);
+}
+
+TEST_F(PublicationTest, AreaWithNothingCountedHasEveryFigureAtZero) {
+  v1::AreaTotals totals;
+  auto status = GetAreaTotals("kz-b-1", "mazhilis", totals);
+
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(totals.figures().has_ballots_valid());
+  EXPECT_TRUE(totals.figures().has_additional_list_voters());
+  EXPECT_EQ(totals.figures().ballots_valid(), 0);
+  ASSERT_EQ(totals.options_size(), 3);
+  EXPECT_EQ(totals.options(2).votes(), 0);
+  EXPECT_EQ(totals.options(2).share_percent(), 0.0);
+  EXPECT_EQ(totals.stations_reporting(), 0);
+  EXPECT_EQ(totals.stations_registered(), 3);
+  EXPECT_EQ(totals.turnout_percent(), 0.0);
+}
+
+TEST_F(PublicationTest, UnknownAreaOrContestIsNotFound) {
+  v1::AreaTotals totals;
+  auto area = GetAreaTotals("kz-z", "mazhilis", totals);
+  auto contest = GetAreaTotals("kz", "senate", totals);
+
+  EXPECT_EQ(area.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(area.error_message().find("kz-z"), std::string::npos);
+  EXPECT_EQ(contest.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(contest.error_message().find("senate"), std::string::npos);
+}
+
+TEST_F(PublicationTest, MissingArgumentIsInvalid) {
+  v1::AreaTotals totals;
+  v1::StationResults results;
+
+  EXPECT_EQ(GetAreaTotals("kz", "", totals).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(GetStationResults("", results).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(PublicationTest, RedisDownIsUnavailable) {
+  v1::AreaTotals totals;
+  ASSERT_TRUE(GetAreaTotals("kz", "mazhilis", totals).ok());  // Leaves an idle connection.
+  redis_server_->process().Stop();
+
+  auto status = GetAreaTotals("kz", "mazhilis", totals);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(PublicationTest, ServesAgainAfterRedisRestarts) {
+  v1::AreaTotals totals;
+  ASSERT_TRUE(GetAreaTotals("kz", "mazhilis", totals).ok());  // Leaves an idle connection.
+  ASSERT_TRUE(redis_server_->Restart().ok());
+
+  auto status = GetAreaTotals("kz", "mazhilis", totals);
+
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(PublicationTest, StationResultsShowTheCountedVersionAndEveryVersion) {
+  auto first = ObserverRecord("v1", "S2", "mazhilis", {200, 100, 50}, 10);
+  auto second = ObserverRecord("v2", "S2", "mazhilis", {210, 90, 50}, 10, "observer-2");
+  testing::Flag(second);
+  auto official = ObserverRecord("official", "S2", "mazhilis", {600, 10, 10});
+  official.mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
+  Aggregate({first, second, official});
+
+  v1::StationResults results;
+  auto status = GetStationResults("S2", results);
+
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(results.station().station_id(), "S2");
+  EXPECT_EQ(results.station().registered_voters(), 800);
+  ASSERT_EQ(results.contests_size(), 2);
+  const auto& mazhilis = results.contests(0);
+  EXPECT_EQ(mazhilis.contest_id(), "mazhilis");
+  EXPECT_EQ(mazhilis.counted_submission_id(), "v2");
+  EXPECT_EQ(mazhilis.counted().station_id(), "S2");
+  EXPECT_EQ(mazhilis.counted().figures().SerializeAsString(),
+            second.submission().protocol().figures().SerializeAsString());
+  ASSERT_EQ(mazhilis.flags_size(), 1);
+  EXPECT_EQ(mazhilis.flags(0).code(), v1::REASON_CODE_VALID_PLUS_SPOILED_NOT_IN_BOX);
+  ASSERT_EQ(mazhilis.versions_size(), 3);
+  EXPECT_EQ(mazhilis.versions(0).submission().submission_id(), "v1");
+  EXPECT_EQ(mazhilis.versions(1).submission().submission_id(), "v2");
+  EXPECT_EQ(mazhilis.versions(2).submission().submission_id(), "official");
+  const auto& maslikhat = results.contests(1);
+  EXPECT_EQ(maslikhat.contest_id(), "maslikhat");
+  EXPECT_FALSE(maslikhat.has_counted());
+  EXPECT_EQ(maslikhat.versions_size(), 0);
+}
+
+TEST_F(PublicationTest, UnknownStationIsNotFound) {
+  v1::StationResults results;
+  auto status = GetStationResults("S404", results);
+
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_NE(status.error_message().find("S404"), std::string::npos);
+}
+
+TEST_F(PublicationTest, ReadingLeavesRedisAsItWas) {
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  // Redis counts every write in rdb_changes_since_last_save (saving is off in tests).
+  auto writes = [&]() -> int64_t {
+    auto info = redis_->Run({"INFO", "persistence"});
+    if (!info.ok()) return -1;
+    const std::string field = "rdb_changes_since_last_save:";
+    return std::stoll(info->str.substr(info->str.find(field) + field.size()));
+  };
+  auto before = testing::Dump(*redis_);
+  int64_t writes_before = writes();
+
+  v1::AreaTotals totals;
+  v1::StationResults results;
+  ASSERT_TRUE(GetAreaTotals("kz", "mazhilis", totals).ok());
+  ASSERT_TRUE(GetAreaTotals("kz-b", "maslikhat", totals).ok());
+  ASSERT_TRUE(GetStationResults("S1", results).ok());
+
+  EXPECT_GT(writes_before, 0);
+  EXPECT_EQ(writes(), writes_before);
+  EXPECT_EQ(testing::Dump(*redis_), before);
+}
+
+TEST_F(PublicationTest, ElectionIsTheRegistrys) {
+  grpc::ClientContext context;
+  v1::Election election;
+  auto status = stub_->GetElection(&context, v1::GetElectionRequest(), &election);
+
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(election.election_id(), "test-2021");
+  EXPECT_EQ(election.contests_size(), 2);
+  EXPECT_EQ(election.areas_size(), 5);
+}
+
+}  // namespace
+}  // namespace hattama::publication
