@@ -139,6 +139,11 @@ int Simulate(const Flags& flags) {
                "durable, its answer lost with the connection\n",
                outcomes.duplicates_after_reconnect);
   }
+  if (outcomes.resends_accepted_again > 0) {
+    fmt::print("{} resends answered as new after a reconnect: ingestion no longer remembered "
+               "their ids (the totals below show whether they were counted once)\n",
+               outcomes.resends_accepted_again);
+  }
   for (const auto& line : streamed->unexpected_acks) fmt::print("MISMATCH {}\n", line);
   mismatches += static_cast<int64_t>(streamed->unexpected_acks.size());
   // Every answer that is not a plain acceptance, with its reasons, for whoever reads the log.

@@ -251,6 +251,12 @@ OutcomeCheck CheckOutcomes(std::span<const PlannedSubmission> submissions,
       check.duplicates_after_reconnect += 1;
       continue;
     }
+    const bool accepted = ack.outcome == v1::OUTCOME_ACCEPTED ||
+                          ack.outcome == v1::OUTCOME_ACCEPTED_WITH_FLAGS;
+    if (planned.expected_outcome == v1::OUTCOME_DUPLICATE && accepted && report.reconnects > 0) {
+      check.resends_accepted_again += 1;
+      continue;
+    }
     if (ack.outcome != planned.expected_outcome) {
       mismatch(planned, ack, "");
       continue;

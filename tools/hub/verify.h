@@ -25,6 +25,10 @@ struct OutcomeCheck {
   // Accepted submissions whose answer was lost with a broken stream: resent, they were answered
   // DUPLICATE. Not a mismatch, since the first send made them durable.
   int64_t duplicates_after_reconnect = 0;
+  // Resends answered ACCEPTED (or WITH_FLAGS) on a run that reconnected: an ingestion instance
+  // that restarted no longer remembers the id. Not a mismatch; the totals show whether it was
+  // counted once.
+  int64_t resends_accepted_again = 0;
 };
 
 // Checks report.acks[i] against submissions[i]: the outcome, the one flag of a broken protocol,
