@@ -17,7 +17,9 @@ struct ConfDeleter {
 using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
 
 struct MetadataDeleter {
-  void operator()(const rd_kafka_metadata_t* metadata) const { rd_kafka_metadata_destroy(metadata); }
+  void operator()(const rd_kafka_metadata_t* metadata) const {
+    rd_kafka_metadata_destroy(metadata);
+  }
 };
 
 struct PartitionListDeleter {
@@ -41,8 +43,7 @@ void ErrorToSpdlog(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/
   // Transport errors (a broker down) are retried by librdkafka; only fatal ones are final.
   const bool fatal = err == RD_KAFKA_RESP_ERR__FATAL;
   spdlog::log(fatal ? spdlog::level::err : spdlog::level::warn, "kafka {} {}: {}",
-              rd_kafka_name(rk), rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)),
-              reason);
+              rd_kafka_name(rk), rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)), reason);
 }
 
 Status Set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
@@ -85,7 +86,7 @@ class Producer::Impl {
   }
 
   ~Impl() {
-    if (Status status = Flush(std::chrono::seconds(10)); !status.ok()) {
+    if (Status status = Flush(std::chrono::seconds(5)); !status.ok()) {
       spdlog::warn("kafka producer closing with undelivered records: {}", status.message());
     }
     // Whatever is still queued fails now, so that every callback runs exactly once and nothing
@@ -110,13 +111,13 @@ class Producer::Impl {
   Status Produce(const std::string& topic, int32_t partition, std::string_view key,
                  std::string_view value, DeliveryCallback done) {
     auto callback = std::make_unique<DeliveryCallback>(std::move(done));
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        rk_, RD_KAFKA_V_TOPIC(topic.c_str()),
-        RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
-        RD_KAFKA_V_KEY(key.data(), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(callback.get()),
-        RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err =
+        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()),
+                          RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
+                          RD_KAFKA_V_KEY(key.data(), key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_OPAQUE(callback.get()), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char errstr[512];
@@ -196,8 +197,7 @@ Result<std::unique_ptr<Producer>> Producer::Create(const std::string& bootstrap_
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf->get(), errstr, sizeof errstr);
   if (rk == nullptr) return Status::Error(std::string("cannot create kafka producer: ") + errstr);
   conf->release();  // rd_kafka_new took ownership.
-  return std::unique_ptr<Producer>(
-      new Producer(std::make_unique<Impl>(rk, bootstrap_servers)));
+  return std::unique_ptr<Producer>(new Producer(std::make_unique<Impl>(rk, bootstrap_servers)));
 }
 
 Producer::Producer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

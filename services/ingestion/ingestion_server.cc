@@ -17,7 +17,8 @@ Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
   constexpr auto kMetadataTimeout = std::chrono::seconds(10);
   auto partitions = server->producer_->PartitionCount(kafka::kSubmissionsTopic, kMetadataTimeout);
   if (!partitions.ok()) return Status::Error("cannot start: " + partitions.status().message());
-  if (auto rejections = server->producer_->PartitionCount(kafka::kRejectionsTopic, kMetadataTimeout);
+  if (auto rejections =
+          server->producer_->PartitionCount(kafka::kRejectionsTopic, kMetadataTimeout);
       !rejections.ok()) {
     return Status::Error("cannot start: " + rejections.status().message());
   }

@@ -206,19 +206,17 @@ class SubmissionStream final : public Reactor,
       v1::Reason reason;
       reason.set_field("submission_id");
       reason.set_code(v1::REASON_CODE_ID_REUSED);
-      reason.set_message("submission id '" + id +
-                         "' was already used for a different submission");
+      reason.set_message("submission id '" + id + "' was already used for a different submission");
       Reject(submission, {reason});
       return;
     }
 
     const v1::Protocol& protocol = submission.protocol();
-    const int32_t partition =
-        domain::PartitionOf(protocol.station_id(), shared_->partition_count);
+    const int32_t partition = domain::PartitionOf(protocol.station_id(), shared_->partition_count);
     const std::string key = domain::SubmissionKey(protocol.station_id(), protocol.contest_id());
-    v1::SubmissionAck ack =
-        MakeAck(id, validation.flags.empty() ? v1::OUTCOME_ACCEPTED : v1::OUTCOME_ACCEPTED_WITH_FLAGS,
-                validation.flags);
+    v1::SubmissionAck ack = MakeAck(
+        id, validation.flags.empty() ? v1::OUTCOME_ACCEPTED : v1::OUTCOME_ACCEPTED_WITH_FLAGS,
+        validation.flags);
     v1::SubmissionRecord record;
     for (const auto& flag : validation.flags) *record.add_flags() = flag;
     *record.mutable_accepted_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
@@ -256,8 +254,8 @@ class SubmissionStream final : public Reactor,
     std::shared_ptr<IngestionService::Shared> shared = shared_;
     Status queued = shared_->producer->Produce(
         topic, partition, key, value,
-        [weak, shared, ack = std::move(ack), digest = std::move(digest)](
-            const Status& status, int32_t, int64_t) mutable {
+        [weak, shared, ack = std::move(ack), digest = std::move(digest)](const Status& status,
+                                                                         int32_t, int64_t) mutable {
           if (status.ok() && digest) shared->seen.Insert(ack.submission_id(), *digest);
           std::shared_ptr<SubmissionStream> stream = weak.lock();
           if (!status.ok()) {

@@ -1,5 +1,6 @@
 // The ingestion service as a hub sees it: real gRPC over loopback, a real embedded Kafka
 // (hattama-devkafka), and what landed in the topics read back with the project's Consumer.
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -7,9 +8,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <functional>
-#include <map>
 #include <future>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -297,9 +299,9 @@ TEST_F(IngestionTest, MalformedSubmissionIsRejectedWithReasonsAndRecordedAsRejec
   // Not counted: it never reaches the submissions topic.
   const v1::Submission marker = CleanSubmission(Unique("marker"));
   ASSERT_EQ(hub.SendOne(marker).outcome(), v1::OUTCOME_ACCEPTED);
-  EXPECT_TRUE(SubmissionRecords(SubmissionsUpTo(bootstrap(), marker.submission_id()),
-                                sent.submission_id())
-                  .empty());
+  EXPECT_TRUE(
+      SubmissionRecords(SubmissionsUpTo(bootstrap(), marker.submission_id()), sent.submission_id())
+          .empty());
 }
 
 TEST_F(IngestionTest, UnknownStationIsRejectedNamingTheField) {
@@ -320,8 +322,8 @@ TEST_F(IngestionTest, BrokenControlRelationIsAcceptedWithFlags) {
   EXPECT_TRUE(HasReason(ack, "protocol.figures.ballots_in_box",
                         v1::REASON_CODE_VALID_PLUS_SPOILED_NOT_IN_BOX));
 
-  auto records = SubmissionRecords(SubmissionsUpTo(bootstrap(), sent.submission_id()),
-                                   sent.submission_id());
+  auto records =
+      SubmissionRecords(SubmissionsUpTo(bootstrap(), sent.submission_id()), sent.submission_id());
   ASSERT_EQ(records.size(), 1u);
   ASSERT_EQ(records[0].flags_size(), 1);
   EXPECT_TRUE(MessageDifferencer::Equals(records[0].flags(0), ack.reasons(0)));
@@ -339,10 +341,10 @@ TEST_F(IngestionTest, ResentSubmissionIsAnsweredDuplicateAndNotWrittenAgain) {
 
   const v1::Submission marker = CleanSubmission(Unique("marker"));
   ASSERT_EQ(hub.SendOne(marker).outcome(), v1::OUTCOME_ACCEPTED);
-  EXPECT_EQ(SubmissionRecords(SubmissionsUpTo(bootstrap(), marker.submission_id()),
-                              sent.submission_id())
-                .size(),
-            1u);
+  EXPECT_EQ(
+      SubmissionRecords(SubmissionsUpTo(bootstrap(), marker.submission_id()), sent.submission_id())
+          .size(),
+      1u);
 }
 
 TEST_F(IngestionTest, ReusedIdWithOtherContentIsRejectedAndTheFirstVersionStands) {
@@ -412,6 +414,32 @@ TEST_F(IngestionTest, HubThatCancelsMidStreamDoesNotDisturbTheNextStream) {
   }
   std::this_thread::sleep_for(200ms);  // Let late Kafka confirmations meet the closed stream.
   EXPECT_EQ(hub.SendOne(CleanSubmission(Unique("after"))).outcome(), v1::OUTCOME_ACCEPTED);
+}
+
+TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
+  stack::TempDir dir("hattama-ingestion-test");
+  std::string election_json;
+  ASSERT_TRUE(
+      google::protobuf::util::MessageToJsonString(TinyRegistry()->election(), &election_json).ok());
+  std::ofstream(dir.path() + "/election.json") << election_json;
+  std::ofstream(dir.path() + "/stations.csv")
+      << "station_id,district_id,registered_voters,contest_ids\n"
+      << "s1,d1,1000,mazhilis\n"
+      << "s2,d1,1000,mazhilis\n";
+  const int port = stack::FreePort();
+  auto process = stack::Process::Start(
+      {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
+                "--stations", dir.path() + "/stations.csv", "--listen",
+                "127.0.0.1:" + std::to_string(port), "--log-format", "json"},
+       .env = {{"HATTAMA_KAFKA_BOOTSTRAP", bootstrap()}}});
+  ASSERT_TRUE(process.ok()) << process.status().message();
+
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() + 20s));
+  Hub hub(port);
+  EXPECT_EQ(hub.SendOne(CleanSubmission(Unique("binary"))).outcome(), v1::OUTCOME_ACCEPTED);
+  EXPECT_EQ((*process)->Stop(), 0);
 }
 
 // Kafka stopped or gone: these tests own their embedded Kafka.

@@ -19,7 +19,9 @@ struct KafkaDeleter {
   void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
 };
 struct MockClusterDeleter {
-  void operator()(rd_kafka_mock_cluster_t* cluster) const { rd_kafka_mock_cluster_destroy(cluster); }
+  void operator()(rd_kafka_mock_cluster_t* cluster) const {
+    rd_kafka_mock_cluster_destroy(cluster);
+  }
 };
 
 }  // namespace
@@ -82,8 +84,8 @@ int main(int argc, char** argv) {
   const char* bootstrap = rd_kafka_mock_cluster_bootstraps(cluster.get());
   std::printf("%s\n", bootstrap);
   std::fflush(stdout);
-  spdlog::info("mock kafka serving at {} ({} brokers, {} partitions per topic)", bootstrap,
-               brokers, partitions);
+  spdlog::info("mock kafka serving at {} ({} brokers, {} partitions per topic)", bootstrap, brokers,
+               partitions);
 
   int signal = 0;
   sigwait(&signals, &signal);
