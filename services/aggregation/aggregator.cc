@@ -18,9 +18,14 @@ Result<std::unique_ptr<Aggregator>> Aggregator::Create(
     AggregatorOptions options, std::shared_ptr<const domain::Registry> registry) {
   std::unique_ptr<Aggregator> aggregator(new Aggregator(std::move(options), std::move(registry)));
   Aggregator* self = aggregator.get();
+  kafka::Properties properties = self->options_.consumer_properties;
+  properties.emplace("session.timeout.ms", std::to_string(self->options_.session_timeout_ms));
+  // Three heartbeats per session, as Kafka recommends, so one lost heartbeat is not a crash.
+  properties.emplace("heartbeat.interval.ms",
+                     std::to_string(std::max(self->options_.session_timeout_ms / 3, 100)));
   auto consumer = kafka::Consumer::Create(
       self->options_.kafka_bootstrap, self->options_.group, {kafka::kSubmissionsTopic},
-      self->options_.consumer_properties,
+      properties,
       // Runs inside Poll, on the thread of Run: only note it, act after Poll returns.
       [self](const std::vector<int32_t>& assigned, const std::vector<int32_t>& revoked) {
         if (!assigned.empty()) self->assignment_changed_ = true;

@@ -31,6 +31,9 @@ struct AggregatorOptions {
   // Longest wait between attempts to reach Redis again.
   std::chrono::milliseconds max_backoff{2000};
   std::chrono::seconds progress_interval{10};
+  // How long the group waits for a member that stopped heartbeating (crashed) before giving its
+  // partitions to another member: the stall on election night after a crash.
+  int session_timeout_ms = 10000;
   // Extra librdkafka properties for the consumer (tests shorten group timeouts with these).
   kafka::Properties consumer_properties;
 };

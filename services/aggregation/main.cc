@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "batch-size", options.batch_size,
                   "Submissions applied per Redis round trip")
       ->check(CLI::Range(1, 100000));
+  config::AddFlag(app, "session-timeout-ms", options.session_timeout_ms,
+                  "How long a crashed member keeps its partitions before the group moves them")
+      ->check(CLI::Range(1000, 300000));
   config::AddFlag(app, "log-format", log_format, "auto, json or text");
   config::AddFlag(app, "log-level", log_level, "trace, debug, info, warn or error");
   if (auto code = config::Parse(app, argc, argv)) return *code;

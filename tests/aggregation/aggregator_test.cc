@@ -1,0 +1,246 @@
+// Aggregation end to end on one machine: the embedded Kafka (devkafka), a real redis-server, and
+// the aggregation loop (in this process, or the hattama-aggregation binary). Each test compares
+// the whole Redis state against a reference Redis that had the same records applied directly, in
+// the same order per partition: the service must converge to exactly that state whatever is
+// replayed, restarted or killed.
+#include "services/aggregation/aggregator.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <thread>
+
+#include "common/domain/partition.h"
+#include "common/kafka/kafka.h"
+#include "tests/aggregation/fixture.h"
+#include "tools/stack/stack.h"
+
+namespace hattama::aggregation {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::ObserverRecord;
+
+constexpr int32_t kKafkaPartitions = 2;
+const std::vector<std::string> kStations = {"S1", "S2", "S3", "S4", "S5", "S6"};
+
+// `count` submissions spread over every station, several versions per station, from `tag`.
+std::vector<v1::SubmissionRecord> Submissions(const std::string& tag, int count) {
+  std::vector<v1::SubmissionRecord> records;
+  for (int i = 0; i < count; ++i) {
+    const std::string& station = kStations[i % kStations.size()];
+    auto record = ObserverRecord(tag + "-" + std::to_string(i), station, "mazhilis",
+                                 {100 + i, 50 + 2 * i, 10 + (i % 7)}, i % 5,
+                                 "observer-" + std::to_string(i % 3));
+    if (i % 4 == 0) testing::Flag(record);
+    records.push_back(record);
+  }
+  return records;
+}
+
+// The aggregation loop on its own thread until the object goes away.
+class RunningAggregator {
+ public:
+  explicit RunningAggregator(std::unique_ptr<Aggregator> aggregator)
+      : aggregator_(std::move(aggregator)),
+        thread_([this] { status_ = aggregator_->Run(stop_); }) {}
+  ~RunningAggregator() { Stop(); }
+  Status Stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+ private:
+  std::unique_ptr<Aggregator> aggregator_;
+  std::atomic<bool> stop_{false};
+  Status status_ = Status::Ok();
+  std::thread thread_;
+};
+
+class AggregatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::set<int32_t> partitions;
+    for (const auto& station : kStations) {
+      partitions.insert(domain::PartitionOf(station, kKafkaPartitions));
+    }
+    ASSERT_EQ(partitions.size(), static_cast<size_t>(kKafkaPartitions))
+        << "the test stations must cover every partition";
+
+    auto redis = stack::RedisServer::Start(/*appendonly=*/true);
+    ASSERT_TRUE(redis.ok()) << redis.status().message();
+    redis_server_ = std::move(redis).value();
+    auto reference = stack::RedisServer::Start();
+    ASSERT_TRUE(reference.ok()) << reference.status().message();
+    reference_server_ = std::move(reference).value();
+    auto kafka = stack::DevKafka::Start(kKafkaPartitions, dir_.path() + "/devkafka.log");
+    ASSERT_TRUE(kafka.ok()) << kafka.status().message();
+    kafka_ = std::move(kafka).value();
+    auto producer = kafka::Producer::Create(kafka_->bootstrap());
+    ASSERT_TRUE(producer.ok()) << producer.status().message();
+    producer_ = std::move(producer).value();
+    redis_ = testing::Connect(redis_server_->address());
+    reference_ = testing::Connect(reference_server_->address());
+  }
+
+  // Produces `records` where ingestion would (the station's partition) and applies them to the
+  // reference Redis in the same order.
+  void Produce(const std::vector<v1::SubmissionRecord>& records) {
+    std::atomic<int> failed{0};
+    for (const auto& record : records) {
+      const auto& protocol = record.submission().protocol();
+      auto queued = producer_->Produce(
+          kafka::kSubmissionsTopic, domain::PartitionOf(protocol.station_id(), kKafkaPartitions),
+          domain::SubmissionKey(protocol.station_id(), protocol.contest_id()),
+          record.SerializeAsString(), [&](const Status& status, int32_t, int64_t) {
+            if (!status.ok()) failed.fetch_add(1);
+          });
+      ASSERT_TRUE(queued.ok()) << queued.message();
+    }
+    ASSERT_TRUE(producer_->Flush(20s).ok());
+    ASSERT_EQ(failed.load(), 0);
+    testing::ApplyBatch(Applier(testing::TinyRegistry()), *reference_, records, kKafkaPartitions);
+  }
+
+  std::map<std::string, std::string> State() {
+    auto dump = testing::Dump(*redis_);
+    dump.erase("hattama:partitions");  // Written by the service only.
+    return dump;
+  }
+
+  // True once Redis holds exactly what the reference holds.
+  bool ConvergesToReference(std::chrono::seconds timeout = 60s) {
+    auto expected = testing::Dump(*reference_);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (redis_ == nullptr) redis_ = testing::Connect(redis_server_->address());
+      if (redis_ != nullptr && State() == expected) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  std::unique_ptr<Aggregator> NewAggregator(const std::string& group) {
+    AggregatorOptions options;
+    options.kafka_bootstrap = kafka_->bootstrap();
+    options.redis_address = redis_server_->address();
+    options.group = group;
+    options.batch_size = 7;  // Several batches per test, and batches that span partitions.
+    options.poll_timeout = 100ms;
+    options.max_backoff = 200ms;
+    auto aggregator = Aggregator::Create(options, testing::TinyRegistry());
+    EXPECT_TRUE(aggregator.ok()) << aggregator.status().message();
+    return aggregator.ok() ? std::move(aggregator).value() : nullptr;
+  }
+
+  std::vector<std::string> ServiceArgv(const std::string& group) {
+    return {stack::BinaryPath("hattama-aggregation"),
+            "--election", dir_.path() + "/election.json",
+            "--stations", dir_.path() + "/stations.csv",
+            "--kafka-bootstrap", kafka_->bootstrap(),
+            "--redis-address", redis_server_->address(),
+            "--group", group,
+            "--batch-size", "5",
+            "--session-timeout-ms", "3000",
+            "--log-format", "json"};
+  }
+
+  std::string ServiceLog() {
+    std::ifstream in(dir_.path() + "/aggregation.log");
+    return "service log:\n" + std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+  stack::TempDir dir_{"hattama-aggregation-test"};
+  std::unique_ptr<stack::RedisServer> redis_server_;
+  std::unique_ptr<stack::RedisServer> reference_server_;
+  std::unique_ptr<stack::DevKafka> kafka_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<redis::Connection> redis_;
+  std::unique_ptr<redis::Connection> reference_;
+};
+
+TEST_F(AggregatorTest, AppliesEverySubmissionOnceAndPublishesThePartitionCount) {
+  auto records = Submissions("a", 30);
+  records.push_back(records[3]);  // A hub's resend, and a redelivery of the same record.
+  records.push_back(records[17]);
+  Produce(records);
+
+  RunningAggregator running(NewAggregator("group-1"));
+
+  ASSERT_TRUE(ConvergesToReference());
+  auto partitions = redis_->Run({"GET", "hattama:partitions"});
+  ASSERT_TRUE(partitions.ok());
+  EXPECT_EQ(partitions->str, std::to_string(kKafkaPartitions));
+  // The last version of each station counts: submissions 24..29, one per station.
+  std::vector<v1::SubmissionRecord> counted(records.begin() + 24, records.begin() + 30);
+  EXPECT_EQ(testing::AreaTotals(*redis_, "mazhilis", "kz", kKafkaPartitions),
+            testing::ExpectedTotals(counted, /*flagged=*/2));
+  EXPECT_TRUE(running.Stop().ok());
+}
+
+TEST_F(AggregatorTest, RestartedOrReplayingConsumerLeavesTotalsUnchanged) {
+  Produce(Submissions("a", 20));
+  {
+    RunningAggregator running(NewAggregator("group-1"));
+    ASSERT_TRUE(ConvergesToReference());
+  }  // Stopped: the batch in hand is finished and committed, the group left.
+
+  Produce(Submissions("b", 12));
+  {
+    RunningAggregator running(NewAggregator("group-1"));
+    ASSERT_TRUE(ConvergesToReference());
+  }
+
+  // A new group starts from the earliest offset: the whole log again, then one new submission
+  // per station. Converging means the replay (before them in every partition) changed nothing.
+  Produce(Submissions("c", static_cast<int>(kStations.size())));
+  RunningAggregator replaying(NewAggregator("group-2"));
+  EXPECT_TRUE(ConvergesToReference());
+}
+
+TEST_F(AggregatorTest, ReconnectsAndRetriesWhenRedisRestarts) {
+  Produce(Submissions("a", 15));
+  RunningAggregator running(NewAggregator("group-1"));
+  ASSERT_TRUE(ConvergesToReference());
+
+  // Data survives (AOF); the connection and the script cache do not.
+  ASSERT_TRUE(redis_server_->Restart().ok());
+  redis_.reset();
+  Produce(Submissions("b", 15));
+
+  EXPECT_TRUE(ConvergesToReference());
+}
+
+TEST_F(AggregatorTest, KilledServiceReplaysWithoutChangingTotals) {
+  testing::WriteRegistryFiles(dir_.path());
+  Produce(Submissions("a", 40));
+  auto first = stack::Process::Start(
+      {.argv = ServiceArgv("group-1"), .log_path = dir_.path() + "/aggregation.log"});
+  ASSERT_TRUE(first.ok()) << first.status().message();
+
+  // Killed as soon as it has applied anything: some batches applied, some maybe not committed.
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (State().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_FALSE(State().empty()) << "the service applied nothing";
+  (*first)->Signal(SIGKILL);
+  ASSERT_TRUE((*first)->Wait(10s).ok());
+
+  auto second = stack::Process::Start(
+      {.argv = ServiceArgv("group-1"), .log_path = dir_.path() + "/aggregation.log"});
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  Produce(Submissions("b", static_cast<int>(kStations.size())));
+
+  EXPECT_TRUE(ConvergesToReference()) << ServiceLog();
+  // SIGTERM: finishes the batch in hand, commits, leaves the group, exits cleanly.
+  EXPECT_EQ((*second)->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace hattama::aggregation
