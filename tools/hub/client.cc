@@ -58,6 +58,11 @@ class HubStream {
     // A connection of its own, as separate hubs would have.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetMaxReceiveMessageSize(64 << 20);
+    // gRPC's own reconnect backoff grows to two minutes by default, during which new streams fail
+    // without trying: a restarted ingestion would sit idle. Our loop below does the backing off.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
     channel_ = grpc::CreateCustomChannel(options.ingestion_address,
                                          grpc::InsecureChannelCredentials(), args);
     stub_ = v1::IngestionService::NewStub(channel_);
@@ -90,7 +95,7 @@ class HubStream {
                    why, indices_.size() - answered_, backoff.count());
       counters_.reconnects += 1;
       std::this_thread::sleep_for(backoff);
-      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
     }
   }
 
@@ -99,6 +104,14 @@ class HubStream {
   // call when nothing was answered for give_up_after (a server that hangs would otherwise block
   // Write or Read forever).
   grpc::Status Attempt() {
+    // Wait for a connection first: a stream opened on a channel that is not connected fails at
+    // once, and a hub whose ingestion restarts would burn its attempts while the port is closed.
+    const auto left = options_.give_up_after - (Clock::now() - last_progress_);
+    const auto wait = std::max<Clock::duration>(left, std::chrono::milliseconds(100));
+    if (!channel_->WaitForConnected(std::chrono::system_clock::now() + wait)) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "cannot connect to " + options_.ingestion_address);
+    }
     grpc::ClientContext context;
     context.AddMetadata("hattama-hub-id", hub_id_);
     auto stream = stub_->StreamSubmissions(&context);
