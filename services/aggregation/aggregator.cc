@@ -24,8 +24,7 @@ Result<std::unique_ptr<Aggregator>> Aggregator::Create(
   properties.emplace("heartbeat.interval.ms",
                      std::to_string(std::max(self->options_.session_timeout_ms / 3, 100)));
   auto consumer = kafka::Consumer::Create(
-      self->options_.kafka_bootstrap, self->options_.group, {kafka::kSubmissionsTopic},
-      properties,
+      self->options_.kafka_bootstrap, self->options_.group, {kafka::kSubmissionsTopic}, properties,
       // Runs inside Poll, on the thread of Run: only note it, act after Poll returns.
       [self](const std::vector<int32_t>& assigned, const std::vector<int32_t>& revoked) {
         if (!assigned.empty()) self->assignment_changed_ = true;
@@ -113,7 +112,7 @@ bool Aggregator::ApplyWithRetry(const std::vector<redis::Command>& calls,
 
 Status Aggregator::Run(const std::atomic<bool>& stop) {
   auto last_progress = std::chrono::steady_clock::now();
-  int64_t last_logged = -1;
+  int64_t last_logged = 0;
   while (!stop.load()) {
     auto polled = consumer_->Poll(options_.batch_size, options_.poll_timeout);
     if (!polled.ok()) return polled.status();
@@ -131,8 +130,8 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
         if (!call.ok()) {
           // Such a record fails the same way on every replay; holding the partition back for it
           // would stop every station behind it. It stays in the log for a person to look at.
-          spdlog::error("skipping {}[{}]@{}: {}", message.topic, message.partition,
-                        message.offset, call.status().message());
+          spdlog::error("skipping {}[{}]@{}: {}", message.topic, message.partition, message.offset,
+                        call.status().message());
           skipped_.fetch_add(1);
           continue;
         }
@@ -142,18 +141,22 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
 
       std::vector<Outcome> outcomes;
       if (!calls.empty() && !ApplyWithRetry(calls, outcomes, stop)) {
-        spdlog::info("stopping with a batch of {} not applied; it will be replayed",
-                     calls.size());
+        spdlog::info("stopping with a batch of {} not applied; it will be replayed", calls.size());
         break;
       }
       for (size_t i = 0; i < outcomes.size(); ++i) {
         switch (outcomes[i]) {
-          case Outcome::kCounted: counted_.fetch_add(1); break;
-          case Outcome::kDuplicate: duplicates_.fetch_add(1); break;
+          case Outcome::kCounted:
+            counted_.fetch_add(1);
+            break;
+          case Outcome::kDuplicate:
+            duplicates_.fetch_add(1);
+            break;
           case Outcome::kIdReused:
             spdlog::warn("submission {}: id applied before with another digest; ignored", ids[i]);
             break;
-          default: break;
+          default:
+            break;
         }
         spdlog::debug("submission {}: {}", ids[i], OutcomeName(outcomes[i]));
       }

@@ -47,8 +47,8 @@ struct AggregatorCounts {
 
 class Aggregator {
  public:
-  static Result<std::unique_ptr<Aggregator>> Create(AggregatorOptions options,
-                                                    std::shared_ptr<const domain::Registry> registry);
+  static Result<std::unique_ptr<Aggregator>> Create(
+      AggregatorOptions options, std::shared_ptr<const domain::Registry> registry);
   ~Aggregator();  // Leaves the consumer group.
 
   // Consumes and applies until `stop` is set, then finishes (and commits) the batch in hand and

@@ -24,12 +24,18 @@ Result<Outcome> ParseOutcome(const redis::Reply& reply) {
 
 std::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kCounted: return "counted";
-    case Outcome::kRetracted: return "retracted";
-    case Outcome::kStored: return "stored";
-    case Outcome::kStale: return "stale";
-    case Outcome::kDuplicate: return "duplicate";
-    case Outcome::kIdReused: return "id_reused";
+    case Outcome::kCounted:
+      return "counted";
+    case Outcome::kRetracted:
+      return "retracted";
+    case Outcome::kStored:
+      return "stored";
+    case Outcome::kStale:
+      return "stale";
+    case Outcome::kDuplicate:
+      return "duplicate";
+    case Outcome::kIdReused:
+      return "id_reused";
   }
   return "unknown";
 }

@@ -28,8 +28,7 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "kafka-bootstrap", options.kafka_bootstrap, "Kafka bootstrap servers");
   config::AddFlag(app, "redis-address", options.redis_address, "Redis host:port");
   config::AddFlag(app, "group", options.group, "Kafka consumer group");
-  config::AddFlag(app, "batch-size", options.batch_size,
-                  "Submissions applied per Redis round trip")
+  config::AddFlag(app, "batch-size", options.batch_size, "Submissions applied per Redis round trip")
       ->check(CLI::Range(1, 100000));
   config::AddFlag(app, "session-timeout-ms", options.session_timeout_ms,
                   "How long a crashed member keeps its partitions before the group moves them")
@@ -51,9 +50,8 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);
-  spdlog::info("consuming {} as group {} from {}, applying to redis {}",
-               kafka::kSubmissionsTopic, options.group, options.kafka_bootstrap,
-               options.redis_address);
+  spdlog::info("consuming {} as group {} from {}, applying to redis {}", kafka::kSubmissionsTopic,
+               options.group, options.kafka_bootstrap, options.redis_address);
   auto status = (*aggregator)->Run(g_stop);
   if (!status.ok()) {
     spdlog::error("stopped: {}", status.message());

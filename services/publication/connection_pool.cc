@@ -17,8 +17,8 @@ ConnectionPool::ConnectionPool(std::string address, size_t max_connections,
 
 Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
   std::unique_lock lock(mutex_);
-  bool available = returned_.wait_for(
-      lock, timeout_, [&] { return !idle_.empty() || open_ < max_connections_; });
+  bool available = returned_.wait_for(lock, timeout_,
+                                      [&] { return !idle_.empty() || open_ < max_connections_; });
   if (!available) {
     return Status::Error("all " + std::to_string(max_connections_) +
                          " redis connections stayed busy");

@@ -58,8 +58,8 @@ int main(int argc, char** argv) {
     spdlog::error("{}", server.status().message());
     return 1;
   }
-  spdlog::info("serving election {} on {}, reading redis {}",
-               (*registry)->election().election_id(), listen, redis_address);
+  spdlog::info("serving election {} on {}, reading redis {}", (*registry)->election().election_id(),
+               listen, redis_address);
 
   int signal = 0;
   sigwait(&signals, &signal);

@@ -82,15 +82,15 @@ grpc::Status PublicationService::GetAreaTotals(grpc::ServerContext*,
   }
   const v1::Area* area = registry_->FindArea(request->area_id());
   if (area == nullptr) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "no area \"" + request->area_id() + "\" in election " +
-                            registry_->election().election_id());
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no area \"" + request->area_id() +
+                                                         "\" in election " +
+                                                         registry_->election().election_id());
   }
   const v1::Contest* contest = registry_->FindContest(request->contest_id());
   if (contest == nullptr) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "no contest \"" + request->contest_id() + "\" in election " +
-                            registry_->election().election_id());
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no contest \"" + request->contest_id() +
+                                                         "\" in election " +
+                                                         registry_->election().election_id());
   }
 
   int32_t partitions = 0;
@@ -99,8 +99,8 @@ grpc::Status PublicationService::GetAreaTotals(grpc::ServerContext*,
   std::vector<redis::Command> commands;
   commands.reserve(partitions);
   for (int32_t p = 0; p < partitions; ++p) {
-    commands.push_back({"HGETALL", redis::layout::TotalsKey(p, contest->contest_id(),
-                                                            area->area_id())});
+    commands.push_back(
+        {"HGETALL", redis::layout::TotalsKey(p, contest->contest_id(), area->area_id())});
   }
   std::vector<redis::Reply> replies;
   if (!commands.empty()) {

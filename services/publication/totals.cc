@@ -52,8 +52,7 @@ v1::AreaTotals BuildAreaTotals(const domain::Registry& registry, const v1::Area&
     total->set_share_percent(Percent(votes, figures.ballots_valid()));
   }
   totals.set_stations_reporting(Get(sums, redis::layout::kStationsReporting));
-  totals.set_stations_registered(
-      registry.StationsRegistered(area.area_id(), contest.contest_id()));
+  totals.set_stations_registered(registry.StationsRegistered(area.area_id(), contest.contest_id()));
   totals.set_flagged_count(Get(sums, redis::layout::kFlaggedCount));
   totals.set_turnout_percent(Percent(figures.ballots_in_box(), figures.registered_voters()));
   totals.set_spoiled_percent(Percent(figures.ballots_spoiled(), figures.ballots_in_box()));

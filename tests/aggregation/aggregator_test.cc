@@ -140,14 +140,22 @@ class AggregatorTest : public ::testing::Test {
 
   std::vector<std::string> ServiceArgv(const std::string& group) {
     return {stack::BinaryPath("hattama-aggregation"),
-            "--election", dir_.path() + "/election.json",
-            "--stations", dir_.path() + "/stations.csv",
-            "--kafka-bootstrap", kafka_->bootstrap(),
-            "--redis-address", redis_server_->address(),
-            "--group", group,
-            "--batch-size", "5",
-            "--session-timeout-ms", "3000",
-            "--log-format", "json"};
+            "--election",
+            dir_.path() + "/election.json",
+            "--stations",
+            dir_.path() + "/stations.csv",
+            "--kafka-bootstrap",
+            kafka_->bootstrap(),
+            "--redis-address",
+            redis_server_->address(),
+            "--group",
+            group,
+            "--batch-size",
+            "5",
+            "--session-timeout-ms",
+            "3000",
+            "--log-format",
+            "json"};
   }
 
   std::string ServiceLog() {

@@ -44,8 +44,7 @@ inline v1::Election TinyElection() {
   add_area("kz-b", v1::AREA_KIND_REGION, "kz");
   add_area("kz-a-1", v1::AREA_KIND_DISTRICT, "kz-a");
   add_area("kz-b-1", v1::AREA_KIND_DISTRICT, "kz-b");
-  auto add_contest = [&](const char* id, v1::ContestLevel level,
-                         std::vector<std::string> options) {
+  auto add_contest = [&](const char* id, v1::ContestLevel level, std::vector<std::string> options) {
     auto* contest = election.add_contests();
     contest->set_contest_id(id);
     contest->set_name(std::string("Contest ") + id);
@@ -107,8 +106,7 @@ inline void WriteRegistryFiles(const std::string& dir) {
 inline v1::SubmissionRecord ObserverRecord(const std::string& submission_id,
                                            const std::string& station_id,
                                            const std::string& contest_id,
-                                           const std::vector<int64_t>& votes,
-                                           int64_t spoiled = 0,
+                                           const std::vector<int64_t>& votes, int64_t spoiled = 0,
                                            const std::string& observer_id = "observer-1") {
   static const auto registry = TinyRegistry();
   v1::SubmissionRecord record;
@@ -162,10 +160,9 @@ inline std::unique_ptr<redis::Connection> Connect(const std::string& address) {
 }
 
 // Applies `records` in one batch, each from its station's partition, as aggregation does.
-inline std::vector<aggregation::Outcome> ApplyBatch(const aggregation::Applier& applier,
-                                                    redis::Connection& connection,
-                                                    const std::vector<v1::SubmissionRecord>& records,
-                                                    int32_t partitions = kPartitions) {
+inline std::vector<aggregation::Outcome> ApplyBatch(
+    const aggregation::Applier& applier, redis::Connection& connection,
+    const std::vector<v1::SubmissionRecord>& records, int32_t partitions = kPartitions) {
   std::vector<redis::Command> calls;
   for (const auto& record : records) {
     auto call = applier.Call(PartitionOf(record, partitions), record);

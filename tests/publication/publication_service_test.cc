@@ -40,8 +40,8 @@ class PublicationTest : public ::testing::Test {
 
   // Seeds Redis the way aggregation does: P written, then the records applied in one batch.
   void Aggregate(const std::vector<v1::SubmissionRecord>& records) {
-    ASSERT_TRUE(redis_->Run({"SET", "hattama:partitions", std::to_string(testing::kPartitions)})
-                    .ok());
+    ASSERT_TRUE(
+        redis_->Run({"SET", "hattama:partitions", std::to_string(testing::kPartitions)}).ok());
     aggregation::Applier applier(registry_);
     testing::ApplyBatch(applier, *redis_, records);
   }
