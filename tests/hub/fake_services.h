@@ -60,8 +60,7 @@ class FakeIngestion final : public v1::IngestionService::Service {
 
   grpc::Status StreamSubmissions(
       grpc::ServerContext*,
-      grpc::ServerReaderWriter<v1::SubmissionAck, v1::StreamSubmissionsRequest>* stream)
-      override {
+      grpc::ServerReaderWriter<v1::SubmissionAck, v1::StreamSubmissionsRequest>* stream) override {
     streams_ += 1;
     if (refuse_ != grpc::StatusCode::OK) return grpc::Status(refuse_, "refused by the test");
     std::mutex mutex;

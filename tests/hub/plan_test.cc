@@ -169,12 +169,15 @@ TEST(Plan, NationalTurnoutAndSharesAreNearTheObserversFigures) {
     std::map<std::string, double> shares;
   };
   const Want wants[] = {
-      {kMazhilis, 32, {{"nur-otan", 50}, {"ak-zhol", 18}, {"adal", 12}, {"auyl", 10},
-                       {"peoples-party", 8}}},
-      {kOblastMaslikhat, 38, {{"nur-otan", 58}, {"ak-zhol", 16}, {"adal", 10}, {"auyl", 9},
-                              {"peoples-party", 3}}},
-      {kCityMaslikhat, 25, {{"nur-otan", 44}, {"ak-zhol", 21}, {"adal", 14}, {"auyl", 14},
-                            {"peoples-party", 3}}},
+      {kMazhilis,
+       32,
+       {{"nur-otan", 50}, {"ak-zhol", 18}, {"adal", 12}, {"auyl", 10}, {"peoples-party", 8}}},
+      {kOblastMaslikhat,
+       38,
+       {{"nur-otan", 58}, {"ak-zhol", 16}, {"adal", 10}, {"auyl", 9}, {"peoples-party", 3}}},
+      {kCityMaslikhat,
+       25,
+       {{"nur-otan", 44}, {"ak-zhol", 21}, {"adal", 14}, {"auyl", 14}, {"peoples-party", 3}}},
   };
   for (const auto& want : wants) {
     SCOPED_TRACE(want.contest);

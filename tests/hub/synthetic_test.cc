@@ -1,10 +1,10 @@
 #include "tools/hub/synthetic.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <set>
-#include <unistd.h>
 
 #include "tools/hub/registry_files.h"
 
@@ -61,8 +61,10 @@ TEST(Synthetic, HasThreeCitiesOfRepublicanSignificanceAndSeventeenOblasts) {
   int oblasts = 0;
   for (const auto& area : (*registry)->election().areas()) {
     if (area.kind() != v1::AREA_KIND_REGION) continue;
-    if (area.is_city()) cities.insert(area.name());
-    else ++oblasts;
+    if (area.is_city())
+      cities.insert(area.name());
+    else
+      ++oblasts;
     EXPECT_EQ(area.parent_id(), "kz");
     EXPECT_GT((*registry)->StationsRegistered(area.area_id(), kMazhilis), 0) << area.area_id();
   }
@@ -82,8 +84,7 @@ TEST(Synthetic, ContestsAreVotedWhereTheyBelong) {
     contest_ids.insert(contest.contest_id());
     EXPECT_EQ(contest.options_size(), 5) << contest.contest_id();
   }
-  EXPECT_EQ(contest_ids,
-            (std::set<std::string>{kMazhilis, kOblastMaslikhat, kCityMaslikhat}));
+  EXPECT_EQ(contest_ids, (std::set<std::string>{kMazhilis, kOblastMaslikhat, kCityMaslikhat}));
   for (const auto& station : r.stations()) {
     const auto chain = r.EnclosingAreas(station);
     ASSERT_EQ(chain.size(), 3u);

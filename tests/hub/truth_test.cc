@@ -61,8 +61,7 @@ TEST(Truth, NationIsTheSumOfRegionsAndEachRegionOfItsDistricts) {
     for (const auto* region : registry->Children("kz")) {
       const Tally* t = plan.truth.FindArea(region->area_id(), contest.contest_id());
       if (t == nullptr) continue;
-      EXPECT_EQ(SumOf(plan.truth, registry->Children(region->area_id()), contest.contest_id()),
-                *t)
+      EXPECT_EQ(SumOf(plan.truth, registry->Children(region->area_id()), contest.contest_id()), *t)
           << region->area_id();
     }
   }
@@ -93,8 +92,8 @@ TEST(Truth, ResendIsCountedOnceAndMalformedNever) {
   const PlannedSubmission* malformed = nullptr;
   for (const auto& p : plan.submissions) {
     if (p.kind == SubmissionKind::kClean && clean == nullptr) clean = &p;
-    if (p.kind == SubmissionKind::kMalformed && p.expected_code != v1::REASON_CODE_UNKNOWN_STATION &&
-        malformed == nullptr) {
+    if (p.kind == SubmissionKind::kMalformed &&
+        p.expected_code != v1::REASON_CODE_UNKNOWN_STATION && malformed == nullptr) {
       malformed = &p;
     }
   }
@@ -169,9 +168,9 @@ TEST(Truth, JsonFileIsValidJsonWithEveryAreaAndStation) {
   const auto& nation = parsed.fields().at("areas").list_value().values(0).struct_value();
   EXPECT_EQ(nation.fields().at("area_id").string_value(), "kz");
   EXPECT_EQ(nation.fields().at("ballots_valid").number_value(),
-            static_cast<double>(plan.truth.FindArea("kz", nation.fields().at("contest_id")
-                                                              .string_value())
-                                    ->ballots_valid));
+            static_cast<double>(
+                plan.truth.FindArea("kz", nation.fields().at("contest_id").string_value())
+                    ->ballots_valid));
 }
 
 }  // namespace

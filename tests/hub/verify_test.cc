@@ -1,11 +1,11 @@
 #include "tools/hub/verify.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "tests/hub/fake_services.h"
 #include "tools/hub/plan.h"
 #include "tools/hub/synthetic.h"
-#include <fmt/format.h>
 
 namespace hattama::hub {
 namespace {

@@ -76,10 +76,9 @@ class HubStream {
       const grpc::Status status = Attempt();
       if (answered_ == static_cast<int64_t>(indices_.size())) return Status::Ok();
       const bool stalled = Clock::now() - last_progress_ > options_.give_up_after;
-      const std::string why =
-          status.ok() ? "the stream ended before every submission was answered"
-                      : fmt::format("{} ({})", status.error_message(),
-                                    static_cast<int>(status.error_code()));
+      const std::string why = status.ok() ? "the stream ended before every submission was answered"
+                                          : fmt::format("{} ({})", status.error_message(),
+                                                        static_cast<int>(status.error_code()));
       if (stalled) {
         return Status::Error(fmt::format(
             "{}: no answer from ingestion at {} for {} s; last error: {}; {} of {} unanswered",
@@ -91,8 +90,8 @@ class HubStream {
         return Status::Error(fmt::format("{}: ingestion refused the stream: {}", hub_id_, why));
       }
       if (answered_ > before) backoff = std::chrono::milliseconds(100);
-      spdlog::warn("hub {}: stream broke ({}); {} unanswered, reconnecting in {} ms", hub_id_,
-                   why, indices_.size() - answered_, backoff.count());
+      spdlog::warn("hub {}: stream broke ({}); {} unanswered, reconnecting in {} ms", hub_id_, why,
+                   indices_.size() - answered_, backoff.count());
       counters_.reconnects += 1;
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
@@ -148,9 +147,8 @@ class HubStream {
         std::unique_lock lock(mutex_);
         if (acks_[index].answered) continue;
         cv_.wait(lock, [&] {
-          return reader_done_ ||
-                 (static_cast<int64_t>(in_flight_.size()) < options_.window &&
-                  !in_flight_.contains(submission.submission_id()));
+          return reader_done_ || (static_cast<int64_t>(in_flight_.size()) < options_.window &&
+                                  !in_flight_.contains(submission.submission_id()));
         });
         if (reader_done_) {
           wrote_all = false;
@@ -242,8 +240,8 @@ Result<StreamReport> StreamSubmissions(std::span<const PlannedSubmission> submis
   Counters counters;
   std::vector<std::unique_ptr<HubStream>> hubs;
   for (auto& [hub_id, indices] : by_hub) {
-    hubs.push_back(std::make_unique<HubStream>(hub_id, std::move(indices), submissions,
-                                               report.acks, options, counters));
+    hubs.push_back(std::make_unique<HubStream>(hub_id, std::move(indices), submissions, report.acks,
+                                               options, counters));
   }
 
   const auto start = Clock::now();
@@ -262,10 +260,9 @@ Result<StreamReport> StreamSubmissions(std::span<const PlannedSubmission> submis
       report.peak_accepted_per_second =
           std::max(report.peak_accepted_per_second, (accepted - last_accepted) / dt);
       if (options.on_progress) {
-        options.on_progress({acked, static_cast<int64_t>(submissions.size()),
-                             (acked - last_acked) / dt,
-                             std::chrono::duration<double>(now - start).count(),
-                             counters.reconnects});
+        options.on_progress(
+            {acked, static_cast<int64_t>(submissions.size()), (acked - last_acked) / dt,
+             std::chrono::duration<double>(now - start).count(), counters.reconnects});
       }
       last_acked = acked;
       last_accepted = accepted;
@@ -306,11 +303,20 @@ Result<StreamReport> StreamSubmissions(std::span<const PlannedSubmission> submis
   }
   for (const auto& ack : report.acks) {
     switch (ack.outcome) {
-      case v1::OUTCOME_ACCEPTED: report.accepted += 1; break;
-      case v1::OUTCOME_ACCEPTED_WITH_FLAGS: report.flagged += 1; break;
-      case v1::OUTCOME_DUPLICATE: report.duplicate += 1; break;
-      case v1::OUTCOME_REJECTED: report.rejected += 1; break;
-      default: break;
+      case v1::OUTCOME_ACCEPTED:
+        report.accepted += 1;
+        break;
+      case v1::OUTCOME_ACCEPTED_WITH_FLAGS:
+        report.flagged += 1;
+        break;
+      case v1::OUTCOME_DUPLICATE:
+        report.duplicate += 1;
+        break;
+      case v1::OUTCOME_REJECTED:
+        report.rejected += 1;
+        break;
+      default:
+        break;
     }
   }
   return report;

@@ -67,8 +67,7 @@ Result<std::shared_ptr<const domain::Registry>> RegistryFor(const Flags& flags) 
   if (!flags.regenerate && RegistryFilesExist(flags.dir)) {
     auto loaded = LoadRegistryFiles(flags.dir);
     if (loaded.ok()) {
-      fmt::print("registry: loaded {} stations from {}\n", (*loaded)->stations().size(),
-                 flags.dir);
+      fmt::print("registry: loaded {} stations from {}\n", (*loaded)->stations().size(), flags.dir);
     }
     return loaded;
   }
@@ -97,8 +96,7 @@ int Simulate(const Flags& flags) {
     return kFailure;
   }
   const std::string truth_path = (std::filesystem::path(flags.dir) / "truth.json").string();
-  if (auto written = WriteTruthJson(reg, plan->truth, plan->expected, truth_path);
-      !written.ok()) {
+  if (auto written = WriteTruthJson(reg, plan->truth, plan->expected, truth_path); !written.ok()) {
     spdlog::error("{}", written.message());
     return kFailure;
   }
@@ -125,24 +123,27 @@ int Simulate(const Flags& flags) {
     spdlog::error("streaming failed: {}", streamed.status().message());
     return kFailure;
   }
-  fmt::print("streamed {} submissions in {:.1f} s: peak {:.0f} accepted/s, mean {:.0f} answers/s, "
-             "{} reconnects\n",
-             plan->submissions.size(), streamed->seconds, streamed->peak_accepted_per_second,
-             plan->submissions.size() / std::max(streamed->seconds, 1e-9), streamed->reconnects);
+  fmt::print(
+      "streamed {} submissions in {:.1f} s: peak {:.0f} accepted/s, mean {:.0f} answers/s, "
+      "{} reconnects\n",
+      plan->submissions.size(), streamed->seconds, streamed->peak_accepted_per_second,
+      plan->submissions.size() / std::max(streamed->seconds, 1e-9), streamed->reconnects);
 
   int64_t mismatches = 0;
   const auto outcomes = CheckOutcomes(plan->submissions, *streamed);
   mismatches += outcomes.mismatch_count;
   for (const auto& line : outcomes.mismatches) fmt::print("MISMATCH {}\n", line);
   if (outcomes.duplicates_after_reconnect > 0) {
-    fmt::print("{} submissions answered DUPLICATE after a reconnect: their first send was "
-               "durable, its answer lost with the connection\n",
-               outcomes.duplicates_after_reconnect);
+    fmt::print(
+        "{} submissions answered DUPLICATE after a reconnect: their first send was "
+        "durable, its answer lost with the connection\n",
+        outcomes.duplicates_after_reconnect);
   }
   if (outcomes.resends_accepted_again > 0) {
-    fmt::print("{} resends answered as new after a reconnect: ingestion no longer remembered "
-               "their ids (the totals below show whether they were counted once)\n",
-               outcomes.resends_accepted_again);
+    fmt::print(
+        "{} resends answered as new after a reconnect: ingestion no longer remembered "
+        "their ids (the totals below show whether they were counted once)\n",
+        outcomes.resends_accepted_again);
   }
   for (const auto& line : streamed->unexpected_acks) fmt::print("MISMATCH {}\n", line);
   mismatches += static_cast<int64_t>(streamed->unexpected_acks.size());
@@ -187,8 +188,9 @@ int Simulate(const Flags& flags) {
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app{"hattama-hub: a synthetic Kazakhstan election and the regional hubs that stream "
-               "its protocols to Hattama, checked against the ground truth"};
+  CLI::App app{
+      "hattama-hub: a synthetic Kazakhstan election and the regional hubs that stream "
+      "its protocols to Hattama, checked against the ground truth"};
   app.require_subcommand(1);
   Flags flags;
   config::AddFlag(app, "log-level", flags.log_level, "trace, debug, info, warn or error");

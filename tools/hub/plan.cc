@@ -62,8 +62,8 @@ std::vector<size_t> PickDistinct(Rng& rng, size_t n, size_t count) {
   std::iota(all.begin(), all.end(), 0);
   count = std::min(count, n);
   for (size_t i = 0; i < count; ++i) {
-    std::swap(all[i], all[static_cast<size_t>(rng.UniformInt(static_cast<int64_t>(i),
-                                                             static_cast<int64_t>(n) - 1))]);
+    std::swap(all[i], all[static_cast<size_t>(
+                          rng.UniformInt(static_cast<int64_t>(i), static_cast<int64_t>(n) - 1))]);
   }
   all.resize(count);
   return all;
@@ -167,14 +167,15 @@ v1::Figures DrawFigures(Rng& rng, const v1::Station& station, const v1::Contest&
   const int64_t issued = std::min<int64_t>(
       registered + additional,
       in_box + rng.UniformInt(0, std::llround(static_cast<double>(in_box) * 0.01)));
-  const int64_t received =
-      registered + additional + std::llround(static_cast<double>(registered) * rng.Uniform(0, 0.01));
+  const int64_t received = registered + additional +
+                           std::llround(static_cast<double>(registered) * rng.Uniform(0, 0.01));
   const auto spoiled = std::llround(static_cast<double>(in_box) *
                                     rng.Uniform(target.spoiled_min, target.spoiled_max));
   const int64_t valid = in_box - spoiled;
 
   std::vector<double> shares;
-  for (double share : region.shares) shares.push_back(share * MeanOneNoise(rng, kStationShareSigma));
+  for (double share : region.shares)
+    shares.push_back(share * MeanOneNoise(rng, kStationShareSigma));
   const double sum = std::accumulate(shares.begin(), shares.end(), 0.0);
   for (auto& s : shares) s /= sum;
   const auto votes = SplitVotes(valid, shares);
@@ -202,8 +203,8 @@ v1::ReasonCode Break(Rng& rng, int variant, v1::Figures& f) {
   if (variant == 2 && f.ballots_in_box() < 1) variant = 4;
   switch (variant) {
     case 0: {
-      auto* line = f.mutable_option_votes(
-          static_cast<int>(rng.UniformInt(0, f.option_votes_size() - 1)));
+      auto* line =
+          f.mutable_option_votes(static_cast<int>(rng.UniformInt(0, f.option_votes_size() - 1)));
       line->set_votes(line->votes() + k);
       return v1::REASON_CODE_OPTION_VOTES_NOT_VALID;
     }
@@ -246,9 +247,15 @@ v1::ReasonCode Malform(Rng& rng, int variant, v1::Submission& submission) {
     }
     case 2:
       switch (rng.UniformInt(0, 2)) {
-        case 0: figures->clear_ballots_valid(); break;
-        case 1: figures->clear_ballots_in_box(); break;
-        default: figures->mutable_option_votes(0)->clear_votes(); break;
+        case 0:
+          figures->clear_ballots_valid();
+          break;
+        case 1:
+          figures->clear_ballots_in_box();
+          break;
+        default:
+          figures->mutable_option_votes(0)->clear_votes();
+          break;
       }
       return v1::REASON_CODE_MISSING;
     default:
@@ -348,17 +355,16 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
       auto* protocol = submission.mutable_protocol();
       protocol->set_station_id(station.station_id());
       protocol->set_contest_id(contest_id);
-      *protocol->mutable_figures() =
-          DrawFigures(rng, station, *contest, TargetFor(*contest),
-                      region_draws[contest_id].at(region->area_id()));
+      *protocol->mutable_figures() = DrawFigures(rng, station, *contest, TargetFor(*contest),
+                                                 region_draws[contest_id].at(region->area_id()));
       originals.push_back(std::move(planned));
     }
   }
   const size_t protocols = originals.size();
 
   Rng rng(StreamSeed(options.seed, "plan", 3));
-  const auto broken = PickDistinct(rng, protocols, CountFor(options.broken_rate, protocols,
-                                                            kBrokenVariants));
+  const auto broken =
+      PickDistinct(rng, protocols, CountFor(options.broken_rate, protocols, kBrokenVariants));
   for (size_t i = 0; i < broken.size(); ++i) {
     auto& planned = originals[broken[i]];
     planned.kind = SubmissionKind::kBroken;
@@ -366,8 +372,8 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
     planned.expected_code = Break(rng, static_cast<int>(i % kBrokenVariants),
                                   *planned.submission.mutable_protocol()->mutable_figures());
   }
-  std::vector<size_t> resent = PickDistinct(rng, protocols,
-                                            CountFor(options.resend_rate, protocols, 1));
+  std::vector<size_t> resent =
+      PickDistinct(rng, protocols, CountFor(options.resend_rate, protocols, 1));
   const auto malformed_from =
       PickDistinct(rng, protocols, CountFor(options.malformed_rate, protocols, kMalformedVariants));
   for (size_t i = 0; i < malformed_from.size(); ++i) {
@@ -401,7 +407,8 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
   };
   std::vector<Keyed> keyed;
   keyed.reserve(order.size() + resent.size());
-  for (size_t p = 0; p < order.size(); ++p) keyed.push_back({static_cast<double>(p), order[p], false});
+  for (size_t p = 0; p < order.size(); ++p)
+    keyed.push_back({static_cast<double>(p), order[p], false});
   const auto n = static_cast<double>(order.size());
   for (size_t index : resent) {
     const auto p = static_cast<double>(position[index]);

@@ -18,11 +18,20 @@ struct Outcomes {
 
 void Count(ExpectedCounts& counts, v1::Outcome outcome) {
   switch (outcome) {
-    case v1::OUTCOME_ACCEPTED: counts.accepted += 1; break;
-    case v1::OUTCOME_ACCEPTED_WITH_FLAGS: counts.flagged += 1; break;
-    case v1::OUTCOME_DUPLICATE: counts.duplicate += 1; break;
-    case v1::OUTCOME_REJECTED: counts.rejected += 1; break;
-    default: break;
+    case v1::OUTCOME_ACCEPTED:
+      counts.accepted += 1;
+      break;
+    case v1::OUTCOME_ACCEPTED_WITH_FLAGS:
+      counts.flagged += 1;
+      break;
+    case v1::OUTCOME_DUPLICATE:
+      counts.duplicate += 1;
+      break;
+    case v1::OUTCOME_REJECTED:
+      counts.rejected += 1;
+      break;
+    default:
+      break;
   }
 }
 
@@ -70,10 +79,9 @@ std::string FormatSummary(const domain::Registry& registry,
           counts.expected.flagged, counts.got.duplicate, counts.expected.duplicate,
           counts.got.rejected, counts.expected.rejected);
     } else {
-      text += fmt::format(
-          "  planned: accepted {}, with flags {}, duplicate {}, rejected {}\n",
-          counts.expected.accepted, counts.expected.flagged, counts.expected.duplicate,
-          counts.expected.rejected);
+      text += fmt::format("  planned: accepted {}, with flags {}, duplicate {}, rejected {}\n",
+                          counts.expected.accepted, counts.expected.flagged,
+                          counts.expected.duplicate, counts.expected.rejected);
     }
   }
   return text;

@@ -91,11 +91,20 @@ ExpectedCounts CountExpected(std::span<const PlannedSubmission> sent) {
   ExpectedCounts counts;
   for (const auto& planned : sent) {
     switch (planned.expected_outcome) {
-      case v1::OUTCOME_ACCEPTED: counts.accepted += 1; break;
-      case v1::OUTCOME_ACCEPTED_WITH_FLAGS: counts.flagged += 1; break;
-      case v1::OUTCOME_DUPLICATE: counts.duplicate += 1; break;
-      case v1::OUTCOME_REJECTED: counts.rejected += 1; break;
-      default: break;
+      case v1::OUTCOME_ACCEPTED:
+        counts.accepted += 1;
+        break;
+      case v1::OUTCOME_ACCEPTED_WITH_FLAGS:
+        counts.flagged += 1;
+        break;
+      case v1::OUTCOME_DUPLICATE:
+        counts.duplicate += 1;
+        break;
+      case v1::OUTCOME_REJECTED:
+        counts.rejected += 1;
+        break;
+      default:
+        break;
     }
   }
   return counts;

@@ -19,10 +19,14 @@ using Clock = std::chrono::steady_clock;
 
 std::string KindName(SubmissionKind kind) {
   switch (kind) {
-    case SubmissionKind::kClean: return "clean";
-    case SubmissionKind::kBroken: return "broken";
-    case SubmissionKind::kMalformed: return "malformed";
-    case SubmissionKind::kResend: return "resend";
+    case SubmissionKind::kClean:
+      return "clean";
+    case SubmissionKind::kBroken:
+      return "broken";
+    case SubmissionKind::kMalformed:
+      return "malformed";
+    case SubmissionKind::kResend:
+      return "resend";
   }
   return "?";
 }
@@ -41,8 +45,7 @@ bool HasCode(const std::vector<v1::Reason>& reasons, v1::ReasonCode code) {
 }
 
 std::string RpcError(const grpc::Status& status) {
-  return fmt::format("code {} ({})", static_cast<int>(status.error_code()),
-                     status.error_message());
+  return fmt::format("code {} ({})", static_cast<int>(status.error_code()), status.error_message());
 }
 
 std::unique_ptr<grpc::ClientContext> ContextWithDeadline() {
@@ -143,7 +146,8 @@ class Comparer {
     // The option lines shown beside the figures must agree with the truth as well.
     Tally options = want;
     options.option_votes.clear();
-    for (const auto& line : totals.options()) options.option_votes[line.option_id()] += line.votes();
+    for (const auto& line : totals.options())
+      options.option_votes[line.option_id()] += line.votes();
     std::vector<std::string> option_lines;
     DiffTally(where + " options[]", options, want, option_lines);
     out.insert(out.end(), option_lines.begin(), option_lines.end());
@@ -154,8 +158,8 @@ class Comparer {
                                 totals.stations_registered(), registered));
     }
     if (totals.contest_id() != contest_id || totals.area().area_id() != area_id) {
-      out.push_back(fmt::format("{}: answered for area '{}' × '{}'", where,
-                                totals.area().area_id(), totals.contest_id()));
+      out.push_back(fmt::format("{}: answered for area '{}' × '{}'", where, totals.area().area_id(),
+                                totals.contest_id()));
     }
   }
 
@@ -251,8 +255,8 @@ OutcomeCheck CheckOutcomes(std::span<const PlannedSubmission> submissions,
       check.duplicates_after_reconnect += 1;
       continue;
     }
-    const bool accepted = ack.outcome == v1::OUTCOME_ACCEPTED ||
-                          ack.outcome == v1::OUTCOME_ACCEPTED_WITH_FLAGS;
+    const bool accepted =
+        ack.outcome == v1::OUTCOME_ACCEPTED || ack.outcome == v1::OUTCOME_ACCEPTED_WITH_FLAGS;
     if (planned.expected_outcome == v1::OUTCOME_DUPLICATE && accepted && report.reconnects > 0) {
       check.resends_accepted_again += 1;
       continue;
@@ -316,16 +320,16 @@ void DiffTally(const std::string& where, const Tally& got, const Tally& want,
   for (const auto& [option_id, votes] : want.option_votes) {
     auto it = got.option_votes.find(option_id);
     if (it == got.option_votes.end()) {
-      out.push_back(fmt::format("{}: option '{}' missing, expected {} votes", where, option_id,
-                                votes));
+      out.push_back(
+          fmt::format("{}: option '{}' missing, expected {} votes", where, option_id, votes));
     } else {
       check(("votes of '" + option_id + "'").c_str(), it->second, votes);
     }
   }
   for (const auto& [option_id, votes] : got.option_votes) {
     if (!want.option_votes.contains(option_id)) {
-      out.push_back(fmt::format("{}: unexpected option '{}' with {} votes", where, option_id,
-                                votes));
+      out.push_back(
+          fmt::format("{}: unexpected option '{}' with {} votes", where, option_id, votes));
     }
   }
 }
@@ -359,14 +363,15 @@ VerifyReport VerifyPublication(const domain::Registry& registry, const Truth& tr
       const auto& published = std::get<v1::AreaTotals>(totals);
       Tally tally = TallyOf(published.figures());
       tally.option_votes.clear();
-      for (const auto& line : published.options()) tally.option_votes[line.option_id()] += line.votes();
+      for (const auto& line : published.options())
+        tally.option_votes[line.option_id()] += line.votes();
       tally.stations_reporting = published.stations_reporting();
       tally.flagged_count = published.flagged_count();
       report.published_nation[contest_id] = tally;
       progress += fmt::format(" {} {}/{};", contest_id, published.stations_reporting(), want);
       if (published.stations_reporting() != want) {
-        waiting.push_back(fmt::format("nation × {}: stations_reporting {}, expected {}",
-                                      contest_id, published.stations_reporting(), want));
+        waiting.push_back(fmt::format("nation × {}: stations_reporting {}, expected {}", contest_id,
+                                      published.stations_reporting(), want));
       }
     }
     if (waiting.empty()) {
