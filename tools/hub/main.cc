@@ -199,7 +199,7 @@ int Main(int argc, char** argv) {
       "generate", "Write a synthetic registry: DIR/election.json and DIR/stations.csv");
   config::AddFlag(*generate, "out", flags.out_dir, "Directory to write the registry into")
       ->required();
-  config::AddFlag(*generate, "stations", flags.stations, "Number of polling stations");
+  config::AddFlag(*generate, "station-count", flags.stations, "Number of polling stations");
   config::AddFlag(*generate, "seed", flags.seed, "Seed: one seed, one election");
 
   auto* simulate = app.add_subcommand(
@@ -211,7 +211,7 @@ int Main(int argc, char** argv) {
                   "Registry directory, shared with the services; generated when empty");
   config::AddFlag(*simulate, "ingestion", flags.ingestion, "Ingestion service host:port");
   config::AddFlag(*simulate, "publication", flags.publication, "Publication service host:port");
-  config::AddFlag(*simulate, "stations", flags.stations,
+  config::AddFlag(*simulate, "station-count", flags.stations,
                   "Number of stations when the registry is generated");
   config::AddFlag(*simulate, "seed", flags.seed, "Seed of the registry and the protocols");
   config::AddFlag(*simulate, "hubs", flags.hubs, "Regional hubs: one concurrent stream each");

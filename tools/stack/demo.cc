@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   int hubs = 4;
   int partitions = 12;
   std::string work_dir;
-  hattama::config::AddFlag(app, "stations", stations, "Polling stations in the election");
+  hattama::config::AddFlag(app, "station-count", stations, "Polling stations in the election");
   hattama::config::AddFlag(app, "seed", seed, "Seed of the synthetic election");
   hattama::config::AddFlag(app, "hubs", hubs, "Concurrent regional hubs streaming submissions");
   hattama::config::AddFlag(app, "partitions", partitions, "Partitions of each Kafka topic");
@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
 
   std::cout << "== generating a synthetic election: " << stations << " stations, seed " << seed
             << "\n" << std::flush;
-  if (RunTool({BinaryPath("hattama-hub"), "generate", "--out", work_dir, "--stations",
+  if (RunTool({BinaryPath("hattama-hub"), "generate", "--out", work_dir, "--station-count",
                stations_text, "--seed", seed_text}) != 0) {
     return 1;
   }
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
 
   int code = RunTool({BinaryPath("hattama-hub"), "simulate", "--dir", work_dir, "--ingestion",
                       (*stack)->ingestion_address(), "--publication",
-                      (*stack)->publication_address(), "--stations", stations_text, "--seed",
+                      (*stack)->publication_address(), "--station-count", stations_text, "--seed",
                       seed_text, "--hubs", std::to_string(hubs)});
   if (code != 0) {
     for (const char* part : {"ingestion", "aggregation", "publication"}) {
