@@ -1,0 +1,86 @@
+#include "common/metrics/grpc_metrics.h"
+
+#include <grpcpp/support/server_interceptor.h>
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+namespace hattama::metrics {
+namespace {
+
+namespace gx = grpc::experimental;
+
+class MetricsInterceptor : public gx::Interceptor {
+ public:
+  MetricsInterceptor(gx::ServerRpcInfo* info, Registry& registry)
+      : method_(info->method() ? info->method() : "unknown"),
+        registry_(registry),
+        start_(std::chrono::steady_clock::now()) {}
+
+  void Intercept(gx::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(gx::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      grpc::Status status = methods->GetSendStatus();
+      std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+      registry_
+          .GetCounter("hattama_grpc_requests_total", "gRPC requests handled, by method and code",
+                      {{"method", method_}, {"code", StatusCodeName(status.error_code())}})
+          .Increment();
+      registry_
+          .GetHistogram("hattama_grpc_request_seconds",
+                        "Time from a request's arrival to its status (a stream's whole life)",
+                        LatencyBuckets(), {{"method", method_}})
+          .Observe(elapsed.count());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string method_;
+  Registry& registry_;
+  const std::chrono::steady_clock::time_point start_;
+};
+
+class MetricsInterceptorFactory : public gx::ServerInterceptorFactoryInterface {
+ public:
+  explicit MetricsInterceptorFactory(Registry& registry) : registry_(registry) {}
+  gx::Interceptor* CreateServerInterceptor(gx::ServerRpcInfo* info) override {
+    return new MetricsInterceptor(info, registry_);  // gRPC owns interceptors it is handed.
+  }
+
+ private:
+  Registry& registry_;
+};
+
+}  // namespace
+
+void AddGrpcMetrics(grpc::ServerBuilder& builder, Registry& registry) {
+  std::vector<std::unique_ptr<gx::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<MetricsInterceptorFactory>(registry));
+  builder.experimental().SetInterceptorCreators(std::move(creators));
+}
+
+const char* StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return "UNKNOWN";
+  }
+}
+
+}  // namespace hattama::metrics

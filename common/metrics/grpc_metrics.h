@@ -1,0 +1,20 @@
+// Requests by method and status code, and their latency, for every RPC a gRPC server handles,
+// without touching the service code: a server interceptor installed on the ServerBuilder.
+//
+//   hattama_grpc_requests_total{method="/hattama.v1.PublicationService/GetAreaTotals",code="OK"}
+//   hattama_grpc_request_seconds{method="..."}   (for a stream: how long the stream lasted)
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/metrics/metrics.h"
+
+namespace hattama::metrics {
+
+// Installs the interceptor on `builder`, reporting to `registry`. Call before BuildAndStart.
+void AddGrpcMetrics(grpc::ServerBuilder& builder, Registry& registry = DefaultRegistry());
+
+// "OK", "INVALID_ARGUMENT", ...: the names of the status codes as gRPC documents them.
+const char* StatusCodeName(grpc::StatusCode code);
+
+}  // namespace hattama::metrics
