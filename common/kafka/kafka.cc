@@ -308,6 +308,29 @@ class Consumer::Impl {
     return result;
   }
 
+  int64_t Lag() {
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (rd_kafka_assignment(rk_, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+    PartitionListPtr list(raw);
+    // Positions: the offset of the next message this member will read, per partition.
+    if (rd_kafka_position(rk_, list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+    int64_t lag = 0;
+    for (int i = 0; i < list->cnt; ++i) {
+      const auto& elem = list->elems[i];
+      int64_t low = 0;
+      int64_t high = 0;
+      // Cached from the last fetch response: no round trip to the broker.
+      if (rd_kafka_get_watermark_offsets(rk_, elem.topic, elem.partition, &low, &high) !=
+              RD_KAFKA_RESP_ERR_NO_ERROR ||
+          high < 0) {
+        continue;
+      }
+      int64_t position = elem.offset >= 0 ? elem.offset : low;
+      lag += std::max<int64_t>(0, high - position);
+    }
+    return lag;
+  }
+
  private:
   void Rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                  rd_kafka_topic_partition_list_t* partitions) {
@@ -398,5 +421,7 @@ Result<std::vector<Message>> Consumer::Poll(size_t max_messages,
 Status Consumer::Commit(const std::vector<Message>& applied) { return impl_->Commit(applied); }
 
 std::map<std::string, std::vector<int32_t>> Consumer::Assignment() { return impl_->Assignment(); }
+
+int64_t Consumer::Lag() { return impl_->Lag(); }
 
 }  // namespace hattama::kafka

@@ -82,6 +82,9 @@ class Consumer {
   Status Commit(const std::vector<Message>& applied);
   // Partitions currently assigned to this member, per topic: "topic" -> partitions.
   std::map<std::string, std::vector<int32_t>> Assignment();
+  // Messages in the assigned partitions not yet read by this member (high watermark minus
+  // position), from the client's cached watermarks: cheap enough to call after every poll.
+  int64_t Lag();
 
   class Impl;
 

@@ -122,6 +122,19 @@ TEST(Kafka, GroupResumesAfterTheLastCommittedMessage) {
   EXPECT_EQ(messages[0].offset, 2);
 }
 
+TEST(Kafka, LagCountsWhatTheMemberHasNotReadYet) {
+  MockCluster cluster(1);
+  auto producer = Producer::Create(cluster.bootstrap());
+  ASSERT_TRUE(producer.ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(ProduceAndWait(**producer, 0, "k", "v").ok);
+  auto consumer = Consumer::Create(cluster.bootstrap(), "laggards", {MockCluster::kTopic});
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_EQ(PollUntil(**consumer, 2).size(), 2u);
+  EXPECT_EQ((*consumer)->Lag(), 3);
+  ASSERT_EQ(PollUntil(**consumer, 3).size(), 3u);
+  EXPECT_EQ((*consumer)->Lag(), 0);
+}
+
 TEST(Kafka, PartitionCountComesFromTheBrokerAndAMissingTopicIsAnError) {
   MockCluster cluster(7);
   auto producer = Producer::Create(cluster.bootstrap());
