@@ -1,0 +1,203 @@
+#include "services/publication/http_gateway.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/util/json_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "hattama/v1/publication.pb.h"
+
+namespace hattama::publication {
+namespace {
+
+using google::protobuf::Message;
+
+constexpr char kService[] = "hattama.v1.PublicationService";
+constexpr auto kCallDeadline = std::chrono::seconds(10);
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    default: return "INTERNAL";
+  }
+}
+
+std::string JsonEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out;
+}
+
+void SendError(httplib::Response& response, grpc::StatusCode code, const std::string& message) {
+  response.status = HttpStatusOf(code);
+  response.set_content(std::string(R"({"code":")") + CodeName(code) + R"(","message":")" +
+                           JsonEscape(message) + "\"}\n",
+                       "application/json");
+}
+
+// The request as JSON: the body of a POST, or the query parameters of a GET as string fields
+// (protobuf's JSON parser takes integers and enums given as strings too).
+std::string RequestJson(const httplib::Request& request) {
+  if (request.method == "POST" && !request.body.empty()) return request.body;
+  std::string json = "{";
+  for (const auto& [name, value] : request.params) {
+    if (json.size() > 1) json += ',';
+    json += "\"" + JsonEscape(name) + "\":\"" + JsonEscape(value) + "\"";
+  }
+  return json + "}";
+}
+
+// Calls `method` over `channel` with the serialized request; the serialized response or a status.
+grpc::Status CallUnary(grpc::GenericStub& stub, const std::string& method, const Message& request,
+                       std::string& response_bytes) {
+  std::string request_bytes = request.SerializeAsString();
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::ByteBuffer response_buffer;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request_buffer, &response_buffer,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  grpc::Status status = done.get_future().get();
+  if (!status.ok()) return status;
+  std::vector<grpc::Slice> slices;
+  if (!response_buffer.Dump(&slices).ok()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "unreadable response");
+  }
+  response_bytes.clear();
+  for (const auto& s : slices) response_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+int HttpStatusOf(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return 200;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::OUT_OF_RANGE: return 400;
+    case grpc::StatusCode::UNAUTHENTICATED: return 401;
+    case grpc::StatusCode::PERMISSION_DENIED: return 403;
+    case grpc::StatusCode::NOT_FOUND: return 404;
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::ABORTED: return 409;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
+    case grpc::StatusCode::CANCELLED: return 499;
+    case grpc::StatusCode::UNIMPLEMENTED: return 501;
+    case grpc::StatusCode::UNAVAILABLE: return 503;
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
+    default: return 500;
+  }
+}
+
+Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& listen,
+                                                        std::shared_ptr<grpc::Channel> channel,
+                                                        StaticFiles files) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return Status::Error("--http-listen must be host:port: " + listen);
+  const std::string host = listen.substr(0, colon);
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+    return Status::Error("--http-listen has no port number: " + listen);
+  }
+  // Linked in so that the descriptors of every method are in the generated pool.
+  v1::GetElectionRequest link_descriptors;
+  (void)link_descriptors;
+  const auto* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(kService);
+  if (service == nullptr) return Status::Error(std::string(kService) + " is not linked in");
+
+  std::unique_ptr<HttpGateway> gateway(new HttpGateway());
+  gateway->server_ = std::make_unique<httplib::Server>();
+  auto stub = std::make_shared<grpc::GenericStub>(std::move(channel));
+  auto& server = *gateway->server_;
+
+  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response& response) {
+    // Open data: any page may read it.
+    response.set_header("Access-Control-Allow-Origin", "*");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  auto handle = [service, stub](const httplib::Request& request, httplib::Response& response) {
+    const std::string name = request.matches[1];
+    const auto* method = service->FindMethodByName(name);
+    if (method == nullptr || method->client_streaming() || method->server_streaming()) {
+      SendError(response, grpc::StatusCode::NOT_FOUND, "no method " + name + " in " + kService);
+      return;
+    }
+    auto* factory = google::protobuf::MessageFactory::generated_factory();
+    std::unique_ptr<Message> call(factory->GetPrototype(method->input_type())->New());
+    auto parsed = google::protobuf::util::JsonStringToMessage(RequestJson(request), call.get());
+    if (!parsed.ok()) {
+      SendError(response, grpc::StatusCode::INVALID_ARGUMENT, std::string(parsed.message()));
+      return;
+    }
+    std::string bytes;
+    grpc::Status status =
+        CallUnary(*stub, "/" + std::string(kService) + "/" + name, *call, bytes);
+    if (!status.ok()) {
+      SendError(response, status.error_code(), status.error_message());
+      return;
+    }
+    std::unique_ptr<Message> answer(factory->GetPrototype(method->output_type())->New());
+    answer->ParseFromString(bytes);
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    options.always_print_primitive_fields = true;
+    std::string json;
+    (void)google::protobuf::util::MessageToJsonString(*answer, &json, options);
+    response.set_content(json + "\n", "application/json");
+  };
+  server.Get(R"(/v1/(\w+))", handle);
+  server.Post(R"(/v1/(\w+))", handle);
+
+  auto shared_files = std::make_shared<StaticFiles>(std::move(files));
+  server.Get(R"(/(.*))", [shared_files](const httplib::Request& request,
+                                        httplib::Response& response) {
+    std::string path = request.path == "/" ? "/index.html" : request.path;
+    auto it = shared_files->find(path);
+    if (it == shared_files->end()) {
+      response.status = 404;
+      response.set_content("not found\n", "text/plain");
+      return;
+    }
+    response.set_content(it->second.second, it->second.first.c_str());
+  });
+
+  if (port == 0) {
+    gateway->port_ = server.bind_to_any_port(host);
+  } else {
+    gateway->port_ = server.bind_to_port(host, port) ? port : -1;
+  }
+  if (gateway->port_ <= 0) return Status::Error("cannot bind HTTP to " + listen);
+  gateway->thread_ = std::thread([&server] { server.listen_after_bind(); });
+  return gateway;
+}
+
+HttpGateway::~HttpGateway() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace hattama::publication

@@ -1,0 +1,48 @@
+// The HTTP/JSON mirror of the publication gRPC API. Every unary method of
+// hattama.v1.PublicationService is served at /v1/<Method>: GET with the request's fields as query
+// parameters (?area_id=kz&contest_id=mazhilis), or POST with the request as a JSON body. Requests
+// and responses use protobuf's JSON mapping with the proto field names, so the HTTP API is the gRPC
+// API, field for field. Calls go through an in-process gRPC channel to the same service, so the
+// mirror needs no code of its own per method and cannot drift from it.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/base/result.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace hattama::publication {
+
+// Static files served beside the API: path ("/index.html") -> (content type, bytes).
+using StaticFiles = std::map<std::string, std::pair<std::string, std::string>>;
+
+class HttpGateway {
+ public:
+  // Binds `listen` ("host:port") and serves until destroyed. `channel` reaches the gRPC service
+  // (e.g. grpc::Server::InProcessChannel). "/" serves "/index.html" of `files` when there is one.
+  static Result<std::unique_ptr<HttpGateway>> Start(const std::string& listen,
+                                                    std::shared_ptr<grpc::Channel> channel,
+                                                    StaticFiles files = {});
+  ~HttpGateway();  // Stops accepting, finishes the requests in flight.
+
+  int port() const { return port_; }
+
+ private:
+  HttpGateway() = default;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+// The HTTP status that stands for a gRPC status code (NOT_FOUND -> 404, UNAVAILABLE -> 503, ...).
+int HttpStatusOf(grpc::StatusCode code);
+
+}  // namespace hattama::publication
