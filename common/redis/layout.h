@@ -11,16 +11,32 @@
 //   hattama:{p<N>}:seen:<submission_id>     digest of a submission already applied (string)
 //   hattama:{p<N>}:station:<contest>:<station>
 //                                           hash: the counted figures of the station ("f:<name>",
-//                                           "v:<option_id>", see figures.h), "submission_id"
-//                                           counted, its "observer_id" and "revision", "flagged"
-//                                           (0/1); absent while no protocol is counted
+//                                           "v:<option_id>", see figures.h), "submission_id" (the
+//                                           representative of the counted figures), "digest"
+//                                           (their figures digest), "confirmations" (observers
+//                                           backing them), "variants" (distinct figures standing),
+//                                           "disputed" (0/1), "flagged" (0/1); absent while nothing
+//                                           counts. The rule: common/domain/dispute.h
+//   hattama:{p<N>}:backers:<contest>:<station>
+//                                           hash: observer id -> that observer's standing entry,
+//                                           "<revision>\t<retraction 0/1>\t<flagged 0/1>\t
+//                                           <figures digest>\t<submission id>"
+//   hattama:{p<N>}:figures:<contest>:<station>
+//                                           hash: figures digest -> "f:x=1\nv:y=2..." (the fields
+//                                           of every set of figures received)
 //   hattama:{p<N>}:versions:<contest>:<station>
 //                                           list: SubmissionRecord bytes of every version received
 //                                           (counted or not, official ones and retractions too),
 //                                           in the order applied
 //   hattama:{p<N>}:totals:<contest>:<area>  hash: sums over the counted protocols of the area's
 //                                           stations in this partition: the same "f:"/"v:" fields,
-//                                           plus "stations_reporting" and "flagged_count"
+//                                           plus "stations_reporting", "flagged_count",
+//                                           "disputed_count" and "version" (bumped by every change;
+//                                           carried by the change feed, hattama.totals.v1)
+//
+// Official results (source OFFICIAL) live under the same layout with "official-" before the kind
+// ("official-station", "official-backers", "official-figures", "official-totals"): the same rule
+// chooses among official versions, and they are never mixed into the observer totals.
 #pragma once
 
 #include <cstdint>
@@ -36,10 +52,26 @@ inline std::string PartitionsKey() { return "hattama:partitions"; }
 inline std::string SeenKey(int32_t partition, std::string_view submission_id) {
   return "hattama:" + PartitionTag(partition) + ":seen:" + std::string(submission_id);
 }
+// Which totals a key belongs to: the observers' or the official ones.
+enum class Scope { kObserver, kOfficial };
+
+inline std::string ScopedKey(int32_t partition, Scope scope, std::string_view kind,
+                             std::string_view contest_id, std::string_view id) {
+  return "hattama:" + PartitionTag(partition) + ":" +
+         (scope == Scope::kOfficial ? "official-" : "") + std::string(kind) + ":" +
+         std::string(contest_id) + ":" + std::string(id);
+}
 inline std::string StationKey(int32_t partition, std::string_view contest_id,
-                              std::string_view station_id) {
-  return "hattama:" + PartitionTag(partition) + ":station:" + std::string(contest_id) + ":" +
-         std::string(station_id);
+                              std::string_view station_id, Scope scope = Scope::kObserver) {
+  return ScopedKey(partition, scope, "station", contest_id, station_id);
+}
+inline std::string BackersKey(int32_t partition, std::string_view contest_id,
+                              std::string_view station_id, Scope scope = Scope::kObserver) {
+  return ScopedKey(partition, scope, "backers", contest_id, station_id);
+}
+inline std::string FiguresKey(int32_t partition, std::string_view contest_id,
+                              std::string_view station_id, Scope scope = Scope::kObserver) {
+  return ScopedKey(partition, scope, "figures", contest_id, station_id);
 }
 inline std::string VersionsKey(int32_t partition, std::string_view contest_id,
                                std::string_view station_id) {
@@ -47,9 +79,8 @@ inline std::string VersionsKey(int32_t partition, std::string_view contest_id,
          std::string(station_id);
 }
 inline std::string TotalsKey(int32_t partition, std::string_view contest_id,
-                             std::string_view area_id) {
-  return "hattama:" + PartitionTag(partition) + ":totals:" + std::string(contest_id) + ":" +
-         std::string(area_id);
+                             std::string_view area_id, Scope scope = Scope::kObserver) {
+  return ScopedKey(partition, scope, "totals", contest_id, area_id);
 }
 
 // Hash fields of figures, in station and totals hashes.
@@ -59,7 +90,11 @@ inline constexpr std::string_view kStationsReporting = "stations_reporting";
 inline constexpr std::string_view kFlaggedCount = "flagged_count";
 inline constexpr std::string_view kCountedSubmission = "submission_id";
 inline constexpr std::string_view kFlagged = "flagged";
-inline constexpr std::string_view kCountedObserver = "observer_id";
-inline constexpr std::string_view kCountedRevision = "revision";
+inline constexpr std::string_view kDisputedCount = "disputed_count";
+inline constexpr std::string_view kTotalsVersion = "version";
+inline constexpr std::string_view kCountedDigest = "digest";
+inline constexpr std::string_view kConfirmations = "confirmations";
+inline constexpr std::string_view kVariants = "variants";
+inline constexpr std::string_view kDisputed = "disputed";
 
 }  // namespace hattama::redis::layout

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <map>
 #include <thread>
 
 #include "common/redis/layout.h"
@@ -16,6 +17,12 @@ Aggregator::~Aggregator() = default;
 
 Result<std::unique_ptr<Aggregator>> Aggregator::Create(
     AggregatorOptions options, std::shared_ptr<const domain::Registry> registry) {
+  if (options.rebuild) {
+    // A group of its own has no committed offsets, so it starts from the earliest record.
+    options.group += "-rebuild-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                      std::chrono::system_clock::now().time_since_epoch())
+                                                      .count());
+  }
   std::unique_ptr<Aggregator> aggregator(new Aggregator(std::move(options), std::move(registry)));
   Aggregator* self = aggregator.get();
   kafka::Properties properties = self->options_.consumer_properties;
@@ -82,13 +89,41 @@ void Aggregator::SleepUnlessStopped(std::chrono::milliseconds duration,
   }
 }
 
+bool Aggregator::PublishChanges(const std::vector<v1::TotalsChange>& changes) {
+  if (changes.empty() || !options_.publish_changes) return true;
+  // Only the newest change of each partition's share of a total matters to a reader.
+  std::map<std::string, const v1::TotalsChange*> newest;
+  for (const auto& change : changes) {
+    std::string key = change.area_id() + "|" + change.contest_id() + "|" +
+                      (change.official() ? "official" : "observer") + "|" +
+                      std::to_string(change.partition());
+    auto& slot = newest[key];
+    if (slot == nullptr || change.version() >= slot->version()) slot = &change;
+  }
+  std::atomic<int> failed{0};
+  for (const auto& [key, change] : newest) {
+    // Keyed by area and contest: every change of one total lands in one topic partition, in order.
+    auto produced = metadata_->Produce(
+        kafka::kTotalsTopic, -1, change->area_id() + "|" + change->contest_id(),
+        change->SerializeAsString(), [&failed](const Status& status, int32_t, int64_t) {
+          if (!status.ok()) failed.fetch_add(1);
+        });
+    if (!produced.ok()) return false;
+  }
+  auto flushed = metadata_->Flush(std::chrono::seconds(30));
+  return flushed.ok() && failed.load() == 0;
+}
+
 bool Aggregator::ApplyWithRetry(const std::vector<redis::Command>& calls,
-                                std::vector<Outcome>& outcomes, const std::atomic<bool>& stop) {
+                                std::vector<Outcome>& outcomes,
+                                std::vector<v1::TotalsChange>& changes,
+                                const std::atomic<bool>& stop) {
   std::chrono::milliseconds backoff{50};
   while (true) {
     auto connected = EnsureConnected();
     if (connected.ok()) {
-      auto applied = applier_.Apply(*redis_, calls);
+      changes.clear();
+      auto applied = applier_.Apply(*redis_, calls, &changes);
       if (applied.ok()) {
         outcomes = std::move(applied).value();
         return true;
@@ -112,12 +147,22 @@ bool Aggregator::ApplyWithRetry(const std::vector<redis::Command>& calls,
 
 Status Aggregator::Run(const std::atomic<bool>& stop) {
   auto last_progress = std::chrono::steady_clock::now();
+  auto last_message = last_progress;
+  bool any_message = false;
   int64_t last_logged = 0;
   while (!stop.load()) {
     auto polled = consumer_->Poll(options_.batch_size, options_.poll_timeout);
     if (!polled.ok()) return polled.status();
     PublishPartitionCount();
     const std::vector<kafka::Message>& batch = *polled;
+    if (!batch.empty()) {
+      any_message = true;
+      last_message = std::chrono::steady_clock::now();
+    } else if (options_.rebuild && any_message &&
+               std::chrono::steady_clock::now() - last_message >= options_.rebuild_idle) {
+      spdlog::info("rebuild caught up with the log");
+      break;
+    }
 
     if (!batch.empty()) {
       std::vector<redis::Command> calls;
@@ -140,7 +185,8 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
       }
 
       std::vector<Outcome> outcomes;
-      if (!calls.empty() && !ApplyWithRetry(calls, outcomes, stop)) {
+      std::vector<v1::TotalsChange> changes;
+      if (!calls.empty() && !ApplyWithRetry(calls, outcomes, changes, stop)) {
         spdlog::info("stopping with a batch of {} not applied; it will be replayed", calls.size());
         break;
       }
@@ -162,6 +208,14 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
       }
       applied_.fetch_add(static_cast<int64_t>(outcomes.size()));
 
+      // The change feed is written before the commit: a crash in between replays the batch, and
+      // the script reports the totals of a replayed submission again (at-least-once; readers
+      // keep the highest version).
+      if (!PublishChanges(changes)) {
+        spdlog::warn("the change feed did not take {} changes; not committing, so a restart "
+                     "replays them", changes.size());
+        continue;
+      }
       // Only now, with Redis holding the batch, may the log move past it.
       auto committed = consumer_->Commit(batch);
       if (!committed.ok()) {

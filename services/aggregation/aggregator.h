@@ -36,6 +36,14 @@ struct AggregatorOptions {
   int session_timeout_ms = 10000;
   // Extra librdkafka properties for the consumer (tests shorten group timeouts with these).
   kafka::Properties consumer_properties;
+  // Write each applied change of an area total to hattama.totals.v1.
+  bool publish_changes = true;
+  // Start from the beginning of the log whatever the group committed: rebuilds the totals of a
+  // Redis that lost them (replayed submissions already in Redis are no-ops).
+  // The rebuild runs as a group of its own and ends once no record arrived for rebuild_idle
+  // (it has caught up with the log); the regular group then goes on from its own offsets.
+  bool rebuild = false;
+  std::chrono::milliseconds rebuild_idle{3000};
 };
 
 struct AggregatorCounts {
@@ -62,7 +70,10 @@ class Aggregator {
   Aggregator(AggregatorOptions options, std::shared_ptr<const domain::Registry> registry);
   // Applies the batch, reconnecting and retrying on any Redis failure. False when stopped first.
   bool ApplyWithRetry(const std::vector<redis::Command>& calls, std::vector<Outcome>& outcomes,
-                      const std::atomic<bool>& stop);
+                      std::vector<v1::TotalsChange>& changes, const std::atomic<bool>& stop);
+  // Writes the newest change of each total to hattama.totals.v1 and waits for the broker's
+  // acknowledgement. False when any was not acknowledged.
+  bool PublishChanges(const std::vector<v1::TotalsChange>& changes);
   Status EnsureConnected();
   // Writes hattama:partitions after an assignment, so publication knows which partitions to sum.
   void PublishPartitionCount();
@@ -72,7 +83,7 @@ class Aggregator {
   std::shared_ptr<const domain::Registry> registry_;
   Applier applier_;
   std::unique_ptr<kafka::Consumer> consumer_;
-  // Only for topic metadata (the partition count); the consumer interface has none.
+  // Topic metadata (the partition count; the consumer interface has none) and the change feed.
   std::unique_ptr<kafka::Producer> metadata_;
   std::unique_ptr<redis::Connection> redis_;
   bool assignment_changed_ = false;

@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include <charconv>
+
+#include "common/domain/dispute.h"
 #include "common/redis/figures.h"
 #include "common/redis/layout.h"
 #include "services/aggregation/apply_lua.h"
@@ -9,8 +12,18 @@
 namespace hattama::aggregation {
 namespace {
 
-Result<Outcome> ParseOutcome(const redis::Reply& reply) {
-  if (reply.is_error()) return Status::Error("apply script failed: " + reply.str);
+int64_t Integer(const std::string& text) {
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+Result<Outcome> ParseOutcome(const redis::Reply& whole) {
+  if (whole.is_error()) return Status::Error("apply script failed: " + whole.str);
+  if (whole.type != redis::Reply::Type::kArray || whole.elements.empty()) {
+    return Status::Error("apply script answered no outcome");
+  }
+  const redis::Reply& reply = whole.elements[0];
   if (reply.str == "counted") return Outcome::kCounted;
   if (reply.str == "retracted") return Outcome::kRetracted;
   if (reply.str == "stored") return Outcome::kStored;
@@ -54,28 +67,37 @@ Result<redis::Command> Applier::Call(int32_t partition, const v1::SubmissionReco
   }
   const std::string& contest = protocol.contest_id();
 
+  const bool official = submission.source() == v1::SOURCE_OFFICIAL;
+  const auto scope = official ? redis::layout::Scope::kOfficial : redis::layout::Scope::kObserver;
+  const std::string& station_id = station->station_id();
   std::vector<std::string> keys = {
       redis::layout::SeenKey(partition, submission.submission_id()),
-      redis::layout::StationKey(partition, contest, station->station_id()),
-      redis::layout::VersionsKey(partition, contest, station->station_id()),
+      redis::layout::VersionsKey(partition, contest, station_id),
+      redis::layout::StationKey(partition, contest, station_id, scope),
+      redis::layout::BackersKey(partition, contest, station_id, scope),
+      redis::layout::FiguresKey(partition, contest, station_id, scope),
   };
-  for (const v1::Area* area : registry_->EnclosingAreas(*station)) {
-    keys.push_back(redis::layout::TotalsKey(partition, contest, area->area_id()));
+  const auto areas = registry_->EnclosingAreas(*station);
+  for (const v1::Area* area : areas) {
+    keys.push_back(redis::layout::TotalsKey(partition, contest, area->area_id(), scope));
   }
 
-  std::string kind = submission.source() == v1::SOURCE_OFFICIAL ? "official"
-                     : submission.retraction()                  ? "retraction"
-                                                                : "observer";
+  const bool retraction = submission.retraction();
   std::vector<std::string> args = {
       submission.submission_id(),
       record.digest(),
       record.SerializeAsString(),
-      kind,
+      retraction ? "retraction" : "protocol",
       submission.observer_id(),
       std::to_string(submission.revision()),
       record.flags_size() > 0 ? "1" : "0",
+      retraction ? "" : domain::FiguresDigest(protocol.figures()),
+      contest,
+      official ? "official" : "observer",
+      std::to_string(partition),
   };
-  if (kind == "observer") {
+  for (const v1::Area* area : areas) args.push_back(area->area_id());
+  if (!retraction) {
     for (auto& [field, value] : redis::ToFields(protocol.figures())) {
       args.push_back(std::move(field));
       args.push_back(std::to_string(value));
@@ -85,7 +107,8 @@ Result<redis::Command> Applier::Call(int32_t partition, const v1::SubmissionReco
 }
 
 Result<std::vector<Outcome>> Applier::Apply(redis::Connection& connection,
-                                            const std::vector<redis::Command>& calls) const {
+                                            const std::vector<redis::Command>& calls,
+                                            std::vector<v1::TotalsChange>* changes) const {
   auto replies = script_.RunPipelined(connection, calls);
   if (!replies.ok()) return replies.status();
   std::vector<Outcome> outcomes;
@@ -94,8 +117,40 @@ Result<std::vector<Outcome>> Applier::Apply(redis::Connection& connection,
     auto outcome = ParseOutcome(reply);
     if (!outcome.ok()) return outcome.status();
     outcomes.push_back(*outcome);
+    if (changes != nullptr && reply.elements.size() > 4) AddChanges(reply, *changes);
   }
   return outcomes;
+}
+
+void Applier::AddChanges(const redis::Reply& reply, std::vector<v1::TotalsChange>& changes) const {
+  // {outcome, contest, scope, partition, area_1, totals_1, area_2, totals_2, ...}
+  const v1::Contest* contest = registry_->FindContest(reply.elements[1].str);
+  if (contest == nullptr) return;
+  const bool official = reply.elements[2].str == "official";
+  const auto partition = static_cast<int32_t>(Integer(reply.elements[3].str));
+  for (size_t i = 4; i + 1 < reply.elements.size(); i += 2) {
+    const v1::Area* area = registry_->FindArea(reply.elements[i].str);
+    if (area == nullptr) continue;
+    std::vector<std::string> flat;
+    for (const auto& element : reply.elements[i + 1].elements) flat.push_back(element.str);
+    redis::FigureFields fields;
+    if (!redis::AddHashFields(flat, fields, nullptr)) continue;
+    v1::TotalsChange change;
+    change.set_area_id(area->area_id());
+    change.set_area_kind(area->kind());
+    change.set_contest_id(contest->contest_id());
+    *change.mutable_figures() = redis::FromFields(fields, *contest, /*all_present=*/true);
+    change.set_partition(partition);
+    change.set_official(official);
+    for (size_t f = 0; f + 1 < flat.size(); f += 2) {
+      const int64_t value = Integer(flat[f + 1]);
+      if (flat[f] == redis::layout::kTotalsVersion) change.set_version(value);
+      if (flat[f] == redis::layout::kStationsReporting) change.set_stations_reporting(value);
+      if (flat[f] == redis::layout::kFlaggedCount) change.set_flagged_count(value);
+      if (flat[f] == redis::layout::kDisputedCount) change.set_disputed_count(value);
+    }
+    changes.push_back(std::move(change));
+  }
 }
 
 }  // namespace hattama::aggregation

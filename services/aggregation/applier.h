@@ -16,10 +16,10 @@ namespace hattama::aggregation {
 
 // What applying one submission did (the script's answer).
 enum class Outcome {
-  kCounted,    // Now the counted version of its station x contest; totals moved.
-  kRetracted,  // Withdrew the counted version of its observer; totals moved back.
-  kStored,     // Kept as a version only (official result, or a retraction of nothing counted).
-  kStale,      // Kept as a version only: a lower revision than the one counted.
+  kCounted,    // Backs the counted figures of its station x contest (observer or official).
+  kRetracted,  // Withdrew a version that counted or confirmed; totals may have moved.
+  kStored,     // Kept as a version only (outvoted figures, or a retraction of nothing standing).
+  kStale,      // Kept as a version only: its observer's standing version outranks it.
   kDuplicate,  // Applied before (resend or redelivery); nothing changed.
   kIdReused,   // The id was applied before with another digest; nothing changed.
 };
@@ -38,12 +38,18 @@ class Applier {
   // Runs `calls` in one round trip, in order. Either every call was applied (one outcome each)
   // or the result is an error and the caller must assume any prefix was applied: running the
   // same calls again is safe, since an applied submission is a duplicate the second time.
+  // `changes`, when given, receives every area total the calls moved, as it stands after the
+  // change (for the change feed, hattama.totals.v1).
   Result<std::vector<Outcome>> Apply(redis::Connection& connection,
-                                     const std::vector<redis::Command>& calls) const;
+                                     const std::vector<redis::Command>& calls,
+                                     std::vector<v1::TotalsChange>* changes = nullptr) const;
 
   const redis::Script& script() const { return script_; }
 
  private:
+  // The totals a script reply reports as moved, as TotalsChange records.
+  void AddChanges(const redis::Reply& reply, std::vector<v1::TotalsChange>& changes) const;
+
   std::shared_ptr<const domain::Registry> registry_;
   redis::Script script_;
 };

@@ -33,6 +33,12 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "session-timeout-ms", options.session_timeout_ms,
                   "How long a crashed member keeps its partitions before the group moves them")
       ->check(CLI::Range(1000, 300000));
+  app.add_flag("--rebuild", options.rebuild,
+               "Replay the submissions log from the beginning into Redis (e.g. after Redis lost "
+               "its data), then exit once caught up")
+      ->envname(config::EnvName("rebuild"));
+  config::AddFlag(app, "publish-changes", options.publish_changes,
+                  "Write each change of an area total to hattama.totals.v1");
   config::AddFlag(app, "log-format", log_format, "auto, json or text");
   config::AddFlag(app, "log-level", log_level, "trace, debug, info, warn or error");
   if (auto code = config::Parse(app, argc, argv)) return *code;

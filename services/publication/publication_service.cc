@@ -3,6 +3,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/domain/partition.h"
@@ -77,42 +78,159 @@ grpc::Status PublicationService::GetElection(grpc::ServerContext*, const v1::Get
 grpc::Status PublicationService::GetAreaTotals(grpc::ServerContext*,
                                                const v1::GetAreaTotalsRequest* request,
                                                v1::AreaTotals* response) {
-  if (request->area_id().empty() || request->contest_id().empty()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "area_id and contest_id are required");
-  }
-  const v1::Area* area = registry_->FindArea(request->area_id());
-  if (area == nullptr) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no area \"" + request->area_id() +
-                                                         "\" in election " +
-                                                         registry_->election().election_id());
-  }
-  const v1::Contest* contest = registry_->FindContest(request->contest_id());
-  if (contest == nullptr) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no contest \"" + request->contest_id() +
-                                                         "\" in election " +
-                                                         registry_->election().election_id());
-  }
+  const v1::Area* area = nullptr;
+  const v1::Contest* contest = nullptr;
+  auto status = FindAreaAndContest(request->area_id(), request->contest_id(), area, contest);
+  if (!status.ok()) return status;
+  return ReadAreaTotals(*area, *contest, redis::layout::Scope::kObserver, *response);
+}
 
+grpc::Status PublicationService::ReadAreaTotals(const v1::Area& area, const v1::Contest& contest,
+                                                redis::layout::Scope scope,
+                                                v1::AreaTotals& response) {
   int32_t partitions = 0;
   auto status = ReadPartitionCount(partitions);
   if (!status.ok()) return status;
+  std::vector<std::pair<const v1::Area*, SummedFields>> one = {{&area, {}}};
+  status = SumTotals(contest, scope, partitions, one);
+  if (!status.ok()) return status;
+  response = BuildAreaTotals(*registry_, area, contest, one[0].second);
+  response.set_official(scope == redis::layout::Scope::kOfficial);
+  return grpc::Status::OK;
+}
+
+grpc::Status PublicationService::SumTotals(
+    const v1::Contest& contest, redis::layout::Scope scope, int32_t partitions,
+    std::vector<std::pair<const v1::Area*, SummedFields>>& areas) {
   std::vector<redis::Command> commands;
-  commands.reserve(partitions);
-  for (int32_t p = 0; p < partitions; ++p) {
-    commands.push_back(
-        {"HGETALL", redis::layout::TotalsKey(p, contest->contest_id(), area->area_id())});
+  commands.reserve(areas.size() * partitions);
+  for (const auto& [area, sums] : areas) {
+    for (int32_t p = 0; p < partitions; ++p) {
+      commands.push_back(
+          {"HGETALL", redis::layout::TotalsKey(p, contest.contest_id(), area->area_id(), scope)});
+    }
   }
   std::vector<redis::Reply> replies;
   if (!commands.empty()) {
-    status = Read(commands, replies);
+    auto status = Read(commands, replies);
     if (!status.ok()) return status;
   }
-  SummedFields sums;
-  for (const auto& reply : replies) {
-    auto added = AddTotals(Strings(reply), sums);
+  for (size_t i = 0; i < replies.size(); ++i) {
+    auto added = AddTotals(Strings(replies[i]), areas[i / partitions].second);
     if (!added.ok()) return Internal(added.message());
   }
-  *response = BuildAreaTotals(*registry_, *area, *contest, sums);
+  return grpc::Status::OK;
+}
+
+grpc::Status PublicationService::GetOfficialTotals(grpc::ServerContext*,
+                                                   const v1::GetOfficialTotalsRequest* request,
+                                                   v1::AreaTotals* response) {
+  const v1::Area* area = nullptr;
+  const v1::Contest* contest = nullptr;
+  auto status = FindAreaAndContest(request->area_id(), request->contest_id(), area, contest);
+  if (!status.ok()) return status;
+  return ReadAreaTotals(*area, *contest, redis::layout::Scope::kOfficial, *response);
+}
+
+grpc::Status PublicationService::FindAreaAndContest(const std::string& area_id,
+                                                    const std::string& contest_id,
+                                                    const v1::Area*& area,
+                                                    const v1::Contest*& contest) {
+  if (area_id.empty() || contest_id.empty()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "area_id and contest_id are required");
+  }
+  area = registry_->FindArea(area_id);
+  if (area == nullptr) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no area \"" + area_id + "\" in election " +
+                                                         registry_->election().election_id());
+  }
+  contest = registry_->FindContest(contest_id);
+  if (contest == nullptr) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no contest \"" + contest_id +
+                                                         "\" in election " +
+                                                         registry_->election().election_id());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PublicationService::ListDiscrepancies(grpc::ServerContext*,
+                                                   const v1::ListDiscrepanciesRequest* request,
+                                                   v1::ListDiscrepanciesResponse* response) {
+  const v1::Contest* contest = registry_->FindContest(request->contest_id());
+  if (contest == nullptr) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        "no contest \"" + request->contest_id() + "\" in the election");
+  }
+  const size_t limit = request->limit() > 0 ? static_cast<size_t>(request->limit()) : 100;
+  int32_t partitions = 0;
+  auto status = ReadPartitionCount(partitions);
+  if (!status.ok()) return status;
+  std::vector<v1::Discrepancy> found;
+  if (partitions == 0) return grpc::Status::OK;
+
+  // Areas: official and observer totals summed over every partition.
+  if (request->kind() != v1::AREA_KIND_STATION) {
+    std::vector<std::pair<const v1::Area*, SummedFields>> observer, official;
+    for (const auto& area : registry_->election().areas()) {
+      if (request->kind() != v1::AREA_KIND_UNSPECIFIED && area.kind() != request->kind()) continue;
+      if (registry_->StationsRegistered(area.area_id(), contest->contest_id()) == 0) continue;
+      observer.push_back({&area, {}});
+      official.push_back({&area, {}});
+    }
+    status = SumTotals(*contest, redis::layout::Scope::kObserver, partitions, observer);
+    if (!status.ok()) return status;
+    status = SumTotals(*contest, redis::layout::Scope::kOfficial, partitions, official);
+    if (!status.ok()) return status;
+    for (size_t i = 0; i < observer.size(); ++i) {
+      const v1::Area& area = *observer[i].first;
+      auto observed = BuildAreaTotals(*registry_, area, *contest, observer[i].second);
+      auto announced = BuildAreaTotals(*registry_, area, *contest, official[i].second);
+      // An area without any official result yet has nothing to compare.
+      if (announced.stations_reporting() == 0) continue;
+      if (auto d = Compare(area.area_id(), area.kind(), *contest, announced.figures(),
+                           observed.figures(), announced.stations_reporting(),
+                           observed.stations_reporting())) {
+        found.push_back(std::move(*d));
+      }
+    }
+  }
+  // Stations: the counted observer protocol against the counted official one, where both exist.
+  if (request->kind() == v1::AREA_KIND_STATION || request->kind() == v1::AREA_KIND_UNSPECIFIED) {
+    std::vector<const v1::Station*> stations;
+    std::vector<redis::Command> commands;
+    for (const auto& station : registry_->stations()) {
+      if (std::find(station.contest_ids().begin(), station.contest_ids().end(),
+                    contest->contest_id()) == station.contest_ids().end()) {
+        continue;
+      }
+      const int32_t p = domain::PartitionOf(station.station_id(), partitions);
+      stations.push_back(&station);
+      commands.push_back(
+          {"HGETALL", redis::layout::StationKey(p, contest->contest_id(), station.station_id())});
+      commands.push_back({"HGETALL", redis::layout::StationKey(p, contest->contest_id(),
+                                                               station.station_id(),
+                                                               redis::layout::Scope::kOfficial)});
+    }
+    std::vector<redis::Reply> replies;
+    if (!commands.empty()) {
+      status = Read(commands, replies);
+      if (!status.ok()) return status;
+    }
+    for (size_t i = 0; i < stations.size(); ++i) {
+      auto observer = Strings(replies[2 * i]);
+      auto official = Strings(replies[2 * i + 1]);
+      if (observer.empty() || official.empty()) continue;
+      auto result = BuildStationContestResult(*stations[i], *contest, observer, {}, official);
+      if (!result.ok()) return Internal(result.status().message());
+      if (auto d = Compare(stations[i]->station_id(), v1::AREA_KIND_STATION, *contest,
+                           result->official().figures(), result->counted().figures(), 1, 1)) {
+        found.push_back(std::move(*d));
+      }
+    }
+  }
+  response->set_total_count(static_cast<int64_t>(found.size()));
+  SortDiscrepancies(found, limit);
+  for (auto& d : found) *response->add_discrepancies() = std::move(d);
   return grpc::Status::OK;
 }
 
@@ -142,6 +260,9 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
       commands.push_back({"LRANGE",
                           redis::layout::VersionsKey(partition, contest_id, station->station_id()),
                           "0", "-1"});
+      commands.push_back({"HGETALL",
+                          redis::layout::StationKey(partition, contest_id, station->station_id(),
+                                                    redis::layout::Scope::kOfficial)});
     }
     status = Read(commands, replies);
     if (!status.ok()) return status;
@@ -150,12 +271,13 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
   *response->mutable_station() = *station;
   for (int i = 0; i < station->contest_ids_size(); ++i) {
     const v1::Contest* contest = registry_->FindContest(station->contest_ids(i));
-    std::vector<std::string> hash, versions;
+    std::vector<std::string> hash, versions, official;
     if (!replies.empty()) {
-      hash = Strings(replies[2 * i]);
-      versions = Strings(replies[2 * i + 1]);
+      hash = Strings(replies[3 * i]);
+      versions = Strings(replies[3 * i + 1]);
+      official = Strings(replies[3 * i + 2]);
     }
-    auto result = BuildStationContestResult(*station, *contest, hash, versions);
+    auto result = BuildStationContestResult(*station, *contest, hash, versions, official);
     if (!result.ok()) return Internal(result.status().message());
     *response->add_contests() = std::move(result).value();
   }

@@ -9,7 +9,9 @@
 
 #include "common/domain/registry.h"
 #include "hattama/v1/publication.grpc.pb.h"
+#include "common/redis/layout.h"
 #include "services/publication/connection_pool.h"
+#include "services/publication/totals.h"
 
 namespace hattama::publication {
 
@@ -27,6 +29,14 @@ class PublicationService final : public v1::PublicationService::Service {
   grpc::Status GetStationResults(grpc::ServerContext* context,
                                  const v1::GetStationResultsRequest* request,
                                  v1::StationResults* response) override;
+  // The official results' totals, kept apart from the observers'.
+  grpc::Status GetOfficialTotals(grpc::ServerContext* context,
+                                 const v1::GetOfficialTotalsRequest* request,
+                                 v1::AreaTotals* response) override;
+  // Official against observer figures for every area (of a kind) and station of a contest.
+  grpc::Status ListDiscrepancies(grpc::ServerContext* context,
+                                 const v1::ListDiscrepanciesRequest* request,
+                                 v1::ListDiscrepanciesResponse* response) override;
 
  private:
   // Runs `commands` pipelined on a pooled connection; on an I/O error tries once more on a fresh
@@ -35,6 +45,14 @@ class PublicationService final : public v1::PublicationService::Service {
                     std::vector<redis::Reply>& replies);
   // P, the number of partitions aggregation has keys for; 0 before anything was applied.
   grpc::Status ReadPartitionCount(int32_t& partitions);
+  grpc::Status FindAreaAndContest(const std::string& area_id, const std::string& contest_id,
+                                  const v1::Area*& area, const v1::Contest*& contest);
+  grpc::Status ReadAreaTotals(const v1::Area& area, const v1::Contest& contest,
+                              redis::layout::Scope scope, v1::AreaTotals& response);
+  // Sums each area's totals hash of `scope` over the partitions, in one round trip.
+  grpc::Status SumTotals(const v1::Contest& contest, redis::layout::Scope scope,
+                         int32_t partitions,
+                         std::vector<std::pair<const v1::Area*, SummedFields>>& areas);
 
   std::shared_ptr<const domain::Registry> registry_;
   std::shared_ptr<ConnectionPool> redis_;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,21 @@ v1::AreaTotals BuildAreaTotals(const domain::Registry& registry, const v1::Area&
                                const v1::Contest& contest, const SummedFields& sums);
 
 // One contest of a station: `station_hash` is the flat HGETALL of its station key (empty while
-// nothing is counted), `versions` the SubmissionRecord bytes of its versions list.
+// nothing is counted), `versions` the SubmissionRecord bytes of its versions list,
+// `official_hash` the flat HGETALL of its official station key (empty without an official result).
 Result<v1::StationContestResult> BuildStationContestResult(
     const v1::Station& station, const v1::Contest& contest,
-    const std::vector<std::string>& station_hash, const std::vector<std::string>& versions);
+    const std::vector<std::string>& station_hash, const std::vector<std::string>& versions,
+    const std::vector<std::string>& official_hash = {});
+
+// Official minus observer figures of one area or station; nullopt when they are equal. `kind`
+// and `area_id` name where. Areas also compare the number of stations reporting.
+std::optional<v1::Discrepancy> Compare(const std::string& area_id, v1::AreaKind kind,
+                                       const v1::Contest& contest, const v1::Figures& official,
+                                       const v1::Figures& observer, int64_t official_reporting,
+                                       int64_t observer_reporting);
+
+// Sorts largest magnitude first (ties by area id) and keeps `limit`.
+void SortDiscrepancies(std::vector<v1::Discrepancy>& list, size_t limit);
 
 }  // namespace hattama::publication

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
+#include "common/domain/dispute.h"
 #include "tests/aggregation/fixture.h"
 #include "tools/stack/stack.h"
 
@@ -82,7 +85,8 @@ TEST_F(ApplierTest, ResentSubmissionIsCountedOnce) {
 
 TEST_F(ApplierTest, ReplayedBatchLeavesEveryKeyUnchanged) {
   auto first = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
-  auto second = ObserverRecord("sub-2", "S1", "mazhilis", {310, 110, 80}, 0, "observer-2");
+  auto second = ObserverRecord("sub-2", "S1", "mazhilis", {310, 110, 80});
+  second.mutable_submission()->set_revision(2);
   auto flagged = ObserverRecord("sub-3", "S5", "mazhilis", {10, 20, 30});
   testing::Flag(flagged);
   auto local = ObserverRecord("sub-4", "S2", "maslikhat", {70, 30});
@@ -100,8 +104,9 @@ TEST_F(ApplierTest, ReplayedBatchLeavesEveryKeyUnchanged) {
 TEST_F(ApplierTest, SecondVersionMovesTotalsByTheDifference) {
   auto s2 = ObserverRecord("sub-0", "S2", "mazhilis", {100, 100, 100});
   auto first = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80}, 20);
-  // Another observer's copy of the same protocol with different figures (a disputed station).
-  auto second = ObserverRecord("sub-2", "S1", "mazhilis", {250, 170, 80}, 5, "observer-2");
+  // The same observer's corrected copy: a higher revision replaces theirs.
+  auto second = ObserverRecord("sub-2", "S1", "mazhilis", {250, 170, 80}, 5);
+  second.mutable_submission()->set_revision(2);
 
   Apply({s2, first});
   EXPECT_EQ(Apply({second}), std::vector<Outcome>{Outcome::kCounted});
@@ -119,25 +124,96 @@ TEST_F(ApplierTest, SecondVersionMovesTotalsByTheDifference) {
 TEST_F(ApplierTest, FlaggedCountFollowsTheCountedVersion) {
   auto flagged = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
   testing::Flag(flagged);
-  auto clean = ObserverRecord("sub-2", "S1", "mazhilis", {300, 120, 80}, 0, "observer-2");
-  auto flagged_again = ObserverRecord("sub-3", "S1", "mazhilis", {300, 121, 80}, 0, "observer-3");
-  testing::Flag(flagged_again);
+  auto corrected = ObserverRecord("sub-2", "S1", "mazhilis", {300, 120, 80}, 5);
+  corrected.mutable_submission()->set_revision(2);
   auto other = ObserverRecord("sub-4", "S4", "mazhilis", {1, 2, 3});
   testing::Flag(other);
 
   Apply({flagged, other});
   EXPECT_EQ(Totals("kz")["flagged_count"], 2);
   EXPECT_EQ(Totals("kz-a")["flagged_count"], 1);
-  Apply({clean});
+  Apply({corrected});
   EXPECT_EQ(Totals("kz")["flagged_count"], 1);
   EXPECT_EQ(Totals("kz-a").count("flagged_count"), 0);
-  Apply({flagged_again});
-  EXPECT_EQ(Totals("kz")["flagged_count"], 2);
-  EXPECT_EQ(Totals("kz-a-1")["flagged_count"], 1);
   EXPECT_EQ(Totals("kz")["stations_reporting"], 2);
 }
 
-TEST_F(ApplierTest, OfficialResultIsKeptButNotCounted) {
+TEST_F(ApplierTest, IdenticalFiguresFromAnotherObserverConfirmWithoutMovingTotals) {
+  auto first = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto confirming = ObserverRecord("sub-2", "S1", "mazhilis", {300, 120, 80}, 0, "observer-2");
+
+  Apply({first});
+  EXPECT_EQ(Apply({confirming}), std::vector<Outcome>{Outcome::kCounted});
+
+  EXPECT_EQ(Totals("kz"), ExpectedTotals({first}));
+  auto station = redis_->Run(
+      {"HGET", redis::layout::StationKey(testing::PartitionOf(first), "mazhilis", "S1"),
+       "confirmations"});
+  ASSERT_TRUE(station.ok());
+  EXPECT_EQ(station->str, "2");
+}
+
+TEST_F(ApplierTest, DifferingFiguresMakeTheStationDisputedAndTheMajorityCounts) {
+  auto a = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80}, 0, "observer-1");
+  auto b = ObserverRecord("sub-2", "S1", "mazhilis", {200, 220, 80}, 0, "observer-2");
+  auto c = ObserverRecord("sub-3", "S1", "mazhilis", {200, 220, 80}, 0, "observer-3");
+
+  auto outcomes = Apply({a, b, c});
+
+  EXPECT_EQ(outcomes.back(), Outcome::kCounted);
+  auto totals = Totals("kz");
+  EXPECT_EQ(totals["v:nur"], 200);
+  EXPECT_EQ(totals["disputed_count"], 1);
+  EXPECT_EQ(totals["stations_reporting"], 1);
+  EXPECT_EQ(Apply({ObserverRecord("sub-4", "S1", "mazhilis", {300, 120, 80}, 0, "observer-4"),
+                   ObserverRecord("sub-5", "S1", "mazhilis", {300, 120, 80}, 0, "observer-5")})
+                .back(),
+            Outcome::kCounted);
+  EXPECT_EQ(Totals("kz")["v:nur"], 300);
+  EXPECT_EQ(Totals("kz")["disputed_count"], 1);
+}
+
+TEST_F(ApplierTest, RevisionArrivingBeforeTheOriginalStillCounts) {
+  auto original = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto revision = ObserverRecord("sub-2", "S1", "mazhilis", {290, 130, 80});
+  revision.mutable_submission()->set_revision(2);
+
+  Apply({revision});
+  EXPECT_EQ(Apply({original}), std::vector<Outcome>{Outcome::kStale});
+
+  EXPECT_EQ(Totals("kz"), ExpectedTotals({revision}));
+}
+
+TEST_F(ApplierTest, AppliedChangesReportTheNewTotalsWithAGrowingVersion) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto s2 = ObserverRecord("sub-2", "S2", "mazhilis", {10, 20, 30});
+  std::vector<redis::Command> calls;
+  for (const auto& record : {s1, s2}) {
+    calls.push_back(applier_.Call(testing::PartitionOf(record), record).value());
+  }
+  std::vector<v1::TotalsChange> changes;
+
+  ASSERT_TRUE(applier_.Apply(*redis_, calls, &changes).ok());
+
+  // Each submission moved its district, region and nation.
+  ASSERT_EQ(changes.size(), 6u);
+  std::map<std::string, int64_t> nur_by_version;
+  for (const auto& change : changes) {
+    EXPECT_EQ(change.contest_id(), "mazhilis");
+    EXPECT_FALSE(change.official());
+    if (change.area_id() == "kz") {
+      EXPECT_EQ(change.area_kind(), v1::AREA_KIND_NATION);
+      nur_by_version[std::to_string(change.partition()) + "@" +
+                     std::to_string(change.version())] = change.figures().option_votes(0).votes();
+    }
+  }
+  if (testing::PartitionOf(s1) == testing::PartitionOf(s2)) {
+    EXPECT_EQ(nur_by_version.size(), 2u);
+    EXPECT_EQ(nur_by_version.rbegin()->second, 310);
+  }
+}
+
+TEST_F(ApplierTest, OfficialResultIsCountedApartFromTheObservers) {
   auto observer = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
   auto official = ObserverRecord("official-1", "S1", "mazhilis", {700, 20, 10});
   official.mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
@@ -147,8 +223,11 @@ TEST_F(ApplierTest, OfficialResultIsKeptButNotCounted) {
   auto outcomes = Apply({observer, official, official_elsewhere});
 
   EXPECT_EQ(outcomes,
-            (std::vector<Outcome>{Outcome::kCounted, Outcome::kStored, Outcome::kStored}));
+            (std::vector<Outcome>{Outcome::kCounted, Outcome::kCounted, Outcome::kCounted}));
   EXPECT_EQ(Totals("kz"), ExpectedTotals({observer}));
+  EXPECT_EQ(testing::AreaTotals(*redis_, "mazhilis", "kz", testing::kPartitions,
+                                redis::layout::Scope::kOfficial),
+            ExpectedTotals({official, official_elsewhere}));
   auto versions = redis_->Run(
       {"LLEN", redis::layout::VersionsKey(testing::PartitionOf(official), "mazhilis", "S1")});
   ASSERT_TRUE(versions.ok());
@@ -165,6 +244,8 @@ TEST_F(ApplierTest, RetractionWithdrawsTheObserversCountedProtocol) {
   submission->set_observer_id("observer-1");
   submission->set_source(v1::SOURCE_OBSERVER);
   submission->set_retraction(true);
+  // A retraction withdraws the observer's versions up to its own revision.
+  submission->set_revision(1);
   submission->mutable_protocol()->set_station_id("S1");
   submission->mutable_protocol()->set_contest_id("mazhilis");
   retraction.set_digest("sha256:retraction");
@@ -243,6 +324,79 @@ TEST_F(ApplierTest, LostConnectionIsAnErrorNotAnOutcome) {
   auto outcomes = applier_.Apply(*redis_, {*call});
 
   EXPECT_FALSE(outcomes.ok());
+}
+
+}  // namespace
+}  // namespace hattama::aggregation
+
+namespace hattama::aggregation {
+namespace {
+
+// Property: any order of the same submissions, cut into any batches, under any partition count,
+// leaves the same totals in Redis — the ones the pure model of the dispute rule predicts.
+TEST(ApplierProperty, AnyPermutationOfTheSameSubmissionsYieldsTheModelsTotals) {
+  auto server = stack::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  auto redis = testing::Connect((*server)->address());
+  ASSERT_NE(redis, nullptr);
+  auto registry = testing::TinyRegistry();
+  Applier applier(registry);
+  std::mt19937 random(5);
+  const std::vector<std::vector<int64_t>> figures = {
+      {300, 120, 80}, {290, 130, 80}, {300, 120, 81}, {10, 20, 30}};
+  const std::vector<std::string> stations = {"S1", "S2", "S4"};
+
+  for (int scenario = 0; scenario < 12; ++scenario) {
+    std::vector<v1::SubmissionRecord> records;
+    for (int i = 0; i < 14; ++i) {
+      const std::string station = stations[random() % stations.size()];
+      const std::string observer = "observer-" + std::to_string(random() % 4);
+      const std::string id = "x" + std::to_string(scenario) + "-" + std::to_string(i);
+      auto record = ObserverRecord(id, station, "mazhilis", figures[random() % figures.size()], 0,
+                                   observer);
+      record.mutable_submission()->set_revision(static_cast<int32_t>(random() % 3));
+      if (random() % 7 == 0) record.mutable_submission()->set_retraction(true);
+      if (random() % 5 == 0) testing::Flag(record);
+      records.push_back(record);
+    }
+    // The model: the rule per station, the counted figures summed.
+    std::map<std::string, std::vector<domain::DisputeVersion>> versions;
+    for (const auto& record : records) {
+      versions[record.submission().protocol().station_id()].push_back(
+          domain::VersionOf(record.submission(), record.flags_size() > 0));
+    }
+    std::vector<v1::SubmissionRecord> counted;
+    int64_t flagged = 0, disputed = 0;
+    for (const auto& [station, list] : versions) {
+      auto decision = domain::Decide(list);
+      disputed += decision.disputed() ? 1 : 0;
+      if (!decision.counted) continue;
+      for (const auto& record : records) {
+        if (record.submission().submission_id() == decision.submission_id) counted.push_back(record);
+      }
+      flagged += decision.flagged ? 1 : 0;
+    }
+    auto expected = ExpectedTotals(counted, flagged);
+    if (disputed > 0) expected["disputed_count"] = disputed;
+
+    for (int order = 0; order < 6; ++order) {
+      ASSERT_TRUE(redis->Run({"FLUSHALL"}).ok());
+      std::shuffle(records.begin(), records.end(), random);
+      const int32_t partitions = order % 2 == 0 ? 4 : 3;
+      // Cut into batches of random size, and replay one batch as a crash would.
+      size_t at = 0;
+      while (at < records.size()) {
+        const size_t size = 1 + random() % 5;
+        std::vector<v1::SubmissionRecord> batch(
+            records.begin() + at, records.begin() + std::min(records.size(), at + size));
+        testing::ApplyBatch(applier, *redis, batch, partitions);
+        if (random() % 4 == 0) testing::ApplyBatch(applier, *redis, batch, partitions);
+        at += size;
+      }
+      ASSERT_EQ(AreaTotals(*redis, "mazhilis", "kz", partitions), expected)
+          << "scenario " << scenario << ", order " << order;
+    }
+  }
 }
 
 }  // namespace

@@ -191,7 +191,8 @@ TEST_F(PublicationTest, ServesAgainAfterRedisRestarts) {
 
 TEST_F(PublicationTest, StationResultsShowTheCountedVersionAndEveryVersion) {
   auto first = ObserverRecord("v1", "S2", "mazhilis", {200, 100, 50}, 10);
-  auto second = ObserverRecord("v2", "S2", "mazhilis", {210, 90, 50}, 10, "observer-2");
+  auto second = ObserverRecord("v2", "S2", "mazhilis", {210, 90, 50}, 10);
+  second.mutable_submission()->set_revision(2);
   testing::Flag(second);
   auto official = ObserverRecord("official", "S2", "mazhilis", {600, 10, 10});
   official.mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
@@ -220,6 +221,76 @@ TEST_F(PublicationTest, StationResultsShowTheCountedVersionAndEveryVersion) {
   EXPECT_EQ(maslikhat.contest_id(), "maslikhat");
   EXPECT_FALSE(maslikhat.has_counted());
   EXPECT_EQ(maslikhat.versions_size(), 0);
+}
+
+TEST_F(PublicationTest, DisputedStationShowsConfirmationsAndEveryVersion) {
+  auto a = ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 0, "observer-1");
+  auto b = ObserverRecord("b", "S1", "mazhilis", {300, 120, 80}, 0, "observer-2");
+  auto c = ObserverRecord("c", "S1", "mazhilis", {100, 320, 80}, 0, "observer-3");
+  auto official = ObserverRecord("o", "S1", "mazhilis", {450, 40, 10});
+  official.mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
+  official.mutable_submission()->set_observer_id("cec");
+  Aggregate({c, a, official, b});
+
+  v1::StationResults results;
+  ASSERT_TRUE(GetStationResults("S1", results).ok());
+  const auto& mazhilis = results.contests(0);
+  EXPECT_EQ(mazhilis.counted_submission_id(), "a");
+  EXPECT_EQ(mazhilis.confirmations(), 2);
+  EXPECT_TRUE(mazhilis.disputed());
+  EXPECT_EQ(mazhilis.variants(), 2);
+  EXPECT_EQ(mazhilis.versions_size(), 4);
+  EXPECT_EQ(mazhilis.official_submission_id(), "o");
+  EXPECT_EQ(mazhilis.official().figures().option_votes(0).votes(), 450);
+  v1::AreaTotals totals;
+  ASSERT_TRUE(GetAreaTotals("kz", "mazhilis", totals).ok());
+  EXPECT_EQ(totals.disputed_count(), 1);
+  EXPECT_EQ(totals.options(0).votes(), 300);
+}
+
+TEST_F(PublicationTest, OfficialTotalsAreApartAndDiscrepanciesAreListedLargestFirst) {
+  auto s1 = ObserverRecord("a", "S1", "mazhilis", {300, 120, 80});
+  auto s4 = ObserverRecord("b", "S4", "mazhilis", {100, 100, 100});
+  auto s1_official = ObserverRecord("o1", "S1", "mazhilis", {310, 110, 80});
+  auto s4_official = ObserverRecord("o4", "S4", "mazhilis", {250, 25, 25});
+  for (auto* r : {&s1_official, &s4_official}) {
+    r->mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
+    r->mutable_submission()->set_observer_id("cec");
+  }
+  Aggregate({s1, s4, s1_official, s4_official});
+
+  grpc::ClientContext context;
+  v1::GetOfficialTotalsRequest request;
+  request.set_area_id("kz");
+  request.set_contest_id("mazhilis");
+  v1::AreaTotals official;
+  ASSERT_TRUE(stub_->GetOfficialTotals(&context, request, &official).ok());
+  EXPECT_TRUE(official.official());
+  EXPECT_EQ(official.options(0).votes(), 560);
+  EXPECT_EQ(official.stations_reporting(), 2);
+  v1::AreaTotals observed;
+  ASSERT_TRUE(GetAreaTotals("kz", "mazhilis", observed).ok());
+  EXPECT_EQ(observed.options(0).votes(), 400);
+
+  grpc::ClientContext list_context;
+  v1::ListDiscrepanciesRequest list;
+  list.set_contest_id("mazhilis");
+  list.set_kind(v1::AREA_KIND_STATION);
+  v1::ListDiscrepanciesResponse stations;
+  ASSERT_TRUE(stub_->ListDiscrepancies(&list_context, list, &stations).ok());
+  ASSERT_EQ(stations.discrepancies_size(), 2);
+  EXPECT_EQ(stations.discrepancies(0).area_id(), "S4");  // 150 + 75 + 75 votes apart
+  EXPECT_EQ(stations.discrepancies(0).magnitude(), 300);
+  EXPECT_EQ(stations.discrepancies(0).option_differences(0).votes(), 150);
+  EXPECT_EQ(stations.discrepancies(1).area_id(), "S1");
+  EXPECT_EQ(stations.discrepancies(1).magnitude(), 20);
+
+  grpc::ClientContext area_context;
+  list.set_kind(v1::AREA_KIND_NATION);
+  v1::ListDiscrepanciesResponse nation;
+  ASSERT_TRUE(stub_->ListDiscrepancies(&area_context, list, &nation).ok());
+  ASSERT_EQ(nation.discrepancies_size(), 1);
+  EXPECT_EQ(nation.discrepancies(0).option_differences(0).votes(), 160);
 }
 
 TEST_F(PublicationTest, UnknownStationIsNotFound) {
