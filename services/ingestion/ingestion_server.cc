@@ -3,7 +3,48 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+
+#include <fstream>
+#include <sstream>
+
 namespace hattama::ingestion {
+namespace {
+
+Result<std::string> ReadPem(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::Error("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+Result<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const ServerConfig& config) {
+  if (config.tls_cert.empty() && config.tls_key.empty()) {
+    if (!config.tls_client_ca.empty()) {
+      return Status::Error("a client CA (mTLS) needs the server's TLS certificate and key");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  if (config.tls_cert.empty() || config.tls_key.empty()) {
+    return Status::Error("TLS needs both a certificate and a key");
+  }
+  auto cert = ReadPem(config.tls_cert);
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPem(config.tls_key);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(
+      config.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                   : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  if (!config.tls_client_ca.empty()) {
+    auto ca = ReadPem(config.tls_client_ca);
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+  }
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
     std::shared_ptr<const domain::Registry> registry, const ServerConfig& config) {
@@ -17,25 +58,34 @@ Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
   constexpr auto kMetadataTimeout = std::chrono::seconds(10);
   auto partitions = server->producer_->PartitionCount(kafka::kSubmissionsTopic, kMetadataTimeout);
   if (!partitions.ok()) return Status::Error("cannot start: " + partitions.status().message());
-  if (auto rejections =
-          server->producer_->PartitionCount(kafka::kRejectionsTopic, kMetadataTimeout);
-      !rejections.ok()) {
-    return Status::Error("cannot start: " + rejections.status().message());
+  for (const char* topic : {kafka::kRejectionsTopic, kafka::kDeploymentTopic}) {
+    if (auto other = server->producer_->PartitionCount(topic, kMetadataTimeout); !other.ok()) {
+      return Status::Error("cannot start: " + other.status().message());
+    }
   }
   server->partition_count_ = *partitions;
 
   server->service_ = std::make_unique<IngestionService>(std::move(registry), *server->producer_,
                                                         server->partition_count_, config.service);
+  auto credentials = ServerCredentials(config);
+  if (!credentials.ok()) return credentials.status();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
+  builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return Status::Error("cannot listen on " + config.listen);
   }
-  spdlog::info("ingestion listening on {} (port {}), kafka {} with {} submission partitions",
-               config.listen, server->port_, config.kafka_bootstrap, server->partition_count_);
+  spdlog::info(
+      "ingestion listening on {} (port {}, {}), kafka {} with {} submission partitions, {}",
+      config.listen, server->port_,
+      config.tls_cert.empty() ? "plaintext" : (config.tls_client_ca.empty() ? "TLS" : "mTLS"),
+      config.kafka_bootstrap, server->partition_count_,
+      config.service.hubs ? fmt::format("{} hubs authenticated by token",
+                                        config.service.hubs->hubs().size())
+                          : std::string("UNAUTHENTICATED (every stream let in)"));
   return server;
 }
 
@@ -45,6 +95,8 @@ void IngestionServer::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_ || !server_) return;  // Never started, or already stopped.
   shut_down_ = true;
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  // Streams stop reading first: what they took is answered while the server still runs.
+  service_->Drain();
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   server_->Wait();
   if (Status flushed = producer_->Flush(std::chrono::seconds(10)); !flushed.ok()) {

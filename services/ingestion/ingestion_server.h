@@ -22,6 +22,14 @@ struct ServerConfig {
   ServiceOptions service;
   // librdkafka properties over the producer's defaults, e.g. {"message.timeout.ms", "5000"}.
   kafka::Properties kafka_overrides;
+  // Largest gRPC message accepted from a hub; a bigger one ends its stream RESOURCE_EXHAUSTED.
+  int max_message_bytes = 1 << 20;
+  // TLS: PEM files of the server's certificate chain and key. Both empty: plaintext (behind a
+  // TLS-terminating proxy, or local). With tls_client_ca as well, hubs must present a client
+  // certificate signed by that CA (mTLS), on top of their token.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
 };
 
 class IngestionServer {
@@ -38,8 +46,9 @@ class IngestionServer {
   int port() const { return port_; }
   int32_t partition_count() const { return partition_count_; }
 
-  // Reports NOT_SERVING on health checks, stops accepting streams, gives open streams `grace` to
-  // end (then cancels them), and waits for Kafka to confirm what is queued. Idempotent.
+  // Reports NOT_SERVING on health checks, refuses new streams, makes every open stream stop
+  // reading and end once all it took is answered (after Kafka confirmed each), gives them `grace`
+  // to do so (then cancels them), and waits for Kafka to confirm what is queued. Idempotent.
   void Shutdown(std::chrono::milliseconds grace);
 
  private:

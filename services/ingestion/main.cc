@@ -2,7 +2,10 @@
 // them to Kafka and answers each once its outcome is durable.
 #include <signal.h>
 
+#include <set>
+
 #include "common/config/config.h"
+#include "common/domain/hubs.h"
 #include "common/domain/registry.h"
 #include "common/log/log.h"
 #include "services/ingestion/ingestion_server.h"
@@ -16,6 +19,8 @@ int main(int argc, char** argv) {
   ingestion::ServerConfig config;
   int message_timeout_ms = 30000;
   int shutdown_grace_ms = 10000;
+  std::string hub_registry_path;
+  bool allow_unauthenticated = false;
   std::string log_format = "auto";
   std::string log_level = "info";
   config::AddFlag(app, "election", election_path, "Election JSON (hattama.v1.Election)")
@@ -35,6 +40,23 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "shutdown-grace-ms", shutdown_grace_ms,
                   "On SIGTERM, how long open streams get to end before they are cancelled")
       ->check(CLI::NonNegativeNumber);
+  config::AddFlag(app, "hub-registry", hub_registry_path,
+                  "Hub registry CSV (hub_id,token_sha256,regions[,max_submissions_per_second]): "
+                  "who may stream, for which regions");
+  app.add_flag("--allow-unauthenticated", allow_unauthenticated,
+               "Without --hub-registry: let every stream in, for every region (local development "
+               "only)")
+      ->envname(config::EnvName("allow-unauthenticated"));
+  config::AddFlag(app, "hub-rate-limit", config.service.default_hub_rate,
+                  "Submissions per second per hub unless the hub registry says otherwise; 0: none")
+      ->check(CLI::NonNegativeNumber);
+  config::AddFlag(app, "max-message-bytes", config.max_message_bytes,
+                  "Largest message a hub may send")
+      ->check(CLI::PositiveNumber);
+  config::AddFlag(app, "tls-cert", config.tls_cert, "PEM certificate chain: serve TLS");
+  config::AddFlag(app, "tls-key", config.tls_key, "PEM private key of --tls-cert");
+  config::AddFlag(app, "tls-client-ca", config.tls_client_ca,
+                  "PEM CA: require hub client certificates signed by it (mTLS)");
   config::AddFlag(app, "log-format", log_format, "Log format: auto, json or text")
       ->check(CLI::IsMember({"auto", "json", "text"}));
   config::AddFlag(app, "log-level", log_level, "Log level: trace, debug, info, warn, error");
@@ -57,6 +79,26 @@ int main(int argc, char** argv) {
   spdlog::info("registry loaded: election {}, {} stations, {} contests",
                (*registry)->election().election_id(), (*registry)->stations().size(),
                (*registry)->election().contests_size());
+  // Refusing to start without a hub registry is the safe default: a forgotten flag must not open
+  // the election's intake to anyone who can reach the port.
+  if (hub_registry_path.empty() && !allow_unauthenticated) {
+    spdlog::error(
+        "no --hub-registry: refusing to accept unauthenticated hubs; pass --hub-registry FILE, or "
+        "--allow-unauthenticated for local development");
+    return 1;
+  }
+  if (!hub_registry_path.empty()) {
+    std::set<std::string> regions;
+    for (const auto& area : (*registry)->election().areas()) {
+      if (area.kind() == v1::AREA_KIND_REGION) regions.insert(area.area_id());
+    }
+    auto hubs = domain::HubRegistry::Load(hub_registry_path, &regions);
+    if (!hubs.ok()) {
+      spdlog::error("cannot load the hub registry: {}", hubs.status().message());
+      return 1;
+    }
+    config.service.hubs = *hubs;
+  }
   auto server = ingestion::IngestionServer::Start(*registry, config);
   if (!server.ok()) {
     spdlog::error("{}", server.status().message());

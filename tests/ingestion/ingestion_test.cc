@@ -7,12 +7,14 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <fstream>
 #include <functional>
 #include <future>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,7 +24,9 @@
 #include "common/kafka/kafka.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/records.pb.h"
+#include "common/domain/hubs.h"
 #include "services/ingestion/ingestion_server.h"
+#include "tools/hub/client.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::ingestion {
@@ -49,11 +53,13 @@ std::shared_ptr<const domain::Registry> TinyRegistry() {
   add_area("kz", v1::AREA_KIND_NATION, "");
   add_area("r1", v1::AREA_KIND_REGION, "kz");
   add_area("d1", v1::AREA_KIND_DISTRICT, "r1");
+  add_area("r2", v1::AREA_KIND_REGION, "kz");
+  add_area("d2", v1::AREA_KIND_DISTRICT, "r2");
   std::vector<v1::Station> stations;
-  for (const char* id : {"s1", "s2"}) {
+  for (const char* id : {"s1", "s2", "s3"}) {
     v1::Station& station = stations.emplace_back();
     station.set_station_id(id);
-    station.set_district_id("d1");
+    station.set_district_id(std::string(id) == "s3" ? "d2" : "d1");
     station.set_registered_voters(1000);
     station.add_contest_ids("mazhilis");
   }
@@ -103,14 +109,26 @@ struct StreamResult {
 
 class Hub {
  public:
-  explicit Hub(int port)
-      : stub_(v1::IngestionService::NewStub(grpc::CreateChannel(
-            "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials()))) {}
+  explicit Hub(int port, std::string token = "",
+               std::shared_ptr<grpc::ChannelCredentials> credentials =
+                   grpc::InsecureChannelCredentials(),
+               const std::string& host = "127.0.0.1")
+      : token_(std::move(token)) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    stub_ = v1::IngestionService::NewStub(grpc::CreateCustomChannel(
+        host + ":" + std::to_string(port), std::move(credentials), args));
+  }
+
+  void Authorize(grpc::ClientContext& context) const {
+    if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_);
+  }
 
   // Sends everything on one stream, half-closes, and collects every answer until the end.
   StreamResult Send(const std::vector<v1::Submission>& submissions) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 60s);
+    Authorize(context);
     auto stream = stub_->StreamSubmissions(&context);
     // Writing and reading at once: with backpressure the server stops reading until answers are
     // read, so a client that only writes first could stall.
@@ -139,9 +157,33 @@ class Hub {
     return result.acks.empty() ? v1::SubmissionAck() : result.acks.front();
   }
 
+  // The deployment-event method, the same way as Send.
+  std::pair<std::vector<v1::DeploymentEventAck>, grpc::Status> SendEvents(
+      const std::vector<v1::DeploymentEvent>& events) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 60s);
+    Authorize(context);
+    auto stream = stub_->StreamDeploymentEvents(&context);
+    auto reader = std::async(std::launch::async, [&] {
+      std::vector<v1::DeploymentEventAck> acks;
+      v1::DeploymentEventAck ack;
+      while (stream->Read(&ack)) acks.push_back(ack);
+      return acks;
+    });
+    for (const auto& event : events) {
+      v1::StreamDeploymentEventsRequest request;
+      *request.mutable_event() = event;
+      if (!stream->Write(request)) break;
+    }
+    stream->WritesDone();
+    auto acks = reader.get();
+    return {std::move(acks), stream->Finish()};
+  }
+
   v1::IngestionService::Stub& stub() { return *stub_; }
 
  private:
+  std::string token_;
   std::unique_ptr<v1::IngestionService::Stub> stub_;
 };
 
@@ -229,8 +271,8 @@ class IngestionTest : public ::testing::Test {
     ASSERT_NE(server_, nullptr);
   }
 
-  std::unique_ptr<IngestionServer> StartServer(ServiceOptions options) {
-    ServerConfig config;
+  std::unique_ptr<IngestionServer> StartServer(ServiceOptions options,
+                                               ServerConfig config = ServerConfig{}) {
     config.kafka_bootstrap = bootstrap();
     config.listen = "127.0.0.1:0";
     config.service = options;
@@ -430,7 +472,8 @@ TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
   auto process = stack::Process::Start(
       {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
                 "--stations", dir.path() + "/stations.csv", "--listen",
-                "127.0.0.1:" + std::to_string(port), "--log-format", "json"},
+                "127.0.0.1:" + std::to_string(port), "--log-format", "json",
+                "--allow-unauthenticated"},
        .env = {{"HATTAMA_KAFKA_BOOTSTRAP", bootstrap()}}});
   ASSERT_TRUE(process.ok()) << process.status().message();
 
@@ -440,6 +483,362 @@ TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
   Hub hub(port);
   EXPECT_EQ(hub.SendOne(CleanSubmission(Unique("binary"))).outcome(), v1::OUTCOME_ACCEPTED);
   EXPECT_EQ((*process)->Stop(), 0);
+}
+
+TEST_F(IngestionTest, BinaryRefusesToStartWithoutAHubRegistryUnlessAllowedUnauthenticated) {
+  stack::TempDir dir("hattama-ingestion-test");
+  std::string election_json;
+  ASSERT_TRUE(
+      google::protobuf::util::MessageToJsonString(TinyRegistry()->election(), &election_json).ok());
+  std::ofstream(dir.path() + "/election.json") << election_json;
+  std::ofstream(dir.path() + "/stations.csv")
+      << "station_id,district_id,registered_voters,contest_ids\ns1,d1,1000,mazhilis\n";
+  auto process = stack::Process::Start(
+      {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
+                "--stations", dir.path() + "/stations.csv", "--listen",
+                "127.0.0.1:" + std::to_string(stack::FreePort()), "--kafka-bootstrap",
+                bootstrap()}});
+  ASSERT_TRUE(process.ok()) << process.status().message();
+  auto code = (*process)->Wait(20s);
+  ASSERT_TRUE(code.ok()) << "still running without a hub registry";
+  EXPECT_EQ(*code, 1);
+}
+
+constexpr char kAlmatyToken[] = "almaty-token";
+constexpr char kSlowToken[] = "slow-token";
+
+// Two hubs: hub-almaty may submit for region r1 only; hub-slow for every region, at 5 a second.
+std::shared_ptr<const domain::HubRegistry> TestHubs() {
+  auto hubs = domain::HubRegistry::Parse(
+      "hub_id,token_sha256,regions,max_submissions_per_second\n"
+      "hub-almaty," + domain::TokenSha256Hex(kAlmatyToken) + ",r1,\n"
+      "hub-slow," + domain::TokenSha256Hex(kSlowToken) + ",*,5\n");
+  EXPECT_TRUE(hubs.ok()) << hubs.status().message();
+  return *hubs;
+}
+
+class AuthenticatedIngestionTest : public IngestionTest {
+ protected:
+  void SetUp() override {
+    IngestionTest::SetUp();
+    ServiceOptions options;
+    options.hubs = TestHubs();
+    auth_ = StartServer(options);
+    ASSERT_NE(auth_, nullptr);
+  }
+  std::unique_ptr<IngestionServer> auth_;
+};
+
+TEST_F(AuthenticatedIngestionTest, StreamWithoutOrWithAWrongTokenIsRefusedUnauthenticated) {
+  for (const std::string token : {"", "guessed-token", "Bearer"}) {
+    Hub hub(auth_->port(), token);
+    StreamResult result = hub.Send({CleanSubmission(Unique("anonymous"))});
+    EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+    EXPECT_TRUE(result.acks.empty());
+    auto [events, status] = hub.SendEvents({});
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED) << token;
+  }
+}
+
+TEST_F(AuthenticatedIngestionTest, StationOutsideTheHubsRegionsIsRejectedAndTheStreamGoesOn) {
+  Hub hub(auth_->port(), kAlmatyToken);
+  const v1::Submission outside = CleanSubmission(Unique("outside"), "s3");  // Region r2.
+  const v1::Submission inside = CleanSubmission(Unique("inside"), "s1");
+  StreamResult result = hub.Send({outside, inside});
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  ASSERT_EQ(result.acks.size(), 2u);
+  std::map<std::string, v1::SubmissionAck> by_id;
+  for (const auto& ack : result.acks) by_id[ack.submission_id()] = ack;
+  EXPECT_EQ(by_id[outside.submission_id()].outcome(), v1::OUTCOME_REJECTED);
+  EXPECT_TRUE(HasReason(by_id[outside.submission_id()], "protocol.station_id",
+                        v1::REASON_CODE_REGION_NOT_ALLOWED));
+  EXPECT_EQ(by_id[inside.submission_id()].outcome(), v1::OUTCOME_ACCEPTED);
+
+  auto rejections = RejectionRecordsOf(bootstrap(), outside.submission_id());
+  ASSERT_EQ(rejections.size(), 1u);
+  EXPECT_EQ(rejections[0].hub_id(), "hub-almaty");
+  EXPECT_EQ(rejections[0].reasons(0).code(), v1::REASON_CODE_REGION_NOT_ALLOWED);
+}
+
+TEST_F(AuthenticatedIngestionTest, SubmissionNamingAnotherHubIsRejectedAndAnUnnamedOneIsOwned) {
+  Hub hub(auth_->port(), kAlmatyToken);
+  v1::Submission impostor = CleanSubmission(Unique("impostor"));
+  impostor.set_hub_id("hub-slow");
+  EXPECT_TRUE(HasReason(hub.SendOne(impostor), "hub_id", v1::REASON_CODE_HUB_MISMATCH));
+
+  v1::Submission unnamed = CleanSubmission(Unique("unnamed"));
+  unnamed.clear_hub_id();
+  ASSERT_EQ(hub.SendOne(unnamed).outcome(), v1::OUTCOME_ACCEPTED);
+  auto records = SubmissionRecords(SubmissionsUpTo(bootstrap(), unnamed.submission_id()),
+                                   unnamed.submission_id());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].submission().hub_id(), "hub-almaty");
+}
+
+TEST_F(AuthenticatedIngestionTest, HubOverItsRateLimitIsAnsweredForWhatWasTakenThenExhausted) {
+  Hub hub(auth_->port(), kSlowToken);
+  std::vector<v1::Submission> burst;
+  const std::string prefix = Unique("burst");
+  for (int i = 0; i < 40; ++i) {
+    burst.push_back(CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "s1" : "s3"));
+    burst.back().set_hub_id("hub-slow");
+  }
+  StreamResult result = hub.Send(burst);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << result.status.error_message();
+  // A bucket of 5 and a refill of 5 a second: a handful taken, each answered, the rest refused.
+  EXPECT_GE(result.acks.size(), 5u);
+  EXPECT_LT(result.acks.size(), 20u);
+  std::set<std::string> ids;
+  for (const auto& ack : result.acks) {
+    EXPECT_EQ(ack.outcome(), v1::OUTCOME_ACCEPTED);
+    EXPECT_TRUE(ids.insert(ack.submission_id()).second) << "answered twice";
+  }
+}
+
+TEST_F(AuthenticatedIngestionTest, HubClientBacksOffAndResendsUntilTheRateLimitLetsAllThrough) {
+  std::vector<hub::PlannedSubmission> planned;
+  const std::string prefix = Unique("patient");
+  for (int i = 0; i < 20; ++i) {
+    hub::PlannedSubmission& p = planned.emplace_back();
+    p.submission = CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "s1" : "s3");
+    p.submission.set_hub_id("hub-slow");
+  }
+  hub::StreamOptions options;
+  options.ingestion_address = "127.0.0.1:" + std::to_string(auth_->port());
+  options.tokens = {{"hub-slow", kSlowToken}};
+  options.give_up_after = 30s;
+  auto report = hub::StreamSubmissions(planned, options);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->accepted, 20);
+  EXPECT_GT(report->throttled, 0);
+  for (const auto& ack : report->acks) EXPECT_TRUE(ack.answered);
+}
+
+TEST_F(AuthenticatedIngestionTest, HubClientWithoutATokenGivesUpAtOnceNamingTheRefusal) {
+  std::vector<hub::PlannedSubmission> planned(1);
+  planned[0].submission = CleanSubmission(Unique("tokenless"));
+  hub::StreamOptions options;
+  options.ingestion_address = "127.0.0.1:" + std::to_string(auth_->port());
+  const auto start = std::chrono::steady_clock::now();
+  auto report = hub::StreamSubmissions(planned, options);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("no hub token"), std::string::npos)
+      << report.status().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
+TEST_F(IngestionTest, MessageOverTheSizeLimitEndsTheStreamResourceExhausted) {
+  ServerConfig config;
+  config.max_message_bytes = 2000;
+  auto server = StartServer(ServiceOptions{}, config);
+  ASSERT_NE(server, nullptr);
+  Hub hub(server->port());
+  v1::Submission huge = CleanSubmission(Unique("huge"));
+  huge.set_photo_sha256(std::string(5000, 'x'));
+  StreamResult result = hub.Send({huge});
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(result.acks.empty());
+  EXPECT_EQ(hub.SendOne(CleanSubmission(Unique("small"))).outcome(), v1::OUTCOME_ACCEPTED);
+}
+
+// Certificates made for the test with the openssl command line: a CA, a server certificate for
+// "localhost" and a hub's client certificate, both signed by the CA.
+class Certificates {
+ public:
+  Certificates() {
+    const std::string d = dir_.path();
+    const std::string script =
+        "set -e; cd " + d +
+        "; openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=hattama-test-ca "
+        "-keyout ca.key -out ca.pem"
+        "; openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key "
+        "-out server.csr"
+        "; printf 'subjectAltName=DNS:localhost' > san.ext"
+        "; openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
+        "-extfile san.ext -out server.pem"
+        "; openssl req -newkey rsa:2048 -nodes -subj /CN=hub-almaty -keyout hub.key -out hub.csr"
+        "; openssl x509 -req -in hub.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
+        "-out hub.pem";
+    ok_ = std::system(("(" + script + ") >" + d + "/openssl.log 2>&1").c_str()) == 0;
+  }
+  bool ok() const { return ok_; }
+  std::string path(const std::string& name) const { return dir_.path() + "/" + name; }
+  std::string Read(const std::string& name) const {
+    std::ifstream in(path(name));
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+ private:
+  stack::TempDir dir_{"hattama-certs"};
+  bool ok_ = false;
+};
+
+TEST_F(IngestionTest, TlsServerAcceptsTlsHubsAndMutualTlsRequiresTheHubsCertificate) {
+  Certificates certs;
+  ASSERT_TRUE(certs.ok()) << "openssl failed, see " << certs.path("openssl.log");
+  ServerConfig tls;
+  tls.tls_cert = certs.path("server.pem");
+  tls.tls_key = certs.path("server.key");
+  auto server = StartServer(ServiceOptions{}, tls);
+  ASSERT_NE(server, nullptr);
+  grpc::SslCredentialsOptions trust_ca;
+  trust_ca.pem_root_certs = certs.Read("ca.pem");
+  {
+    Hub hub(server->port(), "", grpc::SslCredentials(trust_ca), "localhost");
+    EXPECT_EQ(hub.SendOne(CleanSubmission(Unique("tls"))).outcome(), v1::OUTCOME_ACCEPTED);
+    Hub plaintext(server->port());
+    StreamResult result = plaintext.Send({CleanSubmission(Unique("plaintext"))});
+    EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_TRUE(result.acks.empty());
+  }
+
+  ServerConfig mtls = tls;
+  mtls.tls_client_ca = certs.path("ca.pem");
+  auto mutual = StartServer(ServiceOptions{}, mtls);
+  ASSERT_NE(mutual, nullptr);
+  {
+    Hub anonymous(mutual->port(), "", grpc::SslCredentials(trust_ca), "localhost");
+    StreamResult result = anonymous.Send({CleanSubmission(Unique("no-client-cert"))});
+    EXPECT_FALSE(result.status.ok());
+    EXPECT_TRUE(result.acks.empty());
+    grpc::SslCredentialsOptions with_cert = trust_ca;
+    with_cert.pem_cert_chain = certs.Read("hub.pem");
+    with_cert.pem_private_key = certs.Read("hub.key");
+    Hub hub(mutual->port(), "", grpc::SslCredentials(with_cert), "localhost");
+    EXPECT_EQ(hub.SendOne(CleanSubmission(Unique("mtls"))).outcome(), v1::OUTCOME_ACCEPTED);
+  }
+}
+
+v1::DeploymentEvent Event(const std::string& id, v1::DeploymentEventKind kind,
+                          const std::string& station = "s1") {
+  v1::DeploymentEvent event;
+  event.set_event_id(id);
+  event.set_station_id(station);
+  event.set_organisation_id("org-1");
+  event.set_observer_id("observer-7");
+  event.set_hub_id("hub-almaty");
+  event.set_kind(kind);
+  if (kind == v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED) event.set_contest_id("mazhilis");
+  return event;
+}
+
+TEST_F(AuthenticatedIngestionTest, DeploymentEventsAreWrittenOnceAndMalformedOnesRejected) {
+  Hub hub(auth_->port(), kAlmatyToken);
+  const auto sent = Event(Unique("sent"), v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
+  const auto obtained = Event(Unique("obtained"), v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);
+  auto no_contest = Event(Unique("no-contest"), v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);
+  no_contest.clear_contest_id();
+  const auto unknown = Event(Unique("unknown"), v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT, "s404");
+  const auto outside = Event(Unique("outside"), v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT, "s3");
+  auto [acks, status] = hub.SendEvents({sent, obtained, no_contest, unknown, outside, sent});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(acks.size(), 6u);
+  std::map<std::string, std::vector<v1::Outcome>> outcomes;
+  std::map<std::string, v1::ReasonCode> codes;
+  for (const auto& ack : acks) {
+    outcomes[ack.event_id()].push_back(ack.outcome());
+    if (ack.reasons_size() > 0) codes[ack.event_id()] = ack.reasons(0).code();
+  }
+  // The second copy of `sent` may be read before the first is confirmed: then both are written
+  // and answered ACCEPTED, and aggregation counts the event id once.
+  EXPECT_EQ(outcomes[sent.event_id()].size(), 2u);
+  EXPECT_EQ(outcomes[sent.event_id()][0], v1::OUTCOME_ACCEPTED);
+  EXPECT_EQ(outcomes[obtained.event_id()], std::vector{v1::OUTCOME_ACCEPTED});
+  EXPECT_EQ(codes[no_contest.event_id()], v1::REASON_CODE_UNKNOWN_CONTEST);
+  EXPECT_EQ(codes[unknown.event_id()], v1::REASON_CODE_UNKNOWN_STATION);
+  EXPECT_EQ(codes[outside.event_id()], v1::REASON_CODE_REGION_NOT_ALLOWED);
+
+  // A resend on a new stream, after the first was confirmed, is a duplicate.
+  auto [again, again_status] = hub.SendEvents({sent});
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].outcome(), v1::OUTCOME_DUPLICATE);
+
+  auto messages = ReadTopicUntil(bootstrap(), kafka::kDeploymentTopic, [&](const auto& read) {
+    int found = 0;
+    for (const auto& message : read) {
+      v1::DeploymentEvent event;
+      EXPECT_TRUE(event.ParseFromString(message.value));
+      found += event.event_id() == obtained.event_id();
+    }
+    return found > 0;
+  });
+  bool landed = false;
+  for (const auto& message : messages) {
+    v1::DeploymentEvent event;
+    ASSERT_TRUE(event.ParseFromString(message.value));
+    if (event.event_id() != obtained.event_id()) continue;
+    landed = true;
+    EXPECT_EQ(message.key, "s1");
+    EXPECT_EQ(event.contest_id(), "mazhilis");
+    EXPECT_GT(event.time().seconds(), 0);
+  }
+  EXPECT_TRUE(landed);
+}
+
+TEST_F(IngestionTest, ShutdownAnswersEverySubmissionTakenThenEndsTheStreamUnavailable) {
+  auto server = StartServer(ServiceOptions{.max_in_flight = 50});
+  ASSERT_NE(server, nullptr);
+  Hub hub(server->port());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 60s);
+  auto stream = hub.stub().StreamSubmissions(&context);
+  const std::string prefix = Unique("drain");
+  std::vector<v1::Submission> sent;
+  for (int i = 0; i < 2000; ++i) sent.push_back(CleanSubmission(prefix + "-" + std::to_string(i)));
+  std::atomic<int> answered{0};
+  auto reader = std::async(std::launch::async, [&] {
+    std::vector<v1::SubmissionAck> acks;
+    v1::SubmissionAck ack;
+    while (stream->Read(&ack)) {
+      acks.push_back(ack);
+      ++answered;
+    }
+    return acks;
+  });
+  auto writer = std::async(std::launch::async, [&] {
+    for (const auto& submission : sent) {
+      v1::StreamSubmissionsRequest request;
+      *request.mutable_submission() = submission;
+      if (!stream->Write(request)) return;
+    }
+  });
+  while (answered < 100) std::this_thread::sleep_for(1ms);
+  server->Shutdown(10s);  // Mid-stream: the hub is still writing.
+  auto acks = reader.get();
+  writer.get();
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  ASSERT_GE(acks.size(), 100u);
+  ASSERT_LT(acks.size(), sent.size()) << "the stream was not cut mid-way";
+
+  // Every answer is a promise the log keeps.
+  std::set<std::string> acked;
+  for (const auto& ack : acks) {
+    EXPECT_EQ(ack.outcome(), v1::OUTCOME_ACCEPTED);
+    EXPECT_TRUE(acked.insert(ack.submission_id()).second);
+  }
+  // The rest is safe to resend to another instance: each is answered, accepted or duplicate.
+  std::vector<v1::Submission> rest;
+  for (const auto& submission : sent) {
+    if (!acked.contains(submission.submission_id())) rest.push_back(submission);
+  }
+  Hub other(server_->port());
+  StreamResult resent = other.Send(rest);
+  ASSERT_TRUE(resent.status.ok()) << resent.status.error_message();
+  EXPECT_EQ(resent.acks.size(), rest.size());
+  const std::string marker = rest.back().submission_id();
+  auto log = SubmissionsUpTo(bootstrap(), marker);
+  std::set<std::string> in_log;
+  for (const auto& message : log) {
+    v1::SubmissionRecord record;
+    ASSERT_TRUE(record.ParseFromString(message.value));
+    in_log.insert(record.submission().submission_id());
+  }
+  for (const auto& id : acked) EXPECT_TRUE(in_log.contains(id)) << id << " acked, not in the log";
+  for (const auto& submission : rest) EXPECT_TRUE(in_log.contains(submission.submission_id()));
 }
 
 // Kafka stopped or gone: these tests own their embedded Kafka.
@@ -491,6 +890,31 @@ TEST_F(IngestionWithoutKafkaTest, WriteThatKafkaNeverConfirmsEndsTheStreamUnavai
   StreamResult result = hub.Send({CleanSubmission(Unique("lost"))});
   EXPECT_TRUE(result.acks.empty()) << "answered " << result.acks[0].DebugString();
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(IngestionWithoutKafkaTest, HubClientRetriesUntilKafkaIsBack) {
+  std::vector<hub::PlannedSubmission> planned(3);
+  const std::string prefix = Unique("retried");
+  for (int i = 0; i < 3; ++i) {
+    planned[i].submission = CleanSubmission(prefix + "-" + std::to_string(i));
+  }
+  kafka_->process().Signal(SIGSTOP);
+  hub::StreamOptions options;
+  options.ingestion_address = "127.0.0.1:" + std::to_string(server_->port());
+  options.give_up_after = 60s;
+  auto streamed = std::async(std::launch::async, [&] {
+    return hub::StreamSubmissions(planned, options);
+  });
+  // message.timeout.ms is 2 s: at least one stream ends UNAVAILABLE while the broker sleeps.
+  EXPECT_EQ(streamed.wait_for(5s), std::future_status::timeout);
+  kafka_->process().Signal(SIGCONT);
+  ASSERT_EQ(streamed.wait_for(40s), std::future_status::ready);
+  auto report = streamed.get();
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_GT(report->reconnects, 0);
+  for (const auto& ack : report->acks) {
+    EXPECT_TRUE(ack.outcome == v1::OUTCOME_ACCEPTED || ack.outcome == v1::OUTCOME_DUPLICATE);
+  }
 }
 
 TEST(IngestionStartup, FailsClearlyWhenTheTopicsAreMissing) {

@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
@@ -24,6 +26,7 @@ struct Counters {
   std::atomic<int64_t> acked{0};
   std::atomic<int64_t> accepted{0};
   std::atomic<int64_t> reconnects{0};
+  std::atomic<int64_t> throttled{0};
 };
 
 bool Retryable(grpc::StatusCode code) {
@@ -40,13 +43,45 @@ bool Retryable(grpc::StatusCode code) {
   }
 }
 
+}  // namespace
+
+Result<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(const StreamOptions& options) {
+  if (options.tls_ca.empty()) {
+    if (!options.tls_cert.empty()) return Status::Error("a client certificate needs --tls-ca");
+    return grpc::InsecureChannelCredentials();
+  }
+  auto read = [](const std::string& path) -> Result<std::string> {
+    std::ifstream in(path);
+    if (!in) return Status::Error("cannot read " + path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  grpc::SslCredentialsOptions ssl;
+  auto ca = read(options.tls_ca);
+  if (!ca.ok()) return ca.status();
+  ssl.pem_root_certs = *ca;
+  if (!options.tls_cert.empty() || !options.tls_key.empty()) {
+    auto cert = read(options.tls_cert);
+    if (!cert.ok()) return cert.status();
+    auto key = read(options.tls_key);
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *cert;
+    ssl.pem_private_key = *key;
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+namespace {
+
 // One hub's stream: sends its submissions in order, matches answers by submission id, and
 // reconnects until each has an answer.
 class HubStream {
  public:
   HubStream(std::string hub_id, std::vector<size_t> indices,
             std::span<const PlannedSubmission> submissions, std::vector<AckRecord>& acks,
-            const StreamOptions& options, Counters& counters)
+            const StreamOptions& options, Counters& counters,
+            std::shared_ptr<grpc::ChannelCredentials> credentials)
       : hub_id_(std::move(hub_id)),
         indices_(std::move(indices)),
         submissions_(submissions),
@@ -63,9 +98,9 @@ class HubStream {
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    channel_ = grpc::CreateCustomChannel(options.ingestion_address,
-                                         grpc::InsecureChannelCredentials(), args);
+    channel_ = grpc::CreateCustomChannel(options.ingestion_address, credentials, args);
     stub_ = v1::IngestionService::NewStub(channel_);
+    if (auto it = options.tokens.find(hub_id_); it != options.tokens.end()) token_ = it->second;
   }
 
   Status Run() {
@@ -89,7 +124,11 @@ class HubStream {
       if (!status.ok() && !Retryable(status.error_code())) {
         return Status::Error(fmt::format("{}: ingestion refused the stream: {}", hub_id_, why));
       }
-      if (answered_ > before) backoff = std::chrono::milliseconds(100);
+      // Over the rate limit the service answered what it took before ending the stream: progress
+      // then says nothing about the limit, so the backoff keeps growing until a stream fits.
+      const bool throttled = status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+      if (throttled) counters_.throttled += 1;
+      if (answered_ > before && !throttled) backoff = std::chrono::milliseconds(100);
       spdlog::warn("hub {}: stream broke ({}); {} unanswered, reconnecting in {} ms", hub_id_, why,
                    indices_.size() - answered_, backoff.count());
       counters_.reconnects += 1;
@@ -113,6 +152,7 @@ class HubStream {
     }
     grpc::ClientContext context;
     context.AddMetadata("hattama-hub-id", hub_id_);
+    if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_);
     auto stream = stub_->StreamSubmissions(&context);
     {
       std::lock_guard lock(mutex_);
@@ -188,6 +228,7 @@ class HubStream {
     record.answered = true;
     record.outcome = ack.outcome();
     record.reasons.assign(ack.reasons().begin(), ack.reasons().end());
+    if (options_.on_answer) options_.on_answer(it->second, ack);
     in_flight_.erase(it);
     answered_ += 1;
     last_progress_ = Clock::now();
@@ -212,6 +253,7 @@ class HubStream {
   Counters& counters_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::IngestionService::Stub> stub_;
+  std::string token_;
 
   std::mutex mutex_;
   std::condition_variable cv_;
@@ -237,11 +279,13 @@ Result<StreamReport> StreamSubmissions(std::span<const PlannedSubmission> submis
   for (size_t i = 0; i < submissions.size(); ++i) {
     by_hub[submissions[i].submission.hub_id()].push_back(i);
   }
+  auto credentials = ChannelCredentials(options);
+  if (!credentials.ok()) return credentials.status();
   Counters counters;
   std::vector<std::unique_ptr<HubStream>> hubs;
   for (auto& [hub_id, indices] : by_hub) {
     hubs.push_back(std::make_unique<HubStream>(hub_id, std::move(indices), submissions, report.acks,
-                                               options, counters));
+                                               options, counters, *credentials));
   }
 
   const auto start = Clock::now();
@@ -285,6 +329,7 @@ Result<StreamReport> StreamSubmissions(std::span<const PlannedSubmission> submis
 
   report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   report.reconnects = counters.reconnects;
+  report.throttled = counters.throttled;
   // A run shorter than a reporting interval has no full window: its mean is its peak.
   if (report.seconds < 1.0 && report.seconds > 0) {
     report.peak_accepted_per_second =

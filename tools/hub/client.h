@@ -4,9 +4,13 @@
 // duplicate, so a resend never counts twice.
 #pragma once
 
+#include <grpcpp/security/credentials.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,6 +38,15 @@ struct StreamOptions {
   std::chrono::milliseconds give_up_after{60'000};
   // Called about once a second while streaming, and once at the end.
   std::function<void(const StreamProgress&)> on_progress;
+  // hub_id -> token, sent as "authorization: Bearer <token>"; a hub without one sends none.
+  std::map<std::string, std::string> tokens;
+  // TLS to ingestion: the CA that signed its certificate (PEM file). Empty: plaintext. With a
+  // client certificate and key as well: mTLS.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  // Called from the hub's reader thread for every answer, as it arrives (e.g. to journal it).
+  std::function<void(size_t index, const v1::SubmissionAck& ack)> on_answer;
 };
 
 // The answer to one submission.
@@ -54,6 +67,8 @@ struct StreamReport {
   int64_t duplicate = 0;
   int64_t rejected = 0;
   int64_t reconnects = 0;
+  // Streams the service ended RESOURCE_EXHAUSTED (over the hub's rate limit), then resumed.
+  int64_t throttled = 0;
   double seconds = 0;
   // The best one-second window of ACCEPTED + ACCEPTED_WITH_FLAGS answers.
   double peak_accepted_per_second = 0;
@@ -66,6 +81,9 @@ struct StreamReport {
 // together: the second waits for the first's answer, so a resend is answered DUPLICATE, not
 // raced. An error means the service refused the stream (e.g. UNAUTHENTICATED) or never answered
 // within give_up_after; answers received until then are lost with it.
+// Plaintext, TLS or mTLS credentials from the options' PEM files.
+Result<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(const StreamOptions& options);
+
 Result<StreamReport> StreamSubmissions(std::span<const PlannedSubmission> submissions,
                                        const StreamOptions& options);
 

@@ -6,10 +6,12 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "tools/hub/client.h"
+#include "tools/hub/hub_credentials.h"
 #include "tools/hub/plan.h"
 #include "tools/hub/registry_files.h"
 #include "tools/hub/summary.h"
@@ -39,6 +41,10 @@ struct Flags {
   std::string log_level = "info";
 };
 
+  std::string tokens_path;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
 int Generate(const Flags& flags) {
   auto generated = GenerateElection({flags.stations, flags.seed});
   if (!generated.ok()) {
@@ -62,6 +68,22 @@ int Generate(const Flags& flags) {
              (*loaded)->election().contests_size());
   return 0;
 }
+  // The hubs of the plan simulate will draw (same seed and hub count), each with a fresh token and
+  // the regions the plan gives it: the registry ingestion authenticates them with.
+  PlanOptions plan_options;
+  plan_options.seed = flags.seed;
+  plan_options.hubs = flags.hubs;
+  auto plan = DrawPlan(**loaded, plan_options);
+  if (!plan.ok()) {
+    spdlog::error("{}", plan.status().message());
+    return kFailure;
+  }
+  if (auto credentials = WriteHubCredentials(*plan, flags.out_dir); !credentials.ok()) {
+    spdlog::error("{}", credentials.message());
+    return kFailure;
+  }
+  fmt::print("wrote {} (hub registry for ingestion) and {} (the {} hubs' tokens)\n",
+             HubRegistryPath(flags.out_dir), HubTokensPath(flags.out_dir), plan->hub_ids.size());
 
 Result<std::shared_ptr<const domain::Registry>> RegistryFor(const Flags& flags) {
   if (!flags.regenerate && RegistryFilesExist(flags.dir)) {
@@ -82,6 +104,16 @@ Result<std::shared_ptr<const domain::Registry>> RegistryFor(const Flags& flags) 
 
 int Simulate(const Flags& flags) {
   auto registry = RegistryFor(flags);
+// The hubs' tokens: --tokens, else DIR/hub-tokens.csv when generate wrote one, else none (for an
+// ingestion started with --allow-unauthenticated).
+Result<std::map<std::string, std::string>> TokensFor(const Flags& flags) {
+  if (!flags.tokens_path.empty()) return LoadHubTokens(flags.tokens_path);
+  if (std::filesystem::exists(HubTokensPath(flags.dir))) {
+    return LoadHubTokens(HubTokensPath(flags.dir));
+  }
+  return std::map<std::string, std::string>{};
+}
+
   if (!registry.ok()) {
     spdlog::error("{}", registry.status().message());
     return kFailure;
@@ -116,6 +148,15 @@ int Simulate(const Flags& flags) {
                p.total, p.total == 0 ? 100.0 : 100.0 * p.acked / p.total, p.acks_per_second,
                p.elapsed_seconds,
                p.reconnects > 0 ? fmt::format(", {} reconnects", p.reconnects) : "");
+  if (auto tokens = TokensFor(flags); tokens.ok()) {
+    stream_options.tokens = *tokens;
+  } else {
+    spdlog::error("{}", tokens.status().message());
+    return kFailure;
+  }
+  stream_options.tls_ca = flags.tls_ca;
+  stream_options.tls_cert = flags.tls_cert;
+  stream_options.tls_key = flags.tls_key;
     std::fflush(stdout);
   };
   auto streamed = StreamSubmissions(plan->submissions, stream_options);
@@ -200,6 +241,13 @@ int Main(int argc, char** argv) {
   config::AddFlag(*generate, "out", flags.out_dir, "Directory to write the registry into")
       ->required();
   config::AddFlag(*generate, "station-count", flags.stations, "Number of polling stations");
+void AddTlsFlags(CLI::App& app, Flags& flags) {
+  config::AddFlag(app, "tls-ca", flags.tls_ca,
+                  "PEM CA of ingestion's certificate: connect with TLS (default: plaintext)");
+  config::AddFlag(app, "tls-cert", flags.tls_cert, "PEM client certificate, for mTLS");
+  config::AddFlag(app, "tls-key", flags.tls_key, "PEM key of --tls-cert");
+}
+
   config::AddFlag(*generate, "seed", flags.seed, "Seed: one seed, one election");
 
   auto* simulate = app.add_subcommand(
@@ -214,6 +262,8 @@ int Main(int argc, char** argv) {
   config::AddFlag(*simulate, "station-count", flags.stations,
                   "Number of stations when the registry is generated");
   config::AddFlag(*simulate, "seed", flags.seed, "Seed of the registry and the protocols");
+  config::AddFlag(*generate, "hubs", flags.hubs,
+                  "Regional hubs to write credentials for (DIR/hubs.csv, DIR/hub-tokens.csv)");
   config::AddFlag(*simulate, "hubs", flags.hubs, "Regional hubs: one concurrent stream each");
   config::AddFlag(*simulate, "timeout", flags.timeout_seconds,
                   "Seconds to wait for answers from ingestion, and for publication to show "
@@ -235,5 +285,8 @@ int Main(int argc, char** argv) {
 
 }  // namespace
 }  // namespace hattama::hub
+  config::AddFlag(*simulate, "tokens", flags.tokens_path,
+                  "hub_id,token CSV of the hubs' tokens (default: DIR/hub-tokens.csv if present)");
+  AddTlsFlags(*simulate, flags);
 
 int main(int argc, char** argv) { return hattama::hub::Main(argc, argv); }

@@ -70,13 +70,17 @@ int main(int argc, char** argv) {
   std::cout << "== generating a synthetic election: " << stations << " stations, seed " << seed
             << "\n" << std::flush;
   if (RunTool({BinaryPath("hattama-hub"), "generate", "--out", work_dir, "--station-count",
-               stations_text, "--seed", seed_text}) != 0) {
+               stations_text, "--seed", seed_text, "--hubs", std::to_string(hubs)}) != 0) {
     return 1;
   }
 
   std::cout << "== starting redis-server, the embedded Kafka and the services\n" << std::flush;
   auto stack = hattama::stack::Stack::Start(
-      {.registry_dir = work_dir, .partitions = partitions, .log_dir = work_dir + "/logs"});
+      {.registry_dir = work_dir,
+       .partitions = partitions,
+       .log_dir = work_dir + "/logs",
+       // Every hub authenticates with its own token and may submit only for its regions.
+       .hub_registry = work_dir + "/hubs.csv"});
   if (!stack.ok()) {
     std::cerr << "the stack did not start: " << stack.status().message() << "\n";
     for (const char* part : {"devkafka", "aggregation", "ingestion", "publication"}) {
@@ -87,6 +91,7 @@ int main(int argc, char** argv) {
   }
   std::cout << "   redis " << (*stack)->redis().address() << ", kafka "
             << (*stack)->kafka().bootstrap() << ", ingestion " << (*stack)->ingestion_address()
+            << " (hubs authenticated by token: " << work_dir << "/hubs.csv)"
             << ", publication " << (*stack)->publication_address() << "\n" << std::flush;
 
   int code = RunTool({BinaryPath("hattama-hub"), "simulate", "--dir", work_dir, "--ingestion",

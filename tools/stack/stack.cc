@@ -144,6 +144,14 @@ Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, in
   if (name != "publication") argv.insert(argv.end(), {"--kafka-bootstrap", kafka_->bootstrap()});
   if (name != "ingestion") argv.insert(argv.end(), {"--redis-address", redis_->address()});
   if (port != 0) argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port)});
+  if (name == "ingestion") {
+    if (options_.hub_registry.empty()) {
+      argv.push_back("--allow-unauthenticated");
+    } else {
+      argv.insert(argv.end(), {"--hub-registry", options_.hub_registry});
+    }
+    argv.insert(argv.end(), options_.ingestion_flags.begin(), options_.ingestion_flags.end());
+  }
   auto process = Process::Start({.argv = argv, .log_path = log_dir_ + "/" + name + ".log"});
   if (!process.ok()) return process.status();
   if (port != 0) {

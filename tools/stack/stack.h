@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
 #include "tools/stack/process.h"
@@ -63,6 +64,11 @@ class Stack {
     // Where each part's log goes (<dir>/<part>.log); empty: a temporary directory.
     std::string log_dir;
     bool redis_appendonly = false;
+    // Hub registry ingestion loads (see common/domain/hubs.h); empty: ingestion runs with
+    // --allow-unauthenticated.
+    std::string hub_registry;
+    // Extra flags for ingestion, e.g. {"--hub-rate-limit", "100"}.
+    std::vector<std::string> ingestion_flags;
   };
 
   static Result<std::unique_ptr<Stack>> Start(Options options);
