@@ -1,0 +1,11 @@
+// The public portal's static files (portal/index.html, app.js, style.css), compiled into the
+// binary at build time by portal/embed.cmake.
+#pragma once
+
+#include "services/publication/http_gateway.h"
+
+namespace hattama::publication {
+
+StaticFiles PortalFiles();
+
+}  // namespace hattama::publication

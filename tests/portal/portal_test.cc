@@ -1,0 +1,68 @@
+// The public portal in a real browser (headless Chromium driven by playwright-core) against the
+// whole stack: the national figures the page shows equal the API's, and a live update appears
+// without a reload while more protocols stream in.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tools/hub/client.h"
+#include "tools/hub/plan.h"
+#include "tools/hub/registry_files.h"
+#include "tools/hub/synthetic.h"
+#include "tools/hub/truth.h"
+#include "tools/hub/verify.h"
+#include "tools/stack/stack.h"
+
+namespace hattama {
+namespace {
+
+const std::string kScriptDir = HATTAMA_PORTAL_TEST_DIR;
+
+TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
+  ASSERT_TRUE(std::filesystem::exists(kScriptDir + "/node_modules/playwright-core"))
+      << "playwright-core is not installed: run ./hattama setup (npm ci in tests/portal)";
+  stack::TempDir dir("hattama-portal");
+  auto synthetic = hub::GenerateElection({.stations = 300, .seed = 11});
+  ASSERT_TRUE(synthetic.ok());
+  ASSERT_TRUE(hub::WriteRegistryFiles(synthetic->election, synthetic->stations, dir.path()).ok());
+  auto registry = hub::LoadRegistryFiles(dir.path());
+  ASSERT_TRUE(registry.ok());
+  auto plan = hub::DrawPlan(**registry, {.seed = 11, .hubs = 2});
+  ASSERT_TRUE(plan.ok());
+  auto stack = stack::Stack::Start({.registry_dir = dir.path(), .partitions = 4});
+  ASSERT_TRUE(stack.ok()) << stack.status().message();
+
+  // Half of the night, and wait until publication shows all of it, so the page starts settled.
+  std::span<const hub::PlannedSubmission> all = plan->submissions;
+  auto first = all.first(all.size() / 2);
+  auto second = all.subspan(all.size() / 2);
+  auto sent = hub::StreamSubmissions(first, {.ingestion_address = (*stack)->ingestion_address()});
+  ASSERT_TRUE(sent.ok()) << sent.status().message();
+  auto settled = hub::VerifyPublication(
+      **registry, hub::ComputeTruth(**registry, first),
+      {.publication_address = (*stack)->publication_address(),
+       .timeout = std::chrono::seconds(60), .check_stations = false});
+  ASSERT_TRUE(settled.ok());
+
+  const std::string screenshot = stack::ExecutableDir() + "/portal.png";
+  auto browser = stack::Process::Start(
+      {.argv = {"node", kScriptDir + "/check_portal.mjs",
+                "http://" + (*stack)->publication_http_address(), screenshot},
+       .capture_stdout = true});
+  ASSERT_TRUE(browser.ok()) << browser.status().message();
+  auto ready = (*browser)->ReadLine(std::chrono::seconds(60));
+  ASSERT_TRUE(ready.ok()) << "the page never matched the API: " << ready.status().message();
+  EXPECT_TRUE(ready->starts_with("ready ")) << *ready;
+
+  // The rest of the night, while the page is open.
+  auto rest = hub::StreamSubmissions(second, {.ingestion_address = (*stack)->ingestion_address()});
+  ASSERT_TRUE(rest.ok()) << rest.status().message();
+  auto updated = (*browser)->ReadLine(std::chrono::seconds(90));
+  ASSERT_TRUE(updated.ok()) << "no live update reached the page: " << updated.status().message();
+  EXPECT_TRUE(updated->starts_with("updated ")) << *updated;
+  EXPECT_EQ((*browser)->Wait(std::chrono::seconds(30)).value(), 0);
+  EXPECT_TRUE(std::filesystem::exists(screenshot));
+}
+
+}  // namespace
+}  // namespace hattama
