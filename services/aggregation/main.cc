@@ -1,10 +1,12 @@
 // hattama-aggregation: applies accepted submissions from Kafka to the totals in Redis.
 #include <csignal>
+#include <thread>
 
 #include "common/config/config.h"
 #include "common/domain/registry.h"
 #include "common/log/log.h"
 #include "services/aggregation/aggregator.h"
+#include "services/aggregation/deployment_applier.h"
 
 namespace {
 
@@ -58,7 +60,30 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, RequestStop);
   spdlog::info("consuming {} as group {} from {}, applying to redis {}", kafka::kSubmissionsTopic,
                options.group, options.kafka_bootstrap, options.redis_address);
+  // The deployment table runs beside the totals, as a consumer group of its own on its own topic,
+  // so that neither holds the other up; a rebuild replays submissions only.
+  std::unique_ptr<aggregation::DeploymentApplier> deployment;
+  if (!options.rebuild) {
+    auto created = aggregation::DeploymentApplier::Create(
+        {.kafka_bootstrap = options.kafka_bootstrap,
+         .redis_address = options.redis_address,
+         .group = options.group + "-deployment"},
+        *registry);
+    if (!created.ok()) {
+      spdlog::error("cannot start the deployment table: {}", created.status().message());
+      return 1;
+    }
+    deployment = std::move(created).value();
+  }
+  std::thread deployment_thread([&] {
+    if (!deployment) return;
+    if (Status status = deployment->Run(g_stop); !status.ok()) {
+      spdlog::error("deployment table stopped: {}", status.message());
+    }
+  });
   auto status = (*aggregator)->Run(g_stop);
+  g_stop.store(true);
+  deployment_thread.join();
   if (!status.ok()) {
     spdlog::error("stopped: {}", status.message());
     return 1;

@@ -7,6 +7,7 @@
 #include "common/domain/registry.h"
 #include "common/log/log.h"
 #include "services/publication/connection_pool.h"
+#include "services/publication/deployment_service.h"
 #include "services/publication/publication_service.h"
 
 namespace {
@@ -53,7 +54,8 @@ int main(int argc, char** argv) {
   auto pool = std::make_shared<publication::ConnectionPool>(redis_address, kRedisConnections,
                                                             kRedisTimeout);
   publication::PublicationService service(*registry, pool);
-  auto server = publication::StartServer(listen, &service);
+  publication::DeploymentService deployment(*registry, pool);
+  auto server = publication::StartServer(listen, &service, &deployment);
   if (!server.ok()) {
     spdlog::error("{}", server.status().message());
     return 1;

@@ -285,12 +285,13 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
 }
 
 Result<std::unique_ptr<grpc::Server>> StartServer(const std::string& listen,
-                                                  grpc::Service* service) {
+                                                  grpc::Service* service, grpc::Service* also) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(service);
+  if (also != nullptr) builder.RegisterService(also);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) return Status::Error("cannot listen on " + listen);
   return server;

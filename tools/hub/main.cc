@@ -11,6 +11,7 @@
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "tools/hub/client.h"
+#include "tools/hub/deployment.h"
 #include "tools/hub/hub_credentials.h"
 #include "tools/hub/plan.h"
 #include "tools/hub/registry_files.h"
@@ -219,6 +220,26 @@ Result<std::map<std::string, std::string>> TokensFor(const Flags& flags) {
   fmt::print("checked {} area totals and {} stations' results against the ground truth\n\n",
              verified.areas_checked, verified.stations_checked);
   fmt::print("{}", FormatSummary(reg, verified.published_nation, plan->submissions, &*streamed));
+
+  // Observer deployment: every hub streams its regions' events; the table must come out exact.
+  const DeploymentPlan deployment = DrawDeployment(reg, flags.seed, plan->hub_of_region);
+  auto deployed = StreamDeploymentEvents(deployment.events, stream_options);
+  if (!deployed.ok()) {
+    spdlog::error("deployment events: {}", deployed.status().message());
+    return kFailure;
+  }
+  fmt::print("\nobserver deployment: {} events ({} resent) from {} hubs: {} accepted, {} duplicate, "
+             "{} rejected\n",
+             deployment.events.size(), deployment.resends, plan->hub_ids.size(), deployed->accepted,
+             deployed->duplicate, deployed->rejected);
+  v1::DeploymentTable table;
+  const auto deployment_mismatches = VerifyDeploymentTable(
+      flags.publication, deployment, std::chrono::seconds(flags.timeout_seconds), &table);
+  for (const auto& line : deployment_mismatches) fmt::print("MISMATCH {}\n", line);
+  mismatches += static_cast<int64_t>(deployment_mismatches.size());
+  fmt::print("{}", FormatDeploymentTable(table));
+  fmt::print("deployment table {} the ground truth\n\n",
+             deployment_mismatches.empty() ? "matches" : "does NOT match");
 
   if (mismatches == 0) {
     fmt::print("matches ground truth\n");

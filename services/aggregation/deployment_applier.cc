@@ -1,0 +1,110 @@
+#include "services/aggregation/deployment_applier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "hattama/v1/records.pb.h"
+#include "services/aggregation/deployment_lua.h"
+
+namespace hattama::aggregation {
+
+std::string DeploymentCounter(int kind) {
+  switch (kind) {
+    case v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT:
+      return "mandates_sent";
+    case v1::DEPLOYMENT_EVENT_KIND_MANDATE_HANDED_OUT:
+      return "mandates_handed_out";
+    case v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED:
+      return "observers_admitted";
+    case v1::DEPLOYMENT_EVENT_KIND_OBSERVER_REFUSED:
+      return "observers_refused";
+    case v1::DEPLOYMENT_EVENT_KIND_OBSERVER_REMOVED:
+      return "observers_removed";
+    case v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED:
+      return "protocols_obtained";
+    case v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_REFUSED:
+      return "protocols_refused";
+    case v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_CONFISCATED:
+      return "protocols_confiscated";
+    default:
+      return "";
+  }
+}
+
+Result<std::unique_ptr<DeploymentApplier>> DeploymentApplier::Create(
+    const DeploymentOptions& options, std::shared_ptr<const domain::Registry> registry) {
+  std::unique_ptr<DeploymentApplier> applier(new DeploymentApplier());
+  applier->options_ = options;
+  applier->registry_ = std::move(registry);
+  auto redis = redis::Connection::Connect(options.redis_address, std::chrono::seconds(5));
+  if (!redis.ok()) return redis.status();
+  applier->redis_ = std::move(redis).value();
+  applier->script_ = std::make_unique<redis::Script>(kDeploymentLua);
+  if (Status loaded = applier->script_->Load(*applier->redis_); !loaded.ok()) return loaded;
+  auto consumer =
+      kafka::Consumer::Create(options.kafka_bootstrap, options.group, {kafka::kDeploymentTopic});
+  if (!consumer.ok()) return consumer.status();
+  applier->consumer_ = std::move(consumer).value();
+  return applier;
+}
+
+Result<size_t> DeploymentApplier::RunOnce(std::chrono::milliseconds poll_timeout) {
+  auto batch = consumer_->Poll(options_.batch_size, poll_timeout);
+  if (!batch.ok()) return batch.status();
+  if (batch->empty()) return size_t{0};
+  std::vector<redis::Command> calls;
+  for (const auto& message : *batch) {
+    v1::DeploymentEvent event;
+    const v1::Station* station = nullptr;
+    std::string counter;
+    if (event.ParseFromString(message.value)) {
+      station = registry_->FindStation(event.station_id());
+      counter = DeploymentCounter(event.kind());
+    }
+    // Ingestion validated it; a record that still does not fit is skipped, never a stuck group.
+    if (station == nullptr || counter.empty() || event.event_id().empty()) {
+      spdlog::warn("deployment record at {}:{} skipped: not a valid event", message.partition,
+                   message.offset);
+      continue;
+    }
+    std::string region = registry_->nation_id();
+    for (const v1::Area* area : registry_->EnclosingAreas(*station)) {
+      if (area->kind() == v1::AREA_KIND_REGION) region = area->area_id();
+    }
+    calls.push_back(script_->Call(
+        {kDeploymentEventsKey, kDeploymentCountsKey, kDeploymentCoveredKey},
+        {event.event_id(), counter, station->station_id(), region, registry_->nation_id()}));
+  }
+  if (!calls.empty()) {
+    auto replies = script_->RunPipelined(*redis_, calls);
+    if (!replies.ok()) return replies.status();
+    for (const auto& reply : *replies) {
+      if (reply.is_error()) return Status::Error("deployment.lua: " + reply.str);
+    }
+  }
+  if (Status committed = consumer_->Commit(*batch); !committed.ok()) return committed;
+  return batch->size();
+}
+
+Status DeploymentApplier::Run(const std::atomic<bool>& stop) {
+  spdlog::info("consuming {} as group {}, applying to redis {}", kafka::kDeploymentTopic,
+               options_.group, options_.redis_address);
+  int failures = 0;
+  while (!stop.load()) {
+    auto applied = RunOnce(std::chrono::milliseconds(200));
+    if (applied.ok()) {
+      failures = 0;
+      continue;
+    }
+    // Redis or Kafka away for a moment: reconnect and replay from the committed offsets.
+    spdlog::warn("deployment table: {}", applied.status().message());
+    if (++failures > 50) return applied.status();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto redis = redis::Connection::Connect(options_.redis_address, std::chrono::seconds(5));
+    if (redis.ok()) redis_ = std::move(redis).value();
+  }
+  return Status::Ok();
+}
+
+}  // namespace hattama::aggregation

@@ -1,0 +1,52 @@
+// The observer deployment table: a consumer of hattama.deployment.v1, in its own consumer group,
+// that counts each event once into per-region and national counters in Redis (deployment.lua).
+// Offsets are committed only after Redis applied the batch, so a crash replays, never skips, and
+// the script ignores events it has already applied.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "common/base/result.h"
+#include "common/domain/registry.h"
+#include "common/kafka/kafka.h"
+#include "common/redis/redis.h"
+
+namespace hattama::aggregation {
+
+// Redis keys of the deployment table; publication reads them.
+inline constexpr char kDeploymentEventsKey[] = "{deployment}:events";
+inline constexpr char kDeploymentCountsKey[] = "{deployment}:counts";
+inline constexpr char kDeploymentCoveredKey[] = "{deployment}:covered";
+
+// The counter a kind of event moves ("mandates_sent", ...); "" for an unknown kind.
+std::string DeploymentCounter(int kind);
+
+struct DeploymentOptions {
+  std::string kafka_bootstrap = "127.0.0.1:9092";
+  std::string redis_address = "127.0.0.1:6379";
+  std::string group = "hattama-deployment";
+  size_t batch_size = 500;
+};
+
+class DeploymentApplier {
+ public:
+  static Result<std::unique_ptr<DeploymentApplier>> Create(
+      const DeploymentOptions& options, std::shared_ptr<const domain::Registry> registry);
+
+  // Applies batches until `stop` is set; an error when Redis or Kafka fail for good.
+  Status Run(const std::atomic<bool>& stop);
+  // One poll, apply and commit; the number of events read.
+  Result<size_t> RunOnce(std::chrono::milliseconds poll_timeout);
+
+ private:
+  DeploymentApplier() = default;
+  DeploymentOptions options_;
+  std::shared_ptr<const domain::Registry> registry_;
+  std::unique_ptr<kafka::Consumer> consumer_;
+  std::unique_ptr<redis::Connection> redis_;
+  std::unique_ptr<redis::Script> script_;
+};
+
+}  // namespace hattama::aggregation
