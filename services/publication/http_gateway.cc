@@ -9,6 +9,7 @@
 
 #include <future>
 
+#include "hattama/v1/analysis.pb.h"
 #include "hattama/v1/publication.pb.h"
 
 namespace hattama::publication {
@@ -16,7 +17,10 @@ namespace {
 
 using google::protobuf::Message;
 
-constexpr char kService[] = "hattama.v1.PublicationService";
+// The read-only services publication hosts; their unary methods are mirrored.
+constexpr const char* kServices[] = {"hattama.v1.PublicationService",
+                                     "hattama.v1.DeploymentService",
+                                     "hattama.v1.AnalysisService"};
 constexpr auto kCallDeadline = std::chrono::seconds(10);
 
 const char* CodeName(grpc::StatusCode code) {
@@ -122,12 +126,15 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
   } catch (const std::exception&) {
     return Status::Error("--http-listen has no port number: " + listen);
   }
-  // Linked in so that the descriptors of every method are in the generated pool.
-  v1::GetElectionRequest link_descriptors;
-  (void)link_descriptors;
-  const auto* service =
-      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(kService);
-  if (service == nullptr) return Status::Error(std::string(kService) + " is not linked in");
+  // Touched so that the descriptors of every method are linked into the generated pool.
+  (void)v1::GetElectionRequest::descriptor();
+  (void)v1::GetSeatsRequest::descriptor();
+  std::vector<const google::protobuf::ServiceDescriptor*> services;
+  for (const char* name : kServices) {
+    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+    if (service == nullptr) return Status::Error(std::string(name) + " is not linked in");
+    services.push_back(service);
+  }
 
   std::unique_ptr<HttpGateway> gateway(new HttpGateway());
   gateway->server_ = std::make_unique<httplib::Server>();
@@ -139,11 +146,14 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
     response.set_header("Access-Control-Allow-Origin", "*");
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  auto handle = [service, stub](const httplib::Request& request, httplib::Response& response) {
+  auto handle = [services, stub](const httplib::Request& request, httplib::Response& response) {
     const std::string name = request.matches[1];
-    const auto* method = service->FindMethodByName(name);
+    const google::protobuf::MethodDescriptor* method = nullptr;
+    for (const auto* service : services) {
+      if (method == nullptr) method = service->FindMethodByName(name);
+    }
     if (method == nullptr || method->client_streaming() || method->server_streaming()) {
-      SendError(response, grpc::StatusCode::NOT_FOUND, "no method " + name + " in " + kService);
+      SendError(response, grpc::StatusCode::NOT_FOUND, "no method " + name);
       return;
     }
     auto* factory = google::protobuf::MessageFactory::generated_factory();
@@ -155,7 +165,7 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
     }
     std::string bytes;
     grpc::Status status =
-        CallUnary(*stub, "/" + std::string(kService) + "/" + name, *call, bytes);
+        CallUnary(*stub, "/" + method->service()->full_name() + "/" + name, *call, bytes);
     if (!status.ok()) {
       SendError(response, status.error_code(), status.error_message());
       return;

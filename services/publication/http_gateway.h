@@ -1,5 +1,5 @@
-// The HTTP/JSON mirror of the publication gRPC API. Every unary method of
-// hattama.v1.PublicationService is served at /v1/<Method>: GET with the request's fields as query
+// The HTTP/JSON mirror of the publication gRPC API. Every unary method of the services publication
+// hosts (PublicationService, DeploymentService, AnalysisService) is served at /v1/<Method>: GET with the request's fields as query
 // parameters (?area_id=kz&contest_id=mazhilis), or POST with the request as a JSON body. Requests
 // and responses use protobuf's JSON mapping with the proto field names, so the HTTP API is the gRPC
 // API, field for field. Calls go through an in-process gRPC channel to the same service, so the

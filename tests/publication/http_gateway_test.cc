@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "services/publication/analysis_service.h"
 #include "services/publication/publication_service.h"
 #include "tests/aggregation/fixture.h"
 #include "tools/stack/stack.h"
@@ -35,7 +36,8 @@ class HttpGatewayTest : public ::testing::Test {
     pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), 2, std::chrono::seconds(2));
     service_ = std::make_unique<PublicationService>(registry_, pool_);
     grpc_listen_ = "127.0.0.1:" + std::to_string(stack::FreePort());
-    auto grpc_server = StartServer(grpc_listen_, service_.get());
+    analysis_ = std::make_unique<AnalysisService>(registry_, service_.get());
+    auto grpc_server = StartServer(grpc_listen_, service_.get(), {analysis_.get()});
     ASSERT_TRUE(grpc_server.ok()) << grpc_server.status().message();
     grpc_server_ = std::move(grpc_server).value();
 
@@ -57,6 +59,7 @@ class HttpGatewayTest : public ::testing::Test {
   std::unique_ptr<stack::RedisServer> redis_server_;
   std::shared_ptr<ConnectionPool> pool_;
   std::unique_ptr<PublicationService> service_;
+  std::unique_ptr<AnalysisService> analysis_;
   std::string grpc_listen_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<HttpGateway> gateway_;
@@ -86,6 +89,16 @@ TEST_F(HttpGatewayTest, TotalsOverHttpEqualTotalsOverGrpc) {
   // Proto field names, and zeros printed rather than left out.
   EXPECT_NE(response->body.find("\"stations_reporting\""), std::string::npos);
   EXPECT_NE(response->body.find("\"flagged_count\""), std::string::npos);
+}
+
+TEST_F(HttpGatewayTest, AnalysisMethodsAreMirroredToo) {
+  auto response = client_->Get("/v1/GetSeats?contest_id=mazhilis&threshold_percent=20");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200) << response->body;
+  v1::SeatAllocation seats;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(response->body, &seats).ok());
+  EXPECT_EQ(seats.seats(), 98);
+  EXPECT_DOUBLE_EQ(seats.threshold_percent(), 20);
 }
 
 TEST_F(HttpGatewayTest, PostTakesTheRequestAsJson) {

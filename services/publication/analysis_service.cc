@@ -1,0 +1,219 @@
+#include "services/publication/analysis_service.h"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "common/analysis/pvt.h"
+#include "common/analysis/red_flags.h"
+#include "common/analysis/seats.h"
+
+namespace hattama::publication {
+namespace {
+
+constexpr int kMazhilisSeats = 98;
+constexpr double kThresholdPercent = 7;
+
+std::vector<int64_t> VotesInBallotOrder(const v1::Contest& contest, const v1::Figures& figures) {
+  std::vector<int64_t> votes;
+  for (const auto& option : contest.options()) {
+    int64_t count = 0;
+    for (const auto& line : figures.option_votes()) {
+      if (line.option_id() == option.option_id()) count = line.votes();
+    }
+    votes.push_back(count);
+  }
+  return votes;
+}
+
+v1::RedFlagKind KindOf(analysis::RedFlagKind kind) {
+  switch (kind) {
+    case analysis::RedFlagKind::kTurnoutAbove95: return v1::RED_FLAG_KIND_TURNOUT_ABOVE_95;
+    case analysis::RedFlagKind::kOptionAbove90: return v1::RED_FLAG_KIND_OPTION_ABOVE_90;
+    case analysis::RedFlagKind::kTurnoutShareOutlier:
+      return v1::RED_FLAG_KIND_TURNOUT_SHARE_OUTLIER;
+    case analysis::RedFlagKind::kIdenticalProtocol: return v1::RED_FLAG_KIND_IDENTICAL_PROTOCOL;
+  }
+  return v1::RED_FLAG_KIND_UNSPECIFIED;
+}
+
+}  // namespace
+
+AnalysisService::AnalysisService(std::shared_ptr<const domain::Registry> registry,
+                                 v1::PublicationService::Service* publication)
+    : registry_(std::move(registry)), publication_(publication) {}
+
+grpc::Status AnalysisService::GetSeats(grpc::ServerContext* context,
+                                       const v1::GetSeatsRequest* request,
+                                       v1::SeatAllocation* response) {
+  v1::GetAreaTotalsRequest totals_request;
+  totals_request.set_contest_id(request->contest_id());
+  totals_request.set_area_id(request->area_id().empty() ? registry_->nation_id()
+                                                        : request->area_id());
+  v1::AreaTotals totals;
+  grpc::Status status = publication_->GetAreaTotals(context, &totals_request, &totals);
+  if (!status.ok()) return status;
+  if (request->seats() < 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "seats must not be negative");
+  }
+  const int seats = request->seats() == 0 ? kMazhilisSeats : request->seats();
+  const double threshold =
+      request->has_threshold_percent() ? request->threshold_percent() : kThresholdPercent;
+  if (threshold < 0 || threshold > 100) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "threshold_percent must be between 0 and 100");
+  }
+  const v1::Contest* contest = registry_->FindContest(request->contest_id());
+  if (contest == nullptr) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such contest");
+  std::vector<analysis::ListVotes> lists;
+  for (const auto& option : totals.options()) {
+    bool against_all = false;
+    for (const auto& o : contest->options()) {
+      if (o.option_id() == option.option_id()) against_all = o.against_all();
+    }
+    lists.push_back({option.option_id(), option.votes(), against_all});
+  }
+  auto allocation = analysis::AllocateSeats(lists, seats, threshold);
+  response->set_contest_id(request->contest_id());
+  response->set_area_id(totals_request.area_id());
+  response->set_seats(seats);
+  response->set_threshold_percent(threshold);
+  response->set_stations_reporting(totals.stations_reporting());
+  response->set_stations_registered(totals.stations_registered());
+  for (size_t i = 0; i < allocation.size(); ++i) {
+    auto* option = response->add_options();
+    option->set_option_id(allocation[i].option_id);
+    option->set_name(totals.options(static_cast<int>(i)).name());
+    option->set_votes(allocation[i].votes);
+    option->set_share_percent(allocation[i].share_percent);
+    option->set_passes_threshold(allocation[i].passes_threshold);
+    option->set_seats(allocation[i].seats);
+  }
+  return grpc::Status::OK;
+}
+
+std::vector<const v1::Station*> AnalysisService::StationsOf(const v1::Area& area,
+                                                            const std::string& contest_id) const {
+  std::vector<const v1::Station*> stations;
+  std::vector<const v1::Area*> pending = {&area};
+  while (!pending.empty()) {
+    const v1::Area* next = pending.back();
+    pending.pop_back();
+    for (const auto* child : registry_->Children(next->area_id())) pending.push_back(child);
+    for (const auto* station : registry_->StationsOfDistrict(next->area_id())) {
+      for (const auto& id : station->contest_ids()) {
+        if (id == contest_id) stations.push_back(station);
+      }
+    }
+  }
+  return stations;
+}
+
+grpc::Status AnalysisService::ReadCounted(const std::vector<const v1::Station*>& stations,
+                                          const std::string& contest_id,
+                                          std::vector<Counted>& counted) {
+  for (const auto* station : stations) {
+    grpc::ServerContext context;
+    v1::GetStationResultsRequest request;
+    request.set_station_id(station->station_id());
+    v1::StationResults results;
+    grpc::Status status = publication_->GetStationResults(&context, &request, &results);
+    if (!status.ok()) return status;
+    for (const auto& contest : results.contests()) {
+      if (contest.contest_id() == contest_id && contest.has_counted()) {
+        counted.push_back({station, contest.counted().figures()});
+      }
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AnalysisService::GetPvtEstimate(grpc::ServerContext*,
+                                             const v1::GetPvtEstimateRequest* request,
+                                             v1::PvtEstimate* response) {
+  const v1::Contest* contest = registry_->FindContest(request->contest_id());
+  if (contest == nullptr) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        fmt::format("no contest '{}'", request->contest_id()));
+  }
+  const v1::Area* nation = registry_->FindArea(registry_->nation_id());
+  std::vector<Counted> counted;
+  grpc::Status status = ReadCounted(StationsOf(*nation, contest->contest_id()),
+                                    contest->contest_id(), counted);
+  if (!status.ok()) return status;
+
+  // Strata: the regions where the contest is held, with their true number of stations.
+  std::vector<analysis::Stratum> strata;
+  for (const auto* region : registry_->Children(nation->area_id())) {
+    int64_t stations = registry_->StationsRegistered(region->area_id(), contest->contest_id());
+    if (stations > 0) strata.push_back({region->area_id(), stations});
+  }
+  std::vector<analysis::SampledStation> sample;
+  for (const auto& c : counted) {
+    auto areas = registry_->EnclosingAreas(*c.station);  // district, region, nation
+    if (areas.size() < 2) continue;
+    sample.push_back({areas[1]->area_id(), c.figures.ballots_valid(),
+                      VotesInBallotOrder(*contest, c.figures)});
+  }
+  auto estimate = analysis::EstimateShares(sample, strata, contest->options_size());
+  response->set_contest_id(contest->contest_id());
+  for (int k = 0; k < contest->options_size(); ++k) {
+    auto* option = response->add_options();
+    option->set_option_id(contest->options(k).option_id());
+    option->set_name(contest->options(k).name());
+    option->set_share_percent(estimate.options[k].share_percent);
+    option->set_margin_percent(estimate.options[k].margin_percent);
+  }
+  response->set_stations_sampled(estimate.sampled_stations);
+  response->set_stations_registered(
+      registry_->StationsRegistered(nation->area_id(), contest->contest_id()));
+  response->set_regions_sampled(estimate.strata_sampled);
+  response->set_regions_total(estimate.strata_total);
+  return grpc::Status::OK;
+}
+
+grpc::Status AnalysisService::GetRedFlags(grpc::ServerContext*,
+                                          const v1::GetRedFlagsRequest* request,
+                                          v1::RedFlags* response) {
+  const v1::Area* area = registry_->FindArea(request->area_id());
+  if (area == nullptr) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        fmt::format("no area '{}'", request->area_id()));
+  }
+  const v1::Contest* contest = registry_->FindContest(request->contest_id());
+  if (contest == nullptr) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        fmt::format("no contest '{}'", request->contest_id()));
+  }
+  std::vector<Counted> counted;
+  grpc::Status status =
+      ReadCounted(StationsOf(*area, contest->contest_id()), contest->contest_id(), counted);
+  if (!status.ok()) return status;
+  std::vector<analysis::StationFigures> stations;
+  std::vector<int64_t> vote_counts;
+  for (const auto& c : counted) {
+    auto votes = VotesInBallotOrder(*contest, c.figures);
+    vote_counts.insert(vote_counts.end(), votes.begin(), votes.end());
+    stations.push_back({c.station->station_id(), c.figures.registered_voters(),
+                        c.figures.ballots_in_box(), c.figures.ballots_spoiled(),
+                        c.figures.ballots_valid(), std::move(votes)});
+  }
+  response->set_area_id(area->area_id());
+  response->set_contest_id(contest->contest_id());
+  response->set_stations_examined(static_cast<int64_t>(stations.size()));
+  for (const auto& flag : analysis::FindRedFlags(stations)) {
+    auto* out = response->add_flags();
+    out->set_station_id(flag.station_id);
+    out->set_kind(KindOf(flag.kind));
+    out->set_detail(flag.detail);
+  }
+  auto digits = analysis::TestLastDigits(vote_counts);
+  auto* test = response->mutable_last_digits();
+  for (int64_t count : digits.counts) test->add_digit_counts(count);
+  test->set_counts_tested(digits.n);
+  test->set_chi_square(digits.chi_square);
+  test->set_p_value(digits.p_value);
+  return grpc::Status::OK;
+}
+
+}  // namespace hattama::publication

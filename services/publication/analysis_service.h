@@ -1,0 +1,46 @@
+// hattama.v1.AnalysisService: seats, the PVT estimate and red flags, computed from what
+// PublicationService publishes (it reads through that service, so it sees exactly the published
+// figures and never touches Redis itself).
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <vector>
+
+#include "common/domain/registry.h"
+#include "hattama/v1/analysis.grpc.pb.h"
+#include "hattama/v1/publication.grpc.pb.h"
+
+namespace hattama::publication {
+
+class AnalysisService final : public v1::AnalysisService::Service {
+ public:
+  AnalysisService(std::shared_ptr<const domain::Registry> registry,
+                  v1::PublicationService::Service* publication);
+
+  grpc::Status GetSeats(grpc::ServerContext* context, const v1::GetSeatsRequest* request,
+                        v1::SeatAllocation* response) override;
+  grpc::Status GetPvtEstimate(grpc::ServerContext* context,
+                              const v1::GetPvtEstimateRequest* request,
+                              v1::PvtEstimate* response) override;
+  grpc::Status GetRedFlags(grpc::ServerContext* context, const v1::GetRedFlagsRequest* request,
+                           v1::RedFlags* response) override;
+
+ private:
+  struct Counted {
+    const v1::Station* station;
+    v1::Figures figures;
+  };
+  // The counted protocols of `stations` for `contest` (stations without one are left out).
+  grpc::Status ReadCounted(const std::vector<const v1::Station*>& stations,
+                           const std::string& contest_id, std::vector<Counted>& counted);
+  // Stations of an area (nation, region, district) that vote in the contest.
+  std::vector<const v1::Station*> StationsOf(const v1::Area& area,
+                                             const std::string& contest_id) const;
+
+  std::shared_ptr<const domain::Registry> registry_;
+  v1::PublicationService::Service* publication_;
+};
+
+}  // namespace hattama::publication

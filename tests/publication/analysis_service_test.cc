@@ -1,0 +1,154 @@
+// The analysis service over real gRPC loopback, reading what publication publishes from a real
+// redis-server seeded through aggregation's apply path.
+#include "services/publication/analysis_service.h"
+
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "services/publication/publication_service.h"
+#include "tests/aggregation/fixture.h"
+#include "tools/stack/stack.h"
+
+namespace hattama::publication {
+namespace {
+
+using testing::ObserverRecord;
+
+class AnalysisTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = stack::RedisServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    redis_server_ = std::move(server).value();
+    redis_ = testing::Connect(redis_server_->address());
+    ASSERT_NE(redis_, nullptr);
+    pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), 2, std::chrono::seconds(2));
+    publication_ = std::make_unique<PublicationService>(registry_, pool_);
+    analysis_ = std::make_unique<AnalysisService>(registry_, publication_.get());
+    std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
+    auto grpc_server = StartServer(listen, publication_.get(), {analysis_.get()});
+    ASSERT_TRUE(grpc_server.ok()) << grpc_server.status().message();
+    grpc_server_ = std::move(grpc_server).value();
+    stub_ = v1::AnalysisService::NewStub(
+        grpc::CreateChannel(listen, grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override {
+    if (grpc_server_) grpc_server_->Shutdown();
+  }
+
+  void Aggregate(const std::vector<v1::SubmissionRecord>& records) {
+    ASSERT_TRUE(
+        redis_->Run({"SET", "hattama:partitions", std::to_string(testing::kPartitions)}).ok());
+    aggregation::Applier applier(registry_);
+    testing::ApplyBatch(applier, *redis_, records);
+  }
+
+  std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
+  std::unique_ptr<stack::RedisServer> redis_server_;
+  std::unique_ptr<redis::Connection> redis_;
+  std::shared_ptr<ConnectionPool> pool_;
+  std::unique_ptr<PublicationService> publication_;
+  std::unique_ptr<AnalysisService> analysis_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<v1::AnalysisService::Stub> stub_;
+};
+
+TEST_F(AnalysisTest, SeatsFollowTheHareQuotaAboveTheThreshold) {
+  // 500 / 220 / 130 of 850 valid votes: 98 × share = 57.6 / 25.4 / 15.0 -> 58 / 25 / 15.
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20),
+             ObserverRecord("b", "S4", "mazhilis", {200, 100, 50}, 10)});
+  grpc::ClientContext context;
+  v1::GetSeatsRequest request;
+  request.set_contest_id("mazhilis");
+  v1::SeatAllocation seats;
+  ASSERT_TRUE(stub_->GetSeats(&context, request, &seats).ok());
+  ASSERT_EQ(seats.options_size(), 3);
+  EXPECT_EQ(seats.seats(), 98);
+  EXPECT_DOUBLE_EQ(seats.threshold_percent(), 7);
+  EXPECT_EQ(seats.options(0).seats(), 58);
+  EXPECT_EQ(seats.options(1).seats(), 25);
+  EXPECT_EQ(seats.options(2).seats(), 15);
+  EXPECT_EQ(seats.stations_reporting(), 2);
+}
+
+TEST_F(AnalysisTest, AHigherThresholdLeavesTheSmallestListOut) {
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20),
+             ObserverRecord("b", "S4", "mazhilis", {200, 100, 50}, 10)});
+  grpc::ClientContext context;
+  v1::GetSeatsRequest request;
+  request.set_contest_id("mazhilis");
+  request.set_threshold_percent(20);  // 130 of 850 is 15.3 %
+  v1::SeatAllocation seats;
+  ASSERT_TRUE(stub_->GetSeats(&context, request, &seats).ok());
+  EXPECT_FALSE(seats.options(2).passes_threshold());
+  EXPECT_EQ(seats.options(0).seats(), 68);
+  EXPECT_EQ(seats.options(1).seats(), 30);
+  EXPECT_EQ(seats.options(2).seats(), 0);
+}
+
+TEST_F(AnalysisTest, PvtOfEveryStationIsTheExactShareWithNoMargin) {
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}),
+             ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}),
+             ObserverRecord("c", "S3", "mazhilis", {100, 100, 100}),
+             ObserverRecord("d", "S4", "mazhilis", {400, 50, 50}),
+             ObserverRecord("e", "S5", "mazhilis", {250, 150, 50}),
+             ObserverRecord("f", "S6", "mazhilis", {150, 150, 150})});
+  grpc::ClientContext context;
+  v1::GetPvtEstimateRequest request;
+  request.set_contest_id("mazhilis");
+  v1::PvtEstimate estimate;
+  ASSERT_TRUE(stub_->GetPvtEstimate(&context, request, &estimate).ok());
+  EXPECT_EQ(estimate.stations_sampled(), 6);
+  EXPECT_EQ(estimate.regions_sampled(), 2);
+  // 1400 of 2550 valid votes.
+  EXPECT_NEAR(estimate.options(0).share_percent(), 100.0 * 1400 / 2550, 1e-9);
+  EXPECT_NEAR(estimate.options(0).margin_percent(), 0, 1e-9);
+}
+
+TEST_F(AnalysisTest, PvtFromPartOfTheStationsHasAMargin) {
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}),
+             ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}),
+             ObserverRecord("d", "S4", "mazhilis", {400, 50, 50}),
+             ObserverRecord("e", "S5", "mazhilis", {250, 150, 50})});
+  grpc::ClientContext context;
+  v1::GetPvtEstimateRequest request;
+  request.set_contest_id("mazhilis");
+  v1::PvtEstimate estimate;
+  ASSERT_TRUE(stub_->GetPvtEstimate(&context, request, &estimate).ok());
+  EXPECT_EQ(estimate.stations_sampled(), 4);
+  EXPECT_GT(estimate.options(0).margin_percent(), 0);
+}
+
+TEST_F(AnalysisTest, RedFlagsNameTheStationAndWhy) {
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {960, 10, 5}),  // 97.5 % turnout, 98 % lead
+             ObserverRecord("b", "S4", "mazhilis", {100, 50, 20}),
+             ObserverRecord("c", "S5", "mazhilis", {100, 50, 20})});  // S4's figures exactly
+  grpc::ClientContext context;
+  v1::GetRedFlagsRequest request;
+  request.set_area_id("kz");
+  request.set_contest_id("mazhilis");
+  v1::RedFlags flags;
+  ASSERT_TRUE(stub_->GetRedFlags(&context, request, &flags).ok());
+  EXPECT_EQ(flags.stations_examined(), 3);
+  std::multiset<std::pair<std::string, int>> seen;
+  for (const auto& flag : flags.flags()) seen.insert({flag.station_id(), flag.kind()});
+  EXPECT_EQ(seen.count({"S1", v1::RED_FLAG_KIND_TURNOUT_ABOVE_95}), 1u);
+  EXPECT_EQ(seen.count({"S1", v1::RED_FLAG_KIND_OPTION_ABOVE_90}), 1u);
+  EXPECT_EQ(seen.count({"S4", v1::RED_FLAG_KIND_IDENTICAL_PROTOCOL}), 1u);
+  EXPECT_EQ(seen.count({"S5", v1::RED_FLAG_KIND_IDENTICAL_PROTOCOL}), 1u);
+  EXPECT_EQ(flags.last_digits().digit_counts_size(), 10);
+  EXPECT_EQ(flags.last_digits().counts_tested(), 8);  // the 5 of S1 is too small to test
+}
+
+TEST_F(AnalysisTest, UnknownAreaIsNotFound) {
+  grpc::ClientContext context;
+  v1::GetRedFlagsRequest request;
+  request.set_area_id("atlantis");
+  request.set_contest_id("mazhilis");
+  v1::RedFlags flags;
+  EXPECT_EQ(stub_->GetRedFlags(&context, request, &flags).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace hattama::publication
