@@ -27,6 +27,7 @@
 #include "common/domain/hubs.h"
 #include "services/ingestion/ingestion_server.h"
 #include "tools/hub/client.h"
+#include "tools/hub/send.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::ingestion {
@@ -839,6 +840,92 @@ TEST_F(IngestionTest, ShutdownAnswersEverySubmissionTakenThenEndsTheStreamUnavai
   }
   for (const auto& id : acked) EXPECT_TRUE(in_log.contains(id)) << id << " acked, not in the log";
   for (const auto& submission : rest) EXPECT_TRUE(in_log.contains(submission.submission_id()));
+}
+
+std::string JsonLine(const v1::Submission& submission) {
+  std::string json;
+  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(submission, &json).ok());
+  return json + "\n";
+}
+
+std::vector<std::string> Lines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST_F(AuthenticatedIngestionTest, SendFileAnswersEveryLineAndAResumedRunResendsOnlyTheRest) {
+  stack::TempDir dir("hattama-send-test");
+  const std::string file = dir.path() + "/night.jsonl";
+  v1::Submission clean = CleanSubmission(Unique("send-clean"));
+  clean.clear_hub_id();  // Taken from --hub-id.
+  v1::Submission second = CleanSubmission(Unique("send-second"), "s2");
+  v1::Submission malformed = CleanSubmission(Unique("send-malformed"));
+  malformed.mutable_protocol()->mutable_figures()->clear_ballots_valid();
+  std::ofstream(file) << JsonLine(clean) << "\n" << JsonLine(second) << JsonLine(malformed);
+
+  hub::SendOptions options;
+  options.file = file;
+  options.hub_id = "hub-almaty";
+  options.token = kAlmatyToken;
+  options.stream.ingestion_address = "127.0.0.1:" + std::to_string(auth_->port());
+  auto first = hub::SendFile(options);
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->submissions, 3);
+  EXPECT_EQ(first->accepted, 2);
+  EXPECT_EQ(first->rejected, 1);
+  auto not_accepted = Lines(file + ".not-accepted.jsonl");
+  ASSERT_EQ(not_accepted.size(), 1u);
+  v1::SubmissionAck rejected;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(not_accepted[0], &rejected).ok());
+  EXPECT_EQ(rejected.submission_id(), malformed.submission_id());
+  EXPECT_TRUE(HasReason(rejected, "protocol.figures.ballots_valid", v1::REASON_CODE_MISSING));
+
+  // A crash after the first answer was journaled: the journal keeps one line (and a torn one).
+  auto journal = Lines(file + ".answers.jsonl");
+  ASSERT_EQ(journal.size(), 3u);
+  std::ofstream(file + ".answers.jsonl", std::ios::trunc) << journal[0] << "\n{\"submissionId\":";
+  v1::SubmissionAck kept;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(journal[0], &kept).ok());
+
+  auto resumed = hub::SendFile(options);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().message();
+  EXPECT_EQ(resumed->already_answered, 1);
+  // The resent accepted one is durable already: DUPLICATE, not counted twice.
+  EXPECT_EQ(resumed->accepted + resumed->duplicate, 2);
+  EXPECT_EQ(resumed->duplicate, kept.outcome() == v1::OUTCOME_ACCEPTED ? 1 : 2);
+  EXPECT_EQ(resumed->rejected, 1);
+}
+
+TEST_F(AuthenticatedIngestionTest, SendFileNamesTheLineThatIsNotASubmission) {
+  stack::TempDir dir("hattama-send-test");
+  const std::string file = dir.path() + "/broken.jsonl";
+  std::ofstream(file) << JsonLine(CleanSubmission(Unique("ok"))) << "{\"protocol\": 7}\n";
+  hub::SendOptions options;
+  options.file = file;
+  options.token = kAlmatyToken;
+  options.stream.ingestion_address = "127.0.0.1:" + std::to_string(auth_->port());
+  auto sent = hub::SendFile(options);
+  ASSERT_FALSE(sent.ok());
+  EXPECT_NE(sent.status().message().find("broken.jsonl:2"), std::string::npos)
+      << sent.status().message();
+}
+
+TEST(Examples, HubRegistryAndSubmissionFileInTheRepoAreValid) {
+  auto hubs = domain::HubRegistry::Load(std::string(HATTAMA_SOURCE_DIR) + "/examples/hubs.csv");
+  ASSERT_TRUE(hubs.ok()) << hubs.status().message();
+  const domain::Hub* abai = (*hubs)->Authenticate("example-token-do-not-use");
+  ASSERT_NE(abai, nullptr);
+  EXPECT_TRUE(abai->MaySubmitFor("kz-abai"));
+  int lines = 0;
+  for (const auto& line : Lines(std::string(HATTAMA_SOURCE_DIR) + "/examples/submissions.jsonl")) {
+    v1::Submission submission;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &submission).ok()) << line;
+    EXPECT_EQ(submission.hub_id(), "hub-abai");
+    ++lines;
+  }
+  EXPECT_EQ(lines, 3);
 }
 
 // Kafka stopped or gone: these tests own their embedded Kafka.

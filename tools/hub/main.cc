@@ -12,6 +12,7 @@
 #include "common/log/log.h"
 #include "tools/hub/client.h"
 #include "tools/hub/deployment.h"
+#include "tools/hub/send.h"
 #include "tools/hub/hub_credentials.h"
 #include "tools/hub/plan.h"
 #include "tools/hub/registry_files.h"
@@ -249,6 +250,35 @@ Result<std::map<std::string, std::string>> TokensFor(const Flags& flags) {
   return kMismatch;
 }
 
+int Send(const Flags& flags, SendOptions options) {
+  options.stream.ingestion_address = flags.ingestion;
+  options.stream.window = flags.window;
+  options.stream.give_up_after = std::chrono::seconds(flags.timeout_seconds);
+  options.stream.tls_ca = flags.tls_ca;
+  options.stream.tls_cert = flags.tls_cert;
+  options.stream.tls_key = flags.tls_key;
+  options.stream.on_progress = [](const StreamProgress& p) {
+    fmt::print("sending: {}/{} answered, {:.0f} answers/s, {:.1f} s{}\n", p.acked, p.total,
+               p.acks_per_second, p.elapsed_seconds,
+               p.reconnects > 0 ? fmt::format(", {} reconnects", p.reconnects) : "");
+    std::fflush(stdout);
+  };
+  auto summary = SendFile(options);
+  if (!summary.ok()) {
+    spdlog::error("{}", summary.status().message());
+    return kFailure;
+  }
+  fmt::print(
+      "{} submissions: {} accepted, {} accepted with flags, {} duplicate, {} rejected ({} "
+      "answered in an earlier run, {} reconnects, {:.1f} s)\nanswers journaled in {}; not "
+      "accepted ones with reasons in {}\n",
+      summary->submissions, summary->accepted, summary->flagged, summary->duplicate,
+      summary->rejected, summary->already_answered, summary->reconnects, summary->seconds,
+      options.journal.empty() ? options.file + ".answers.jsonl" : options.journal,
+      options.not_accepted.empty() ? options.file + ".not-accepted.jsonl" : options.not_accepted);
+  return summary->rejected > 0 ? kMismatch : 0;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{
       "hattama-hub: a synthetic Kazakhstan election and the regional hubs that stream "
@@ -298,8 +328,29 @@ void AddTlsFlags(CLI::App& app, Flags& flags) {
   simulate->add_flag("--skip-stations", flags.skip_stations,
                      "Compare area totals only, not every station's results");
 
+  SendOptions send_options;
+  auto* send = app.add_subcommand(
+      "send",
+      "A hub's own submissions: stream FILE (JSON Lines, one hattama.v1.Submission a line) to "
+      "ingestion, journal every answer, write the not-accepted ones with reasons. Rerun after a "
+      "crash to resume: answered ones are skipped, the rest resent safely. Exit 1 when any was "
+      "rejected");
+  send->add_option("file", send_options.file, "JSON Lines file of submissions")->required();
+  config::AddFlag(*send, "ingestion", flags.ingestion, "Ingestion service host:port");
+  config::AddFlag(*send, "token", send_options.token, "This hub's token");
+  config::AddFlag(*send, "hub-id", send_options.hub_id, "Hub id for lines that name none");
+  config::AddFlag(*send, "journal", send_options.journal,
+                  "Answers as they arrive (default FILE.answers.jsonl); what a rerun skips");
+  config::AddFlag(*send, "not-accepted", send_options.not_accepted,
+                  "Flagged, duplicate and rejected answers with reasons (default "
+                  "FILE.not-accepted.jsonl)");
+  config::AddFlag(*send, "timeout", flags.timeout_seconds,
+                  "Seconds without any answer before giving up");
+  config::AddFlag(*send, "window", flags.window, "Submissions in flight (sent, not answered)");
+  AddTlsFlags(*send, flags);
   if (auto code = config::Parse(app, argc, argv)) return *code;
   log::Init("hattama-hub", log::Format::kAuto, flags.log_level);
+  if (send->parsed()) return Send(flags, send_options);
   if (generate->parsed()) return Generate(flags);
   return Simulate(flags);
 }
