@@ -9,6 +9,7 @@ namespace hattama::metrics {
 Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const std::string& listen,
                                                           const Registry& registry,
                                                           std::function<bool()> healthy) {
+  if (listen.empty()) return std::unique_ptr<HttpEndpoint>();
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) {
     return Status::Error("metrics address '" + listen + "' is not host:port");
@@ -36,6 +37,11 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const std::string& lis
     bool ok = !healthy || healthy();
     response.status = ok ? 200 : 503;
     response.set_content(ok ? "ok\n" : "not ready\n", "text/plain");
+  });
+  // Liveness: the process answers at all. Readiness (/healthz) may fail while a dependency is
+  // down without the orchestrator restarting a process that would only wait for it again.
+  server.Get("/livez", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("ok\n", "text/plain");
   });
   if (port == 0) {
     port = server.bind_to_any_port(host);

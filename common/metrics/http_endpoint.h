@@ -1,5 +1,5 @@
-// The HTTP side of a service's operations: GET /metrics (Prometheus text) and GET /healthz
-// (200 when healthy, 503 when not), on their own port so that scraping never competes with the
+// The HTTP side of a service's operations: GET /metrics (Prometheus text), GET /healthz
+// (200 when ready, 503 when not) and GET /livez (200 while the process serves), on their own port so that scraping never competes with the
 // service's gRPC traffic.
 #pragma once
 
@@ -20,7 +20,9 @@ namespace hattama::metrics {
 class HttpEndpoint {
  public:
   // Listens on `listen` ("host:port"; port 0 picks a free one) and serves `registry`. `healthy`
-  // answers /healthz; null means always healthy. Fails when the address cannot be bound.
+  // answers /healthz; null means always healthy. Fails when the address cannot be bound. An empty
+  // `listen` serves nothing and gives a null endpoint: several services on one machine (the local
+  // stack, tests) would otherwise fight over one default port.
   static Result<std::unique_ptr<HttpEndpoint>> Start(const std::string& listen,
                                                      const Registry& registry,
                                                      std::function<bool()> healthy = nullptr);

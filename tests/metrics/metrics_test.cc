@@ -106,6 +106,9 @@ TEST(HttpEndpoint, ServesTheRegistryAndHealth) {
   auto ok = client.Get("/healthz");
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200);
+  auto live = client.Get("/livez");
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->status, 200);
 }
 
 TEST(HttpEndpoint, RefusesAnAddressInUse) {
@@ -114,6 +117,13 @@ TEST(HttpEndpoint, RefusesAnAddressInUse) {
   ASSERT_TRUE(first.ok());
   auto second = HttpEndpoint::Start("127.0.0.1:" + std::to_string((*first)->port()), registry);
   EXPECT_FALSE(second.ok());
+}
+
+TEST(HttpEndpoint, EmptyAddressServesNothing) {
+  Registry registry;
+  auto none = HttpEndpoint::Start("", registry);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, nullptr);
 }
 
 TEST(HttpEndpoint, RefusesAnAddressWithoutPort) {

@@ -1,0 +1,47 @@
+# Hattama's container images, one Dockerfile with a target per service, on Debian bookworm's own
+# packages (the same ones ./hattama installs):
+#   docker build --target ingestion   -t hattama/ingestion:TAG .
+#   docker build --target aggregation -t hattama/aggregation:TAG .
+#   docker build --target publication -t hattama/publication:TAG .
+# The build stage compiles everything once; each runtime stage holds one binary and the shared
+# libraries it links, runs as an unprivileged user, and is configured by HATTAMA_* variables.
+
+FROM debian:bookworm AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      cmake g++ make pkg-config ca-certificates \
+      libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
+      librdkafka-dev libhiredis-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev \
+      libgtest-dev libgmock-dev librapidcheck-dev libcpp-httplib-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY . .
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+ && cmake --build /build -j"$(nproc)" \
+      --target hattama-ingestion hattama-aggregation hattama-publication
+
+# Runtime libraries only (no compilers, no headers); `sleep` (coreutils) serves the preStop hook.
+FROM debian:bookworm-slim AS runtime
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      ca-certificates libgrpc++1.51 libprotobuf32 librdkafka++1 librdkafka1 libhiredis0.14 \
+      libssl3 libspdlog1.10 libfmt9 libcpp-httplib0.11 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 65532 --no-create-home hattama
+USER 65532
+ENV HATTAMA_LOG_FORMAT=json
+
+FROM runtime AS ingestion
+COPY --from=build /build/bin/hattama-ingestion /usr/local/bin/
+EXPOSE 7001 9090
+ENTRYPOINT ["/usr/local/bin/hattama-ingestion"]
+
+FROM runtime AS aggregation
+COPY --from=build /build/bin/hattama-aggregation /usr/local/bin/
+EXPOSE 9090
+ENTRYPOINT ["/usr/local/bin/hattama-aggregation"]
+
+FROM runtime AS publication
+COPY --from=build /build/bin/hattama-publication /usr/local/bin/
+EXPOSE 7003 9090
+ENTRYPOINT ["/usr/local/bin/hattama-publication"]

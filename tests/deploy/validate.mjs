@@ -1,0 +1,250 @@
+// Renders one kustomize overlay and checks what Kubernetes, Strimzi and KEDA would check before
+// accepting it, and what the binaries would: every object against its schema (kubernetes-models,
+// @kubernetes-models/keda), the fields the Strimzi operator requires, the KEDA ceiling against
+// the partition count, the network boundaries, and every HATTAMA_* variable and port against the
+// binaries' --help.
+//
+//   node validate.mjs <overlay dir> <directory of the hattama-* binaries>
+// Prints one line per problem and exits 1 when there is any.
+import { execFileSync } from 'node:child_process';
+import { parseAllDocuments } from 'yaml';
+
+const [overlay, binDir] = process.argv.slice(2);
+if (!overlay || !binDir) {
+  console.error('usage: node validate.mjs <overlay dir> <bin dir>');
+  process.exit(2);
+}
+
+const problems = [];
+const problem = (what) => problems.push(what);
+
+const rendered = execFileSync('kubectl', ['kustomize', overlay], { encoding: 'utf8' });
+const objects = parseAllDocuments(rendered).map((doc) => doc.toJSON()).filter(Boolean);
+const id = (o) => `${o.kind}/${o.metadata?.name}`;
+const ofKind = (kind) => objects.filter((o) => o.kind === kind);
+
+// --- Schemas -----------------------------------------------------------------------------------
+const MODULES = {
+  'v1': 'kubernetes-models/v1',
+  'apps/v1': 'kubernetes-models/apps/v1',
+  'policy/v1': 'kubernetes-models/policy/v1',
+  'autoscaling/v2': 'kubernetes-models/autoscaling/v2',
+  'networking.k8s.io/v1': 'kubernetes-models/networking.k8s.io/v1',
+  'keda.sh/v1alpha1': '@kubernetes-models/keda/keda.sh/v1alpha1',
+};
+let validated = 0;
+for (const object of objects) {
+  const module = MODULES[object.apiVersion];
+  if (object.apiVersion === 'kafka.strimzi.io/v1beta2') continue;  // Checked by hand below.
+  if (!module) {
+    problem(`${id(object)}: no schema for ${object.apiVersion}`);
+    continue;
+  }
+  const Model = (await import(module))[object.kind];
+  if (!Model) {
+    problem(`${id(object)}: ${module} has no ${object.kind}`);
+    continue;
+  }
+  if (object.kind === 'Secret') {
+    // kustomize wraps long base64 in a YAML block; the API server's decoder skips the line breaks.
+    for (const key of Object.keys(object.data ?? {})) {
+      object.data[key] = object.data[key].replace(/\n/g, '');
+    }
+  }
+  try {
+    new Model(object).validate();
+    validated++;
+  } catch (error) {
+    problem(`${id(object)}: ${error.message}`);
+  }
+}
+
+// --- Strimzi: what the operator requires ---------------------------------------------------------
+const kafkas = ofKind('Kafka');
+const pools = ofKind('KafkaNodePool');
+const topics = ofKind('KafkaTopic');
+if (kafkas.length !== 1) problem(`expected one Kafka, found ${kafkas.length}`);
+const kafka = kafkas[0] ?? { metadata: {}, spec: {} };
+const cluster = kafka.metadata.name;
+if (kafka.metadata.annotations?.['strimzi.io/node-pools'] !== 'enabled') {
+  problem('Kafka: node pools need the annotation strimzi.io/node-pools: enabled');
+}
+if (kafka.metadata.annotations?.['strimzi.io/kraft'] !== 'enabled') {
+  problem('Kafka: KRaft needs the annotation strimzi.io/kraft: enabled');
+}
+const listeners = kafka.spec?.kafka?.listeners ?? [];
+if (listeners.length === 0) problem('Kafka: spec.kafka.listeners is required');
+for (const l of listeners) {
+  for (const field of ['name', 'port', 'type', 'tls']) {
+    if (l[field] === undefined) problem(`Kafka listener ${l.name}: ${field} is required`);
+  }
+  if (!/^[a-z0-9]{1,11}$/.test(l.name ?? '')) problem(`Kafka listener name ${l.name} is invalid`);
+}
+let brokers = 0;
+let controllers = 0;
+for (const pool of pools) {
+  if (pool.metadata.labels?.['strimzi.io/cluster'] !== cluster) {
+    problem(`${id(pool)}: label strimzi.io/cluster must name the Kafka ${cluster}`);
+  }
+  if (!(pool.spec?.replicas > 0)) problem(`${id(pool)}: spec.replicas is required`);
+  if (!pool.spec?.roles?.length) problem(`${id(pool)}: spec.roles is required`);
+  if (!pool.spec?.storage?.type) problem(`${id(pool)}: spec.storage.type is required`);
+  for (const v of pool.spec?.storage?.volumes ?? []) {
+    if (v.id === undefined || !v.type) problem(`${id(pool)}: every JBOD volume needs id and type`);
+    if (v.type === 'persistent-claim' && !v.size) problem(`${id(pool)}: volume ${v.id} needs size`);
+  }
+  if (pool.spec?.roles?.includes('broker')) brokers += pool.spec.replicas;
+  if (pool.spec?.roles?.includes('controller')) controllers += pool.spec.replicas;
+}
+if (brokers === 0 || controllers === 0) problem('KafkaNodePools: need broker and controller roles');
+const config = kafka.spec?.kafka?.config ?? {};
+for (const key of ['default.replication.factor', 'offsets.topic.replication.factor',
+                   'transaction.state.log.replication.factor']) {
+  if (config[key] > brokers) problem(`Kafka: ${key} ${config[key]} > ${brokers} brokers`);
+}
+if (!(config['min.insync.replicas'] <= config['default.replication.factor'])) {
+  problem('Kafka: min.insync.replicas must not exceed default.replication.factor');
+}
+const wanted = ['hattama.submissions.v1', 'hattama.rejections.v1', 'hattama.deployment.v1',
+                'hattama.totals.v1'];
+const byTopic = new Map(topics.map((t) => [t.spec?.topicName ?? t.metadata.name, t]));
+for (const name of wanted) if (!byTopic.has(name)) problem(`KafkaTopic for ${name} missing`);
+for (const t of topics) {
+  if (t.metadata.labels?.['strimzi.io/cluster'] !== cluster) {
+    problem(`${id(t)}: label strimzi.io/cluster must name the Kafka ${cluster}`);
+  }
+  if (!Number.isInteger(t.spec?.partitions) || t.spec.partitions < 1) {
+    problem(`${id(t)}: spec.partitions must be a positive integer`);
+  }
+  if (!Number.isInteger(t.spec?.replicas) || t.spec.replicas < 1 || t.spec.replicas > brokers) {
+    problem(`${id(t)}: spec.replicas must be between 1 and the ${brokers} brokers`);
+  }
+  const isr = t.spec?.config?.['min.insync.replicas'];
+  if (isr !== undefined && isr > t.spec.replicas) {
+    problem(`${id(t)}: min.insync.replicas ${isr} > replicas ${t.spec.replicas}`);
+  }
+}
+
+// --- KEDA: never more aggregation members than partitions ----------------------------------------
+const submissionPartitions = byTopic.get('hattama.submissions.v1')?.spec?.partitions;
+const deployments = new Map(ofKind('Deployment').map((d) => [d.metadata.name, d]));
+for (const so of ofKind('ScaledObject')) {
+  if (so.spec.maxReplicaCount > submissionPartitions) {
+    problem(`${id(so)}: maxReplicaCount ${so.spec.maxReplicaCount} > ${submissionPartitions} ` +
+            'partitions of hattama.submissions.v1');
+  }
+  const target = deployments.get(so.spec.scaleTargetRef.name);
+  if (!target) problem(`${id(so)}: scales ${so.spec.scaleTargetRef.name}, which is not here`);
+  for (const trigger of so.spec.triggers) {
+    if (trigger.type !== 'kafka') continue;
+    if (trigger.metadata.topic !== 'hattama.submissions.v1') problem(`${id(so)}: wrong topic`);
+    const env = target?.spec.template.spec.containers[0].env ?? [];
+    const group = env.find((e) => e.name === 'HATTAMA_GROUP')?.value ?? 'hattama-aggregation';
+    if (trigger.metadata.consumerGroup !== group) {
+      problem(`${id(so)}: consumerGroup ${trigger.metadata.consumerGroup} is not ${group}`);
+    }
+  }
+}
+const hpaTargets = new Set(ofKind('HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name));
+for (const name of ['hattama-ingestion', 'hattama-publication']) {
+  if (!hpaTargets.has(name)) problem(`no HorizontalPodAutoscaler for ${name}`);
+}
+
+// --- Network boundaries ---------------------------------------------------------------------------
+const labelled = (label) => [...deployments.values()]
+  .filter((d) => d.spec.template.metadata.labels?.[label] === 'true')
+  .map((d) => d.metadata.name).sort().join(',');
+if (labelled('hattama.kz/kafka-client') !== 'hattama-aggregation,hattama-ingestion') {
+  problem(`Kafka clients are ${labelled('hattama.kz/kafka-client')}, not aggregation+ingestion`);
+}
+if (labelled('hattama.kz/redis-client') !== 'hattama-aggregation,hattama-publication') {
+  problem(`Redis clients are ${labelled('hattama.kz/redis-client')}, not aggregation+publication`);
+}
+const peers = listeners.flatMap((l) => l.networkPolicyPeers ?? []);
+if (listeners.some((l) => !l.networkPolicyPeers?.length)) {
+  problem('Kafka: every listener needs networkPolicyPeers, or any pod may connect');
+}
+for (const peer of peers) {
+  const pod = peer.podSelector?.matchLabels ?? {};
+  if (peer.podSelector && pod['hattama.kz/kafka-client'] !== 'true') {
+    problem(`Kafka listener admits pods ${JSON.stringify(pod)}`);
+  }
+}
+const redisPolicy = ofKind('NetworkPolicy').find(
+  (p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'hattama-redis');
+const redisFrom = redisPolicy?.spec.ingress?.flatMap((rule) => rule.from ?? []) ?? [];
+if (!redisPolicy || redisFrom.length === 0 ||
+    redisFrom.some((f) => f.podSelector?.matchLabels?.['hattama.kz/redis-client'] !== 'true')) {
+  problem('Redis: a NetworkPolicy must admit only pods labelled hattama.kz/redis-client');
+}
+
+// --- Flags, variables and ports against the binaries ---------------------------------------------
+const help = new Map();
+const helpOf = (binary) => {
+  if (!help.has(binary)) {
+    help.set(binary, execFileSync(`${binDir}/${binary}`, ['--help'], { encoding: 'utf8' }));
+  }
+  return help.get(binary);
+};
+const portOf = (address) => Number(address.slice(address.lastIndexOf(':') + 1));
+for (const workload of [...ofKind('Deployment'), ...ofKind('StatefulSet')]) {
+  const spec = workload.spec.template.spec;
+  const volumes = new Map([...(spec.volumes ?? []), ...(workload.spec.volumeClaimTemplates ?? [])
+    .map((t) => t.metadata)].map((v) => [v.name, v]));
+  for (const c of spec.containers) {
+    const ports = new Map((c.ports ?? []).map((p) => [p.name, p.containerPort]));
+    const portNumbers = new Set(ports.values());
+    for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe].filter(Boolean)) {
+      const port = probe.grpc?.port ?? probe.httpGet?.port ?? probe.tcpSocket?.port;
+      if (port !== undefined && !portNumbers.has(port) && !ports.has(port)) {
+        problem(`${id(workload)}: a probe uses port ${port}, which the container does not expose`);
+      }
+    }
+    for (const m of c.volumeMounts ?? []) {
+      if (!volumes.has(m.name)) problem(`${id(workload)}: mounts ${m.name}, which is no volume`);
+    }
+    const binary = /hattama[-/](ingestion|aggregation|publication)/.exec(c.image)?.[1];
+    if (!binary) continue;
+    const text = helpOf(`hattama-${binary}`);
+    for (const env of c.env ?? []) {
+      if (!env.name.startsWith('HATTAMA_')) continue;
+      if (!text.includes(`(Env:${env.name})`)) {
+        problem(`${id(workload)}: ${env.name} is not a variable of hattama-${binary}`);
+      }
+      if (env.name.endsWith('LISTEN') && !portNumbers.has(portOf(env.value))) {
+        problem(`${id(workload)}: ${env.name}=${env.value} is not a container port`);
+      }
+      const mount = (c.volumeMounts ?? []).find((m) => env.value?.startsWith(m.mountPath + '/'));
+      if (env.value?.startsWith('/etc/hattama/') && !mount) {
+        problem(`${id(workload)}: ${env.name}=${env.value} is on no mounted volume`);
+      }
+    }
+    for (const arg of [...(c.args ?? []), ...(c.command ?? [])]) {
+      const flag = /^--[a-z-]+/.exec(arg)?.[0];
+      if (flag && !text.includes(flag)) {
+        problem(`${id(workload)}: ${flag} is not a flag of hattama-${binary}`);
+      }
+    }
+    for (const required of ['HATTAMA_ELECTION', 'HATTAMA_STATIONS', 'HATTAMA_METRICS_LISTEN']) {
+      if (!(c.env ?? []).some((e) => e.name === required)) {
+        problem(`${id(workload)}: ${required} is not set`);
+      }
+    }
+  }
+}
+for (const service of ofKind('Service')) {
+  const pods = [...deployments.values(), ...ofKind('StatefulSet')].filter((w) =>
+    Object.entries(service.spec.selector).every(
+      ([k, v]) => w.spec.template.metadata.labels?.[k] === v));
+  if (pods.length === 0) problem(`${id(service)}: selects no workload`);
+  for (const port of service.spec.ports) {
+    const exposed = pods.some((w) => w.spec.template.spec.containers.some((c) =>
+      (c.ports ?? []).some((p) => p.name === port.targetPort || p.containerPort === port.targetPort)));
+    if (!exposed) problem(`${id(service)}: targetPort ${port.targetPort} is exposed by no pod`);
+  }
+}
+
+for (const p of problems) console.log(`PROBLEM ${p}`);
+console.log(`${overlay}: ${objects.length} objects, ${validated} validated against schemas, ` +
+            `${problems.length} problems`);
+process.exit(problems.length ? 1 : 0);
