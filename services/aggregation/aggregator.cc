@@ -1,11 +1,13 @@
 #include "services/aggregation/aggregator.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <map>
 #include <thread>
 
+#include "common/metrics/service_metrics.h"
 #include "common/redis/layout.h"
 
 namespace hattama::aggregation {
@@ -123,7 +125,9 @@ bool Aggregator::ApplyWithRetry(const std::vector<redis::Command>& calls,
     auto connected = EnsureConnected();
     if (connected.ok()) {
       changes.clear();
+      auto started = std::chrono::steady_clock::now();
       auto applied = applier_.Apply(*redis_, calls, &changes);
+      metrics::RecordRedisRoundTrip("aggregation", std::chrono::steady_clock::now() - started);
       if (applied.ok()) {
         outcomes = std::move(applied).value();
         return true;
@@ -154,6 +158,7 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
     auto polled = consumer_->Poll(options_.batch_size, options_.poll_timeout);
     if (!polled.ok()) return polled.status();
     PublishPartitionCount();
+    metrics::RecordConsumerLag(consumer_->Lag());
     const std::vector<kafka::Message>& batch = *polled;
     if (!batch.empty()) {
       any_message = true;
@@ -167,6 +172,7 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
     if (!batch.empty()) {
       std::vector<redis::Command> calls;
       std::vector<std::string> ids;
+      std::vector<int64_t> accepted_ms;  // For the apply-latency histogram.
       calls.reserve(batch.size());
       for (const auto& message : batch) {
         v1::SubmissionRecord record;
@@ -178,10 +184,13 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
           spdlog::error("skipping {}[{}]@{}: {}", message.topic, message.partition, message.offset,
                         call.status().message());
           skipped_.fetch_add(1);
+          metrics::RecordApplied("skipped");
           continue;
         }
         calls.push_back(std::move(call).value());
         ids.push_back(record.submission().submission_id());
+        accepted_ms.push_back(
+            google::protobuf::util::TimeUtil::TimestampToMilliseconds(record.accepted_time()));
       }
 
       std::vector<Outcome> outcomes;
@@ -205,7 +214,12 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
             break;
         }
         spdlog::debug("submission {}: {}", ids[i], OutcomeName(outcomes[i]));
+        metrics::RecordApplied(std::string(OutcomeName(outcomes[i])));
       }
+      if (!calls.empty()) metrics::RecordBatch(calls.size());
+      const int64_t now_ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(
+          google::protobuf::util::TimeUtil::GetCurrentTime());
+      for (int64_t ms : accepted_ms) metrics::RecordApplyLatency((now_ms - ms) / 1000.0);
       applied_.fetch_add(static_cast<int64_t>(outcomes.size()));
 
       // The change feed is written before the commit: a crash in between replays the batch, and

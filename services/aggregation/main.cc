@@ -5,6 +5,9 @@
 #include "common/config/config.h"
 #include "common/domain/registry.h"
 #include "common/log/log.h"
+#include "common/metrics/health.h"
+#include "common/metrics/http_endpoint.h"
+#include "common/metrics/service_metrics.h"
 #include "services/aggregation/aggregator.h"
 #include "services/aggregation/deployment_applier.h"
 
@@ -23,6 +26,7 @@ int main(int argc, char** argv) {
   std::string stations_path;
   std::string log_format = "auto";
   std::string log_level = "info";
+  std::string metrics_listen;
   aggregation::AggregatorOptions options;
   config::AddFlag(app, "election", election_path, "Election JSON (hattama.v1.Election)")
       ->required();
@@ -41,6 +45,8 @@ int main(int argc, char** argv) {
       ->envname(config::EnvName("rebuild"));
   config::AddFlag(app, "publish-changes", options.publish_changes,
                   "Write each change of an area total to hattama.totals.v1");
+  config::AddFlag(app, "metrics-listen", metrics_listen,
+                  "HTTP host:port of /metrics, /healthz (ready), /livez; empty: none");
   config::AddFlag(app, "log-format", log_format, "auto, json or text");
   config::AddFlag(app, "log-level", log_level, "trace, debug, info, warn or error");
   if (auto code = config::Parse(app, argc, argv)) return *code;
@@ -54,6 +60,31 @@ int main(int argc, char** argv) {
   auto aggregator = aggregation::Aggregator::Create(options, *registry);
   if (!aggregator.ok()) {
     spdlog::error("cannot start: {}", aggregator.status().message());
+    return 1;
+  }
+  // Aggregation serves no gRPC, so its readiness is HTTP: /healthz answers 200 while Kafka
+  // metadata and Redis PING both answer (checked every 5 s on their own connections).
+  auto kafka_probe = kafka::Producer::Create(options.kafka_bootstrap);
+  if (!kafka_probe.ok()) {
+    spdlog::error("cannot start: {}", kafka_probe.status().message());
+    return 1;
+  }
+  metrics::HealthWatch health(
+      [&]() -> Status {
+        auto partitions =
+            (*kafka_probe)->PartitionCount(kafka::kSubmissionsTopic, std::chrono::seconds(3));
+        if (!partitions.ok()) return partitions.status();
+        auto redis = redis::Connection::Connect(options.redis_address, std::chrono::seconds(2));
+        if (!redis.ok()) return redis.status();
+        auto pong = (*redis)->Run({"PING"});
+        if (!pong.ok()) return pong.status();
+        return Status::Ok();
+      },
+      std::chrono::seconds(5), metrics::RecordReady);
+  auto endpoint = metrics::HttpEndpoint::Start(metrics_listen, metrics::DefaultRegistry(),
+                                               [&health] { return health.healthy(); });
+  if (!endpoint.ok()) {
+    spdlog::error("cannot start: {}", endpoint.status().message());
     return 1;
   }
   std::signal(SIGTERM, RequestStop);

@@ -3,6 +3,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include "common/metrics/grpc_metrics.h"
 
 #include <fstream>
 #include <sstream>
@@ -74,6 +75,7 @@ Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.RegisterService(server->service_.get());
+  metrics::AddGrpcMetrics(builder);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {
     return Status::Error("cannot listen on " + config.listen);

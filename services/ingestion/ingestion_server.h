@@ -45,6 +45,8 @@ class IngestionServer {
   // The port actually listened on.
   int port() const { return port_; }
   int32_t partition_count() const { return partition_count_; }
+  // The standard gRPC health service, for main to report readiness on.
+  grpc::HealthCheckServiceInterface* health() { return server_->GetHealthCheckService(); }
 
   // Reports NOT_SERVING on health checks, refuses new streams, makes every open stream stop
   // reading and end once all it took is answered (after Kafka confirmed each), gives them `grace`

@@ -18,6 +18,7 @@
 
 #include "common/domain/checks.h"
 #include "common/domain/partition.h"
+#include "common/metrics/service_metrics.h"
 #include "hattama/v1/records.pb.h"
 #include "services/ingestion/rate_limiter.h"
 
@@ -259,6 +260,7 @@ class AckingStream : public grpc::ServerBidiReactor<Request, Ack>,
 
   // Queues the answer to one message; any thread.
   void Answer(Ack ack) {
+    metrics::RecordAnswer(Ack::descriptor()->name(), v1::Outcome_Name(ack.outcome()));
     std::unique_lock lock(mu_);
     if (finish_) return;
     acks_.push_back(std::move(ack));
@@ -295,8 +297,10 @@ class AckingStream : public grpc::ServerBidiReactor<Request, Ack>,
     std::weak_ptr<AckingStream> weak = this->weak_from_this();
     Status queued = shared_->producer->Produce(
         topic, partition, key, value,
-        [weak, ack = std::move(ack), on_durable = std::move(on_durable)](
-            const Status& status, int32_t, int64_t) mutable {
+        [weak, ack = std::move(ack), on_durable = std::move(on_durable),
+         queued_at = std::chrono::steady_clock::now()](const Status& status, int32_t,
+                                                       int64_t) mutable {
+          metrics::RecordProduce(std::chrono::steady_clock::now() - queued_at, status.ok());
           if (status.ok() && on_durable) on_durable();
           std::shared_ptr<AckingStream> stream = weak.lock();
           if (!status.ok()) {

@@ -8,6 +8,9 @@
 #include "common/domain/hubs.h"
 #include "common/domain/registry.h"
 #include "common/log/log.h"
+#include "common/metrics/health.h"
+#include "common/metrics/http_endpoint.h"
+#include "common/metrics/service_metrics.h"
 #include "services/ingestion/ingestion_server.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +22,7 @@ int main(int argc, char** argv) {
   ingestion::ServerConfig config;
   int message_timeout_ms = 30000;
   int shutdown_grace_ms = 10000;
+  std::string metrics_listen;
   std::string hub_registry_path;
   bool allow_unauthenticated = false;
   std::string log_format = "auto";
@@ -57,6 +61,8 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "tls-key", config.tls_key, "PEM private key of --tls-cert");
   config::AddFlag(app, "tls-client-ca", config.tls_client_ca,
                   "PEM CA: require hub client certificates signed by it (mTLS)");
+  config::AddFlag(app, "metrics-listen", metrics_listen,
+                  "HTTP host:port of /metrics, /healthz (ready), /livez; empty: none");
   config::AddFlag(app, "log-format", log_format, "Log format: auto, json or text")
       ->check(CLI::IsMember({"auto", "json", "text"}));
   config::AddFlag(app, "log-level", log_level, "Log level: trace, debug, info, warn, error");
@@ -102,6 +108,35 @@ int main(int argc, char** argv) {
   auto server = ingestion::IngestionServer::Start(*registry, config);
   if (!server.ok()) {
     spdlog::error("{}", server.status().message());
+    return 1;
+  }
+
+  // Start checked Kafka once; this keeps checking. Ready ("" on the gRPC health service) only
+  // while Kafka answers metadata requests for the submissions topic; "liveness" stays SERVING
+  // while the process runs, so that a Kafka outage takes replicas out of the Service without
+  // restarting them.
+  auto kafka_probe = kafka::Producer::Create(config.kafka_bootstrap);
+  if (!kafka_probe.ok()) {
+    spdlog::error("{}", kafka_probe.status().message());
+    return 1;
+  }
+  grpc::HealthCheckServiceInterface* grpc_health = (*server)->health();
+  grpc_health->SetServingStatus("liveness", true);
+  metrics::HealthWatch health(
+      [&]() -> Status {
+        auto partitions =
+            (*kafka_probe)->PartitionCount(kafka::kSubmissionsTopic, std::chrono::seconds(3));
+        return partitions.ok() ? Status::Ok() : partitions.status();
+      },
+      std::chrono::seconds(5),
+      [grpc_health](bool ready) {
+        metrics::RecordReady(ready);
+        grpc_health->SetServingStatus("", ready);
+      });
+  auto endpoint = metrics::HttpEndpoint::Start(metrics_listen, metrics::DefaultRegistry(),
+                                               [&health] { return health.healthy(); });
+  if (!endpoint.ok()) {
+    spdlog::error("{}", endpoint.status().message());
     return 1;
   }
 
