@@ -1,4 +1,5 @@
 // hattama-publication: serves totals and station results from Redis over gRPC, read-only.
+#include <grpcpp/health_check_service_interface.h>
 #include <pthread.h>
 
 #include <csignal>
@@ -6,6 +7,9 @@
 #include "common/config/config.h"
 #include "common/domain/registry.h"
 #include "common/log/log.h"
+#include "common/metrics/health.h"
+#include "common/metrics/http_endpoint.h"
+#include "common/metrics/service_metrics.h"
 #include "services/publication/connection_pool.h"
 #include "services/publication/deployment_service.h"
 #include "services/publication/publication_service.h"
@@ -26,6 +30,7 @@ int main(int argc, char** argv) {
   std::string stations_path;
   std::string redis_address = "127.0.0.1:6379";
   std::string listen = "0.0.0.0:7003";
+  std::string metrics_listen;
   std::string log_format = "auto";
   std::string log_level = "info";
   config::AddFlag(app, "election", election_path, "Election JSON (hattama.v1.Election)")
@@ -33,6 +38,8 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "stations", stations_path, "Station registry CSV")->required();
   config::AddFlag(app, "redis-address", redis_address, "Redis host:port");
   config::AddFlag(app, "listen", listen, "gRPC listen address host:port");
+  config::AddFlag(app, "metrics-listen", metrics_listen,
+                  "HTTP host:port of /metrics, /healthz (ready), /livez; empty: none");
   config::AddFlag(app, "log-format", log_format, "auto, json or text");
   config::AddFlag(app, "log-level", log_level, "trace, debug, info, warn or error");
   if (auto code = config::Parse(app, argc, argv)) return *code;
@@ -62,6 +69,31 @@ int main(int argc, char** argv) {
   }
   spdlog::info("serving election {} on {}, reading redis {}", (*registry)->election().election_id(),
                listen, redis_address);
+
+  // Ready ("" on the gRPC health service) only while Redis answers PING; "liveness" stays SERVING
+  // while the process runs, so that a Redis outage takes replicas out of the Service without
+  // restarting them.
+  grpc::HealthCheckServiceInterface* grpc_health = (*server)->GetHealthCheckService();
+  grpc_health->SetServingStatus("", false);
+  grpc_health->SetServingStatus("liveness", true);
+  metrics::HealthWatch health(
+      [&]() -> Status {
+        auto redis = redis::Connection::Connect(redis_address, kRedisTimeout);
+        if (!redis.ok()) return redis.status();
+        auto pong = (*redis)->Run({"PING"});
+        return pong.ok() ? Status::Ok() : pong.status();
+      },
+      std::chrono::seconds(5),
+      [grpc_health](bool ready) {
+        metrics::RecordReady(ready);
+        grpc_health->SetServingStatus("", ready);
+      });
+  auto endpoint = metrics::HttpEndpoint::Start(metrics_listen, metrics::DefaultRegistry(),
+                                               [&health] { return health.healthy(); });
+  if (!endpoint.ok()) {
+    spdlog::error("{}", endpoint.status().message());
+    return 1;
+  }
 
   int signal = 0;
   sigwait(&signals, &signal);

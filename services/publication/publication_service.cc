@@ -7,6 +7,8 @@
 #include <charconv>
 
 #include "common/domain/partition.h"
+#include "common/metrics/grpc_metrics.h"
+#include "common/metrics/service_metrics.h"
 #include "common/redis/layout.h"
 #include "services/publication/totals.h"
 
@@ -40,7 +42,9 @@ grpc::Status PublicationService::Read(const std::vector<redis::Command>& command
       failure = lease.status().message();
       break;  // A fresh connection was just refused: trying again at once would not help.
     }
+    auto started = std::chrono::steady_clock::now();
     auto result = (*lease)->Pipeline(commands);
+    metrics::RecordRedisRoundTrip("publication", std::chrono::steady_clock::now() - started);
     if (result.ok()) {
       for (const auto& reply : *result) {
         if (reply.is_error()) return Internal("redis answered: " + reply.str);
@@ -292,6 +296,7 @@ Result<std::unique_ptr<grpc::Server>> StartServer(const std::string& listen,
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(service);
   if (also != nullptr) builder.RegisterService(also);
+  metrics::AddGrpcMetrics(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) return Status::Error("cannot listen on " + listen);
   return server;
