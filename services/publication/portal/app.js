@@ -39,7 +39,7 @@ function drawContests() {
   nav.replaceChildren(...state.election.contests.map((c) => el('button', {
     'aria-pressed': String(c.contest_id === state.contest),
     'data-contest': c.contest_id,
-    onclick: () => { state.contest = c.contest_id; drawContests(); refresh(); },
+    onclick: () => { state.contest = c.contest_id; drawContests(); refresh(true); },
   }, c.name || c.contest_id)));
 }
 
@@ -105,11 +105,41 @@ async function drawAreas() {
   document.querySelector('#areas tbody').replaceChildren(...rows.filter(Boolean));
 }
 
-async function refresh() {
+async function drawSeats() {
+  const [at7, at3] = await Promise.all([
+    api('GetSeats', {contest_id: state.contest, area_id: state.area, threshold_percent: 7}),
+    api('GetSeats', {contest_id: state.contest, area_id: state.area, threshold_percent: 3})]);
+  const seats3 = Object.fromEntries(at3.options.map((o) => [o.option_id, o.seats]));
+  const rows = [...at7.options].sort((a, b) => num(b.votes) - num(a.votes)).map((o) =>
+      el('tr', {'data-option': o.option_id},
+        el('td', {}, o.name || o.option_id), el('td', {}, pct(o.share_percent)),
+        el('td', {}, String(o.seats)), el('td', {}, String(seats3[o.option_id]))));
+  document.querySelector('#seats tbody').replaceChildren(...rows);
+}
+
+// The estimate reads every reporting station's protocol: refreshed less often than the totals.
+const PVT_REFRESH_MS = 30000;
+let pvtAt = 0;
+async function drawPvt(force) {
+  if (!force && Date.now() - pvtAt < PVT_REFRESH_MS) return;
+  pvtAt = Date.now();
+  const e = await api('GetPvtEstimate', {contest_id: state.contest});
+  document.getElementById('pvt-note').textContent =
+      `Estimated from ${fmt(e.stations_sampled)} of ${fmt(e.stations_registered)} stations in ` +
+      `${e.regions_sampled} of ${e.regions_total} regions, with the 95 % margin of error ` +
+      '(ratio estimator stratified by region).';
+  document.querySelector('#pvt tbody').replaceChildren(...[...e.options]
+      .sort((a, b) => num(b.share_percent) - num(a.share_percent))
+      .map((o) => el('tr', {}, el('td', {}, o.name || o.option_id),
+                     el('td', {}, pct(o.share_percent)),
+                     el('td', {}, `± ${num(o.margin_percent).toFixed(2)} pt`))));
+}
+
+async function refresh(forcePvt) {
   try {
     const totals = await api('GetAreaTotals', {area_id: state.area, contest_id: state.contest});
     drawNational(totals);
-    await drawAreas();
+    await Promise.all([drawAreas(), drawSeats(), drawPvt(forcePvt)]);
   } catch (e) {
     document.getElementById('contest-name').textContent = `Cannot load results: ${e.message}`;
   }
@@ -166,8 +196,8 @@ async function main() {
   });
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.get('station')) showStation(hash.get('station'));
-  await refresh();
-  setInterval(refresh, REFRESH_MS);
+  await refresh(true);
+  setInterval(() => refresh(false), REFRESH_MS);
 }
 
 main().catch((e) => {
