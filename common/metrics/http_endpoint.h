@@ -1,6 +1,6 @@
 // The HTTP side of a service's operations: GET /metrics (Prometheus text), GET /healthz
-// (200 when ready, 503 when not) and GET /livez (200 while the process serves), on their own port so that scraping never competes with the
-// service's gRPC traffic.
+// (200 when ready, 503 when not) and GET /livez (200 while the process serves), on their own port
+// so that scraping never competes with the service's gRPC traffic.
 #pragma once
 
 #include <functional>

@@ -38,9 +38,8 @@ void RecordBatch(size_t submissions) {
 
 void RecordRedisRoundTrip(const std::string& service, Duration round_trip) {
   DefaultRegistry()
-      .GetHistogram("hattama_redis_round_trip_seconds",
-                    "Time of one pipelined round trip to Redis", LatencyBuckets(),
-                    {{"service", service}})
+      .GetHistogram("hattama_redis_round_trip_seconds", "Time of one pipelined round trip to Redis",
+                    LatencyBuckets(), {{"service", service}})
       .Observe(Seconds(round_trip));
 }
 

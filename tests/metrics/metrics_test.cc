@@ -1,4 +1,6 @@
 // The metrics registry's text format, as Prometheus parses it, and the HTTP endpoint serving it.
+#include "common/metrics/metrics.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -6,7 +8,6 @@
 
 #include "common/metrics/health.h"
 #include "common/metrics/http_endpoint.h"
-#include "common/metrics/metrics.h"
 
 namespace hattama::metrics {
 namespace {
@@ -15,9 +16,11 @@ using namespace std::chrono_literals;
 
 TEST(Registry, RendersCountersByLabelWithHelpAndType) {
   Registry registry;
-  registry.GetCounter("hattama_submissions_total", "Submissions answered", {{"outcome", "accepted"}})
+  registry
+      .GetCounter("hattama_submissions_total", "Submissions answered", {{"outcome", "accepted"}})
       .Increment(3);
-  registry.GetCounter("hattama_submissions_total", "Submissions answered", {{"outcome", "rejected"}})
+  registry
+      .GetCounter("hattama_submissions_total", "Submissions answered", {{"outcome", "rejected"}})
       .Increment();
   EXPECT_EQ(registry.Render(),
             "# HELP hattama_submissions_total Submissions answered\n"
@@ -135,12 +138,11 @@ TEST(HealthWatch, ReportsTheFirstCheckAtOnceAndLaterChanges) {
   std::atomic<bool> up{false};
   std::vector<bool> changes;
   std::mutex mutex;
-  HealthWatch watch(
-      [&] { return up.load() ? Status::Ok() : Status::Error("redis down"); }, 10ms,
-      [&](bool healthy) {
-        std::lock_guard lock(mutex);
-        changes.push_back(healthy);
-      });
+  HealthWatch watch([&] { return up.load() ? Status::Ok() : Status::Error("redis down"); }, 10ms,
+                    [&](bool healthy) {
+                      std::lock_guard lock(mutex);
+                      changes.push_back(healthy);
+                    });
   EXPECT_FALSE(watch.healthy());
   up = true;
   for (int i = 0; i < 200 && !watch.healthy(); ++i) std::this_thread::sleep_for(5ms);

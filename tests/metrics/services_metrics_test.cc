@@ -79,9 +79,8 @@ class ServiceMetrics : public ::testing::Test {
     ingestion_ = Start("ingestion", {"--kafka-bootstrap", kafka_->bootstrap(), "--listen",
                                      Address(ingestion_port_), "--allow-unauthenticated"});
     publication_port_ = stack::FreePort();
-    publication_ = Start("publication",
-                         {"--redis-address", redis_->address(), "--listen",
-                          Address(publication_port_)});
+    publication_ = Start("publication", {"--redis-address", redis_->address(), "--listen",
+                                         Address(publication_port_)});
   }
 
   static std::string Address(int port) { return "127.0.0.1:" + std::to_string(port); }
@@ -90,10 +89,14 @@ class ServiceMetrics : public ::testing::Test {
     int port = stack::FreePort();
     metrics_ports_[name] = port;
     std::vector<std::string> argv = {stack::BinaryPath("hattama-" + name),
-                                     "--election", dir_.path() + "/election.json",
-                                     "--stations", dir_.path() + "/stations.csv",
-                                     "--log-format", "json",
-                                     "--metrics-listen", Address(port)};
+                                     "--election",
+                                     dir_.path() + "/election.json",
+                                     "--stations",
+                                     dir_.path() + "/stations.csv",
+                                     "--log-format",
+                                     "json",
+                                     "--metrics-listen",
+                                     Address(port)};
     argv.insert(argv.end(), flags.begin(), flags.end());
     auto process = stack::Process::Start({.argv = argv, .log_path = logs_.path() + "/" + name});
     EXPECT_TRUE(process.ok()) << process.status().message();
@@ -121,12 +124,11 @@ TEST_F(ServiceMetrics, CountersMoveByWhatAnElectionSent) {
     ASSERT_TRUE(WaitForStatus(MetricsPort(name), "/healthz", 200, 30s)) << name << " not ready";
     EXPECT_EQ(Get(MetricsPort(name), "/livez").status, 200) << name;
   }
-  auto report = hub::StreamSubmissions(plan_.submissions,
-                                       {.ingestion_address = Address(ingestion_port_)});
+  auto report =
+      hub::StreamSubmissions(plan_.submissions, {.ingestion_address = Address(ingestion_port_)});
   ASSERT_TRUE(report.ok()) << report.status().message();
-  auto verify = hub::VerifyPublication(*registry_, plan_.truth,
-                                       {.publication_address = Address(publication_port_),
-                                        .timeout = 60s});
+  auto verify = hub::VerifyPublication(
+      *registry_, plan_.truth, {.publication_address = Address(publication_port_), .timeout = 60s});
   ASSERT_TRUE(verify.reporting_complete);
 
   Scrape ingestion = Get(MetricsPort("ingestion"), "/metrics");
@@ -152,9 +154,9 @@ TEST_F(ServiceMetrics, CountersMoveByWhatAnElectionSent) {
                                     "hattama_aggregation_applied_total{outcome=\"duplicate\"}")),
             report->accepted + report->flagged);
   EXPECT_GT(Value(aggregation.body, "hattama_aggregation_batch_size_count"), 0);
-  EXPECT_GT(Value(aggregation.body,
-                  "hattama_redis_round_trip_seconds_count{service=\"aggregation\"}"),
-            0);
+  EXPECT_GT(
+      Value(aggregation.body, "hattama_redis_round_trip_seconds_count{service=\"aggregation\"}"),
+      0);
   EXPECT_EQ(Value(aggregation.body, "hattama_aggregation_apply_latency_seconds_count"),
             report->accepted + report->flagged);
   EXPECT_EQ(Value(aggregation.body, "hattama_aggregation_consumer_lag"), 0);
@@ -165,9 +167,9 @@ TEST_F(ServiceMetrics, CountersMoveByWhatAnElectionSent) {
                   "hattama_grpc_requests_total{method=\"/hattama.v1.PublicationService/"
                   "GetStationResults\",code=\"OK\"}"),
             0);
-  EXPECT_GT(Value(publication.body,
-                  "hattama_redis_round_trip_seconds_count{service=\"publication\"}"),
-            0);
+  EXPECT_GT(
+      Value(publication.body, "hattama_redis_round_trip_seconds_count{service=\"publication\"}"),
+      0);
 }
 
 TEST_F(ServiceMetrics, RedisOutageMakesReadersUnreadyAndRecoveryReadyAgain) {
