@@ -1,6 +1,11 @@
 // hattama-devkafka: an embedded Kafka for local runs and tests. It hosts librdkafka's mock cluster
 // in this process, creates Hattama's topics, prints the bootstrap address as the only line on
 // stdout, and serves until SIGTERM or SIGINT.
+//
+// Fault injection for the chaos tests (tests/chaos): each SIGUSR1 makes the cluster answer the
+// next produce and fetch requests with retriable broker errors (not leader, not enough replicas)
+// and, with more than one broker, moves the leadership of every partition to the next broker.
+// Clients must ride through all of it without losing or duplicating a record.
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
@@ -53,6 +58,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   char errstr[512];
@@ -88,7 +94,33 @@ int main(int argc, char** argv) {
                partitions);
 
   int signal = 0;
-  sigwait(&signals, &signal);
+  int round = 0;
+  while (sigwait(&signals, &signal) == 0 && signal == SIGUSR1) {
+    ++round;
+    constexpr int kProduce = 0, kFetch = 1;  // Kafka protocol ApiKeys.
+    rd_kafka_mock_push_request_errors(
+        cluster.get(), kProduce, 6, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+        RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+    rd_kafka_mock_push_request_errors(cluster.get(), kFetch, 4,
+                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                      RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE,
+                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                      RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE);
+    int moved = 0;
+    if (brokers > 1) {
+      for (const char* topic : {kafka::kSubmissionsTopic, kafka::kTotalsTopic}) {
+        for (int p = 0; p < partitions; ++p) {
+          // Mock broker ids start at 1.
+          const int leader = 1 + (p + round) % brokers;
+          if (rd_kafka_mock_partition_set_leader(cluster.get(), topic, p, leader) == 0) ++moved;
+        }
+      }
+    }
+    spdlog::warn("injected broker errors (6 produce, 4 fetch) and moved {} partition leaders",
+                 moved);
+  }
   spdlog::info("stopping on signal {}", signal);
   return 0;
 }

@@ -40,6 +40,8 @@ struct Flags {
   int workers = 8;
   bool regenerate = false;
   bool skip_stations = false;
+  bool official_results = true;
+  double several_versions_rate = 0.02;
   std::string log_level = "info";
 };
 
@@ -124,6 +126,10 @@ Result<std::map<std::string, std::string>> TokensFor(const Flags& flags) {
   PlanOptions plan_options;
   plan_options.seed = flags.seed;
   plan_options.hubs = flags.hubs;
+  plan_options.official_results = flags.official_results;
+  plan_options.confirm_rate = flags.several_versions_rate;
+  plan_options.dispute_rate = flags.several_versions_rate;
+  plan_options.revision_rate = flags.several_versions_rate;
   auto plan = DrawPlan(reg, plan_options);
   if (!plan.ok()) {
     spdlog::error("{}", plan.status().message());
@@ -221,6 +227,13 @@ Result<std::map<std::string, std::string>> TokensFor(const Flags& flags) {
   fmt::print("checked {} area totals and {} stations' results against the ground truth\n\n",
              verified.areas_checked, verified.stations_checked);
   fmt::print("{}", FormatSummary(reg, verified.published_nation, plan->submissions, &*streamed));
+  // The official totals were verified equal to these above.
+  std::map<std::string, Tally> official_nation;
+  for (const auto& contest : reg.election().contests()) {
+    auto it = plan->truth.official_areas.find(AreaContestKey(reg.nation_id(), contest.contest_id()));
+    if (it != plan->truth.official_areas.end()) official_nation[contest.contest_id()] = it->second;
+  }
+  fmt::print("\n{}", FormatOfficialComparison(reg, verified.published_nation, official_nation));
 
   // Observer deployment: every hub streams its regions' events; the table must come out exact.
   const DeploymentPlan deployment = DrawDeployment(reg, flags.seed, plan->hub_of_region);
@@ -325,6 +338,11 @@ void AddTlsFlags(CLI::App& app, Flags& flags) {
                   "Concurrent requests to publication while comparing");
   simulate->add_flag("--regenerate", flags.regenerate,
                      "Generate the registry even when DIR already holds one");
+  config::AddFlag(*simulate, "official-results", flags.official_results,
+                  "Also send the commission's official Mazhilis results (2021 figures)");
+  config::AddFlag(*simulate, "several-versions-rate", flags.several_versions_rate,
+                  "Share of protocols also sent by a confirming observer, by a disputing "
+                  "observer, and as a revision (each)");
   simulate->add_flag("--skip-stations", flags.skip_stations,
                      "Compare area totals only, not every station's results");
 

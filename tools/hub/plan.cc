@@ -288,6 +288,21 @@ ContestTarget TargetFor(const v1::Contest& contest) {
   return target;
 }
 
+ContestTarget OfficialTargetFor(const v1::Contest& contest) {
+  ContestTarget target = TargetFor(contest);
+  if (contest.contest_id() == kMazhilis) {
+    target.turnout = 0.63;
+    target.shares = {{"nur-otan", 71.1},
+                     {"ak-zhol", 10.9},
+                     {"adal", 3.6},
+                     {"auyl", 5.3},
+                     {"peoples-party", 9.1}};
+    target.spoiled_min = 0.005;
+    target.spoiled_max = 0.01;
+  }
+  return target;
+}
+
 const v1::Area* RegionOf(const domain::Registry& registry, const v1::Station& station) {
   const auto chain = registry.EnclosingAreas(station);
   for (const auto* area : chain) {
@@ -372,6 +387,72 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
     planned.expected_code = Break(rng, static_cast<int>(i % kBrokenVariants),
                                   *planned.submission.mutable_protocol()->mutable_figures());
   }
+  // Other versions of a protocol: copies of the (possibly broken) original, so they carry its
+  // flag; moving votes between two options keeps every control relation as it was.
+  auto copy_of = [&](size_t index, const std::string& suffix, const std::string& observer) {
+    PlannedSubmission copy = originals[index];
+    copy.submission.set_submission_id(copy.submission.submission_id() + "-" + suffix);
+    copy.submission.set_observer_id(observer);
+    copy.submission.set_photo_sha256(
+        PhotoSha256(fmt::format("photo|{}|{}", options.seed, copy.submission.submission_id())));
+    return copy;
+  };
+  auto move_votes = [&](v1::Figures& figures) {
+    if (figures.option_votes_size() < 2) return;
+    auto* from = figures.mutable_option_votes(0);
+    const int64_t k = std::min<int64_t>(from->votes(), rng.UniformInt(1, 25));
+    from->set_votes(from->votes() - k);
+    auto* to = figures.mutable_option_votes(1);
+    to->set_votes(to->votes() + k);
+  };
+  std::vector<PlannedSubmission> extras;
+  for (size_t index : PickDistinct(rng, protocols, CountFor(options.confirm_rate, protocols, 1))) {
+    extras.push_back(copy_of(index, "confirm",
+                             "obs2-" + originals[index].submission.protocol().station_id()));
+  }
+  for (size_t index : PickDistinct(rng, protocols, CountFor(options.dispute_rate, protocols, 1))) {
+    auto copy =
+        copy_of(index, "dispute", "obs3-" + originals[index].submission.protocol().station_id());
+    move_votes(*copy.submission.mutable_protocol()->mutable_figures());
+    extras.push_back(std::move(copy));
+  }
+  for (size_t index : PickDistinct(rng, protocols, CountFor(options.revision_rate, protocols, 1))) {
+    auto copy = copy_of(index, "rev1", originals[index].submission.observer_id());
+    copy.submission.set_revision(1);
+    move_votes(*copy.submission.mutable_protocol()->mutable_figures());
+    extras.push_back(std::move(copy));
+  }
+  if (options.official_results) {
+    for (const auto& contest : registry.election().contests()) {
+      if (contest.contest_id() != kMazhilis) continue;
+      const ContestTarget target = OfficialTargetFor(contest);
+      const auto draws = DrawRegions(registry, contest, target, regions, options.seed + 1);
+      for (const auto& station : registry.stations()) {
+        if (std::find(station.contest_ids().begin(), station.contest_ids().end(),
+                      contest.contest_id()) == station.contest_ids().end()) {
+          continue;
+        }
+        const v1::Area* region = RegionOf(registry, station);
+        Rng official_rng(
+            StreamSeed(options.seed, "official|" + station.station_id() + "|" + kMazhilis, 4));
+        PlannedSubmission planned;
+        auto& submission = planned.submission;
+        submission.set_submission_id(
+            fmt::format("s{}-official-{}-{}", options.seed, station.station_id(), kMazhilis));
+        submission.set_observer_id("cec");
+        submission.set_organisation_id("central-election-commission");
+        submission.set_hub_id(plan.hub_of_region[region->area_id()]);
+        submission.set_source(v1::SOURCE_OFFICIAL);
+        submission.mutable_captured_time()->set_seconds(kPollsClosedUnix + 6 * 3600);
+        auto* protocol = submission.mutable_protocol();
+        protocol->set_station_id(station.station_id());
+        protocol->set_contest_id(kMazhilis);
+        *protocol->mutable_figures() =
+            DrawFigures(official_rng, station, contest, target, draws.at(region->area_id()));
+        extras.push_back(std::move(planned));
+      }
+    }
+  }
   std::vector<size_t> resent =
       PickDistinct(rng, protocols, CountFor(options.resend_rate, protocols, 1));
   const auto malformed_from =
@@ -386,6 +467,8 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
         Malform(rng, static_cast<int>(i % kMalformedVariants), planned.submission);
     originals.push_back(std::move(planned));
   }
+
+  for (auto& extra : extras) originals.push_back(std::move(extra));
 
   // Election night order: protocols arrive shuffled. Shuffling indices keeps `resent` (indices
   // into the registry-ordered protocols) meaningful.

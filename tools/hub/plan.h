@@ -40,7 +40,21 @@ struct PlanOptions {
   double broken_rate = 0.01;
   double malformed_rate = 0.005;
   double resend_rate = 0.05;
+  // Several versions of one station × contest (all accepted; which counts is the dispute rule of
+  // common/domain/dispute.h): a second observer confirming the same figures, a third observer
+  // with different figures (a disputed station), the same observer's revision 1 with corrected
+  // figures (sent in random order relative to revision 0, so sometimes first).
+  double confirm_rate = 0;
+  double dispute_rate = 0;
+  double revision_rate = 0;
+  // Also send the election commission's results (source OFFICIAL) of every Mazhilis protocol,
+  // drawn around the announced 2021 figures (turnout 63 %, Nur Otan 71.1, Ak Zhol 10.9, People's
+  // Party 9.1, Auyl 5.3, ADAL 3.6): they differ from the observers' the way the report says.
+  bool official_results = false;
 };
+
+// The announced official 2021 Mazhilis figures, for the official results of the simulation.
+ContestTarget OfficialTargetFor(const v1::Contest& contest);
 
 struct Plan {
   // In send order; every resend comes after its original.

@@ -87,4 +87,37 @@ std::string FormatSummary(const domain::Registry& registry,
   return text;
 }
 
+std::string FormatOfficialComparison(const domain::Registry& registry,
+                                     const std::map<std::string, Tally>& observer_nation,
+                                     const std::map<std::string, Tally>& official_nation) {
+  std::string text;
+  for (const auto& contest : registry.election().contests()) {
+    auto official = official_nation.find(contest.contest_id());
+    auto observer = observer_nation.find(contest.contest_id());
+    if (official == official_nation.end() || observer == observer_nation.end()) continue;
+    const Tally& o = official->second;
+    const Tally& w = observer->second;
+    text += fmt::format("{} — official results against the observers' protocols\n", contest.name());
+    text += fmt::format("  {:<16} {:>9} {:>10} {:>11}\n", "", "official", "observers",
+                        "difference");
+    const double official_turnout = Percent(o.ballots_in_box, o.registered_voters);
+    const double observer_turnout = Percent(w.ballots_in_box, w.registered_voters);
+    text += fmt::format("  {:<16} {:>7.2f} % {:>8.2f} % {:>+8.2f} pp\n", "turnout",
+                        official_turnout, observer_turnout, official_turnout - observer_turnout);
+    for (const auto& option : contest.options()) {
+      auto votes = [&](const Tally& t) {
+        auto it = t.option_votes.find(option.option_id());
+        return it == t.option_votes.end() ? int64_t{0} : it->second;
+      };
+      const double a = Percent(votes(o), o.ballots_valid);
+      const double b = Percent(votes(w), w.ballots_valid);
+      text += fmt::format("  {:<16} {:>7.2f} % {:>8.2f} % {:>+8.2f} pp\n", option.name(), a, b,
+                          a - b);
+    }
+    text += fmt::format("  stations: {} official, {} observed\n", o.stations_reporting,
+                        w.stations_reporting);
+  }
+  return text;
+}
+
 }  // namespace hattama::hub

@@ -20,4 +20,10 @@ std::string FormatSummary(const domain::Registry& registry,
                           const std::map<std::string, Tally>& nation,
                           std::span<const PlannedSubmission> sent, const StreamReport* report);
 
+// Official against observer figures of the nation, per contest with official results: turnout
+// and each option's share side by side, and the difference in percentage points.
+std::string FormatOfficialComparison(const domain::Registry& registry,
+                                     const std::map<std::string, Tally>& observer_nation,
+                                     const std::map<std::string, Tally>& official_nation);
+
 }  // namespace hattama::hub

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <unordered_set>
 
+#include "common/domain/dispute.h"
+
 namespace hattama::hub {
 namespace {
 
@@ -65,25 +67,58 @@ Truth ComputeTruth(const domain::Registry& registry, std::span<const PlannedSubm
       for (const auto& option : contest.options()) tally.option_votes[option.option_id()] = 0;
     }
   }
-  std::unordered_set<std::string> seen;
+  // Every counted version per station × contest, observers' and officials' apart.
+  struct Versions {
+    std::vector<domain::DisputeVersion> versions;
+    std::map<std::string, const PlannedSubmission*> by_id;
+  };
+  std::map<std::string, Versions> observer, official;
   for (const auto& planned : sent) {
     if (!Counted(planned.kind)) continue;
     const auto& submission = planned.submission;
-    if (!seen.insert(submission.submission_id()).second) continue;
     const auto& protocol = submission.protocol();
-    const v1::Station* station = registry.FindStation(protocol.station_id());
-    if (station == nullptr) continue;  // the plan never counts an unknown station
-    const bool flagged = planned.expected_code != v1::REASON_CODE_UNSPECIFIED;
-    for (const auto* area : registry.EnclosingAreas(*station)) {
-      truth.areas[AreaContestKey(area->area_id(), protocol.contest_id())].Add(protocol.figures(),
-                                                                              flagged);
-    }
-    StationTruth& station_truth =
-        truth.stations[AreaContestKey(protocol.station_id(), protocol.contest_id())];
-    station_truth.submission_id = submission.submission_id();
-    station_truth.figures = protocol.figures();
-    if (flagged) station_truth.flags = {planned.expected_code};
+    if (registry.FindStation(protocol.station_id()) == nullptr) continue;  // never counted
+    auto& slot = (submission.source() == v1::SOURCE_OFFICIAL ? official : observer)[AreaContestKey(
+        protocol.station_id(), protocol.contest_id())];
+    if (!slot.by_id.emplace(submission.submission_id(), &planned).second) continue;  // a resend
+    slot.versions.push_back(domain::VersionOf(
+        submission, planned.expected_code != v1::REASON_CODE_UNSPECIFIED));
   }
+  auto count = [&](const std::map<std::string, Versions>& all, std::map<std::string, Tally>& areas,
+                   std::map<std::string, StationTruth>& stations, bool is_official) {
+    for (const auto& [key, slot] : all) {
+      const auto decision = domain::Decide(slot.versions);
+      const PlannedSubmission* first = slot.by_id.begin()->second;
+      const auto& protocol = first->submission.protocol();
+      const v1::Station* station = registry.FindStation(protocol.station_id());
+      if (!is_official && decision.disputed()) {
+        for (const auto* area : registry.EnclosingAreas(*station)) {
+          truth.disputed[AreaContestKey(area->area_id(), protocol.contest_id())] += 1;
+        }
+      }
+      if (!decision.counted) continue;
+      const PlannedSubmission& counted = *slot.by_id.at(decision.submission_id);
+      const v1::Figures& figures = counted.submission.protocol().figures();
+      for (const auto* area : registry.EnclosingAreas(*station)) {
+        auto [it, inserted] =
+            areas.emplace(AreaContestKey(area->area_id(), protocol.contest_id()), Tally{});
+        if (inserted) {
+          for (const auto& option : registry.FindContest(protocol.contest_id())->options()) {
+            it->second.option_votes[option.option_id()] = 0;
+          }
+        }
+        it->second.Add(figures, decision.flagged);
+      }
+      StationTruth& station_truth = stations[key];
+      station_truth.submission_id = decision.submission_id;
+      station_truth.figures = figures;
+      if (decision.flagged) station_truth.flags = {counted.expected_code};
+      station_truth.confirmations = decision.confirmations;
+      station_truth.disputed = decision.disputed();
+    }
+  };
+  count(observer, truth.areas, truth.stations, false);
+  count(official, truth.official_areas, truth.official_stations, true);
   return truth;
 }
 

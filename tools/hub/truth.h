@@ -42,6 +42,9 @@ struct StationTruth {
   v1::Figures figures;
   // The flags it must carry (empty for a clean protocol).
   std::vector<v1::ReasonCode> flags;
+  // Observers backing the counted figures, and whether other figures stand too.
+  int64_t confirmations = 0;
+  bool disputed = false;
 };
 
 struct ExpectedCounts {
@@ -60,6 +63,12 @@ struct Truth {
   std::map<std::string, Tally> areas;
   // Key: AreaContestKey(station_id, contest_id); only station × contests with a counted protocol.
   std::map<std::string, StationTruth> stations;
+  // The same for the official results (source OFFICIAL), never mixed with the observers'. Areas
+  // appear here only once an official result of one of their stations was sent.
+  std::map<std::string, Tally> official_areas;
+  std::map<std::string, StationTruth> official_stations;
+  // Station × contests whose observers disagree (the published disputed_count), per area.
+  std::map<std::string, int64_t> disputed;
 
   const Tally* FindArea(std::string_view area_id, std::string_view contest_id) const;
   const StationTruth* FindStation(std::string_view station_id, std::string_view contest_id) const;
@@ -67,7 +76,8 @@ struct Truth {
 
 std::string AreaContestKey(std::string_view area_id, std::string_view contest_id);
 
-// The truth after `sent` has been streamed (a resend counts once; a malformed submission never).
+// The truth after `sent` has been streamed (a resend counts once; a malformed submission never;
+// of several versions of a station × contest, the one common/domain/dispute.h chooses).
 // Works for any prefix of a plan, e.g. the first half of it.
 Truth ComputeTruth(const domain::Registry& registry, std::span<const PlannedSubmission> sent);
 

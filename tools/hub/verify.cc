@@ -152,6 +152,14 @@ class Comparer {
     DiffTally(where + " options[]", options, want, option_lines);
     out.insert(out.end(), option_lines.begin(), option_lines.end());
 
+    auto disputed = truth_.disputed.find(AreaContestKey(area_id, contest_id));
+    const int64_t want_disputed = disputed == truth_.disputed.end() ? 0 : disputed->second;
+    if (totals.disputed_count() != want_disputed) {
+      out.push_back(fmt::format("{}: disputed_count {}, expected {}", where,
+                                totals.disputed_count(), want_disputed));
+    }
+    CompareOfficialArea(area_id, contest_id, out);
+
     const int64_t registered = registry_.StationsRegistered(area_id, contest_id);
     if (totals.stations_registered() != registered) {
       out.push_back(fmt::format("{}: stations_registered {}, expected {}", where,
@@ -161,6 +169,35 @@ class Comparer {
       out.push_back(fmt::format("{}: answered for area '{}' × '{}'", where, totals.area().area_id(),
                                 totals.contest_id()));
     }
+  }
+
+  // The official totals: their own figures, never the observers'; empty where none was sent.
+  void CompareOfficialArea(const std::string& area_id, const std::string& contest_id,
+                           std::vector<std::string>& out) {
+    const std::string where = fmt::format("official area {} × {}", area_id, contest_id);
+    v1::GetOfficialTotalsRequest request;
+    request.set_area_id(area_id);
+    request.set_contest_id(contest_id);
+    v1::AreaTotals totals;
+    auto context = ContextWithDeadline();
+    auto status = stub_->GetOfficialTotals(context.get(), request, &totals);
+    if (!status.ok()) {
+      out.push_back(fmt::format("{}: GetOfficialTotals failed: {}", where, RpcError(status)));
+      return;
+    }
+    auto it = truth_.official_areas.find(AreaContestKey(area_id, contest_id));
+    Tally want;
+    if (it != truth_.official_areas.end()) {
+      want = it->second;
+    } else {
+      for (const auto& option : registry_.FindContest(contest_id)->options()) {
+        want.option_votes[option.option_id()] = 0;
+      }
+    }
+    Tally got = TallyOf(totals.figures());
+    got.stations_reporting = totals.stations_reporting();
+    got.flagged_count = totals.flagged_count();
+    DiffTally(where, got, want, out);
   }
 
   void CompareStation(const v1::Station& station, std::vector<std::string>& out) {
@@ -181,6 +218,22 @@ class Comparer {
       for (const auto& result : results.contests()) {
         if (result.contest_id() == contest_id) got = &result;
       }
+      const StationTruth* official = truth_.official_stations.empty()
+                                         ? nullptr
+                                         : [&]() -> const StationTruth* {
+        auto it = truth_.official_stations.find(AreaContestKey(station.station_id(), contest_id));
+        return it == truth_.official_stations.end() ? nullptr : &it->second;
+      }();
+      if (official != nullptr && (got == nullptr || !got->has_official())) {
+        out.push_back(fmt::format("{}: no official protocol, expected '{}'", where,
+                                  official->submission_id));
+      } else if (official != nullptr) {
+        DiffTally(where + " official", TallyOf(got->official().figures()),
+                  TallyOf(official->figures), out);
+      } else if (got != nullptr && got->has_official()) {
+        out.push_back(fmt::format("{}: shows official '{}', but none was sent", where,
+                                  got->official_submission_id()));
+      }
       const bool counted = got != nullptr && got->has_counted();
       if (want == nullptr) {
         if (counted) {
@@ -193,6 +246,11 @@ class Comparer {
         out.push_back(fmt::format("{}: no counted protocol, expected submission '{}'", where,
                                   want->submission_id));
         continue;
+      }
+      if (got->confirmations() != want->confirmations || got->disputed() != want->disputed) {
+        out.push_back(fmt::format("{}: confirmations {} disputed {}, expected {} and {}", where,
+                                  got->confirmations(), got->disputed(), want->confirmations,
+                                  want->disputed));
       }
       if (got->counted_submission_id() != want->submission_id) {
         out.push_back(fmt::format("{}: counted_submission_id '{}', expected '{}'", where,

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -78,10 +79,12 @@ Status RedisServer::Restart() {
   return Launch();
 }
 
-Result<std::unique_ptr<DevKafka>> DevKafka::Start(int partitions, const std::string& log_path) {
+Result<std::unique_ptr<DevKafka>> DevKafka::Start(int partitions, const std::string& log_path,
+                                                 int brokers) {
   std::unique_ptr<DevKafka> kafka(new DevKafka());
   auto process = Process::Start({.argv = {BinaryPath("hattama-devkafka"), "--partitions",
-                                          std::to_string(partitions)},
+                                          std::to_string(partitions), "--brokers",
+                                          std::to_string(brokers)},
                                  .log_path = log_path,
                                  .capture_stdout = true});
   if (!process.ok()) return process.status();
@@ -106,14 +109,18 @@ Result<std::unique_ptr<Stack>> Stack::Start(Options options) {
   auto redis = RedisServer::Start(stack->options_.redis_appendonly);
   if (!redis.ok()) return redis.status();
   stack->redis_ = std::move(redis).value();
-  auto kafka = DevKafka::Start(stack->options_.partitions, stack->log_dir_ + "/devkafka.log");
+  auto kafka = DevKafka::Start(stack->options_.partitions, stack->log_dir_ + "/devkafka.log",
+                               stack->options_.kafka_brokers);
   if (!kafka.ok()) return kafka.status();
   stack->kafka_ = std::move(kafka).value();
 
-  auto aggregation = stack->StartService("aggregation", 0);
-  if (!aggregation.ok()) return aggregation.status();
-  stack->aggregation_ = std::move(aggregation).value();
+  stack->aggregations_.resize(std::max(stack->options_.aggregation_instances, 1));
+  for (size_t i = 0; i < stack->aggregations_.size(); ++i) {
+    auto started = stack->RestartAggregation(i);
+    if (!started.ok()) return started;
+  }
   int ingestion_port = FreePort();
+  stack->ingestion_port_ = ingestion_port;
   auto ingestion = stack->StartService("ingestion", ingestion_port);
   if (!ingestion.ok()) return ingestion.status();
   stack->ingestion_ = std::move(ingestion).value();
@@ -130,12 +137,16 @@ Stack::~Stack() {
   // Front to back: nothing new comes in while the parts behind drain.
   if (ingestion_) ingestion_->Stop();
   if (publication_) publication_->Stop();
-  if (aggregation_) aggregation_->Stop();
+  for (auto& aggregation : aggregations_) {
+    if (aggregation) aggregation->Stop();
+  }
   kafka_.reset();
   redis_.reset();
 }
 
-Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, int port) {
+Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, int port,
+                                                     const std::vector<std::string>& extra,
+                                                     const std::string& log_name) {
   const std::string& dir = options_.registry_dir;
   std::vector<std::string> argv = {BinaryPath("hattama-" + name),
                                    "--election", dir + "/election.json",
@@ -152,7 +163,9 @@ Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, in
     }
     argv.insert(argv.end(), options_.ingestion_flags.begin(), options_.ingestion_flags.end());
   }
-  auto process = Process::Start({.argv = argv, .log_path = log_dir_ + "/" + name + ".log"});
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  const std::string log = log_dir_ + "/" + (log_name.empty() ? name : log_name) + ".log";
+  auto process = Process::Start({.argv = argv, .log_path = log});
   if (!process.ok()) return process.status();
   if (port != 0) {
     auto up = WaitUntilListening(**process, port, std::chrono::seconds(30));
@@ -164,12 +177,44 @@ Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, in
   return process;
 }
 
-Status Stack::RestartAggregation() {
-  aggregation_->Stop();
-  auto aggregation = StartService("aggregation", 0);
+Status Stack::RestartAggregation(size_t instance) {
+  auto& slot = aggregations_.at(instance);
+  if (slot) slot->Stop();
+  auto aggregation =
+      StartService("aggregation", 0, options_.aggregation_args,
+                   instance == 0 ? "aggregation" : "aggregation-" + std::to_string(instance + 1));
   if (!aggregation.ok()) return aggregation.status();
-  aggregation_ = std::move(aggregation).value();
+  slot = std::move(aggregation).value();
   return Status::Ok();
 }
+
+Status Stack::RestartIngestion() {
+  ingestion_->Stop();
+  auto ingestion = StartService("ingestion", ingestion_port_);
+  if (!ingestion.ok()) return ingestion.status();
+  ingestion_ = std::move(ingestion).value();
+  return Status::Ok();
+}
+
+Status Stack::RunRebuild(std::chrono::milliseconds timeout) {
+  // A short session timeout keeps a fresh group from ever being assigned in the mock cluster;
+  // the rebuild is the only member of its group, so it gains nothing from one.
+  std::vector<std::string> extra;
+  for (size_t i = 0; i < options_.aggregation_args.size(); ++i) {
+    if (options_.aggregation_args[i] == "--session-timeout-ms") {
+      ++i;
+      continue;
+    }
+    extra.push_back(options_.aggregation_args[i]);
+  }
+  extra.push_back("--rebuild");
+  auto rebuild = StartService("aggregation", 0, extra, "aggregation-rebuild");
+  if (!rebuild.ok()) return rebuild.status();
+  auto code = (*rebuild)->Wait(timeout);
+  if (!code.ok()) return Status::Error("the rebuild did not finish: " + code.status().message());
+  if (*code != 0) return Status::Error("the rebuild exited with " + std::to_string(*code));
+  return Status::Ok();
+}
+
 
 }  // namespace hattama::stack

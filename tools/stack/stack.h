@@ -43,8 +43,10 @@ class RedisServer {
 
 class DevKafka {
  public:
-  // Starts hattama-devkafka with `partitions` partitions per topic; waits for its bootstrap line.
-  static Result<std::unique_ptr<DevKafka>> Start(int partitions, const std::string& log_path = "");
+  // Starts hattama-devkafka with `partitions` partitions per topic on `brokers` mock brokers;
+  // waits for its bootstrap line. SIGUSR1 to its process() injects broker errors.
+  static Result<std::unique_ptr<DevKafka>> Start(int partitions, const std::string& log_path = "",
+                                                 int brokers = 1);
   const std::string& bootstrap() const { return bootstrap_; }
   Process& process() { return *process_; }
 
@@ -69,6 +71,11 @@ class Stack {
     std::string hub_registry;
     // Extra flags for ingestion, e.g. {"--hub-rate-limit", "100"}.
     std::vector<std::string> ingestion_flags;
+    // Aggregation instances in the consumer group (logs aggregation.log, aggregation-2.log, ...).
+    int aggregation_instances = 1;
+    // Extra flags for every aggregation instance (e.g. a short --session-timeout-ms).
+    std::vector<std::string> aggregation_args;
+    int kafka_brokers = 1;
   };
 
   static Result<std::unique_ptr<Stack>> Start(Options options);
@@ -80,23 +87,31 @@ class Stack {
   RedisServer& redis() { return *redis_; }
   DevKafka& kafka() { return *kafka_; }
   Process& ingestion() { return *ingestion_; }
-  Process& aggregation() { return *aggregation_; }
+  Process& aggregation(size_t instance = 0) { return *aggregations_[instance]; }
+  size_t aggregation_count() const { return aggregations_.size(); }
   Process& publication() { return *publication_; }
 
   // Starts aggregation again after it was stopped or killed; it resumes from its group's
   // committed offsets.
-  Status RestartAggregation();
+  Status RestartAggregation(size_t instance = 0);
+  // Starts ingestion again on the same port after it was stopped or killed (hubs reconnect).
+  Status RestartIngestion();
+  // Runs `hattama-aggregation --rebuild` to its end (it exits once caught up with the log).
+  Status RunRebuild(std::chrono::milliseconds timeout);
 
  private:
   Stack() = default;
-  Result<std::unique_ptr<Process>> StartService(const std::string& name, int port);
+  Result<std::unique_ptr<Process>> StartService(const std::string& name, int port,
+                                                const std::vector<std::string>& extra = {},
+                                                const std::string& log_name = "");
 
   Options options_;
   std::unique_ptr<TempDir> temp_logs_;
   std::string log_dir_;
   std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<DevKafka> kafka_;
-  std::unique_ptr<Process> aggregation_;
+  std::vector<std::unique_ptr<Process>> aggregations_;
+  int ingestion_port_ = 0;
   std::unique_ptr<Process> ingestion_;
   std::unique_ptr<Process> publication_;
   std::string ingestion_address_;

@@ -1,0 +1,290 @@
+// The chaos suite: each case runs the whole stack (redis-server, devkafka, ingestion, two
+// aggregation instances in one group, publication) on a synthetic election of a few thousand
+// submissions — with confirmations, disputes, revisions, resends and official results — injects
+// one kind of fault while it streams, lets the system recover, and then checks that every
+// published total and every station result equals the ground truth and that every acknowledged
+// submission was counted. Each case prints what it injected and what it checked.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+
+#include "common/kafka/kafka.h"
+#include "common/redis/redis.h"
+#include "hattama/v1/records.pb.h"
+#include "tools/hub/client.h"
+#include "tools/hub/plan.h"
+#include "tools/hub/registry_files.h"
+#include "tools/hub/synthetic.h"
+#include "tools/hub/verify.h"
+#include "tools/stack/stack.h"
+
+namespace hattama {
+namespace {
+
+constexpr int kStations = 800;
+
+std::string Lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  return text;
+}
+
+void Say(const std::string& text) {
+  std::printf("[chaos] %s\n", text.c_str());
+  std::fflush(stdout);
+}
+
+class Chaos : public ::testing::Test {
+ protected:
+  void StartStack(stack::Stack::Options options) {
+    auto synthetic = hub::GenerateElection({.stations = kStations, .seed = 11});
+    ASSERT_TRUE(synthetic.ok()) << synthetic.status().message();
+    ASSERT_TRUE(
+        hub::WriteRegistryFiles(synthetic->election, synthetic->stations, dir_.path()).ok());
+    auto registry = hub::LoadRegistryFiles(dir_.path());
+    ASSERT_TRUE(registry.ok()) << registry.status().message();
+    registry_ = *registry;
+    auto plan = hub::DrawPlan(*registry_, {.seed = 11,
+                                           .hubs = 3,
+                                           .confirm_rate = 0.03,
+                                           .dispute_rate = 0.03,
+                                           .revision_rate = 0.03,
+                                           .official_results = true});
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    plan_ = std::move(plan).value();
+    options.registry_dir = dir_.path();
+    // Keep the parts' logs of each case for a person to read, when asked to.
+    if (const char* logs = std::getenv("HATTAMA_CHAOS_LOG_DIR"); logs != nullptr && *logs) {
+      options.log_dir = std::string(logs) + "/" +
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    }
+    options.partitions = 4;
+    options.aggregation_instances = 2;
+    // A killed member's partitions move to the other one after this long.
+    // Several aggregation processes on one machine: each its own metrics port.
+    options.aggregation_args = {"--session-timeout-ms", "2000", "--batch-size", "100",
+                                "--metrics-listen", "127.0.0.1:0"};
+    auto stack = stack::Stack::Start(options);
+    ASSERT_TRUE(stack.ok()) << stack.status().message();
+    stack_ = std::move(stack).value();
+    Say(fmt::format("{} stations, {} submissions ({} accepted, {} flagged, {} duplicates, {} "
+                    "rejected expected), 2 aggregation instances, 4 partitions",
+                    kStations, plan_.submissions.size(), plan_.expected.accepted,
+                    plan_.expected.flagged, plan_.expected.duplicate, plan_.expected.rejected));
+  }
+
+  hub::StreamReport Stream(std::function<void(const hub::StreamProgress&)> on_progress = {}) {
+    auto report = hub::StreamSubmissions(
+        plan_.submissions, {.ingestion_address = stack_->ingestion_address(),
+                            .window = 256,
+                            .on_progress = std::move(on_progress)});
+    EXPECT_TRUE(report.ok()) << report.status().message();
+    return report.ok() ? std::move(report).value() : hub::StreamReport{};
+  }
+
+  // Every submission answered as planned (a lost answer resent after a reconnect may come back
+  // DUPLICATE), and every published figure equal to the ground truth.
+  void CheckEverything(const hub::StreamReport& report) {
+    ASSERT_EQ(report.acks.size(), plan_.submissions.size());
+    int64_t unanswered = 0;
+    for (const auto& ack : report.acks) unanswered += ack.answered ? 0 : 1;
+    EXPECT_EQ(unanswered, 0);
+    auto outcomes = hub::CheckOutcomes(plan_.submissions, report);
+    EXPECT_EQ(outcomes.mismatch_count, 0) << Lines(outcomes.mismatches);
+    auto verify = hub::VerifyPublication(*registry_, plan_.truth,
+                                         {.publication_address = stack_->publication_address(),
+                                          .timeout = std::chrono::seconds(90)});
+    EXPECT_TRUE(verify.reporting_complete);
+    EXPECT_EQ(verify.mismatch_count, 0) << Lines(verify.mismatches);
+    Say(fmt::format("checked: {} answers ({} reconnects, {} answered duplicate after a "
+                    "reconnect), {} area totals (observer and official), {} stations: {} "
+                    "mismatches",
+                    report.acks.size(), report.reconnects, outcomes.duplicates_after_reconnect,
+                    verify.areas_checked, verify.stations_checked, verify.mismatch_count));
+  }
+
+  // Calls `inject` once each time streaming passes one of `fractions` of the answers.
+  static std::function<void(const hub::StreamProgress&)> At(std::vector<double> fractions,
+                                                            std::function<void(int)> inject) {
+    auto next = std::make_shared<size_t>(0);
+    return [fractions, inject, next](const hub::StreamProgress& progress) {
+      while (*next < fractions.size() &&
+             progress.acked >= static_cast<int64_t>(fractions[*next] * progress.total)) {
+        inject(static_cast<int>((*next)++));
+      }
+    };
+  }
+
+  stack::TempDir dir_{"hattama-chaos"};
+  std::shared_ptr<const domain::Registry> registry_;
+  hub::Plan plan_;
+  std::unique_ptr<stack::Stack> stack_;
+};
+
+TEST_F(Chaos, AggregationKilledMidBatchRepeatedlyWithTwoInstancesKeepsTotalsExact) {
+  StartStack({});
+  int kills = 0;
+  auto report = Stream(At({0.15, 0.35, 0.55, 0.75}, [&](int round) {
+    const size_t instance = static_cast<size_t>(round) % 2;
+    stack_->aggregation(instance).Signal(SIGKILL);
+    (void)stack_->aggregation(instance).Wait(std::chrono::seconds(5));
+    ++kills;
+    ASSERT_TRUE(stack_->RestartAggregation(instance).ok());
+  }));
+  // Once more while both catch up.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  stack_->aggregation(0).Signal(SIGKILL);
+  ++kills;
+  ASSERT_TRUE(stack_->RestartAggregation(0).ok());
+  Say(fmt::format("injected: {} SIGKILLs of aggregation instances (alternating), each restarted",
+                  kills));
+  CheckEverything(report);
+}
+
+TEST_F(Chaos, IngestionKilledMidStreamLosesNothingAcknowledged) {
+  StartStack({});
+  int kills = 0;
+  // Progress is reported about once a second, which a fast stream may outrun: the kills come
+  // from a timer instead, while the hubs stream.
+  std::thread killer([&] {
+    for (int round = 0; round < 2; ++round) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(round == 0 ? 300 : 600));
+      stack_->ingestion().Signal(SIGKILL);
+      (void)stack_->ingestion().Wait(std::chrono::seconds(5));
+      ++kills;
+      EXPECT_TRUE(stack_->RestartIngestion().ok());
+    }
+  });
+  auto report = Stream();
+  killer.join();
+  Say(fmt::format("injected: {} SIGKILLs of ingestion mid-stream, restarted on the same port; "
+                  "the hubs reconnected {} times and resent what was unanswered",
+                  kills, report.reconnects));
+  EXPECT_GT(report.reconnects, 0);
+  CheckEverything(report);
+}
+
+TEST_F(Chaos, HubResendingTheWholeElectionChangesNoTotal) {
+  StartStack({});
+  auto first = Stream();
+  auto second = Stream();
+  int64_t accepted_again = 0;
+  for (size_t i = 0; i < second.acks.size(); ++i) {
+    const auto expected = plan_.submissions[i].expected_outcome;
+    const bool accepted =
+        expected == v1::OUTCOME_ACCEPTED || expected == v1::OUTCOME_ACCEPTED_WITH_FLAGS;
+    if (accepted && second.acks[i].outcome != v1::OUTCOME_DUPLICATE) ++accepted_again;
+  }
+  Say(fmt::format("injected: the whole election ({} submissions) sent a second time; {} accepted "
+                  "ones were not answered DUPLICATE",
+                  second.acks.size(), accepted_again));
+  EXPECT_EQ(accepted_again, 0);
+  CheckEverything(first);
+}
+
+TEST_F(Chaos, BrokerErrorsAndLeaderChangesAreRiddenThrough) {
+  StartStack({.kafka_brokers = 3});
+  int injections = 0;
+  auto report = Stream(At({0.1, 0.3, 0.5, 0.7, 0.9}, [&](int) {
+    stack_->kafka().process().Signal(SIGUSR1);
+    ++injections;
+  }));
+  Say(fmt::format("injected: {} rounds of produce and fetch errors (not leader, not enough "
+                  "replicas, leader not available) with every partition's leader moved, on a "
+                  "3-broker mock cluster",
+                  injections));
+  CheckEverything(report);
+}
+
+TEST_F(Chaos, RedisRestartedWithPersistenceMidStreamKeepsTotalsExact) {
+  StartStack({.redis_appendonly = true});
+  int restarts = 0;
+  auto report = Stream(At({0.4, 0.8}, [&](int) {
+    ASSERT_TRUE(stack_->redis().Restart().ok());
+    ++restarts;
+  }));
+  Say(fmt::format("injected: {} restarts of redis-server (appendonly, fsync always) mid-stream",
+                  restarts));
+  CheckEverything(report);
+}
+
+TEST_F(Chaos, RedisFlushedIsRebuiltFromTheLog) {
+  StartStack({});
+  auto report = Stream();
+  CheckEverything(report);
+  for (size_t i = 0; i < stack_->aggregation_count(); ++i) stack_->aggregation(i).Stop();
+  auto redis = redis::Connection::Connect(stack_->redis().address(), std::chrono::seconds(5));
+  ASSERT_TRUE(redis.ok());
+  ASSERT_TRUE((*redis)->Run({"FLUSHALL"}).ok());
+  Say("injected: aggregation stopped, Redis flushed (FLUSHALL); running "
+      "hattama-aggregation --rebuild");
+  auto rebuilt = stack_->RunRebuild(std::chrono::seconds(40));
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.message();
+  for (size_t i = 0; i < stack_->aggregation_count(); ++i) {
+    ASSERT_TRUE(stack_->RestartAggregation(i).ok());
+  }
+  CheckEverything(report);
+}
+
+TEST_F(Chaos, ChangeFeedCarriesTheFinalNationTotals) {
+  StartStack({});
+  auto report = Stream();
+  CheckEverything(report);
+  // Read hattama.totals.v1 from the beginning and keep the highest version of each partition's
+  // share, as a reader of the feed would; their sum must be the published nation totals.
+  auto consumer = kafka::Consumer::Create(stack_->kafka().bootstrap(), "chaos-feed-reader",
+                                          {kafka::kTotalsTopic});
+  ASSERT_TRUE(consumer.ok()) << consumer.status().message();
+  std::map<std::string, v1::TotalsChange> newest;
+  int64_t read = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int idle = 0;
+  // Joining the group takes a few seconds; then the topic is read until it stays quiet.
+  while (std::chrono::steady_clock::now() < deadline && (read == 0 || idle < 10)) {
+    auto batch = (*consumer)->Poll(1000, std::chrono::milliseconds(300));
+    ASSERT_TRUE(batch.ok());
+    idle = batch->empty() ? idle + 1 : 0;
+    for (const auto& message : *batch) {
+      v1::TotalsChange change;
+      ASSERT_TRUE(change.ParseFromString(message.value));
+      ++read;
+      std::string key = fmt::format("{}|{}|{}|{}", change.area_id(), change.contest_id(),
+                                    change.official(), change.partition());
+      auto& slot = newest[key];
+      if (change.version() >= slot.version()) slot = change;
+    }
+  }
+  int64_t compared = 0;
+  for (const auto& contest : registry_->election().contests()) {
+    hub::Tally summed;
+    int64_t reporting = 0;
+    for (const auto& [key, change] : newest) {
+      if (change.area_id() != registry_->nation_id() || change.contest_id() != contest.contest_id() ||
+          change.official()) {
+        continue;
+      }
+      hub::Tally share = hub::TallyOf(change.figures());
+      summed.ballots_in_box += share.ballots_in_box;
+      summed.ballots_valid += share.ballots_valid;
+      for (const auto& [option, votes] : share.option_votes) summed.option_votes[option] += votes;
+      reporting += change.stations_reporting();
+    }
+    const hub::Tally* want = plan_.truth.FindArea(registry_->nation_id(), contest.contest_id());
+    ASSERT_NE(want, nullptr);
+    EXPECT_EQ(reporting, want->stations_reporting) << contest.contest_id();
+    EXPECT_EQ(summed.ballots_in_box, want->ballots_in_box) << contest.contest_id();
+    EXPECT_EQ(summed.ballots_valid, want->ballots_valid) << contest.contest_id();
+    EXPECT_EQ(summed.option_votes, want->option_votes) << contest.contest_id();
+    ++compared;
+  }
+  Say(fmt::format("checked: {} changes read from {}, the newest per partition summed to the "
+                  "nation totals of {} contests",
+                  read, kafka::kTotalsTopic, compared));
+}
+
+}  // namespace
+}  // namespace hattama
