@@ -190,6 +190,10 @@ async function main() {
   state.contest = state.election.contests[0].contest_id;
   state.area = nation().area_id;
   drawContests();
+  document.getElementById('exports').replaceChildren(...state.election.contests.flatMap((c, i) => [
+    i ? ' · ' : '', `${c.name || c.contest_id} `,
+    el('a', {href: `/export/${c.contest_id}.csv`}, 'CSV'), ' ',
+    el('a', {href: `/export/${c.contest_id}.jsonl`}, 'JSON Lines')]));
   document.getElementById('station-form').addEventListener('submit', (event) => {
     event.preventDefault();
     showStation(document.getElementById('station-id').value.trim());

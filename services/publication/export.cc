@@ -1,0 +1,115 @@
+#include "services/publication/export.h"
+
+#include <fmt/format.h>
+
+namespace hattama::publication {
+namespace {
+
+// CSV needs quotes only around text with a separator, a quote or a line break.
+std::string CsvField(const std::string& text) {
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Result<std::string> ExportContest(const domain::Registry& registry,
+                                  v1::PublicationService::Service& publication,
+                                  const std::string& contest_id, ExportFormat format) {
+  const v1::Contest* contest = registry.FindContest(contest_id);
+  if (contest == nullptr) return Status::Error("no contest '" + contest_id + "'");
+  const std::vector<std::string> figure_names = {
+      "registered_voters", "additional_list_voters", "ballots_received", "ballots_issued",
+      "ballots_cancelled", "ballots_in_box",         "ballots_spoiled",  "ballots_valid"};
+
+  std::string out;
+  if (format == ExportFormat::kCsv) {
+    out = "station_id,district_id,region_id,reported";
+    for (const auto& name : figure_names) out += "," + name;
+    for (const auto& option : contest->options()) out += "," + CsvField(option.option_id());
+    out += ",submission_id,flagged,disputed,confirmations\n";
+  }
+  for (const auto& station : registry.stations()) {
+    bool votes_here = false;
+    for (const auto& id : station.contest_ids()) votes_here |= id == contest_id;
+    if (!votes_here) continue;
+    grpc::ServerContext context;
+    v1::GetStationResultsRequest request;
+    request.set_station_id(station.station_id());
+    v1::StationResults results;
+    grpc::Status status = publication.GetStationResults(&context, &request, &results);
+    if (!status.ok()) return Status::Error(status.error_message());
+    const v1::StationContestResult* result = nullptr;
+    for (const auto& c : results.contests()) {
+      if (c.contest_id() == contest_id && c.has_counted()) result = &c;
+    }
+    auto areas = registry.EnclosingAreas(station);
+    const std::string region = areas.size() > 1 ? areas[1]->area_id() : "";
+
+    // Figure values in column order; empty when the station has not reported.
+    std::vector<std::string> values;
+    if (result != nullptr) {
+      const auto& f = result->counted().figures();
+      const auto* reflection = f.GetReflection();
+      for (const auto& name : figure_names) {
+        const auto* field = f.GetDescriptor()->FindFieldByName(name);
+        values.push_back(reflection->HasField(f, field)
+                             ? std::to_string(reflection->GetInt64(f, field))
+                             : std::string());
+      }
+      for (const auto& option : contest->options()) {
+        std::string votes;
+        for (const auto& line : f.option_votes()) {
+          if (line.option_id() == option.option_id()) votes = std::to_string(line.votes());
+        }
+        values.push_back(votes);
+      }
+    }
+    const bool reported = result != nullptr;
+    if (format == ExportFormat::kCsv) {
+      out += CsvField(station.station_id()) + "," + CsvField(station.district_id()) + "," +
+             CsvField(region) + "," + (reported ? "true" : "false");
+      for (size_t i = 0; i < figure_names.size() + contest->options_size(); ++i) {
+        out += "," + (reported ? values[i] : std::string());
+      }
+      out += reported ? fmt::format(",{},{},{},{}\n", CsvField(result->counted_submission_id()),
+                                    result->flags_size() > 0, result->disputed(),
+                                    result->confirmations())
+                      : ",,,,\n";
+    } else {
+      out += fmt::format("{{\"station_id\":{},\"district_id\":{},\"region_id\":{},\"reported\":{}",
+                         JsonString(station.station_id()), JsonString(station.district_id()),
+                         JsonString(region), reported);
+      if (reported) {
+        for (size_t i = 0; i < figure_names.size(); ++i) {
+          if (!values[i].empty()) out += ",\"" + figure_names[i] + "\":" + values[i];
+        }
+        out += ",\"option_votes\":{";
+        for (int k = 0; k < contest->options_size(); ++k) {
+          const std::string& votes = values[figure_names.size() + k];
+          out += (k ? "," : "") + JsonString(contest->options(k).option_id()) + ":" +
+                 (votes.empty() ? "null" : votes);
+        }
+        out += fmt::format("}},\"submission_id\":{},\"flagged\":{},\"disputed\":{},"
+                           "\"confirmations\":{}",
+                           JsonString(result->counted_submission_id()), result->flags_size() > 0,
+                           result->disputed(), result->confirmations());
+      }
+      out += "}\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace hattama::publication
