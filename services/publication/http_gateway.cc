@@ -116,7 +116,8 @@ int HttpStatusOf(grpc::StatusCode code) {
 
 Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& listen,
                                                         std::shared_ptr<grpc::Channel> channel,
-                                                        StaticFiles files) {
+                                                        StaticFiles files,
+                                                        ExportFunction export_contest) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return Status::Error("--http-listen must be host:port: " + listen);
   const std::string host = listen.substr(0, colon);
@@ -182,6 +183,23 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
   server.Get(R"(/v1/(\w+))", handle);
   server.Post(R"(/v1/(\w+))", handle);
 
+  if (export_contest) {
+    server.Get(R"(/export/([A-Za-z0-9_.-]+)\.(csv|jsonl))",
+               [export_contest](const httplib::Request& request, httplib::Response& response) {
+                 const std::string contest = request.matches[1];
+                 const bool csv = request.matches[2] == "csv";
+                 auto file = export_contest(contest, csv);
+                 if (!file.ok()) {
+                   SendError(response, grpc::StatusCode::NOT_FOUND, file.status().message());
+                   return;
+                 }
+                 response.set_header("Content-Disposition",
+                                     "attachment; filename=\"" + contest + (csv ? ".csv" : ".jsonl") +
+                                         "\"");
+                 response.set_content(*file, csv ? "text/csv; charset=utf-8"
+                                                 : "application/x-ndjson; charset=utf-8");
+               });
+  }
   auto shared_files = std::make_shared<StaticFiles>(std::move(files));
   server.Get(R"(/(.*))", [shared_files](const httplib::Request& request,
                                         httplib::Response& response) {

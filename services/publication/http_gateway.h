@@ -8,6 +8,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,13 +25,18 @@ namespace hattama::publication {
 // Static files served beside the API: path ("/index.html") -> (content type, bytes).
 using StaticFiles = std::map<std::string, std::pair<std::string, std::string>>;
 
+// Open-data export of one contest: (contest_id, csv) -> the file (CSV, or JSON Lines when !csv).
+using ExportFunction = std::function<Result<std::string>(const std::string& contest_id, bool csv)>;
+
 class HttpGateway {
  public:
   // Binds `listen` ("host:port") and serves until destroyed. `channel` reaches the gRPC service
   // (e.g. grpc::Server::InProcessChannel). "/" serves "/index.html" of `files` when there is one.
+  // With `export_contest`, /export/<contest_id>.csv and .jsonl serve the open-data files.
   static Result<std::unique_ptr<HttpGateway>> Start(const std::string& listen,
                                                     std::shared_ptr<grpc::Channel> channel,
-                                                    StaticFiles files = {});
+                                                    StaticFiles files = {},
+                                                    ExportFunction export_contest = nullptr);
   ~HttpGateway();  // Stops accepting, finishes the requests in flight.
 
   int port() const { return port_; }

@@ -11,7 +11,11 @@
 #include "common/metrics/http_endpoint.h"
 #include "common/metrics/service_metrics.h"
 #include "services/publication/connection_pool.h"
+#include "services/publication/analysis_service.h"
 #include "services/publication/deployment_service.h"
+#include "services/publication/export.h"
+#include "services/publication/http_gateway.h"
+#include "services/publication/portal.h"
 #include "services/publication/publication_service.h"
 
 namespace {
@@ -30,6 +34,7 @@ int main(int argc, char** argv) {
   std::string stations_path;
   std::string redis_address = "127.0.0.1:6379";
   std::string listen = "0.0.0.0:7003";
+  std::string http_listen = "0.0.0.0:8080";
   std::string metrics_listen;
   std::string log_format = "auto";
   std::string log_level = "info";
@@ -38,6 +43,8 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "stations", stations_path, "Station registry CSV")->required();
   config::AddFlag(app, "redis-address", redis_address, "Redis host:port");
   config::AddFlag(app, "listen", listen, "gRPC listen address host:port");
+  config::AddFlag(app, "http-listen", http_listen,
+                  "HTTP address (host:port) of the portal and the HTTP/JSON API (/v1/<Method>)");
   config::AddFlag(app, "metrics-listen", metrics_listen,
                   "HTTP host:port of /metrics, /healthz (ready), /livez; empty: none");
   config::AddFlag(app, "log-format", log_format, "auto, json or text");
@@ -62,13 +69,28 @@ int main(int argc, char** argv) {
                                                             kRedisTimeout);
   publication::PublicationService service(*registry, pool);
   publication::DeploymentService deployment(*registry, pool);
-  auto server = publication::StartServer(listen, &service, &deployment);
+  publication::AnalysisService analysis(*registry, &service);
+  auto server = publication::StartServer(listen, &service, {&deployment, &analysis});
   if (!server.ok()) {
     spdlog::error("{}", server.status().message());
     return 1;
   }
   spdlog::info("serving election {} on {}, reading redis {}", (*registry)->election().election_id(),
                listen, redis_address);
+  // The HTTP mirror calls the same service through an in-process channel: one implementation.
+  auto gateway = publication::HttpGateway::Start(
+      http_listen, (*server)->InProcessChannel(grpc::ChannelArguments()),
+      publication::PortalFiles(),
+      [&registry, &service](const std::string& contest_id, bool csv) {
+        return publication::ExportContest(
+            **registry, service, contest_id,
+            csv ? publication::ExportFormat::kCsv : publication::ExportFormat::kJsonLines);
+      });
+  if (!gateway.ok()) {
+    spdlog::error("{}", gateway.status().message());
+    return 1;
+  }
+  spdlog::info("portal and HTTP/JSON API on http://{}/", http_listen);
 
   // Ready ("" on the gRPC health service) only while Redis answers PING; "liveness" stays SERVING
   // while the process runs, so that a Redis outage takes replicas out of the Service without
@@ -98,6 +120,7 @@ int main(int argc, char** argv) {
   int signal = 0;
   sigwait(&signals, &signal);
   spdlog::info("signal {}: finishing requests in flight", signal);
+  gateway->reset();  // HTTP first: its calls go through the gRPC server.
   (*server)->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "services/publication/publication_service.h"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
@@ -289,13 +290,16 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
 }
 
 Result<std::unique_ptr<grpc::Server>> StartServer(const std::string& listen,
-                                                  grpc::Service* service, grpc::Service* also) {
+                                                  grpc::Service* service,
+                                                  std::vector<grpc::Service*> also) {
   grpc::EnableDefaultHealthCheckService(true);
+  // Server reflection, so that grpcurl and other generic clients work without the .proto files.
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(service);
-  if (also != nullptr) builder.RegisterService(also);
+  for (grpc::Service* other : also) builder.RegisterService(other);
   metrics::AddGrpcMetrics(builder);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) return Status::Error("cannot listen on " + listen);

@@ -58,11 +58,11 @@ class PublicationService final : public v1::PublicationService::Service {
   std::shared_ptr<ConnectionPool> redis_;
 };
 
-// Builds and starts a gRPC server on `listen` ("host:port") serving `service` (and `also`, e.g.
-// the DeploymentService, when given) and the standard health service. An error when the address
-// cannot be bound.
+// Builds and starts a gRPC server on `listen` ("host:port") serving `service` (and those in `also`,
+// e.g. the DeploymentService and the AnalysisService) and the standard health service. An error
+// when the address cannot be bound.
 Result<std::unique_ptr<grpc::Server>> StartServer(const std::string& listen,
                                                   grpc::Service* service,
-                                                  grpc::Service* also = nullptr);
+                                                  std::vector<grpc::Service*> also = {});
 
 }  // namespace hattama::publication

@@ -8,7 +8,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <sstream>
+
 #include "services/publication/analysis_service.h"
+#include "services/publication/export.h"
 #include "services/publication/publication_service.h"
 #include "tests/aggregation/fixture.h"
 #include "tools/stack/stack.h"
@@ -44,7 +47,12 @@ class HttpGatewayTest : public ::testing::Test {
     StaticFiles files = {{"/index.html", {"text/html; charset=utf-8", "<h1>Hattama</h1>"}}};
     auto gateway = HttpGateway::Start("127.0.0.1:0",
                                       grpc_server_->InProcessChannel(grpc::ChannelArguments()),
-                                      std::move(files));
+                                      std::move(files),
+                                      [this](const std::string& contest, bool csv) {
+                                        return ExportContest(*registry_, *service_, contest,
+                                                             csv ? ExportFormat::kCsv
+                                                                 : ExportFormat::kJsonLines);
+                                      });
     ASSERT_TRUE(gateway.ok()) << gateway.status().message();
     gateway_ = std::move(gateway).value();
     client_ = std::make_unique<httplib::Client>("127.0.0.1", gateway_->port());
@@ -130,6 +138,31 @@ TEST_F(HttpGatewayTest, UnknownMethodIsA404) {
   auto response = client_->Get("/v1/DropEverything");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 404);
+}
+
+TEST_F(HttpGatewayTest, ExportsEveryStationOfAContestAsCsv) {
+  auto response = client_->Get("/export/mazhilis.csv");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  std::vector<std::string> lines;
+  std::istringstream in(response->body);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 7u);  // the header and S1..S6, which all vote for the Mazhilis
+  EXPECT_TRUE(lines[0].starts_with("station_id,district_id,region_id,reported,registered_voters"));
+  // S1: 300 + 120 + 80 = 500 valid, 20 spoiled, counted from submission "a".
+  EXPECT_EQ(lines[1], "S1,kz-a-1,kz-a,true,1000,,530,520,10,520,20,500,300,120,80,a,false,false,1");
+  EXPECT_TRUE(lines[3].starts_with("S3,kz-a-1,kz-a,false,,")) << lines[3];
+}
+
+TEST_F(HttpGatewayTest, ExportsJsonLinesAndRefusesAnUnknownContest) {
+  auto response = client_->Get("/export/mazhilis.jsonl");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_NE(response->body.find(R"({"station_id":"S2","district_id":"kz-a-1","region_id":"kz-a",)"
+                                R"("reported":true,"registered_voters":800,)"),
+            std::string::npos)
+      << response->body;
+  EXPECT_EQ(client_->Get("/export/senate.csv")->status, 404);
 }
 
 TEST_F(HttpGatewayTest, RootServesThePortalPage) {

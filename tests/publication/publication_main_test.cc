@@ -39,16 +39,63 @@ Result<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& channel) {
   return bytes;
 }
 
+// Every port on a free one, so that tests running side by side never collide.
+std::vector<std::string> PortFlags(const std::string& listen) {
+  return {"--listen", listen, "--http-listen", "127.0.0.1:" + std::to_string(stack::FreePort()),
+          "--metrics-listen", "127.0.0.1:" + std::to_string(stack::FreePort())};
+}
+
+// The services a server lists through gRPC server reflection (grpc.reflection.v1alpha), as
+// grpcurl asks for them: one ServerReflectionRequest with list_services (field 7) = "". The
+// answer's bytes carry the service names.
+Result<std::string> ListServicesByReflection(const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 5s);
+  grpc::CompletionQueue queue;
+  auto call = stub.PrepareCall(
+      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
+  auto step = [&queue](void* tag) {
+    void* got = nullptr;
+    bool ok = false;
+    return queue.Next(&got, &ok) && ok && got == tag;
+  };
+  int tags[5];
+  call->StartCall(&tags[0]);
+  if (!step(&tags[0])) return Status::Error("the reflection call did not start");
+  grpc::Slice request{std::string("\x3a\x00", 2)};
+  grpc::ByteBuffer request_buffer(&request, 1);
+  call->Write(request_buffer, &tags[1]);
+  if (!step(&tags[1])) return Status::Error("cannot send the reflection request");
+  grpc::ByteBuffer response;
+  call->Read(&response, &tags[2]);
+  if (!step(&tags[2])) return Status::Error("no reflection answer");
+  call->WritesDone(&tags[3]);
+  step(&tags[3]);
+  grpc::Status status;
+  call->Finish(&status, &tags[4]);
+  step(&tags[4]);
+  std::vector<grpc::Slice> slices;
+  if (!response.Dump(&slices).ok()) return Status::Error("unreadable reflection answer");
+  std::string bytes;
+  for (const auto& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  return bytes;
+}
+
 TEST(PublicationMain, ServesTheElectionAndHealthThenStopsCleanlyOnSigterm) {
   stack::TempDir dir("hattama-publication-test");
   testing::WriteRegistryFiles(dir.path());
   auto redis = stack::RedisServer::Start();
   ASSERT_TRUE(redis.ok()) << redis.status().message();
   std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
+  std::vector<std::string> argv = {stack::BinaryPath("hattama-publication"), "--election",
+                                   dir.path() + "/election.json", "--redis-address",
+                                   (*redis)->address(), "--log-format", "json"};
+  for (auto& flag : PortFlags(listen)) argv.push_back(flag);
   auto process = stack::Process::Start(
-      {.argv = {stack::BinaryPath("hattama-publication"), "--election",
-                dir.path() + "/election.json", "--redis-address", (*redis)->address(), "--listen",
-                listen, "--log-format", "json"},
+      {.argv = argv,
        .env = {{"HATTAMA_STATIONS", dir.path() + "/stations.csv"}},
        .log_path = dir.path() + "/publication.log"});
   ASSERT_TRUE(process.ok()) << process.status().message();
@@ -68,10 +115,36 @@ TEST(PublicationMain, ServesTheElectionAndHealthThenStopsCleanlyOnSigterm) {
   EXPECT_EQ((*process)->Stop(10s), 0);
 }
 
+TEST(PublicationMain, ListsItsServicesThroughServerReflection) {
+  stack::TempDir dir("hattama-publication-test");
+  testing::WriteRegistryFiles(dir.path());
+  auto redis = stack::RedisServer::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status().message();
+  std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
+  std::vector<std::string> argv = {stack::BinaryPath("hattama-publication"), "--election",
+                                   dir.path() + "/election.json", "--stations",
+                                   dir.path() + "/stations.csv", "--redis-address",
+                                   (*redis)->address()};
+  for (auto& flag : PortFlags(listen)) argv.push_back(flag);
+  auto process = stack::Process::Start({.argv = argv, .log_path = dir.path() + "/pub.log"});
+  ASSERT_TRUE(process.ok()) << process.status().message();
+  auto channel = grpc::CreateChannel(listen, grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() + 30s));
+
+  auto services = ListServicesByReflection(channel);
+
+  ASSERT_TRUE(services.ok()) << services.status().message();
+  for (const char* name : {"hattama.v1.PublicationService", "hattama.v1.DeploymentService",
+                           "hattama.v1.AnalysisService", "grpc.health.v1.Health"}) {
+    EXPECT_NE(services->find(name), std::string::npos) << name << " is not listed";
+  }
+}
+
 TEST(PublicationMain, RefusesToStartWithoutARegistry) {
   auto process = stack::Process::Start(
       {.argv = {stack::BinaryPath("hattama-publication"), "--election", "/nonexistent.json",
                 "--stations", "/nonexistent.csv", "--listen",
+                "127.0.0.1:" + std::to_string(stack::FreePort()), "--http-listen",
                 "127.0.0.1:" + std::to_string(stack::FreePort())}});
   ASSERT_TRUE(process.ok()) << process.status().message();
 

@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
   hattama::config::AddFlag(app, "seed", seed, "Seed of the synthetic election");
   hattama::config::AddFlag(app, "hubs", hubs, "Concurrent regional hubs streaming submissions");
   hattama::config::AddFlag(app, "partitions", partitions, "Partitions of each Kafka topic");
+  bool keep = false;
+  app.add_flag("--keep", keep,
+               "Keep the stack running after the run, for a person to browse the portal; "
+               "Ctrl-C stops it");
   hattama::config::AddFlag(app, "work-dir", work_dir,
                            "Where the registry, ground truth and logs go (default: a new "
                            "temporary directory, kept only if the demo fails)");
@@ -102,6 +106,18 @@ int main(int argc, char** argv) {
     for (const char* part : {"ingestion", "aggregation", "publication"}) {
       PrintLogTail(work_dir + "/logs/" + part + ".log");
     }
+  }
+  const std::string portal = "http://" + (*stack)->publication_http_address() + "/";
+  std::cout << "== portal: " << portal << "\n" << std::flush;
+  if (keep) {
+    std::cout << "   the stack keeps running (--keep); Ctrl-C stops it\n" << std::flush;
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    int signal = 0;
+    sigwait(&signals, &signal);
   }
   std::cout << "== stopping everything\n" << std::flush;
   stack->reset();

@@ -163,6 +163,10 @@ Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, in
     }
     argv.insert(argv.end(), options_.ingestion_flags.begin(), options_.ingestion_flags.end());
   }
+  if (name == "publication") {
+    publication_http_address_ = "127.0.0.1:" + std::to_string(FreePort());
+    argv.insert(argv.end(), {"--http-listen", publication_http_address_});
+  }
   argv.insert(argv.end(), extra.begin(), extra.end());
   const std::string log = log_dir_ + "/" + (log_name.empty() ? name : log_name) + ".log";
   auto process = Process::Start({.argv = argv, .log_path = log});
@@ -215,6 +219,5 @@ Status Stack::RunRebuild(std::chrono::milliseconds timeout) {
   if (*code != 0) return Status::Error("the rebuild exited with " + std::to_string(*code));
   return Status::Ok();
 }
-
 
 }  // namespace hattama::stack

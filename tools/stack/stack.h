@@ -83,6 +83,8 @@ class Stack {
 
   const std::string& ingestion_address() const { return ingestion_address_; }
   const std::string& publication_address() const { return publication_address_; }
+  // The portal and the HTTP/JSON API of publication.
+  const std::string& publication_http_address() const { return publication_http_address_; }
   const std::string& log_dir() const { return log_dir_; }
   RedisServer& redis() { return *redis_; }
   DevKafka& kafka() { return *kafka_; }
@@ -116,6 +118,7 @@ class Stack {
   std::unique_ptr<Process> publication_;
   std::string ingestion_address_;
   std::string publication_address_;
+  std::string publication_http_address_;
 };
 
 }  // namespace hattama::stack
