@@ -1,0 +1,115 @@
+// The deployment table against a real redis-server and the embedded Kafka: each event counted
+// once, stations covered counted once per station, and a replay changes nothing.
+#include "services/aggregation/deployment_applier.h"
+
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "hattama/v1/records.pb.h"
+#include "tools/stack/stack.h"
+
+namespace hattama::aggregation {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::shared_ptr<const domain::Registry> TwoRegions() {
+  v1::Election election;
+  election.set_election_id("test");
+  auto* contest = election.add_contests();
+  contest->set_contest_id("mazhilis");
+  contest->add_options()->set_option_id("a");
+  auto add_area = [&](const char* id, v1::AreaKind kind, const char* parent) {
+    auto* area = election.add_areas();
+    area->set_area_id(id);
+    area->set_kind(kind);
+    area->set_parent_id(parent);
+  };
+  add_area("kz", v1::AREA_KIND_NATION, "");
+  add_area("r1", v1::AREA_KIND_REGION, "kz");
+  add_area("d1", v1::AREA_KIND_DISTRICT, "r1");
+  add_area("r2", v1::AREA_KIND_REGION, "kz");
+  add_area("d2", v1::AREA_KIND_DISTRICT, "r2");
+  std::vector<v1::Station> stations;
+  for (auto [id, district] : {std::pair{"s1", "d1"}, {"s2", "d1"}, {"s3", "d2"}}) {
+    v1::Station& station = stations.emplace_back();
+    station.set_station_id(id);
+    station.set_district_id(district);
+    station.set_registered_voters(1000);
+    station.add_contest_ids("mazhilis");
+  }
+  auto registry = domain::Registry::Build(std::move(election), std::move(stations));
+  EXPECT_TRUE(registry.ok()) << registry.status().message();
+  return *registry;
+}
+
+std::map<std::string, int64_t> Counts(const std::string& redis_address) {
+  auto connection = redis::Connection::Connect(redis_address, 2s);
+  EXPECT_TRUE(connection.ok());
+  auto reply = (*connection)->Run({"HGETALL", kDeploymentCountsKey});
+  EXPECT_TRUE(reply.ok());
+  std::map<std::string, int64_t> counts;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+    counts[reply->elements[i].str] = std::stoll(reply->elements[i + 1].str);
+  }
+  return counts;
+}
+
+TEST(DeploymentApplier, CountsEachEventOnceAndEachCoveredStationOnceEvenOnReplay) {
+  auto redis = stack::RedisServer::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status().message();
+  auto kafka = stack::DevKafka::Start(2);
+  ASSERT_TRUE(kafka.ok()) << kafka.status().message();
+  auto producer = kafka::Producer::Create((*kafka)->bootstrap());
+  ASSERT_TRUE(producer.ok());
+  int events = 0;
+  auto send = [&](const std::string& id, const std::string& station, v1::DeploymentEventKind kind) {
+    v1::DeploymentEvent event;
+    event.set_event_id(id);
+    event.set_station_id(station);
+    event.set_kind(kind);
+    std::promise<Status> done;
+    ASSERT_TRUE((*producer)
+                    ->Produce(kafka::kDeploymentTopic, -1, station, event.SerializeAsString(),
+                              [&](const Status& status, int32_t, int64_t) {
+                                done.set_value(status);
+                              })
+                    .ok());
+    ASSERT_TRUE(done.get_future().get().ok());
+    ++events;
+  };
+  send("e1", "s1", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
+  send("e2", "s2", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
+  send("e3", "s3", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
+  send("e4", "s1", v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);
+  send("e5", "s1", v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);  // A second observer, same station.
+  send("e6", "s1", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);
+  send("e6", "s1", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);  // Resent.
+  send("e7", "s3", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_CONFISCATED);
+
+  const std::map<std::string, int64_t> expected = {
+      {"r1|mandates_sent", 2},        {"r2|mandates_sent", 1},     {"kz|mandates_sent", 3},
+      {"r1|observers_admitted", 2},   {"kz|observers_admitted", 2}, {"r1|stations_covered", 1},
+      {"kz|stations_covered", 1},     {"r1|protocols_obtained", 1}, {"kz|protocols_obtained", 1},
+      {"r2|protocols_confiscated", 1}, {"kz|protocols_confiscated", 1}};
+  for (const std::string group : {"first", "replay-from-the-start"}) {
+    auto applier = DeploymentApplier::Create(
+        {.kafka_bootstrap = (*kafka)->bootstrap(), .redis_address = (*redis)->address(),
+         .group = group},
+        TwoRegions());
+    ASSERT_TRUE(applier.ok()) << applier.status().message();
+    int read = 0;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (read < events && std::chrono::steady_clock::now() < deadline) {
+      auto once = (*applier)->RunOnce(200ms);
+      ASSERT_TRUE(once.ok()) << once.status().message();
+      read += static_cast<int>(*once);
+    }
+    ASSERT_EQ(read, events) << group;
+    EXPECT_EQ(Counts((*redis)->address()), expected) << group;
+  }
+}
+
+}  // namespace
+}  // namespace hattama::aggregation
