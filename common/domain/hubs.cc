@@ -100,8 +100,8 @@ Result<std::shared_ptr<const HubRegistry>> HubRegistry::Parse(
       continue;
     }
     if (fields.size() < 3 || fields.size() > 4) {
-      return Status::Error(fmt::format("line {}: expected 3 or 4 fields, found {}", number,
-                                       fields.size()));
+      return Status::Error(
+          fmt::format("line {}: expected 3 or 4 fields, found {}", number, fields.size()));
     }
     Hub hub;
     hub.hub_id = fields[0];

@@ -3,10 +3,10 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
-#include "common/metrics/grpc_metrics.h"
-
 #include <fstream>
 #include <sstream>
+
+#include "common/metrics/grpc_metrics.h"
 
 namespace hattama::ingestion {
 namespace {
@@ -85,9 +85,9 @@ Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
       config.listen, server->port_,
       config.tls_cert.empty() ? "plaintext" : (config.tls_client_ca.empty() ? "TLS" : "mTLS"),
       config.kafka_bootstrap, server->partition_count_,
-      config.service.hubs ? fmt::format("{} hubs authenticated by token",
-                                        config.service.hubs->hubs().size())
-                          : std::string("UNAUTHENTICATED (every stream let in)"));
+      config.service.hubs
+          ? fmt::format("{} hubs authenticated by token", config.service.hubs->hubs().size())
+          : std::string("UNAUTHENTICATED (every stream let in)"));
   return server;
 }
 

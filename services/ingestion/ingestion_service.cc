@@ -1,18 +1,18 @@
 #include "services/ingestion/ingestion_service.h"
 
+#include <fmt/format.h>
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 #include <openssl/evp.h>
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <unordered_map>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -107,10 +107,12 @@ Result<const domain::Hub*> Authenticate(const IngestionService::Shared& shared,
   if (!shared.options.hubs) return static_cast<const domain::Hub*>(nullptr);
   const auto& metadata = context->client_metadata();
   auto it = metadata.find(kAuthorizationHeader);
-  if (it == metadata.end()) return Status::Error("no hub token: send 'authorization: Bearer <token>'");
+  if (it == metadata.end())
+    return Status::Error("no hub token: send 'authorization: Bearer <token>'");
   std::string_view value(it->second.data(), it->second.size());
   constexpr std::string_view kBearer = "Bearer ";
-  if (!value.starts_with(kBearer)) return Status::Error("the authorization must be 'Bearer <token>'");
+  if (!value.starts_with(kBearer))
+    return Status::Error("the authorization must be 'Bearer <token>'");
   const domain::Hub* hub = shared.options.hubs->Authenticate(value.substr(kBearer.size()));
   if (hub == nullptr) return Status::Error("unknown hub token");
   return hub;
@@ -132,9 +134,9 @@ std::vector<v1::Reason> HubReasons(const domain::Registry& registry, const domai
   std::vector<v1::Reason> reasons;
   if (hub == nullptr) return reasons;
   if (hub_id != hub->hub_id) {
-    reasons.push_back(MakeReason("hub_id", v1::REASON_CODE_HUB_MISMATCH,
-                                 "names hub '" + hub_id + "' but the stream is authenticated as '" +
-                                     hub->hub_id + "'"));
+    reasons.push_back(MakeReason(
+        "hub_id", v1::REASON_CODE_HUB_MISMATCH,
+        "names hub '" + hub_id + "' but the stream is authenticated as '" + hub->hub_id + "'"));
   }
   const std::string region = RegionOf(registry, station);
   if (!hub->MaySubmitFor(region)) {
@@ -345,8 +347,7 @@ class AckingStream : public grpc::ServerBidiReactor<Request, Ack>,
         acks_.pop_front();
         writing_ = write = true;
       }
-      if (!reading_ && !read_closed_ && !end_ &&
-          unanswered_ < shared_->options.max_in_flight) {
+      if (!reading_ && !read_closed_ && !end_ && unanswered_ < shared_->options.max_in_flight) {
         reading_ = read = true;
       }
       if (!write && !read) {
@@ -408,7 +409,8 @@ class SubmissionStream final
       return;
     }
     // Validation found the station, so it exists.
-    const v1::Station& station = *shared_->registry->FindStation(submission.protocol().station_id());
+    const v1::Station& station =
+        *shared_->registry->FindStation(submission.protocol().station_id());
     if (auto refused = HubReasons(*shared_->registry, hub_, submission.hub_id(), station,
                                   "protocol.station_id");
         !refused.empty()) {
@@ -493,7 +495,8 @@ class DeploymentStream final
     const std::string id = event.event_id();
     const domain::Registry& registry = *shared_->registry;
     std::vector<v1::Reason> reasons;
-    if (id.empty()) reasons.push_back(MakeReason("event_id", v1::REASON_CODE_MISSING, "no event id"));
+    if (id.empty())
+      reasons.push_back(MakeReason("event_id", v1::REASON_CODE_MISSING, "no event id"));
     if (event.kind() == v1::DEPLOYMENT_EVENT_KIND_UNSPECIFIED ||
         !v1::DeploymentEventKind_IsValid(event.kind())) {
       reasons.push_back(MakeReason("kind", v1::REASON_CODE_INVALID_VALUE, "no known event kind"));
@@ -509,9 +512,9 @@ class DeploymentStream final
                                        "unknown contest '" + event.contest_id() + "'"));
         } else if (std::find(station->contest_ids().begin(), station->contest_ids().end(),
                              event.contest_id()) == station->contest_ids().end()) {
-          reasons.push_back(MakeReason("contest_id", v1::REASON_CODE_CONTEST_NOT_AT_STATION,
-                                       "contest " + event.contest_id() + " is not held at " +
-                                           station->station_id()));
+          reasons.push_back(MakeReason(
+              "contest_id", v1::REASON_CODE_CONTEST_NOT_AT_STATION,
+              "contest " + event.contest_id() + " is not held at " + station->station_id()));
         }
       }
       auto refused = HubReasons(registry, hub_, event.hub_id(), *station, "station_id");
@@ -530,12 +533,14 @@ class DeploymentStream final
       } else {
         Answer(MakeEventAck(id, v1::OUTCOME_REJECTED,
                             {MakeReason("event_id", v1::REASON_CODE_ID_REUSED,
-                                        "event id '" + id + "' was already used for another "
-                                        "event")}));
+                                        "event id '" + id +
+                                            "' was already used for another "
+                                            "event")}));
       }
       return;
     }
-    if (!event.has_time()) *event.mutable_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+    if (!event.has_time())
+      *event.mutable_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
     auto shared = shared_;
     Produce(kafka::kDeploymentTopic, -1, event.station_id(), event.SerializeAsString(),
             MakeEventAck(id, v1::OUTCOME_ACCEPTED, {}),
@@ -545,7 +550,7 @@ class DeploymentStream final
 
 template <typename Stream, typename Request, typename Ack>
 grpc::ServerBidiReactor<Request, Ack>* Open(std::shared_ptr<IngestionService::Shared> shared,
-                                           grpc::CallbackServerContext* context) {
+                                            grpc::CallbackServerContext* context) {
   auto hub = Authenticate(*shared, context);
   if (!hub.ok()) {
     spdlog::warn("stream from {} refused: {}", context->peer(), hub.status().message());
@@ -573,8 +578,8 @@ IngestionService::StreamSubmissions(grpc::CallbackServerContext* context) {
 
 grpc::ServerBidiReactor<v1::StreamDeploymentEventsRequest, v1::DeploymentEventAck>*
 IngestionService::StreamDeploymentEvents(grpc::CallbackServerContext* context) {
-  return Open<DeploymentStream, v1::StreamDeploymentEventsRequest, v1::DeploymentEventAck>(
-      shared_, context);
+  return Open<DeploymentStream, v1::StreamDeploymentEventsRequest, v1::DeploymentEventAck>(shared_,
+                                                                                           context);
 }
 
 void IngestionService::Drain() {

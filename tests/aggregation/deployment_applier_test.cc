@@ -70,12 +70,11 @@ TEST(DeploymentApplier, CountsEachEventOnceAndEachCoveredStationOnceEvenOnReplay
     event.set_station_id(station);
     event.set_kind(kind);
     std::promise<Status> done;
-    ASSERT_TRUE((*producer)
-                    ->Produce(kafka::kDeploymentTopic, -1, station, event.SerializeAsString(),
-                              [&](const Status& status, int32_t, int64_t) {
-                                done.set_value(status);
-                              })
-                    .ok());
+    ASSERT_TRUE(
+        (*producer)
+            ->Produce(kafka::kDeploymentTopic, -1, station, event.SerializeAsString(),
+                      [&](const Status& status, int32_t, int64_t) { done.set_value(status); })
+            .ok());
     ASSERT_TRUE(done.get_future().get().ok());
     ++events;
   };
@@ -83,21 +82,22 @@ TEST(DeploymentApplier, CountsEachEventOnceAndEachCoveredStationOnceEvenOnReplay
   send("e2", "s2", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
   send("e3", "s3", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
   send("e4", "s1", v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);
-  send("e5", "s1", v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);  // A second observer, same station.
+  send("e5", "s1",
+       v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);  // A second observer, same station.
   send("e6", "s1", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);
   send("e6", "s1", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);  // Resent.
   send("e7", "s3", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_CONFISCATED);
 
   const std::map<std::string, int64_t> expected = {
-      {"r1|mandates_sent", 2},        {"r2|mandates_sent", 1},     {"kz|mandates_sent", 3},
-      {"r1|observers_admitted", 2},   {"kz|observers_admitted", 2}, {"r1|stations_covered", 1},
-      {"kz|stations_covered", 1},     {"r1|protocols_obtained", 1}, {"kz|protocols_obtained", 1},
+      {"r1|mandates_sent", 2},         {"r2|mandates_sent", 1},        {"kz|mandates_sent", 3},
+      {"r1|observers_admitted", 2},    {"kz|observers_admitted", 2},   {"r1|stations_covered", 1},
+      {"kz|stations_covered", 1},      {"r1|protocols_obtained", 1},   {"kz|protocols_obtained", 1},
       {"r2|protocols_confiscated", 1}, {"kz|protocols_confiscated", 1}};
   for (const std::string group : {"first", "replay-from-the-start"}) {
-    auto applier = DeploymentApplier::Create(
-        {.kafka_bootstrap = (*kafka)->bootstrap(), .redis_address = (*redis)->address(),
-         .group = group},
-        TwoRegions());
+    auto applier = DeploymentApplier::Create({.kafka_bootstrap = (*kafka)->bootstrap(),
+                                              .redis_address = (*redis)->address(),
+                                              .group = group},
+                                             TwoRegions());
     ASSERT_TRUE(applier.ok()) << applier.status().message();
     int read = 0;
     const auto deadline = std::chrono::steady_clock::now() + 30s;

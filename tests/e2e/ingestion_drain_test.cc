@@ -78,11 +78,10 @@ TEST(IngestionDrain, SigtermMidStreamLosesNothingAcknowledgedAndTheRestIsSafeToR
   // Another ingestion instance takes the rest: only what the hub did not see acknowledged.
   const int port = stack::FreePort();
   auto other = stack::Process::Start(
-      {.argv = {stack::BinaryPath("hattama-ingestion"), "--election",
-                dir.path() + "/election.json", "--stations", dir.path() + "/stations.csv",
-                "--kafka-bootstrap", (*stack)->kafka().bootstrap(), "--listen",
-                "127.0.0.1:" + std::to_string(port), "--allow-unauthenticated", "--log-format",
-                "json"},
+      {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
+                "--stations", dir.path() + "/stations.csv", "--kafka-bootstrap",
+                (*stack)->kafka().bootstrap(), "--listen", "127.0.0.1:" + std::to_string(port),
+                "--allow-unauthenticated", "--log-format", "json"},
        .log_path = (*stack)->log_dir() + "/ingestion-2.log"});
   ASSERT_TRUE(other.ok()) << other.status().message();
   ASSERT_TRUE(stack::WaitUntilListening(**other, port, 30s).ok());
@@ -90,8 +89,8 @@ TEST(IngestionDrain, SigtermMidStreamLosesNothingAcknowledgedAndTheRestIsSafeToR
   for (const auto& planned : plan->submissions) {
     if (!acked.contains(planned.submission.submission_id())) rest.push_back(planned);
   }
-  auto resent = hub::StreamSubmissions(rest, {.ingestion_address = "127.0.0.1:" +
-                                                                   std::to_string(port)});
+  auto resent =
+      hub::StreamSubmissions(rest, {.ingestion_address = "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(resent.ok()) << resent.status().message();
   for (const auto& ack : resent->acks) EXPECT_TRUE(ack.answered);
 

@@ -7,8 +7,8 @@
 #include <signal.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <future>
@@ -19,12 +19,12 @@
 #include <thread>
 #include <vector>
 
+#include "common/domain/hubs.h"
 #include "common/domain/partition.h"
 #include "common/domain/registry.h"
 #include "common/kafka/kafka.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/records.pb.h"
-#include "common/domain/hubs.h"
 #include "services/ingestion/ingestion_server.h"
 #include "tools/hub/client.h"
 #include "tools/hub/send.h"
@@ -110,15 +110,15 @@ struct StreamResult {
 
 class Hub {
  public:
-  explicit Hub(int port, std::string token = "",
-               std::shared_ptr<grpc::ChannelCredentials> credentials =
-                   grpc::InsecureChannelCredentials(),
-               const std::string& host = "127.0.0.1")
+  explicit Hub(
+      int port, std::string token = "",
+      std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials(),
+      const std::string& host = "127.0.0.1")
       : token_(std::move(token)) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    stub_ = v1::IngestionService::NewStub(grpc::CreateCustomChannel(
-        host + ":" + std::to_string(port), std::move(credentials), args));
+    stub_ = v1::IngestionService::NewStub(
+        grpc::CreateCustomChannel(host + ":" + std::to_string(port), std::move(credentials), args));
   }
 
   void Authorize(grpc::ClientContext& context) const {
@@ -512,8 +512,11 @@ constexpr char kSlowToken[] = "slow-token";
 std::shared_ptr<const domain::HubRegistry> TestHubs() {
   auto hubs = domain::HubRegistry::Parse(
       "hub_id,token_sha256,regions,max_submissions_per_second\n"
-      "hub-almaty," + domain::TokenSha256Hex(kAlmatyToken) + ",r1,\n"
-      "hub-slow," + domain::TokenSha256Hex(kSlowToken) + ",*,5\n");
+      "hub-almaty," +
+      domain::TokenSha256Hex(kAlmatyToken) +
+      ",r1,\n"
+      "hub-slow," +
+      domain::TokenSha256Hex(kSlowToken) + ",*,5\n");
   EXPECT_TRUE(hubs.ok()) << hubs.status().message();
   return *hubs;
 }
@@ -989,9 +992,8 @@ TEST_F(IngestionWithoutKafkaTest, HubClientRetriesUntilKafkaIsBack) {
   hub::StreamOptions options;
   options.ingestion_address = "127.0.0.1:" + std::to_string(server_->port());
   options.give_up_after = 60s;
-  auto streamed = std::async(std::launch::async, [&] {
-    return hub::StreamSubmissions(planned, options);
-  });
+  auto streamed =
+      std::async(std::launch::async, [&] { return hub::StreamSubmissions(planned, options); });
   // message.timeout.ms is 2 s: at least one stream ends UNAVAILABLE while the broker sleeps.
   EXPECT_EQ(streamed.wait_for(5s), std::future_status::timeout);
   kafka_->process().Signal(SIGCONT);

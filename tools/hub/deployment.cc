@@ -125,8 +125,8 @@ DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
   for (auto& [area_id, row] : plan.expected) {
     const v1::Area* area = registry.FindArea(area_id);
     if (area != nullptr) row.set_name(area->name());
-    row.set_protocols_not_obtained(std::max<int64_t>(0, row.mandates_sent() -
-                                                            row.protocols_obtained()));
+    row.set_protocols_not_obtained(
+        std::max<int64_t>(0, row.mandates_sent() - row.protocols_obtained()));
   }
   // A share of events sent twice, as a hub that lost answers would: counted once.
   const size_t originals = plan.events.size();
@@ -139,8 +139,8 @@ DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
   return plan;
 }
 
-Result<DeploymentStreamReport> StreamDeploymentEvents(const std::vector<v1::DeploymentEvent>& events,
-                                                      const StreamOptions& options) {
+Result<DeploymentStreamReport> StreamDeploymentEvents(
+    const std::vector<v1::DeploymentEvent>& events, const StreamOptions& options) {
   auto credentials = ChannelCredentials(options);
   if (!credentials.ok()) return credentials.status();
   std::map<std::string, std::vector<const v1::DeploymentEvent*>> by_hub;
@@ -198,8 +198,9 @@ Result<DeploymentStreamReport> StreamDeploymentEvents(const std::vector<v1::Depl
         if (pending.empty()) break;
         if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
             std::chrono::steady_clock::now() > deadline) {
-          results[slot] = Status::Error(fmt::format("{}: deployment events: {} ({} unanswered)",
-                                                    hub_id, status.error_message(), pending.size()));
+          results[slot] =
+              Status::Error(fmt::format("{}: deployment events: {} ({} unanswered)", hub_id,
+                                        status.error_message(), pending.size()));
           return;
         }
         {
@@ -259,12 +260,12 @@ std::string FormatDeploymentTable(const v1::DeploymentTable& table) {
   std::string text = fmt::format("  {:<28} {:>6} {:>7} {:>8} {:>9} {:>9} {:>8}\n", "area", "sent",
                                  "handed", "stations", "protocols", "not obt.", "refused");
   auto line = [&](const v1::DeploymentFigures& row) {
-    text += fmt::format("  {:<28} {:>6} {:>7} {:>8} {:>9} {:>9} {:>8}\n",
-                        row.name().empty() ? row.area_id() : row.name(), row.mandates_sent(),
-                        row.mandates_handed_out(), row.stations_covered(),
-                        row.protocols_obtained(), row.protocols_not_obtained(),
-                        row.observers_refused() + row.protocols_refused() +
-                            row.protocols_confiscated());
+    text += fmt::format(
+        "  {:<28} {:>6} {:>7} {:>8} {:>9} {:>9} {:>8}\n",
+        row.name().empty() ? row.area_id() : row.name(), row.mandates_sent(),
+        row.mandates_handed_out(), row.stations_covered(), row.protocols_obtained(),
+        row.protocols_not_obtained(),
+        row.observers_refused() + row.protocols_refused() + row.protocols_confiscated());
   };
   for (const auto& row : table.regions()) line(row);
   line(table.nation());

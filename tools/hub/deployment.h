@@ -40,8 +40,8 @@ struct DeploymentStreamReport {
 
 // Streams the events, one stream per hub, until each has an answer (resending what was not
 // answered after a broken stream; a resend of a durable event is answered DUPLICATE).
-Result<DeploymentStreamReport> StreamDeploymentEvents(const std::vector<v1::DeploymentEvent>& events,
-                                                      const StreamOptions& options);
+Result<DeploymentStreamReport> StreamDeploymentEvents(
+    const std::vector<v1::DeploymentEvent>& events, const StreamOptions& options);
 
 // Waits until publication's table equals `expected` (or `timeout`), returns the mismatches (empty
 // when equal) and the last table read in `table`.

@@ -35,8 +35,8 @@ Status WriteHubCredentials(const Plan& plan, const std::string& dir) {
   std::ofstream secrets(HubTokensPath(dir));
   secrets << tokens;
   if (!registry || !secrets) return Status::Error("cannot write the hub credentials into " + dir);
-  std::filesystem::permissions(HubTokensPath(dir), std::filesystem::perms::owner_read |
-                                                       std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      HubTokensPath(dir), std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   return Status::Ok();
 }
 

@@ -14,7 +14,8 @@ namespace hattama::hub {
 
 struct SendOptions {
   std::string file;
-  // Every answer, one SubmissionAck JSON a line, appended as it arrives. Default: FILE.answers.jsonl
+  // Every answer, one SubmissionAck JSON a line, appended as it arrives. Default:
+  // FILE.answers.jsonl
   std::string journal;
   // The answers other than ACCEPTED (flags, duplicates, rejections) with reasons, rewritten at the
   // end of each run from the journal. Default: FILE.not-accepted.jsonl

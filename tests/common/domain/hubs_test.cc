@@ -11,9 +11,13 @@ const std::string kAlmatyHash = TokenSha256Hex("almaty-secret");
 const std::string kNationalHash = TokenSha256Hex("national-secret");
 
 TEST(HubRegistry, TokenAuthenticatesItsHubWithItsRegionsAndRate) {
-  const std::string text = "# comment\nhub_id,token_sha256,regions,max_submissions_per_second\n"
-                           "hub-almaty," + kAlmatyHash + ",kz-almaty;kz-almaty-city,500\n\n"
-                           "hub-national," + kNationalHash + ",*,\n";
+  const std::string text =
+      "# comment\nhub_id,token_sha256,regions,max_submissions_per_second\n"
+      "hub-almaty," +
+      kAlmatyHash +
+      ",kz-almaty;kz-almaty-city,500\n\n"
+      "hub-national," +
+      kNationalHash + ",*,\n";
   auto registry = HubRegistry::Parse(text);
   ASSERT_TRUE(registry.ok()) << registry.status().message();
   const Hub* almaty = (*registry)->Authenticate("almaty-secret");
@@ -63,7 +67,8 @@ TEST(HubRegistry, MistakesAreErrorsNamingTheLine) {
 TEST(HubRegistry, FormatIsReadBackAsWritten) {
   Hub hub{.hub_id = "hub-1", .regions = {"r1", "r2"}, .max_submissions_per_second = 20};
   Hub all{.hub_id = "hub-2", .all_regions = true};
-  auto registry = HubRegistry::Parse(HubRegistry::Format({{hub, kAlmatyHash}, {all, kNationalHash}}));
+  auto registry =
+      HubRegistry::Parse(HubRegistry::Format({{hub, kAlmatyHash}, {all, kNationalHash}}));
   ASSERT_TRUE(registry.ok()) << registry.status().message();
   const Hub* read = (*registry)->Authenticate("almaty-secret");
   ASSERT_NE(read, nullptr);
