@@ -43,12 +43,12 @@ struct Flags {
   bool official_results = true;
   double several_versions_rate = 0.02;
   std::string log_level = "info";
-};
-
   std::string tokens_path;
   std::string tls_ca;
   std::string tls_cert;
   std::string tls_key;
+};
+
 int Generate(const Flags& flags) {
   auto generated = GenerateElection({flags.stations, flags.seed});
   if (!generated.ok()) {
@@ -70,8 +70,6 @@ int Generate(const Flags& flags) {
              ElectionJsonPath(flags.out_dir), StationsCsvPath(flags.out_dir),
              (*loaded)->stations().size(), (*loaded)->election().areas_size(),
              (*loaded)->election().contests_size());
-  return 0;
-}
   // The hubs of the plan simulate will draw (same seed and hub count), each with a fresh token and
   // the regions the plan gives it: the registry ingestion authenticates them with.
   PlanOptions plan_options;
@@ -88,6 +86,8 @@ int Generate(const Flags& flags) {
   }
   fmt::print("wrote {} (hub registry for ingestion) and {} (the {} hubs' tokens)\n",
              HubRegistryPath(flags.out_dir), HubTokensPath(flags.out_dir), plan->hub_ids.size());
+  return 0;
+}
 
 Result<std::shared_ptr<const domain::Registry>> RegistryFor(const Flags& flags) {
   if (!flags.regenerate && RegistryFilesExist(flags.dir)) {
@@ -106,8 +106,6 @@ Result<std::shared_ptr<const domain::Registry>> RegistryFor(const Flags& flags) 
   return LoadRegistryFiles(flags.dir);
 }
 
-int Simulate(const Flags& flags) {
-  auto registry = RegistryFor(flags);
 // The hubs' tokens: --tokens, else DIR/hub-tokens.csv when generate wrote one, else none (for an
 // ingestion started with --allow-unauthenticated).
 Result<std::map<std::string, std::string>> TokensFor(const Flags& flags) {
@@ -118,6 +116,8 @@ Result<std::map<std::string, std::string>> TokensFor(const Flags& flags) {
   return std::map<std::string, std::string>{};
 }
 
+int Simulate(const Flags& flags) {
+  auto registry = RegistryFor(flags);
   if (!registry.ok()) {
     spdlog::error("{}", registry.status().message());
     return kFailure;
@@ -150,12 +150,6 @@ Result<std::map<std::string, std::string>> TokensFor(const Flags& flags) {
   StreamOptions stream_options;
   stream_options.ingestion_address = flags.ingestion;
   stream_options.window = flags.window;
-  stream_options.give_up_after = std::chrono::seconds(flags.timeout_seconds);
-  stream_options.on_progress = [](const StreamProgress& p) {
-    fmt::print("streaming: {}/{} answered ({:.1f} %), {:.0f} answers/s, {:.1f} s{}\n", p.acked,
-               p.total, p.total == 0 ? 100.0 : 100.0 * p.acked / p.total, p.acks_per_second,
-               p.elapsed_seconds,
-               p.reconnects > 0 ? fmt::format(", {} reconnects", p.reconnects) : "");
   if (auto tokens = TokensFor(flags); tokens.ok()) {
     stream_options.tokens = *tokens;
   } else {
@@ -165,6 +159,12 @@ Result<std::map<std::string, std::string>> TokensFor(const Flags& flags) {
   stream_options.tls_ca = flags.tls_ca;
   stream_options.tls_cert = flags.tls_cert;
   stream_options.tls_key = flags.tls_key;
+  stream_options.give_up_after = std::chrono::seconds(flags.timeout_seconds);
+  stream_options.on_progress = [](const StreamProgress& p) {
+    fmt::print("streaming: {}/{} answered ({:.1f} %), {:.0f} answers/s, {:.1f} s{}\n", p.acked,
+               p.total, p.total == 0 ? 100.0 : 100.0 * p.acked / p.total, p.acks_per_second,
+               p.elapsed_seconds,
+               p.reconnects > 0 ? fmt::format(", {} reconnects", p.reconnects) : "");
     std::fflush(stdout);
   };
   auto streamed = StreamSubmissions(plan->submissions, stream_options);
@@ -263,6 +263,13 @@ Result<std::map<std::string, std::string>> TokensFor(const Flags& flags) {
   return kMismatch;
 }
 
+void AddTlsFlags(CLI::App& app, Flags& flags) {
+  config::AddFlag(app, "tls-ca", flags.tls_ca,
+                  "PEM CA of ingestion's certificate: connect with TLS (default: plaintext)");
+  config::AddFlag(app, "tls-cert", flags.tls_cert, "PEM client certificate, for mTLS");
+  config::AddFlag(app, "tls-key", flags.tls_key, "PEM key of --tls-cert");
+}
+
 int Send(const Flags& flags, SendOptions options) {
   options.stream.ingestion_address = flags.ingestion;
   options.stream.window = flags.window;
@@ -305,14 +312,9 @@ int Main(int argc, char** argv) {
   config::AddFlag(*generate, "out", flags.out_dir, "Directory to write the registry into")
       ->required();
   config::AddFlag(*generate, "station-count", flags.stations, "Number of polling stations");
-void AddTlsFlags(CLI::App& app, Flags& flags) {
-  config::AddFlag(app, "tls-ca", flags.tls_ca,
-                  "PEM CA of ingestion's certificate: connect with TLS (default: plaintext)");
-  config::AddFlag(app, "tls-cert", flags.tls_cert, "PEM client certificate, for mTLS");
-  config::AddFlag(app, "tls-key", flags.tls_key, "PEM key of --tls-cert");
-}
-
   config::AddFlag(*generate, "seed", flags.seed, "Seed: one seed, one election");
+  config::AddFlag(*generate, "hubs", flags.hubs,
+                  "Regional hubs to write credentials for (DIR/hubs.csv, DIR/hub-tokens.csv)");
 
   auto* simulate = app.add_subcommand(
       "simulate",
@@ -326,8 +328,6 @@ void AddTlsFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(*simulate, "station-count", flags.stations,
                   "Number of stations when the registry is generated");
   config::AddFlag(*simulate, "seed", flags.seed, "Seed of the registry and the protocols");
-  config::AddFlag(*generate, "hubs", flags.hubs,
-                  "Regional hubs to write credentials for (DIR/hubs.csv, DIR/hub-tokens.csv)");
   config::AddFlag(*simulate, "hubs", flags.hubs, "Regional hubs: one concurrent stream each");
   config::AddFlag(*simulate, "timeout", flags.timeout_seconds,
                   "Seconds to wait for answers from ingestion, and for publication to show "
@@ -336,6 +336,9 @@ void AddTlsFlags(CLI::App& app, Flags& flags) {
                   "Submissions in flight (sent, not answered) per hub stream");
   config::AddFlag(*simulate, "workers", flags.workers,
                   "Concurrent requests to publication while comparing");
+  config::AddFlag(*simulate, "tokens", flags.tokens_path,
+                  "hub_id,token CSV of the hubs' tokens (default: DIR/hub-tokens.csv if present)");
+  AddTlsFlags(*simulate, flags);
   simulate->add_flag("--regenerate", flags.regenerate,
                      "Generate the registry even when DIR already holds one");
   config::AddFlag(*simulate, "official-results", flags.official_results,
@@ -375,8 +378,5 @@ void AddTlsFlags(CLI::App& app, Flags& flags) {
 
 }  // namespace
 }  // namespace hattama::hub
-  config::AddFlag(*simulate, "tokens", flags.tokens_path,
-                  "hub_id,token CSV of the hubs' tokens (default: DIR/hub-tokens.csv if present)");
-  AddTlsFlags(*simulate, flags);
 
 int main(int argc, char** argv) { return hattama::hub::Main(argc, argv); }
