@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -66,7 +67,8 @@ class Chaos : public ::testing::Test {
     options.aggregation_instances = 2;
     // A killed member's partitions move to the other one after this long.
     // Several aggregation processes on one machine: each its own metrics port.
-    options.aggregation_args = {"--session-timeout-ms", "2000", "--batch-size", "100",
+    // (Shorter ones starve on a loaded machine: members miss heartbeats and rebalance forever.)
+    options.aggregation_args = {"--session-timeout-ms", "5000", "--batch-size", "100",
                                 "--metrics-listen", "127.0.0.1:0"};
     auto stack = stack::Stack::Start(options);
     ASSERT_TRUE(stack.ok()) << stack.status().message();
@@ -77,10 +79,11 @@ class Chaos : public ::testing::Test {
                     plan_.expected.flagged, plan_.expected.duplicate, plan_.expected.rejected));
   }
 
-  hub::StreamReport Stream(std::function<void(const hub::StreamProgress&)> on_progress = {}) {
+  hub::StreamReport Stream(std::function<void(const hub::StreamProgress&)> on_progress = {},
+                           int64_t window = 256) {
     auto report = hub::StreamSubmissions(
         plan_.submissions, {.ingestion_address = stack_->ingestion_address(),
-                            .window = 256,
+                            .window = window,
                             .on_progress = std::move(on_progress)});
     EXPECT_TRUE(report.ok()) << report.status().message();
     return report.ok() ? std::move(report).value() : hub::StreamReport{};
@@ -107,16 +110,35 @@ class Chaos : public ::testing::Test {
                     verify.areas_checked, verify.stations_checked, verify.mismatch_count));
   }
 
-  // Calls `inject` once each time streaming passes one of `fractions` of the answers.
-  static std::function<void(const hub::StreamProgress&)> At(std::vector<double> fractions,
-                                                            std::function<void(int)> inject) {
-    auto next = std::make_shared<size_t>(0);
-    return [fractions, inject, next](const hub::StreamProgress& progress) {
-      while (*next < fractions.size() &&
-             progress.acked >= static_cast<int64_t>(fractions[*next] * progress.total)) {
-        inject(static_cast<int>((*next)++));
+  // Streams the plan on a worker thread and calls `inject(k)` on this thread once streaming
+  // passes fractions[k] of the answers (injections the stream outran happen right after it).
+  // Processes must be (re)started from this thread: a child dies with the thread that started
+  // it (PR_SET_PDEATHSIG), and the client's progress thread ends with the stream.
+  hub::StreamReport StreamInjecting(std::vector<double> fractions, std::function<void(int)> inject,
+                                    int64_t window = 64) {
+    std::atomic<int64_t> acked{0}, total{1};
+    std::atomic<bool> finished{false};
+    hub::StreamReport report;
+    std::thread streamer([&] {
+      report = Stream(
+          [&](const hub::StreamProgress& progress) {
+            total = std::max<int64_t>(progress.total, 1);
+            acked = progress.acked;
+          },
+          window);
+      finished = true;
+    });
+    size_t next = 0;
+    while (!finished && next < fractions.size()) {
+      if (acked.load() >= static_cast<int64_t>(fractions[next] * total.load())) {
+        inject(static_cast<int>(next++));
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
-    };
+    }
+    streamer.join();
+    while (next < fractions.size()) inject(static_cast<int>(next++));
+    return report;
   }
 
   stack::TempDir dir_{"hattama-chaos"};
@@ -128,13 +150,13 @@ class Chaos : public ::testing::Test {
 TEST_F(Chaos, AggregationKilledMidBatchRepeatedlyWithTwoInstancesKeepsTotalsExact) {
   StartStack({});
   int kills = 0;
-  auto report = Stream(At({0.15, 0.35, 0.55, 0.75}, [&](int round) {
+  auto report = StreamInjecting({0.15, 0.35, 0.55, 0.75}, [&](int round) {
     const size_t instance = static_cast<size_t>(round) % 2;
     stack_->aggregation(instance).Signal(SIGKILL);
     (void)stack_->aggregation(instance).Wait(std::chrono::seconds(5));
     ++kills;
     ASSERT_TRUE(stack_->RestartAggregation(instance).ok());
-  }));
+  });
   // Once more while both catch up.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   stack_->aggregation(0).Signal(SIGKILL);
@@ -148,19 +170,24 @@ TEST_F(Chaos, AggregationKilledMidBatchRepeatedlyWithTwoInstancesKeepsTotalsExac
 TEST_F(Chaos, IngestionKilledMidStreamLosesNothingAcknowledged) {
   StartStack({});
   int kills = 0;
-  // Progress is reported about once a second, which a fast stream may outrun: the kills come
-  // from a timer instead, while the hubs stream.
-  std::thread killer([&] {
-    for (int round = 0; round < 2; ++round) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(round == 0 ? 300 : 600));
-      stack_->ingestion().Signal(SIGKILL);
-      (void)stack_->ingestion().Wait(std::chrono::seconds(5));
-      ++kills;
-      EXPECT_TRUE(stack_->RestartIngestion().ok());
-    }
+  // Progress comes once a second, which this stream may outrun: the kills come on a timer, from
+  // this thread (see StreamInjecting), while a narrow window keeps the stream going.
+  std::atomic<bool> finished{false};
+  hub::StreamReport report;
+  std::thread streamer([&] {
+    report = Stream({}, 8);
+    finished = true;
   });
-  auto report = Stream();
-  killer.join();
+  for (int delay_ms : {150, 300}) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    if (finished) break;
+    stack_->ingestion().Signal(SIGKILL);
+    (void)stack_->ingestion().Wait(std::chrono::seconds(5));
+    ++kills;
+    EXPECT_TRUE(stack_->RestartIngestion().ok());
+  }
+  streamer.join();
+  EXPECT_EQ(kills, 2) << "the stream ended before the kills";
   Say(fmt::format("injected: {} SIGKILLs of ingestion mid-stream, restarted on the same port; "
                   "the hubs reconnected {} times and resent what was unanswered",
                   kills, report.reconnects));
@@ -189,10 +216,10 @@ TEST_F(Chaos, HubResendingTheWholeElectionChangesNoTotal) {
 TEST_F(Chaos, BrokerErrorsAndLeaderChangesAreRiddenThrough) {
   StartStack({.kafka_brokers = 3});
   int injections = 0;
-  auto report = Stream(At({0.1, 0.3, 0.5, 0.7, 0.9}, [&](int) {
+  auto report = StreamInjecting({0.1, 0.3, 0.5, 0.7, 0.9}, [&](int) {
     stack_->kafka().process().Signal(SIGUSR1);
     ++injections;
-  }));
+  });
   Say(fmt::format("injected: {} rounds of produce and fetch errors (not leader, not enough "
                   "replicas, leader not available) with every partition's leader moved, on a "
                   "3-broker mock cluster",
@@ -203,10 +230,10 @@ TEST_F(Chaos, BrokerErrorsAndLeaderChangesAreRiddenThrough) {
 TEST_F(Chaos, RedisRestartedWithPersistenceMidStreamKeepsTotalsExact) {
   StartStack({.redis_appendonly = true});
   int restarts = 0;
-  auto report = Stream(At({0.4, 0.8}, [&](int) {
+  auto report = StreamInjecting({0.4, 0.8}, [&](int) {
     ASSERT_TRUE(stack_->redis().Restart().ok());
     ++restarts;
-  }));
+  });
   Say(fmt::format("injected: {} restarts of redis-server (appendonly, fsync always) mid-stream",
                   restarts));
   CheckEverything(report);

@@ -147,11 +147,28 @@ class FakePublication final : public v1::PublicationService::Service {
 
   grpc::Status GetAreaTotals(grpc::ServerContext*, const v1::GetAreaTotalsRequest* request,
                              v1::AreaTotals* response) override {
-    const v1::Area* area = registry_->FindArea(request->area_id());
-    const v1::Contest* contest = registry_->FindContest(request->contest_id());
+    return Totals(truth_.areas, request->area_id(), request->contest_id(), response);
+  }
+
+  grpc::Status GetOfficialTotals(grpc::ServerContext*, const v1::GetOfficialTotalsRequest* request,
+                                 v1::AreaTotals* response) override {
+    return Totals(truth_.official_areas, request->area_id(), request->contest_id(), response);
+  }
+
+  grpc::Status Totals(const std::map<std::string, Tally>& areas, const std::string& area_id,
+                      const std::string& contest_id, v1::AreaTotals* response) {
+    const v1::Area* area = registry_->FindArea(area_id);
+    const v1::Contest* contest = registry_->FindContest(contest_id);
     if (area == nullptr || contest == nullptr) return grpc::Status(grpc::StatusCode::NOT_FOUND, "");
     Tally tally;
-    if (const Tally* t = truth_.FindArea(area->area_id(), contest->contest_id())) tally = *t;
+    if (auto it = areas.find(AreaContestKey(area->area_id(), contest->contest_id()));
+        it != areas.end()) {
+      tally = it->second;
+    }
+    if (auto it = truth_.disputed.find(AreaContestKey(area->area_id(), contest->contest_id()));
+        it != truth_.disputed.end() && &areas == &truth_.areas) {
+      response->set_disputed_count(it->second);
+    }
     *response->mutable_area() = *area;
     response->set_contest_id(contest->contest_id());
     auto* f = response->mutable_figures();
@@ -195,6 +212,8 @@ class FakePublication final : public v1::PublicationService::Service {
       counted->set_contest_id(contest_id);
       *counted->mutable_figures() = s->figures;
       result->set_counted_submission_id(s->submission_id);
+      result->set_confirmations(s->confirmations);
+      result->set_disputed(s->disputed);
       for (auto code : s->flags) result->add_flags()->set_code(code);
     }
     return grpc::Status::OK;
