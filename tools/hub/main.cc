@@ -146,6 +146,15 @@ int Simulate(const Flags& flags) {
       "{} resends, {} malformed; ground truth in {}\n",
       plan->submissions.size(), plan->hub_ids.size(), expected.accepted, expected.flagged,
       expected.duplicate, expected.rejected, truth_path);
+  // Among them: observers revising their own protocol, and the commission's official results.
+  int64_t revisions = 0, official = 0;
+  for (const auto& planned : plan->submissions) {
+    if (planned.kind == SubmissionKind::kResend) continue;
+    revisions += planned.submission.revision() > 0;
+    official += planned.submission.source() == v1::SOURCE_OFFICIAL;
+  }
+  fmt::print("      of which {} revisions of an observer's own protocol and {} official results\n",
+             revisions, official);
 
   StreamOptions stream_options;
   stream_options.ingestion_address = flags.ingestion;
