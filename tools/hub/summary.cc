@@ -16,25 +16,6 @@ struct Outcomes {
   ExpectedCounts expected;
 };
 
-void Count(ExpectedCounts& counts, v1::Outcome outcome) {
-  switch (outcome) {
-    case v1::OUTCOME_ACCEPTED:
-      counts.accepted += 1;
-      break;
-    case v1::OUTCOME_ACCEPTED_WITH_FLAGS:
-      counts.flagged += 1;
-      break;
-    case v1::OUTCOME_DUPLICATE:
-      counts.duplicate += 1;
-      break;
-    case v1::OUTCOME_REJECTED:
-      counts.rejected += 1;
-      break;
-    default:
-      break;
-  }
-}
-
 }  // namespace
 
 std::string FormatSummary(const domain::Registry& registry,
@@ -43,8 +24,8 @@ std::string FormatSummary(const domain::Registry& registry,
   std::map<std::string, Outcomes> outcomes;
   for (size_t i = 0; i < sent.size(); ++i) {
     auto& counts = outcomes[sent[i].submission.protocol().contest_id()];
-    Count(counts.expected, sent[i].expected_outcome);
-    if (report != nullptr && i < report->acks.size()) Count(counts.got, report->acks[i].outcome);
+    counts.expected.Add(sent[i].expected_outcome);
+    if (report != nullptr && i < report->acks.size()) counts.got.Add(report->acks[i].outcome);
   }
 
   std::string text;

@@ -122,26 +122,28 @@ Truth ComputeTruth(const domain::Registry& registry, std::span<const PlannedSubm
   return truth;
 }
 
+void ExpectedCounts::Add(v1::Outcome outcome) {
+  switch (outcome) {
+    case v1::OUTCOME_ACCEPTED:
+      accepted += 1;
+      break;
+    case v1::OUTCOME_ACCEPTED_WITH_FLAGS:
+      flagged += 1;
+      break;
+    case v1::OUTCOME_DUPLICATE:
+      duplicate += 1;
+      break;
+    case v1::OUTCOME_REJECTED:
+      rejected += 1;
+      break;
+    default:
+      break;
+  }
+}
+
 ExpectedCounts CountExpected(std::span<const PlannedSubmission> sent) {
   ExpectedCounts counts;
-  for (const auto& planned : sent) {
-    switch (planned.expected_outcome) {
-      case v1::OUTCOME_ACCEPTED:
-        counts.accepted += 1;
-        break;
-      case v1::OUTCOME_ACCEPTED_WITH_FLAGS:
-        counts.flagged += 1;
-        break;
-      case v1::OUTCOME_DUPLICATE:
-        counts.duplicate += 1;
-        break;
-      case v1::OUTCOME_REJECTED:
-        counts.rejected += 1;
-        break;
-      default:
-        break;
-    }
-  }
+  for (const auto& planned : sent) counts.Add(planned.expected_outcome);
   return counts;
 }
 

@@ -54,6 +54,8 @@ struct ExpectedCounts {
   int64_t rejected = 0;
 
   int64_t total() const { return accepted + flagged + duplicate + rejected; }
+  // Counts one answer of `outcome` (OUTCOME_UNSPECIFIED: none).
+  void Add(v1::Outcome outcome);
   bool operator==(const ExpectedCounts&) const = default;
 };
 
