@@ -1,12 +1,13 @@
 #include "common/domain/dispute.h"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <map>
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include "common/base/digest.h"
 
 namespace hattama::domain {
 
@@ -33,18 +34,7 @@ std::string CanonicalFigures(const v1::Figures& figures) {
 }
 
 std::string FiguresDigest(const v1::Figures& figures) {
-  const std::string text = CanonicalFigures(figures);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
+  return Hex(Sha256(CanonicalFigures(figures)));
 }
 
 bool Outranks(const DisputeVersion& a, const DisputeVersion& b) {

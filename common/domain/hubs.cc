@@ -1,26 +1,16 @@
 #include "common/domain/hubs.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <charconv>
 #include <fstream>
 #include <sstream>
 
+#include "common/base/digest.h"
+
 namespace hattama::domain {
 namespace {
-
-std::string Hex(const unsigned char* bytes, size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    hex.push_back(kDigits[bytes[i] >> 4]);
-    hex.push_back(kDigits[bytes[i] & 0xf]);
-  }
-  return hex;
-}
 
 std::string Trim(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r");
@@ -51,10 +41,7 @@ bool IsSha256Hex(const std::string& text) {
 }  // namespace
 
 std::string TokenSha256Hex(std::string_view token) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(token.data(), token.size(), digest, &size, EVP_sha256(), nullptr);
-  return Hex(digest, size);
+  return Hex(Sha256(token));
 }
 
 std::string NewHubToken() {
@@ -63,7 +50,7 @@ std::string NewHubToken() {
     // No entropy is a broken machine, not an expected failure.
     throw std::runtime_error("RAND_bytes failed");
   }
-  return Hex(bytes, sizeof bytes);
+  return Hex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 Result<std::shared_ptr<const HubRegistry>> HubRegistry::Load(

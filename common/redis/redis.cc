@@ -1,11 +1,12 @@
 #include "common/redis/redis.h"
 
 #include <hiredis/hiredis.h>
-#include <openssl/evp.h>
 #include <sys/time.h>
 
 #include <charconv>
 #include <utility>
+
+#include "common/base/digest.h"
 
 namespace hattama::redis {
 namespace {
@@ -57,19 +58,7 @@ Reply Convert(const redisReply& raw) {
   return reply;
 }
 
-std::string Sha1Hex(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha1(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
+std::string Sha1Hex(const std::string& text) { return Hex(Sha1(text)); }
 
 bool IsNoScript(const Reply& reply) {
   return reply.is_error() && reply.str.rfind("NOSCRIPT", 0) == 0;

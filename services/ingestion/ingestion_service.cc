@@ -4,7 +4,6 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/base/digest.h"
 #include "common/domain/checks.h"
 #include "common/domain/partition.h"
 #include "common/metrics/service_metrics.h"
@@ -76,10 +76,7 @@ std::string SubmissionDigest(const v1::Submission& submission) {
     coded.SetSerializationDeterministic(true);
     submission.SerializeToCodedStream(&coded);
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &size, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), size);
+  return Sha256(bytes);
 }
 
 namespace {

@@ -1,13 +1,13 @@
 #include "tools/hub/plan.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <unordered_map>
 
+#include "common/base/digest.h"
 #include "tools/hub/rng.h"
 #include "tools/hub/synthetic.h"
 
@@ -32,10 +32,7 @@ double MeanOneNoise(Rng& rng, double sigma) {
 }
 
 std::string PhotoSha256(const std::string& text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  return Sha256(text);
 }
 
 // Splits `total` in proportion to `shares` so that the parts add up exactly.
