@@ -40,7 +40,7 @@ v1::RedFlagKind KindOf(analysis::RedFlagKind kind) {
 }  // namespace
 
 AnalysisService::AnalysisService(std::shared_ptr<const domain::Registry> registry,
-                                 v1::PublicationService::Service* publication)
+                                 PublicationService* publication)
     : registry_(std::move(registry)), publication_(publication) {}
 
 grpc::Status AnalysisService::GetSeats(grpc::ServerContext* context,
@@ -112,18 +112,15 @@ std::vector<const v1::Station*> AnalysisService::StationsOf(const v1::Area& area
 grpc::Status AnalysisService::ReadCounted(const std::vector<const v1::Station*>& stations,
                                           const std::string& contest_id,
                                           std::vector<Counted>& counted) {
-  for (const auto* station : stations) {
-    grpc::ServerContext context;
-    v1::GetStationResultsRequest request;
-    request.set_station_id(station->station_id());
-    v1::StationResults results;
-    grpc::Status status = publication_->GetStationResults(&context, &request, &results);
-    if (!status.ok()) return status;
-    for (const auto& contest : results.contests()) {
-      if (contest.contest_id() == contest_id && contest.has_counted()) {
-        counted.push_back({station, contest.counted().figures()});
-      }
-    }
+  const v1::Contest* contest = registry_->FindContest(contest_id);
+  if (contest == nullptr) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND, fmt::format("no contest '{}'", contest_id));
+  }
+  std::vector<v1::StationContestResult> results;
+  grpc::Status status = publication_->ReadStationResults(*contest, stations, results);
+  if (!status.ok()) return status;
+  for (size_t i = 0; i < stations.size(); ++i) {
+    if (results[i].has_counted()) counted.push_back({stations[i], results[i].counted().figures()});
   }
   return grpc::Status::OK;
 }

@@ -10,14 +10,14 @@
 
 #include "common/domain/registry.h"
 #include "hattama/v1/analysis.grpc.pb.h"
-#include "hattama/v1/publication.grpc.pb.h"
+#include "services/publication/publication_service.h"
 
 namespace hattama::publication {
 
 class AnalysisService final : public v1::AnalysisService::Service {
  public:
   AnalysisService(std::shared_ptr<const domain::Registry> registry,
-                  v1::PublicationService::Service* publication);
+                  PublicationService* publication);
 
   grpc::Status GetSeats(grpc::ServerContext* context, const v1::GetSeatsRequest* request,
                         v1::SeatAllocation* response) override;
@@ -32,7 +32,8 @@ class AnalysisService final : public v1::AnalysisService::Service {
     const v1::Station* station;
     v1::Figures figures;
   };
-  // The counted protocols of `stations` for `contest` (stations without one are left out).
+  // The counted protocols of `stations` for `contest` (stations without one are left out), read
+  // in bulk (PublicationService::ReadStationResults).
   grpc::Status ReadCounted(const std::vector<const v1::Station*>& stations,
                            const std::string& contest_id, std::vector<Counted>& counted);
   // Stations of an area (nation, region, district) that vote in the contest.
@@ -40,7 +41,7 @@ class AnalysisService final : public v1::AnalysisService::Service {
                                              const std::string& contest_id) const;
 
   std::shared_ptr<const domain::Registry> registry_;
-  v1::PublicationService::Service* publication_;
+  PublicationService* publication_;
 };
 
 }  // namespace hattama::publication

@@ -25,7 +25,7 @@ std::string JsonString(const std::string& text) {
 }  // namespace
 
 Result<std::string> ExportContest(const domain::Registry& registry,
-                                  v1::PublicationService::Service& publication,
+                                  PublicationService& publication,
                                   const std::string& contest_id, ExportFormat format) {
   const v1::Contest* contest = registry.FindContest(contest_id);
   if (contest == nullptr) return Status::Error("no contest '" + contest_id + "'");
@@ -40,20 +40,18 @@ Result<std::string> ExportContest(const domain::Registry& registry,
     for (const auto& option : contest->options()) out += "," + CsvField(option.option_id());
     out += ",submission_id,flagged,disputed,confirmations\n";
   }
+  std::vector<const v1::Station*> stations;
   for (const auto& station : registry.stations()) {
-    bool votes_here = false;
-    for (const auto& id : station.contest_ids()) votes_here |= id == contest_id;
-    if (!votes_here) continue;
-    grpc::ServerContext context;
-    v1::GetStationResultsRequest request;
-    request.set_station_id(station.station_id());
-    v1::StationResults results;
-    grpc::Status status = publication.GetStationResults(&context, &request, &results);
-    if (!status.ok()) return Status::Error(status.error_message());
-    const v1::StationContestResult* result = nullptr;
-    for (const auto& c : results.contests()) {
-      if (c.contest_id() == contest_id && c.has_counted()) result = &c;
+    for (const auto& id : station.contest_ids()) {
+      if (id == contest_id) stations.push_back(&station);
     }
+  }
+  std::vector<v1::StationContestResult> results;
+  grpc::Status status = publication.ReadStationResults(*contest, stations, results);
+  if (!status.ok()) return Status::Error(status.error_message());
+  for (size_t s = 0; s < stations.size(); ++s) {
+    const v1::Station& station = *stations[s];
+    const v1::StationContestResult* result = results[s].has_counted() ? &results[s] : nullptr;
     auto areas = registry.EnclosingAreas(station);
     const std::string region = areas.size() > 1 ? areas[1]->area_id() : "";
 

@@ -1,12 +1,13 @@
 // Open data: every station's counted protocol of a contest, as CSV or JSON Lines, read through
-// PublicationService so that the export is exactly what is published.
+// PublicationService (in bulk, ReadStationResults) so that the export is exactly what is
+// published.
 #pragma once
 
 #include <string>
 
 #include "common/base/result.h"
 #include "common/domain/registry.h"
-#include "hattama/v1/publication.grpc.pb.h"
+#include "services/publication/publication_service.h"
 
 namespace hattama::publication {
 
@@ -18,7 +19,7 @@ enum class ExportFormat { kCsv, kJsonLines };
 // ballots_valid, one column per option (its option_id), submission_id, flagged, disputed,
 // confirmations. JSON Lines: one object per station with the same names.
 Result<std::string> ExportContest(const domain::Registry& registry,
-                                  v1::PublicationService::Service& publication,
+                                  PublicationService& publication,
                                   const std::string& contest_id, ExportFormat format);
 
 }  // namespace hattama::publication

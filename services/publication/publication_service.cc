@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "common/domain/partition.h"
 #include "common/metrics/grpc_metrics.h"
@@ -22,6 +23,12 @@ std::vector<std::string> Strings(const redis::Reply& reply) {
   for (const auto& element : reply.elements) strings.push_back(element.str);
   return strings;
 }
+
+// Commands per round trip: a few hundred HGETALLs of station hashes are some tens of kilobytes.
+constexpr size_t kPipelineBatch = 400;
+// ListStations' page size when the request gives none, and the largest it allows.
+constexpr int32_t kDefaultStationsPage = 500;
+constexpr int32_t kMaxStationsPage = 2000;
 
 grpc::Status Internal(const std::string& message) {
   spdlog::error("{}", message);
@@ -43,18 +50,31 @@ grpc::Status PublicationService::Read(const std::vector<redis::Command>& command
       failure = lease.status().message();
       break;  // A fresh connection was just refused: trying again at once would not help.
     }
-    auto started = std::chrono::steady_clock::now();
-    auto result = (*lease)->Pipeline(commands);
-    metrics::RecordRedisRoundTrip("publication", std::chrono::steady_clock::now() - started);
-    if (result.ok()) {
-      for (const auto& reply : *result) {
-        if (reply.is_error()) return Internal("redis answered: " + reply.str);
+    std::vector<redis::Reply> all;
+    all.reserve(commands.size());
+    Status sent = Status::Ok();
+    for (size_t from = 0; from < commands.size() && sent.ok(); from += kPipelineBatch) {
+      const std::vector<redis::Command> batch(
+          commands.begin() + from,
+          commands.begin() + std::min(commands.size(), from + kPipelineBatch));
+      auto started = std::chrono::steady_clock::now();
+      auto result = (*lease)->Pipeline(batch);
+      metrics::RecordRedisRoundTrip("publication", std::chrono::steady_clock::now() - started);
+      if (!result.ok()) {
+        sent = result.status();
+        break;
       }
-      replies = std::move(result).value();
+      for (auto& reply : *result) {
+        if (reply.is_error()) return Internal("redis answered: " + reply.str);
+        all.push_back(std::move(reply));
+      }
+    }
+    if (sent.ok()) {
+      replies = std::move(all);
       return grpc::Status::OK;
     }
     lease->MarkBroken();
-    failure = result.status().message();
+    failure = sent.message();
   }
   spdlog::warn("redis unavailable: {}", failure);
   return grpc::Status(grpc::StatusCode::UNAVAILABLE, "totals store unavailable: " + failure);
@@ -286,6 +306,137 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
     if (!result.ok()) return Internal(result.status().message());
     *response->add_contests() = std::move(result).value();
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status PublicationService::ReadStationResults(
+    const v1::Contest& contest, const std::vector<const v1::Station*>& stations,
+    std::vector<v1::StationContestResult>& results) {
+  int32_t partitions = 0;
+  auto status = ReadPartitionCount(partitions);
+  if (!status.ok()) return status;
+  std::vector<redis::Reply> replies;
+  if (partitions > 0 && !stations.empty()) {
+    std::vector<redis::Command> commands;
+    commands.reserve(2 * stations.size());
+    for (const v1::Station* station : stations) {
+      const int32_t p = domain::PartitionOf(station->station_id(), partitions);
+      commands.push_back(
+          {"HGETALL", redis::layout::StationKey(p, contest.contest_id(), station->station_id())});
+      commands.push_back(
+          {"HGETALL", redis::layout::StationKey(p, contest.contest_id(), station->station_id(),
+                                                redis::layout::Scope::kOfficial)});
+    }
+    status = Read(commands, replies);
+    if (!status.ok()) return status;
+  }
+  // A counted protocol's flags are in its version record: read the versions of the flagged
+  // stations only (a few in a hundred), in a second pipelined pass.
+  std::vector<size_t> flagged;
+  for (size_t i = 0; 2 * i < replies.size(); ++i) {
+    const auto& fields = replies[2 * i].elements;
+    for (size_t f = 0; f + 1 < fields.size(); f += 2) {
+      if (fields[f].str == redis::layout::kFlagged && fields[f + 1].str != "0")
+        flagged.push_back(i);
+    }
+  }
+  std::vector<redis::Reply> versions;
+  if (!flagged.empty()) {
+    std::vector<redis::Command> commands;
+    commands.reserve(flagged.size());
+    for (size_t i : flagged) {
+      const int32_t p = domain::PartitionOf(stations[i]->station_id(), partitions);
+      commands.push_back(
+          {"LRANGE", redis::layout::VersionsKey(p, contest.contest_id(), stations[i]->station_id()),
+           "0", "-1"});
+    }
+    status = Read(commands, versions);
+    if (!status.ok()) return status;
+  }
+  results.clear();
+  results.reserve(stations.size());
+  size_t next_flagged = 0;
+  for (size_t i = 0; i < stations.size(); ++i) {
+    std::vector<std::string> hash, official, records;
+    if (!replies.empty()) {
+      hash = Strings(replies[2 * i]);
+      official = Strings(replies[2 * i + 1]);
+    }
+    if (next_flagged < flagged.size() && flagged[next_flagged] == i) {
+      records = Strings(versions[next_flagged++]);
+    }
+    auto result = BuildStationContestResult(*stations[i], contest, hash, records, official);
+    if (!result.ok()) return Internal(result.status().message());
+    result->clear_versions();
+    results.push_back(std::move(result).value());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status PublicationService::ListStations(grpc::ServerContext*,
+                                              const v1::ListStationsRequest* request,
+                                              v1::ListStationsResponse* response) {
+  const v1::Area* area = nullptr;
+  const v1::Contest* contest = nullptr;
+  auto status = FindAreaAndContest(request->area_id(), request->contest_id(), area, contest);
+  if (!status.ok()) return status;
+  if (request->page_size() < 0 || request->page_size() > kMaxStationsPage) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "page_size must be between 0 and " + std::to_string(kMaxStationsPage));
+  }
+  const size_t page_size =
+      static_cast<size_t>(request->page_size() > 0 ? request->page_size() : kDefaultStationsPage);
+  // The token is the index of the page's first station among the area's stations.
+  size_t offset = 0;
+  if (!request->page_token().empty()) {
+    const std::string& token = request->page_token();
+    auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), offset);
+    if (error != std::errc() || end != token.data() + token.size()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "page_token \"" + token + "\" is not one this service gave");
+    }
+  }
+
+  // The districts under the area, then their stations that vote in the contest, in registry
+  // order.
+  std::set<std::string> districts;
+  std::vector<const v1::Area*> pending = {area};
+  while (!pending.empty()) {
+    const v1::Area* next = pending.back();
+    pending.pop_back();
+    if (next->kind() == v1::AREA_KIND_DISTRICT) districts.insert(next->area_id());
+    for (const v1::Area* child : registry_->Children(next->area_id())) pending.push_back(child);
+  }
+  std::vector<const v1::Station*> under;
+  for (const auto& station : registry_->stations()) {
+    if (!districts.contains(station.district_id())) continue;
+    if (std::find(station.contest_ids().begin(), station.contest_ids().end(),
+                  contest->contest_id()) == station.contest_ids().end()) {
+      continue;
+    }
+    under.push_back(&station);
+  }
+  response->set_total_count(static_cast<int64_t>(under.size()));
+  if (offset >= under.size()) return grpc::Status::OK;
+  const size_t end = std::min(under.size(), offset + page_size);
+  const std::vector<const v1::Station*> page(under.begin() + offset, under.begin() + end);
+  std::vector<v1::StationContestResult> results;
+  status = ReadStationResults(*contest, page, results);
+  if (!status.ok()) return status;
+  for (size_t i = 0; i < page.size(); ++i) {
+    auto* summary = response->add_stations();
+    *summary->mutable_station() = *page[i];
+    v1::StationContestResult& result = results[i];
+    if (result.has_counted())
+      summary->mutable_counted()->Swap(result.mutable_counted()->mutable_figures());
+    if (result.has_official()) {
+      summary->mutable_official()->Swap(result.mutable_official()->mutable_figures());
+    }
+    summary->mutable_flags()->Swap(result.mutable_flags());
+    summary->set_confirmations(result.confirmations());
+    summary->set_disputed(result.disputed());
+  }
+  if (end < under.size()) response->set_next_page_token(std::to_string(end));
   return grpc::Status::OK;
 }
 

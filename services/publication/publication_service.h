@@ -37,10 +37,24 @@ class PublicationService final : public v1::PublicationService::Service {
   grpc::Status ListDiscrepancies(grpc::ServerContext* context,
                                  const v1::ListDiscrepanciesRequest* request,
                                  v1::ListDiscrepanciesResponse* response) override;
+  // The stations under an area with their counted and official figures, in registry order, a
+  // page at a time; read with ReadStationResults.
+  grpc::Status ListStations(grpc::ServerContext* context, const v1::ListStationsRequest* request,
+                            v1::ListStationsResponse* response) override;
+
+  // The results of many stations for one contest at once, in the order of `stations`: the
+  // counted protocol, flags, confirmations, disputed and the official protocol, without the
+  // versions. Two HGETALLs a station, pipelined a batch at a time on one pooled connection
+  // (10,000 stations: about 50 round trips instead of 20,000 requests).
+  grpc::Status ReadStationResults(const v1::Contest& contest,
+                                  const std::vector<const v1::Station*>& stations,
+                                  std::vector<v1::StationContestResult>& results);
 
  private:
-  // Runs `commands` pipelined on a pooled connection; on an I/O error tries once more on a fresh
-  // connection (an idle one may predate a Redis restart). UNAVAILABLE when Redis cannot answer.
+  // Runs `commands` pipelined on a pooled connection, kPipelineBatch commands per round trip (so
+  // that neither side buffers a whole election's replies); on an I/O error tries once more on a
+  // fresh connection (an idle one may predate a Redis restart). UNAVAILABLE when Redis cannot
+  // answer.
   grpc::Status Read(const std::vector<redis::Command>& commands,
                     std::vector<redis::Reply>& replies);
   // P, the number of partitions aggregation has keys for; 0 before anything was applied.
