@@ -7,7 +7,6 @@
 #include <unordered_set>
 
 namespace hattama::domain {
-namespace {
 
 v1::Reason MakeReason(std::string field, v1::ReasonCode code, std::string message) {
   v1::Reason reason;
@@ -16,6 +15,8 @@ v1::Reason MakeReason(std::string field, v1::ReasonCode code, std::string messag
   reason.set_message(std::move(message));
   return reason;
 }
+
+namespace {
 
 // Checks one required figure; returns its value when it is present and in range.
 std::optional<int64_t> RequireFigure(bool present, int64_t value, const std::string& name,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/domain/registry.h"
@@ -22,6 +23,10 @@ struct Validation {
 
   bool rejected() const { return !rejections.empty(); }
 };
+
+// A reason naming the field (as a path into the submission, e.g. "protocol.station_id"), its code
+// and a message for a person.
+v1::Reason MakeReason(std::string field, v1::ReasonCode code, std::string message);
 
 // Checks `submission` against the registry and the contest's ballot. A retraction carries no
 // figures and is only checked for who, where and which contest.

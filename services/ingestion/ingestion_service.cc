@@ -81,6 +81,8 @@ std::string SubmissionDigest(const v1::Submission& submission) {
 
 namespace {
 
+using domain::MakeReason;
+
 v1::SubmissionAck MakeAck(const std::string& submission_id, v1::Outcome outcome,
                           const std::vector<v1::Reason>& reasons) {
   v1::SubmissionAck ack;
@@ -88,14 +90,6 @@ v1::SubmissionAck MakeAck(const std::string& submission_id, v1::Outcome outcome,
   ack.set_outcome(outcome);
   for (const auto& reason : reasons) *ack.add_reasons() = reason;
   return ack;
-}
-
-v1::Reason MakeReason(std::string field, v1::ReasonCode code, std::string message) {
-  v1::Reason reason;
-  reason.set_field(std::move(field));
-  reason.set_code(code);
-  reason.set_message(std::move(message));
-  return reason;
 }
 
 // The hub a stream's token belongs to; nullptr when the service runs unauthenticated.

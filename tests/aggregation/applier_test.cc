@@ -14,6 +14,7 @@ namespace hattama::aggregation {
 namespace {
 
 using testing::AreaTotals;
+using testing::ExpectedByRule;
 using testing::ExpectedTotals;
 using testing::ObserverRecord;
 
@@ -360,24 +361,7 @@ TEST(ApplierProperty, AnyPermutationOfTheSameSubmissionsYieldsTheModelsTotals) {
       records.push_back(record);
     }
     // The model: the rule per station, the counted figures summed.
-    std::map<std::string, std::vector<domain::DisputeVersion>> versions;
-    for (const auto& record : records) {
-      versions[record.submission().protocol().station_id()].push_back(
-          domain::VersionOf(record.submission(), record.flags_size() > 0));
-    }
-    std::vector<v1::SubmissionRecord> counted;
-    int64_t flagged = 0, disputed = 0;
-    for (const auto& [station, list] : versions) {
-      auto decision = domain::Decide(list);
-      disputed += decision.disputed() ? 1 : 0;
-      if (!decision.counted) continue;
-      for (const auto& record : records) {
-        if (record.submission().submission_id() == decision.submission_id) counted.push_back(record);
-      }
-      flagged += decision.flagged ? 1 : 0;
-    }
-    auto expected = ExpectedTotals(counted, flagged);
-    if (disputed > 0) expected["disputed_count"] = disputed;
+    const auto expected = ExpectedByRule(records);
 
     for (int order = 0; order < 6; ++order) {
       ASSERT_TRUE(redis->Run({"FLUSHALL"}).ok());

@@ -7,42 +7,13 @@
 #include <future>
 
 #include "hattama/v1/records.pb.h"
+#include "tests/common/domain/test_election.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::aggregation {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::shared_ptr<const domain::Registry> TwoRegions() {
-  v1::Election election;
-  election.set_election_id("test");
-  auto* contest = election.add_contests();
-  contest->set_contest_id("mazhilis");
-  contest->add_options()->set_option_id("a");
-  auto add_area = [&](const char* id, v1::AreaKind kind, const char* parent) {
-    auto* area = election.add_areas();
-    area->set_area_id(id);
-    area->set_kind(kind);
-    area->set_parent_id(parent);
-  };
-  add_area("kz", v1::AREA_KIND_NATION, "");
-  add_area("r1", v1::AREA_KIND_REGION, "kz");
-  add_area("d1", v1::AREA_KIND_DISTRICT, "r1");
-  add_area("r2", v1::AREA_KIND_REGION, "kz");
-  add_area("d2", v1::AREA_KIND_DISTRICT, "r2");
-  std::vector<v1::Station> stations;
-  for (auto [id, district] : {std::pair{"s1", "d1"}, {"s2", "d1"}, {"s3", "d2"}}) {
-    v1::Station& station = stations.emplace_back();
-    station.set_station_id(id);
-    station.set_district_id(district);
-    station.set_registered_voters(1000);
-    station.add_contest_ids("mazhilis");
-  }
-  auto registry = domain::Registry::Build(std::move(election), std::move(stations));
-  EXPECT_TRUE(registry.ok()) << registry.status().message();
-  return *registry;
-}
 
 std::map<std::string, int64_t> Counts(const std::string& redis_address) {
   auto connection = redis::Connection::Connect(redis_address, 2s);
@@ -97,7 +68,7 @@ TEST(DeploymentApplier, CountsEachEventOnceAndEachCoveredStationOnceEvenOnReplay
     auto applier = DeploymentApplier::Create({.kafka_bootstrap = (*kafka)->bootstrap(),
                                               .redis_address = (*redis)->address(),
                                               .group = group},
-                                             TwoRegions());
+                                             domain::testing::TwoRegionRegistry());
     ASSERT_TRUE(applier.ok()) << applier.status().message();
     int read = 0;
     const auto deadline = std::chrono::steady_clock::now() + 30s;

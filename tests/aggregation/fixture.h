@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/domain/dispute.h"
 #include "common/domain/partition.h"
 #include "common/domain/registry.h"
 #include "common/redis/figures.h"
@@ -209,6 +210,36 @@ inline std::map<std::string, int64_t> ExpectedTotals(
   if (flagged != 0) sums[std::string(redis::layout::kFlaggedCount)] = flagged;
   std::erase_if(sums, [](const auto& field) { return field.second == 0; });
   return sums;
+}
+
+// The model of the dispute rule: of each station's `records` (every version received), the one
+// domain::Decide chooses counts. The totals an area holding all those stations must show; the
+// counted records go to `counted` when it is given.
+inline std::map<std::string, int64_t> ExpectedByRule(
+    const std::vector<v1::SubmissionRecord>& records,
+    std::vector<v1::SubmissionRecord>* counted = nullptr) {
+  std::map<std::string, std::vector<domain::DisputeVersion>> versions;
+  for (const auto& record : records) {
+    versions[record.submission().protocol().station_id()].push_back(
+        domain::VersionOf(record.submission(), record.flags_size() > 0));
+  }
+  std::vector<v1::SubmissionRecord> chosen;
+  int64_t flagged = 0, disputed = 0;
+  for (const auto& [station, list] : versions) {
+    const auto decision = domain::Decide(list);
+    disputed += decision.disputed() ? 1 : 0;
+    if (!decision.counted) continue;
+    for (const auto& record : records) {
+      if (record.submission().submission_id() == decision.submission_id) {
+        chosen.push_back(record);
+      }
+    }
+    flagged += decision.flagged ? 1 : 0;
+  }
+  auto expected = ExpectedTotals(chosen, flagged);
+  if (disputed > 0) expected[std::string(redis::layout::kDisputedCount)] = disputed;
+  if (counted != nullptr) *counted = std::move(chosen);
+  return expected;
 }
 
 // Every Hattama key and its content, for comparing whole states of Redis.

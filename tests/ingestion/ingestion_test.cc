@@ -26,6 +26,7 @@
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/records.pb.h"
 #include "services/ingestion/ingestion_server.h"
+#include "tests/common/domain/test_election.h"
 #include "tools/hub/client.h"
 #include "tools/hub/send.h"
 #include "tools/stack/stack.h"
@@ -37,37 +38,6 @@ using namespace std::chrono_literals;
 using google::protobuf::util::MessageDifferencer;
 
 constexpr int kPartitions = 4;
-
-std::shared_ptr<const domain::Registry> TinyRegistry() {
-  v1::Election election;
-  election.set_election_id("test-2021");
-  auto* contest = election.add_contests();
-  contest->set_contest_id("mazhilis");
-  contest->set_level(v1::CONTEST_LEVEL_NATIONAL);
-  for (const char* id : {"a", "b", "c"}) contest->add_options()->set_option_id(id);
-  auto add_area = [&](const char* id, v1::AreaKind kind, const char* parent) {
-    auto* area = election.add_areas();
-    area->set_area_id(id);
-    area->set_kind(kind);
-    area->set_parent_id(parent);
-  };
-  add_area("kz", v1::AREA_KIND_NATION, "");
-  add_area("r1", v1::AREA_KIND_REGION, "kz");
-  add_area("d1", v1::AREA_KIND_DISTRICT, "r1");
-  add_area("r2", v1::AREA_KIND_REGION, "kz");
-  add_area("d2", v1::AREA_KIND_DISTRICT, "r2");
-  std::vector<v1::Station> stations;
-  for (const char* id : {"s1", "s2", "s3"}) {
-    v1::Station& station = stations.emplace_back();
-    station.set_station_id(id);
-    station.set_district_id(std::string(id) == "s3" ? "d2" : "d1");
-    station.set_registered_voters(1000);
-    station.add_contest_ids("mazhilis");
-  }
-  auto registry = domain::Registry::Build(std::move(election), std::move(stations));
-  EXPECT_TRUE(registry.ok()) << registry.status().message();
-  return *registry;
-}
 
 // A clean protocol: every control relation holds.
 v1::Submission CleanSubmission(const std::string& id, const std::string& station = "s1") {
@@ -128,27 +98,15 @@ class Hub {
   // Sends everything on one stream, half-closes, and collects every answer until the end.
   StreamResult Send(const std::vector<v1::Submission>& submissions) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + 60s);
-    Authorize(context);
+    Prepare(context);
     auto stream = stub_->StreamSubmissions(&context);
-    // Writing and reading at once: with backpressure the server stops reading until answers are
-    // read, so a client that only writes first could stall.
-    auto reader = std::async(std::launch::async, [&] {
-      std::vector<v1::SubmissionAck> acks;
-      v1::SubmissionAck ack;
-      while (stream->Read(&ack)) acks.push_back(ack);
-      return acks;
-    });
-    for (const auto& submission : submissions) {
-      v1::StreamSubmissionsRequest request;
-      *request.mutable_submission() = submission;
-      if (!stream->Write(request)) break;
-    }
-    stream->WritesDone();
-    StreamResult result;
-    result.acks = reader.get();
-    result.status = stream->Finish();
-    return result;
+    auto [acks, status] =
+        Exchange<v1::SubmissionAck>(*stream, submissions, [](const v1::Submission& submission) {
+          v1::StreamSubmissionsRequest request;
+          *request.mutable_submission() = submission;
+          return request;
+        });
+    return {std::move(acks), std::move(status)};
   }
 
   v1::SubmissionAck SendOne(const v1::Submission& submission) {
@@ -162,28 +120,44 @@ class Hub {
   std::pair<std::vector<v1::DeploymentEventAck>, grpc::Status> SendEvents(
       const std::vector<v1::DeploymentEvent>& events) {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + 60s);
-    Authorize(context);
+    Prepare(context);
     auto stream = stub_->StreamDeploymentEvents(&context);
-    auto reader = std::async(std::launch::async, [&] {
-      std::vector<v1::DeploymentEventAck> acks;
-      v1::DeploymentEventAck ack;
-      while (stream->Read(&ack)) acks.push_back(ack);
-      return acks;
-    });
-    for (const auto& event : events) {
+    return Exchange<v1::DeploymentEventAck>(*stream, events, [](const v1::DeploymentEvent& event) {
       v1::StreamDeploymentEventsRequest request;
       *request.mutable_event() = event;
-      if (!stream->Write(request)) break;
-    }
-    stream->WritesDone();
-    auto acks = reader.get();
-    return {std::move(acks), stream->Finish()};
+      return request;
+    });
   }
 
   v1::IngestionService::Stub& stub() { return *stub_; }
 
  private:
+  void Prepare(grpc::ClientContext& context) const {
+    context.set_deadline(std::chrono::system_clock::now() + 60s);
+    Authorize(context);
+  }
+
+  // Writes every item (as `wrap` makes it a request), half-closes, and reads every answer until
+  // the end. Writing and reading at once: with backpressure the server stops reading until
+  // answers are read, so a client that only writes first could stall.
+  template <typename Ack, typename Stream, typename Item, typename Wrap>
+  static std::pair<std::vector<Ack>, grpc::Status> Exchange(Stream& stream,
+                                                            const std::vector<Item>& items,
+                                                            Wrap wrap) {
+    auto reader = std::async(std::launch::async, [&] {
+      std::vector<Ack> acks;
+      Ack ack;
+      while (stream.Read(&ack)) acks.push_back(ack);
+      return acks;
+    });
+    for (const auto& item : items) {
+      if (!stream.Write(wrap(item))) break;
+    }
+    stream.WritesDone();
+    auto acks = reader.get();
+    return {std::move(acks), stream.Finish()};
+  }
+
   std::string token_;
   std::unique_ptr<v1::IngestionService::Stub> stub_;
 };
@@ -277,7 +251,7 @@ class IngestionTest : public ::testing::Test {
     config.kafka_bootstrap = bootstrap();
     config.listen = "127.0.0.1:0";
     config.service = options;
-    auto server = IngestionServer::Start(TinyRegistry(), config);
+    auto server = IngestionServer::Start(domain::testing::TwoRegionRegistry(), config);
     EXPECT_TRUE(server.ok()) << server.status().message();
     return server.ok() ? std::move(server).value() : nullptr;
   }
@@ -463,7 +437,7 @@ TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
   stack::TempDir dir("hattama-ingestion-test");
   std::string election_json;
   ASSERT_TRUE(
-      google::protobuf::util::MessageToJsonString(TinyRegistry()->election(), &election_json).ok());
+      google::protobuf::util::MessageToJsonString(domain::testing::TwoRegionRegistry()->election(), &election_json).ok());
   std::ofstream(dir.path() + "/election.json") << election_json;
   std::ofstream(dir.path() + "/stations.csv")
       << "station_id,district_id,registered_voters,contest_ids\n"
@@ -490,7 +464,7 @@ TEST_F(IngestionTest, BinaryRefusesToStartWithoutAHubRegistryUnlessAllowedUnauth
   stack::TempDir dir("hattama-ingestion-test");
   std::string election_json;
   ASSERT_TRUE(
-      google::protobuf::util::MessageToJsonString(TinyRegistry()->election(), &election_json).ok());
+      google::protobuf::util::MessageToJsonString(domain::testing::TwoRegionRegistry()->election(), &election_json).ok());
   std::ofstream(dir.path() + "/election.json") << election_json;
   std::ofstream(dir.path() + "/stations.csv")
       << "station_id,district_id,registered_voters,contest_ids\ns1,d1,1000,mazhilis\n";
@@ -942,7 +916,7 @@ class IngestionWithoutKafkaTest : public ::testing::Test {
     config.kafka_bootstrap = kafka_->bootstrap();
     config.listen = "127.0.0.1:0";
     config.kafka_overrides["message.timeout.ms"] = "2000";
-    auto server = IngestionServer::Start(TinyRegistry(), config);
+    auto server = IngestionServer::Start(domain::testing::TwoRegionRegistry(), config);
     ASSERT_TRUE(server.ok()) << server.status().message();
     server_ = std::move(server).value();
   }
@@ -1012,7 +986,7 @@ TEST(IngestionStartup, FailsClearlyWhenTheTopicsAreMissing) {
   config.kafka_bootstrap = "127.0.0.1:1";
   config.listen = "127.0.0.1:0";
   config.kafka_overrides["test.mock.num.brokers"] = "1";
-  auto server = IngestionServer::Start(TinyRegistry(), config);
+  auto server = IngestionServer::Start(domain::testing::TwoRegionRegistry(), config);
   ASSERT_FALSE(server.ok());
   EXPECT_NE(server.status().message().find("hattama.submissions.v1"), std::string::npos)
       << server.status().message();

@@ -60,4 +60,36 @@ inline std::shared_ptr<const Registry> SmallRegistry() {
   return Registry::Build(SmallElection(), SmallStations()).value();
 }
 
+// The smallest election with two regions, for the service tests: nation "kz", regions "r1" and
+// "r2" with districts "d1" and "d2"; stations "s1" and "s2" in d1, "s3" in d2, 1,000 voters each;
+// one national contest "mazhilis" with options "a", "b", "c".
+inline std::shared_ptr<const Registry> TwoRegionRegistry() {
+  v1::Election election;
+  election.set_election_id("test-2021");
+  auto* contest = election.add_contests();
+  contest->set_contest_id("mazhilis");
+  contest->set_level(v1::CONTEST_LEVEL_NATIONAL);
+  for (const char* id : {"a", "b", "c"}) contest->add_options()->set_option_id(id);
+  auto add_area = [&](const char* id, v1::AreaKind kind, const char* parent) {
+    auto* area = election.add_areas();
+    area->set_area_id(id);
+    area->set_kind(kind);
+    area->set_parent_id(parent);
+  };
+  add_area("kz", v1::AREA_KIND_NATION, "");
+  add_area("r1", v1::AREA_KIND_REGION, "kz");
+  add_area("d1", v1::AREA_KIND_DISTRICT, "r1");
+  add_area("r2", v1::AREA_KIND_REGION, "kz");
+  add_area("d2", v1::AREA_KIND_DISTRICT, "r2");
+  std::vector<v1::Station> stations;
+  for (auto [id, district] : {std::pair{"s1", "d1"}, {"s2", "d1"}, {"s3", "d2"}}) {
+    v1::Station& station = stations.emplace_back();
+    station.set_station_id(id);
+    station.set_district_id(district);
+    station.set_registered_voters(1000);
+    station.add_contest_ids("mazhilis");
+  }
+  return Registry::Build(std::move(election), std::move(stations)).value();
+}
+
 }  // namespace hattama::domain::testing
