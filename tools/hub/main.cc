@@ -12,6 +12,7 @@
 #include "common/log/log.h"
 #include "tools/hub/client.h"
 #include "tools/hub/deployment.h"
+#include "tools/hub/pvt_phases.h"
 #include "tools/hub/send.h"
 #include "tools/hub/hub_credentials.h"
 #include "tools/hub/plan.h"
@@ -176,11 +177,26 @@ int Simulate(const Flags& flags) {
                p.reconnects > 0 ? fmt::format(", {} reconnects", p.reconnects) : "");
     std::fflush(stdout);
   };
-  auto streamed = StreamSubmissions(plan->submissions, stream_options);
-  if (!streamed.ok()) {
-    spdlog::error("streaming failed: {}", streamed.status().message());
+  // In phases: after 5, 20 and 50 % of the stations have reported, the PVT estimate as
+  // publication serves it then (printed against the complete count at the end).
+  PhasedStreamOptions phased;
+  phased.stream = stream_options;
+  phased.publication_address = flags.publication;
+  phased.contest_id = reg.FindContest(kMazhilis) != nullptr
+                          ? std::string(kMazhilis)
+                          : reg.election().contests(0).contest_id();
+  phased.timeout = std::chrono::seconds(flags.timeout_seconds);
+  phased.on_phase = [&](const PvtPhase& phase) {
+    fmt::print("{:.0f} % of the {} stations reported ({} shown by publication): PVT estimate read\n",
+               100 * phase.mark, phased.contest_id, phase.stations_reporting.at(phased.contest_id));
+    std::fflush(stdout);
+  };
+  auto phased_stream = StreamInPhases(reg, plan->submissions, phased);
+  if (!phased_stream.ok()) {
+    spdlog::error("streaming failed: {}", phased_stream.status().message());
     return kFailure;
   }
+  const StreamReport* streamed = &phased_stream->report;
   fmt::print(
       "streamed {} submissions in {:.1f} s: peak {:.0f} accepted/s, mean {:.0f} answers/s, "
       "{} reconnects\n",
@@ -243,6 +259,7 @@ int Simulate(const Flags& flags) {
     if (it != plan->truth.official_areas.end()) official_nation[contest.contest_id()] = it->second;
   }
   fmt::print("\n{}", FormatOfficialComparison(reg, verified.published_nation, official_nation));
+  fmt::print("\n{}", FormatPvtPhases(reg, phased_stream->phases, verified.published_nation));
 
   // Observer deployment: every hub streams its regions' events; the table must come out exact.
   const DeploymentPlan deployment = DrawDeployment(reg, flags.seed, plan->hub_of_region);
