@@ -2,7 +2,14 @@
 //   node check_portal.mjs <portal url> <screenshot.png>
 // 1. loads the page, checks that the national figures shown equal the API's, prints "ready";
 // 2. waits (no reload) until the page shows more stations reporting, checks the figures against
-//    the API again, takes a screenshot, prints "updated". Exits non-zero on any difference.
+//    the API again, prints "updated ... via sse|polling" (how the update came); a second page
+//    whose browser lacks EventSource must update too, by polling;
+// 3. the observer deployment table against GetDeploymentTable: "deployment";
+// 4. the official-against-observers comparison against GetOfficialTotals, GetAreaTotals and
+//    ListDiscrepancies: "comparison"; then takes the screenshot;
+// 5. a region, a district, its stations against ListStations, a station's page: "stations";
+// 6. a phone-sized screen: the page fits its width: "phone".
+// Exits non-zero on any difference.
 import { chromium } from 'playwright-core';
 
 const [url, screenshot] = process.argv.slice(2);
@@ -58,6 +65,131 @@ async function agreeWithApi(page, nation, contest, ms) {
   throw new Error(`the page does not show the API's figures:\n${JSON.stringify(last, null, 1)}`);
 }
 
+// Retries `check` (which throws on a difference) for at most `ms`: the page redraws on its own
+// schedule.
+async function eventually(page, ms, check) {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await page.waitForTimeout(300);
+    }
+  }
+}
+const same = (what, want, got) => {
+  if (JSON.stringify(want) !== JSON.stringify(got)) {
+    throw new Error(`${what}: the page shows\n${JSON.stringify(got)}\nthe API says\n${JSON.stringify(want)}`);
+  }
+};
+// The text of every cell of a table's body rows, keyed by a data attribute of the row.
+const cells = (page, table, key) => page.evaluate(([table, key]) => {
+  const rows = {};
+  for (const tr of document.querySelectorAll(`#${table} tbody tr`)) {
+    rows[tr.dataset[key]] = [...tr.querySelectorAll('td')].map((td) => td.textContent);
+  }
+  return rows;
+}, [table, key]);
+
+const DEPLOYMENT_COLUMNS = ['mandates_sent', 'mandates_handed_out', 'observers_admitted',
+  'observers_refused', 'observers_removed', 'stations_covered', 'protocols_obtained',
+  'protocols_refused', 'protocols_confiscated', 'protocols_not_obtained'];
+
+async function checkDeployment(page) {
+  return eventually(page, 20000, async () => {
+    const table = await api('GetDeploymentTable', {});
+    const want = {};
+    for (const f of [table.nation, ...table.regions]) {
+      want[f.area_id] = [f.name || f.area_id, ...DEPLOYMENT_COLUMNS.map((c) => fmt(f[c]))];
+    }
+    same('deployment table', want, await cells(page, 'deployment', 'area'));
+    if (Number(table.nation.mandates_sent) === 0) throw new Error('no deployment reported');
+    return `${table.nation.mandates_sent} mandates sent, ${table.regions.length} regions`;
+  });
+}
+
+async function checkComparison(page, nation, contest) {
+  return eventually(page, 30000, async () => {
+    const params = {area_id: nation, contest_id: contest};
+    const [observed, official, listed] = await Promise.all([
+      api('GetAreaTotals', params), api('GetOfficialTotals', params),
+      api('ListDiscrepancies', {contest_id: contest, limit: 10})]);
+    const want = {};
+    const officialShare = Object.fromEntries(official.options.map((o) => [o.option_id, o.share_percent]));
+    for (const o of observed.options) want[o.option_id] = [pct(o.share_percent), pct(officialShare[o.option_id])];
+    const shown = await cells(page, 'comparison', 'option');
+    const got = Object.fromEntries(Object.entries(shown).filter(([k]) => k !== 'undefined')
+        .map(([k, v]) => [k, [v[1], v[2]]]));
+    same('comparison by list', want, got);
+    const reporting = (await cells(page, 'comparison', 'row')).reporting;
+    same('stations reporting, observers and official',
+         [fmt(observed.stations_reporting), fmt(official.stations_reporting)], reporting.slice(1, 3));
+    if (Number(official.stations_reporting) === 0) throw new Error('no official results shown');
+    const top = await page.evaluate(() => [...document.querySelectorAll('#discrepancies tbody tr')]
+        .map((tr) => tr.dataset.discrepancy));
+    same('largest discrepancies', listed.discrepancies.map((d) => d.area_id), top);
+    if (top.length === 0) throw new Error('no discrepancy listed');
+    return `${official.stations_reporting} official and ${observed.stations_reporting} observer ` +
+           `stations, ${listed.total_count} discrepancies`;
+  });
+}
+
+// Region → district → its stations → one station, by clicking as a visitor would.
+async function checkStations(page, election, contest) {
+  const region = await page.locator('#areas tbody tr').first().getAttribute('data-area');
+  await page.locator(`#areas tbody tr[data-area="${region}"]`).click();
+  await page.waitForFunction((r) => document.querySelector('#areas tbody tr') &&
+      document.querySelector('#areas tbody tr').dataset.area !== r &&
+      document.getElementById('areas-title').textContent === 'Districts', region, {timeout: 20000});
+  const district = await page.locator('#areas tbody tr').first().getAttribute('data-area');
+  if (election.areas.find((a) => a.area_id === district).parent_id !== region) {
+    throw new Error(`district ${district} is not in region ${region}`);
+  }
+  await page.locator(`#areas tbody tr[data-area="${district}"]`).click();
+  await page.waitForSelector('#stations tbody tr', {timeout: 20000});
+  const listed = await eventually(page, 20000, async () => {
+    const response = await api('ListStations', {area_id: district, contest_id: contest});
+    const want = {};
+    for (const s of response.stations) {
+      const f = s.counted;
+      want[s.station.station_id] = f
+          ? pct(100 * Number(f.ballots_in_box) / Number(f.registered_voters || s.station.registered_voters))
+          : '–';
+    }
+    const shown = await cells(page, 'stations', 'station');
+    same(`stations of ${district}`, want,
+         Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, v[1]])));
+    if (!response.stations.some((s) => s.counted)) throw new Error(`no station of ${district} counted`);
+    return response.stations;
+  });
+  const station = listed.find((s) => s.counted).station.station_id;
+  await page.locator(`#stations tbody tr[data-station="${station}"]`).click();
+  await page.waitForFunction((id) => {
+    const h = document.querySelector('#station h3');
+    return h && h.textContent.startsWith(id);
+  }, station, {timeout: 20000});
+  return `${district} of ${region}: ${listed.length} stations, opened ${station}`;
+}
+
+async function checkPhone(browser) {
+  const phone = await browser.newPage({viewport: {width: 375, height: 740}, isMobile: true,
+                                       hasTouch: true, deviceScaleFactor: 2});
+  try {
+    await phone.goto(url);
+    await phone.waitForSelector('#bars .bar');
+    await phone.waitForSelector('#deployment tbody tr');
+    const fit = await phone.evaluate(() => ({page: document.documentElement.scrollWidth,
+                                             screen: window.innerWidth}));
+    if (fit.page > fit.screen) {
+      throw new Error(`on a ${fit.screen} px wide screen the page is ${fit.page} px wide`);
+    }
+    return `${fit.screen} px wide, nothing wider`;
+  } finally {
+    await phone.close();
+  }
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -73,18 +205,40 @@ try {
   const nation = election.areas.find((a) => !a.parent_id).area_id;
   const contest = election.contests[0].contest_id;
 
+  // A second visitor whose browser has no EventSource: the page must fall back to polling.
+  const old = await browser.newPage({viewport: {width: 1000, height: 1500}});
+  old.on('pageerror', (e) => errors.push(`(without EventSource) ${e.message}`));
+  await old.addInitScript(() => { delete window.EventSource; });
+  await old.goto(url);
+  await old.waitForSelector('#bars .bar');
+
   const before = await agreeWithApi(page, nation, contest, 15000);
+  const oldBefore = await agreeWithApi(old, nation, contest, 15000);
+  if (oldBefore.coverage !== before.coverage) {
+    throw new Error(`the two pages start apart: ${before.coverage} and ${oldBefore.coverage}`);
+  }
   console.log(`ready ${before.coverage}`);
 
-  await page.waitForFunction(
+  const changed = (p) => p.waitForFunction(
       (coverage) => document.getElementById('coverage').textContent !== coverage,
       before.coverage, {timeout: 60000, polling: 200});
+  await Promise.all([changed(page), changed(old)]);
   const after = await agreeWithApi(page, nation, contest, 15000);
+  await agreeWithApi(old, nation, contest, 15000);
   const rows = await page.locator('#areas tbody tr').count();
   if (rows === 0) throw new Error('the region table is empty');
+  const path = await page.evaluate(() => document.body.dataset.live);
+  const oldPath = await old.evaluate(() => document.body.dataset.live);
+  if (oldPath !== 'polling') throw new Error(`without EventSource the page says ${oldPath}`);
+  await old.close();
+  console.log(`updated ${after.coverage} (${rows} regions) via ${path}; without EventSource via ${oldPath}`);
+
+  console.log(`deployment ${await checkDeployment(page)}`);
+  console.log(`comparison ${await checkComparison(page, nation, contest)}`);
   await page.screenshot({path: screenshot, fullPage: true});
+  console.log(`stations ${await checkStations(page, election, contest)}`);
+  console.log(`phone ${await checkPhone(browser)}`);
   if (errors.length) throw new Error(`errors in the page: ${errors.join('; ')}`);
-  console.log(`updated ${after.coverage} (${rows} regions)`);
 } catch (e) {
   console.error(e.message);
   process.exitCode = 1;

@@ -1,11 +1,14 @@
 // The public portal in a real browser (headless Chromium driven by playwright-core) against the
-// whole stack: the national figures the page shows equal the API's, and a live update appears
-// without a reload while more protocols stream in.
+// whole stack: the national figures the page shows equal the API's, a live update appears
+// without a reload while more protocols stream in (by Server-Sent Events or by polling), and the
+// deployment table, the official-against-observers comparison and the district's station list
+// show the API's figures, also on a phone-sized screen.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "tools/hub/client.h"
+#include "tools/hub/deployment.h"
 #include "tools/hub/plan.h"
 #include "tools/hub/registry_files.h"
 #include "tools/hub/synthetic.h"
@@ -27,7 +30,8 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   ASSERT_TRUE(hub::WriteRegistryFiles(synthetic->election, synthetic->stations, dir.path()).ok());
   auto registry = hub::LoadRegistryFiles(dir.path());
   ASSERT_TRUE(registry.ok());
-  auto plan = hub::DrawPlan(**registry, {.seed = 11, .hubs = 2});
+  // With the commission's results too, for the comparison.
+  auto plan = hub::DrawPlan(**registry, {.seed = 11, .hubs = 2, .official_results = true});
   ASSERT_TRUE(plan.ok());
   auto stack = stack::Stack::Start({.registry_dir = dir.path(), .partitions = 4});
   ASSERT_TRUE(stack.ok()) << stack.status().message();
@@ -38,6 +42,15 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   auto second = all.subspan(all.size() / 2);
   auto sent = hub::StreamSubmissions(first, {.ingestion_address = (*stack)->ingestion_address()});
   ASSERT_TRUE(sent.ok()) << sent.status().message();
+  // The observers' deployment, for the deployment table.
+  const auto deployment = hub::DrawDeployment(**registry, 11, plan->hub_of_region);
+  auto deployed = hub::StreamDeploymentEvents(
+      deployment.events, {.ingestion_address = (*stack)->ingestion_address()});
+  ASSERT_TRUE(deployed.ok()) << deployed.status().message();
+  v1::DeploymentTable table;
+  ASSERT_EQ(hub::VerifyDeploymentTable((*stack)->publication_address(), deployment,
+                                       std::chrono::seconds(60), &table),
+            std::vector<std::string>{});
   auto settled = hub::VerifyPublication(
       **registry, hub::ComputeTruth(**registry, first),
       {.publication_address = (*stack)->publication_address(),
@@ -60,6 +73,15 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   auto updated = (*browser)->ReadLine(std::chrono::seconds(90));
   ASSERT_TRUE(updated.ok()) << "no live update reached the page: " << updated.status().message();
   EXPECT_TRUE(updated->starts_with("updated ")) << *updated;
+  std::printf("%s\n%s\n", ready->c_str(), updated->c_str());  // Says whether SSE or polling.
+  // The other views, each against the API: the deployment table, the comparison, the district
+  // drill-down to its stations, the narrow screen.
+  for (const char* check : {"deployment ", "comparison ", "stations ", "phone "}) {
+    auto line = (*browser)->ReadLine(std::chrono::seconds(60));
+    ASSERT_TRUE(line.ok()) << "no answer for " << check << ": " << line.status().message();
+    EXPECT_TRUE(line->starts_with(check)) << *line;
+    std::printf("%s\n", line->c_str());
+  }
   EXPECT_EQ((*browser)->Wait(std::chrono::seconds(30)).value(), 0);
   EXPECT_TRUE(std::filesystem::exists(screenshot));
 }
