@@ -150,7 +150,7 @@ std::string FormatPvtPhases(const domain::Registry& registry, const std::vector<
     for (const auto& phase : phases) {
       auto it = phase.estimates.find(contest.contest_id());
       const int64_t sampled = it == phase.estimates.end() ? 0 : it->second.stations_sampled();
-      out += fmt::format(" {:>17}",
+      out += fmt::format(" {:>18}",
                          fmt::format("{:.0f} % ({}/{})", 100 * phase.mark, sampled, registered));
     }
     out += fmt::format(" {:>9}\n", "final");
@@ -160,11 +160,11 @@ std::string FormatPvtPhases(const domain::Registry& registry, const std::vector<
       for (const auto& phase : phases) {
         auto it = phase.estimates.find(contest.contest_id());
         if (it == phase.estimates.end() || it->second.options_size() <= k) {
-          out += fmt::format(" {:>17}", "–");
+          out += fmt::format(" {:>18}", "–");
           continue;
         }
         const auto& estimate = it->second.options(k);
-        out += fmt::format(" {:>17}", fmt::format("{:.2f} ± {:.2f}", estimate.share_percent(),
+        out += fmt::format(" {:>18}", fmt::format("{:.2f} ± {:.2f}", estimate.share_percent(),
                                                   estimate.margin_percent()));
       }
       const Tally& tally = final_tally->second;
