@@ -72,6 +72,70 @@ Status ErrorStatus(const std::string& what, rd_kafka_resp_err_t err) {
   return Status::Error(what + ": " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")");
 }
 
+// Up to `max_messages` messages from a consumer handle, waiting at most `timeout` for the first.
+// Shared by the group Consumer and the group-less Reader. Errors the client recovers from by
+// itself are logged; a fatal error, or an offset that fell out of the log (auto.offset.reset
+// "error"), is returned, since reading on would silently skip records.
+Result<std::vector<Message>> PollMessages(rd_kafka_t* rk, size_t max_messages,
+                                          std::chrono::milliseconds timeout) {
+  std::vector<Message> messages;
+  int wait_ms = static_cast<int>(timeout.count());
+  while (messages.size() < max_messages) {
+    rd_kafka_message_t* raw = rd_kafka_consumer_poll(rk, wait_ms);
+    if (raw == nullptr) break;
+    wait_ms = 0;  // Only the first message is waited for; the rest is what is ready now.
+    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> message(
+        raw, &rd_kafka_message_destroy);
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+      char errstr[512];
+      if (rd_kafka_fatal_error(rk, errstr, sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return Status::Error(std::string("kafka consumer failed for good: ") + errstr);
+      }
+      if (message->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+        return Status::Error(std::string("kafka consumer lost its position: ") +
+                             rd_kafka_message_errstr(message.get()));
+      }
+      spdlog::warn("kafka consumer: {}", rd_kafka_message_errstr(message.get()));
+      continue;
+    }
+    Message& out = messages.emplace_back();
+    out.topic = rd_kafka_topic_name(message->rkt);
+    out.partition = message->partition;
+    out.offset = message->offset;
+    if (message->key != nullptr) {
+      out.key.assign(static_cast<const char*>(message->key), message->key_len);
+    }
+    if (message->payload != nullptr) {
+      out.value.assign(static_cast<const char*>(message->payload), message->len);
+    }
+  }
+  return messages;
+}
+
+// The number of partitions of `topic`, from broker metadata.
+Result<int32_t> TopicPartitionCount(rd_kafka_t* rk, const std::string& bootstrap,
+                                    const std::string& topic, std::chrono::milliseconds timeout) {
+  // Metadata for all topics: asking for one topic by name would let a broker with automatic
+  // topic creation invent it with the wrong partition count.
+  const rd_kafka_metadata_t* raw = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk, 1, nullptr, &raw, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return ErrorStatus("cannot read topic metadata from " + bootstrap, err);
+  }
+  std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> metadata(raw);
+  for (int i = 0; i < metadata->topic_cnt; ++i) {
+    const auto& t = metadata->topics[i];
+    if (topic != t.topic) continue;
+    if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) return ErrorStatus("topic " + topic, t.err);
+    if (t.partition_cnt <= 0) return Status::Error("topic " + topic + " has no partitions");
+    return static_cast<int32_t>(t.partition_cnt);
+  }
+  return Status::Error("topic " + topic + " does not exist on " + bootstrap +
+                       " (create it, or start hattama-devkafka)");
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -142,25 +206,9 @@ class Producer::Impl {
   }
 
   Result<int32_t> PartitionCount(const std::string& topic, std::chrono::milliseconds timeout) {
-    // Metadata for all topics: asking for one topic by name would let a broker with automatic
-    // topic creation invent it with the wrong partition count.
-    const rd_kafka_metadata_t* raw = nullptr;
-    rd_kafka_resp_err_t err =
-        rd_kafka_metadata(rk_, 1, nullptr, &raw, static_cast<int>(timeout.count()));
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return ErrorStatus("cannot read topic metadata from " + bootstrap_, err);
-    }
-    std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> metadata(raw);
-    for (int i = 0; i < metadata->topic_cnt; ++i) {
-      const auto& t = metadata->topics[i];
-      if (topic != t.topic) continue;
-      if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) return ErrorStatus("topic " + topic, t.err);
-      if (t.partition_cnt <= 0) return Status::Error("topic " + topic + " has no partitions");
-      return static_cast<int32_t>(t.partition_cnt);
-    }
-    return Status::Error("topic " + topic + " does not exist on " + bootstrap_ +
-                         " (create it, or start hattama-devkafka)");
+    return TopicPartitionCount(rk_, bootstrap_, topic, timeout);
   }
+
 
  private:
   bool WaitForEmptyQueue(std::chrono::milliseconds timeout) {
@@ -241,35 +289,7 @@ class Consumer::Impl {
   }
 
   Result<std::vector<Message>> Poll(size_t max_messages, std::chrono::milliseconds timeout) {
-    std::vector<Message> messages;
-    int wait_ms = static_cast<int>(timeout.count());
-    while (messages.size() < max_messages) {
-      rd_kafka_message_t* raw = rd_kafka_consumer_poll(rk_, wait_ms);
-      if (raw == nullptr) break;
-      wait_ms = 0;  // Only the first message is waited for; the rest is what is ready now.
-      std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> message(
-          raw, &rd_kafka_message_destroy);
-      if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
-        char errstr[512];
-        if (rd_kafka_fatal_error(rk_, errstr, sizeof errstr) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          return Status::Error(std::string("kafka consumer failed for good: ") + errstr);
-        }
-        spdlog::warn("kafka consumer: {}", rd_kafka_message_errstr(message.get()));
-        continue;
-      }
-      Message& out = messages.emplace_back();
-      out.topic = rd_kafka_topic_name(message->rkt);
-      out.partition = message->partition;
-      out.offset = message->offset;
-      if (message->key != nullptr) {
-        out.key.assign(static_cast<const char*>(message->key), message->key_len);
-      }
-      if (message->payload != nullptr) {
-        out.value.assign(static_cast<const char*>(message->payload), message->len);
-      }
-    }
-    return messages;
+    return PollMessages(rk_, max_messages, timeout);
   }
 
   Status Commit(const std::vector<Message>& applied) {
@@ -423,5 +443,137 @@ Status Consumer::Commit(const std::vector<Message>& applied) { return impl_->Com
 std::map<std::string, std::vector<int32_t>> Consumer::Assignment() { return impl_->Assignment(); }
 
 int64_t Consumer::Lag() { return impl_->Lag(); }
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+
+class Reader::Impl {
+ public:
+  Impl(rd_kafka_t* rk, std::string bootstrap, std::string topic)
+      : rk_(rk), bootstrap_(std::move(bootstrap)), topic_(std::move(topic)) {}
+
+  ~Impl() {
+    rd_kafka_assign(rk_, nullptr);
+    // No group to leave; closing only stops the fetchers.
+    rd_kafka_consumer_close(rk_);
+    rd_kafka_destroy(rk_);
+  }
+
+  Status AssignAtEnd(std::chrono::milliseconds timeout) {
+    auto count = TopicPartitionCount(rk_, bootstrap_, topic_, timeout);
+    if (!count.ok()) return count.status();
+    std::vector<int32_t> partitions;
+    for (int32_t p = 0; p < *count; ++p) partitions.push_back(p);
+    auto ends = Ends(partitions, timeout);
+    if (!ends.ok()) return ends.status();
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(*count));
+    for (const auto& [partition, end] : *ends) {
+      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition)->offset = end;
+    }
+    if (rd_kafka_resp_err_t err = rd_kafka_assign(rk_, list.get()); err) {
+      return ErrorStatus("cannot assign " + topic_, err);
+    }
+    positions_ = std::move(ends).value();
+    return Status::Ok();
+  }
+
+  Result<std::vector<Message>> Poll(size_t max_messages, std::chrono::milliseconds timeout) {
+    auto messages = PollMessages(rk_, max_messages, timeout);
+    if (messages.ok()) {
+      for (const auto& message : *messages) positions_[message.partition] = message.offset + 1;
+    }
+    return messages;
+  }
+
+  Result<std::map<int32_t, int64_t>> EndOffsets(std::chrono::milliseconds timeout) {
+    std::vector<int32_t> partitions;
+    for (const auto& [partition, position] : positions_) partitions.push_back(partition);
+    return Ends(partitions, timeout);
+  }
+
+  const std::map<int32_t, int64_t>& Positions() const { return positions_; }
+
+ private:
+  // The high watermarks of `partitions`, in one ListOffsets round trip per leader. Asked with
+  // offsets_for_times (timestamp -1: the latest offset) rather than query_watermark_offsets,
+  // which before librdkafka 2.3 ignores its timeout while the leader is down (librdkafka #2588).
+  Result<std::map<int32_t, int64_t>> Ends(const std::vector<int32_t>& partitions,
+                                          std::chrono::milliseconds timeout) {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (int32_t p : partitions) {
+      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), p)->offset =
+          RD_KAFKA_OFFSET_END;
+    }
+    const std::string where = topic_ + " on " + bootstrap_;
+    if (rd_kafka_resp_err_t err =
+            rd_kafka_offsets_for_times(rk_, list.get(), static_cast<int>(timeout.count()));
+        err) {
+      return ErrorStatus("cannot read the end of " + where, err);
+    }
+    std::map<int32_t, int64_t> ends;
+    for (int i = 0; i < list->cnt; ++i) {
+      const auto& elem = list->elems[i];
+      if (elem.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return ErrorStatus("cannot read the end of " + where + "/" + std::to_string(elem.partition),
+                           elem.err);
+      }
+      if (elem.offset < 0) {
+        return Status::Error("no end offset for " + where + "/" + std::to_string(elem.partition));
+      }
+      ends[elem.partition] = elem.offset;
+    }
+    return ends;
+  }
+
+  rd_kafka_t* rk_;
+  std::string bootstrap_;
+  std::string topic_;
+  std::map<int32_t, int64_t> positions_;
+};
+
+Result<std::unique_ptr<Reader>> Reader::Create(const std::string& bootstrap_servers,
+                                               const std::string& topic,
+                                               const Properties& overrides) {
+  const Properties defaults = {
+      {"bootstrap.servers", bootstrap_servers},
+      // librdkafka (before 2.x's group-less consumers) needs a group id to assign partitions at
+      // all; a Reader never joins it (no subscribe) and never commits to it, so the broker keeps
+      // no offsets or membership for it.
+      {"group.id", "hattama.reader.uncommitted"},
+      {"client.id", "hattama-reader"},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      // A position that fell out of the log is an error for the owner, never a silent jump.
+      {"auto.offset.reset", "error"},
+      {"enable.partition.eof", "false"},
+  };
+  auto conf = MakeConf(defaults, overrides);
+  if (!conf.ok()) return conf.status();
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof errstr);
+  if (rk == nullptr) return Status::Error(std::string("cannot create kafka reader: ") + errstr);
+  conf->release();
+  rd_kafka_poll_set_consumer(rk);
+  return std::unique_ptr<Reader>(
+      new Reader(std::make_unique<Impl>(rk, bootstrap_servers, topic)));
+}
+
+Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Reader::~Reader() = default;
+
+Status Reader::AssignAtEnd(std::chrono::milliseconds timeout) {
+  return impl_->AssignAtEnd(timeout);
+}
+
+Result<std::vector<Message>> Reader::Poll(size_t max_messages,
+                                          std::chrono::milliseconds timeout) {
+  return impl_->Poll(max_messages, timeout);
+}
+
+Result<std::map<int32_t, int64_t>> Reader::EndOffsets(std::chrono::milliseconds timeout) {
+  return impl_->EndOffsets(timeout);
+}
+
+const std::map<int32_t, int64_t>& Reader::Positions() const { return impl_->Positions(); }
 
 }  // namespace hattama::kafka

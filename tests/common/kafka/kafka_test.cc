@@ -29,6 +29,14 @@ class MockCluster {
     rd_kafka_destroy(host_);
   }
   std::string bootstrap() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
+  // Takes the (only) broker down or brings it back: connections to it fail meanwhile.
+  void SetBrokerUp(bool up) {
+    if (up) {
+      rd_kafka_mock_broker_set_up(cluster_, 1);
+    } else {
+      rd_kafka_mock_broker_set_down(cluster_, 1);
+    }
+  }
 
   static constexpr char kTopic[] = "hattama.test.v1";
 
@@ -57,7 +65,9 @@ Delivery ProduceAndWait(Producer& producer, int32_t partition, const std::string
   return future.get();
 }
 
-std::vector<Message> PollUntil(Consumer& consumer, size_t count) {
+// Polls a Consumer or a Reader until `count` messages arrived (or 20 s passed).
+template <typename Source>
+std::vector<Message> PollUntil(Source& consumer, size_t count) {
   std::vector<Message> messages;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (messages.size() < count && std::chrono::steady_clock::now() < deadline) {
@@ -187,6 +197,81 @@ TEST(Kafka, InvalidPropertyIsAnErrorNamingIt) {
   auto producer = Producer::Create("127.0.0.1:1", {{"linger.ms", "soon"}});
   ASSERT_FALSE(producer.ok());
   EXPECT_NE(producer.status().message().find("linger.ms"), std::string::npos);
+}
+
+TEST(KafkaReader, ReadsOnlyWhatIsProducedAfterItAssignedTheEnd) {
+  MockCluster cluster(3);
+  auto producer = Producer::Create(cluster.bootstrap());
+  ASSERT_TRUE(producer.ok()) << producer.status().message();
+  ProduceAndWait(**producer, 0, "old", "before-0");
+  ProduceAndWait(**producer, 2, "old", "before-2");
+  ProduceAndWait(**producer, 2, "old", "before-2b");
+
+  auto reader = Reader::Create(cluster.bootstrap(), MockCluster::kTopic);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  ASSERT_TRUE((*reader)->AssignAtEnd(10s).ok());
+  EXPECT_EQ((*reader)->Positions(), (std::map<int32_t, int64_t>{{0, 1}, {1, 0}, {2, 2}}));
+
+  ProduceAndWait(**producer, 2, "new", "after-2");
+  ProduceAndWait(**producer, 1, "new", "after-1");
+  auto messages = PollUntil(**reader, 2);
+
+  ASSERT_EQ(messages.size(), 2u);
+  std::set<std::string> values;
+  for (const auto& m : messages) values.insert(m.value);
+  EXPECT_EQ(values, (std::set<std::string>{"after-1", "after-2"}));
+  EXPECT_EQ((*reader)->Positions(), (std::map<int32_t, int64_t>{{0, 1}, {1, 1}, {2, 3}}));
+  auto ends = (*reader)->EndOffsets(10s);
+  ASSERT_TRUE(ends.ok()) << ends.status().message();
+  EXPECT_EQ(*ends, (*reader)->Positions());
+}
+
+TEST(KafkaReader, CommitsNothingForAnyGroup) {
+  MockCluster cluster(2);
+  auto producer = Producer::Create(cluster.bootstrap());
+  ASSERT_TRUE(producer.ok()) << producer.status().message();
+  {
+    auto reader = Reader::Create(cluster.bootstrap(), MockCluster::kTopic);
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    ASSERT_TRUE((*reader)->AssignAtEnd(10s).ok());
+    ProduceAndWait(**producer, 0, "k", "one");
+    ProduceAndWait(**producer, 1, "k", "two");
+    ASSERT_EQ(PollUntil(**reader, 2).size(), 2u);
+  }
+  // A group under the Reader's placeholder id finds no committed offset: it starts from the
+  // beginning and reads both records again.
+  auto consumer =
+      Consumer::Create(cluster.bootstrap(), "hattama.reader.uncommitted", {MockCluster::kTopic});
+  ASSERT_TRUE(consumer.ok()) << consumer.status().message();
+  EXPECT_EQ(PollUntil(**consumer, 2).size(), 2u);
+}
+
+TEST(KafkaReader, EndOffsetsFailWhileTheBrokerIsDown) {
+  MockCluster cluster(1);
+  auto reader = Reader::Create(cluster.bootstrap(), MockCluster::kTopic);
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  ASSERT_TRUE((*reader)->AssignAtEnd(10s).ok());
+
+  cluster.SetBrokerUp(false);
+  const auto asked = std::chrono::steady_clock::now();
+  auto down = (*reader)->EndOffsets(1s);
+  EXPECT_FALSE(down.ok());
+  // The timeout holds even with the leader down (a health check must not hang on it).
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 5s);
+
+  cluster.SetBrokerUp(true);
+  Result<std::map<int32_t, int64_t>> up = Status::Error("not asked");
+  for (int i = 0; i < 20 && !up.ok(); ++i) up = (*reader)->EndOffsets(1s);
+  EXPECT_TRUE(up.ok()) << up.status().message();
+}
+
+TEST(KafkaReader, MissingTopicIsAnErrorNamingIt) {
+  MockCluster cluster(1);
+  auto reader = Reader::Create(cluster.bootstrap(), "hattama.nonexistent.v1");
+  ASSERT_TRUE(reader.ok()) << reader.status().message();
+  Status assigned = (*reader)->AssignAtEnd(5s);
+  EXPECT_FALSE(assigned.ok());
+  EXPECT_NE(assigned.message().find("hattama.nonexistent.v1"), std::string::npos);
 }
 
 }  // namespace
