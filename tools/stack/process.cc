@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 extern char** environ;
@@ -146,6 +147,15 @@ bool Process::running() {
     return false;
   }
   return true;
+}
+
+Result<int64_t> Process::PeakRssKb() const {
+  if (pid_ <= 0 || exit_code_) return Status::Error("process has ended");
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return static_cast<int64_t>(std::stoll(line.substr(6)));
+  }
+  return Status::Error("no VmHWM for process " + std::to_string(pid_));
 }
 
 Result<int> Process::Wait(std::chrono::milliseconds timeout) {

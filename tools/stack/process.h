@@ -58,6 +58,9 @@ class Process {
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit code.
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
   bool running();
+  // The child's peak resident set size so far in KiB (VmHWM of /proc/<pid>/status); an error once
+  // it has ended.
+  Result<int64_t> PeakRssKb() const;
 
  private:
   Process() = default;

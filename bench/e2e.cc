@@ -1,0 +1,238 @@
+#include "bench/e2e.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "common/redis/redis.h"
+#include "hattama/v1/ingestion.grpc.pb.h"
+#include "hattama/v1/publication.grpc.pb.h"
+#include "tools/hub/plan.h"
+#include "tools/hub/registry_files.h"
+#include "tools/stack/stack.h"
+
+namespace hattama::bench {
+namespace {
+
+using stack::Process;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+void Say(const std::string& line) { std::cout << "   " << line << "\n" << std::flush; }
+
+Status Generate(const std::string& dir, int64_t stations) {
+  if (hub::RegistryFilesExist(dir)) return Status::Ok();
+  std::filesystem::create_directories(dir);
+  auto process = Process::Start({.argv = {stack::BinaryPath("hattama-hub"), "generate", "--out",
+                                          dir, "--station-count", std::to_string(stations),
+                                          "--seed", "2021", "--hubs", "4"},
+                                 .log_path = dir + "/generate.log"});
+  if (!process.ok()) return process.status();
+  auto code = (*process)->Wait(std::chrono::hours(1));
+  if (!code.ok() || *code != 0) {
+    std::filesystem::remove(hub::StationsCsvPath(dir));
+    return Status::Error("hattama-hub generate failed; see " + dir + "/generate.log");
+  }
+  return Status::Ok();
+}
+
+// Waits until publication's national totals report `expected` stations for every contest; the
+// time they did.
+Result<Clock::time_point> WaitUntilCounted(const std::string& publication,
+                                           const std::string& nation,
+                                           const std::map<std::string, int64_t>& expected,
+                                           std::chrono::milliseconds timeout) {
+  auto stub = v1::PublicationService::NewStub(
+      grpc::CreateChannel(publication, grpc::InsecureChannelCredentials()));
+  const auto deadline = Clock::now() + timeout;
+  std::map<std::string, int64_t> seen;
+  for (;;) {
+    bool all = true;
+    for (const auto& [contest, count] : expected) {
+      if (seen[contest] >= count) continue;
+      v1::GetAreaTotalsRequest request;
+      request.set_area_id(nation);
+      request.set_contest_id(contest);
+      v1::AreaTotals totals;
+      grpc::ClientContext context;
+      if (stub->GetAreaTotals(&context, request, &totals).ok()) {
+        seen[contest] = totals.stations_reporting();
+      }
+      if (seen[contest] < count) all = false;
+    }
+    if (all) return Clock::now();
+    if (Clock::now() > deadline) {
+      std::string detail;
+      for (const auto& [contest, count] : expected) {
+        detail += " " + contest + " " + std::to_string(seen[contest]) + "/" + std::to_string(count);
+      }
+      return Status::Error("publication did not report every accepted protocol in time:" + detail);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+PhaseFigures Summarise(LoadResult& load, double rate) {
+  PhaseFigures figures;
+  figures.sent = load.sent;
+  figures.accepted = load.accepted;
+  figures.rejected = load.rejected;
+  figures.rate = rate;
+  figures.answered_per_second = load.answered_per_second();
+  figures.accepted_per_second = load.accepted_per_second();
+  figures.answer_p50_ms = Quantile(load.answer_ms, 0.50);
+  figures.answer_p99_ms = Quantile(load.answer_ms, 0.99);
+  figures.visible_p50_ms = Quantile(load.visible_ms, 0.50);
+  figures.visible_p99_ms = Quantile(load.visible_ms, 0.99);
+  figures.visible_max_ms = Quantile(load.visible_ms, 1.0);
+  figures.samples = static_cast<int64_t>(load.visible_ms.size());
+  figures.samples_not_visible = load.samples_not_visible;
+  figures.resolution_ms = load.poll_pass_ms;
+  return figures;
+}
+
+}  // namespace
+
+Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
+  E2eFigures figures;
+  figures.stations = options.stations;
+  const std::string dir = options.work_dir + "/stations-" + std::to_string(options.stations);
+  Say("registry of " + std::to_string(options.stations) + " stations in " + dir);
+  if (auto generated = Generate(dir, options.stations); !generated.ok()) return generated;
+  auto registry = hub::LoadRegistryFiles(dir);
+  if (!registry.ok()) return registry.status();
+
+  // The night without resends, confirmations or disputes, so that every accepted submission is
+  // the one its station x contest counts, and visible means counted_submission_id == its id.
+  std::vector<v1::Submission> night;
+  {
+    auto started = Clock::now();
+    auto plan = hub::DrawPlan(**registry, {.seed = 2021,
+                                           .hubs = 4,
+                                           .broken_rate = 0.01,
+                                           .malformed_rate = 0.005,
+                                           .resend_rate = 0});
+    if (!plan.ok()) return plan.status();
+    night.reserve(plan->submissions.size());
+    for (auto& planned : plan->submissions) {
+      if (planned.kind != hub::SubmissionKind::kMalformed) ++figures.night_protocols;
+      night.push_back(std::move(planned.submission));
+    }
+    Say("drew the night: " + std::to_string(night.size()) + " submissions (" +
+        std::to_string(figures.night_protocols) + " protocols, the rest malformed) in " +
+        std::to_string(static_cast<int>(Seconds(Clock::now() - started))) + " s");
+  }
+  figures.peak_per_second =
+      static_cast<double>(figures.night_protocols) * kPeakMinuteShare / 60.0;
+
+  auto stack = stack::Stack::Start({.registry_dir = dir,
+                                    .partitions = options.partitions,
+                                    .log_dir = dir + "/logs"});
+  if (!stack.ok()) return Status::Error("the stack did not start: " + stack.status().message());
+  auto& s = **stack;
+  auto channel = grpc::CreateChannel(s.ingestion_address(), grpc::InsecureChannelCredentials());
+  auto ingestion = v1::IngestionService::NewStub(channel);
+  LoadOptions load{
+      .open = [&](grpc::ClientContext* context) { return ingestion->StreamSubmissions(context); },
+      .streams = options.streams,
+      .window = options.window,
+      .publication_address = s.publication_address()};
+
+  std::span<const v1::Submission> rest(night);
+  std::map<std::string, int64_t> expected;  // contest -> accepted protocols so far
+  auto count_accepted = [&](std::span<const v1::Submission> sent, const LoadResult& result) {
+    for (size_t i = 0; i < sent.size(); ++i) {
+      if (result.outcomes[i] == v1::OUTCOME_ACCEPTED ||
+          result.outcomes[i] == v1::OUTCOME_ACCEPTED_WITH_FLAGS) {
+        ++expected[sent[i].protocol().contest_id()];
+      }
+    }
+  };
+
+  // Warm-up, not measured: until a first few protocols are visible the consumer group may still
+  // be joining and connections are being made.
+  {
+    auto part = rest.first(std::min<size_t>(rest.size() / 10, 20));
+    rest = rest.subspan(part.size());
+    auto result = RunLoad(part, load);
+    if (!result.ok()) return result.status();
+    count_accepted(part, *result);
+    auto counted = WaitUntilCounted(s.publication_address(), (*registry)->nation_id(), expected,
+                                    std::chrono::minutes(2));
+    if (!counted.ok()) return counted.status();
+    Say("warm-up: " + std::to_string(part.size()) + " submissions visible");
+  }
+
+  if (options.paced_seconds > 0) {
+    const double rate = figures.peak_per_second * options.peak_factor;
+    const auto count = std::min<int64_t>(static_cast<int64_t>(rate * options.paced_seconds),
+                                         static_cast<int64_t>(rest.size() / 2));
+    auto part = rest.first(static_cast<size_t>(count));
+    rest = rest.subspan(part.size());
+    Say("paced run: " + std::to_string(count) + " submissions at " +
+        std::to_string(static_cast<int>(rate)) + "/s (" +
+        std::to_string(static_cast<int>(options.peak_factor)) + " x the peak of " +
+        std::to_string(figures.peak_per_second) + "/s)");
+    load.rate = rate;
+    load.sample_every = std::max<int64_t>(1, count / options.samples);
+    auto result = RunLoad(part, load);
+    if (!result.ok()) return result.status();
+    count_accepted(part, *result);
+    figures.paced = Summarise(*result, rate);
+    Say("  send->visible p50 " + std::to_string(figures.paced->visible_p50_ms) + " ms, p99 " +
+        std::to_string(figures.paced->visible_p99_ms) + " ms");
+  }
+
+  if (options.send_limit > 0 && static_cast<int64_t>(rest.size()) > options.send_limit) {
+    rest = rest.first(static_cast<size_t>(options.send_limit));
+  }
+  Say("flat-out run: " + std::to_string(rest.size()) + " submissions");
+  load.rate = 0;
+  load.sample_every = std::max<int64_t>(1, static_cast<int64_t>(rest.size()) / options.samples);
+  auto result = RunLoad(rest, load);
+  if (!result.ok()) return result.status();
+  count_accepted(rest, *result);
+  figures.flat = Summarise(*result, 0);
+  auto counted = WaitUntilCounted(s.publication_address(), (*registry)->nation_id(), expected,
+                                  std::chrono::minutes(30));
+  if (!counted.ok()) return counted.status();
+  figures.flat.visible_per_second =
+      static_cast<double>(result->accepted) / Seconds(*counted - result->first_send);
+  Say("  accepted " + std::to_string(static_cast<int64_t>(figures.flat.accepted_per_second)) +
+      "/s at ingestion, counted " +
+      std::to_string(static_cast<int64_t>(figures.flat.visible_per_second)) +
+      "/s visible in publication");
+
+  if (options.read) {
+    ReadOptions read = options.read_options;
+    read.grpc_address = s.publication_address();
+    read.http_address = s.publication_http_address();
+    read.redis_port = s.redis().port();
+    Say("read benchmark on the loaded stack");
+    auto rates = ReadRate(**registry, read);
+    if (!rates.ok()) return rates.status();
+    figures.read = *rates;
+  }
+
+  auto rss = [&](const std::string& part, Process& process) {
+    auto kb = process.PeakRssKb();
+    figures.peak_rss_kb[part] = kb.ok() ? *kb : -1;
+  };
+  rss("redis-server", s.redis().process());
+  rss("devkafka", s.kafka().process());
+  rss("ingestion", s.ingestion());
+  rss("aggregation", s.aggregation());
+  rss("publication", s.publication());
+  if (auto redis = redis::Connection::Connect(s.redis().address(), std::chrono::seconds(5));
+      redis.ok()) {
+    if (auto keys = (*redis)->Run({"DBSIZE"}); keys.ok()) figures.redis_keys = keys->integer;
+    if (auto info = (*redis)->Run({"INFO", "memory"}); info.ok()) {
+      const auto at = info->str.find("used_memory:");
+      if (at != std::string::npos) figures.redis_used_memory = std::stoll(info->str.substr(at + 12));
+    }
+  }
+  return figures;
+}
+
+}  // namespace hattama::bench

@@ -1,0 +1,277 @@
+#include "bench/load.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "hattama/v1/publication.grpc.pb.h"
+
+namespace hattama::bench {
+namespace {
+
+double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// Per-submission times, written by one stream's threads and read after they are joined (or, for
+// the send time, handed to the poller through its inbox).
+struct Times {
+  std::vector<Clock::time_point> sent;
+  std::vector<Clock::time_point> answered;
+  std::vector<std::atomic<int>> outcome;
+  explicit Times(size_t n) : sent(n), answered(n), outcome(n) {}
+};
+
+struct Sample {
+  size_t index;
+  Clock::time_point sent;
+};
+
+// Watches sampled submissions until publication counts them. One request in flight at a time,
+// so the poller itself stays a small load next to what it measures.
+class VisibilityPoller {
+ public:
+  VisibilityPoller(const std::string& address, std::span<const v1::Submission> submissions,
+                   const Times& times)
+      : stub_(v1::PublicationService::NewStub(
+            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+        submissions_(submissions),
+        times_(times) {}
+
+  void Add(Sample sample) {
+    std::lock_guard lock(mutex_);
+    inbox_.push_back(sample);
+  }
+  // No more samples will come; the poller ends when the pending ones are visible or `timeout`
+  // passed since now.
+  void Finish(std::chrono::milliseconds timeout) {
+    std::lock_guard lock(mutex_);
+    deadline_ = Clock::now() + timeout;
+    finishing_ = true;
+  }
+
+  void Run() {
+    std::vector<Sample> pending;
+    int64_t passes = 0;
+    Clock::duration pass_time{};
+    for (;;) {
+      bool finishing;
+      Clock::time_point deadline;
+      {
+        std::lock_guard lock(mutex_);
+        pending.insert(pending.end(), inbox_.begin(), inbox_.end());
+        inbox_.clear();
+        finishing = finishing_;
+        deadline = deadline_;
+      }
+      if (finishing && (pending.empty() || Clock::now() > deadline)) {
+        not_visible_ += static_cast<int64_t>(pending.size());
+        break;
+      }
+      if (pending.empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
+      }
+      auto pass_start = Clock::now();
+      std::vector<Sample> still;
+      for (const Sample& sample : pending) {
+        const int outcome = times_.outcome[sample.index].load(std::memory_order_acquire);
+        if (outcome == v1::OUTCOME_REJECTED || outcome == v1::OUTCOME_DUPLICATE) continue;
+        const auto& protocol = submissions_[sample.index].protocol();
+        v1::GetStationResultsRequest request;
+        request.set_station_id(protocol.station_id());
+        v1::StationResults reply;
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+        grpc::Status status = stub_->GetStationResults(&context, request, &reply);
+        auto now = Clock::now();
+        bool visible = false;
+        if (status.ok()) {
+          for (const auto& contest : reply.contests()) {
+            if (contest.contest_id() == protocol.contest_id() &&
+                contest.counted_submission_id() == submissions_[sample.index].submission_id()) {
+              visible = true;
+            }
+          }
+        }
+        if (visible) {
+          visible_ms_.push_back(Millis(now - sample.sent));
+        } else {
+          still.push_back(sample);
+        }
+      }
+      pending.swap(still);
+      pass_time += Clock::now() - pass_start;
+      ++passes;
+      // A short breath between passes: the resolution stays near a millisecond without the poller
+      // taking a core from the services it measures.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    poll_pass_ms_ = passes > 0 ? Millis(pass_time) / static_cast<double>(passes) + 1.0 : 0;
+  }
+
+  std::vector<double> visible_ms_;
+  int64_t not_visible_ = 0;
+  double poll_pass_ms_ = 0;
+
+ private:
+  std::unique_ptr<v1::PublicationService::Stub> stub_;
+  std::span<const v1::Submission> submissions_;
+  const Times& times_;
+  std::mutex mutex_;
+  std::vector<Sample> inbox_;
+  bool finishing_ = false;
+  Clock::time_point deadline_;
+};
+
+// Paces sends over all streams: the k-th submission is due at start + k / rate.
+class Pacer {
+ public:
+  Pacer(double rate, Clock::time_point start) : rate_(rate), start_(start) {}
+  // Waits for the next slot; returns its scheduled time (now, when not paced).
+  Clock::time_point Next() {
+    if (rate_ <= 0) return Clock::now();
+    const int64_t k = next_.fetch_add(1);
+    auto due = start_ + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(static_cast<double>(k) / rate_));
+    std::this_thread::sleep_until(due);
+    return due;
+  }
+
+ private:
+  double rate_;
+  Clock::time_point start_;
+  std::atomic<int64_t> next_{0};
+};
+
+}  // namespace
+
+double Quantile(std::vector<double>& values, double q) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t index = static_cast<size_t>(q * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+Result<LoadResult> RunLoad(std::span<const v1::Submission> submissions,
+                           const LoadOptions& options) {
+  const size_t n = submissions.size();
+  const int streams = std::max(1, options.streams);
+  Times times(n);
+  std::unique_ptr<VisibilityPoller> poller;
+  std::thread poller_thread;
+  if (!options.publication_address.empty()) {
+    poller = std::make_unique<VisibilityPoller>(options.publication_address, submissions, times);
+    poller_thread = std::thread([&] { poller->Run(); });
+  }
+
+  const auto start = Clock::now();
+  Pacer pacer(options.rate, start);
+  std::mutex error_mutex;
+  std::string error;
+  std::vector<std::thread> threads;
+  for (int s = 0; s < streams; ++s) {
+    threads.emplace_back([&, s] {
+      std::vector<size_t> mine;
+      for (size_t i = s; i < n; i += streams) mine.push_back(i);
+      std::unordered_map<std::string, size_t> index_of;
+      index_of.reserve(mine.size());
+      for (size_t i : mine) index_of.emplace(submissions[i].submission_id(), i);
+
+      grpc::ClientContext context;
+      auto stream = options.open(&context);
+      std::mutex mutex;
+      std::condition_variable room;
+      int64_t in_flight = 0;
+      size_t answered = 0;
+      std::thread reader([&] {
+        v1::SubmissionAck ack;
+        while (answered < mine.size() && stream->Read(&ack)) {
+          auto now = Clock::now();
+          auto it = index_of.find(ack.submission_id());
+          if (it == index_of.end()) continue;
+          times.answered[it->second] = now;
+          times.outcome[it->second].store(ack.outcome(), std::memory_order_release);
+          std::lock_guard lock(mutex);
+          --in_flight;
+          ++answered;
+          room.notify_one();
+        }
+        std::lock_guard lock(mutex);
+        answered = mine.size();  // nothing more will come: release the writer
+        room.notify_one();
+      });
+      v1::StreamSubmissionsRequest request;
+      for (size_t k = 0; k < mine.size(); ++k) {
+        const size_t i = mine[k];
+        {
+          std::unique_lock lock(mutex);
+          room.wait(lock, [&] { return in_flight < options.window || answered >= mine.size(); });
+          if (answered >= mine.size()) break;
+          ++in_flight;
+        }
+        const auto due = pacer.Next();
+        times.sent[i] = due;
+        if (poller && static_cast<int64_t>(i) % options.sample_every == 0) {
+          poller->Add({i, due});
+        }
+        *request.mutable_submission() = submissions[i];
+        if (!stream->Write(request)) break;
+      }
+      stream->WritesDone();
+      reader.join();
+      grpc::Status status = stream->Finish();
+      if (!status.ok()) {
+        std::lock_guard lock(error_mutex);
+        error = "stream " + std::to_string(s) + " failed: " + status.error_message();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  if (poller) {
+    poller->Finish(options.visible_timeout);
+    poller_thread.join();
+  }
+  if (!error.empty()) return Status::Error(error);
+
+  LoadResult result;
+  result.first_send = start;
+  result.last_answer = start;
+  result.outcomes.resize(n, v1::OUTCOME_UNSPECIFIED);
+  result.answer_ms.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto outcome = static_cast<v1::Outcome>(times.outcome[i].load());
+    result.outcomes[i] = outcome;
+    ++result.sent;
+    switch (outcome) {
+      case v1::OUTCOME_ACCEPTED:
+        ++result.accepted;
+        break;
+      case v1::OUTCOME_ACCEPTED_WITH_FLAGS:
+        ++result.accepted;
+        ++result.flagged;
+        break;
+      case v1::OUTCOME_DUPLICATE:
+        ++result.duplicate;
+        break;
+      case v1::OUTCOME_REJECTED:
+        ++result.rejected;
+        break;
+      default:
+        ++result.unanswered;
+        continue;
+    }
+    result.last_answer = std::max(result.last_answer, times.answered[i]);
+    result.answer_ms.push_back(Millis(times.answered[i] - times.sent[i]));
+  }
+  if (poller) {
+    result.visible_ms = std::move(poller->visible_ms_);
+    result.samples_not_visible = poller->not_visible_;
+    result.poll_pass_ms = poller->poll_pass_ms_;
+  }
+  return result;
+}
+
+}  // namespace hattama::bench
