@@ -65,6 +65,29 @@ void RecordConsumerLag(int64_t messages) {
   lag.Set(static_cast<double>(messages));
 }
 
+void RecordTotalsCache(bool hit) {
+  static Counter& hits = DefaultRegistry().GetCounter(
+      "hattama_publication_totals_cache_total", "Totals answered from memory or read from Redis",
+      {{"result", "hit"}});
+  static Counter& misses = DefaultRegistry().GetCounter(
+      "hattama_publication_totals_cache_total", "Totals answered from memory or read from Redis",
+      {{"result", "miss"}});
+  (hit ? hits : misses).Increment();
+}
+
+void RecordChangeFeedReady(bool ready) {
+  static Gauge& gauge = DefaultRegistry().GetGauge(
+      "hattama_publication_change_feed_ready",
+      "1 while the totals change feed is read to its end and the totals cache is in use");
+  gauge.Set(ready ? 1 : 0);
+}
+
+void RecordWatchers(int64_t open) {
+  static Gauge& gauge =
+      DefaultRegistry().GetGauge("hattama_publication_watchers", "Open Watch streams");
+  gauge.Set(static_cast<double>(open));
+}
+
 void RecordReady(bool ready) {
   static Gauge& gauge = DefaultRegistry().GetGauge(
       "hattama_ready", "1 when the service's dependencies answered its last health check");

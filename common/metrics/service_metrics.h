@@ -27,6 +27,14 @@ void RecordApplied(const std::string& outcome, int64_t count = 1);
 // aggregation: hattama_aggregation_consumer_lag, messages in its partitions not yet read.
 void RecordConsumerLag(int64_t messages);
 
+// publication: hattama_publication_totals_cache_total{result="hit"|"miss"}, totals answered from
+// the change-feed cache or read from Redis.
+void RecordTotalsCache(bool hit);
+// publication: hattama_publication_change_feed_ready (1 while the change feed is read to its end
+// and the totals cache is in use) and hattama_publication_watchers (open Watch streams).
+void RecordChangeFeedReady(bool ready);
+void RecordWatchers(int64_t open);
+
 // every service: hattama_ready (1 when its dependencies answered the last health check).
 void RecordReady(bool ready);
 

@@ -7,10 +7,14 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <future>
+#include <mutex>
 
 #include "hattama/v1/analysis.pb.h"
-#include "hattama/v1/publication.pb.h"
+#include "hattama/v1/publication.grpc.pb.h"
 
 namespace hattama::publication {
 namespace {
@@ -22,6 +26,13 @@ constexpr const char* kServices[] = {"hattama.v1.PublicationService",
                                      "hattama.v1.DeploymentService",
                                      "hattama.v1.AnalysisService"};
 constexpr auto kCallDeadline = std::chrono::seconds(10);
+// How long /v1/Watch waits for the gRPC stream to be accepted or refused.
+constexpr auto kWatchStartTimeout = std::chrono::seconds(10);
+constexpr auto kHeartbeat = std::chrono::seconds(15);
+// How long an event stream waits for an event before it looks at the gateway stopping again.
+constexpr auto kEventWait = std::chrono::milliseconds(250);
+// Unary requests served beside the event streams (each holds a worker thread).
+constexpr size_t kUnaryWorkers = 16;
 
 const char* CodeName(grpc::StatusCode code) {
   switch (code) {
@@ -92,6 +103,126 @@ grpc::Status CallUnary(grpc::GenericStub& stub, const std::string& method, const
   return grpc::Status::OK;
 }
 
+// The JSON of a response: protobuf's mapping, proto field names, every field present.
+std::string ToJson(const Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+// One Watch call over the in-process channel, feeding one event stream. Events wait in a queue
+// that keeps one entry per total (a newer one replaces it), so a slow HTTP client costs bounded
+// memory.
+class WatchCall : public grpc::ClientReadReactor<v1::AreaTotals> {
+ public:
+  enum class Next { kEvent, kNothingYet, kEnded };
+
+  WatchCall(v1::PublicationService::Stub& stub, const v1::WatchRequest& request) {
+    stub.async()->Watch(&context_, &request, this);
+    StartRead(&incoming_);
+    StartCall();
+  }
+
+  // Waits until the server accepted the stream (true) or ended it (false, `status` says why).
+  bool WaitAccepted(grpc::Status& status) {
+    std::unique_lock lock(mutex_);
+    if (!changed_.wait_for(lock, kWatchStartTimeout, [this] { return accepted_ || done_; })) {
+      status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Watch did not start");
+      return false;
+    }
+    if (accepted_) return true;
+    status = status_;
+    return false;
+  }
+
+  // The next event's JSON, waiting at most `wait`; kEnded (with `status`) once the stream ended
+  // and every event was taken.
+  Next Take(std::chrono::milliseconds wait, std::string& json, grpc::Status& status) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, wait, [this] { return !events_.empty() || done_; });
+    if (!events_.empty()) {
+      json = std::move(events_.front().second);
+      events_.pop_front();
+      return Next::kEvent;
+    }
+    if (done_) {
+      status = status_;
+      return Next::kEnded;
+    }
+    return Next::kNothingYet;
+  }
+
+  // Cancels the call and waits until gRPC is done with it: then it may be destroyed.
+  void Close() {
+    context_.TryCancel();
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return done_; });
+  }
+
+  void OnReadInitialMetadataDone(bool ok) override {
+    std::lock_guard lock(mutex_);
+    accepted_ = ok;
+    changed_.notify_all();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // The stream ended: OnDone follows.
+    std::string key = incoming_.area().area_id() + "|" + incoming_.contest_id();
+    std::string json = ToJson(incoming_);
+    {
+      std::lock_guard lock(mutex_);
+      auto same = std::find_if(events_.begin(), events_.end(),
+                               [&key](const auto& event) { return event.first == key; });
+      if (same != events_.end()) {
+        same->second = std::move(json);
+      } else {
+        events_.emplace_back(std::move(key), std::move(json));
+      }
+      changed_.notify_all();
+    }
+    StartRead(&incoming_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    std::lock_guard lock(mutex_);
+    done_ = true;
+    status_ = status;
+    changed_.notify_all();
+  }
+
+ private:
+  grpc::ClientContext context_;
+  v1::AreaTotals incoming_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::pair<std::string, std::string>> events_;  // (area|contest, JSON)
+  bool accepted_ = false;
+  bool done_ = false;
+  grpc::Status status_;
+};
+
+// The WatchRequest of GET /v1/Watch: contest_id, area_id (repeated, or area_ids comma-separated)
+// and official ("true" or "1").
+v1::WatchRequest WatchRequestOf(const httplib::Request& request) {
+  v1::WatchRequest watch;
+  watch.set_contest_id(request.get_param_value("contest_id"));
+  for (size_t i = 0; i < request.get_param_value_count("area_id"); ++i) {
+    watch.add_area_ids(request.get_param_value("area_id", i));
+  }
+  std::string list = request.get_param_value("area_ids");
+  for (size_t start = 0; start < list.size();) {
+    size_t comma = std::min(list.find(',', start), list.size());
+    if (comma > start) watch.add_area_ids(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  const std::string official = request.get_param_value("official");
+  watch.set_official(official == "true" || official == "1");
+  return watch;
+}
+
 }  // namespace
 
 int HttpStatusOf(grpc::StatusCode code) {
@@ -117,7 +248,8 @@ int HttpStatusOf(grpc::StatusCode code) {
 Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& listen,
                                                         std::shared_ptr<grpc::Channel> channel,
                                                         StaticFiles files,
-                                                        ExportFunction export_contest) {
+                                                        ExportFunction export_contest,
+                                                        size_t max_event_streams) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos) return Status::Error("--http-listen must be host:port: " + listen);
   const std::string host = listen.substr(0, colon);
@@ -139,8 +271,13 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
 
   std::unique_ptr<HttpGateway> gateway(new HttpGateway());
   gateway->server_ = std::make_unique<httplib::Server>();
+  auto watch_stub = std::shared_ptr<v1::PublicationService::Stub>(
+      v1::PublicationService::NewStub(channel));
   auto stub = std::make_shared<grpc::GenericStub>(std::move(channel));
   auto& server = *gateway->server_;
+  // Every event stream holds a worker for its life; the unary API keeps workers of its own.
+  const size_t workers = max_event_streams + kUnaryWorkers;
+  server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
 
   server.set_pre_routing_handler([](const httplib::Request&, httplib::Response& response) {
     // Open data: any page may read it.
@@ -173,13 +310,69 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
     }
     std::unique_ptr<Message> answer(factory->GetPrototype(method->output_type())->New());
     answer->ParseFromString(bytes);
-    google::protobuf::util::JsonPrintOptions options;
-    options.preserve_proto_field_names = true;
-    options.always_print_primitive_fields = true;
-    std::string json;
-    (void)google::protobuf::util::MessageToJsonString(*answer, &json, options);
-    response.set_content(json + "\n", "application/json");
+    response.set_content(ToJson(*answer) + "\n", "application/json");
   };
+  // Registered before the generic /v1/<Method>, which answers NOT_FOUND for streaming methods.
+  auto open_streams = std::make_shared<std::atomic<size_t>>(0);
+  auto stopping = gateway->stopping_;
+  server.Get("/v1/Watch", [watch_stub, open_streams, stopping, max_event_streams](
+                              const httplib::Request& request, httplib::Response& response) {
+    if (open_streams->fetch_add(1) >= max_event_streams) {
+      open_streams->fetch_sub(1);
+      response.set_header("Retry-After", "5");
+      SendError(response, grpc::StatusCode::UNAVAILABLE,
+                "too many open event streams (" + std::to_string(max_event_streams) +
+                    "); retry later");
+      return;
+    }
+    auto call = std::make_shared<WatchCall>(*watch_stub, WatchRequestOf(request));
+    grpc::Status refused;
+    if (!call->WaitAccepted(refused)) {
+      call->Close();
+      open_streams->fetch_sub(1);
+      SendError(response, refused.error_code(), refused.error_message());
+      return;
+    }
+    response.set_header("Cache-Control", "no-cache");
+    response.set_header("X-Accel-Buffering", "no");  // nginx: pass events on at once.
+    auto last_write = std::make_shared<std::chrono::steady_clock::time_point>(
+        std::chrono::steady_clock::now());
+    response.set_chunked_content_provider(
+        "text/event-stream",
+        [call, stopping, last_write](size_t, httplib::DataSink& sink) {
+          auto write = [&sink, &last_write](const std::string& text) {
+            *last_write = std::chrono::steady_clock::now();
+            return sink.write(text.data(), text.size());
+          };
+          if (stopping->load()) {
+            sink.done();
+            return true;
+          }
+          std::string json;
+          grpc::Status status;
+          switch (call->Take(kEventWait, json, status)) {
+            case WatchCall::Next::kEvent:
+              return write("event: totals\ndata: " + json + "\n\n");
+            case WatchCall::Next::kEnded: {
+              bool ok = write(std::string("event: end\ndata: {\"code\":\"") +
+                              CodeName(status.error_code()) + "\",\"message\":\"" +
+                              JsonEscape(status.error_message()) + "\"}\n\n");
+              sink.done();
+              return ok;
+            }
+            case WatchCall::Next::kNothingYet:
+              if (std::chrono::steady_clock::now() - *last_write >= kHeartbeat) {
+                return write(": keep-alive\n\n");
+              }
+              return true;
+          }
+          return true;
+        },
+        [call, open_streams](bool) {
+          call->Close();
+          open_streams->fetch_sub(1);
+        });
+  });
   server.Get(R"(/v1/(\w+))", handle);
   server.Post(R"(/v1/(\w+))", handle);
 
@@ -224,6 +417,7 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
 }
 
 HttpGateway::~HttpGateway() {
+  stopping_->store(true);
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
 }

@@ -4,10 +4,18 @@
 // and responses use protobuf's JSON mapping with the proto field names, so the HTTP API is the gRPC
 // API, field for field. Calls go through an in-process gRPC channel to the same service, so the
 // mirror needs no code of its own per method and cannot drift from it.
+//
+// GET /v1/Watch?contest_id=...&area_id=...&area_id=...&official=true mirrors the server-streaming
+// Watch as Server-Sent Events (text/event-stream): each AreaTotals is one event named "totals"
+// whose data is the same JSON as /v1/GetAreaTotals; a comment line every 15 s keeps proxies from
+// closing an idle stream; when the gRPC stream ends, an "end" event carries its {code, message}.
+// Each event stream holds one HTTP worker thread for its life, so their number is capped: beyond
+// the cap the answer is 503 with a JSON error.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,10 +41,12 @@ class HttpGateway {
   // Binds `listen` ("host:port") and serves until destroyed. `channel` reaches the gRPC service
   // (e.g. grpc::Server::InProcessChannel). "/" serves "/index.html" of `files` when there is one.
   // With `export_contest`, /export/<contest_id>.csv and .jsonl serve the open-data files.
+  // At most `max_event_streams` /v1/Watch streams are open at once.
   static Result<std::unique_ptr<HttpGateway>> Start(const std::string& listen,
                                                     std::shared_ptr<grpc::Channel> channel,
                                                     StaticFiles files = {},
-                                                    ExportFunction export_contest = nullptr);
+                                                    ExportFunction export_contest = nullptr,
+                                                    size_t max_event_streams = 256);
   ~HttpGateway();  // Stops accepting, finishes the requests in flight.
 
   int port() const { return port_; }
@@ -44,6 +54,8 @@ class HttpGateway {
  private:
   HttpGateway() = default;
   std::unique_ptr<httplib::Server> server_;
+  // Set first on destruction: open event streams end within a quarter second.
+  std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
   std::thread thread_;
   int port_ = 0;
 };

@@ -12,6 +12,7 @@
 #include "common/metrics/service_metrics.h"
 #include "services/publication/connection_pool.h"
 #include "services/publication/analysis_service.h"
+#include "services/publication/change_feed.h"
 #include "services/publication/deployment_service.h"
 #include "services/publication/export.h"
 #include "services/publication/http_gateway.h"
@@ -36,15 +37,25 @@ int main(int argc, char** argv) {
   std::string listen = "0.0.0.0:7003";
   std::string http_listen = "0.0.0.0:8080";
   std::string metrics_listen;
+  std::string kafka_bootstrap;
+  int http_max_streams = 256;
   std::string log_format = "auto";
   std::string log_level = "info";
   config::AddFlag(app, "election", election_path, "Election JSON (hattama.v1.Election)")
       ->required();
   config::AddFlag(app, "stations", stations_path, "Station registry CSV")->required();
   config::AddFlag(app, "redis-address", redis_address, "Redis host:port");
+  config::AddFlag(app, "kafka-bootstrap", kafka_bootstrap,
+                  "Kafka bootstrap servers of the totals change feed (hattama.totals.v1), read "
+                  "without a consumer group and never committed or written to: enables Watch, "
+                  "/v1/Watch and the totals cache; empty: every request reads Redis and Watch "
+                  "answers FAILED_PRECONDITION");
   config::AddFlag(app, "listen", listen, "gRPC listen address host:port");
   config::AddFlag(app, "http-listen", http_listen,
                   "HTTP address (host:port) of the portal and the HTTP/JSON API (/v1/<Method>)");
+  config::AddFlag(app, "http-max-streams", http_max_streams,
+                  "Most /v1/Watch event streams open at once (each holds an HTTP worker thread); "
+                  "beyond it /v1/Watch answers 503");
   config::AddFlag(app, "metrics-listen", metrics_listen,
                   "HTTP host:port of /metrics, /healthz (ready), /livez; empty: none");
   config::AddFlag(app, "log-format", log_format, "auto, json or text");
@@ -68,6 +79,34 @@ int main(int argc, char** argv) {
   auto pool = std::make_shared<publication::ConnectionPool>(redis_address, kRedisConnections,
                                                             kRedisTimeout);
   publication::PublicationService service(*registry, pool);
+  // With a change feed: totals from a cache it invalidates, and Watch. Both read through the
+  // service, so a streamed total is exactly what GetAreaTotals answers.
+  std::unique_ptr<publication::TotalsCache> cache;
+  std::unique_ptr<publication::WatchHub> watch;
+  std::unique_ptr<publication::ChangeFeed> feed;
+  if (!kafka_bootstrap.empty()) {
+    cache = std::make_unique<publication::TotalsCache>();
+    watch = std::make_unique<publication::WatchHub>(
+        *registry, [&service](const publication::TotalsKey& key, v1::AreaTotals& totals) {
+          if (key.official) {
+            v1::GetOfficialTotalsRequest request;
+            request.set_area_id(key.area_id);
+            request.set_contest_id(key.contest_id);
+            return service.GetOfficialTotals(nullptr, &request, &totals);
+          }
+          v1::GetAreaTotalsRequest request;
+          request.set_area_id(key.area_id);
+          request.set_contest_id(key.contest_id);
+          return service.GetAreaTotals(nullptr, &request, &totals);
+        });
+    service.UseChangeFeed(cache.get(), watch.get());
+    publication::ChangeFeed::Options feed_options;
+    feed_options.bootstrap_servers = kafka_bootstrap;
+    feed = std::make_unique<publication::ChangeFeed>(
+        feed_options, cache.get(),
+        [&watch](const publication::TotalsKey& key) { watch->Changed(key); },
+        [&watch](bool ready) { watch->SetFeedReady(ready); });
+  }
   publication::DeploymentService deployment(*registry, pool);
   publication::AnalysisService analysis(*registry, &service);
   auto server = publication::StartServer(listen, &service, {&deployment, &analysis});
@@ -85,7 +124,8 @@ int main(int argc, char** argv) {
         return publication::ExportContest(
             **registry, service, contest_id,
             csv ? publication::ExportFormat::kCsv : publication::ExportFormat::kJsonLines);
-      });
+      },
+      static_cast<size_t>(std::max(1, http_max_streams)));
   if (!gateway.ok()) {
     spdlog::error("{}", gateway.status().message());
     return 1;
@@ -121,6 +161,9 @@ int main(int argc, char** argv) {
   sigwait(&signals, &signal);
   spdlog::info("signal {}: finishing requests in flight", signal);
   gateway->reset();  // HTTP first: its calls go through the gRPC server.
+  // Watch streams never end by themselves: end them, or Shutdown would wait out its grace.
+  if (watch) watch->Stop();
   (*server)->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
+  feed.reset();  // Before the hub and cache it calls.
   return 0;
 }

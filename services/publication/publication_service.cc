@@ -113,6 +113,17 @@ grpc::Status PublicationService::GetAreaTotals(grpc::ServerContext*,
 grpc::Status PublicationService::ReadAreaTotals(const v1::Area& area, const v1::Contest& contest,
                                                 redis::layout::Scope scope,
                                                 v1::AreaTotals& response) {
+  // From memory while the change feed vouches for it; the ticket keeps a read that an
+  // invalidation overtook from being stored (totals_cache.h).
+  const TotalsKey key{area.area_id(), contest.contest_id(),
+                      scope == redis::layout::Scope::kOfficial};
+  TotalsCache::Ticket ticket = 0;
+  if (cache_ != nullptr) {
+    if (auto cached = cache_->Find(key, ticket)) {
+      response = std::move(*cached);
+      return grpc::Status::OK;
+    }
+  }
   int32_t partitions = 0;
   auto status = ReadPartitionCount(partitions);
   if (!status.ok()) return status;
@@ -121,6 +132,7 @@ grpc::Status PublicationService::ReadAreaTotals(const v1::Area& area, const v1::
   if (!status.ok()) return status;
   response = BuildAreaTotals(*registry_, area, contest, one[0].second);
   response.set_official(scope == redis::layout::Scope::kOfficial);
+  if (cache_ != nullptr) cache_->Store(key, ticket, response);
   return grpc::Status::OK;
 }
 
@@ -440,8 +452,17 @@ grpc::Status PublicationService::ListStations(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-Result<std::unique_ptr<grpc::Server>> StartServer(const std::string& listen,
-                                                  grpc::Service* service,
+grpc::ServerWriteReactor<v1::AreaTotals>* PublicationService::Watch(
+    grpc::CallbackServerContext* context, const v1::WatchRequest* request) {
+  if (watch_ == nullptr) {
+    return RefuseWatch(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                    "publication runs without a change feed (--kafka-bootstrap): "
+                                    "nothing to watch; poll GetAreaTotals instead"));
+  }
+  return watch_->Start(context, *request);
+}
+
+Result<std::unique_ptr<grpc::Server>> StartServer(const std::string& listen, grpc::Service* service,
                                                   std::vector<grpc::Service*> also) {
   grpc::EnableDefaultHealthCheckService(true);
   // Server reflection, so that grpcurl and other generic clients work without the .proto files.

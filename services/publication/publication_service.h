@@ -12,13 +12,30 @@
 #include "common/redis/layout.h"
 #include "services/publication/connection_pool.h"
 #include "services/publication/totals.h"
+#include "services/publication/totals_cache.h"
+#include "services/publication/watch.h"
 
 namespace hattama::publication {
 
-class PublicationService final : public v1::PublicationService::Service {
+// Watch is a callback (reactor) method, so that an open stream holds no thread; the rest is
+// synchronous.
+class PublicationService final
+    : public v1::PublicationService::WithCallbackMethod_Watch<v1::PublicationService::Service> {
  public:
   PublicationService(std::shared_ptr<const domain::Registry> registry,
                      std::shared_ptr<ConnectionPool> redis);
+
+  // With a change feed (see change_feed.h): GetAreaTotals and GetOfficialTotals answer from
+  // `cache` while it is enabled, and Watch streams from `watch`. Without (both null, the
+  // default), every request reads Redis and Watch answers FAILED_PRECONDITION. Call before
+  // serving.
+  void UseChangeFeed(TotalsCache* cache, WatchHub* watch) {
+    cache_ = cache;
+    watch_ = watch;
+  }
+  // The totals of an area as they change (see publication.proto).
+  grpc::ServerWriteReactor<v1::AreaTotals>* Watch(grpc::CallbackServerContext* context,
+                                                  const v1::WatchRequest* request) override;
 
   grpc::Status GetElection(grpc::ServerContext* context, const v1::GetElectionRequest* request,
                            v1::Election* response) override;
@@ -70,6 +87,8 @@ class PublicationService final : public v1::PublicationService::Service {
 
   std::shared_ptr<const domain::Registry> registry_;
   std::shared_ptr<ConnectionPool> redis_;
+  TotalsCache* cache_ = nullptr;
+  WatchHub* watch_ = nullptr;
 };
 
 // Builds and starts a gRPC server on `listen` ("host:port") serving `service` (and those in `also`,

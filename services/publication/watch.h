@@ -1,0 +1,89 @@
+// The live side of PublicationService.Watch: one WatchHub per process fans the changes read
+// from the change feed out to every open Watch stream.
+//
+// A dispatcher thread wakes every `interval`, reads each total that changed since its last turn
+// once (through the totals cache, as GetAreaTotals does) and offers it to the streams watching
+// it. A stream keeps only the newest totals per key while a write is in flight, so a slow client
+// costs bounded memory and skips intermediate states, and never holds up the feed or the other
+// streams. Streams are gRPC callback reactors: no thread per watcher.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "common/domain/registry.h"
+#include "hattama/v1/publication.pb.h"
+#include "services/publication/totals_cache.h"
+
+namespace hattama::publication {
+
+// Reads the current totals of `key`, as GetAreaTotals / GetOfficialTotals answer them.
+using TotalsReader = std::function<grpc::Status(const TotalsKey& key, v1::AreaTotals& totals)>;
+
+// A Watch answered at once with `status` (gRPC owns the reactor).
+grpc::ServerWriteReactor<v1::AreaTotals>* RefuseWatch(const grpc::Status& status);
+
+class WatchHub {
+ public:
+  struct Options {
+    // How often changes are sent: at most one message per total and stream per interval.
+    std::chrono::milliseconds interval{200};
+  };
+
+  WatchHub(std::shared_ptr<const domain::Registry> registry, TotalsReader read, Options options);
+  WatchHub(std::shared_ptr<const domain::Registry> registry, TotalsReader read)
+      : WatchHub(std::move(registry), std::move(read), Options{}) {}
+  // Stop()s, then waits (bounded) for the streams to be done; call after the gRPC server shut
+  // down, which ends any stream a client did not let finish.
+  ~WatchHub();
+
+  // The reactor serving one Watch call; gRPC owns it until it is done. Refused (NOT_FOUND,
+  // INVALID_ARGUMENT) for unknown areas or contests, UNAVAILABLE while the feed is not ready or
+  // after Stop.
+  grpc::ServerWriteReactor<v1::AreaTotals>* Start(grpc::CallbackServerContext* context,
+                                                  const v1::WatchRequest& request);
+  // A total changed (from the change feed): sent to its watchers on the next turn.
+  void Changed(const TotalsKey& key);
+  // The feed is read to its end (true) or lost (false). While lost, open streams end with
+  // UNAVAILABLE (a client reconnects and starts complete again) and new ones are refused: a
+  // stream must never sit silent on totals that moved.
+  void SetFeedReady(bool ready);
+  // Ends every open stream with OK and refuses new ones: call before the gRPC server's Shutdown,
+  // so that it does not wait for streams that never end by themselves.
+  void Stop();
+
+  size_t watchers() const;
+
+  class Watcher;
+
+ private:
+  void Run();
+  void Remove(Watcher* watcher);
+  void EndAll(const grpc::Status& status, bool cancel_writes);
+
+  const std::shared_ptr<const domain::Registry> registry_;
+  const TotalsReader read_;
+  const Options options_;
+  mutable std::mutex mutex_;
+  std::condition_variable removed_;
+  // Owned here from Start until gRPC is done with the stream (OnDone), and by the dispatcher while
+  // it offers totals, so that an offer never reaches a destroyed stream.
+  std::map<Watcher*, std::shared_ptr<Watcher>> watchers_;
+  std::set<TotalsKey> changed_;
+  bool feed_ready_ = false;
+  bool stopped_ = false;
+  bool quit_ = false;  // The dispatcher's end (destructor).
+  std::condition_variable wake_;
+  std::thread dispatcher_;
+};
+
+}  // namespace hattama::publication

@@ -1,0 +1,404 @@
+// The live side of publication against real parts: a redis-server seeded through aggregation's
+// apply path, the embedded Kafka (hattama-devkafka) carrying the TotalsChange records aggregation
+// would publish, real gRPC over loopback and real HTTP for the Server-Sent Events mirror.
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <future>
+#include <thread>
+
+#include "common/kafka/kafka.h"
+#include "services/publication/change_feed.h"
+#include "services/publication/http_gateway.h"
+#include "services/publication/publication_service.h"
+#include "services/publication/totals_cache.h"
+#include "services/publication/watch.h"
+#include "tests/aggregation/fixture.h"
+#include "tools/stack/stack.h"
+
+namespace hattama::publication {
+namespace {
+
+using namespace std::chrono_literals;
+using google::protobuf::util::MessageDifferencer;
+using testing::ObserverRecord;
+
+// Polls `condition` every 20 ms for up to `timeout`.
+bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return condition();
+}
+
+class WatchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto redis = stack::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status().message();
+    redis_server_ = std::move(redis).value();
+    redis_ = testing::Connect(redis_server_->address());
+    ASSERT_NE(redis_, nullptr);
+    auto kafka = stack::DevKafka::Start(4);
+    ASSERT_TRUE(kafka.ok()) << kafka.status().message();
+    kafka_ = std::move(kafka).value();
+    auto producer = kafka::Producer::Create(kafka_->bootstrap());
+    ASSERT_TRUE(producer.ok()) << producer.status().message();
+    producer_ = std::move(producer).value();
+
+    pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), 4, 2s);
+    service_ = std::make_unique<PublicationService>(registry_, pool_);
+    hub_ = std::make_unique<WatchHub>(
+        registry_,
+        [this](const TotalsKey& key, v1::AreaTotals& totals) {
+          v1::GetAreaTotalsRequest request;
+          request.set_area_id(key.area_id);
+          request.set_contest_id(key.contest_id);
+          return service_->GetAreaTotals(nullptr, &request, &totals);
+        },
+        WatchHub::Options{100ms});
+    service_->UseChangeFeed(&cache_, hub_.get());
+    ChangeFeed::Options options;
+    options.bootstrap_servers = kafka_->bootstrap();
+    options.check_interval = 300ms;
+    options.kafka_timeout = 1s;
+    feed_ = std::make_unique<ChangeFeed>(
+        options, &cache_, [this](const TotalsKey& key) { hub_->Changed(key); },
+        [this](bool ready) { hub_->SetFeedReady(ready); });
+
+    std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
+    auto server = StartServer(listen, service_.get());
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    server_ = std::move(server).value();
+    stub_ = v1::PublicationService::NewStub(
+        grpc::CreateChannel(listen, grpc::InsecureChannelCredentials()));
+    ASSERT_TRUE(Eventually([this] { return feed_->ready(); }, 20s)) << "the feed never got ready";
+  }
+
+  void TearDown() override {
+    gateway_.reset();
+    if (hub_) hub_->Stop();
+    if (server_) server_->Shutdown(std::chrono::system_clock::now() + 5s);
+    feed_.reset();
+  }
+
+  void StartGateway(size_t max_event_streams = 8) {
+    auto gateway = HttpGateway::Start("127.0.0.1:0", server_->InProcessChannel({}), {}, nullptr,
+                                      max_event_streams);
+    ASSERT_TRUE(gateway.ok()) << gateway.status().message();
+    gateway_ = std::move(gateway).value();
+  }
+
+  // Applies `records` to Redis the way aggregation does and, when `publish`, then writes the
+  // TotalsChange records it reports to the change feed, keyed by area and contest.
+  void Aggregate(const std::vector<v1::SubmissionRecord>& records, bool publish = true) {
+    ASSERT_TRUE(
+        redis_->Run({"SET", "hattama:partitions", std::to_string(testing::kPartitions)}).ok());
+    aggregation::Applier applier(registry_);
+    std::vector<redis::Command> calls;
+    for (const auto& record : records) {
+      auto call = applier.Call(testing::PartitionOf(record), record);
+      ASSERT_TRUE(call.ok()) << call.status().message();
+      calls.push_back(*call);
+    }
+    std::vector<v1::TotalsChange> changes;
+    auto applied = applier.Apply(*redis_, calls, &changes);
+    ASSERT_TRUE(applied.ok()) << applied.status().message();
+    ASSERT_FALSE(changes.empty());
+    if (publish) Publish(changes);
+  }
+
+  void Publish(const std::vector<v1::TotalsChange>& changes) {
+    for (const auto& change : changes) {
+      ASSERT_TRUE(producer_
+                      ->Produce(kafka::kTotalsTopic, -1,
+                                change.area_id() + "|" + change.contest_id(),
+                                change.SerializeAsString(), [](const Status&, int32_t, int64_t) {})
+                      .ok());
+    }
+    ASSERT_TRUE(producer_->Flush(10s).ok());
+  }
+
+  v1::AreaTotals GetAreaTotals(const std::string& area, const std::string& contest) {
+    grpc::ClientContext context;
+    v1::GetAreaTotalsRequest request;
+    request.set_area_id(area);
+    request.set_contest_id(contest);
+    v1::AreaTotals totals;
+    grpc::Status status = stub_->GetAreaTotals(&context, request, &totals);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return totals;
+  }
+
+  std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
+  std::unique_ptr<stack::RedisServer> redis_server_;
+  std::unique_ptr<redis::Connection> redis_;
+  std::unique_ptr<stack::DevKafka> kafka_;
+  std::unique_ptr<kafka::Producer> producer_;
+  std::shared_ptr<ConnectionPool> pool_;
+  TotalsCache cache_;
+  std::unique_ptr<PublicationService> service_;
+  std::unique_ptr<WatchHub> hub_;
+  std::unique_ptr<ChangeFeed> feed_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::PublicationService::Stub> stub_;
+  std::unique_ptr<HttpGateway> gateway_;
+};
+
+TEST_F(WatchTest, StreamStartsWithCurrentTotalsThenSendsEveryChange) {
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 30s);
+  v1::WatchRequest request;
+  request.set_contest_id("mazhilis");
+  request.add_area_ids("kz");
+  auto reader = stub_->Watch(&context, request);
+
+  v1::AreaTotals first;
+  ASSERT_TRUE(reader->Read(&first));
+  EXPECT_EQ(first.area().area_id(), "kz");
+  EXPECT_EQ(first.stations_reporting(), 1);
+  EXPECT_EQ(first.figures().ballots_valid(), 500);
+  EXPECT_TRUE(MessageDifferencer::Equals(first, GetAreaTotals("kz", "mazhilis")));
+
+  Aggregate({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10),
+             ObserverRecord("c", "S4", "mazhilis", {500, 150, 100}, 30)});
+  v1::AreaTotals next;
+  do {
+    ASSERT_TRUE(reader->Read(&next)) << "the stream ended before the change arrived";
+  } while (next.stations_reporting() < 3);
+  EXPECT_EQ(next.figures().ballots_valid(), 500 + 350 + 750);
+  EXPECT_TRUE(MessageDifferencer::Equals(next, GetAreaTotals("kz", "mazhilis")));
+  context.TryCancel();
+}
+
+TEST_F(WatchTest, EveryWatchedAreaStartsComplete) {
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 30s);
+  v1::WatchRequest request;
+  request.set_contest_id("mazhilis");
+  auto reader = stub_->Watch(&context, request);
+
+  // Every area holding the contest, each once, before any change.
+  size_t expected = 0;
+  for (const auto& area : registry_->election().areas()) {
+    if (registry_->StationsRegistered(area.area_id(), "mazhilis") > 0) ++expected;
+  }
+  std::set<std::string> seen;
+  v1::AreaTotals totals;
+  while (seen.size() < expected && reader->Read(&totals)) {
+    EXPECT_TRUE(seen.insert(totals.area().area_id()).second) << totals.area().area_id();
+    EXPECT_TRUE(
+        MessageDifferencer::Equals(totals, GetAreaTotals(totals.area().area_id(), "mazhilis")));
+  }
+  EXPECT_EQ(seen.size(), expected);
+  EXPECT_GT(expected, 1u);
+  context.TryCancel();
+}
+
+TEST_F(WatchTest, TotalsComeFromMemoryUntilTheirChangeArrives) {
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  v1::AreaTotals before = GetAreaTotals("kz", "mazhilis");
+  const uint64_t hits = cache_.hits();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(MessageDifferencer::Equals(GetAreaTotals("kz", "mazhilis"), before));
+  }
+  EXPECT_EQ(cache_.hits(), hits + 5);
+
+  // Applied to Redis but not announced yet: the cache still answers (no Redis read)...
+  aggregation::Applier applier(registry_);
+  auto record = ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10);
+  auto call = applier.Call(testing::PartitionOf(record), record);
+  ASSERT_TRUE(call.ok());
+  std::vector<v1::TotalsChange> changes;
+  ASSERT_TRUE(applier.Apply(*redis_, {*call}, &changes).ok());
+  EXPECT_EQ(GetAreaTotals("kz", "mazhilis").stations_reporting(), 1);
+
+  // ...and once the change is on the feed, the next read has the new figures.
+  Publish(changes);
+  EXPECT_TRUE(Eventually(
+      [this] { return GetAreaTotals("kz", "mazhilis").stations_reporting() == 2; }, 10s));
+  EXPECT_EQ(GetAreaTotals("kz", "mazhilis").figures().ballots_valid(), 500 + 350);
+}
+
+TEST_F(WatchTest, WithoutKafkaEveryReadGoesToRedisAndStreamsEnd) {
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 30s);
+  v1::WatchRequest request;
+  request.set_contest_id("mazhilis");
+  request.add_area_ids("kz");
+  auto reader = stub_->Watch(&context, request);
+  v1::AreaTotals first;
+  ASSERT_TRUE(reader->Read(&first));
+  EXPECT_EQ(GetAreaTotals("kz", "mazhilis").stations_reporting(), 1);  // Now cached.
+
+  kafka_->process().Stop();
+  ASSERT_TRUE(Eventually([this] { return !feed_->ready(); }, 20s));
+  EXPECT_FALSE(cache_.enabled());
+  v1::AreaTotals ignored;
+  while (reader->Read(&ignored)) {
+  }
+  grpc::Status ended = reader->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
+
+  // A change no feed will announce is seen at once: Redis is read every time.
+  Aggregate({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10)}, /*publish=*/false);
+  const uint64_t misses = cache_.misses();
+  EXPECT_EQ(GetAreaTotals("kz", "mazhilis").stations_reporting(), 2);
+  EXPECT_EQ(GetAreaTotals("kz", "mazhilis").stations_reporting(), 2);
+  EXPECT_EQ(cache_.misses(), misses + 2);
+
+  grpc::ClientContext refused_context;
+  auto refused = stub_->Watch(&refused_context, request);
+  EXPECT_FALSE(refused->Read(&ignored));
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(WatchTest, ShutdownEndsOpenStreamsPromptly) {
+  grpc::ClientContext context;
+  v1::WatchRequest request;
+  request.set_contest_id("mazhilis");
+  auto reader = stub_->Watch(&context, request);
+  v1::AreaTotals totals;
+  ASSERT_TRUE(reader->Read(&totals));
+
+  const auto started = std::chrono::steady_clock::now();
+  hub_->Stop();
+  server_->Shutdown(std::chrono::system_clock::now() + 20s);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  while (reader->Read(&totals)) {
+  }
+  grpc::Status ended = reader->Finish();
+  EXPECT_TRUE(ended.ok()) << ended.error_code() << " " << ended.error_message();
+  EXPECT_EQ(hub_->watchers(), 0u);
+}
+
+TEST_F(WatchTest, UnknownContestIsNotFound) {
+  grpc::ClientContext context;
+  v1::WatchRequest request;
+  request.set_contest_id("senate-2099");
+  auto reader = stub_->Watch(&context, request);
+  v1::AreaTotals totals;
+  EXPECT_FALSE(reader->Read(&totals));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// The SSE text of one event's data line, or "" when `block` holds no totals event.
+std::string TotalsData(const std::string& block) {
+  if (block.rfind("event: totals\n", 0) != 0) return "";
+  auto data = block.find("data: ");
+  return data == std::string::npos ? "" : block.substr(data + 6);
+}
+
+TEST_F(WatchTest, EventStreamCarriesTheTotalsJsonOfTheUnaryApi) {
+  StartGateway();
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  httplib::Client client("127.0.0.1", gateway_->port());
+  client.set_read_timeout(30, 0);
+
+  std::string buffer;
+  std::vector<std::string> events;
+  bool published = false;
+  std::string content_type;
+  std::string cache_control;
+  int status = 0;
+  auto result = client.Get(
+      "/v1/Watch?contest_id=mazhilis&area_id=kz",
+      [&](const httplib::Response& response) {
+        status = response.status;
+        content_type = response.get_header_value("Content-Type");
+        cache_control = response.get_header_value("Cache-Control");
+        return true;
+      },
+      [&](const char* data, size_t length) {
+        buffer.append(data, length);
+        for (size_t end; (end = buffer.find("\n\n")) != std::string::npos;) {
+          std::string json = TotalsData(buffer.substr(0, end));
+          buffer.erase(0, end + 2);
+          if (json.empty()) continue;
+          events.push_back(json);
+          if (!published) {
+            published = true;
+            Aggregate({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10)});
+          }
+        }
+        v1::AreaTotals last;
+        return events.empty() ||
+               !google::protobuf::util::JsonStringToMessage(events.back(), &last).ok() ||
+               last.stations_reporting() < 2;
+      });
+
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(content_type, "text/event-stream");
+  EXPECT_EQ(cache_control, "no-cache");
+  ASSERT_GE(events.size(), 2u);
+  auto unary = client.Get("/v1/GetAreaTotals?area_id=kz&contest_id=mazhilis");
+  ASSERT_TRUE(unary);
+  // Same mapping, field for field, as the unary mirror.
+  EXPECT_EQ(events.back() + "\n", unary->body);
+  v1::AreaTotals first;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(events.front(), &first).ok());
+  EXPECT_EQ(first.stations_reporting(), 1);
+}
+
+TEST_F(WatchTest, EventStreamsBeyondTheCapAreRefusedWith503) {
+  StartGateway(/*max_event_streams=*/1);
+  httplib::Client holder("127.0.0.1", gateway_->port());
+  std::promise<void> first_event;
+  std::atomic<bool> release{false};
+  std::thread open([&] {
+    bool signalled = false;
+    holder.Get("/v1/Watch?contest_id=mazhilis", [&](const char*, size_t) {
+      if (!signalled) {
+        signalled = true;
+        first_event.set_value();
+      }
+      return !release.load();
+    });
+  });
+  ASSERT_EQ(first_event.get_future().wait_for(20s), std::future_status::ready);
+
+  httplib::Client client("127.0.0.1", gateway_->port());
+  auto refused = client.Get("/v1/Watch?contest_id=mazhilis");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_NE(refused->body.find("UNAVAILABLE"), std::string::npos) << refused->body;
+  auto unknown = client.Get("/v1/Watch?contest_id=senate-2099");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 503);  // Still over the cap: refused before the contest is looked up.
+
+  release.store(true);
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});  // Wakes the holder.
+  open.join();
+}
+
+TEST(WatchWithoutFeed, WatchIsAFailedPrecondition) {
+  auto redis = stack::RedisServer::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status().message();
+  auto pool = std::make_shared<ConnectionPool>((*redis)->address(), 2, 2s);
+  PublicationService service(testing::TinyRegistry(), pool);
+  std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
+  auto server = StartServer(listen, &service);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  auto stub = v1::PublicationService::NewStub(
+      grpc::CreateChannel(listen, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  v1::WatchRequest request;
+  auto reader = stub->Watch(&context, request);
+  v1::AreaTotals totals;
+  EXPECT_FALSE(reader->Read(&totals));
+  grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("--kafka-bootstrap"), std::string::npos);
+  (*server)->Shutdown();
+}
+
+}  // namespace
+}  // namespace hattama::publication
