@@ -154,8 +154,11 @@ for (const name of ['hattama-ingestion', 'hattama-publication']) {
 const labelled = (label) => [...deployments.values()]
   .filter((d) => d.spec.template.metadata.labels?.[label] === 'true')
   .map((d) => d.metadata.name).sort().join(',');
-if (labelled('hattama.kz/kafka-client') !== 'hattama-aggregation,hattama-ingestion') {
-  problem(`Kafka clients are ${labelled('hattama.kz/kafka-client')}, not aggregation+ingestion`);
+// publication only reads the totals change feed, but it still has to reach the listener.
+if (labelled('hattama.kz/kafka-client') !==
+    'hattama-aggregation,hattama-ingestion,hattama-publication') {
+  problem(`Kafka clients are ${labelled('hattama.kz/kafka-client')}, ` +
+          'not aggregation+ingestion+publication');
 }
 if (labelled('hattama.kz/redis-client') !== 'hattama-aggregation,hattama-publication') {
   problem(`Redis clients are ${labelled('hattama.kz/redis-client')}, not aggregation+publication`);

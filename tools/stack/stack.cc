@@ -152,7 +152,7 @@ Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, in
                                    "--election", dir + "/election.json",
                                    "--stations", dir + "/stations.csv",
                                    "--log-format", "json"};
-  if (name != "publication") argv.insert(argv.end(), {"--kafka-bootstrap", kafka_->bootstrap()});
+  argv.insert(argv.end(), {"--kafka-bootstrap", kafka_->bootstrap()});
   if (name != "ingestion") argv.insert(argv.end(), {"--redis-address", redis_->address()});
   if (port != 0) argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port)});
   if (name == "ingestion") {
@@ -172,7 +172,8 @@ Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, in
   auto process = Process::Start({.argv = argv, .log_path = log});
   if (!process.ok()) return process.status();
   if (port != 0) {
-    auto up = WaitUntilListening(**process, port, std::chrono::seconds(30));
+    // A million-station registry takes a service about 30 s to load on two busy cores.
+    auto up = WaitUntilListening(**process, port, std::chrono::seconds(120));
     if (!up.ok()) {
       return Status::Error("hattama-" + name + " did not start (see " + log_dir_ + "/" + name +
                            ".log): " + up.message());
