@@ -194,6 +194,7 @@ void PrintTable(const std::optional<RawFigures>& raw, const std::vector<E2eFigur
   if (!runs.empty()) {
     table.Section("the night");
     row("protocols (station x contest)", [](const E2eFigures& r) { return Rate(r.night_protocols); });
+    row("stations the night sent covers", [](const E2eFigures& r) { return Rate(r.night_stations); });
     row("election night peak (busiest minute), /s",
         [](const E2eFigures& r) { return fmt::format("{:.1f}", r.peak_per_second); });
     table.Section("flat out: hub -> ingestion -> Kafka -> aggregation -> Redis -> publication");
@@ -280,6 +281,7 @@ int main(int argc, char** argv) {
   double paced_seconds = 30;
   int64_t send_limit = 0;
   int64_t samples = 2000;
+  int64_t night_stations = 0;
   double read_seconds = 5;
   auto add_common = [&](CLI::App* sub) {
     hattama::config::AddFlag(*sub, "stations", stations_list,
@@ -298,6 +300,9 @@ int main(int argc, char** argv) {
     hattama::config::AddFlag(*sub, "send-limit", send_limit,
                              "The flat-out run sends at most this many submissions of the night "
                              "(0: all); the registry stays whole");
+    hattama::config::AddFlag(*sub, "night-stations", night_stations,
+                             "The night sent covers at most this many stations, every k-th of "
+                             "the registry (0: all); services still load the whole registry");
     hattama::config::AddFlag(*sub, "samples", samples,
                              "Submissions per run watched from send until visible");
     hattama::config::AddFlag(*sub, "read-seconds", read_seconds,
@@ -340,6 +345,7 @@ int main(int argc, char** argv) {
                          .window = window,
                          .paced_seconds = read->parsed() ? 0 : paced_seconds,
                          .send_limit = send_limit,
+                         .night_stations = night_stations,
                          .samples = samples,
                          .read = !e2e->parsed()};
       options.read_options.duration =
