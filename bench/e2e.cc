@@ -1,8 +1,12 @@
 #include "bench/e2e.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "common/redis/redis.h"
@@ -24,10 +28,10 @@ void Say(const std::string& line) { std::cout << "   " << line << "\n" << std::f
 Status Generate(const std::string& dir, int64_t stations) {
   if (hub::RegistryFilesExist(dir)) return Status::Ok();
   std::filesystem::create_directories(dir);
-  auto process = Process::Start({.argv = {stack::BinaryPath("hattama-hub"), "generate", "--out",
-                                          dir, "--station-count", std::to_string(stations),
-                                          "--seed", "2021", "--hubs", "4"},
-                                 .log_path = dir + "/generate.log"});
+  auto process = Process::Start(
+      {.argv = {stack::BinaryPath("hattama-hub"), "generate", "--out", dir, "--station-count",
+                std::to_string(stations), "--seed", "2021", "--hubs", "4"},
+       .log_path = dir + "/generate.log"});
   if (!process.ok()) return process.status();
   auto code = (*process)->Wait(std::chrono::hours(1));
   if (!code.ok() || *code != 0) {
@@ -71,6 +75,22 @@ Result<Clock::time_point> WaitUntilCounted(const std::string& publication,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+// User + system CPU seconds of a running process, from /proc/<pid>/stat; -1 when unreadable.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 PhaseFigures Summarise(LoadResult& load, double rate) {
@@ -122,24 +142,20 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
       covered = *built;
     }
     figures.night_stations = static_cast<int64_t>(covered->stations().size());
-    auto plan = hub::DrawPlan(*covered, {.seed = 2021,
-                                         .hubs = 4,
-                                         .broken_rate = 0.01,
-                                         .malformed_rate = 0.005,
-                                         .resend_rate = 0});
+    auto plan = hub::DrawPlan(
+        *covered,
+        {.seed = 2021, .hubs = 4, .broken_rate = 0.01, .malformed_rate = 0.005, .resend_rate = 0});
     if (!plan.ok()) return plan.status();
     night.reserve(plan->submissions.size());
     for (auto& planned : plan->submissions) night.push_back(std::move(planned.submission));
-    Say("drew the night of " + std::to_string(figures.night_stations) + " stations: " +
-        std::to_string(night.size()) + " submissions in " +
+    Say("drew the night of " + std::to_string(figures.night_stations) +
+        " stations: " + std::to_string(night.size()) + " submissions in " +
         std::to_string(static_cast<int>(Seconds(Clock::now() - started))) + " s");
   }
-  figures.peak_per_second =
-      static_cast<double>(figures.night_protocols) * kPeakMinuteShare / 60.0;
+  figures.peak_per_second = static_cast<double>(figures.night_protocols) * kPeakMinuteShare / 60.0;
 
-  auto stack = stack::Stack::Start({.registry_dir = dir,
-                                    .partitions = options.partitions,
-                                    .log_dir = dir + "/logs"});
+  auto stack = stack::Stack::Start(
+      {.registry_dir = dir, .partitions = options.partitions, .log_dir = dir + "/logs"});
   if (!stack.ok()) return Status::Error("the stack did not start: " + stack.status().message());
   auto& s = **stack;
   auto channel = grpc::CreateChannel(s.ingestion_address(), grpc::InsecureChannelCredentials());
@@ -235,6 +251,7 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
   auto rss = [&](const std::string& part, Process& process) {
     auto kb = process.PeakRssKb();
     figures.peak_rss_kb[part] = kb.ok() ? *kb : -1;
+    figures.cpu_seconds[part] = CpuSeconds(process.pid());
   };
   rss("redis-server", s.redis().process());
   rss("devkafka", s.kafka().process());
@@ -246,7 +263,8 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
     if (auto keys = (*redis)->Run({"DBSIZE"}); keys.ok()) figures.redis_keys = keys->integer;
     if (auto info = (*redis)->Run({"INFO", "memory"}); info.ok()) {
       const auto at = info->str.find("used_memory:");
-      if (at != std::string::npos) figures.redis_used_memory = std::stoll(info->str.substr(at + 12));
+      if (at != std::string::npos)
+        figures.redis_used_memory = std::stoll(info->str.substr(at + 12));
     }
   }
   return figures;

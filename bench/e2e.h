@@ -73,6 +73,8 @@ struct E2eFigures {
   PhaseFigures flat;
   // Peak RSS in KiB per part: redis, devkafka, ingestion, aggregation, publication.
   std::map<std::string, int64_t> peak_rss_kb;
+  // CPU seconds (user + system) each part used over the whole run: where the two cores went.
+  std::map<std::string, double> cpu_seconds;
   int64_t redis_keys = 0;
   int64_t redis_used_memory = 0;  // bytes
   std::optional<ReadRates> read;

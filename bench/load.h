@@ -21,8 +21,7 @@ namespace hattama::bench {
 
 using Clock = std::chrono::steady_clock;
 
-using SubmissionStream =
-    grpc::ClientReaderWriter<v1::StreamSubmissionsRequest, v1::SubmissionAck>;
+using SubmissionStream = grpc::ClientReaderWriter<v1::StreamSubmissionsRequest, v1::SubmissionAck>;
 // Opens one stream on `context` (ingestion's StreamSubmissions, or the echo service's Echo).
 using OpenStream = std::function<std::unique_ptr<SubmissionStream>(grpc::ClientContext*)>;
 
@@ -62,19 +61,14 @@ struct LoadResult {
   // outcome[i] answers submissions[i] (OUTCOME_UNSPECIFIED when unanswered).
   std::vector<v1::Outcome> outcomes;
 
-  double seconds() const {
-    return std::chrono::duration<double>(last_answer - first_send).count();
-  }
+  double seconds() const { return std::chrono::duration<double>(last_answer - first_send).count(); }
   double accepted_per_second() const { return seconds() > 0 ? accepted / seconds() : 0; }
-  double answered_per_second() const {
-    return seconds() > 0 ? (sent - unanswered) / seconds() : 0;
-  }
+  double answered_per_second() const { return seconds() > 0 ? (sent - unanswered) / seconds() : 0; }
 };
 
 // Streams `submissions` (split round-robin over the streams) and waits for every answer and
 // sample. An error when a stream fails: the benchmark measures a healthy stack, it does not retry.
-Result<LoadResult> RunLoad(std::span<const v1::Submission> submissions,
-                           const LoadOptions& options);
+Result<LoadResult> RunLoad(std::span<const v1::Submission> submissions, const LoadOptions& options);
 
 // The q-quantile (0..1) of `values` (sorted in place); 0 for none.
 double Quantile(std::vector<double>& values, double q);

@@ -101,7 +101,7 @@ Result<RawFigures> RunRaw(bool quick, int partitions, int streams, int64_t windo
   if (!echo.ok()) return echo.status();
   raw.grpc_echo = *echo;
   std::cout << "   gRPC echo " << Rate(raw.grpc_echo) << "/s\n" << std::flush;
-  auto kafka = KafkaRate(samples, quick ? 20'000 : 100'000, partitions);
+  auto kafka = KafkaRate(samples, quick ? 20'000 : 100'000, partitions, quick ? 10 : 50);
   if (!kafka.ok()) return kafka.status();
   raw.kafka_produce = kafka->produce_per_second;
   raw.kafka_consume = kafka->consume_per_second;
@@ -193,48 +193,80 @@ void PrintTable(const std::optional<RawFigures>& raw, const std::vector<E2eFigur
   }
   if (!runs.empty()) {
     table.Section("the night");
-    row("protocols (station x contest)", [](const E2eFigures& r) { return Rate(r.night_protocols); });
-    row("stations the night sent covers", [](const E2eFigures& r) { return Rate(r.night_stations); });
+    row("protocols (station x contest)",
+        [](const E2eFigures& r) { return Rate(r.night_protocols); });
+    row("stations the night sent covers",
+        [](const E2eFigures& r) { return Rate(r.night_stations); });
     row("election night peak (busiest minute), /s",
         [](const E2eFigures& r) { return fmt::format("{:.1f}", r.peak_per_second); });
     table.Section("flat out: hub -> ingestion -> Kafka -> aggregation -> Redis -> publication");
     row("submissions sent", [](const E2eFigures& r) { return Rate(r.flat.sent); });
-    row("accepted at ingestion, /s", [](const E2eFigures& r) { return Rate(r.flat.accepted_per_second); });
+    row("accepted at ingestion, /s",
+        [](const E2eFigures& r) { return Rate(r.flat.accepted_per_second); });
     if (raw) {
-      row("  of gRPC echo", [&](const E2eFigures& r) { return Percent(r.flat.answered_per_second, raw->grpc_echo); });
-      row("  of Kafka produce", [&](const E2eFigures& r) { return Percent(r.flat.accepted_per_second, raw->kafka_produce); });
+      row("  of gRPC echo",
+          [&](const E2eFigures& r) { return Percent(r.flat.answered_per_second, raw->grpc_echo); });
+      row("  of Kafka produce", [&](const E2eFigures& r) {
+        return Percent(r.flat.accepted_per_second, raw->kafka_produce);
+      });
     }
-    row("counted, visible in publication, /s", [](const E2eFigures& r) { return Rate(r.flat.visible_per_second); });
+    row("counted, visible in publication, /s",
+        [](const E2eFigures& r) { return Rate(r.flat.visible_per_second); });
     if (raw) {
-      row("  of Kafka consume", [&](const E2eFigures& r) { return Percent(r.flat.visible_per_second, raw->kafka_consume); });
-      row("  of Redis apply.lua", [&](const E2eFigures& r) { return Percent(r.flat.visible_per_second, raw->redis_apply); });
-      row("  end to end, of the slowest raw part", [&](const E2eFigures& r) { return Percent(r.flat.visible_per_second, slowest); });
+      row("  of Kafka consume", [&](const E2eFigures& r) {
+        return Percent(r.flat.visible_per_second, raw->kafka_consume);
+      });
+      row("  of Redis apply.lua", [&](const E2eFigures& r) {
+        return Percent(r.flat.visible_per_second, raw->redis_apply);
+      });
+      row("  end to end, of the slowest raw part",
+          [&](const E2eFigures& r) { return Percent(r.flat.visible_per_second, slowest); });
     }
-    row("send -> answer p50 / p99, ms", [](const E2eFigures& r) { return Ms(r.flat.answer_p50_ms) + " / " + Ms(r.flat.answer_p99_ms); });
-    row("send -> visible p50 / p99, ms", [](const E2eFigures& r) { return Ms(r.flat.visible_p50_ms) + " / " + Ms(r.flat.visible_p99_ms); });
+    row("send -> answer p50 / p99, ms", [](const E2eFigures& r) {
+      return Ms(r.flat.answer_p50_ms) + " / " + Ms(r.flat.answer_p99_ms);
+    });
+    row("send -> visible p50 / p99, ms", [](const E2eFigures& r) {
+      return Ms(r.flat.visible_p50_ms) + " / " + Ms(r.flat.visible_p99_ms);
+    });
     table.Section("paced at ten times the night's peak");
     auto paced = [](auto f) {
       return [f](const E2eFigures& r) { return r.paced ? f(*r.paced) : std::string("-"); };
     };
     row("offered rate, /s", paced([](const PhaseFigures& p) { return Rate(p.rate); }));
     row("submissions sent", paced([](const PhaseFigures& p) { return Rate(p.sent); }));
-    row("send -> answer p50 / p99, ms", paced([](const PhaseFigures& p) { return Ms(p.answer_p50_ms) + " / " + Ms(p.answer_p99_ms); }));
-    row("send -> visible p50 / p99, ms", paced([](const PhaseFigures& p) { return Ms(p.visible_p50_ms) + " / " + Ms(p.visible_p99_ms); }));
-    row("send -> visible max, ms", paced([](const PhaseFigures& p) { return Ms(p.visible_max_ms); }));
+    row("send -> answer p50 / p99, ms", paced([](const PhaseFigures& p) {
+          return Ms(p.answer_p50_ms) + " / " + Ms(p.answer_p99_ms);
+        }));
+    row("send -> visible p50 / p99, ms", paced([](const PhaseFigures& p) {
+          return Ms(p.visible_p50_ms) + " / " + Ms(p.visible_p99_ms);
+        }));
+    row("send -> visible max, ms",
+        paced([](const PhaseFigures& p) { return Ms(p.visible_max_ms); }));
     row("samples (not visible) / poll resolution ms", paced([](const PhaseFigures& p) {
           return fmt::format("{} ({}) / {:.1f}", p.samples, p.samples_not_visible, p.resolution_ms);
         }));
     table.Section("peak RSS (VmHWM), MiB");
-    for (const char* part : {"redis-server", "devkafka", "ingestion", "aggregation", "publication"}) {
+    for (const char* part :
+         {"redis-server", "devkafka", "ingestion", "aggregation", "publication"}) {
       row(part, [part](const E2eFigures& r) {
         auto it = r.peak_rss_kb.find(part);
-        return it == r.peak_rss_kb.end() || it->second < 0 ? std::string("-")
-                                                            : fmt::format("{:.0f}", it->second / 1024.0);
+        return it == r.peak_rss_kb.end() || it->second < 0
+                   ? std::string("-")
+                   : fmt::format("{:.0f}", it->second / 1024.0);
       });
     }
     row("Redis keys / used memory MiB", [](const E2eFigures& r) {
       return Grouped(r.redis_keys) + fmt::format(" / {:.0f}", r.redis_used_memory / 1048576.0);
     });
+    table.Section("CPU seconds over the whole run (user + system)");
+    for (const char* part :
+         {"redis-server", "devkafka", "ingestion", "aggregation", "publication"}) {
+      row(part, [part](const E2eFigures& r) {
+        auto it = r.cpu_seconds.find(part);
+        return it == r.cpu_seconds.end() || it->second < 0 ? std::string("-")
+                                                           : fmt::format("{:.1f}", it->second);
+      });
+    }
     bool any_read = false;
     for (const auto& run : runs) any_read = any_read || run.read.has_value();
     if (any_read) {
@@ -242,11 +274,17 @@ void PrintTable(const std::optional<RawFigures>& raw, const std::vector<E2eFigur
       auto read = [](auto f) {
         return [f](const E2eFigures& r) { return r.read ? f(*r.read) : std::string("-"); };
       };
-      row("GetAreaTotals over gRPC", read([](const ReadRates& x) { return Rate(x.grpc_per_second); }));
-      row("/v1/GetAreaTotals over HTTP", read([](const ReadRates& x) { return Rate(x.http_per_second); }));
-      row("redis-benchmark GET (50 clients)", read([](const ReadRates& x) { return Rate(x.redis_get_per_second); }));
-      row("redis-benchmark GET (50 clients, -P 16)", read([](const ReadRates& x) { return Rate(x.redis_get_pipelined_per_second); }));
-      row("  gRPC totals of Redis GET", read([](const ReadRates& x) { return Percent(x.grpc_per_second, x.redis_get_per_second); }));
+      row("GetAreaTotals over gRPC",
+          read([](const ReadRates& x) { return Rate(x.grpc_per_second); }));
+      row("/v1/GetAreaTotals over HTTP",
+          read([](const ReadRates& x) { return Rate(x.http_per_second); }));
+      row("redis-benchmark GET (50 clients)",
+          read([](const ReadRates& x) { return Rate(x.redis_get_per_second); }));
+      row("redis-benchmark GET (50 clients, -P 16)",
+          read([](const ReadRates& x) { return Rate(x.redis_get_pipelined_per_second); }));
+      row("  gRPC totals of Redis GET", read([](const ReadRates& x) {
+            return Percent(x.grpc_per_second, x.redis_get_per_second);
+          }));
       row("failed read requests", read([](const ReadRates& x) { return Rate(x.errors); }));
     }
   }

@@ -37,13 +37,20 @@ std::string RecordBytes(const v1::Submission& submission) {
 
 Result<double> RunRedisBenchmark(const RedisBenchmarkOptions& options,
                                  const std::vector<std::string>& command) {
-  std::vector<std::string> argv = {"redis-benchmark", "-h",
-                                   "127.0.0.1",       "-p",
-                                   std::to_string(options.port), "-n",
-                                   std::to_string(options.requests), "-c",
-                                   std::to_string(options.clients), "-P",
-                                   std::to_string(options.pipeline), "-r",
-                                   "100000000",       "--csv"};
+  std::vector<std::string> argv = {"redis-benchmark",
+                                   "-h",
+                                   "127.0.0.1",
+                                   "-p",
+                                   std::to_string(options.port),
+                                   "-n",
+                                   std::to_string(options.requests),
+                                   "-c",
+                                   std::to_string(options.clients),
+                                   "-P",
+                                   std::to_string(options.pipeline),
+                                   "-r",
+                                   "100000000",
+                                   "--csv"};
   argv.insert(argv.end(), command.begin(), command.end());
   auto process = Process::Start({.argv = argv, .capture_stdout = true});
   if (!process.ok()) return process.status();
@@ -116,10 +123,10 @@ Result<double> RedisApplyScriptRate(const v1::Submission& sample, int64_t reques
   }
   // The record's bytes as an argument of the same length (redis-benchmark takes text argv).
   const std::string record(RecordBytes(sample).size(), 'r');
-  command.insert(command.end(), {"sub-__rand_int__", std::string(64, 'd'), record, "protocol",
-                                 "observer-__rand_int__", "0", "0",
-                                 domain::FiguresDigest(protocol.figures()), contest, "observer",
-                                 "0"});
+  command.insert(
+      command.end(),
+      {"sub-__rand_int__", std::string(64, 'd'), record, "protocol", "observer-__rand_int__", "0",
+       "0", domain::FiguresDigest(protocol.figures()), contest, "observer", "0"});
   command.insert(command.end(), areas.begin(), areas.end());
   for (const auto& [field, value] : redis::ToFields(protocol.figures())) {
     command.push_back(field);
@@ -153,8 +160,8 @@ Result<std::vector<double>> OneAtATime(kafka::Producer& producer, kafka::Consume
 
 }  // namespace
 
-Result<KafkaRates> KafkaRate(std::span<const v1::Submission> samples, int64_t count,
-                             int partitions) {
+Result<KafkaRates> KafkaRate(std::span<const v1::Submission> samples, int64_t count, int partitions,
+                             int latency_records) {
   if (samples.empty()) return Status::Error("no sample submissions");
   auto kafka = stack::DevKafka::Start(partitions);
   if (!kafka.ok()) return kafka.status();
@@ -188,8 +195,8 @@ Result<KafkaRates> KafkaRate(std::span<const v1::Submission> samples, int64_t co
   rates.produced = delivered.load();
   rates.produce_per_second = static_cast<double>(delivered.load()) / produce_seconds;
 
-  auto consumer =
-      kafka::Consumer::Create((*kafka)->bootstrap(), "hattama-bench-raw", {kafka::kSubmissionsTopic});
+  auto consumer = kafka::Consumer::Create((*kafka)->bootstrap(), "hattama-bench-raw",
+                                          {kafka::kSubmissionsTopic});
   if (!consumer.ok()) return consumer.status();
   int64_t consumed = 0;
   Clock::time_point first;
@@ -215,7 +222,7 @@ Result<KafkaRates> KafkaRate(std::span<const v1::Submission> samples, int64_t co
   rates.consume_per_second = static_cast<double>(consumed) / Seconds(last - first);
 
   const auto& [key, value] = records[0];
-  auto latencies = OneAtATime(**producer, **consumer, key, value, 50);
+  auto latencies = OneAtATime(**producer, **consumer, key, value, latency_records);
   if (!latencies.ok()) return Status::Error("one at a time: " + latencies.status().message());
   rates.latency_p50_ms = Quantile(*latencies, 0.5);
   rates.latency_p99_ms = Quantile(*latencies, 0.99);
@@ -242,7 +249,7 @@ Result<KafkaRates> KafkaRate(std::span<const v1::Submission> samples, int64_t co
       return batch.status();
     }
   }
-  latencies = OneAtATime(**producer, **short_wait, key, value, 50);
+  latencies = OneAtATime(**producer, **short_wait, key, value, latency_records);
   if (!latencies.ok()) return Status::Error("short wait: " + latencies.status().message());
   rates.short_wait_latency_p50_ms = Quantile(*latencies, 0.5);
   rates.short_wait_latency_p99_ms = Quantile(*latencies, 0.99);
@@ -251,7 +258,8 @@ Result<KafkaRates> KafkaRate(std::span<const v1::Submission> samples, int64_t co
 
 namespace {
 
-class EchoReactor : public grpc::ServerBidiReactor<v1::StreamSubmissionsRequest, v1::SubmissionAck> {
+class EchoReactor
+    : public grpc::ServerBidiReactor<v1::StreamSubmissionsRequest, v1::SubmissionAck> {
  public:
   EchoReactor() { StartRead(&request_); }
   void OnReadDone(bool ok) override {
@@ -295,8 +303,8 @@ Result<double> GrpcEchoRate(std::span<const v1::Submission> submissions, int str
   builder.RegisterService(&service);
   auto server = builder.BuildAndStart();
   if (!server || port == 0) return Status::Error("cannot start the echo server");
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
   auto stub = echo::v1::EchoService::NewStub(channel);
   LoadOptions options{.open = [&](grpc::ClientContext* context) { return stub->Echo(context); },
                       .streams = streams,

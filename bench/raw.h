@@ -45,8 +45,9 @@ struct KafkaRates {
 };
 // Produces `count` records of the size of `samples`' records (keyed station|contest, as ingestion
 // does) to a fresh embedded Kafka, then consumes them.
-Result<KafkaRates> KafkaRate(std::span<const v1::Submission> samples, int64_t count,
-                             int partitions);
+// `latency_records` records are sent one at a time for each latency figure.
+Result<KafkaRates> KafkaRate(std::span<const v1::Submission> samples, int64_t count, int partitions,
+                             int latency_records = 50);
 
 // Answers per second of an in-process echo service of ingestion's stream shape, streamed with
 // the same streams and window as the end-to-end run.

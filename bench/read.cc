@@ -69,8 +69,7 @@ Result<ReadRates> ReadRate(const domain::Registry& registry, const ReadOptions& 
   ReadRates rates;
   std::atomic<int64_t> errors{0};
 
-  auto channel =
-      grpc::CreateChannel(options.grpc_address, grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(options.grpc_address, grpc::InsecureChannelCredentials());
   std::vector<std::unique_ptr<v1::PublicationService::Stub>> stubs;
   for (int c = 0; c < options.clients; ++c) {
     // A channel per client: separate HTTP/2 connections, as separate portal servers would have.
@@ -107,14 +106,16 @@ Result<ReadRates> ReadRate(const domain::Registry& registry, const ReadOptions& 
       });
   rates.errors = errors.load();
 
-  auto get = RunRedisBenchmarkGet(
-      {.port = options.redis_port, .requests = options.redis_requests, .clients = 50,
-       .pipeline = 1});
+  auto get = RunRedisBenchmarkGet({.port = options.redis_port,
+                                   .requests = options.redis_requests,
+                                   .clients = 50,
+                                   .pipeline = 1});
   if (!get.ok()) return get.status();
   rates.redis_get_per_second = *get;
-  auto pipelined = RunRedisBenchmarkGet(
-      {.port = options.redis_port, .requests = options.redis_requests * 4, .clients = 50,
-       .pipeline = 16});
+  auto pipelined = RunRedisBenchmarkGet({.port = options.redis_port,
+                                         .requests = options.redis_requests * 4,
+                                         .clients = 50,
+                                         .pipeline = 16});
   if (!pipelined.ok()) return pipelined.status();
   rates.redis_get_pipelined_per_second = *pipelined;
   return rates;
