@@ -316,14 +316,16 @@ int main(int argc, char** argv) {
   int partitions = 12;
   int streams = 4;
   int64_t window = 1024;
-  double paced_seconds = 30;
+  double paced_seconds = 20;
   int64_t send_limit = 0;
   int64_t samples = 2000;
-  int64_t night_stations = 0;
+  int64_t night_stations = 100'000;
   double read_seconds = 5;
   auto add_common = [&](CLI::App* sub) {
-    hattama::config::AddFlag(*sub, "stations", stations_list,
-                             "Registry sizes to run end to end, comma separated");
+    // No HATTAMA_STATIONS fallback: the services read that one as the registry's CSV path.
+    sub->add_option("--stations", stations_list,
+                    "Registry sizes to run end to end, comma separated")
+        ->capture_default_str();
     sub->add_flag("--quick", quick,
                   "A short run: 10,000 stations unless --stations says otherwise, shorter paced "
                   "and read runs, smaller raw benchmarks");
