@@ -33,14 +33,14 @@ struct E2eOptions {
   int streams = 4;
   int64_t window = 1024;
   // The paced run: how long it sends at `peak_factor` times the peak rate (0: no paced run).
-  double paced_seconds = 30;
+  double paced_seconds = 20;
   double peak_factor = 10;
   // The flat-out run sends at most this many of the rest of the night (0: all of it).
   int64_t send_limit = 0;
   // The night sent covers at most this many stations, every k-th of the registry (0: all). The
   // services still load the whole registry; drawing a night of a million stations in the bench
   // process alone takes minutes and over 10 GiB.
-  int64_t night_stations = 0;
+  int64_t night_stations = 100'000;
   // Send -> visible samples per run (every n-th submission is watched).
   int64_t samples = 2'000;
   bool read = true;
@@ -66,9 +66,9 @@ struct PhaseFigures {
 
 struct E2eFigures {
   int64_t stations = 0;
-  int64_t night_protocols = 0;  // station x contest protocols of the whole night
-  int64_t night_stations = 0;   // stations the night sent covers
-  double peak_per_second = 0;   // election night's busiest minute, per second
+  int64_t night_protocols = 0;       // station x contest protocols of the whole night
+  int64_t night_stations = 100'000;  // stations the night sent covers
+  double peak_per_second = 0;        // election night's busiest minute, per second
   std::optional<PhaseFigures> paced;
   PhaseFigures flat;
   // Peak RSS in KiB per part: redis, devkafka, ingestion, aggregation, publication.

@@ -312,14 +312,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string stations_list = "10000,1000000";
   bool quick = false;
-  std::string work_dir;
-  int partitions = 12;
-  int streams = 4;
-  int64_t window = 1024;
-  double paced_seconds = 20;
-  int64_t send_limit = 0;
-  int64_t samples = 2000;
-  int64_t night_stations = 100'000;
+  // The flags set these for every registry size; the defaults are E2eOptions' own.
+  E2eOptions base;
   double read_seconds = 5;
   auto add_common = [&](CLI::App* sub) {
     // No HATTAMA_STATIONS fallback: the services read that one as the registry's CSV path.
@@ -329,21 +323,21 @@ int main(int argc, char** argv) {
     sub->add_flag("--quick", quick,
                   "A short run: 10,000 stations unless --stations says otherwise, shorter paced "
                   "and read runs, smaller raw benchmarks");
-    hattama::config::AddFlag(*sub, "work-dir", work_dir,
+    hattama::config::AddFlag(*sub, "work-dir", base.work_dir,
                              "Where registries (reused between runs) and logs go (default: "
                              "/tmp/hattama-bench)");
-    hattama::config::AddFlag(*sub, "partitions", partitions, "Partitions of each Kafka topic");
-    hattama::config::AddFlag(*sub, "streams", streams, "Concurrent hub streams");
-    hattama::config::AddFlag(*sub, "window", window, "Unanswered submissions per stream");
-    hattama::config::AddFlag(*sub, "paced-seconds", paced_seconds,
+    hattama::config::AddFlag(*sub, "partitions", base.partitions, "Partitions of each Kafka topic");
+    hattama::config::AddFlag(*sub, "streams", base.streams, "Concurrent hub streams");
+    hattama::config::AddFlag(*sub, "window", base.window, "Unanswered submissions per stream");
+    hattama::config::AddFlag(*sub, "paced-seconds", base.paced_seconds,
                              "Length of the run at ten times the night's peak (0: none)");
-    hattama::config::AddFlag(*sub, "send-limit", send_limit,
+    hattama::config::AddFlag(*sub, "send-limit", base.send_limit,
                              "The flat-out run sends at most this many submissions of the night "
                              "(0: all); the registry stays whole");
-    hattama::config::AddFlag(*sub, "night-stations", night_stations,
+    hattama::config::AddFlag(*sub, "night-stations", base.night_stations,
                              "The night sent covers at most this many stations, every k-th of "
                              "the registry (0: all); services still load the whole registry");
-    hattama::config::AddFlag(*sub, "samples", samples,
+    hattama::config::AddFlag(*sub, "samples", base.samples,
                              "Submissions per run watched from send until visible");
     hattama::config::AddFlag(*sub, "read-seconds", read_seconds,
                              "Length of each read benchmark (gRPC, HTTP)");
@@ -357,17 +351,17 @@ int main(int argc, char** argv) {
 
   if (quick) {
     if (stations_list == "10000,1000000") stations_list = "10000";
-    paced_seconds = std::min(paced_seconds, 10.0);
+    base.paced_seconds = std::min(base.paced_seconds, 10.0);
     read_seconds = std::min(read_seconds, 2.0);
-    samples = std::min<int64_t>(samples, 500);
+    base.samples = std::min<int64_t>(base.samples, 500);
   }
-  if (work_dir.empty()) work_dir = "/tmp/hattama-bench";
-  std::filesystem::create_directories(work_dir);
+  if (base.work_dir.empty()) base.work_dir = "/tmp/hattama-bench";
+  std::filesystem::create_directories(base.work_dir);
 
   const std::string load_before = LoadAverage();
   std::optional<RawFigures> raw;
   if (all->parsed() || raw_cmd->parsed()) {
-    auto figures = RunRaw(quick, partitions, streams, window);
+    auto figures = RunRaw(quick, base.partitions, base.streams, base.window);
     if (!figures.ok()) {
       std::cerr << "raw benchmarks failed: " << figures.status().message() << "\n";
       return 1;
@@ -378,16 +372,10 @@ int main(int argc, char** argv) {
   if (!raw_cmd->parsed()) {
     for (int64_t stations : ParseStations(stations_list)) {
       std::cout << "== end to end, " << stations << " stations\n" << std::flush;
-      E2eOptions options{.stations = stations,
-                         .work_dir = work_dir,
-                         .partitions = partitions,
-                         .streams = streams,
-                         .window = window,
-                         .paced_seconds = read->parsed() ? 0 : paced_seconds,
-                         .send_limit = send_limit,
-                         .night_stations = night_stations,
-                         .samples = samples,
-                         .read = !e2e->parsed()};
+      E2eOptions options = base;
+      options.stations = stations;
+      if (read->parsed()) options.paced_seconds = 0;
+      options.read = !e2e->parsed();
       options.read_options.duration =
           std::chrono::milliseconds(static_cast<int64_t>(read_seconds * 1000));
       options.read_options.redis_requests = quick ? 50'000 : 200'000;
@@ -400,6 +388,6 @@ int main(int argc, char** argv) {
       runs.push_back(*figures);
     }
   }
-  PrintTable(raw, runs, streams, window, load_before);
+  PrintTable(raw, runs, base.streams, base.window, load_before);
   return 0;
 }
