@@ -101,4 +101,10 @@ const char* StatusCodeName(grpc::StatusCode code) {
   }
 }
 
+std::function<void(bool)> ServeReadiness(grpc::HealthCheckServiceInterface* health) {
+  health->SetServingStatus("", false);
+  health->SetServingStatus("liveness", true);
+  return [health](bool ready) { health->SetServingStatus("", ready); };
+}
+
 }  // namespace hattama::metrics

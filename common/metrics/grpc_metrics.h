@@ -6,6 +6,9 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <functional>
 
 #include "common/metrics/metrics.h"
 
@@ -13,6 +16,11 @@ namespace hattama::metrics {
 
 // Installs the interceptor on `builder`, reporting to `registry`. Call before BuildAndStart.
 void AddGrpcMetrics(grpc::ServerBuilder& builder, Registry& registry = DefaultRegistry());
+
+// Readiness on a server's standard health service: "liveness" SERVING while the process runs, ""
+// NOT_SERVING until the returned callback (a HealthWatch's on_change) says ready, and then only
+// while ready, so that a dependency outage takes a replica out of its Service without a restart.
+std::function<void(bool ready)> ServeReadiness(grpc::HealthCheckServiceInterface* health);
 
 // "OK", "INVALID_ARGUMENT", ...: the names of the status codes as gRPC documents them.
 const char* StatusCodeName(grpc::StatusCode code);

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/metrics/http_endpoint.h"
+#include "common/metrics/service_metrics.h"
+
 namespace hattama::metrics {
 
 HealthWatch::HealthWatch(std::function<Status()> check, std::chrono::milliseconds interval,
@@ -39,6 +42,27 @@ void HealthWatch::RunCheck() {
   healthy_.store(healthy);
   reported_ = true;
   if (on_change_) on_change_(healthy);
+}
+
+Result<std::unique_ptr<Operations>> Operations::Start(const std::string& metrics_listen,
+                                                     std::function<Status()> check,
+                                                     std::function<void(bool)> on_change) {
+  std::unique_ptr<Operations> operations(new Operations());
+  operations->health_ = std::make_unique<HealthWatch>(
+      std::move(check), std::chrono::seconds(5), [on_change = std::move(on_change)](bool ready) {
+        RecordReady(ready);
+        if (on_change) on_change(ready);
+      });
+  HealthWatch* health = operations->health_.get();
+  auto endpoint = HttpEndpoint::Start(metrics_listen, DefaultRegistry(),
+                                      [health] { return health->healthy(); });
+  if (!endpoint.ok()) return endpoint.status();
+  operations->endpoint_ = std::move(endpoint).value();
+  return operations;
+}
+
+Operations::~Operations() {
+  endpoint_.reset();  // No /healthz may ask the watch once it is gone.
 }
 
 }  // namespace hattama::metrics

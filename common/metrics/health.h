@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -38,6 +39,27 @@ class HealthWatch {
   std::condition_variable stop_requested_;
   bool stop_ = false;
   std::thread thread_;
+};
+
+class HttpEndpoint;
+
+// What every service runs for its operators: a HealthWatch over `check` (every 5 s; its result is
+// also the ready gauge and goes to `on_change`) and, on `metrics_listen` (empty: none),
+// /metrics, /healthz (ready as the watch last saw it) and /livez.
+class Operations {
+ public:
+  static Result<std::unique_ptr<Operations>> Start(const std::string& metrics_listen,
+                                                   std::function<Status()> check,
+                                                   std::function<void(bool ready)> on_change =
+                                                       nullptr);
+  ~Operations();
+
+  bool ready() const { return health_->healthy(); }
+
+ private:
+  Operations() = default;
+  std::unique_ptr<HealthWatch> health_;
+  std::unique_ptr<HttpEndpoint> endpoint_;
 };
 
 }  // namespace hattama::metrics

@@ -141,6 +141,15 @@ Result<Reply> Connection::Run(const Command& command) {
   return impl_->Next();
 }
 
+Status Ping(const std::string& address, std::chrono::milliseconds timeout) {
+  auto connection = Connection::Connect(address, timeout);
+  if (!connection.ok()) return connection.status();
+  auto pong = (*connection)->Run({"PING"});
+  if (!pong.ok()) return pong.status();
+  if (pong->type == Reply::Type::kError) return Status::Error("redis " + address + ": " + pong->str);
+  return Status::Ok();
+}
+
 Result<std::vector<Reply>> Connection::Pipeline(const std::vector<Command>& commands) {
   for (const auto& command : commands) impl_->Append(command);
   std::vector<Reply> replies;

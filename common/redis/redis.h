@@ -44,6 +44,9 @@ class Connection {
   std::unique_ptr<Impl> impl_;
 };
 
+// Connects to `address` and sends PING: Ok when Redis answers PONG (a readiness check).
+Status Ping(const std::string& address, std::chrono::milliseconds timeout);
+
 // A Lua script loaded once and called by SHA; reloaded when Redis answers NOSCRIPT (after a
 // restart or SCRIPT FLUSH).
 class Script {

@@ -6,8 +6,7 @@
 #include "common/domain/registry.h"
 #include "common/log/log.h"
 #include "common/metrics/health.h"
-#include "common/metrics/http_endpoint.h"
-#include "common/metrics/service_metrics.h"
+#include "common/redis/redis.h"
 #include "services/aggregation/aggregator.h"
 #include "services/aggregation/deployment_applier.h"
 
@@ -69,22 +68,14 @@ int main(int argc, char** argv) {
     spdlog::error("cannot start: {}", kafka_probe.status().message());
     return 1;
   }
-  metrics::HealthWatch health(
-      [&]() -> Status {
-        auto partitions =
-            (*kafka_probe)->PartitionCount(kafka::kSubmissionsTopic, std::chrono::seconds(3));
-        if (!partitions.ok()) return partitions.status();
-        auto redis = redis::Connection::Connect(options.redis_address, std::chrono::seconds(2));
-        if (!redis.ok()) return redis.status();
-        auto pong = (*redis)->Run({"PING"});
-        if (!pong.ok()) return pong.status();
-        return Status::Ok();
-      },
-      std::chrono::seconds(5), metrics::RecordReady);
-  auto endpoint = metrics::HttpEndpoint::Start(metrics_listen, metrics::DefaultRegistry(),
-                                               [&health] { return health.healthy(); });
-  if (!endpoint.ok()) {
-    spdlog::error("cannot start: {}", endpoint.status().message());
+  auto operations = metrics::Operations::Start(metrics_listen, [&]() -> Status {
+    auto partitions =
+        (*kafka_probe)->PartitionCount(kafka::kSubmissionsTopic, std::chrono::seconds(3));
+    if (!partitions.ok()) return partitions.status();
+    return redis::Ping(options.redis_address, std::chrono::seconds(2));
+  });
+  if (!operations.ok()) {
+    spdlog::error("cannot start: {}", operations.status().message());
     return 1;
   }
   std::signal(SIGTERM, RequestStop);

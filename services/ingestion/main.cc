@@ -8,9 +8,8 @@
 #include "common/domain/hubs.h"
 #include "common/domain/registry.h"
 #include "common/log/log.h"
+#include "common/metrics/grpc_metrics.h"
 #include "common/metrics/health.h"
-#include "common/metrics/http_endpoint.h"
-#include "common/metrics/service_metrics.h"
 #include "services/ingestion/ingestion_server.h"
 
 int main(int argc, char** argv) {
@@ -120,23 +119,16 @@ int main(int argc, char** argv) {
     spdlog::error("{}", kafka_probe.status().message());
     return 1;
   }
-  grpc::HealthCheckServiceInterface* grpc_health = (*server)->health();
-  grpc_health->SetServingStatus("liveness", true);
-  metrics::HealthWatch health(
+  auto operations = metrics::Operations::Start(
+      metrics_listen,
       [&]() -> Status {
         auto partitions =
             (*kafka_probe)->PartitionCount(kafka::kSubmissionsTopic, std::chrono::seconds(3));
         return partitions.ok() ? Status::Ok() : partitions.status();
       },
-      std::chrono::seconds(5),
-      [grpc_health](bool ready) {
-        metrics::RecordReady(ready);
-        grpc_health->SetServingStatus("", ready);
-      });
-  auto endpoint = metrics::HttpEndpoint::Start(metrics_listen, metrics::DefaultRegistry(),
-                                               [&health] { return health.healthy(); });
-  if (!endpoint.ok()) {
-    spdlog::error("{}", endpoint.status().message());
+      metrics::ServeReadiness((*server)->health()));
+  if (!operations.ok()) {
+    spdlog::error("{}", operations.status().message());
     return 1;
   }
 

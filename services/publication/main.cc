@@ -1,5 +1,4 @@
 // hattama-publication: serves totals and station results from Redis over gRPC, read-only.
-#include <grpcpp/health_check_service_interface.h>
 #include <pthread.h>
 
 #include <csignal>
@@ -7,12 +6,12 @@
 #include "common/config/config.h"
 #include "common/domain/registry.h"
 #include "common/log/log.h"
+#include "common/metrics/grpc_metrics.h"
 #include "common/metrics/health.h"
-#include "common/metrics/http_endpoint.h"
-#include "common/metrics/service_metrics.h"
-#include "services/publication/connection_pool.h"
+#include "common/redis/redis.h"
 #include "services/publication/analysis_service.h"
 #include "services/publication/change_feed.h"
+#include "services/publication/connection_pool.h"
 #include "services/publication/deployment_service.h"
 #include "services/publication/export.h"
 #include "services/publication/http_gateway.h"
@@ -132,28 +131,12 @@ int main(int argc, char** argv) {
   }
   spdlog::info("portal and HTTP/JSON API on http://{}/", http_listen);
 
-  // Ready ("" on the gRPC health service) only while Redis answers PING; "liveness" stays SERVING
-  // while the process runs, so that a Redis outage takes replicas out of the Service without
-  // restarting them.
-  grpc::HealthCheckServiceInterface* grpc_health = (*server)->GetHealthCheckService();
-  grpc_health->SetServingStatus("", false);
-  grpc_health->SetServingStatus("liveness", true);
-  metrics::HealthWatch health(
-      [&]() -> Status {
-        auto redis = redis::Connection::Connect(redis_address, kRedisTimeout);
-        if (!redis.ok()) return redis.status();
-        auto pong = (*redis)->Run({"PING"});
-        return pong.ok() ? Status::Ok() : pong.status();
-      },
-      std::chrono::seconds(5),
-      [grpc_health](bool ready) {
-        metrics::RecordReady(ready);
-        grpc_health->SetServingStatus("", ready);
-      });
-  auto endpoint = metrics::HttpEndpoint::Start(metrics_listen, metrics::DefaultRegistry(),
-                                               [&health] { return health.healthy(); });
-  if (!endpoint.ok()) {
-    spdlog::error("{}", endpoint.status().message());
+  // Ready only while Redis answers PING.
+  auto operations = metrics::Operations::Start(
+      metrics_listen, [&] { return redis::Ping(redis_address, kRedisTimeout); },
+      metrics::ServeReadiness((*server)->GetHealthCheckService()));
+  if (!operations.ok()) {
+    spdlog::error("{}", operations.status().message());
     return 1;
   }
 
