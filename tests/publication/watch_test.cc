@@ -17,6 +17,7 @@
 #include "services/publication/totals_cache.h"
 #include "services/publication/watch.h"
 #include "tests/aggregation/fixture.h"
+#include "tests/publication/fixture.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::publication {
@@ -36,23 +37,20 @@ bool Eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
-class WatchTest : public ::testing::Test {
+// The shared publication fixture (redis-server, the service over gRPC loopback) plus the
+// embedded Kafka, the change feed, the totals cache and the watch hub.
+class WatchTest : public PublicationFixture {
  protected:
   void SetUp() override {
-    auto redis = stack::RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status().message();
-    redis_server_ = std::move(redis).value();
-    redis_ = testing::Connect(redis_server_->address());
-    ASSERT_NE(redis_, nullptr);
     auto kafka = stack::DevKafka::Start(4);
     ASSERT_TRUE(kafka.ok()) << kafka.status().message();
     kafka_ = std::move(kafka).value();
     auto producer = kafka::Producer::Create(kafka_->bootstrap());
     ASSERT_TRUE(producer.ok()) << producer.status().message();
     producer_ = std::move(producer).value();
+    PublicationFixture::SetUp();
+    if (HasFatalFailure()) return;
 
-    pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), 4, 2s);
-    service_ = std::make_unique<PublicationService>(registry_, pool_);
     hub_ = std::make_unique<WatchHub>(
         registry_,
         [this](const TotalsKey& key, v1::AreaTotals& totals) {
@@ -62,6 +60,7 @@ class WatchTest : public ::testing::Test {
           return service_->GetAreaTotals(nullptr, &request, &totals);
         },
         WatchHub::Options{100ms});
+    // Before the first call: every request of the test comes after this.
     service_->UseChangeFeed(&cache_, hub_.get());
     ChangeFeed::Options options;
     options.bootstrap_servers = kafka_->bootstrap();
@@ -70,25 +69,18 @@ class WatchTest : public ::testing::Test {
     feed_ = std::make_unique<ChangeFeed>(
         options, &cache_, [this](const TotalsKey& key) { hub_->Changed(key); },
         [this](bool ready) { hub_->SetFeedReady(ready); });
-
-    std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
-    auto server = StartServer(listen, service_.get());
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(server).value();
-    stub_ = v1::PublicationService::NewStub(
-        grpc::CreateChannel(listen, grpc::InsecureChannelCredentials()));
     ASSERT_TRUE(Eventually([this] { return feed_->ready(); }, 20s)) << "the feed never got ready";
   }
 
   void TearDown() override {
     gateway_.reset();
     if (hub_) hub_->Stop();
-    if (server_) server_->Shutdown(std::chrono::system_clock::now() + 5s);
+    PublicationFixture::TearDown();
     feed_.reset();
   }
 
   void StartGateway(size_t max_event_streams = 8) {
-    auto gateway = HttpGateway::Start("127.0.0.1:0", server_->InProcessChannel({}), {}, nullptr,
+    auto gateway = HttpGateway::Start("127.0.0.1:0", grpc_server_->InProcessChannel({}), {}, nullptr,
                                       max_event_streams);
     ASSERT_TRUE(gateway.ok()) << gateway.status().message();
     gateway_ = std::move(gateway).value();
@@ -96,7 +88,7 @@ class WatchTest : public ::testing::Test {
 
   // Applies `records` to Redis the way aggregation does and, when `publish`, then writes the
   // TotalsChange records it reports to the change feed, keyed by area and contest.
-  void Aggregate(const std::vector<v1::SubmissionRecord>& records, bool publish = true) {
+  void Apply(const std::vector<v1::SubmissionRecord>& records, bool publish = true) {
     ASSERT_TRUE(
         redis_->Run({"SET", "hattama:partitions", std::to_string(testing::kPartitions)}).ok());
     aggregation::Applier applier(registry_);
@@ -124,66 +116,59 @@ class WatchTest : public ::testing::Test {
     ASSERT_TRUE(producer_->Flush(10s).ok());
   }
 
-  v1::AreaTotals GetAreaTotals(const std::string& area, const std::string& contest) {
-    grpc::ClientContext context;
-    v1::GetAreaTotalsRequest request;
-    request.set_area_id(area);
-    request.set_contest_id(contest);
+  v1::AreaTotals Totals(const std::string& area, const std::string& contest) {
     v1::AreaTotals totals;
-    grpc::Status status = stub_->GetAreaTotals(&context, request, &totals);
+    grpc::Status status = GetAreaTotals(area, contest, totals);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return totals;
   }
 
-  std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
-  std::unique_ptr<stack::RedisServer> redis_server_;
-  std::unique_ptr<redis::Connection> redis_;
+  // A Watch of `contest` (in `area`, or every area when empty), for 30 s at most.
+  std::unique_ptr<grpc::ClientReader<v1::AreaTotals>> Watch(grpc::ClientContext& context,
+                                                            const std::string& contest,
+                                                            const std::string& area = "") {
+    context.set_deadline(std::chrono::system_clock::now() + 30s);
+    v1::WatchRequest request;
+    request.set_contest_id(contest);
+    if (!area.empty()) request.add_area_ids(area);
+    return stub_->Watch(&context, request);
+  }
+
   std::unique_ptr<stack::DevKafka> kafka_;
   std::unique_ptr<kafka::Producer> producer_;
-  std::shared_ptr<ConnectionPool> pool_;
   TotalsCache cache_;
-  std::unique_ptr<PublicationService> service_;
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<ChangeFeed> feed_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::PublicationService::Stub> stub_;
   std::unique_ptr<HttpGateway> gateway_;
 };
 
 TEST_F(WatchTest, StreamStartsWithCurrentTotalsThenSendsEveryChange) {
-  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  Apply({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + 30s);
-  v1::WatchRequest request;
-  request.set_contest_id("mazhilis");
-  request.add_area_ids("kz");
-  auto reader = stub_->Watch(&context, request);
+  auto reader = Watch(context, "mazhilis", "kz");
 
   v1::AreaTotals first;
   ASSERT_TRUE(reader->Read(&first));
   EXPECT_EQ(first.area().area_id(), "kz");
   EXPECT_EQ(first.stations_reporting(), 1);
   EXPECT_EQ(first.figures().ballots_valid(), 500);
-  EXPECT_TRUE(MessageDifferencer::Equals(first, GetAreaTotals("kz", "mazhilis")));
+  EXPECT_TRUE(MessageDifferencer::Equals(first, Totals("kz", "mazhilis")));
 
-  Aggregate({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10),
+  Apply({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10),
              ObserverRecord("c", "S4", "mazhilis", {500, 150, 100}, 30)});
   v1::AreaTotals next;
   do {
     ASSERT_TRUE(reader->Read(&next)) << "the stream ended before the change arrived";
   } while (next.stations_reporting() < 3);
   EXPECT_EQ(next.figures().ballots_valid(), 500 + 350 + 750);
-  EXPECT_TRUE(MessageDifferencer::Equals(next, GetAreaTotals("kz", "mazhilis")));
+  EXPECT_TRUE(MessageDifferencer::Equals(next, Totals("kz", "mazhilis")));
   context.TryCancel();
 }
 
 TEST_F(WatchTest, EveryWatchedAreaStartsComplete) {
-  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  Apply({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + 30s);
-  v1::WatchRequest request;
-  request.set_contest_id("mazhilis");
-  auto reader = stub_->Watch(&context, request);
+  auto reader = Watch(context, "mazhilis");
 
   // Every area holding the contest, each once, before any change.
   size_t expected = 0;
@@ -195,7 +180,7 @@ TEST_F(WatchTest, EveryWatchedAreaStartsComplete) {
   while (seen.size() < expected && reader->Read(&totals)) {
     EXPECT_TRUE(seen.insert(totals.area().area_id()).second) << totals.area().area_id();
     EXPECT_TRUE(
-        MessageDifferencer::Equals(totals, GetAreaTotals(totals.area().area_id(), "mazhilis")));
+        MessageDifferencer::Equals(totals, Totals(totals.area().area_id(), "mazhilis")));
   }
   EXPECT_EQ(seen.size(), expected);
   EXPECT_GT(expected, 1u);
@@ -203,11 +188,11 @@ TEST_F(WatchTest, EveryWatchedAreaStartsComplete) {
 }
 
 TEST_F(WatchTest, TotalsComeFromMemoryUntilTheirChangeArrives) {
-  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
-  v1::AreaTotals before = GetAreaTotals("kz", "mazhilis");
+  Apply({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  v1::AreaTotals before = Totals("kz", "mazhilis");
   const uint64_t hits = cache_.hits();
   for (int i = 0; i < 5; ++i) {
-    EXPECT_TRUE(MessageDifferencer::Equals(GetAreaTotals("kz", "mazhilis"), before));
+    EXPECT_TRUE(MessageDifferencer::Equals(Totals("kz", "mazhilis"), before));
   }
   EXPECT_EQ(cache_.hits(), hits + 5);
 
@@ -218,26 +203,22 @@ TEST_F(WatchTest, TotalsComeFromMemoryUntilTheirChangeArrives) {
   ASSERT_TRUE(call.ok());
   std::vector<v1::TotalsChange> changes;
   ASSERT_TRUE(applier.Apply(*redis_, {*call}, &changes).ok());
-  EXPECT_EQ(GetAreaTotals("kz", "mazhilis").stations_reporting(), 1);
+  EXPECT_EQ(Totals("kz", "mazhilis").stations_reporting(), 1);
 
   // ...and once the change is on the feed, the next read has the new figures.
   Publish(changes);
   EXPECT_TRUE(Eventually(
-      [this] { return GetAreaTotals("kz", "mazhilis").stations_reporting() == 2; }, 10s));
-  EXPECT_EQ(GetAreaTotals("kz", "mazhilis").figures().ballots_valid(), 500 + 350);
+      [this] { return Totals("kz", "mazhilis").stations_reporting() == 2; }, 10s));
+  EXPECT_EQ(Totals("kz", "mazhilis").figures().ballots_valid(), 500 + 350);
 }
 
 TEST_F(WatchTest, WithoutKafkaEveryReadGoesToRedisAndStreamsEnd) {
-  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  Apply({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + 30s);
-  v1::WatchRequest request;
-  request.set_contest_id("mazhilis");
-  request.add_area_ids("kz");
-  auto reader = stub_->Watch(&context, request);
+  auto reader = Watch(context, "mazhilis", "kz");
   v1::AreaTotals first;
   ASSERT_TRUE(reader->Read(&first));
-  EXPECT_EQ(GetAreaTotals("kz", "mazhilis").stations_reporting(), 1);  // Now cached.
+  EXPECT_EQ(Totals("kz", "mazhilis").stations_reporting(), 1);  // Now cached.
 
   kafka_->process().Stop();
   ASSERT_TRUE(Eventually([this] { return !feed_->ready(); }, 20s));
@@ -249,29 +230,27 @@ TEST_F(WatchTest, WithoutKafkaEveryReadGoesToRedisAndStreamsEnd) {
   EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
 
   // A change no feed will announce is seen at once: Redis is read every time.
-  Aggregate({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10)}, /*publish=*/false);
+  Apply({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10)}, /*publish=*/false);
   const uint64_t misses = cache_.misses();
-  EXPECT_EQ(GetAreaTotals("kz", "mazhilis").stations_reporting(), 2);
-  EXPECT_EQ(GetAreaTotals("kz", "mazhilis").stations_reporting(), 2);
+  EXPECT_EQ(Totals("kz", "mazhilis").stations_reporting(), 2);
+  EXPECT_EQ(Totals("kz", "mazhilis").stations_reporting(), 2);
   EXPECT_EQ(cache_.misses(), misses + 2);
 
   grpc::ClientContext refused_context;
-  auto refused = stub_->Watch(&refused_context, request);
+  auto refused = Watch(refused_context, "mazhilis", "kz");
   EXPECT_FALSE(refused->Read(&ignored));
   EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(WatchTest, ShutdownEndsOpenStreamsPromptly) {
   grpc::ClientContext context;
-  v1::WatchRequest request;
-  request.set_contest_id("mazhilis");
-  auto reader = stub_->Watch(&context, request);
+  auto reader = Watch(context, "mazhilis");
   v1::AreaTotals totals;
   ASSERT_TRUE(reader->Read(&totals));
 
   const auto started = std::chrono::steady_clock::now();
   hub_->Stop();
-  server_->Shutdown(std::chrono::system_clock::now() + 20s);
+  grpc_server_->Shutdown(std::chrono::system_clock::now() + 20s);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
   while (reader->Read(&totals)) {
   }
@@ -282,9 +261,7 @@ TEST_F(WatchTest, ShutdownEndsOpenStreamsPromptly) {
 
 TEST_F(WatchTest, UnknownContestIsNotFound) {
   grpc::ClientContext context;
-  v1::WatchRequest request;
-  request.set_contest_id("senate-2099");
-  auto reader = stub_->Watch(&context, request);
+  auto reader = Watch(context, "senate-2099");
   v1::AreaTotals totals;
   EXPECT_FALSE(reader->Read(&totals));
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
@@ -299,7 +276,7 @@ std::string TotalsData(const std::string& block) {
 
 TEST_F(WatchTest, EventStreamCarriesTheTotalsJsonOfTheUnaryApi) {
   StartGateway();
-  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  Apply({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
   httplib::Client client("127.0.0.1", gateway_->port());
   client.set_read_timeout(30, 0);
 
@@ -326,7 +303,7 @@ TEST_F(WatchTest, EventStreamCarriesTheTotalsJsonOfTheUnaryApi) {
           events.push_back(json);
           if (!published) {
             published = true;
-            Aggregate({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10)});
+            Apply({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10)});
           }
         }
         v1::AreaTotals last;
@@ -375,29 +352,21 @@ TEST_F(WatchTest, EventStreamsBeyondTheCapAreRefusedWith503) {
   EXPECT_EQ(unknown->status, 503);  // Still over the cap: refused before the contest is looked up.
 
   release.store(true);
-  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});  // Wakes the holder.
+  Apply({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});  // Wakes the holder.
   open.join();
 }
 
-TEST(WatchWithoutFeed, WatchIsAFailedPrecondition) {
-  auto redis = stack::RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status().message();
-  auto pool = std::make_shared<ConnectionPool>((*redis)->address(), 2, 2s);
-  PublicationService service(testing::TinyRegistry(), pool);
-  std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
-  auto server = StartServer(listen, &service);
-  ASSERT_TRUE(server.ok()) << server.status().message();
-  auto stub = v1::PublicationService::NewStub(
-      grpc::CreateChannel(listen, grpc::InsecureChannelCredentials()));
+// The shared fixture alone: a service that was given no change feed.
+using WatchWithoutFeed = PublicationFixture;
+
+TEST_F(WatchWithoutFeed, WatchIsAFailedPrecondition) {
   grpc::ClientContext context;
-  v1::WatchRequest request;
-  auto reader = stub->Watch(&context, request);
+  auto reader = stub_->Watch(&context, v1::WatchRequest());
   v1::AreaTotals totals;
   EXPECT_FALSE(reader->Read(&totals));
   grpc::Status status = reader->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(status.error_message().find("--kafka-bootstrap"), std::string::npos);
-  (*server)->Shutdown();
 }
 
 }  // namespace
