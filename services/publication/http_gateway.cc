@@ -278,6 +278,9 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
   // Every event stream holds a worker for its life; the unary API keeps workers of its own.
   const size_t workers = max_event_streams + kUnaryWorkers;
   server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+  // Without it every answer after the first on a kept-alive connection waits out the client's
+  // delayed ACK (about 40 ms): 150 requests/s instead of thousands.
+  server.set_tcp_nodelay(true);
 
   server.set_pre_routing_handler([](const httplib::Request&, httplib::Response& response) {
     // Open data: any page may read it.
