@@ -40,8 +40,7 @@ void ChangeFeed::SetReady(bool ready) {
     spdlog::info("change feed {} read to its end: serving totals from the cache", options_.topic);
   } else {
     cache_->Disable();
-    spdlog::warn("change feed {} lost: reading totals from redis on every request",
-                 options_.topic);
+    spdlog::warn("change feed {} lost: reading totals from redis on every request", options_.topic);
   }
   ready_.store(ready);
   metrics::RecordChangeFeedReady(ready);
@@ -91,8 +90,8 @@ void ChangeFeed::Run() {
     if (reader_ == nullptr) {
       SetReady(false);
       auto reader = kafka::Reader::Create(options_.bootstrap_servers, options_.topic);
-      Status assigned = reader.ok() ? (*reader)->AssignAtEnd(options_.kafka_timeout)
-                                    : reader.status();
+      Status assigned =
+          reader.ok() ? (*reader)->AssignAtEnd(options_.kafka_timeout) : reader.status();
       if (!assigned.ok()) {
         spdlog::warn("cannot follow the change feed {} on {}: {}", options_.topic,
                      options_.bootstrap_servers, assigned.message());

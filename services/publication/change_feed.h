@@ -38,8 +38,7 @@ class ChangeFeed {
   using ReadyListener = std::function<void(bool ready)>;
 
   // Starts following the feed on a thread of its own; the cache stays disabled until ready.
-  ChangeFeed(Options options, TotalsCache* cache, ChangeListener on_change,
-             ReadyListener on_ready);
+  ChangeFeed(Options options, TotalsCache* cache, ChangeListener on_change, ReadyListener on_ready);
   ~ChangeFeed();  // Stops the thread; the cache is left disabled.
 
   bool ready() const { return ready_.load(); }

@@ -182,9 +182,9 @@ grpc::ServerWriteReactor<v1::AreaTotals>* WatchHub::Start(grpc::CallbackServerCo
   }
   for (const auto& area_id : request.area_ids()) {
     if (registry_->FindArea(area_id) == nullptr) {
-      return RefuseWatch(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                      "no area \"" + area_id + "\" in election " +
-                                          registry_->election().election_id()));
+      return RefuseWatch(grpc::Status(
+          grpc::StatusCode::NOT_FOUND,
+          "no area \"" + area_id + "\" in election " + registry_->election().election_id()));
     }
   }
   std::set<TotalsKey> keys;

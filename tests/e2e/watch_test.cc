@@ -91,8 +91,8 @@ TEST(LiveTotals, WatchersEndWithExactlyThePublishedTotals) {
 
   const std::string nation = (*registry)->nation_id();
   const std::string contest = (*registry)->election().contests(0).contest_id();
-  auto stub = v1::PublicationService::NewStub(grpc::CreateChannel(
-      (*stack)->publication_address(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::PublicationService::NewStub(
+      grpc::CreateChannel((*stack)->publication_address(), grpc::InsecureChannelCredentials()));
   v1::WatchRequest request;
   request.set_contest_id(contest);
   request.add_area_ids(nation);
@@ -139,10 +139,11 @@ TEST(LiveTotals, WatchersEndWithExactlyThePublishedTotals) {
   auto report = hub::StreamSubmissions(plan->submissions,
                                        {.ingestion_address = (*stack)->ingestion_address()});
   ASSERT_TRUE(report.ok()) << report.status().message();
-  auto verified = hub::VerifyPublication(
-      **registry, hub::ComputeTruth(**registry, plan->submissions),
-      {.publication_address = (*stack)->publication_address(), .timeout = 120s,
-       .check_stations = false});
+  auto verified =
+      hub::VerifyPublication(**registry, hub::ComputeTruth(**registry, plan->submissions),
+                             {.publication_address = (*stack)->publication_address(),
+                              .timeout = 120s,
+                              .check_stations = false});
   ASSERT_TRUE(verified.ok()) << (verified.mismatches.empty() ? "incomplete"
                                                              : verified.mismatches.front());
 

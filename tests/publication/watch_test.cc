@@ -1,6 +1,8 @@
 // The live side of publication against real parts: a redis-server seeded through aggregation's
 // apply path, the embedded Kafka (hattama-devkafka) carrying the TotalsChange records aggregation
 // would publish, real gRPC over loopback and real HTTP for the Server-Sent Events mirror.
+#include "services/publication/watch.h"
+
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/grpcpp.h>
@@ -15,7 +17,6 @@
 #include "services/publication/http_gateway.h"
 #include "services/publication/publication_service.h"
 #include "services/publication/totals_cache.h"
-#include "services/publication/watch.h"
 #include "tests/aggregation/fixture.h"
 #include "tests/publication/fixture.h"
 #include "tools/stack/stack.h"
@@ -80,8 +81,8 @@ class WatchTest : public PublicationFixture {
   }
 
   void StartGateway(size_t max_event_streams = 8) {
-    auto gateway = HttpGateway::Start("127.0.0.1:0", grpc_server_->InProcessChannel({}), {}, nullptr,
-                                      max_event_streams);
+    auto gateway = HttpGateway::Start("127.0.0.1:0", grpc_server_->InProcessChannel({}), {},
+                                      nullptr, max_event_streams);
     ASSERT_TRUE(gateway.ok()) << gateway.status().message();
     gateway_ = std::move(gateway).value();
   }
@@ -155,7 +156,7 @@ TEST_F(WatchTest, StreamStartsWithCurrentTotalsThenSendsEveryChange) {
   EXPECT_TRUE(MessageDifferencer::Equals(first, Totals("kz", "mazhilis")));
 
   Apply({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10),
-             ObserverRecord("c", "S4", "mazhilis", {500, 150, 100}, 30)});
+         ObserverRecord("c", "S4", "mazhilis", {500, 150, 100}, 30)});
   v1::AreaTotals next;
   do {
     ASSERT_TRUE(reader->Read(&next)) << "the stream ended before the change arrived";
@@ -179,8 +180,7 @@ TEST_F(WatchTest, EveryWatchedAreaStartsComplete) {
   v1::AreaTotals totals;
   while (seen.size() < expected && reader->Read(&totals)) {
     EXPECT_TRUE(seen.insert(totals.area().area_id()).second) << totals.area().area_id();
-    EXPECT_TRUE(
-        MessageDifferencer::Equals(totals, Totals(totals.area().area_id(), "mazhilis")));
+    EXPECT_TRUE(MessageDifferencer::Equals(totals, Totals(totals.area().area_id(), "mazhilis")));
   }
   EXPECT_EQ(seen.size(), expected);
   EXPECT_GT(expected, 1u);
@@ -207,8 +207,8 @@ TEST_F(WatchTest, TotalsComeFromMemoryUntilTheirChangeArrives) {
 
   // ...and once the change is on the feed, the next read has the new figures.
   Publish(changes);
-  EXPECT_TRUE(Eventually(
-      [this] { return Totals("kz", "mazhilis").stations_reporting() == 2; }, 10s));
+  EXPECT_TRUE(
+      Eventually([this] { return Totals("kz", "mazhilis").stations_reporting() == 2; }, 10s));
   EXPECT_EQ(Totals("kz", "mazhilis").figures().ballots_valid(), 500 + 350);
 }
 
