@@ -1,5 +1,6 @@
 #include "bench/e2e.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -197,18 +198,16 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
                                          static_cast<int64_t>(rest.size() / 2));
     auto part = rest.first(static_cast<size_t>(count));
     rest = rest.subspan(part.size());
-    Say("paced run: " + std::to_string(count) + " submissions at " +
-        std::to_string(static_cast<int>(rate)) + "/s (" +
-        std::to_string(static_cast<int>(options.peak_factor)) + " x the peak of " +
-        std::to_string(figures.peak_per_second) + "/s)");
+    Say(fmt::format("paced run: {} submissions at {:.0f}/s ({:g} x the peak of {:.1f}/s)", count,
+                    rate, options.peak_factor, figures.peak_per_second));
     load.rate = rate;
     load.sample_every = std::max<int64_t>(1, count / options.samples);
     auto result = RunLoad(part, load);
     if (!result.ok()) return result.status();
     count_accepted(part, *result);
     figures.paced = Summarise(*result, rate);
-    Say("  send->visible p50 " + std::to_string(figures.paced->visible_p50_ms) + " ms, p99 " +
-        std::to_string(figures.paced->visible_p99_ms) + " ms");
+    Say(fmt::format("  send->visible p50 {:.1f} ms, p99 {:.1f} ms", figures.paced->visible_p50_ms,
+                    figures.paced->visible_p99_ms));
   }
 
   // The flat-out run starts from a drained pipeline, so that its rate is its own.
