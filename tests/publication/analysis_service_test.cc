@@ -5,52 +5,27 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include "services/publication/publication_service.h"
-#include "tests/aggregation/fixture.h"
-#include "tools/stack/stack.h"
+#include "tests/publication/fixture.h"
 
 namespace hattama::publication {
 namespace {
 
 using testing::ObserverRecord;
 
-class AnalysisTest : public ::testing::Test {
+class AnalysisTest : public PublicationFixture {
  protected:
   void SetUp() override {
-    auto server = stack::RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    redis_server_ = std::move(server).value();
-    redis_ = testing::Connect(redis_server_->address());
-    ASSERT_NE(redis_, nullptr);
-    pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), 2, std::chrono::seconds(2));
-    publication_ = std::make_unique<PublicationService>(registry_, pool_);
-    analysis_ = std::make_unique<AnalysisService>(registry_, publication_.get());
-    std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
-    auto grpc_server = StartServer(listen, publication_.get(), {analysis_.get()});
-    ASSERT_TRUE(grpc_server.ok()) << grpc_server.status().message();
-    grpc_server_ = std::move(grpc_server).value();
-    stub_ = v1::AnalysisService::NewStub(
-        grpc::CreateChannel(listen, grpc::InsecureChannelCredentials()));
-  }
-  void TearDown() override {
-    if (grpc_server_) grpc_server_->Shutdown();
+    PublicationFixture::SetUp();
+    analysis_stub_ = v1::AnalysisService::NewStub(channel_);
   }
 
-  void Aggregate(const std::vector<v1::SubmissionRecord>& records) {
-    ASSERT_TRUE(
-        redis_->Run({"SET", "hattama:partitions", std::to_string(testing::kPartitions)}).ok());
-    aggregation::Applier applier(registry_);
-    testing::ApplyBatch(applier, *redis_, records);
+  std::vector<grpc::Service*> AlsoServe() override {
+    analysis_ = std::make_unique<AnalysisService>(registry_, service_.get());
+    return {analysis_.get()};
   }
 
-  std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
-  std::unique_ptr<stack::RedisServer> redis_server_;
-  std::unique_ptr<redis::Connection> redis_;
-  std::shared_ptr<ConnectionPool> pool_;
-  std::unique_ptr<PublicationService> publication_;
   std::unique_ptr<AnalysisService> analysis_;
-  std::unique_ptr<grpc::Server> grpc_server_;
-  std::unique_ptr<v1::AnalysisService::Stub> stub_;
+  std::unique_ptr<v1::AnalysisService::Stub> analysis_stub_;
 };
 
 TEST_F(AnalysisTest, SeatsFollowTheHareQuotaAboveTheThreshold) {
@@ -61,7 +36,7 @@ TEST_F(AnalysisTest, SeatsFollowTheHareQuotaAboveTheThreshold) {
   v1::GetSeatsRequest request;
   request.set_contest_id("mazhilis");
   v1::SeatAllocation seats;
-  ASSERT_TRUE(stub_->GetSeats(&context, request, &seats).ok());
+  ASSERT_TRUE(analysis_stub_->GetSeats(&context, request, &seats).ok());
   ASSERT_EQ(seats.options_size(), 3);
   EXPECT_EQ(seats.seats(), 98);
   EXPECT_DOUBLE_EQ(seats.threshold_percent(), 7);
@@ -79,7 +54,7 @@ TEST_F(AnalysisTest, AHigherThresholdLeavesTheSmallestListOut) {
   request.set_contest_id("mazhilis");
   request.set_threshold_percent(20);  // 130 of 850 is 15.3 %
   v1::SeatAllocation seats;
-  ASSERT_TRUE(stub_->GetSeats(&context, request, &seats).ok());
+  ASSERT_TRUE(analysis_stub_->GetSeats(&context, request, &seats).ok());
   EXPECT_FALSE(seats.options(2).passes_threshold());
   EXPECT_EQ(seats.options(0).seats(), 68);
   EXPECT_EQ(seats.options(1).seats(), 30);
@@ -97,7 +72,7 @@ TEST_F(AnalysisTest, PvtOfEveryStationIsTheExactShareWithNoMargin) {
   v1::GetPvtEstimateRequest request;
   request.set_contest_id("mazhilis");
   v1::PvtEstimate estimate;
-  ASSERT_TRUE(stub_->GetPvtEstimate(&context, request, &estimate).ok());
+  ASSERT_TRUE(analysis_stub_->GetPvtEstimate(&context, request, &estimate).ok());
   EXPECT_EQ(estimate.stations_sampled(), 6);
   EXPECT_EQ(estimate.regions_sampled(), 2);
   // 1400 of 2550 valid votes.
@@ -114,7 +89,7 @@ TEST_F(AnalysisTest, PvtFromPartOfTheStationsHasAMargin) {
   v1::GetPvtEstimateRequest request;
   request.set_contest_id("mazhilis");
   v1::PvtEstimate estimate;
-  ASSERT_TRUE(stub_->GetPvtEstimate(&context, request, &estimate).ok());
+  ASSERT_TRUE(analysis_stub_->GetPvtEstimate(&context, request, &estimate).ok());
   EXPECT_EQ(estimate.stations_sampled(), 4);
   EXPECT_GT(estimate.options(0).margin_percent(), 0);
 }
@@ -128,7 +103,7 @@ TEST_F(AnalysisTest, RedFlagsNameTheStationAndWhy) {
   request.set_area_id("kz");
   request.set_contest_id("mazhilis");
   v1::RedFlags flags;
-  ASSERT_TRUE(stub_->GetRedFlags(&context, request, &flags).ok());
+  ASSERT_TRUE(analysis_stub_->GetRedFlags(&context, request, &flags).ok());
   EXPECT_EQ(flags.stations_examined(), 3);
   std::multiset<std::pair<std::string, int>> seen;
   for (const auto& flag : flags.flags()) seen.insert({flag.station_id(), flag.kind()});
@@ -146,7 +121,7 @@ TEST_F(AnalysisTest, UnknownAreaIsNotFound) {
   request.set_area_id("atlantis");
   request.set_contest_id("mazhilis");
   v1::RedFlags flags;
-  EXPECT_EQ(stub_->GetRedFlags(&context, request, &flags).error_code(),
+  EXPECT_EQ(analysis_stub_->GetRedFlags(&context, request, &flags).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
 

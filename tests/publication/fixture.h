@@ -29,12 +29,16 @@ class PublicationFixture : public ::testing::Test {
     pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), 4, std::chrono::seconds(2));
     service_ = std::make_unique<PublicationService>(registry_, pool_);
     std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
-    auto grpc_server = StartServer(listen, service_.get());
+    auto grpc_server = StartServer(listen, service_.get(), AlsoServe());
     ASSERT_TRUE(grpc_server.ok()) << grpc_server.status().message();
     grpc_server_ = std::move(grpc_server).value();
-    stub_ = v1::PublicationService::NewStub(
-        grpc::CreateChannel(listen, grpc::InsecureChannelCredentials()));
+    channel_ = grpc::CreateChannel(listen, grpc::InsecureChannelCredentials());
+    stub_ = v1::PublicationService::NewStub(channel_);
   }
+
+  // Services served beside PublicationService (built once service_ exists); stubs for them go
+  // over channel_.
+  virtual std::vector<grpc::Service*> AlsoServe() { return {}; }
 
   void TearDown() override {
     if (grpc_server_) grpc_server_->Shutdown();
@@ -70,6 +74,7 @@ class PublicationFixture : public ::testing::Test {
   std::shared_ptr<ConnectionPool> pool_;
   std::unique_ptr<PublicationService> service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PublicationService::Stub> stub_;
 };
 
