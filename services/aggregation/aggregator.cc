@@ -44,6 +44,20 @@ Result<std::unique_ptr<Aggregator>> Aggregator::Create(
   auto metadata = kafka::Producer::Create(self->options_.kafka_bootstrap);
   if (!metadata.ok()) return metadata.status();
   self->metadata_ = std::move(metadata).value();
+  if (self->options_.rebuild) {
+    // Where the log ends now: the rebuild is complete once it applied everything before it.
+    // Asked by a Reader, which joins no group and commits nothing.
+    auto reader = kafka::Reader::Create(self->options_.kafka_bootstrap, kafka::kSubmissionsTopic);
+    if (!reader.ok()) return reader.status();
+    if (Status assigned = (*reader)->AssignAtEnd(std::chrono::seconds(30)); !assigned.ok()) {
+      return assigned;
+    }
+    self->rebuild_ends_ = (*reader)->Positions();
+    int64_t records = 0;
+    for (const auto& [partition, end] : self->rebuild_ends_) records += end;
+    spdlog::info("rebuild: replaying {} partitions of {} up to their ends now (at most {} records)",
+                 self->rebuild_ends_.size(), kafka::kSubmissionsTopic, records);
+  }
   return aggregator;
 }
 
@@ -81,6 +95,17 @@ void Aggregator::PublishPartitionCount() {
   }
   assignment_changed_ = false;
   spdlog::info("{} has {} partitions", kafka::kSubmissionsTopic, *count);
+}
+
+bool Aggregator::RebuildCaughtUp() const {
+  for (const auto& [partition, end] : rebuild_ends_) {
+    // Nothing was ever written there. (The topic keeps its records forever, retention.ms -1 in
+    // deploy/: a log cut by retention could not rebuild the totals anyway.)
+    if (end <= 0) continue;
+    auto applied = applied_next_.find(partition);
+    if (applied == applied_next_.end() || applied->second < end) return false;
+  }
+  return true;
 }
 
 void Aggregator::SleepUnlessStopped(std::chrono::milliseconds duration,
@@ -151,23 +176,17 @@ bool Aggregator::ApplyWithRetry(const std::vector<redis::Command>& calls,
 
 Status Aggregator::Run(const std::atomic<bool>& stop) {
   auto last_progress = std::chrono::steady_clock::now();
-  auto last_message = last_progress;
-  bool any_message = false;
   int64_t last_logged = 0;
   while (!stop.load()) {
+    if (options_.rebuild && RebuildCaughtUp()) {
+      spdlog::info("rebuild caught up with the log");
+      break;
+    }
     auto polled = consumer_->Poll(options_.batch_size, options_.poll_timeout);
     if (!polled.ok()) return polled.status();
     PublishPartitionCount();
     metrics::RecordConsumerLag(consumer_->Lag());
     const std::vector<kafka::Message>& batch = *polled;
-    if (!batch.empty()) {
-      any_message = true;
-      last_message = std::chrono::steady_clock::now();
-    } else if (options_.rebuild && any_message &&
-               std::chrono::steady_clock::now() - last_message >= options_.rebuild_idle) {
-      spdlog::info("rebuild caught up with the log");
-      break;
-    }
 
     if (!batch.empty()) {
       std::vector<redis::Command> calls;
@@ -231,6 +250,10 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
         continue;
       }
       // Only now, with Redis holding the batch, may the log move past it.
+      for (const auto& message : batch) {
+        int64_t& next = applied_next_[message.partition];
+        next = std::max(next, message.offset + 1);
+      }
       auto committed = consumer_->Commit(batch);
       if (!committed.ok()) {
         // Harmless: a later commit covers these offsets, or the next owner replays them.

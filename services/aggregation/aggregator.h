@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -40,10 +41,10 @@ struct AggregatorOptions {
   bool publish_changes = true;
   // Start from the beginning of the log whatever the group committed: rebuilds the totals of a
   // Redis that lost them (replayed submissions already in Redis are no-ops).
-  // The rebuild runs as a group of its own and ends once no record arrived for rebuild_idle
-  // (it has caught up with the log); the regular group then goes on from its own offsets.
+  // The rebuild runs as a group of its own; it reads the end of every partition when it starts
+  // and returns once it has applied the log up to there. The regular group then goes on from its
+  // own offsets.
   bool rebuild = false;
-  std::chrono::milliseconds rebuild_idle{3000};
 };
 
 struct AggregatorCounts {
@@ -77,6 +78,8 @@ class Aggregator {
   Status EnsureConnected();
   // Writes hattama:partitions after an assignment, so publication knows which partitions to sum.
   void PublishPartitionCount();
+  // A rebuild has applied every partition up to where it ended when the rebuild started.
+  bool RebuildCaughtUp() const;
   void SleepUnlessStopped(std::chrono::milliseconds duration, const std::atomic<bool>& stop);
 
   AggregatorOptions options_;
@@ -87,6 +90,10 @@ class Aggregator {
   std::unique_ptr<kafka::Producer> metadata_;
   std::unique_ptr<redis::Connection> redis_;
   bool assignment_changed_ = false;
+  // For a rebuild: the end of each partition when it started, and the offset after the last
+  // record applied (and committed) per partition.
+  std::map<int32_t, int64_t> rebuild_ends_;
+  std::map<int32_t, int64_t> applied_next_;
 
   std::atomic<int64_t> applied_{0};
   std::atomic<int64_t> counted_{0};

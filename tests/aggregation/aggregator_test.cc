@@ -10,6 +10,7 @@
 #include <atomic>
 #include <csignal>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <set>
 #include <thread>
@@ -191,6 +192,53 @@ TEST_F(AggregatorTest, AppliesEverySubmissionOnceAndPublishesThePartitionCount) 
   ASSERT_EQ(counted.size(), 6u);
   EXPECT_EQ(testing::AreaTotals(*redis_, "mazhilis", "kz", kKafkaPartitions), expected);
   EXPECT_TRUE(running.Stop().ok());
+}
+
+// A rebuild on its own thread; the result of Run, or an error if it had not returned by itself
+// within `timeout` (it is then stopped).
+Status RunRebuild(Aggregator& rebuild, std::chrono::seconds timeout) {
+  std::atomic<bool> stop{false};
+  auto run = std::async(std::launch::async, [&] { return rebuild.Run(stop); });
+  if (run.wait_for(timeout) != std::future_status::ready) {
+    stop.store(true);
+    run.wait();
+    return Status::Error("the rebuild did not return by itself");
+  }
+  return run.get();
+}
+
+TEST_F(AggregatorTest, RebuildReplaysTheWholeLogIntoAnEmptyRedisAndReturns) {
+  Produce(Submissions("a", 40));
+  {
+    RunningAggregator running(NewAggregator("totals"));
+    ASSERT_TRUE(ConvergesToReference());
+  }
+  ASSERT_TRUE(redis_->Run({"FLUSHALL"}).ok());  // Redis lost everything.
+
+  AggregatorOptions options;
+  options.kafka_bootstrap = kafka_->bootstrap();
+  options.redis_address = redis_server_->address();
+  options.group = "totals";  // Its committed offsets must not matter to a rebuild.
+  options.rebuild = true;
+  options.poll_timeout = 100ms;
+  auto rebuild = Aggregator::Create(options, testing::TinyRegistry());
+  ASSERT_TRUE(rebuild.ok()) << rebuild.status().message();
+  ASSERT_TRUE(RunRebuild(**rebuild, 60s).ok());
+  // Complete when it returns, not some time later.
+  EXPECT_EQ(State(), testing::Dump(*reference_));
+  EXPECT_EQ((*rebuild)->counts().applied, 40);
+}
+
+TEST_F(AggregatorTest, RebuildOfAnEmptyLogReturnsAtOnce) {
+  AggregatorOptions options;
+  options.kafka_bootstrap = kafka_->bootstrap();
+  options.redis_address = redis_server_->address();
+  options.group = "totals";
+  options.rebuild = true;
+  auto rebuild = Aggregator::Create(options, testing::TinyRegistry());
+  ASSERT_TRUE(rebuild.ok()) << rebuild.status().message();
+  EXPECT_TRUE(RunRebuild(**rebuild, 20s).ok());
+  EXPECT_EQ((*rebuild)->counts().applied, 0);
 }
 
 TEST_F(AggregatorTest, RestartedOrReplayingConsumerLeavesTotalsUnchanged) {
