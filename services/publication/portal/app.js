@@ -12,6 +12,8 @@ const state = { election: null, contest: null, area: null };
 // How updates arrive: 'sse' while the /v1/Watch event stream is open, 'polling' otherwise
 // (shown on <body data-live>, so that a test can tell which path it saw).
 const live = { source: null, mode: 'polling' };
+// After the browser gave up on the event stream, how long until it is opened again.
+const SSE_RETRY_MS = 30000;
 
 async function api(method, params) {
   const query = new URLSearchParams(params || {}).toString();
@@ -299,8 +301,13 @@ function watch() {
   });
   source.addEventListener('error', () => {
     setLive('polling');
-    // No Watch endpoint (an older server) or a non-stream answer: the browser gives up; so do we.
-    if (source.readyState === EventSource.CLOSED && live.source === source) live.source = null;
+    // A 503 (the change feed is down, or the server's stream cap is reached) or no Watch endpoint
+    // (an older server): the browser gives up on the stream. Polling goes on; the stream is
+    // tried again later, so that live updates come back when the server can give them.
+    if (source.readyState === EventSource.CLOSED && live.source === source) {
+      live.source = null;
+      setTimeout(() => { if (live.source === null) watch(); }, SSE_RETRY_MS);
+    }
   });
 }
 
