@@ -87,16 +87,7 @@ int main(int argc, char** argv) {
     cache = std::make_unique<publication::TotalsCache>();
     watch = std::make_unique<publication::WatchHub>(
         *registry, [&service](const publication::TotalsKey& key, v1::AreaTotals& totals) {
-          if (key.official) {
-            v1::GetOfficialTotalsRequest request;
-            request.set_area_id(key.area_id);
-            request.set_contest_id(key.contest_id);
-            return service.GetOfficialTotals(nullptr, &request, &totals);
-          }
-          v1::GetAreaTotalsRequest request;
-          request.set_area_id(key.area_id);
-          request.set_contest_id(key.contest_id);
-          return service.GetAreaTotals(nullptr, &request, &totals);
+          return service.ReadTotals(key, totals);
         });
     service.UseChangeFeed(cache.get(), watch.get());
     publication::ChangeFeed::Options feed_options;

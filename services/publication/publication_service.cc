@@ -103,11 +103,18 @@ grpc::Status PublicationService::GetElection(grpc::ServerContext*, const v1::Get
 grpc::Status PublicationService::GetAreaTotals(grpc::ServerContext*,
                                                const v1::GetAreaTotalsRequest* request,
                                                v1::AreaTotals* response) {
+  return ReadTotals({request->area_id(), request->contest_id(), /*official=*/false}, *response);
+}
+
+grpc::Status PublicationService::ReadTotals(const TotalsKey& key, v1::AreaTotals& totals) {
   const v1::Area* area = nullptr;
   const v1::Contest* contest = nullptr;
-  auto status = FindAreaAndContest(request->area_id(), request->contest_id(), area, contest);
+  auto status = FindAreaAndContest(key.area_id, key.contest_id, area, contest);
   if (!status.ok()) return status;
-  return ReadAreaTotals(*area, *contest, redis::layout::Scope::kObserver, *response);
+  return ReadAreaTotals(*area, *contest,
+                        key.official ? redis::layout::Scope::kOfficial
+                                     : redis::layout::Scope::kObserver,
+                        totals);
 }
 
 grpc::Status PublicationService::ReadAreaTotals(const v1::Area& area, const v1::Contest& contest,
@@ -162,11 +169,7 @@ grpc::Status PublicationService::SumTotals(
 grpc::Status PublicationService::GetOfficialTotals(grpc::ServerContext*,
                                                    const v1::GetOfficialTotalsRequest* request,
                                                    v1::AreaTotals* response) {
-  const v1::Area* area = nullptr;
-  const v1::Contest* contest = nullptr;
-  auto status = FindAreaAndContest(request->area_id(), request->contest_id(), area, contest);
-  if (!status.ok()) return status;
-  return ReadAreaTotals(*area, *contest, redis::layout::Scope::kOfficial, *response);
+  return ReadTotals({request->area_id(), request->contest_id(), /*official=*/true}, *response);
 }
 
 grpc::Status PublicationService::FindAreaAndContest(const std::string& area_id,

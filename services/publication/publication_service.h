@@ -59,6 +59,10 @@ class PublicationService final
   grpc::Status ListStations(grpc::ServerContext* context, const v1::ListStationsRequest* request,
                             v1::ListStationsResponse* response) override;
 
+  // The totals `key` names, as GetAreaTotals (observers) or GetOfficialTotals (official) answer
+  // them: what Watch streams.
+  grpc::Status ReadTotals(const TotalsKey& key, v1::AreaTotals& totals);
+
   // The results of many stations for one contest at once, in the order of `stations`: the
   // counted protocol, flags, confirmations, disputed and the official protocol, without the
   // versions. Two HGETALLs a station, pipelined a batch at a time on one pooled connection

@@ -55,10 +55,7 @@ class WatchTest : public PublicationFixture {
     hub_ = std::make_unique<WatchHub>(
         registry_,
         [this](const TotalsKey& key, v1::AreaTotals& totals) {
-          v1::GetAreaTotalsRequest request;
-          request.set_area_id(key.area_id);
-          request.set_contest_id(key.contest_id);
-          return service_->GetAreaTotals(nullptr, &request, &totals);
+          return service_->ReadTotals(key, totals);
         },
         WatchHub::Options{100ms});
     // Before the first call: every request of the test comes after this.
