@@ -18,7 +18,6 @@
 #include "hattama/v1/records.pb.h"
 #include "tools/hub/client.h"
 #include "tools/hub/plan.h"
-#include "tools/hub/registry_files.h"
 #include "tools/hub/synthetic.h"
 #include "tools/hub/verify.h"
 #include "tools/stack/stack.h"
@@ -42,11 +41,7 @@ void Say(const std::string& text) {
 class Chaos : public ::testing::Test {
  protected:
   void StartStack(stack::Stack::Options options) {
-    auto synthetic = hub::GenerateElection({.stations = kStations, .seed = 11});
-    ASSERT_TRUE(synthetic.ok()) << synthetic.status().message();
-    ASSERT_TRUE(
-        hub::WriteRegistryFiles(synthetic->election, synthetic->stations, dir_.path()).ok());
-    auto registry = hub::LoadRegistryFiles(dir_.path());
+    auto registry = hub::GenerateRegistryFiles({.stations = kStations, .seed = 11}, dir_.path());
     ASSERT_TRUE(registry.ok()) << registry.status().message();
     registry_ = *registry;
     auto plan = hub::DrawPlan(*registry_, {.seed = 11,

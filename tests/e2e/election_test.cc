@@ -7,7 +7,6 @@
 
 #include "tools/hub/client.h"
 #include "tools/hub/plan.h"
-#include "tools/hub/registry_files.h"
 #include "tools/hub/synthetic.h"
 #include "tools/hub/verify.h"
 #include "tools/stack/stack.h"
@@ -24,11 +23,7 @@ std::string Lines(const std::vector<std::string>& lines) {
 class Election : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto synthetic = hub::GenerateElection({.stations = 300, .seed = 7});
-    ASSERT_TRUE(synthetic.ok()) << synthetic.status().message();
-    ASSERT_TRUE(
-        hub::WriteRegistryFiles(synthetic->election, synthetic->stations, dir_.path()).ok());
-    auto registry = hub::LoadRegistryFiles(dir_.path());
+    auto registry = hub::GenerateRegistryFiles({.stations = 300, .seed = 7}, dir_.path());
     ASSERT_TRUE(registry.ok()) << registry.status().message();
     registry_ = *registry;
     auto plan = hub::DrawPlan(*registry_, {.seed = 7, .hubs = 3});

@@ -12,7 +12,6 @@
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "tools/hub/client.h"
 #include "tools/hub/plan.h"
-#include "tools/hub/registry_files.h"
 #include "tools/hub/synthetic.h"
 #include "tools/hub/verify.h"
 #include "tools/stack/stack.h"
@@ -24,10 +23,7 @@ using namespace std::chrono_literals;
 
 TEST(IngestionDrain, SigtermMidStreamLosesNothingAcknowledgedAndTheRestIsSafeToResend) {
   stack::TempDir dir("hattama-drain");
-  auto synthetic = hub::GenerateElection({.stations = 300, .seed = 11});
-  ASSERT_TRUE(synthetic.ok()) << synthetic.status().message();
-  ASSERT_TRUE(hub::WriteRegistryFiles(synthetic->election, synthetic->stations, dir.path()).ok());
-  auto registry = hub::LoadRegistryFiles(dir.path());
+  auto registry = hub::GenerateRegistryFiles({.stations = 300, .seed = 11}, dir.path());
   ASSERT_TRUE(registry.ok());
   auto plan = hub::DrawPlan(**registry, {.seed = 11, .hubs = 1});
   ASSERT_TRUE(plan.ok()) << plan.status().message();

@@ -8,7 +8,6 @@
 #include <cmath>
 
 #include "tools/hub/plan.h"
-#include "tools/hub/registry_files.h"
 #include "tools/hub/synthetic.h"
 #include "tools/hub/verify.h"
 #include "tools/stack/stack.h"
@@ -18,10 +17,7 @@ namespace {
 
 TEST(PvtPhases, TheEstimateNarrowsAndCoversTheFinalShareAtHalfTheStations) {
   stack::TempDir dir("hattama-pvt");
-  auto synthetic = hub::GenerateElection({.stations = 2'000, .seed = 9});
-  ASSERT_TRUE(synthetic.ok()) << synthetic.status().message();
-  ASSERT_TRUE(hub::WriteRegistryFiles(synthetic->election, synthetic->stations, dir.path()).ok());
-  auto registry = hub::LoadRegistryFiles(dir.path());
+  auto registry = hub::GenerateRegistryFiles({.stations = 2'000, .seed = 9}, dir.path());
   ASSERT_TRUE(registry.ok()) << registry.status().message();
   const domain::Registry& reg = **registry;
   auto plan = hub::DrawPlan(reg, {.seed = 9, .hubs = 3});

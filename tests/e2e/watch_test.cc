@@ -15,7 +15,6 @@
 #include "hattama/v1/publication.grpc.pb.h"
 #include "tools/hub/client.h"
 #include "tools/hub/plan.h"
-#include "tools/hub/registry_files.h"
 #include "tools/hub/synthetic.h"
 #include "tools/hub/truth.h"
 #include "tools/hub/verify.h"
@@ -79,10 +78,7 @@ bool Eventually(const std::function<bool()>& condition, std::chrono::millisecond
 
 TEST(LiveTotals, WatchersEndWithExactlyThePublishedTotals) {
   stack::TempDir dir("hattama-e2e-watch");
-  auto synthetic = hub::GenerateElection({.stations = 300, .seed = 5});
-  ASSERT_TRUE(synthetic.ok()) << synthetic.status().message();
-  ASSERT_TRUE(hub::WriteRegistryFiles(synthetic->election, synthetic->stations, dir.path()).ok());
-  auto registry = hub::LoadRegistryFiles(dir.path());
+  auto registry = hub::GenerateRegistryFiles({.stations = 300, .seed = 5}, dir.path());
   ASSERT_TRUE(registry.ok()) << registry.status().message();
   auto plan = hub::DrawPlan(**registry, {.seed = 5, .hubs = 2});
   ASSERT_TRUE(plan.ok()) << plan.status().message();

@@ -8,7 +8,6 @@
 
 #include "tools/hub/client.h"
 #include "tools/hub/plan.h"
-#include "tools/hub/registry_files.h"
 #include "tools/hub/synthetic.h"
 #include "tools/hub/verify.h"
 #include "tools/stack/stack.h"
@@ -55,11 +54,7 @@ bool WaitForStatus(int port, const std::string& path, int status, std::chrono::s
 class ServiceMetrics : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto synthetic = hub::GenerateElection({.stations = 60, .seed = 11});
-    ASSERT_TRUE(synthetic.ok()) << synthetic.status().message();
-    ASSERT_TRUE(
-        hub::WriteRegistryFiles(synthetic->election, synthetic->stations, dir_.path()).ok());
-    auto registry = hub::LoadRegistryFiles(dir_.path());
+    auto registry = hub::GenerateRegistryFiles({.stations = 60, .seed = 11}, dir_.path());
     ASSERT_TRUE(registry.ok());
     registry_ = *registry;
     auto plan = hub::DrawPlan(*registry_, {.seed = 11, .hubs = 1});

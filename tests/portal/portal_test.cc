@@ -10,7 +10,6 @@
 #include "tools/hub/client.h"
 #include "tools/hub/deployment.h"
 #include "tools/hub/plan.h"
-#include "tools/hub/registry_files.h"
 #include "tools/hub/synthetic.h"
 #include "tools/hub/truth.h"
 #include "tools/hub/verify.h"
@@ -25,11 +24,8 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   ASSERT_TRUE(std::filesystem::exists(kScriptDir + "/node_modules/playwright-core"))
       << "playwright-core is not installed: run ./hattama setup (npm ci in tests/portal)";
   stack::TempDir dir("hattama-portal");
-  auto synthetic = hub::GenerateElection({.stations = 300, .seed = 11});
-  ASSERT_TRUE(synthetic.ok());
-  ASSERT_TRUE(hub::WriteRegistryFiles(synthetic->election, synthetic->stations, dir.path()).ok());
-  auto registry = hub::LoadRegistryFiles(dir.path());
-  ASSERT_TRUE(registry.ok());
+  auto registry = hub::GenerateRegistryFiles({.stations = 300, .seed = 11}, dir.path());
+  ASSERT_TRUE(registry.ok()) << registry.status().message();
   // With the commission's results too, for the comparison.
   auto plan = hub::DrawPlan(**registry, {.seed = 11, .hubs = 2, .official_results = true});
   ASSERT_TRUE(plan.ok());

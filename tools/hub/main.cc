@@ -98,13 +98,12 @@ Result<std::shared_ptr<const domain::Registry>> RegistryFor(const Flags& flags) 
     }
     return loaded;
   }
-  auto generated = GenerateElection({flags.stations, flags.seed});
-  if (!generated.ok()) return generated.status();
-  auto written = WriteRegistryFiles(generated->election, generated->stations, flags.dir);
-  if (!written.ok()) return written;
-  fmt::print("registry: generated {} stations (seed {}) into {}\n", flags.stations, flags.seed,
-             flags.dir);
-  return LoadRegistryFiles(flags.dir);
+  auto generated = GenerateRegistryFiles({flags.stations, flags.seed}, flags.dir);
+  if (generated.ok()) {
+    fmt::print("registry: generated {} stations (seed {}) into {}\n", flags.stations, flags.seed,
+               flags.dir);
+  }
+  return generated;
 }
 
 // The hubs' tokens: --tokens, else DIR/hub-tokens.csv when generate wrote one, else none (for an

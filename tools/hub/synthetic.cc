@@ -7,6 +7,7 @@
 #include <numeric>
 #include <string_view>
 
+#include "tools/hub/registry_files.h"
 #include "tools/hub/rng.h"
 
 namespace hattama::hub {
@@ -282,6 +283,17 @@ Result<SyntheticElection> GenerateElection(const SyntheticOptions& options) {
     }
   }
   return out;
+}
+
+Result<std::shared_ptr<const domain::Registry>> GenerateRegistryFiles(
+    const SyntheticOptions& options, const std::string& dir) {
+  auto generated = GenerateElection(options);
+  if (!generated.ok()) return generated.status();
+  if (Status written = WriteRegistryFiles(generated->election, generated->stations, dir);
+      !written.ok()) {
+    return written;
+  }
+  return LoadRegistryFiles(dir);
 }
 
 Result<std::shared_ptr<const domain::Registry>> GenerateRegistry(const SyntheticOptions& options) {

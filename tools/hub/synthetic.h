@@ -33,6 +33,11 @@ struct SyntheticElection {
 // every region gets at least one station when there are at least as many stations as regions.
 Result<SyntheticElection> GenerateElection(const SyntheticOptions& options);
 
+// GenerateElection written as DIR's registry files (see registry_files.h) and loaded back from
+// them, the way the services load them.
+Result<std::shared_ptr<const domain::Registry>> GenerateRegistryFiles(
+    const SyntheticOptions& options, const std::string& dir);
+
 // GenerateElection, checked and indexed by domain::Registry::Build.
 Result<std::shared_ptr<const domain::Registry>> GenerateRegistry(const SyntheticOptions& options);
 
