@@ -105,7 +105,7 @@ class FakeIngestion final : public v1::IngestionService::Service {
   v1::SubmissionAck Decide(const v1::Submission& submission, bool& broke) {
     v1::SubmissionAck ack;
     ack.set_submission_id(submission.submission_id());
-    const auto validation = domain::Validate(submission, *registry_);
+    const auto validation = domain::Validate(submission, *registry_, domain::Clock::now());
     if (validation.rejected()) {
       ack.set_outcome(v1::OUTCOME_REJECTED);
       for (const auto& reason : validation.rejections) *ack.add_reasons() = reason;

@@ -73,7 +73,7 @@ TEST(Plan, EveryStationContestGetsExactlyOneCountedProtocol) {
 TEST(Plan, CleanProtocolsPassEveryCheckWithoutFlags) {
   const auto& [registry, plan] = TenThousand();
   for (const auto* planned : OfKind(plan, SubmissionKind::kClean)) {
-    const auto validation = domain::Validate(planned->submission, *registry);
+    const auto validation = domain::Validate(planned->submission, *registry, domain::Clock::now());
     ASSERT_TRUE(validation.rejections.empty()) << planned->submission.DebugString();
     ASSERT_TRUE(validation.flags.empty()) << planned->submission.DebugString();
   }
@@ -85,7 +85,7 @@ TEST(Plan, BrokenProtocolsBreakExactlyTheirOneRelation) {
   EXPECT_NEAR(static_cast<double>(broken.size()), 0.01 * plan.truth.stations.size(), 2);
   std::set<int> codes;
   for (const auto* planned : broken) {
-    const auto validation = domain::Validate(planned->submission, *registry);
+    const auto validation = domain::Validate(planned->submission, *registry, domain::Clock::now());
     ASSERT_TRUE(validation.rejections.empty()) << planned->submission.DebugString();
     ASSERT_EQ(validation.flags.size(), 1u) << planned->submission.DebugString();
     EXPECT_EQ(validation.flags[0].code(), planned->expected_code);
@@ -101,7 +101,7 @@ TEST(Plan, MalformedSubmissionsAreRejectedForTheirReason) {
   EXPECT_NEAR(static_cast<double>(malformed.size()), 0.005 * plan.truth.stations.size(), 2);
   std::set<int> codes;
   for (const auto* planned : malformed) {
-    const auto validation = domain::Validate(planned->submission, *registry);
+    const auto validation = domain::Validate(planned->submission, *registry, domain::Clock::now());
     ASSERT_TRUE(validation.rejected()) << planned->submission.DebugString();
     bool has_code = false;
     for (const auto& reason : validation.rejections) {
