@@ -1,6 +1,5 @@
 #include "common/domain/dispute.h"
 
-
 #include <algorithm>
 #include <map>
 #include <tuple>
@@ -15,19 +14,20 @@ std::string CanonicalFigures(const v1::Figures& figures) {
   std::string text;
   const auto* descriptor = v1::Figures::descriptor();
   const auto* reflection = figures.GetReflection();
+  // Every scalar figure, absent or not: the proto says an absent figure is zero, so leaving the
+  // additional list empty and writing 0 are the same figures.
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const auto* field = descriptor->field(i);
     if (field->is_repeated() ||
         field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
       continue;
     }
-    if (!reflection->HasField(figures, field)) continue;
     text += "f:" + field->name() + "=" + std::to_string(reflection->GetInt64(figures, field)) + ";";
   }
   std::vector<std::pair<std::string, int64_t>> options;
-  for (const auto& line : figures.option_votes()) {
-    if (line.has_votes()) options.emplace_back(line.option_id(), line.votes());
-  }
+  for (const auto& line : figures.option_votes())
+    options.emplace_back(line.option_id(), line.votes());
+  // std::string compares bytes (as unsigned char), never by locale.
   std::sort(options.begin(), options.end());
   for (const auto& [id, votes] : options) text += "v:" + id + "=" + std::to_string(votes) + ";";
   return text;

@@ -22,7 +22,8 @@
 --
 -- Counting rule: the one of common/domain/dispute.h (the C++ model the tests hold this against).
 -- Each observer has one standing entry, the highest (revision, retraction, submission id); the
--- figures backed by the most standing entries count, a tie going to the smallest figures digest;
+-- figures backed by the most standing entries count, a tie going to the smallest figures digest
+-- (ids and digests compared byte by byte, never by the server's locale);
 -- more than one set of figures standing makes the station x contest disputed. Everything here
 -- depends on the set of versions applied, never on their order.
 --
@@ -61,10 +62,23 @@ local function parse(entry)
   return {rev = tonumber(rev), retr = tonumber(retr), flagged = tonumber(flagged),
           digest = digest, id = id}
 end
+-- Strings are ordered by their bytes, as C++ std::string compares (common/domain/dispute.h). Lua's
+-- own < on strings calls strcoll, which follows the locale redis-server runs in: under
+-- en_US.UTF-8 "a" sorts before "B" and '-' is ignored, so ties would go another way than the
+-- model's.
+local function bytes_less(a, b)
+  if a == b then return false end
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
 local function outranks(a, b)
   if a.rev ~= b.rev then return a.rev > b.rev end
   if a.retr ~= b.retr then return a.retr > b.retr end
-  return a.id > b.id
+  return bytes_less(b.id, a.id)
 end
 
 local retraction = ARGV[4] == 'retraction'
@@ -98,12 +112,13 @@ for i = 2, #all, 2 do
       digests[#digests + 1] = e.digest
     end
     g.n = g.n + 1
-    if e.id < g.rep.id then g.rep = e end
+    if bytes_less(e.id, g.rep.id) then g.rep = e end
   end
 end
 local best = nil
 for _, d in ipairs(digests) do
-  if best == nil or groups[d].n > groups[best].n or (groups[d].n == groups[best].n and d < best) then
+  if best == nil or groups[d].n > groups[best].n or
+      (groups[d].n == groups[best].n and bytes_less(d, best)) then
     best = d
   end
 end

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 
 #include "common/domain/dispute.h"
@@ -147,9 +148,9 @@ TEST_F(ApplierTest, IdenticalFiguresFromAnotherObserverConfirmWithoutMovingTotal
   EXPECT_EQ(Apply({confirming}), std::vector<Outcome>{Outcome::kCounted});
 
   EXPECT_EQ(Totals("kz"), ExpectedTotals({first}));
-  auto station = redis_->Run(
-      {"HGET", redis::layout::StationKey(testing::PartitionOf(first), "mazhilis", "S1"),
-       "confirmations"});
+  auto station =
+      redis_->Run({"HGET", redis::layout::StationKey(testing::PartitionOf(first), "mazhilis", "S1"),
+                   "confirmations"});
   ASSERT_TRUE(station.ok());
   EXPECT_EQ(station->str, "2");
 }
@@ -204,8 +205,8 @@ TEST_F(ApplierTest, AppliedChangesReportTheNewTotalsWithAGrowingVersion) {
     EXPECT_FALSE(change.official());
     if (change.area_id() == "kz") {
       EXPECT_EQ(change.area_kind(), v1::AREA_KIND_NATION);
-      nur_by_version[std::to_string(change.partition()) + "@" +
-                     std::to_string(change.version())] = change.figures().option_votes(0).votes();
+      nur_by_version[std::to_string(change.partition()) + "@" + std::to_string(change.version())] =
+          change.figures().option_votes(0).votes();
     }
   }
   if (testing::PartitionOf(s1) == testing::PartitionOf(s2)) {
@@ -353,8 +354,8 @@ TEST(ApplierProperty, AnyPermutationOfTheSameSubmissionsYieldsTheModelsTotals) {
       const std::string station = stations[random() % stations.size()];
       const std::string observer = "observer-" + std::to_string(random() % 4);
       const std::string id = "x" + std::to_string(scenario) + "-" + std::to_string(i);
-      auto record = ObserverRecord(id, station, "mazhilis", figures[random() % figures.size()], 0,
-                                   observer);
+      auto record =
+          ObserverRecord(id, station, "mazhilis", figures[random() % figures.size()], 0, observer);
       record.mutable_submission()->set_revision(static_cast<int32_t>(random() % 3));
       if (random() % 7 == 0) record.mutable_submission()->set_retraction(true);
       if (random() % 5 == 0) testing::Flag(record);
@@ -378,6 +379,94 @@ TEST(ApplierProperty, AnyPermutationOfTheSameSubmissionsYieldsTheModelsTotals) {
         at += size;
       }
       ASSERT_EQ(AreaTotals(*redis, "mazhilis", "kz", partitions), expected)
+          << "scenario " << scenario << ", order " << order;
+    }
+  }
+}
+
+// A locale whose collation differs from byte order (en_US.UTF-8 sorts "a" before "B"), compiled
+// into a temporary directory with localedef so the test needs no system-wide locale. redis-server
+// collates Lua string comparisons with the locale of its environment (setlocale(LC_COLLATE, "")).
+class CollatingLocale {
+ public:
+  CollatingLocale() {
+    const std::string command =
+        "localedef -i en_US -f UTF-8 " + dir_.path() + "/en_US.UTF-8 >/dev/null 2>&1";
+    ok_ = std::system(command.c_str()) == 0;
+  }
+  bool ok() const { return ok_; }
+  const std::string& path() const { return dir_.path(); }
+
+ private:
+  stack::TempDir dir_{"hattama-locale"};
+  bool ok_ = false;
+};
+
+// Sets environment variables for the life of the object (children started meanwhile inherit
+// them).
+class ScopedEnv {
+ public:
+  ScopedEnv(std::vector<std::pair<std::string, std::string>> values) : values_(std::move(values)) {
+    for (const auto& [name, value] : values_) setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    for (const auto& [name, value] : values_) unsetenv(name.c_str());
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> values_;
+};
+
+// Property: ties between submission ids (an observer's two versions of one revision, the
+// representative of confirmed figures) are broken in byte order, an empty additional list
+// confirms a 0 one, as the C++ model does, even when
+// redis-server runs in a locale whose collation orders the ids differently: upper vs lower case,
+// punctuation the locale ignores, non-ASCII letters.
+TEST(ApplierProperty, IdsAreOrderedByBytesWhateverTheServersLocale) {
+  CollatingLocale locale;
+  ASSERT_TRUE(locale.ok()) << "localedef -i en_US -f UTF-8 failed (package: locales)";
+  ScopedEnv env({{"LOCPATH", locale.path()}, {"LC_ALL", "en_US.UTF-8"}});
+  auto server = stack::RedisServer::Start();
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  auto redis = testing::Connect((*server)->address());
+  ASSERT_NE(redis, nullptr);
+  // The server really collates: Lua's < disagrees with byte order on "a" and "B".
+  auto probe = redis->Run({"EVAL", "return ('a' < 'B') and 1 or 0", "0"});
+  ASSERT_TRUE(probe.ok()) << probe.status().message();
+  ASSERT_EQ(probe->integer, 1) << "redis-server did not take the collating locale";
+
+  auto registry = testing::TinyRegistry();
+  Applier applier(registry);
+  std::mt19937 random(11);
+  const std::vector<std::vector<int64_t>> figures = {{300, 120, 80}, {290, 130, 80}};
+  const std::vector<std::string> prefixes = {"a", "B", "Ab", "aB", "_b", "\xc3\xa9",
+                                             "z", "Z", "e",  "E",  "1",  "-a"};
+  for (int scenario = 0; scenario < 16; ++scenario) {
+    std::vector<v1::SubmissionRecord> records;
+    for (int i = 0; i < 10; ++i) {
+      const std::string id = prefixes[random() % prefixes.size()] + "-" + std::to_string(scenario) +
+                             "-" + std::to_string(i);
+      const std::string observer = "observer-" + std::to_string(random() % 3);
+      auto record =
+          ObserverRecord(id, "S1", "mazhilis", figures[random() % figures.size()], 0, observer);
+      // One revision for all: an observer's versions are told apart by their ids alone.
+      record.mutable_submission()->set_revision(1);
+      if (random() % 2 == 0) testing::Flag(record);
+      // An additional list left empty and one written as 0 are the same figures.
+      if (random() % 2 == 0) {
+        record.mutable_submission()
+            ->mutable_protocol()
+            ->mutable_figures()
+            ->set_additional_list_voters(0);
+      }
+      records.push_back(record);
+    }
+    const auto expected = ExpectedByRule(records);
+    for (int order = 0; order < 3; ++order) {
+      ASSERT_TRUE(redis->Run({"FLUSHALL"}).ok());
+      std::shuffle(records.begin(), records.end(), random);
+      for (const auto& record : records) testing::ApplyBatch(applier, *redis, {record});
+      ASSERT_EQ(AreaTotals(*redis, "mazhilis", "kz"), expected)
           << "scenario " << scenario << ", order " << order;
     }
   }

@@ -44,6 +44,74 @@ TEST(FiguresDigest, IgnoresTheOrderOptionsAreListedIn) {
   EXPECT_EQ(FiguresDigest(a).size(), 64u);
 }
 
+TEST(CanonicalFigures, IsTheDocumentedTextWithAbsentFiguresAsZero) {
+  v1::Figures figures;
+  figures.set_registered_voters(1000);
+  figures.set_ballots_received(1000);
+  figures.set_ballots_issued(400);
+  figures.set_ballots_cancelled(600);
+  figures.set_ballots_in_box(390);
+  figures.set_ballots_spoiled(10);
+  figures.set_ballots_valid(380);
+  for (auto [id, votes] : {std::pair{"nur-otan", 200}, {"ak-zhol", 100}, {"adal", 80}}) {
+    auto* line = figures.add_option_votes();
+    line->set_option_id(id);
+    line->set_votes(votes);
+  }
+  EXPECT_EQ(CanonicalFigures(figures),
+            "f:registered_voters=1000;f:additional_list_voters=0;f:ballots_received=1000;"
+            "f:ballots_issued=400;f:ballots_cancelled=600;f:ballots_in_box=390;"
+            "f:ballots_spoiled=10;f:ballots_valid=380;v:adal=80;v:ak-zhol=100;v:nur-otan=200;");
+  // The digest someone else computes from that text: sha256sum of the bytes above.
+  EXPECT_EQ(FiguresDigest(figures),
+            "162708ab32f72dbcf79de9750ec29b1e03760ddd788a67ae581b821bae2ecb30");
+}
+
+TEST(FiguresDigest, AnEmptyAdditionalListAndAZeroOneAreTheSameFigures) {
+  v1::Figures empty = Votes({10, 20, 30});
+  v1::Figures zero = empty;
+  zero.set_additional_list_voters(0);
+  EXPECT_EQ(FiguresDigest(empty), FiguresDigest(zero));
+  zero.set_additional_list_voters(1);
+  EXPECT_NE(FiguresDigest(empty), FiguresDigest(zero));
+}
+
+TEST(FiguresDigest, OptionsAreSortedByBytesNotByLocale) {
+  v1::Figures figures;
+  for (const char* id : {"b", "\xc3\xa9", "B", "a"}) {
+    auto* line = figures.add_option_votes();
+    line->set_option_id(id);
+    line->set_votes(1);
+  }
+  const std::string text = CanonicalFigures(figures);
+  EXPECT_EQ(text.substr(text.find("v:")), "v:B=1;v:a=1;v:b=1;v:\xc3\xa9=1;");
+}
+
+TEST(Decide, AnEmptyAdditionalListAndAZeroOneConfirmEachOther) {
+  v1::Figures empty = Votes({10, 20, 30});
+  v1::Figures zero = empty;
+  zero.set_additional_list_voters(0);
+  std::vector<DisputeVersion> versions = {Version("a", "obs-1", empty),
+                                          Version("b", "obs-2", zero)};
+  auto decision = Decide(versions);
+  EXPECT_FALSE(decision.disputed());
+  EXPECT_EQ(decision.confirmations, 2);
+}
+
+TEST(Decide, SubmissionIdsAreOrderedByBytes) {
+  auto figures = Votes({10, 20, 30});
+  // Bytes: "B" (0x42) < "a" (0x61) < "\xc3\xa9" (é); a collating locale says a < B < é.
+  std::vector<DisputeVersion> confirming = {Version("a", "obs-1", figures),
+                                            Version("\xc3\xa9", "obs-2", figures),
+                                            Version("B", "obs-3", figures)};
+  EXPECT_EQ(Decide(confirming).submission_id, "B");
+  // One observer's two versions of one revision: the greater id in bytes stands.
+  auto other = Votes({11, 19, 30});
+  std::vector<DisputeVersion> same_observer = {Version("a", "obs-1", figures, 1),
+                                               Version("B", "obs-1", other, 1)};
+  EXPECT_EQ(Decide(same_observer).submission_id, "a");
+}
+
 TEST(Decide, IdenticalFiguresFromTwoObserversConfirmEachOther) {
   auto figures = Votes({10, 20, 30});
   std::vector<DisputeVersion> versions = {Version("b", "obs-2", figures),
@@ -77,8 +145,8 @@ TEST(Decide, TieGoesToTheSmallestFiguresDigest) {
   auto b = Votes({11, 19, 30});
   const auto& smaller = FiguresDigest(a) < FiguresDigest(b) ? a : b;
 
-  auto decision = Decide(std::vector<DisputeVersion>{Version("1", "obs-1", a),
-                                                     Version("2", "obs-2", b)});
+  auto decision =
+      Decide(std::vector<DisputeVersion>{Version("1", "obs-1", a), Version("2", "obs-2", b)});
 
   EXPECT_EQ(decision.figures_digest, FiguresDigest(smaller));
   EXPECT_TRUE(decision.disputed());
@@ -99,9 +167,8 @@ TEST(Decide, RevisionReplacesTheObserversEarlierVersionEvenWhenItArrivesFirst) {
 TEST(Decide, RetractionWithdrawsTheObserversVersionAndNothingElse) {
   auto figures = Votes({10, 20, 30});
   auto other = Votes({1, 2, 3});
-  std::vector<DisputeVersion> versions = {Version("a", "obs-1", figures),
-                                          Version("b", "obs-2", other),
-                                          Retraction("c", "obs-1", 0)};
+  std::vector<DisputeVersion> versions = {
+      Version("a", "obs-1", figures), Version("b", "obs-2", other), Retraction("c", "obs-1", 0)};
 
   auto decision = Decide(versions);
 
@@ -112,9 +179,9 @@ TEST(Decide, RetractionWithdrawsTheObserversVersionAndNothingElse) {
 
 TEST(Decide, HigherRevisionAfterARetractionStandsAgain) {
   auto figures = Votes({10, 20, 30});
-  auto decision = Decide(std::vector<DisputeVersion>{
-      Retraction("r", "obs-1", 0), Version("a", "obs-1", figures, 0),
-      Version("b", "obs-1", figures, 1)});
+  auto decision = Decide(std::vector<DisputeVersion>{Retraction("r", "obs-1", 0),
+                                                     Version("a", "obs-1", figures, 0),
+                                                     Version("b", "obs-1", figures, 1)});
 
   EXPECT_TRUE(decision.counted);
   EXPECT_EQ(decision.submission_id, "b");
