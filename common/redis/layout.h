@@ -1,4 +1,5 @@
-// The Redis key layout, shared by aggregation (the only writer) and publication (a reader).
+// The Redis key layout, shared by aggregation (the only writer of results) and publication (a
+// reader); ingestion writes only its id claims (below).
 //
 // Every key a submission's apply script touches carries the hash tag of the Kafka partition the
 // submission came from, "{p<N>}", so that each script call touches one Redis Cluster slot. Area
@@ -34,6 +35,18 @@
 //                                           "disputed_count" and "version" (bumped by every change;
 //                                           carried by the change feed, hattama.totals.v1)
 //
+// Ingestion's id claims (services/ingestion/claims.h), the one authority on which content owns a
+// submission or deployment-event id, shared by every ingestion replica:
+//
+//   hattama:claim:<submission_id>           "pending <hex digest>" or "durable <hex digest>": the
+//                                           content that first claimed the id, and whether it is
+//                                           in the log yet; never deleted
+//   hattama:claim-event:<event_id>          the same for a deployment event id
+//
+// Claim keys carry no partition tag, unlike the keys above: a reused id may name a station of
+// another partition, and must still meet the same claim. Each claim is one script on one key, so
+// Redis Cluster places it in any slot it likes.
+//
 // Official results (source OFFICIAL) live under the same layout with "official-" before the kind
 // ("official-station", "official-backers", "official-figures", "official-totals"): the same rule
 // chooses among official versions, and they are never mixed into the observer totals.
@@ -51,6 +64,12 @@ inline std::string PartitionTag(int32_t partition) {
 inline std::string PartitionsKey() { return "hattama:partitions"; }
 inline std::string SeenKey(int32_t partition, std::string_view submission_id) {
   return "hattama:" + PartitionTag(partition) + ":seen:" + std::string(submission_id);
+}
+inline std::string ClaimKey(std::string_view submission_id) {
+  return "hattama:claim:" + std::string(submission_id);
+}
+inline std::string EventClaimKey(std::string_view event_id) {
+  return "hattama:claim-event:" + std::string(event_id);
 }
 // Which totals a key belongs to: the observers' or the official ones.
 enum class Scope { kObserver, kOfficial };

@@ -1,0 +1,164 @@
+#include "services/ingestion/claims.h"
+
+#include <spdlog/spdlog.h>
+
+#include <utility>
+#include <vector>
+
+#include "common/base/digest.h"
+#include "common/redis/layout.h"
+
+namespace hattama::ingestion {
+namespace {
+
+// KEYS[1]  hattama:claim:<submission_id> or hattama:claim-event:<event_id>
+// ARGV[1]  'claim' or 'confirm'
+// ARGV[2]  hex digest of the content
+// The key holds 'pending <digest>' or 'durable <digest>', and is never deleted.
+// claim answers   'new'      absent: now 'pending <digest>'
+//                 'pending'  'pending <digest>' already
+//                 'durable'  'durable <digest>' already
+//                 'reused'   held by another digest; unchanged
+// confirm answers 'made'     'pending <digest>' is now 'durable <digest>'; also when the key is
+//                            absent (Redis lost it): the content is in the log, so it owns the id
+//                 'durable'  'durable <digest>' already: another copy made it
+//                 'reused'   held by another digest; unchanged
+constexpr char kClaimScript[] = R"lua(
+local held = redis.call('GET', KEYS[1])
+local pending = 'pending ' .. ARGV[2]
+local durable = 'durable ' .. ARGV[2]
+if ARGV[1] == 'claim' then
+  if not held then
+    redis.call('SET', KEYS[1], pending)
+    return 'new'
+  end
+  if held == pending then return 'pending' end
+  if held == durable then return 'durable' end
+  return 'reused'
+end
+if not held or held == pending then
+  redis.call('SET', KEYS[1], durable)
+  return 'made'
+end
+if held == durable then return 'durable' end
+return 'reused'
+)lua";
+
+Result<ClaimState> ParseClaim(const Result<std::string>& answer) {
+  if (!answer.ok()) return answer.status();
+  if (*answer == "new") return ClaimState::kNew;
+  if (*answer == "pending") return ClaimState::kPendingSame;
+  if (*answer == "durable") return ClaimState::kDurableSame;
+  if (*answer == "reused") return ClaimState::kReused;
+  return Status::Internal("the claim script answered '" + *answer + "'");
+}
+
+Result<bool> ParseConfirm(const Result<std::string>& answer) {
+  if (!answer.ok()) return answer.status();
+  if (*answer == "made") return true;
+  if (*answer == "durable") return false;
+  if (*answer == "reused") {
+    return Status::FailedPrecondition("the id is claimed by other content");
+  }
+  return Status::Internal("the claim script answered '" + *answer + "'");
+}
+
+}  // namespace
+
+std::string ClaimKey(IdKind kind, const std::string& id) {
+  return kind == IdKind::kSubmission ? redis::layout::ClaimKey(id)
+                                     : redis::layout::EventClaimKey(id);
+}
+
+Claims::Claims(Options options)
+    : options_(std::move(options)), script_(kClaimScript), worker_([this] { Run(); }) {}
+
+Claims::~Claims() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  worker_.join();
+}
+
+void Claims::Claim(IdKind kind, const std::string& id, const std::string& digest, ClaimDone done) {
+  Enqueue(
+      {.key = ClaimKey(kind, id),
+       .confirm = false,
+       .digest = Hex(digest),
+       .done = [done = std::move(done)](Result<std::string> answer) { done(ParseClaim(answer)); }});
+}
+
+void Claims::Confirm(IdKind kind, const std::string& id, const std::string& digest,
+                     ConfirmDone done) {
+  Enqueue({.key = ClaimKey(kind, id),
+           .confirm = true,
+           .digest = Hex(digest),
+           .done = [done = std::move(done)](Result<std::string> answer) {
+             done(ParseConfirm(answer));
+           }});
+}
+
+void Claims::Enqueue(Call call) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(call));
+  }
+  wake_.notify_one();
+}
+
+void Claims::Run() {
+  for (;;) {
+    std::deque<Call> batch;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      // Stopping still runs what is queued: a confirm queued by a late Kafka delivery is made,
+      // so the resend after a restart is answered DUPLICATE rather than written again.
+      if (queue_.empty()) return;
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<Result<std::string>> answers = RoundTrip(batch);
+    for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(answers[i]));
+  }
+}
+
+std::vector<Result<std::string>> Claims::RoundTrip(const std::deque<Call>& batch) {
+  auto fail_all = [&](const std::string& why) {
+    spdlog::warn("id claims: {} ({} calls fail UNAVAILABLE)", why, batch.size());
+    return std::vector<Result<std::string>>(batch.size(), Status::Unavailable(why));
+  };
+  if (!connection_) {
+    auto connected = redis::Connection::Connect(options_.redis_address, options_.timeout);
+    if (!connected.ok()) return fail_all(connected.status().message());
+    connection_ = std::move(connected).value();
+  }
+  std::vector<redis::Command> calls;
+  calls.reserve(batch.size());
+  for (const Call& call : batch) {
+    calls.push_back(script_.Call({call.key}, {call.confirm ? "confirm" : "claim", call.digest}));
+  }
+  auto replies = script_.RunPipelined(*connection_, calls);
+  if (!replies.ok()) {
+    connection_.reset();  // Unusable after an I/O failure: the next round trip connects again.
+    return fail_all(replies.status().message());
+  }
+  std::vector<Result<std::string>> answers;
+  answers.reserve(batch.size());
+  for (const redis::Reply& reply : *replies) {
+    if (reply.type == redis::Reply::Type::kString || reply.type == redis::Reply::Type::kStatus) {
+      answers.emplace_back(reply.str);
+    } else {
+      // E.g. OOM or a replica that is read-only: Redis is there but cannot take the claim now.
+      answers.emplace_back(Status::Unavailable("redis " + options_.redis_address +
+                                               " refused an id claim: " + reply.str));
+    }
+  }
+  return answers;
+}
+
+}  // namespace hattama::ingestion
