@@ -11,6 +11,9 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
 #include <thread>
 
 #include "common/kafka/kafka.h"
@@ -55,20 +58,28 @@ class Chaos : public ::testing::Test {
     options.registry_dir = dir_.path();
     // Keep the parts' logs of each case for a person to read, when asked to.
     if (const char* logs = std::getenv("HATTAMA_CHAOS_LOG_DIR"); logs != nullptr && *logs) {
-      options.log_dir = std::string(logs) + "/" +
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      options.log_dir =
+          std::string(logs) + "/" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
     }
     options.partitions = 4;
     options.aggregation_instances = 2;
     // A killed member's partitions move to the other one after this long.
     // Several aggregation processes on one machine: each its own metrics port.
     // (Shorter ones starve on a loaded machine: members miss heartbeats and rebalance forever.)
-    options.aggregation_args = {"--session-timeout-ms", "5000", "--batch-size", "100",
-                                "--metrics-listen", "127.0.0.1:0"};
+    options.aggregation_args = {"--session-timeout-ms", "5000",       "--batch-size", "100",
+                                "--metrics-listen",     "127.0.0.1:0"};
     auto stack = stack::Stack::Start(options);
     ASSERT_TRUE(stack.ok()) << stack.status().message();
     stack_ = std::move(stack).value();
-    Say(fmt::format("{} stations, {} submissions ({} accepted, {} flagged, {} duplicates, {} "
+    // Faults are meant for a running system: stream only once every aggregation member has its
+    // partitions (joining the group takes a few seconds), so that they land while it applies.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (CountLogLines("aggregation", "partitions assigned") < options.aggregation_instances) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "aggregation never joined its group";
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    Say(
+        fmt::format("{} stations, {} submissions ({} accepted, {} flagged, {} duplicates, {} "
                     "rejected expected), 2 aggregation instances, 4 partitions",
                     kStations, plan_.submissions.size(), plan_.expected.accepted,
                     plan_.expected.flagged, plan_.expected.duplicate, plan_.expected.rejected));
@@ -76,10 +87,10 @@ class Chaos : public ::testing::Test {
 
   hub::StreamReport Stream(std::function<void(const hub::StreamProgress&)> on_progress = {},
                            int64_t window = 256) {
-    auto report = hub::StreamSubmissions(
-        plan_.submissions, {.ingestion_address = stack_->ingestion_address(),
-                            .window = window,
-                            .on_progress = std::move(on_progress)});
+    auto report =
+        hub::StreamSubmissions(plan_.submissions, {.ingestion_address = stack_->ingestion_address(),
+                                                   .window = window,
+                                                   .on_progress = std::move(on_progress)});
     EXPECT_TRUE(report.ok()) << report.status().message();
     return report.ok() ? std::move(report).value() : hub::StreamReport{};
   }
@@ -98,42 +109,77 @@ class Chaos : public ::testing::Test {
                                           .timeout = std::chrono::seconds(90)});
     EXPECT_TRUE(verify.reporting_complete);
     EXPECT_EQ(verify.mismatch_count, 0) << Lines(verify.mismatches);
-    Say(fmt::format("checked: {} answers ({} reconnects, {} answered duplicate after a "
+    Say(
+        fmt::format("checked: {} answers ({} reconnects, {} answered duplicate after a "
                     "reconnect), {} area totals (observer and official), {} stations: {} "
                     "mismatches",
                     report.acks.size(), report.reconnects, outcomes.duplicates_after_reconnect,
                     verify.areas_checked, verify.stations_checked, verify.mismatch_count));
   }
 
-  // Streams the plan on a worker thread and calls `inject(k)` on this thread once streaming
-  // passes fractions[k] of the answers (injections the stream outran happen right after it).
-  // Processes must be (re)started from this thread: a child dies with the thread that started
-  // it (PR_SET_PDEATHSIG), and the client's progress thread ends with the stream.
+  // Streams the plan on a worker thread and calls `inject(k)` on this thread once fractions[k] of
+  // the submissions are answered, and checks that every injection landed while submissions were
+  // in flight: when it returned, more submissions were still to be sent than the hubs' windows
+  // hold, so the parts had to carry them through the fault. Answers are counted as they arrive,
+  // and the hubs read them a little slowly until the last injection, so that a fast stream
+  // cannot outrun the faults. Processes must be (re)started from this thread: a child dies with
+  // the thread that started it (PR_SET_PDEATHSIG).
   hub::StreamReport StreamInjecting(std::vector<double> fractions, std::function<void(int)> inject,
                                     int64_t window = 64) {
-    std::atomic<int64_t> acked{0}, total{1};
+    const int64_t total = static_cast<int64_t>(plan_.submissions.size());
+    int64_t hubs = 0;
+    {
+      std::set<std::string> ids;
+      for (const auto& planned : plan_.submissions) ids.insert(planned.submission.hub_id());
+      hubs = static_cast<int64_t>(ids.size());
+    }
+    std::atomic<int64_t> acked{0};
+    std::atomic<bool> injecting{true};
     std::atomic<bool> finished{false};
     hub::StreamReport report;
     std::thread streamer([&] {
-      report = Stream(
-          [&](const hub::StreamProgress& progress) {
-            total = std::max<int64_t>(progress.total, 1);
-            acked = progress.acked;
-          },
-          window);
+      auto streamed = hub::StreamSubmissions(
+          plan_.submissions, {.ingestion_address = stack_->ingestion_address(),
+                              .window = window,
+                              .on_answer = [&](size_t, const v1::SubmissionAck&) {
+                                ++acked;
+                                if (injecting)
+                                  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                              }});
+      EXPECT_TRUE(streamed.ok()) << streamed.status().message();
+      if (streamed.ok()) report = std::move(streamed).value();
       finished = true;
     });
-    size_t next = 0;
-    while (!finished && next < fractions.size()) {
-      if (acked.load() >= static_cast<int64_t>(fractions[next] * total.load())) {
-        inject(static_cast<int>(next++));
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    for (size_t next = 0; next < fractions.size();) {
+      if (acked.load() < static_cast<int64_t>(fractions[next] * total) && !finished) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        continue;
       }
+      inject(static_cast<int>(next));
+      const int64_t answered = acked.load();
+      EXPECT_LT(answered + hubs * window, total)
+          << "injection " << next << " came after the stream had sent everything: " << answered
+          << " of " << total << " answered";
+      Say(fmt::format("injection {} landed with {} of {} submissions answered", next, answered,
+                      total));
+      ++next;
     }
+    injecting = false;
     streamer.join();
-    while (next < fractions.size()) inject(static_cast<int>(next++));
     return report;
+  }
+
+  // Lines containing `needle` in the logs of every instance of `part` (part.log, part-2.log, ...).
+  int CountLogLines(const std::string& part, const std::string& needle) {
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(stack_->log_dir())) {
+      const std::string name = entry.path().filename().string();
+      if (!name.starts_with(part) || !name.ends_with(".log")) continue;
+      std::ifstream in(entry.path());
+      for (std::string line; std::getline(in, line);)
+        count += line.find(needle) != std::string::npos;
+    }
+    return count;
   }
 
   stack::TempDir dir_{"hattama-chaos"};
@@ -183,7 +229,8 @@ TEST_F(Chaos, IngestionKilledMidStreamLosesNothingAcknowledged) {
   }
   streamer.join();
   EXPECT_EQ(kills, 2) << "the stream ended before the kills";
-  Say(fmt::format("injected: {} SIGKILLs of ingestion mid-stream, restarted on the same port; "
+  Say(
+      fmt::format("injected: {} SIGKILLs of ingestion mid-stream, restarted on the same port; "
                   "the hubs reconnected {} times and resent what was unanswered",
                   kills, report.reconnects));
   EXPECT_GT(report.reconnects, 0);
@@ -201,7 +248,8 @@ TEST_F(Chaos, HubResendingTheWholeElectionChangesNoTotal) {
         expected == v1::OUTCOME_ACCEPTED || expected == v1::OUTCOME_ACCEPTED_WITH_FLAGS;
     if (accepted && second.acks[i].outcome != v1::OUTCOME_DUPLICATE) ++accepted_again;
   }
-  Say(fmt::format("injected: the whole election ({} submissions) sent a second time; {} accepted "
+  Say(
+      fmt::format("injected: the whole election ({} submissions) sent a second time; {} accepted "
                   "ones were not answered DUPLICATE",
                   second.acks.size(), accepted_again));
   EXPECT_EQ(accepted_again, 0);
@@ -211,11 +259,12 @@ TEST_F(Chaos, HubResendingTheWholeElectionChangesNoTotal) {
 TEST_F(Chaos, BrokerErrorsAndLeaderChangesAreRiddenThrough) {
   StartStack({.kafka_brokers = 3});
   int injections = 0;
-  auto report = StreamInjecting({0.1, 0.3, 0.5, 0.7, 0.9}, [&](int) {
+  auto report = StreamInjecting({0.1, 0.25, 0.4, 0.55, 0.7}, [&](int) {
     stack_->kafka().process().Signal(SIGUSR1);
     ++injections;
   });
-  Say(fmt::format("injected: {} rounds of produce and fetch errors (not leader, not enough "
+  Say(
+      fmt::format("injected: {} rounds of produce and fetch errors (not leader, not enough "
                   "replicas, leader not available) with every partition's leader moved, on a "
                   "3-broker mock cluster",
                   injections));
@@ -225,13 +274,18 @@ TEST_F(Chaos, BrokerErrorsAndLeaderChangesAreRiddenThrough) {
 TEST_F(Chaos, RedisRestartedWithPersistenceMidStreamKeepsTotalsExact) {
   StartStack({.redis_appendonly = true});
   int restarts = 0;
-  auto report = StreamInjecting({0.4, 0.8}, [&](int) {
+  auto report = StreamInjecting({0.3, 0.6}, [&](int) {
     ASSERT_TRUE(stack_->redis().Restart().ok());
     ++restarts;
   });
   Say(fmt::format("injected: {} restarts of redis-server (appendonly, fsync always) mid-stream",
                   restarts));
   CheckEverything(report);
+  // The restarts broke the aggregation members' connections while they were applying: each
+  // retried (and said so) rather than losing or repeating a batch.
+  const int retries = CountLogLines("aggregation", "retrying");
+  Say(fmt::format("aggregation retried {} times across the restarts", retries));
+  EXPECT_GE(retries, restarts);
 }
 
 TEST_F(Chaos, RedisFlushedIsRebuiltFromTheLog) {
@@ -285,8 +339,8 @@ TEST_F(Chaos, ChangeFeedCarriesTheFinalNationTotals) {
     hub::Tally summed;
     int64_t reporting = 0;
     for (const auto& [key, change] : newest) {
-      if (change.area_id() != registry_->nation_id() || change.contest_id() != contest.contest_id() ||
-          change.official()) {
+      if (change.area_id() != registry_->nation_id() ||
+          change.contest_id() != contest.contest_id() || change.official()) {
         continue;
       }
       hub::Tally share = hub::TallyOf(change.figures());
@@ -303,7 +357,8 @@ TEST_F(Chaos, ChangeFeedCarriesTheFinalNationTotals) {
     EXPECT_EQ(summed.option_votes, want->option_votes) << contest.contest_id();
     ++compared;
   }
-  Say(fmt::format("checked: {} changes read from {}, the newest per partition summed to the "
+  Say(
+      fmt::format("checked: {} changes read from {}, the newest per partition summed to the "
                   "nation totals of {} contests",
                   read, kafka::kTotalsTopic, compared));
 }
