@@ -7,6 +7,7 @@
 #include "common/analysis/pvt.h"
 #include "common/analysis/red_flags.h"
 #include "common/analysis/seats.h"
+#include "common/base/status_grpc.h"
 
 namespace hattama::publication {
 namespace {
@@ -28,11 +29,14 @@ std::vector<int64_t> VotesInBallotOrder(const v1::Contest& contest, const v1::Fi
 
 v1::RedFlagKind KindOf(analysis::RedFlagKind kind) {
   switch (kind) {
-    case analysis::RedFlagKind::kTurnoutAbove95: return v1::RED_FLAG_KIND_TURNOUT_ABOVE_95;
-    case analysis::RedFlagKind::kOptionAbove90: return v1::RED_FLAG_KIND_OPTION_ABOVE_90;
+    case analysis::RedFlagKind::kTurnoutAbove95:
+      return v1::RED_FLAG_KIND_TURNOUT_ABOVE_95;
+    case analysis::RedFlagKind::kOptionAbove90:
+      return v1::RED_FLAG_KIND_OPTION_ABOVE_90;
     case analysis::RedFlagKind::kTurnoutShareOutlier:
       return v1::RED_FLAG_KIND_TURNOUT_SHARE_OUTLIER;
-    case analysis::RedFlagKind::kIdenticalProtocol: return v1::RED_FLAG_KIND_IDENTICAL_PROTOCOL;
+    case analysis::RedFlagKind::kIdenticalProtocol:
+      return v1::RED_FLAG_KIND_IDENTICAL_PROTOCOL;
   }
   return v1::RED_FLAG_KIND_UNSPECIFIED;
 }
@@ -43,26 +47,25 @@ AnalysisService::AnalysisService(std::shared_ptr<const domain::Registry> registr
                                  PublicationService* publication)
     : registry_(std::move(registry)), publication_(publication) {}
 
-grpc::Status AnalysisService::GetSeats(grpc::ServerContext* context,
-                                       const v1::GetSeatsRequest* request,
+grpc::Status AnalysisService::GetSeats(grpc::ServerContext*, const v1::GetSeatsRequest* request,
                                        v1::SeatAllocation* response) {
-  v1::GetAreaTotalsRequest totals_request;
-  totals_request.set_contest_id(request->contest_id());
-  totals_request.set_area_id(request->area_id().empty() ? registry_->nation_id()
-                                                        : request->area_id());
-  v1::AreaTotals totals;
-  grpc::Status status = publication_->GetAreaTotals(context, &totals_request, &totals);
-  if (!status.ok()) return status;
+  // The arguments first: a bad request is INVALID_ARGUMENT whatever the store says.
   if (request->seats() < 0) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "seats must not be negative");
   }
   const int seats = request->seats() == 0 ? kMazhilisSeats : request->seats();
   const double threshold =
       request->has_threshold_percent() ? request->threshold_percent() : kThresholdPercent;
-  if (threshold < 0 || threshold > 100) {
+  // Written so that NaN (which compares false with everything) is refused too.
+  if (!(threshold >= 0 && threshold <= 100)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "threshold_percent must be between 0 and 100");
+                        "threshold_percent must be a number between 0 and 100");
   }
+  const std::string area_id =
+      request->area_id().empty() ? registry_->nation_id() : request->area_id();
+  auto read = publication_->ReadTotals({area_id, request->contest_id(), /*official=*/false});
+  if (!read.ok()) return ToGrpc(read.status());
+  const v1::AreaTotals& totals = *read;
   const v1::Contest* contest = registry_->FindContest(request->contest_id());
   if (contest == nullptr) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such contest");
   std::vector<analysis::ListVotes> lists;
@@ -75,7 +78,7 @@ grpc::Status AnalysisService::GetSeats(grpc::ServerContext* context,
   }
   auto allocation = analysis::AllocateSeats(lists, seats, threshold);
   response->set_contest_id(request->contest_id());
-  response->set_area_id(totals_request.area_id());
+  response->set_area_id(area_id);
   response->set_seats(seats);
   response->set_threshold_percent(threshold);
   response->set_stations_reporting(totals.stations_reporting());
@@ -109,20 +112,19 @@ std::vector<const v1::Station*> AnalysisService::StationsOf(const v1::Area& area
   return stations;
 }
 
-grpc::Status AnalysisService::ReadCounted(const std::vector<const v1::Station*>& stations,
-                                          const std::string& contest_id,
-                                          std::vector<Counted>& counted) {
+Result<std::vector<AnalysisService::Counted>> AnalysisService::ReadCounted(
+    const std::vector<const v1::Station*>& stations, const std::string& contest_id) {
   const v1::Contest* contest = registry_->FindContest(contest_id);
-  if (contest == nullptr) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND, fmt::format("no contest '{}'", contest_id));
-  }
-  std::vector<v1::StationContestResult> results;
-  grpc::Status status = publication_->ReadStationResults(*contest, stations, results);
-  if (!status.ok()) return status;
+  if (contest == nullptr) return Status::NotFound(fmt::format("no contest '{}'", contest_id));
+  auto results = publication_->ReadStationResults(*contest, stations);
+  if (!results.ok()) return results.status();
+  std::vector<Counted> counted;
   for (size_t i = 0; i < stations.size(); ++i) {
-    if (results[i].has_counted()) counted.push_back({stations[i], results[i].counted().figures()});
+    if ((*results)[i].has_counted()) {
+      counted.push_back({stations[i], (*results)[i].counted().figures()});
+    }
   }
-  return grpc::Status::OK;
+  return counted;
 }
 
 grpc::Status AnalysisService::GetPvtEstimate(grpc::ServerContext*,
@@ -134,10 +136,9 @@ grpc::Status AnalysisService::GetPvtEstimate(grpc::ServerContext*,
                         fmt::format("no contest '{}'", request->contest_id()));
   }
   const v1::Area* nation = registry_->FindArea(registry_->nation_id());
-  std::vector<Counted> counted;
-  grpc::Status status = ReadCounted(StationsOf(*nation, contest->contest_id()),
-                                    contest->contest_id(), counted);
-  if (!status.ok()) return status;
+  auto read = ReadCounted(StationsOf(*nation, contest->contest_id()), contest->contest_id());
+  if (!read.ok()) return ToGrpc(read.status());
+  const std::vector<Counted>& counted = *read;
 
   // Strata: the regions where the contest is held, with their true number of stations.
   std::vector<analysis::Stratum> strata;
@@ -149,8 +150,8 @@ grpc::Status AnalysisService::GetPvtEstimate(grpc::ServerContext*,
   for (const auto& c : counted) {
     auto areas = registry_->EnclosingAreas(*c.station);  // district, region, nation
     if (areas.size() < 2) continue;
-    sample.push_back({areas[1]->area_id(), c.figures.ballots_valid(),
-                      VotesInBallotOrder(*contest, c.figures)});
+    sample.push_back(
+        {areas[1]->area_id(), c.figures.ballots_valid(), VotesInBallotOrder(*contest, c.figures)});
   }
   auto estimate = analysis::EstimateShares(sample, strata, contest->options_size());
   response->set_contest_id(contest->contest_id());
@@ -182,10 +183,9 @@ grpc::Status AnalysisService::GetRedFlags(grpc::ServerContext*,
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         fmt::format("no contest '{}'", request->contest_id()));
   }
-  std::vector<Counted> counted;
-  grpc::Status status =
-      ReadCounted(StationsOf(*area, contest->contest_id()), contest->contest_id(), counted);
-  if (!status.ok()) return status;
+  auto read = ReadCounted(StationsOf(*area, contest->contest_id()), contest->contest_id());
+  if (!read.ok()) return ToGrpc(read.status());
+  const std::vector<Counted>& counted = *read;
   std::vector<analysis::StationFigures> stations;
   std::vector<int64_t> vote_counts;
   for (const auto& c : counted) {

@@ -34,8 +34,8 @@ class AnalysisService final : public v1::AnalysisService::Service {
   };
   // The counted protocols of `stations` for `contest` (stations without one are left out), read
   // in bulk (PublicationService::ReadStationResults).
-  grpc::Status ReadCounted(const std::vector<const v1::Station*>& stations,
-                           const std::string& contest_id, std::vector<Counted>& counted);
+  Result<std::vector<Counted>> ReadCounted(const std::vector<const v1::Station*>& stations,
+                                           const std::string& contest_id);
   // Stations of an area (nation, region, district) that vote in the contest.
   std::vector<const v1::Station*> StationsOf(const v1::Area& area,
                                              const std::string& contest_id) const;

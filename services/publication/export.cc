@@ -1,6 +1,7 @@
 #include "services/publication/export.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 namespace hattama::publication {
 namespace {
@@ -24,11 +25,10 @@ std::string JsonString(const std::string& text) {
 
 }  // namespace
 
-Result<std::string> ExportContest(const domain::Registry& registry,
-                                  PublicationService& publication,
+Result<std::string> ExportContest(const domain::Registry& registry, PublicationService& publication,
                                   const std::string& contest_id, ExportFormat format) {
   const v1::Contest* contest = registry.FindContest(contest_id);
-  if (contest == nullptr) return Status::Error("no contest '" + contest_id + "'");
+  if (contest == nullptr) return Status::NotFound("no contest '" + contest_id + "'");
   const std::vector<std::string> figure_names = {
       "registered_voters", "additional_list_voters", "ballots_received", "ballots_issued",
       "ballots_cancelled", "ballots_in_box",         "ballots_spoiled",  "ballots_valid"};
@@ -46,9 +46,9 @@ Result<std::string> ExportContest(const domain::Registry& registry,
       if (id == contest_id) stations.push_back(&station);
     }
   }
-  std::vector<v1::StationContestResult> results;
-  grpc::Status status = publication.ReadStationResults(*contest, stations, results);
-  if (!status.ok()) return Status::Error(status.error_message());
+  auto read = publication.ReadStationResults(*contest, stations);
+  if (!read.ok()) return read.status();  // kUnavailable stays kUnavailable: a 503, never a 404.
+  const std::vector<v1::StationContestResult>& results = *read;
   for (size_t s = 0; s < stations.size(); ++s) {
     const v1::Station& station = *stations[s];
     const v1::StationContestResult* result = results[s].has_counted() ? &results[s] : nullptr;
@@ -99,15 +99,79 @@ Result<std::string> ExportContest(const domain::Registry& registry,
           out += (k ? "," : "") + JsonString(contest->options(k).option_id()) + ":" +
                  (votes.empty() ? "null" : votes);
         }
-        out += fmt::format("}},\"submission_id\":{},\"flagged\":{},\"disputed\":{},"
-                           "\"confirmations\":{}",
-                           JsonString(result->counted_submission_id()), result->flags_size() > 0,
-                           result->disputed(), result->confirmations());
+        out += fmt::format(
+            "}},\"submission_id\":{},\"flagged\":{},\"disputed\":{},"
+            "\"confirmations\":{}",
+            JsonString(result->counted_submission_id()), result->flags_size() > 0,
+            result->disputed(), result->confirmations());
       }
       out += "}\n";
     }
   }
   return out;
+}
+
+ExportCache::ExportCache(Produce produce, std::chrono::milliseconds max_age)
+    : produce_(std::move(produce)), max_age_(max_age) {}
+
+void ExportCache::Changed(const std::string& contest_id) {
+  std::lock_guard lock(mutex_);
+  ++generations_[contest_id];
+}
+
+uint64_t ExportCache::productions() const {
+  std::lock_guard lock(mutex_);
+  return productions_;
+}
+
+Result<std::shared_ptr<const std::string>> ExportCache::Get(const std::string& contest_id,
+                                                            ExportFormat format) {
+  const Key key{contest_id, format};
+  std::promise<Produced> promise;
+  uint64_t generation = 0;
+  {
+    std::unique_lock lock(mutex_);
+    generation = generations_[contest_id];
+    Entry& entry = entries_[key];
+    const auto now = std::chrono::steady_clock::now();
+    if (entry.bytes && entry.generation == generation && now - entry.produced < max_age_) {
+      return entry.bytes;
+    }
+    // Someone is producing it already: wait for that one (single flight), whatever it gives.
+    if (entry.in_flight.valid()) {
+      auto in_flight = entry.in_flight;
+      lock.unlock();
+      return in_flight.get();
+    }
+    entry.in_flight = promise.get_future().share();
+    ++productions_;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto file = produce_(contest_id, format);
+  Produced produced = file.ok()
+                          ? Produced(std::make_shared<const std::string>(std::move(file).value()))
+                          : Produced(file.status());
+  if (produced.ok()) {
+    spdlog::info("export {}.{} produced: {} bytes in {} ms", contest_id,
+                 format == ExportFormat::kCsv ? "csv" : "jsonl", (*produced)->size(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count());
+  } else {
+    spdlog::warn("export {} failed: {}", contest_id, produced.status().message());
+  }
+  {
+    std::lock_guard lock(mutex_);
+    Entry& entry = entries_[key];
+    if (produced.ok()) {
+      entry.bytes = *produced;
+      entry.generation = generation;
+      entry.produced = started;  // A change during production makes it stale at once.
+    }
+    entry.in_flight = {};
+  }
+  promise.set_value(produced);
+  return produced;
 }
 
 }  // namespace hattama::publication

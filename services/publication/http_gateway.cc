@@ -1,55 +1,51 @@
 #include "services/publication/http_gateway.h"
 
-#include <google/protobuf/descriptor.h>
+#include <arpa/inet.h>
 #include <google/protobuf/dynamic_message.h>
-#include <google/protobuf/util/json_util.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <mutex>
 
-#include "hattama/v1/analysis.pb.h"
+#include "common/base/status_grpc.h"
 #include "hattama/v1/publication.grpc.pb.h"
+#include "services/publication/http_request.h"
+#include "services/publication/watch.h"
 
 namespace hattama::publication {
 namespace {
 
 using google::protobuf::Message;
+using Clock = std::chrono::steady_clock;
 
-// The read-only services publication hosts; their unary methods are mirrored.
-constexpr const char* kServices[] = {"hattama.v1.PublicationService",
-                                     "hattama.v1.DeploymentService",
-                                     "hattama.v1.AnalysisService"};
 constexpr auto kCallDeadline = std::chrono::seconds(10);
 // How long /v1/Watch waits for the gRPC stream to be accepted or refused.
 constexpr auto kWatchStartTimeout = std::chrono::seconds(10);
 constexpr auto kHeartbeat = std::chrono::seconds(15);
-// How long an event stream waits for an event before it looks at the gateway stopping again.
+// How long an event stream waits for an event before it looks at the gateway stopping and at its
+// client having gone again: a closed client's slot is free within about this long.
 constexpr auto kEventWait = std::chrono::milliseconds(250);
-// Unary requests served beside the event streams (each holds a worker thread).
-constexpr size_t kUnaryWorkers = 16;
-
-const char* CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    default: return "INTERNAL";
-  }
-}
+// How long one write may wait for a client that does not read.
+constexpr int kWriteTimeoutMs = 5000;
+// After the last answer on a connection, how long unread input is drained before closing, so
+// that the client reads the answer (e.g. a 413 or a 503) instead of a reset.
+constexpr auto kLingerTime = std::chrono::milliseconds(2000);
+// How often a connection waiting for its next request looks at the server stopping.
+constexpr int kStopCheckMs = 100;
+// Bytes an export answer writes per call of its content provider.
+constexpr size_t kExportChunk = 64 * 1024;
 
 std::string JsonEscape(const std::string& text) {
   std::string out;
@@ -61,24 +57,338 @@ std::string JsonEscape(const std::string& text) {
   return out;
 }
 
-void SendError(httplib::Response& response, grpc::StatusCode code, const std::string& message) {
-  response.status = HttpStatusOf(code);
-  response.set_content(std::string(R"({"code":")") + CodeName(code) + R"(","message":")" +
-                           JsonEscape(message) + "\"}\n",
-                       "application/json");
+std::string ErrorJson(grpc::StatusCode code, const std::string& message) {
+  return std::string(R"({"code":")") + CodeName(code) + R"(","message":")" + JsonEscape(message) +
+         "\"}\n";
 }
 
-// The request as JSON: the body of a POST, or the query parameters of a GET as string fields
-// (protobuf's JSON parser takes integers and enums given as strings too).
-std::string RequestJson(const httplib::Request& request) {
-  if (request.method == "POST" && !request.body.empty()) return request.body;
-  std::string json = "{";
-  for (const auto& [name, value] : request.params) {
-    if (json.size() > 1) json += ',';
-    json += "\"" + JsonEscape(name) + "\":\"" + JsonEscape(value) + "\"";
+void SendError(httplib::Response& response, grpc::StatusCode code, const std::string& message) {
+  response.status = HttpStatusOf(code);
+  if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    response.set_header("Retry-After", "5");
   }
-  return json + "}";
+  response.set_content(ErrorJson(code, message), "application/json");
 }
+
+void SendError(httplib::Response& response, const Status& status) {
+  const grpc::Status mapped = ToGrpc(status);
+  SendError(response, mapped.error_code(), mapped.error_message());
+}
+
+// The Content-Length a request announces; 0 without one. One that is not a number counts as too
+// large, so that it is refused rather than guessed at.
+uint64_t ContentLength(const httplib::Request& request) {
+  if (!request.has_header("Content-Length")) return 0;
+  const std::string text = request.get_header_value("Content-Length");
+  uint64_t length = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), length);
+  if (error != std::errc() || end != text.data() + text.size()) return UINT64_MAX;
+  return length;
+}
+
+// One accepted connection, read and written with deadlines. httplib reads a request through
+// read(); BeginRequest starts each request's deadline and byte budget, so that a client that
+// trickles its request line, headers or body (slowloris) is dropped after
+// HttpLimits::request_timeout however often it sends a byte. Used by one worker thread.
+class ConnectionStream final : public httplib::Stream {
+ public:
+  ConnectionStream(int fd, size_t budget) : fd_(fd), budget_(budget) {}
+
+  void BeginRequest(Clock::time_point deadline) {
+    deadline_ = deadline;
+    used_ = 0;
+  }
+  // The request could not be read in time or within its budget: the connection ends.
+  bool failed() const { return failed_; }
+  // Unread bytes already received (a pipelined next request).
+  bool has_buffered() const { return buffered_from_ < buffered_.size(); }
+  // Waits up to `timeout` for the next request's first byte; false when none came or the client
+  // closed. `stopping` is looked at every kStopCheckMs.
+  bool WaitForRequest(std::chrono::milliseconds timeout, const std::function<bool()>& stopping) {
+    if (has_buffered()) return true;
+    const auto until = Clock::now() + timeout;
+    while (!stopping()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      int ready = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), kStopCheckMs)));
+      if (ready < 0 && errno != EINTR) return false;
+      if (ready > 0) return true;
+    }
+    return false;
+  }
+
+  bool is_readable() const override {
+    if (has_buffered()) return true;
+    pollfd p{fd_, POLLIN, 0};
+    return poll(&p, 1, RemainingMs()) > 0;
+  }
+
+  // Writable and the client still there: a closed or reset connection is not writable, so that an
+  // event stream notices a client that went away without waiting for a write to fail.
+  bool is_writable() const override {
+    char byte;
+    ssize_t peeked = recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (peeked == 0) return false;
+    if (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
+    pollfd p{fd_, POLLOUT, 0};
+    return poll(&p, 1, kWriteTimeoutMs) > 0 && (p.revents & (POLLERR | POLLHUP)) == 0;
+  }
+
+  ssize_t read(char* ptr, size_t size) override {
+    if (failed_) return -1;
+    if (!has_buffered()) {
+      buffered_.resize(4096);
+      buffered_from_ = 0;
+      while (true) {
+        const int wait = RemainingMs();
+        if (wait <= 0) return Fail();
+        pollfd p{fd_, POLLIN, 0};
+        int ready = poll(&p, 1, wait);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) return Fail();
+        ssize_t got = recv(fd_, buffered_.data(), buffered_.size(), MSG_DONTWAIT);
+        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+        if (got <= 0) {
+          buffered_.clear();
+          return got;
+        }
+        buffered_.resize(static_cast<size_t>(got));
+        break;
+      }
+    }
+    size_t n = std::min(size, buffered_.size() - buffered_from_);
+    if (used_ + n > budget_) return Fail();
+    std::memcpy(ptr, buffered_.data() + buffered_from_, n);
+    buffered_from_ += n;
+    used_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+  ssize_t write(const char* ptr, size_t size) override {
+    size_t sent = 0;
+    while (sent < size) {
+      ssize_t n = send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{fd_, POLLOUT, 0};
+        if (poll(&p, 1, kWriteTimeoutMs) > 0) continue;
+      }
+      return -1;
+    }
+    return static_cast<ssize_t>(sent);
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    Address(getpeername, ip, port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    Address(getsockname, ip, port);
+  }
+  socket_t socket() const override { return fd_; }
+
+ private:
+  int RemainingMs() const {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+    return static_cast<int>(std::max<int64_t>(0, left));
+  }
+  ssize_t Fail() {
+    failed_ = true;
+    return -1;
+  }
+  template <typename Get>
+  void Address(Get get, std::string& ip, int& port) const {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    ip.clear();
+    port = 0;
+    if (get(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) return;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (address.ss_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
+      inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
+      port = ntohs(in->sin_port);
+    } else if (address.ss_family == AF_INET6) {
+      const auto* in = reinterpret_cast<const sockaddr_in6*>(&address);
+      inet_ntop(AF_INET6, &in->sin6_addr, text, sizeof(text));
+      port = ntohs(in->sin6_port);
+    }
+    ip = text;
+  }
+
+  const int fd_;
+  const size_t budget_;
+  Clock::time_point deadline_ = Clock::now();
+  size_t used_ = 0;
+  bool failed_ = false;
+  std::string buffered_;
+  size_t buffered_from_ = 0;
+};
+
+// Set by a handler that answered so that the connection must not serve another request (a 413
+// whose body was never read): the worker's connection loop closes it after the answer.
+thread_local bool close_after_answer = false;
+
+// Closes finished connections gently on one thread of its own: half-closes each, then reads and
+// drops what the client still sends for kLingerTime (or until it closes), so that closing with
+// unread input does not reset the connection before the client read the answer (a 413, a 503).
+// Worker threads hand their sockets over and move on. Thread-safe.
+class Lingerer {
+ public:
+  Lingerer() : thread_([this] { Run(); }) {}
+  ~Lingerer() {
+    {
+      std::lock_guard lock(mutex_);
+      quit_ = true;
+    }
+    thread_.join();
+    for (const auto& [fd, until] : sockets_) close(fd);
+  }
+
+  void Add(int fd) {
+    shutdown(fd, SHUT_WR);
+    std::lock_guard lock(mutex_);
+    // Bounded: beyond it a socket is closed at once (a reset at worst, never unbounded memory).
+    if (quit_ || sockets_.size() >= kMaxLingering) {
+      close(fd);
+      return;
+    }
+    sockets_.emplace_back(fd, Clock::now() + kLingerTime);
+  }
+
+ private:
+  static constexpr size_t kMaxLingering = 4096;
+
+  void Run() {
+    char scratch[4096];
+    while (true) {
+      std::vector<std::pair<int, Clock::time_point>> sockets;
+      {
+        std::lock_guard lock(mutex_);
+        if (quit_) return;
+        sockets.swap(sockets_);
+      }
+      std::vector<pollfd> polls;
+      for (const auto& [fd, until] : sockets) polls.push_back({fd, POLLIN, 0});
+      if (!polls.empty()) {
+        poll(polls.data(), polls.size(), 20);
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      std::vector<std::pair<int, Clock::time_point>> keep;
+      const auto now = Clock::now();
+      for (size_t i = 0; i < sockets.size(); ++i) {
+        bool done = now >= sockets[i].second;
+        if (!done && (polls[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+          // A bounded read a turn: a client that keeps sending cannot keep this thread.
+          ssize_t n = 1;
+          for (int reads = 0; reads < 16 && n > 0; ++reads) {
+            n = recv(sockets[i].first, scratch, sizeof(scratch), MSG_DONTWAIT);
+          }
+          done = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+        }
+        if (done) {
+          close(sockets[i].first);
+        } else {
+          keep.push_back(sockets[i]);
+        }
+      }
+      std::lock_guard lock(mutex_);
+      sockets_.insert(sockets_.end(), keep.begin(), keep.end());
+    }
+  }
+
+  std::mutex mutex_;
+  std::vector<std::pair<int, Clock::time_point>> sockets_;
+  bool quit_ = false;
+  std::thread thread_;
+};
+
+// httplib's server with its connection loop replaced by one that enforces HttpLimits: the
+// per-address cap, the keep-alive wait, each request's deadline and byte budget, and a lingering
+// close. Requests are still parsed, routed and answered by httplib (process_request).
+class GuardedServer final : public httplib::Server {
+ public:
+  explicit GuardedServer(const HttpLimits& limits) : limits_(limits) {}
+
+  uint64_t refused() const {
+    std::lock_guard lock(mutex_);
+    return refused_;
+  }
+
+  // httplib listens with a backlog of 5: a burst of connections (a crowd, or slow sockets that
+  // arrive together) would wait out SYN retransmits of a second or more. Listening again on the
+  // bound socket widens it.
+  void WidenBacklog() {
+    if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, SOMAXCONN);
+  }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    ConnectionStream stream(sock, limits_.max_header_bytes + limits_.max_body_bytes);
+    std::string address;
+    int port = 0;
+    stream.get_remote_ip_and_port(address, port);
+    if (Admit(address)) {
+      Serve(stream);
+      Leave(address);
+    } else {
+      const std::string body =
+          ErrorJson(grpc::StatusCode::UNAVAILABLE,
+                    "too many connections from " + address + " (" +
+                        std::to_string(limits_.max_connections_per_address) + "); retry later");
+      const std::string answer =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+          "Retry-After: 5\r\nConnection: close\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body;
+      stream.write(answer.data(), answer.size());
+    }
+    linger_.Add(sock);
+    return true;
+  }
+
+  void Serve(ConnectionStream& stream) {
+    auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
+    for (size_t served = 0; served < limits_.keep_alive_max_requests; ++served) {
+      if (!stream.WaitForRequest(limits_.keep_alive_timeout, stopping)) return;
+      stream.BeginRequest(Clock::now() + limits_.request_timeout);
+      close_after_answer = false;
+      bool connection_closed = false;
+      const bool last = served + 1 == limits_.keep_alive_max_requests;
+      const bool ok = process_request(stream, last, connection_closed, nullptr);
+      if (!ok || connection_closed || stream.failed() || close_after_answer) return;
+    }
+  }
+
+  bool Admit(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    size_t& open = by_address_[address];
+    if (limits_.max_connections_per_address > 0 && open >= limits_.max_connections_per_address) {
+      if (open == 0) by_address_.erase(address);
+      ++refused_;
+      return false;
+    }
+    ++open;
+    return true;
+  }
+
+  void Leave(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto it = by_address_.find(address);
+    if (it != by_address_.end() && --it->second == 0) by_address_.erase(it);
+  }
+
+  const HttpLimits limits_;
+  Lingerer linger_;
+  mutable std::mutex mutex_;
+  std::map<std::string, size_t> by_address_;  // Open connections by client address.
+  uint64_t refused_ = 0;
+};
 
 // Calls `method` over `channel` with the serialized request; the serialized response or a status.
 grpc::Status CallUnary(grpc::GenericStub& stub, const std::string& method, const Message& request,
@@ -99,18 +409,9 @@ grpc::Status CallUnary(grpc::GenericStub& stub, const std::string& method, const
     return grpc::Status(grpc::StatusCode::INTERNAL, "unreadable response");
   }
   response_bytes.clear();
-  for (const auto& s : slices) response_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const auto& s : slices)
+    response_bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   return grpc::Status::OK;
-}
-
-// The JSON of a response: protobuf's mapping, proto field names, every field present.
-std::string ToJson(const Message& message) {
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  options.always_print_primitive_fields = true;
-  std::string json;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  return json;
 }
 
 // One Watch call over the in-process channel, feeding one event stream. Events wait in a queue
@@ -126,11 +427,13 @@ class WatchCall : public grpc::ClientReadReactor<v1::AreaTotals> {
     StartCall();
   }
 
-  // Waits until the server accepted the stream (true) or ended it (false, `status` says why).
+  // Waits until the server accepted the stream (true) or ended it (false, `status` says why). An
+  // accepted stream's initial metadata carries WatchHub::kAcceptedMetadata; a refusal has none
+  // (its status comes with it), so a refusal is never mistaken for a stream that ended at once.
   bool WaitAccepted(grpc::Status& status) {
     std::unique_lock lock(mutex_);
     if (!changed_.wait_for(lock, kWatchStartTimeout, [this] { return accepted_ || done_; })) {
-      status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "Watch did not start");
+      status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "Watch did not start in time");
       return false;
     }
     if (accepted_) return true;
@@ -164,22 +467,24 @@ class WatchCall : public grpc::ClientReadReactor<v1::AreaTotals> {
 
   void OnReadInitialMetadataDone(bool ok) override {
     std::lock_guard lock(mutex_);
-    accepted_ = ok;
+    accepted_ = ok && context_.GetServerInitialMetadata().count(WatchHub::kAcceptedMetadata) > 0;
     changed_.notify_all();
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // The stream ended: OnDone follows.
     std::string key = incoming_.area().area_id() + "|" + incoming_.contest_id();
-    std::string json = ToJson(incoming_);
-    {
+    auto json = ToJson(incoming_);
+    if (!json.ok()) {
+      spdlog::error("/v1/Watch: {}", json.status().message());
+    } else {
       std::lock_guard lock(mutex_);
       auto same = std::find_if(events_.begin(), events_.end(),
                                [&key](const auto& event) { return event.first == key; });
       if (same != events_.end()) {
-        same->second = std::move(json);
+        same->second = std::move(json).value();
       } else {
-        events_.emplace_back(std::move(key), std::move(json));
+        events_.emplace_back(std::move(key), std::move(json).value());
       }
       changed_.notify_all();
     }
@@ -204,54 +509,16 @@ class WatchCall : public grpc::ClientReadReactor<v1::AreaTotals> {
   grpc::Status status_;
 };
 
-// The WatchRequest of GET /v1/Watch: contest_id, area_id (repeated, or area_ids comma-separated)
-// and official ("true" or "1").
-v1::WatchRequest WatchRequestOf(const httplib::Request& request) {
-  v1::WatchRequest watch;
-  watch.set_contest_id(request.get_param_value("contest_id"));
-  for (size_t i = 0; i < request.get_param_value_count("area_id"); ++i) {
-    watch.add_area_ids(request.get_param_value("area_id", i));
-  }
-  std::string list = request.get_param_value("area_ids");
-  for (size_t start = 0; start < list.size();) {
-    size_t comma = std::min(list.find(',', start), list.size());
-    if (comma > start) watch.add_area_ids(list.substr(start, comma - start));
-    start = comma + 1;
-  }
-  const std::string official = request.get_param_value("official");
-  watch.set_official(official == "true" || official == "1");
-  return watch;
-}
-
 }  // namespace
-
-int HttpStatusOf(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return 200;
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::OUT_OF_RANGE: return 400;
-    case grpc::StatusCode::UNAUTHENTICATED: return 401;
-    case grpc::StatusCode::PERMISSION_DENIED: return 403;
-    case grpc::StatusCode::NOT_FOUND: return 404;
-    case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::ABORTED: return 409;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
-    case grpc::StatusCode::CANCELLED: return 499;
-    case grpc::StatusCode::UNIMPLEMENTED: return 501;
-    case grpc::StatusCode::UNAVAILABLE: return 503;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
-    default: return 500;
-  }
-}
 
 Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& listen,
                                                         std::shared_ptr<grpc::Channel> channel,
                                                         StaticFiles files,
                                                         ExportFunction export_contest,
-                                                        size_t max_event_streams) {
+                                                        HttpLimits limits) {
   auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return Status::Error("--http-listen must be host:port: " + listen);
+  if (colon == std::string::npos)
+    return Status::Error("--http-listen must be host:port: " + listen);
   const std::string host = listen.substr(0, colon);
   int port = 0;
   try {
@@ -259,76 +526,109 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
   } catch (const std::exception&) {
     return Status::Error("--http-listen has no port number: " + listen);
   }
-  // Touched so that the descriptors of every method are linked into the generated pool.
-  (void)v1::GetElectionRequest::descriptor();
-  (void)v1::GetSeatsRequest::descriptor();
-  std::vector<const google::protobuf::ServiceDescriptor*> services;
-  for (const char* name : kServices) {
-    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
-    if (service == nullptr) return Status::Error(std::string(name) + " is not linked in");
-    services.push_back(service);
-  }
+  limits.max_event_streams = std::max<size_t>(1, limits.max_event_streams);
+  limits.workers = std::max<size_t>(1, limits.workers);
+  limits.keep_alive_max_requests = std::max<size_t>(1, limits.keep_alive_max_requests);
 
   std::unique_ptr<HttpGateway> gateway(new HttpGateway());
-  gateway->server_ = std::make_unique<httplib::Server>();
-  auto watch_stub = std::shared_ptr<v1::PublicationService::Stub>(
-      v1::PublicationService::NewStub(channel));
+  gateway->server_ = std::make_unique<GuardedServer>(limits);
+  auto watch_stub =
+      std::shared_ptr<v1::PublicationService::Stub>(v1::PublicationService::NewStub(channel));
   auto stub = std::make_shared<grpc::GenericStub>(std::move(channel));
   auto& server = *gateway->server_;
-  // Every event stream holds a worker for its life; the unary API keeps workers of its own.
-  const size_t workers = max_event_streams + kUnaryWorkers;
+  // Every event stream holds a worker for its life; the rest keeps workers of its own.
+  const size_t workers = limits.max_event_streams + limits.workers;
   server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   // Without it every answer after the first on a kept-alive connection waits out the client's
   // delayed ACK (about 40 ms): 150 requests/s instead of thousands.
   server.set_tcp_nodelay(true);
+  // A second line behind the checks below: httplib never reads more body than this.
+  server.set_payload_max_length(limits.max_body_bytes);
 
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response& response) {
-    // Open data: any page may read it.
-    response.set_header("Access-Control-Allow-Origin", "*");
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  auto handle = [services, stub](const httplib::Request& request, httplib::Response& response) {
-    const std::string name = request.matches[1];
-    const google::protobuf::MethodDescriptor* method = nullptr;
-    for (const auto* service : services) {
-      if (method == nullptr) method = service->FindMethodByName(name);
-    }
-    if (method == nullptr || method->client_streaming() || method->server_streaming()) {
-      SendError(response, grpc::StatusCode::NOT_FOUND, "no method " + name);
-      return;
-    }
-    auto* factory = google::protobuf::MessageFactory::generated_factory();
-    std::unique_ptr<Message> call(factory->GetPrototype(method->input_type())->New());
-    auto parsed = google::protobuf::util::JsonStringToMessage(RequestJson(request), call.get());
-    if (!parsed.ok()) {
-      SendError(response, grpc::StatusCode::INVALID_ARGUMENT, std::string(parsed.message()));
+  const size_t max_body = limits.max_body_bytes;
+  // A client that asks before sending its body (Expect: 100-continue) is told 413 at once.
+  server.set_expect_100_continue_handler(
+      [max_body](const httplib::Request& request, httplib::Response& response) {
+        if (ContentLength(request) > max_body) {
+          SendError(response, grpc::StatusCode::INVALID_ARGUMENT,
+                    "request body larger than " + std::to_string(max_body) + " bytes");
+          response.status = 413;
+          close_after_answer = true;
+          return 413;
+        }
+        return 100;
+      });
+  // Runs after the headers and before any of the body is read.
+  server.set_pre_routing_handler(
+      [max_body](const httplib::Request& request, httplib::Response& response) {
+        // Open data: any page may read it.
+        response.set_header("Access-Control-Allow-Origin", "*");
+        if (request.has_header("Transfer-Encoding")) {
+          SendError(response, grpc::StatusCode::INVALID_ARGUMENT,
+                    "chunked request bodies are not accepted; send Content-Length");
+          response.status = 411;
+          close_after_answer = true;
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        if (ContentLength(request) > max_body) {
+          SendError(response, grpc::StatusCode::INVALID_ARGUMENT,
+                    "request body larger than " + std::to_string(max_body) + " bytes");
+          response.status = 413;
+          response.set_header("Connection", "close");
+          close_after_answer = true;
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
+  auto handle = [stub](const httplib::Request& request, httplib::Response& response) {
+    auto call = ParseHttpCall(std::string(request.matches[1]), request.params,
+                              request.method == "POST" ? request.body : std::string());
+    if (!call.ok()) {
+      SendError(response, call.status());
       return;
     }
     std::string bytes;
     grpc::Status status =
-        CallUnary(*stub, "/" + method->service()->full_name() + "/" + name, *call, bytes);
+        CallUnary(*stub, "/" + call->method->service()->full_name() + "/" + call->method->name(),
+                  *call->request, bytes);
     if (!status.ok()) {
       SendError(response, status.error_code(), status.error_message());
       return;
     }
-    std::unique_ptr<Message> answer(factory->GetPrototype(method->output_type())->New());
-    answer->ParseFromString(bytes);
-    response.set_content(ToJson(*answer) + "\n", "application/json");
+    auto* factory = google::protobuf::MessageFactory::generated_factory();
+    std::unique_ptr<Message> answer(factory->GetPrototype(call->method->output_type())->New());
+    if (!answer->ParseFromString(bytes)) {
+      SendError(response, grpc::StatusCode::INTERNAL, "unreadable response");
+      return;
+    }
+    // Never an empty 200: an answer that has no JSON form is reported as the error it is.
+    auto json = ToJson(*answer);
+    if (!json.ok()) {
+      spdlog::error("/v1/{}: {}", call->method->name(), json.status().message());
+      SendError(response, json.status());
+      return;
+    }
+    response.set_content(*json + "\n", "application/json");
   };
   // Registered before the generic /v1/<Method>, which answers NOT_FOUND for streaming methods.
   auto open_streams = std::make_shared<std::atomic<size_t>>(0);
   auto stopping = gateway->stopping_;
+  const size_t max_event_streams = limits.max_event_streams;
   server.Get("/v1/Watch", [watch_stub, open_streams, stopping, max_event_streams](
                               const httplib::Request& request, httplib::Response& response) {
-    if (open_streams->fetch_add(1) >= max_event_streams) {
-      open_streams->fetch_sub(1);
-      response.set_header("Retry-After", "5");
-      SendError(response, grpc::StatusCode::UNAVAILABLE,
-                "too many open event streams (" + std::to_string(max_event_streams) +
-                    "); retry later");
+    auto watch_request = ParseWatchRequest(request.params);
+    if (!watch_request.ok()) {
+      SendError(response, watch_request.status());
       return;
     }
-    auto call = std::make_shared<WatchCall>(*watch_stub, WatchRequestOf(request));
+    if (open_streams->fetch_add(1) >= max_event_streams) {
+      open_streams->fetch_sub(1);
+      SendError(
+          response, grpc::StatusCode::UNAVAILABLE,
+          "too many open event streams (" + std::to_string(max_event_streams) + "); retry later");
+      return;
+    }
+    auto call = std::make_shared<WatchCall>(*watch_stub, *watch_request);
     grpc::Status refused;
     if (!call->WaitAccepted(refused)) {
       call->Close();
@@ -338,13 +638,12 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
     }
     response.set_header("Cache-Control", "no-cache");
     response.set_header("X-Accel-Buffering", "no");  // nginx: pass events on at once.
-    auto last_write = std::make_shared<std::chrono::steady_clock::time_point>(
-        std::chrono::steady_clock::now());
+    auto last_write = std::make_shared<Clock::time_point>(Clock::now());
     response.set_chunked_content_provider(
         "text/event-stream",
         [call, stopping, last_write](size_t, httplib::DataSink& sink) {
           auto write = [&sink, &last_write](const std::string& text) {
-            *last_write = std::chrono::steady_clock::now();
+            *last_write = Clock::now();
             return sink.write(text.data(), text.size());
           };
           if (stopping->load()) {
@@ -364,9 +663,9 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
               return ok;
             }
             case WatchCall::Next::kNothingYet:
-              if (std::chrono::steady_clock::now() - *last_write >= kHeartbeat) {
-                return write(": keep-alive\n\n");
-              }
+              // A client that went away frees its slot now, not at the next keep-alive.
+              if (!sink.is_writable()) return false;
+              if (Clock::now() - *last_write >= kHeartbeat) return write(": keep-alive\n\n");
               return true;
           }
           return true;
@@ -386,28 +685,33 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
                  const bool csv = request.matches[2] == "csv";
                  auto file = export_contest(contest, csv);
                  if (!file.ok()) {
-                   SendError(response, grpc::StatusCode::NOT_FOUND, file.status().message());
+                   SendError(response, file.status());
                    return;
                  }
-                 response.set_header("Content-Disposition",
-                                     "attachment; filename=\"" + contest + (csv ? ".csv" : ".jsonl") +
-                                         "\"");
-                 response.set_content(*file, csv ? "text/csv; charset=utf-8"
-                                                 : "application/x-ndjson; charset=utf-8");
+                 response.set_header("Content-Disposition", "attachment; filename=\"" + contest +
+                                                                (csv ? ".csv" : ".jsonl") + "\"");
+                 // Served from the shared file: no copy per download.
+                 std::shared_ptr<const std::string> bytes = std::move(file).value();
+                 response.set_content_provider(
+                     bytes->size(),
+                     csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+                     [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
+                       return sink.write(bytes->data() + offset, std::min(length, kExportChunk));
+                     });
                });
   }
   auto shared_files = std::make_shared<StaticFiles>(std::move(files));
-  server.Get(R"(/(.*))", [shared_files](const httplib::Request& request,
-                                        httplib::Response& response) {
-    std::string path = request.path == "/" ? "/index.html" : request.path;
-    auto it = shared_files->find(path);
-    if (it == shared_files->end()) {
-      response.status = 404;
-      response.set_content("not found\n", "text/plain");
-      return;
-    }
-    response.set_content(it->second.second, it->second.first.c_str());
-  });
+  server.Get(R"(/(.*))",
+             [shared_files](const httplib::Request& request, httplib::Response& response) {
+               std::string path = request.path == "/" ? "/index.html" : request.path;
+               auto it = shared_files->find(path);
+               if (it == shared_files->end()) {
+                 response.status = 404;
+                 response.set_content("not found\n", "text/plain");
+                 return;
+               }
+               response.set_content(it->second.second, it->second.first.c_str());
+             });
 
   if (port == 0) {
     gateway->port_ = server.bind_to_any_port(host);
@@ -415,8 +719,13 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
     gateway->port_ = server.bind_to_port(host, port) ? port : -1;
   }
   if (gateway->port_ <= 0) return Status::Error("cannot bind HTTP to " + listen);
+  static_cast<GuardedServer&>(server).WidenBacklog();
   gateway->thread_ = std::thread([&server] { server.listen_after_bind(); });
   return gateway;
+}
+
+uint64_t HttpGateway::refused_connections() const {
+  return static_cast<const GuardedServer&>(*server_).refused();
 }
 
 HttpGateway::~HttpGateway() {

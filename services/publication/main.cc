@@ -38,6 +38,18 @@ int main(int argc, char** argv) {
   std::string metrics_listen;
   std::string kafka_bootstrap;
   int http_max_streams = 256;
+  publication::HttpLimits http;
+  int http_workers = static_cast<int>(http.workers);
+  int http_max_connections_per_address = static_cast<int>(http.max_connections_per_address);
+  double http_request_timeout = 10;
+  double http_keep_alive_timeout = 5;
+  int http_keep_alive_max_requests = static_cast<int>(http.keep_alive_max_requests);
+  int64_t http_max_body_bytes = static_cast<int64_t>(http.max_body_bytes);
+  int64_t http_max_header_bytes = static_cast<int64_t>(http.max_header_bytes);
+  publication::WatchHub::Options watch_options;
+  int watch_max_streams = static_cast<int>(watch_options.max_streams);
+  int watch_max_streams_per_address = static_cast<int>(watch_options.max_streams_per_address);
+  double export_max_age = 5;
   std::string log_format = "auto";
   std::string log_level = "info";
   config::AddFlag(app, "election", election_path, "Election JSON (hattama.v1.Election)")
@@ -55,11 +67,55 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "http-max-streams", http_max_streams,
                   "Most /v1/Watch event streams open at once (each holds an HTTP worker thread); "
                   "beyond it /v1/Watch answers 503");
+  config::AddFlag(app, "http-workers", http_workers,
+                  "HTTP worker threads besides those of event streams (unary API, /export, the "
+                  "portal's files)");
+  config::AddFlag(app, "http-max-connections-per-address", http_max_connections_per_address,
+                  "Most HTTP connections open at once from one client address; beyond it a "
+                  "connection is answered 503 and closed; 0: no cap (behind a reverse proxy, "
+                  "where every client has the proxy's address)");
+  config::AddFlag(app, "http-request-timeout", http_request_timeout,
+                  "Seconds from a request's first byte to the end of its body; a slower request "
+                  "(slowloris) is dropped");
+  config::AddFlag(app, "http-keep-alive-timeout", http_keep_alive_timeout,
+                  "Seconds a connection may wait for its (next) request before it is closed");
+  config::AddFlag(app, "http-keep-alive-max-requests", http_keep_alive_max_requests,
+                  "Requests served on one HTTP connection before it is closed");
+  config::AddFlag(app, "http-max-body-bytes", http_max_body_bytes,
+                  "Largest HTTP request body; larger: 413 before the body is read (chunked "
+                  "request bodies: 411)");
+  config::AddFlag(app, "http-max-header-bytes", http_max_header_bytes,
+                  "Most bytes of one HTTP request's line and headers; more: the connection is "
+                  "dropped");
+  config::AddFlag(app, "watch-max-streams", watch_max_streams,
+                  "Most gRPC Watch streams open at once from network clients; beyond it Watch "
+                  "answers RESOURCE_EXHAUSTED; 0: no cap (/v1/Watch has --http-max-streams)");
+  config::AddFlag(app, "watch-max-streams-per-address", watch_max_streams_per_address,
+                  "Most gRPC Watch streams open at once from one client address; beyond it "
+                  "Watch answers RESOURCE_EXHAUSTED; 0: no cap");
+  config::AddFlag(app, "export-max-age", export_max_age,
+                  "Seconds an /export file is served before it is produced again even without a "
+                  "change from the change feed (without --kafka-bootstrap: how stale it may be)");
   config::AddFlag(app, "metrics-listen", metrics_listen,
                   "HTTP host:port of /metrics, /healthz (ready), /livez; empty: none");
   config::AddFlag(app, "log-format", log_format, "auto, json or text");
   config::AddFlag(app, "log-level", log_level, "trace, debug, info, warn or error");
   if (auto code = config::Parse(app, argc, argv)) return *code;
+  auto seconds = [](double value) {
+    return std::chrono::milliseconds(static_cast<int64_t>(std::max(0.001, value) * 1000));
+  };
+  http.max_event_streams = static_cast<size_t>(std::max(1, http_max_streams));
+  http.workers = static_cast<size_t>(std::max(1, http_workers));
+  http.max_connections_per_address =
+      static_cast<size_t>(std::max(0, http_max_connections_per_address));
+  http.request_timeout = seconds(http_request_timeout);
+  http.keep_alive_timeout = seconds(http_keep_alive_timeout);
+  http.keep_alive_max_requests = static_cast<size_t>(std::max(1, http_keep_alive_max_requests));
+  http.max_body_bytes = static_cast<size_t>(std::max<int64_t>(0, http_max_body_bytes));
+  http.max_header_bytes = static_cast<size_t>(std::max<int64_t>(1024, http_max_header_bytes));
+  watch_options.max_streams = static_cast<size_t>(std::max(0, watch_max_streams));
+  watch_options.max_streams_per_address =
+      static_cast<size_t>(std::max(0, watch_max_streams_per_address));
   log::Init("publication", log::ParseFormat(log_format), log_level);
 
   auto registry = domain::Registry::Load(election_path, stations_path);
@@ -78,6 +134,13 @@ int main(int argc, char** argv) {
   auto pool = std::make_shared<publication::ConnectionPool>(redis_address, kRedisConnections,
                                                             kRedisTimeout);
   publication::PublicationService service(*registry, pool);
+  // Each contest's export produced once per change (or per --export-max-age) and shared by every
+  // download of it.
+  publication::ExportCache exports(
+      [&registry, &service](const std::string& contest_id, publication::ExportFormat format) {
+        return publication::ExportContest(**registry, service, contest_id, format);
+      },
+      seconds(export_max_age));
   // With a change feed: totals from a cache it invalidates, and Watch. Both read through the
   // service, so a streamed total is exactly what GetAreaTotals answers.
   std::unique_ptr<publication::TotalsCache> cache;
@@ -86,15 +149,18 @@ int main(int argc, char** argv) {
   if (!kafka_bootstrap.empty()) {
     cache = std::make_unique<publication::TotalsCache>();
     watch = std::make_unique<publication::WatchHub>(
-        *registry, [&service](const publication::TotalsKey& key, v1::AreaTotals& totals) {
-          return service.ReadTotals(key, totals);
-        });
+        *registry,
+        [&service](const publication::TotalsKey& key) { return service.ReadTotals(key); },
+        watch_options);
     service.UseChangeFeed(cache.get(), watch.get());
     publication::ChangeFeed::Options feed_options;
     feed_options.bootstrap_servers = kafka_bootstrap;
     feed = std::make_unique<publication::ChangeFeed>(
         feed_options, cache.get(),
-        [&watch](const publication::TotalsKey& key) { watch->Changed(key); },
+        [&watch, &exports](const publication::TotalsKey& key) {
+          watch->Changed(key);
+          exports.Changed(key.contest_id);
+        },
         [&watch](bool ready) { watch->SetFeedReady(ready); });
   }
   publication::DeploymentService deployment(*registry, pool);
@@ -110,12 +176,11 @@ int main(int argc, char** argv) {
   auto gateway = publication::HttpGateway::Start(
       http_listen, (*server)->InProcessChannel(grpc::ChannelArguments()),
       publication::PortalFiles(),
-      [&registry, &service](const std::string& contest_id, bool csv) {
-        return publication::ExportContest(
-            **registry, service, contest_id,
-            csv ? publication::ExportFormat::kCsv : publication::ExportFormat::kJsonLines);
+      [&exports](const std::string& contest_id, bool csv) {
+        return exports.Get(contest_id, csv ? publication::ExportFormat::kCsv
+                                           : publication::ExportFormat::kJsonLines);
       },
-      static_cast<size_t>(std::max(1, http_max_streams)));
+      http);
   if (!gateway.ok()) {
     spdlog::error("{}", gateway.status().message());
     return 1;

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <set>
 
+#include "common/base/status_grpc.h"
 #include "common/domain/partition.h"
 #include "common/metrics/grpc_metrics.h"
 #include "common/metrics/service_metrics.h"
@@ -30,9 +31,39 @@ constexpr size_t kPipelineBatch = 400;
 constexpr int32_t kDefaultStationsPage = 500;
 constexpr int32_t kMaxStationsPage = 2000;
 
-grpc::Status Internal(const std::string& message) {
+Status Internal(const std::string& message) {
   spdlog::error("{}", message);
-  return grpc::Status(grpc::StatusCode::INTERNAL, message);
+  return Status::Internal(message);
+}
+
+// The versions one answer carries (see kMaxVersionsPerContest, kMaxVersionBytes): the counted
+// one always, then the newest others while they fit in `budget`, in the order applied.
+void BoundVersions(v1::StationContestResult& result, size_t& budget) {
+  auto* versions = result.mutable_versions();
+  std::vector<bool> keep(versions->size(), false);
+  int kept = 0;
+  for (int i = 0; i < versions->size(); ++i) {
+    if (versions->Get(i).submission().submission_id() == result.counted_submission_id() &&
+        !result.counted_submission_id().empty()) {
+      keep[i] = true;
+      ++kept;
+      const size_t size = versions->Get(i).ByteSizeLong();
+      budget = size >= budget ? 0 : budget - size;
+    }
+  }
+  for (int i = versions->size() - 1; i >= 0; --i) {
+    if (keep[i]) continue;
+    const size_t size = versions->Get(i).ByteSizeLong();
+    if (kept >= kMaxVersionsPerContest || size > budget) continue;
+    keep[i] = true;
+    ++kept;
+    budget -= size;
+  }
+  int to = 0;
+  for (int i = 0; i < versions->size(); ++i) {
+    if (keep[i]) versions->SwapElements(to++, i);
+  }
+  while (versions->size() > to) versions->RemoveLast();
 }
 
 }  // namespace
@@ -41,8 +72,8 @@ PublicationService::PublicationService(std::shared_ptr<const domain::Registry> r
                                        std::shared_ptr<ConnectionPool> redis)
     : registry_(std::move(registry)), redis_(std::move(redis)) {}
 
-grpc::Status PublicationService::Read(const std::vector<redis::Command>& commands,
-                                      std::vector<redis::Reply>& replies) {
+Result<std::vector<redis::Reply>> PublicationService::Read(
+    const std::vector<redis::Command>& commands) {
   std::string failure;
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto lease = redis_->Acquire();
@@ -69,29 +100,27 @@ grpc::Status PublicationService::Read(const std::vector<redis::Command>& command
         all.push_back(std::move(reply));
       }
     }
-    if (sent.ok()) {
-      replies = std::move(all);
-      return grpc::Status::OK;
-    }
+    if (sent.ok()) return all;
     lease->MarkBroken();
     failure = sent.message();
   }
   spdlog::warn("redis unavailable: {}", failure);
-  return grpc::Status(grpc::StatusCode::UNAVAILABLE, "totals store unavailable: " + failure);
+  // A store that cannot answer is "retry later" (503 / UNAVAILABLE), never "no such thing".
+  return Status::Unavailable("totals store unavailable: " + failure);
 }
 
-grpc::Status PublicationService::ReadPartitionCount(int32_t& partitions) {
-  std::vector<redis::Reply> replies;
-  auto status = Read({{"GET", redis::layout::PartitionsKey()}}, replies);
-  if (!status.ok()) return status;
-  partitions = 0;
-  if (replies[0].type == redis::Reply::Type::kNil) return grpc::Status::OK;
-  const std::string& text = replies[0].str;
+Result<int32_t> PublicationService::ReadPartitionCount() {
+  auto replies = Read({{"GET", redis::layout::PartitionsKey()}});
+  if (!replies.ok()) return replies.status();
+  int32_t partitions = 0;
+  const redis::Reply& reply = (*replies)[0];
+  if (reply.type == redis::Reply::Type::kNil) return partitions;
+  const std::string& text = reply.str;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), partitions);
   if (error != std::errc() || end != text.data() + text.size() || partitions < 0) {
     return Internal(redis::layout::PartitionsKey() + " holds \"" + text + "\", not a count");
   }
-  return grpc::Status::OK;
+  return partitions;
 }
 
 grpc::Status PublicationService::GetElection(grpc::ServerContext*, const v1::GetElectionRequest*,
@@ -103,49 +132,45 @@ grpc::Status PublicationService::GetElection(grpc::ServerContext*, const v1::Get
 grpc::Status PublicationService::GetAreaTotals(grpc::ServerContext*,
                                                const v1::GetAreaTotalsRequest* request,
                                                v1::AreaTotals* response) {
-  return ReadTotals({request->area_id(), request->contest_id(), /*official=*/false}, *response);
+  auto totals = ReadTotals({request->area_id(), request->contest_id(), /*official=*/false});
+  if (!totals.ok()) return ToGrpc(totals.status());
+  *response = std::move(totals).value();
+  return grpc::Status::OK;
 }
 
-grpc::Status PublicationService::ReadTotals(const TotalsKey& key, v1::AreaTotals& totals) {
-  const v1::Area* area = nullptr;
-  const v1::Contest* contest = nullptr;
-  auto status = FindAreaAndContest(key.area_id, key.contest_id, area, contest);
-  if (!status.ok()) return status;
-  return ReadAreaTotals(*area, *contest,
-                        key.official ? redis::layout::Scope::kOfficial
-                                     : redis::layout::Scope::kObserver,
-                        totals);
+Result<v1::AreaTotals> PublicationService::ReadTotals(const TotalsKey& key) {
+  auto found = FindAreaAndContest(key.area_id, key.contest_id);
+  if (!found.ok()) return found.status();
+  return ReadAreaTotals(
+      *found->first, *found->second,
+      key.official ? redis::layout::Scope::kOfficial : redis::layout::Scope::kObserver);
 }
 
-grpc::Status PublicationService::ReadAreaTotals(const v1::Area& area, const v1::Contest& contest,
-                                                redis::layout::Scope scope,
-                                                v1::AreaTotals& response) {
+Result<v1::AreaTotals> PublicationService::ReadAreaTotals(const v1::Area& area,
+                                                          const v1::Contest& contest,
+                                                          redis::layout::Scope scope) {
   // From memory while the change feed vouches for it; the ticket keeps a read that an
   // invalidation overtook from being stored (totals_cache.h).
   const TotalsKey key{area.area_id(), contest.contest_id(),
                       scope == redis::layout::Scope::kOfficial};
   TotalsCache::Ticket ticket = 0;
   if (cache_ != nullptr) {
-    if (auto cached = cache_->Find(key, ticket)) {
-      response = std::move(*cached);
-      return grpc::Status::OK;
-    }
+    if (auto cached = cache_->Find(key, ticket)) return std::move(*cached);
   }
-  int32_t partitions = 0;
-  auto status = ReadPartitionCount(partitions);
-  if (!status.ok()) return status;
+  auto partitions = ReadPartitionCount();
+  if (!partitions.ok()) return partitions.status();
   std::vector<std::pair<const v1::Area*, SummedFields>> one = {{&area, {}}};
-  status = SumTotals(contest, scope, partitions, one);
+  auto status = SumTotals(contest, scope, *partitions, one);
   if (!status.ok()) return status;
-  response = BuildAreaTotals(*registry_, area, contest, one[0].second);
+  v1::AreaTotals response = BuildAreaTotals(*registry_, area, contest, one[0].second);
   response.set_official(scope == redis::layout::Scope::kOfficial);
   if (cache_ != nullptr) cache_->Store(key, ticket, response);
-  return grpc::Status::OK;
+  return response;
 }
 
-grpc::Status PublicationService::SumTotals(
-    const v1::Contest& contest, redis::layout::Scope scope, int32_t partitions,
-    std::vector<std::pair<const v1::Area*, SummedFields>>& areas) {
+Status PublicationService::SumTotals(const v1::Contest& contest, redis::layout::Scope scope,
+                                     int32_t partitions,
+                                     std::vector<std::pair<const v1::Area*, SummedFields>>& areas) {
   std::vector<redis::Command> commands;
   commands.reserve(areas.size() * partitions);
   for (const auto& [area, sums] : areas) {
@@ -154,43 +179,41 @@ grpc::Status PublicationService::SumTotals(
           {"HGETALL", redis::layout::TotalsKey(p, contest.contest_id(), area->area_id(), scope)});
     }
   }
-  std::vector<redis::Reply> replies;
-  if (!commands.empty()) {
-    auto status = Read(commands, replies);
-    if (!status.ok()) return status;
-  }
-  for (size_t i = 0; i < replies.size(); ++i) {
-    auto added = AddTotals(Strings(replies[i]), areas[i / partitions].second);
+  if (commands.empty()) return Status::Ok();
+  auto replies = Read(commands);
+  if (!replies.ok()) return replies.status();
+  for (size_t i = 0; i < replies->size(); ++i) {
+    auto added = AddTotals(Strings((*replies)[i]), areas[i / partitions].second);
     if (!added.ok()) return Internal(added.message());
   }
-  return grpc::Status::OK;
+  return Status::Ok();
 }
 
 grpc::Status PublicationService::GetOfficialTotals(grpc::ServerContext*,
                                                    const v1::GetOfficialTotalsRequest* request,
                                                    v1::AreaTotals* response) {
-  return ReadTotals({request->area_id(), request->contest_id(), /*official=*/true}, *response);
+  auto totals = ReadTotals({request->area_id(), request->contest_id(), /*official=*/true});
+  if (!totals.ok()) return ToGrpc(totals.status());
+  *response = std::move(totals).value();
+  return grpc::Status::OK;
 }
 
-grpc::Status PublicationService::FindAreaAndContest(const std::string& area_id,
-                                                    const std::string& contest_id,
-                                                    const v1::Area*& area,
-                                                    const v1::Contest*& contest) {
+Result<std::pair<const v1::Area*, const v1::Contest*>> PublicationService::FindAreaAndContest(
+    const std::string& area_id, const std::string& contest_id) {
   if (area_id.empty() || contest_id.empty()) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "area_id and contest_id are required");
+    return Status::InvalidArgument("area_id and contest_id are required");
   }
-  area = registry_->FindArea(area_id);
+  const v1::Area* area = registry_->FindArea(area_id);
   if (area == nullptr) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no area \"" + area_id + "\" in election " +
-                                                         registry_->election().election_id());
+    return Status::NotFound("no area \"" + area_id + "\" in election " +
+                            registry_->election().election_id());
   }
-  contest = registry_->FindContest(contest_id);
+  const v1::Contest* contest = registry_->FindContest(contest_id);
   if (contest == nullptr) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND, "no contest \"" + contest_id +
-                                                         "\" in election " +
-                                                         registry_->election().election_id());
+    return Status::NotFound("no contest \"" + contest_id + "\" in election " +
+                            registry_->election().election_id());
   }
-  return grpc::Status::OK;
+  return std::make_pair(area, contest);
 }
 
 grpc::Status PublicationService::ListDiscrepancies(grpc::ServerContext*,
@@ -202,9 +225,9 @@ grpc::Status PublicationService::ListDiscrepancies(grpc::ServerContext*,
                         "no contest \"" + request->contest_id() + "\" in the election");
   }
   const size_t limit = request->limit() > 0 ? static_cast<size_t>(request->limit()) : 100;
-  int32_t partitions = 0;
-  auto status = ReadPartitionCount(partitions);
-  if (!status.ok()) return status;
+  auto partition_count = ReadPartitionCount();
+  if (!partition_count.ok()) return ToGrpc(partition_count.status());
+  const int32_t partitions = *partition_count;
   std::vector<v1::Discrepancy> found;
   if (partitions == 0) return grpc::Status::OK;
 
@@ -217,10 +240,10 @@ grpc::Status PublicationService::ListDiscrepancies(grpc::ServerContext*,
       observer.push_back({&area, {}});
       official.push_back({&area, {}});
     }
-    status = SumTotals(*contest, redis::layout::Scope::kObserver, partitions, observer);
-    if (!status.ok()) return status;
+    auto status = SumTotals(*contest, redis::layout::Scope::kObserver, partitions, observer);
+    if (!status.ok()) return ToGrpc(status);
     status = SumTotals(*contest, redis::layout::Scope::kOfficial, partitions, official);
-    if (!status.ok()) return status;
+    if (!status.ok()) return ToGrpc(status);
     for (size_t i = 0; i < observer.size(); ++i) {
       const v1::Area& area = *observer[i].first;
       auto observed = BuildAreaTotals(*registry_, area, *contest, observer[i].second);
@@ -247,21 +270,22 @@ grpc::Status PublicationService::ListDiscrepancies(grpc::ServerContext*,
       stations.push_back(&station);
       commands.push_back(
           {"HGETALL", redis::layout::StationKey(p, contest->contest_id(), station.station_id())});
-      commands.push_back({"HGETALL", redis::layout::StationKey(p, contest->contest_id(),
-                                                               station.station_id(),
-                                                               redis::layout::Scope::kOfficial)});
+      commands.push_back(
+          {"HGETALL", redis::layout::StationKey(p, contest->contest_id(), station.station_id(),
+                                                redis::layout::Scope::kOfficial)});
     }
     std::vector<redis::Reply> replies;
     if (!commands.empty()) {
-      status = Read(commands, replies);
-      if (!status.ok()) return status;
+      auto read = Read(commands);
+      if (!read.ok()) return ToGrpc(read.status());
+      replies = std::move(read).value();
     }
     for (size_t i = 0; i < stations.size(); ++i) {
       auto observer = Strings(replies[2 * i]);
       auto official = Strings(replies[2 * i + 1]);
       if (observer.empty() || official.empty()) continue;
       auto result = BuildStationContestResult(*stations[i], *contest, observer, {}, official);
-      if (!result.ok()) return Internal(result.status().message());
+      if (!result.ok()) return ToGrpc(Internal(result.status().message()));
       if (auto d = Compare(stations[i]->station_id(), v1::AREA_KIND_STATION, *contest,
                            result->official().figures(), result->counted().figures(), 1, 1)) {
         found.push_back(std::move(*d));
@@ -285,14 +309,13 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         "no station \"" + request->station_id() + "\" in the registry");
   }
-  int32_t partitions = 0;
-  auto status = ReadPartitionCount(partitions);
-  if (!status.ok()) return status;
+  auto partitions = ReadPartitionCount();
+  if (!partitions.ok()) return ToGrpc(partitions.status());
 
   std::vector<redis::Reply> replies;
-  if (partitions > 0) {
+  if (*partitions > 0) {
     // Every submission of a station goes to this partition (ingestion produces it there).
-    int32_t partition = domain::PartitionOf(station->station_id(), partitions);
+    int32_t partition = domain::PartitionOf(station->station_id(), *partitions);
     std::vector<redis::Command> commands;
     for (const auto& contest_id : station->contest_ids()) {
       commands.push_back(
@@ -300,15 +323,17 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
       commands.push_back({"LRANGE",
                           redis::layout::VersionsKey(partition, contest_id, station->station_id()),
                           "0", "-1"});
-      commands.push_back({"HGETALL",
-                          redis::layout::StationKey(partition, contest_id, station->station_id(),
-                                                    redis::layout::Scope::kOfficial)});
+      commands.push_back(
+          {"HGETALL", redis::layout::StationKey(partition, contest_id, station->station_id(),
+                                                redis::layout::Scope::kOfficial)});
     }
-    status = Read(commands, replies);
-    if (!status.ok()) return status;
+    auto read = Read(commands);
+    if (!read.ok()) return ToGrpc(read.status());
+    replies = std::move(read).value();
   }
 
   *response->mutable_station() = *station;
+  size_t budget = kMaxVersionBytes;
   for (int i = 0; i < station->contest_ids_size(); ++i) {
     const v1::Contest* contest = registry_->FindContest(station->contest_ids(i));
     std::vector<std::string> hash, versions, official;
@@ -318,18 +343,18 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
       official = Strings(replies[3 * i + 2]);
     }
     auto result = BuildStationContestResult(*station, *contest, hash, versions, official);
-    if (!result.ok()) return Internal(result.status().message());
+    if (!result.ok()) return ToGrpc(Internal(result.status().message()));
+    BoundVersions(*result, budget);
     *response->add_contests() = std::move(result).value();
   }
   return grpc::Status::OK;
 }
 
-grpc::Status PublicationService::ReadStationResults(
-    const v1::Contest& contest, const std::vector<const v1::Station*>& stations,
-    std::vector<v1::StationContestResult>& results) {
-  int32_t partitions = 0;
-  auto status = ReadPartitionCount(partitions);
-  if (!status.ok()) return status;
+Result<std::vector<v1::StationContestResult>> PublicationService::ReadStationResults(
+    const v1::Contest& contest, const std::vector<const v1::Station*>& stations) {
+  auto partition_count = ReadPartitionCount();
+  if (!partition_count.ok()) return partition_count.status();
+  const int32_t partitions = *partition_count;
   std::vector<redis::Reply> replies;
   if (partitions > 0 && !stations.empty()) {
     std::vector<redis::Command> commands;
@@ -342,8 +367,9 @@ grpc::Status PublicationService::ReadStationResults(
           {"HGETALL", redis::layout::StationKey(p, contest.contest_id(), station->station_id(),
                                                 redis::layout::Scope::kOfficial)});
     }
-    status = Read(commands, replies);
-    if (!status.ok()) return status;
+    auto read = Read(commands);
+    if (!read.ok()) return read.status();
+    replies = std::move(read).value();
   }
   // A counted protocol's flags are in its version record: read the versions of the flagged
   // stations only (a few in a hundred), in a second pipelined pass.
@@ -365,10 +391,11 @@ grpc::Status PublicationService::ReadStationResults(
           {"LRANGE", redis::layout::VersionsKey(p, contest.contest_id(), stations[i]->station_id()),
            "0", "-1"});
     }
-    status = Read(commands, versions);
-    if (!status.ok()) return status;
+    auto read = Read(commands);
+    if (!read.ok()) return read.status();
+    versions = std::move(read).value();
   }
-  results.clear();
+  std::vector<v1::StationContestResult> results;
   results.reserve(stations.size());
   size_t next_flagged = 0;
   for (size_t i = 0; i < stations.size(); ++i) {
@@ -385,16 +412,15 @@ grpc::Status PublicationService::ReadStationResults(
     result->clear_versions();
     results.push_back(std::move(result).value());
   }
-  return grpc::Status::OK;
+  return results;
 }
 
 grpc::Status PublicationService::ListStations(grpc::ServerContext*,
                                               const v1::ListStationsRequest* request,
                                               v1::ListStationsResponse* response) {
-  const v1::Area* area = nullptr;
-  const v1::Contest* contest = nullptr;
-  auto status = FindAreaAndContest(request->area_id(), request->contest_id(), area, contest);
-  if (!status.ok()) return status;
+  auto found = FindAreaAndContest(request->area_id(), request->contest_id());
+  if (!found.ok()) return ToGrpc(found.status());
+  const auto [area, contest] = *found;
   if (request->page_size() < 0 || request->page_size() > kMaxStationsPage) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         "page_size must be between 0 and " + std::to_string(kMaxStationsPage));
@@ -435,9 +461,9 @@ grpc::Status PublicationService::ListStations(grpc::ServerContext*,
   if (offset >= under.size()) return grpc::Status::OK;
   const size_t end = std::min(under.size(), offset + page_size);
   const std::vector<const v1::Station*> page(under.begin() + offset, under.begin() + end);
-  std::vector<v1::StationContestResult> results;
-  status = ReadStationResults(*contest, page, results);
-  if (!status.ok()) return status;
+  auto read = ReadStationResults(*contest, page);
+  if (!read.ok()) return ToGrpc(read.status());
+  std::vector<v1::StationContestResult>& results = *read;
   for (size_t i = 0; i < page.size(); ++i) {
     auto* summary = response->add_stations();
     *summary->mutable_station() = *page[i];

@@ -7,9 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "common/base/result.h"
 #include "common/domain/registry.h"
-#include "hattama/v1/publication.grpc.pb.h"
 #include "common/redis/layout.h"
+#include "hattama/v1/publication.grpc.pb.h"
 #include "services/publication/connection_pool.h"
 #include "services/publication/totals.h"
 #include "services/publication/totals_cache.h"
@@ -19,6 +20,11 @@ namespace hattama::publication {
 
 // Watch is a callback (reactor) method, so that an open stream holds no thread; the rest is
 // synchronous.
+// What one GetStationResults answer carries at most, so that a station with very many or very
+// large versions cannot make an answer exceed a client's 4 MB message limit.
+inline constexpr int kMaxVersionsPerContest = 100;
+inline constexpr size_t kMaxVersionBytes = 1 << 20;
+
 class PublicationService final
     : public v1::PublicationService::WithCallbackMethod_Watch<v1::PublicationService::Service> {
  public:
@@ -42,7 +48,9 @@ class PublicationService final
   // Sums the area's totals over every partition in one Redis round trip (after reading P).
   grpc::Status GetAreaTotals(grpc::ServerContext* context, const v1::GetAreaTotalsRequest* request,
                              v1::AreaTotals* response) override;
-  // The station's counted protocol and every version, for each of its contests.
+  // The station's counted protocol and its versions, for each of its contests. One answer carries
+  // at most kMaxVersionsPerContest versions per contest and kMaxVersionBytes of versions in all:
+  // the counted version always, then the newest others that fit (see the README).
   grpc::Status GetStationResults(grpc::ServerContext* context,
                                  const v1::GetStationResultsRequest* request,
                                  v1::StationResults* response) override;
@@ -60,34 +68,33 @@ class PublicationService final
                             v1::ListStationsResponse* response) override;
 
   // The totals `key` names, as GetAreaTotals (observers) or GetOfficialTotals (official) answer
-  // them: what Watch streams.
-  grpc::Status ReadTotals(const TotalsKey& key, v1::AreaTotals& totals);
+  // them: what Watch streams. kInvalidArgument / kNotFound for a bad key, kUnavailable when
+  // Redis cannot answer, kInternal for data that cannot be read.
+  Result<v1::AreaTotals> ReadTotals(const TotalsKey& key);
 
   // The results of many stations for one contest at once, in the order of `stations`: the
   // counted protocol, flags, confirmations, disputed and the official protocol, without the
   // versions. Two HGETALLs a station, pipelined a batch at a time on one pooled connection
-  // (10,000 stations: about 50 round trips instead of 20,000 requests).
-  grpc::Status ReadStationResults(const v1::Contest& contest,
-                                  const std::vector<const v1::Station*>& stations,
-                                  std::vector<v1::StationContestResult>& results);
+  // (10,000 stations: about 50 round trips instead of 20,000 requests). kUnavailable when Redis
+  // cannot answer.
+  Result<std::vector<v1::StationContestResult>> ReadStationResults(
+      const v1::Contest& contest, const std::vector<const v1::Station*>& stations);
 
  private:
   // Runs `commands` pipelined on a pooled connection, kPipelineBatch commands per round trip (so
   // that neither side buffers a whole election's replies); on an I/O error tries once more on a
-  // fresh connection (an idle one may predate a Redis restart). UNAVAILABLE when Redis cannot
+  // fresh connection (an idle one may predate a Redis restart). kUnavailable when Redis cannot
   // answer.
-  grpc::Status Read(const std::vector<redis::Command>& commands,
-                    std::vector<redis::Reply>& replies);
+  Result<std::vector<redis::Reply>> Read(const std::vector<redis::Command>& commands);
   // P, the number of partitions aggregation has keys for; 0 before anything was applied.
-  grpc::Status ReadPartitionCount(int32_t& partitions);
-  grpc::Status FindAreaAndContest(const std::string& area_id, const std::string& contest_id,
-                                  const v1::Area*& area, const v1::Contest*& contest);
-  grpc::Status ReadAreaTotals(const v1::Area& area, const v1::Contest& contest,
-                              redis::layout::Scope scope, v1::AreaTotals& response);
+  Result<int32_t> ReadPartitionCount();
+  Result<std::pair<const v1::Area*, const v1::Contest*>> FindAreaAndContest(
+      const std::string& area_id, const std::string& contest_id);
+  Result<v1::AreaTotals> ReadAreaTotals(const v1::Area& area, const v1::Contest& contest,
+                                        redis::layout::Scope scope);
   // Sums each area's totals hash of `scope` over the partitions, in one round trip.
-  grpc::Status SumTotals(const v1::Contest& contest, redis::layout::Scope scope,
-                         int32_t partitions,
-                         std::vector<std::pair<const v1::Area*, SummedFields>>& areas);
+  Status SumTotals(const v1::Contest& contest, redis::layout::Scope scope, int32_t partitions,
+                   std::vector<std::pair<const v1::Area*, SummedFields>>& areas);
 
   std::shared_ptr<const domain::Registry> registry_;
   std::shared_ptr<ConnectionPool> redis_;
@@ -98,8 +105,7 @@ class PublicationService final
 // Builds and starts a gRPC server on `listen` ("host:port") serving `service` (and those in `also`,
 // e.g. the DeploymentService and the AnalysisService) and the standard health service. An error
 // when the address cannot be bound.
-Result<std::unique_ptr<grpc::Server>> StartServer(const std::string& listen,
-                                                  grpc::Service* service,
+Result<std::unique_ptr<grpc::Server>> StartServer(const std::string& listen, grpc::Service* service,
                                                   std::vector<grpc::Service*> also = {});
 
 }  // namespace hattama::publication

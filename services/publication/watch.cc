@@ -20,6 +20,14 @@ class Refusal : public grpc::ServerWriteReactor<v1::AreaTotals> {
   void OnDone() override { delete this; }
 };
 
+// The client address of a peer ("ipv4:10.0.0.1:5123" -> "ipv4:10.0.0.1"); empty for peers
+// that are not network clients (the in-process channel).
+std::string ClientAddress(const std::string& peer) {
+  if (peer.rfind("ipv4:", 0) != 0 && peer.rfind("ipv6:", 0) != 0) return "";
+  const size_t colon = peer.rfind(':');
+  return colon == std::string::npos ? peer : peer.substr(0, colon);
+}
+
 }  // namespace
 
 grpc::ServerWriteReactor<v1::AreaTotals>* RefuseWatch(const grpc::Status& status) {
@@ -31,19 +39,29 @@ grpc::ServerWriteReactor<v1::AreaTotals>* RefuseWatch(const grpc::Status& status
 // since their reactions may run inline.
 class WatchHub::Watcher : public grpc::ServerWriteReactor<v1::AreaTotals> {
  public:
-  Watcher(WatchHub* hub, grpc::CallbackServerContext* context, std::set<TotalsKey> keys)
-      : hub_(hub), context_(context), keys_(std::move(keys)), unsent_(keys_) {
+  Watcher(WatchHub* hub, grpc::CallbackServerContext* context, std::set<TotalsKey> keys,
+          std::string address)
+      : hub_(hub),
+        context_(context),
+        keys_(std::move(keys)),
+        address_(std::move(address)),
+        unsent_(keys_) {
     // Sent at once, so that a client (the SSE gateway) knows the stream was accepted before the
-    // first totals are read.
+    // first totals are read; the key tells it from a refusal's trailers-only answer.
+    context_->AddInitialMetadata(kAcceptedMetadata, "1");
     StartSendInitialMetadata();
   }
+
+  // The client address the stream counts against ("" for the in-process channel).
+  const std::string& address() const { return address_; }
 
   const std::set<TotalsKey>& keys() const { return keys_; }
   // Keys whose first totals are still to be sent; touched by the dispatcher only.
   std::set<TotalsKey>& unsent() { return unsent_; }
 
-  // Queues the newest totals of `key`, replacing any not yet written.
-  void Offer(const TotalsKey& key, const v1::AreaTotals& totals) {
+  // Queues the newest totals of `key`, replacing any not yet written. The totals are shared with
+  // the other streams: a paused stream holds one pointer per key it watches.
+  void Offer(const TotalsKey& key, const std::shared_ptr<const v1::AreaTotals>& totals) {
     {
       std::lock_guard lock(mutex_);
       if (ending_) return;
@@ -129,17 +147,19 @@ class WatchHub::Watcher : public grpc::ServerWriteReactor<v1::AreaTotals> {
     if (finish) {
       Finish(status_);
     } else {
-      StartWrite(&current_);
+      StartWrite(current_.get());
     }
   }
 
   WatchHub* const hub_;
   grpc::CallbackServerContext* const context_;
   const std::set<TotalsKey> keys_;
+  const std::string address_;
   std::set<TotalsKey> unsent_;
   std::mutex mutex_;
-  std::map<TotalsKey, v1::AreaTotals> pending_;  // At most one per key: the newest.
-  v1::AreaTotals current_;                       // The write in flight.
+  // At most one per key: the newest, shared with the other streams.
+  std::map<TotalsKey, std::shared_ptr<const v1::AreaTotals>> pending_;
+  std::shared_ptr<const v1::AreaTotals> current_;  // The write in flight.
   bool metadata_sent_ = false;
   bool writing_ = false;
   bool ending_ = false;
@@ -214,7 +234,27 @@ grpc::ServerWriteReactor<v1::AreaTotals>* WatchHub::Start(grpc::CallbackServerCo
         grpc::StatusCode::UNAVAILABLE,
         "the totals change feed is not being read to its end (is Kafka reachable?); retry"));
   }
-  auto watcher = std::make_shared<Watcher>(this, context, std::move(keys));
+  const std::string address = ClientAddress(context->peer());
+  if (!address.empty()) {
+    if (options_.max_streams > 0 && network_streams_ >= options_.max_streams) {
+      ++refused_for_cap_;
+      return RefuseWatch(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                      "too many open Watch streams (" +
+                                          std::to_string(options_.max_streams) +
+                                          "); retry later or poll GetAreaTotals"));
+    }
+    size_t& from_address = streams_by_address_[address];
+    if (options_.max_streams_per_address > 0 && from_address >= options_.max_streams_per_address) {
+      if (from_address == 0) streams_by_address_.erase(address);
+      ++refused_for_cap_;
+      return RefuseWatch(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                      "too many open Watch streams from " + address + " (" +
+                                          std::to_string(options_.max_streams_per_address) + ")"));
+    }
+    ++from_address;
+    ++network_streams_;
+  }
+  auto watcher = std::make_shared<Watcher>(this, context, std::move(keys), address);
   watchers_[watcher.get()] = watcher;
   metrics::RecordWatchers(static_cast<int64_t>(watchers_.size()));
   return watcher.get();
@@ -258,6 +298,11 @@ size_t WatchHub::watchers() const {
   return watchers_.size();
 }
 
+uint64_t WatchHub::refused_for_cap() const {
+  std::lock_guard lock(mutex_);
+  return refused_for_cap_;
+}
+
 void WatchHub::EndAll(const grpc::Status& status, bool cancel_writes) {
   std::vector<std::shared_ptr<Watcher>> all;
   {
@@ -275,6 +320,13 @@ void WatchHub::Remove(Watcher* watcher) {
     if (it == watchers_.end()) return;
     last = std::move(it->second);
     watchers_.erase(it);
+    if (!last->address().empty()) {
+      --network_streams_;
+      auto counted = streams_by_address_.find(last->address());
+      if (counted != streams_by_address_.end() && --counted->second == 0) {
+        streams_by_address_.erase(counted);
+      }
+    }
     metrics::RecordWatchers(static_cast<int64_t>(watchers_.size()));
   }
   removed_.notify_all();
@@ -300,16 +352,15 @@ void WatchHub::Run() {
       }
       needed.insert(watcher->unsent().begin(), watcher->unsent().end());
     }
-    std::map<TotalsKey, v1::AreaTotals> read;
+    std::map<TotalsKey, std::shared_ptr<const v1::AreaTotals>> read;
     std::set<TotalsKey> failed;
     for (const auto& key : needed) {
-      v1::AreaTotals totals;
-      grpc::Status status = read_(key, totals);
-      if (status.ok()) {
-        read.emplace(key, std::move(totals));
+      auto totals = read_(key);
+      if (totals.ok()) {
+        read.emplace(key, std::make_shared<const v1::AreaTotals>(std::move(totals).value()));
       } else {
         spdlog::debug("watch: cannot read {}/{}: {}", key.area_id, key.contest_id,
-                      status.error_message());
+                      totals.status().message());
         if (changed.count(key) > 0) failed.insert(key);
       }
     }

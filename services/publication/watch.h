@@ -5,7 +5,10 @@
 // once (through the totals cache, as GetAreaTotals does) and offers it to the streams watching
 // it. A stream keeps only the newest totals per key while a write is in flight, so a slow client
 // costs bounded memory and skips intermediate states, and never holds up the feed or the other
-// streams. Streams are gRPC callback reactors: no thread per watcher.
+// streams. The totals read in a turn are shared by every stream they are offered to (a paused
+// stream holds a pointer per key it watches, not a copy), and the number of open streams is
+// capped in all and per client address, so that paused clients cannot grow the process.
+// Streams are gRPC callback reactors: no thread per watcher.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -20,6 +23,7 @@
 #include <string>
 #include <thread>
 
+#include "common/base/result.h"
 #include "common/domain/registry.h"
 #include "hattama/v1/publication.pb.h"
 #include "services/publication/totals_cache.h"
@@ -27,7 +31,7 @@
 namespace hattama::publication {
 
 // Reads the current totals of `key`, as GetAreaTotals / GetOfficialTotals answer them.
-using TotalsReader = std::function<grpc::Status(const TotalsKey& key, v1::AreaTotals& totals)>;
+using TotalsReader = std::function<Result<v1::AreaTotals>(const TotalsKey& key)>;
 
 // A Watch answered at once with `status` (gRPC owns the reactor).
 grpc::ServerWriteReactor<v1::AreaTotals>* RefuseWatch(const grpc::Status& status);
@@ -37,6 +41,11 @@ class WatchHub {
   struct Options {
     // How often changes are sent: at most one message per total and stream per interval.
     std::chrono::milliseconds interval{200};
+    // Most streams open at once from network clients (0: no cap), and from one client address
+    // (0: no cap); beyond either a Watch is refused with RESOURCE_EXHAUSTED. Streams of the
+    // in-process channel (the HTTP gateway's /v1/Watch) are capped by the gateway instead.
+    size_t max_streams = 1000;
+    size_t max_streams_per_address = 64;
   };
 
   WatchHub(std::shared_ptr<const domain::Registry> registry, TotalsReader read, Options options);
@@ -48,7 +57,8 @@ class WatchHub {
 
   // The reactor serving one Watch call; gRPC owns it until it is done. Refused (NOT_FOUND,
   // INVALID_ARGUMENT) for unknown areas or contests, UNAVAILABLE while the feed is not ready or
-  // after Stop.
+  // after Stop, RESOURCE_EXHAUSTED beyond the caps of Options. An accepted stream sends its
+  // initial metadata at once, with kAcceptedMetadata set.
   grpc::ServerWriteReactor<v1::AreaTotals>* Start(grpc::CallbackServerContext* context,
                                                   const v1::WatchRequest& request);
   // A total changed (from the change feed): sent to its watchers on the next turn.
@@ -62,6 +72,12 @@ class WatchHub {
   void Stop();
 
   size_t watchers() const;
+  // Watch calls refused for a cap since construction.
+  uint64_t refused_for_cap() const;
+
+  // Initial metadata key an accepted stream carries (a refused one has none), so that a client
+  // can tell acceptance from a refusal before the first totals.
+  static constexpr const char* kAcceptedMetadata = "x-hattama-watch";
 
   class Watcher;
 
@@ -78,6 +94,10 @@ class WatchHub {
   // Owned here from Start until gRPC is done with the stream (OnDone), and by the dispatcher while
   // it offers totals, so that an offer never reaches a destroyed stream.
   std::map<Watcher*, std::shared_ptr<Watcher>> watchers_;
+  // Open network streams in all and by client address (in-process ones are not counted).
+  size_t network_streams_ = 0;
+  std::map<std::string, size_t> streams_by_address_;
+  uint64_t refused_for_cap_ = 0;
   std::set<TotalsKey> changed_;
   bool feed_ready_ = false;
   bool stopped_ = false;

@@ -8,12 +8,15 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <sstream>
+#include <thread>
 
 #include "services/publication/analysis_service.h"
 #include "services/publication/export.h"
 #include "services/publication/publication_service.h"
 #include "tests/aggregation/fixture.h"
+#include "tests/publication/raw_http.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::publication {
@@ -44,15 +47,21 @@ class HttpGatewayTest : public ::testing::Test {
     ASSERT_TRUE(grpc_server.ok()) << grpc_server.status().message();
     grpc_server_ = std::move(grpc_server).value();
 
+    exports_ = std::make_unique<ExportCache>(
+        [this](const std::string& contest, ExportFormat format) {
+          ++export_reads_;
+          // Long enough that concurrent requests overlap one production.
+          if (slow_export_) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          return ExportContest(*registry_, *service_, contest, format);
+        },
+        std::chrono::seconds(60));
     StaticFiles files = {{"/index.html", {"text/html; charset=utf-8", "<h1>Hattama</h1>"}}};
-    auto gateway = HttpGateway::Start("127.0.0.1:0",
-                                      grpc_server_->InProcessChannel(grpc::ChannelArguments()),
-                                      std::move(files),
-                                      [this](const std::string& contest, bool csv) {
-                                        return ExportContest(*registry_, *service_, contest,
-                                                             csv ? ExportFormat::kCsv
-                                                                 : ExportFormat::kJsonLines);
-                                      });
+    auto gateway = HttpGateway::Start(
+        "127.0.0.1:0", grpc_server_->InProcessChannel(grpc::ChannelArguments()), std::move(files),
+        [this](const std::string& contest, bool csv) {
+          return exports_->Get(contest, csv ? ExportFormat::kCsv : ExportFormat::kJsonLines);
+        },
+        Limits());
     ASSERT_TRUE(gateway.ok()) << gateway.status().message();
     gateway_ = std::move(gateway).value();
     client_ = std::make_unique<httplib::Client>("127.0.0.1", gateway_->port());
@@ -63,6 +72,9 @@ class HttpGatewayTest : public ::testing::Test {
     if (grpc_server_) grpc_server_->Shutdown();
   }
 
+  // The gateway's limits; a test with other limits overrides it.
+  virtual HttpLimits Limits() { return HttpLimits{}; }
+
   std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
   std::unique_ptr<stack::RedisServer> redis_server_;
   std::shared_ptr<ConnectionPool> pool_;
@@ -70,6 +82,9 @@ class HttpGatewayTest : public ::testing::Test {
   std::unique_ptr<AnalysisService> analysis_;
   std::string grpc_listen_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<ExportCache> exports_;
+  std::atomic<int> export_reads_{0};
+  std::atomic<bool> slow_export_{false};
   std::unique_ptr<HttpGateway> gateway_;
   std::unique_ptr<httplib::Client> client_;
 };
@@ -110,8 +125,8 @@ TEST_F(HttpGatewayTest, AnalysisMethodsAreMirroredToo) {
 }
 
 TEST_F(HttpGatewayTest, PostTakesTheRequestAsJson) {
-  auto response = client_->Post("/v1/GetStationResults", R"({"station_id":"S1"})",
-                                "application/json");
+  auto response =
+      client_->Post("/v1/GetStationResults", R"({"station_id":"S1"})", "application/json");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   v1::StationResults results;
@@ -171,6 +186,182 @@ TEST_F(HttpGatewayTest, RootServesThePortalPage) {
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->body, "<h1>Hattama</h1>");
   EXPECT_EQ(client_->Get("/missing.js")->status, 404);
+}
+
+TEST_F(HttpGatewayTest, NanThresholdIsA400NotAnEmptyAllocation) {
+  auto response = client_->Get("/v1/GetSeats?contest_id=mazhilis&threshold_percent=NaN");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 400) << response->body;
+  EXPECT_NE(response->body.find("INVALID_ARGUMENT"), std::string::npos) << response->body;
+  EXPECT_NE(response->body.find("threshold_percent"), std::string::npos) << response->body;
+}
+
+// A crowd of downloads from one address (as behind a NAT) within the per-address cap.
+class CrowdTest : public HttpGatewayTest {
+ protected:
+  HttpLimits Limits() override {
+    HttpLimits limits;
+    limits.max_connections_per_address = 200;
+    return limits;
+  }
+};
+
+TEST_F(CrowdTest, ConcurrentExportsAreProducedOnceAndServedToAll) {
+  slow_export_ = true;
+  constexpr int kClients = 120;
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  std::vector<std::string> bodies(kClients);
+  std::vector<int> statuses(kClients, 0);
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back([&, i] {
+      httplib::Client client("127.0.0.1", gateway_->port());
+      client.set_read_timeout(30, 0);
+      auto response = client.Get("/export/mazhilis.csv");
+      if (!response) return;
+      statuses[i] = response->status;
+      bodies[i] = response->body;
+      if (response->status == 200) ++ok;
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(ok.load(), kClients);
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_EQ(statuses[i], 200) << i << ": " << bodies[i];
+    EXPECT_EQ(bodies[i], bodies[0]);
+  }
+  EXPECT_EQ(export_reads_.load(), 1) << "one production for the crowd";
+  EXPECT_EQ(exports_->productions(), 1u);
+  // A change makes it stale: the next download produces it again, once.
+  exports_->Changed("mazhilis");
+  EXPECT_EQ(client_->Get("/export/mazhilis.csv")->status, 200);
+  EXPECT_EQ(client_->Get("/export/mazhilis.csv")->status, 200);
+  EXPECT_EQ(export_reads_.load(), 2);
+}
+
+TEST_F(HttpGatewayTest, StoreDownIsA503NotA404) {
+  redis_server_->process().Stop();
+  for (const std::string path :
+       {"/export/mazhilis.jsonl", "/v1/GetAreaTotals?area_id=kz&contest_id=mazhilis",
+        "/v1/GetStationResults?station_id=S1", "/v1/ListStations?area_id=kz&contest_id=mazhilis",
+        "/v1/GetSeats?contest_id=mazhilis"}) {
+    auto response = client_->Get(path);
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->status, 503) << path << ": " << response->body;
+    EXPECT_NE(response->body.find("\"code\":\"UNAVAILABLE\""), std::string::npos) << response->body;
+    EXPECT_EQ(response->get_header_value("Retry-After"), "5") << path;
+  }
+}
+
+TEST_F(HttpGatewayTest, BodyOverTheLimitIsA413BeforeItIsRead) {
+  int fd = testing::ConnectFrom(gateway_->port());
+  ASSERT_GE(fd, 0);
+  // 300 MB announced; the answer must come without the body ever being sent.
+  ASSERT_TRUE(testing::SendAll(fd,
+                               "POST /v1/GetElection HTTP/1.1\r\nHost: x\r\n"
+                               "Content-Type: application/json\r\nContent-Length: 314572800\r\n\r\n"
+                               "{\"a\":"));
+  std::string answer = testing::ReadUntil(fd, std::chrono::seconds(3), "\"}");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer;
+  EXPECT_NE(answer.find("INVALID_ARGUMENT"), std::string::npos) << answer;
+  close(fd);
+
+  fd = testing::ConnectFrom(gateway_->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::SendAll(fd,
+                               "POST /v1/GetElection HTTP/1.1\r\nHost: x\r\n"
+                               "Transfer-Encoding: chunked\r\n\r\n10\r\n"));
+  answer = testing::ReadUntil(fd, std::chrono::seconds(3), "\"}");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 411")) << answer;
+  close(fd);
+}
+
+// The gateway with small limits, to see each one act.
+class GuardedHttpTest : public HttpGatewayTest {
+ protected:
+  HttpLimits Limits() override {
+    HttpLimits limits;
+    limits.workers = 8;
+    limits.max_event_streams = 2;
+    limits.max_connections_per_address = 4;
+    limits.request_timeout = std::chrono::seconds(1);
+    limits.keep_alive_timeout = std::chrono::seconds(1);
+    limits.max_header_bytes = 4096;
+    return limits;
+  }
+};
+
+TEST_F(GuardedHttpTest, RequestTrickledByteByByteIsDroppedAtItsDeadline) {
+  int fd = testing::ConnectFrom(gateway_->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::SendAll(fd, "GET /v1/GetElection HTTP/1.1\r\n"));
+  const auto started = std::chrono::steady_clock::now();
+  bool closed = false;
+  // One header byte every 100 ms: each read is prompt, the request as a whole is not.
+  while (!closed && std::chrono::steady_clock::now() - started < std::chrono::seconds(5)) {
+    if (!testing::SendAll(fd, "X")) break;
+    closed = testing::ClosedWithin(fd, std::chrono::milliseconds(100));
+  }
+  const auto held = std::chrono::steady_clock::now() - started;
+  EXPECT_TRUE(closed || held < std::chrono::seconds(5)) << "the trickle was never dropped";
+  EXPECT_LT(held, std::chrono::milliseconds(2500));
+  close(fd);
+}
+
+TEST_F(GuardedHttpTest, HeadersBeyondTheirBudgetDropTheConnection) {
+  int fd = testing::ConnectFrom(gateway_->port());
+  ASSERT_GE(fd, 0);
+  std::string request = "GET /v1/GetElection HTTP/1.1\r\n";
+  for (int i = 0; i < 200; ++i) request += "X-Padding-" + std::to_string(i) + ": 0123456789\r\n";
+  testing::SendAll(fd, request);
+  EXPECT_TRUE(testing::ClosedWithin(fd, std::chrono::seconds(2)));
+  close(fd);
+}
+
+TEST_F(GuardedHttpTest, ManySlowSocketsFromOneAddressCannotStarveAnother) {
+  // 40 stalled requests from 127.0.0.2: 4 are admitted (and dropped at their deadline), the
+  // rest answered 503 at once.
+  std::vector<int> slow;
+  for (int i = 0; i < 40; ++i) {
+    int fd = testing::ConnectFrom(gateway_->port(), "127.0.0.2");
+    ASSERT_GE(fd, 0);
+    testing::SendAll(fd, "GET /v1/GetElection HTTP/1.1\r\nHost: x\r\n");
+    slow.push_back(fd);
+  }
+  int refused = 0;
+  for (int fd : slow) {
+    std::string answer = testing::ReadUntil(fd, std::chrono::milliseconds(300), "\"}");
+    if (answer.starts_with("HTTP/1.1 503")) ++refused;
+  }
+  EXPECT_GE(refused, 30);
+  EXPECT_GE(gateway_->refused_connections(), 30u);
+  // A reader from 127.0.0.1 is answered at once, while the admitted slow sockets still hold.
+  for (int i = 0; i < 5; ++i) {
+    httplib::Client reader("127.0.0.1", gateway_->port());
+    const auto started = std::chrono::steady_clock::now();
+    auto response = reader.Get("/v1/GetElection");
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+  }
+  for (int fd : slow) close(fd);
+}
+
+TEST_F(HttpGatewayTest, AnswerWithoutAJsonFormIsAnErrorNeverAnEmpty200) {
+  auto redis = testing::Connect(redis_server_->address());
+  ASSERT_NE(redis, nullptr);
+  auto record = ObserverRecord("far-future", "S3", "mazhilis", {100, 50, 25}, 5);
+  // Year 10000: a valid Timestamp in protobuf's binary form, outside what its JSON form can say.
+  record.mutable_submission()->mutable_captured_time()->set_seconds(253402300800);
+  aggregation::Applier applier(registry_);
+  testing::ApplyBatch(applier, *redis, {record});
+  auto response = client_->Get("/v1/GetStationResults?station_id=S3");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 500) << response->body;
+  EXPECT_NE(response->body.find("\"code\":\"INTERNAL\""), std::string::npos) << response->body;
+  EXPECT_GT(response->body.size(), 20u);
+  // The other stations stay readable.
+  EXPECT_EQ(client_->Get("/v1/GetStationResults?station_id=S1")->status, 200);
 }
 
 }  // namespace

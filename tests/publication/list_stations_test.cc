@@ -174,8 +174,9 @@ TEST_F(BulkReadTest, ReadsTenThousandStationsAsOneByOneDoes) {
   auto one_by_one_time = std::chrono::steady_clock::now() - started;
 
   started = std::chrono::steady_clock::now();
-  std::vector<v1::StationContestResult> bulk;
-  ASSERT_TRUE(service_->ReadStationResults(*contest, stations, bulk).ok());
+  auto read = service_->ReadStationResults(*contest, stations);
+  ASSERT_TRUE(read.ok()) << read.status().message();
+  std::vector<v1::StationContestResult> bulk = std::move(read).value();
   auto bulk_time = std::chrono::steady_clock::now() - started;
 
   ASSERT_EQ(bulk.size(), one_by_one.size());

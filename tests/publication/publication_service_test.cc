@@ -168,6 +168,42 @@ TEST_F(PublicationTest, StationResultsShowTheCountedVersionAndEveryVersion) {
   EXPECT_EQ(maslikhat.versions_size(), 0);
 }
 
+TEST_F(PublicationTest, StationWithHugeOrManyVersionsStaysWithinAClientsMessageLimit) {
+  // S3: ten versions with 800 KB ids (8 MB in all, twice a gRPC client's default 4 MB limit).
+  std::vector<v1::SubmissionRecord> records;
+  for (int i = 0; i < 10; ++i) {
+    records.push_back(ObserverRecord("big-" + std::to_string(i) + std::string(800 * 1024, 'x'),
+                                     "S3", "mazhilis", {100, 50, 25}, 5,
+                                     "observer-" + std::to_string(i)));
+  }
+  // S4: 150 small versions, one per observer.
+  for (int i = 0; i < 150; ++i) {
+    records.push_back(ObserverRecord("small-" + std::to_string(i), "S4", "mazhilis", {100, 50, 25},
+                                     5, "observer-" + std::to_string(i)));
+  }
+  Aggregate(records);
+
+  v1::StationResults big;
+  auto status = GetStationResults("S3", big);  // The default client: 4 MB at most.
+  ASSERT_TRUE(status.ok()) << status.error_code() << " " << status.error_message();
+  const auto& huge = big.contests(0);
+  EXPECT_LT(big.ByteSizeLong(), 4u * 1024 * 1024);
+  // The counted version alone is over the budget: the other nine are left out.
+  ASSERT_EQ(huge.versions_size(), 1);
+  bool counted_kept = false;
+  for (const auto& version : huge.versions()) {
+    counted_kept |= version.submission().submission_id() == huge.counted_submission_id();
+  }
+  EXPECT_TRUE(counted_kept) << "the counted version is always carried";
+
+  v1::StationResults many;
+  ASSERT_TRUE(GetStationResults("S4", many).ok());
+  const auto& listed = many.contests(0);
+  EXPECT_EQ(listed.versions_size(), kMaxVersionsPerContest);
+  // The newest are kept, in the order applied.
+  EXPECT_EQ(listed.versions(listed.versions_size() - 1).submission().submission_id(), "small-149");
+}
+
 TEST_F(PublicationTest, DisputedStationShowsConfirmationsAndEveryVersion) {
   auto a = ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 0, "observer-1");
   auto b = ObserverRecord("b", "S1", "mazhilis", {300, 120, 80}, 0, "observer-2");

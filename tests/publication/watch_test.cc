@@ -19,6 +19,7 @@
 #include "services/publication/totals_cache.h"
 #include "tests/aggregation/fixture.h"
 #include "tests/publication/fixture.h"
+#include "tests/publication/raw_http.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::publication {
@@ -53,11 +54,8 @@ class WatchTest : public PublicationFixture {
     if (HasFatalFailure()) return;
 
     hub_ = std::make_unique<WatchHub>(
-        registry_,
-        [this](const TotalsKey& key, v1::AreaTotals& totals) {
-          return service_->ReadTotals(key, totals);
-        },
-        WatchHub::Options{100ms});
+        registry_, [this](const TotalsKey& key) { return service_->ReadTotals(key); },
+        WatchOptions());
     // Before the first call: every request of the test comes after this.
     service_->UseChangeFeed(&cache_, hub_.get());
     ChangeFeed::Options options;
@@ -77,9 +75,18 @@ class WatchTest : public PublicationFixture {
     feed_.reset();
   }
 
+  // The hub's options; a test with other caps overrides it.
+  virtual WatchHub::Options WatchOptions() {
+    WatchHub::Options options;
+    options.interval = 100ms;
+    return options;
+  }
+
   void StartGateway(size_t max_event_streams = 8) {
-    auto gateway = HttpGateway::Start("127.0.0.1:0", grpc_server_->InProcessChannel({}), {},
-                                      nullptr, max_event_streams);
+    HttpLimits limits;
+    limits.max_event_streams = max_event_streams;
+    auto gateway =
+        HttpGateway::Start("127.0.0.1:0", grpc_server_->InProcessChannel({}), {}, nullptr, limits);
     ASSERT_TRUE(gateway.ok()) << gateway.status().message();
     gateway_ = std::move(gateway).value();
   }
@@ -351,6 +358,150 @@ TEST_F(WatchTest, EventStreamsBeyondTheCapAreRefusedWith503) {
   release.store(true);
   Apply({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});  // Wakes the holder.
   open.join();
+}
+
+TEST_F(WatchTest, EventStreamOfAnUnknownContestIsA404) {
+  StartGateway();
+  httplib::Client client("127.0.0.1", gateway_->port());
+  auto unknown = client.Get("/v1/Watch?contest_id=nope");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404) << unknown->body;
+  EXPECT_NE(unknown->body.find("\"code\":\"NOT_FOUND\""), std::string::npos) << unknown->body;
+  auto area = client.Get("/v1/Watch?contest_id=mazhilis&area_id=atlantis");
+  ASSERT_TRUE(area);
+  EXPECT_EQ(area->status, 404) << area->body;
+  auto typo = client.Get("/v1/Watch?contest=mazhilis");
+  ASSERT_TRUE(typo);
+  EXPECT_EQ(typo->status, 400) << typo->body;
+}
+
+TEST_F(WatchTest, ClosedEventStreamFreesItsSlotAtOnce) {
+  StartGateway(/*max_event_streams=*/1);
+  int fd = testing::ConnectFrom(gateway_->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::SendAll(fd,
+                               "GET /v1/Watch?contest_id=mazhilis&area_id=kz HTTP/1.1\r\n"
+                               "Host: x\r\n\r\n"));
+  std::string opened = testing::ReadUntil(fd, 10s, "event: totals");
+  ASSERT_TRUE(opened.starts_with("HTTP/1.1 200")) << opened;
+  close(fd);  // The browser tab closes; no event or keep-alive is due for 15 s.
+
+  // The next client gets the slot well before the next keep-alive would have noticed.
+  const auto closed = std::chrono::steady_clock::now();
+  httplib::Client client("127.0.0.1", gateway_->port());
+  int status = 0;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto result = client.Get(
+            "/v1/Watch?contest_id=mazhilis&area_id=kz",
+            [&](const httplib::Response& response) {
+              status = response.status;
+              return true;
+            },
+            [&](const char*, size_t) { return false; });  // One chunk is enough.
+        return status == 200;
+      },
+      3s))
+      << "the slot of the closed stream was not freed; last status " << status;
+  EXPECT_LT(std::chrono::steady_clock::now() - closed, 2s);
+}
+
+// The hub with caps on gRPC Watch streams.
+class CappedWatchTest : public WatchTest {
+ protected:
+  WatchHub::Options WatchOptions() override {
+    WatchHub::Options options = WatchTest::WatchOptions();
+    options.max_streams = max_streams_;
+    options.max_streams_per_address = per_address_;
+    return options;
+  }
+
+  // Opens a Watch that is never read (a paused client) and waits until it is accepted (true) or
+  // refused (false, `refusal` says why).
+  bool OpenPaused(grpc::ClientContext& context,
+                  std::unique_ptr<grpc::ClientReader<v1::AreaTotals>>& reader,
+                  grpc::Status& refusal) {
+    reader = Watch(context, "mazhilis");
+    reader->WaitForInitialMetadata();
+    if (context.GetServerInitialMetadata().count(WatchHub::kAcceptedMetadata) > 0) return true;
+    v1::AreaTotals totals;
+    while (reader->Read(&totals)) {
+    }
+    refusal = reader->Finish();
+    return false;
+  }
+
+  size_t max_streams_ = 0;
+  size_t per_address_ = 0;
+};
+
+class WatchCappedInAll : public CappedWatchTest {
+ protected:
+  WatchCappedInAll() { max_streams_ = 3; }
+};
+
+class WatchCappedPerAddress : public CappedWatchTest {
+ protected:
+  WatchCappedPerAddress() { per_address_ = 2; }
+};
+
+TEST_F(WatchCappedInAll, StreamsBeyondTheCapAreRefusedUntilOneEnds) {
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::AreaTotals>>> readers;
+  grpc::Status refusal;
+  for (int i = 0; i < 3; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.emplace_back();
+    ASSERT_TRUE(OpenPaused(*contexts.back(), readers.back(), refusal)) << refusal.error_message();
+  }
+  grpc::ClientContext extra;
+  std::unique_ptr<grpc::ClientReader<v1::AreaTotals>> extra_reader;
+  ASSERT_FALSE(OpenPaused(extra, extra_reader, refusal));
+  EXPECT_EQ(refusal.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refusal.error_message();
+  EXPECT_EQ(hub_->refused_for_cap(), 1u);
+
+  contexts[0]->TryCancel();
+  ASSERT_TRUE(Eventually([&] { return hub_->watchers() == 2; }));
+  grpc::ClientContext again;
+  std::unique_ptr<grpc::ClientReader<v1::AreaTotals>> again_reader;
+  EXPECT_TRUE(OpenPaused(again, again_reader, refusal)) << refusal.error_message();
+  // A new watcher's first totals come at once, the paused ones notwithstanding.
+  v1::AreaTotals first;
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(again_reader->Read(&first));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  for (auto& context : contexts) context->TryCancel();
+  again.TryCancel();
+}
+
+TEST_F(WatchCappedPerAddress, OneAddressCannotHoldMoreThanItsShare) {
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::AreaTotals>>> readers;
+  grpc::Status refusal;
+  for (int i = 0; i < 2; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.emplace_back();
+    ASSERT_TRUE(OpenPaused(*contexts.back(), readers.back(), refusal)) << refusal.error_message();
+  }
+  grpc::ClientContext extra;
+  std::unique_ptr<grpc::ClientReader<v1::AreaTotals>> extra_reader;
+  ASSERT_FALSE(OpenPaused(extra, extra_reader, refusal));
+  EXPECT_EQ(refusal.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(refusal.error_message().find("127.0.0.1"), std::string::npos)
+      << refusal.error_message();
+  // The HTTP gateway's streams come over the in-process channel: not counted against it.
+  StartGateway();
+  httplib::Client client("127.0.0.1", gateway_->port());
+  int status = 0;
+  client.Get(
+      "/v1/Watch?contest_id=mazhilis&area_id=kz",
+      [&](const httplib::Response& response) {
+        status = response.status;
+        return true;
+      },
+      [&](const char*, size_t) { return false; });
+  EXPECT_EQ(status, 200);
+  for (auto& context : contexts) context->TryCancel();
 }
 
 // The shared fixture alone: a service that was given no change feed.

@@ -1,0 +1,115 @@
+#include "services/publication/http_request.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include "hattama/v1/analysis.pb.h"
+
+namespace hattama::publication {
+namespace {
+
+std::string JsonEscape(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20) {
+      out += "\\u00";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+const google::protobuf::MethodDescriptor* FindUnaryMethod(std::string_view name) {
+  // Touched so that the descriptors of every mirrored service are linked into the generated pool.
+  (void)v1::GetElectionRequest::descriptor();
+  (void)v1::GetSeatsRequest::descriptor();
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const char* service_name : kMirroredServices) {
+    const auto* service = pool->FindServiceByName(service_name);
+    if (service == nullptr) continue;
+    const auto* method = service->FindMethodByName(std::string(name));
+    if (method != nullptr && !method->client_streaming() && !method->server_streaming()) {
+      return method;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<HttpCall> ParseHttpCall(std::string_view method_name, const QueryParams& params,
+                               std::string_view body) {
+  HttpCall call;
+  call.method = FindUnaryMethod(method_name);
+  if (call.method == nullptr) return Status::NotFound("no method " + std::string(method_name));
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  call.request.reset(factory->GetPrototype(call.method->input_type())->New());
+  std::string json;
+  if (!body.empty()) {
+    json.assign(body);
+  } else {
+    json = "{";
+    for (const auto& [name, value] : params) {
+      if (json.size() > 1) json += ',';
+      json += "\"" + JsonEscape(name) + "\":\"" + JsonEscape(value) + "\"";
+    }
+    json += "}";
+  }
+  auto parsed = google::protobuf::util::JsonStringToMessage(json, call.request.get());
+  if (!parsed.ok()) return Status::InvalidArgument(std::string(parsed.message()));
+  return call;
+}
+
+Result<v1::WatchRequest> ParseWatchRequest(const QueryParams& params) {
+  v1::WatchRequest watch;
+  for (const auto& [name, value] : params) {
+    if (name == "contest_id") {
+      watch.set_contest_id(value);
+    } else if (name == "area_id") {
+      if (!value.empty()) watch.add_area_ids(value);
+    } else if (name == "area_ids") {
+      for (size_t start = 0; start < value.size();) {
+        size_t comma = std::min(value.find(',', start), value.size());
+        if (comma > start) watch.add_area_ids(value.substr(start, comma - start));
+        start = comma + 1;
+      }
+    } else if (name == "official") {
+      if (value == "true" || value == "1") {
+        watch.set_official(true);
+      } else if (value == "false" || value == "0" || value.empty()) {
+        watch.set_official(false);
+      } else {
+        return Status::InvalidArgument("official must be true or false, not \"" + value + "\"");
+      }
+    } else {
+      return Status::InvalidArgument(
+          "/v1/Watch takes contest_id, area_id, area_ids and "
+          "official, not \"" +
+          name + "\"");
+    }
+  }
+  return watch;
+}
+
+Result<std::string> ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  auto printed = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!printed.ok()) {
+    return Status::Internal("cannot write the " + message.GetDescriptor()->name() +
+                            " as JSON: " + std::string(printed.message()));
+  }
+  return json;
+}
+
+}  // namespace hattama::publication
