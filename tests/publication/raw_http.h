@@ -60,8 +60,8 @@ inline std::string ReadUntil(int fd, std::chrono::milliseconds timeout,
   while (got.find(until) == std::string::npos) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{fd, POLLIN, 0};
+    if (left.count() < 0) break;
+    pollfd p{fd, POLLIN, 0};  // A timeout of 0 still takes what already arrived.
     if (poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
     ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
     if (n <= 0) break;
