@@ -27,6 +27,32 @@ std::string JsonEscape(std::string_view text) {
   return out;
 }
 
+// Protobuf strings must be UTF-8: a parameter that is not is refused here rather than failing
+// when the request is serialized.
+bool IsUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    size_t length = byte < 0x80           ? 1
+                    : (byte >> 5) == 0x6  ? 2
+                    : (byte >> 4) == 0xE  ? 3
+                    : (byte >> 3) == 0x1E ? 4
+                                          : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    uint32_t code = length == 1 ? byte : byte & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    // Overlong forms, surrogates and code points beyond Unicode.
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kMin[length] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) return false;
+    i += length;
+  }
+  return true;
+}
+
 const google::protobuf::MethodDescriptor* FindUnaryMethod(std::string_view name) {
   // Touched so that the descriptors of every mirrored service are linked into the generated pool.
   (void)v1::GetElectionRequest::descriptor();
@@ -71,6 +97,9 @@ Result<HttpCall> ParseHttpCall(std::string_view method_name, const QueryParams& 
 Result<v1::WatchRequest> ParseWatchRequest(const QueryParams& params) {
   v1::WatchRequest watch;
   for (const auto& [name, value] : params) {
+    if (!IsUtf8(name) || !IsUtf8(value)) {
+      return Status::InvalidArgument("/v1/Watch parameters must be UTF-8");
+    }
     if (name == "contest_id") {
       watch.set_contest_id(value);
     } else if (name == "area_id") {
