@@ -13,6 +13,8 @@ namespace hattama::analysis {
 
 struct SampledStation {
   std::string stratum;  // e.g. the region
+  // The base of the station's shares: the votes of all its options (AllOptionVotes, share.h),
+  // which is ballots_valid on a consistent protocol.
   int64_t valid = 0;
   // One entry per option, in a fixed order shared by every station.
   std::vector<int64_t> option_votes;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "common/analysis/share.h"
+
 namespace hattama::analysis {
 
 std::vector<ListSeats> AllocateSeats(std::span<const ListVotes> votes, int seats,
@@ -14,8 +16,9 @@ std::vector<ListSeats> AllocateSeats(std::span<const ListVotes> votes, int seats
   for (size_t i = 0; i < votes.size(); ++i) {
     result[i].option_id = votes[i].option_id;
     result[i].votes = votes[i].votes;
-    result[i].share_percent = valid > 0 ? 100.0 * votes[i].votes / valid : 0;
-    // votes / valid >= threshold / 100, compared without rounding: votes * 100 >= threshold * valid.
+    result[i].share_percent = SharePercent(votes[i].votes, valid);
+    // votes / valid >= threshold / 100, compared without rounding: votes * 100 >= threshold *
+    // valid.
     result[i].passes_threshold = !votes[i].against_all && votes[i].votes > 0 &&
                                  static_cast<long double>(votes[i].votes) * 100 >=
                                      static_cast<long double>(threshold_percent) * valid;

@@ -20,7 +20,7 @@ struct ListVotes {
 struct ListSeats {
   std::string option_id;
   int64_t votes = 0;
-  // Share of all valid votes (the base of the threshold), in percent.
+  // Share of all options' votes (the base of the threshold), in percent: SharePercent (share.h).
   double share_percent = 0;
   bool passes_threshold = false;
   int seats = 0;

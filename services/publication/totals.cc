@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/analysis/share.h"
 #include "common/redis/figures.h"
 #include "common/redis/layout.h"
 
@@ -42,6 +43,9 @@ v1::AreaTotals BuildAreaTotals(const domain::Registry& registry, const v1::Area&
   *totals.mutable_figures() = redis::FromFields(figure_fields, contest, /*all_present=*/true);
   const v1::Figures& figures = totals.figures();
 
+  // Shares as analysis::SharePercent defines them, over all options' votes (as GetSeats shows).
+  int64_t all_option_votes = 0;
+  for (const auto& line : figures.option_votes()) all_option_votes += line.votes();
   for (int i = 0; i < contest.options_size(); ++i) {
     const v1::Option& option = contest.options(i);
     // FromFields lists every option in ballot order, so the i-th votes belong to the i-th option.
@@ -50,7 +54,7 @@ v1::AreaTotals BuildAreaTotals(const domain::Registry& registry, const v1::Area&
     total->set_option_id(option.option_id());
     total->set_name(option.name());
     total->set_votes(votes);
-    total->set_share_percent(Percent(votes, figures.ballots_valid()));
+    total->set_share_percent(analysis::SharePercent(votes, all_option_votes));
   }
   totals.set_stations_reporting(Get(sums, redis::layout::kStationsReporting));
   totals.set_stations_registered(registry.StationsRegistered(area.area_id(), contest.contest_id()));

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "hattama/v1/analysis.grpc.pb.h"
 #include "hattama/v1/publication.grpc.pb.h"
 #include "tools/hub/client.h"
 #include "tools/stack/stack.h"
@@ -315,6 +316,39 @@ TEST_F(HostileFigures, AnEmptyAdditionalListAndAZeroOneConfirmEachOther) {
       NationOnce([](const v1::AreaTotals& t) { return t.stations_reporting() == 1; });
   EXPECT_EQ(totals.disputed_count(), 0);
   EXPECT_EQ(totals.figures().ballots_valid(), 350);
+}
+
+TEST_F(HostileFigures, AnAreaShowsOneShareForAPartyInItsTotalsAndItsSeats) {
+  // The options add up to 510 but the protocol says 500 valid: flagged, counted.
+  auto off = Protocol("s2-off", "obs-1", "S2", 800, {310, 150, 50});
+  auto* f = off.submission.mutable_protocol()->mutable_figures();
+  f->set_ballots_valid(500);
+  f->set_ballots_in_box(500);
+  f->set_ballots_issued(500);
+  f->set_ballots_received(520);
+  const auto report = Send({off});
+  ASSERT_EQ(report.acks.size(), 1u);
+  ASSERT_EQ(report.acks[0].outcome, v1::OUTCOME_ACCEPTED_WITH_FLAGS);
+  EXPECT_TRUE(Has(report.acks[0], v1::REASON_CODE_OPTION_VOTES_NOT_VALID));
+  const auto totals =
+      NationOnce([](const v1::AreaTotals& t) { return t.stations_reporting() == 1; });
+  ASSERT_EQ(totals.options_size(), 3);
+
+  auto analysis = v1::AnalysisService::NewStub(
+      grpc::CreateChannel(stack_->publication_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 5s);
+  v1::GetSeatsRequest request;
+  request.set_contest_id("mazhilis");
+  request.set_area_id("kz");
+  v1::SeatAllocation seats;
+  ASSERT_TRUE(analysis->GetSeats(&context, request, &seats).ok());
+  ASSERT_EQ(seats.options_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_DOUBLE_EQ(totals.options(i).share_percent(), seats.options(i).share_percent()) << i;
+  }
+  // Over all options' votes, so the shares of one table add up to 100 %.
+  EXPECT_DOUBLE_EQ(totals.options(0).share_percent(), 100.0 * 310 / 510);
 }
 
 }  // namespace
