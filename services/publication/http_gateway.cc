@@ -124,15 +124,19 @@ class ConnectionStream final : public httplib::Stream {
     return poll(&p, 1, RemainingMs()) > 0;
   }
 
-  // Writable and the client still there: a closed or reset connection is not writable, so that an
-  // event stream notices a client that went away without waiting for a write to fail.
   bool is_writable() const override {
-    char byte;
-    ssize_t peeked = recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (peeked == 0) return false;
-    if (peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return false;
     pollfd p{fd_, POLLOUT, 0};
     return poll(&p, 1, kWriteTimeoutMs) > 0 && (p.revents & (POLLERR | POLLHUP)) == 0;
+  }
+
+  // The client closed (or reset) its side: an event stream, which expects nothing more from
+  // its client, takes that as the client having gone away. (An answer to an ordinary request is
+  // still written to a client that only half-closed.)
+  bool PeerClosed() const {
+    char byte;
+    ssize_t peeked = recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (peeked == 0) return true;
+    return peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
   }
 
   ssize_t read(char* ptr, size_t size) override {
@@ -233,6 +237,8 @@ class ConnectionStream final : public httplib::Stream {
 // Set by a handler that answered so that the connection must not serve another request (a 413
 // whose body was never read): the worker's connection loop closes it after the answer.
 thread_local bool close_after_answer = false;
+// The connection the worker thread is serving (handlers and content providers run on it).
+thread_local const ConnectionStream* current_connection = nullptr;
 
 // Closes finished connections gently on one thread of its own: half-closes each, then reads and
 // drops what the client still sends for kLingerTime (or until it closes), so that closing with
@@ -354,6 +360,10 @@ class GuardedServer final : public httplib::Server {
 
   void Serve(ConnectionStream& stream) {
     auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
+    current_connection = &stream;
+    struct Reset {
+      ~Reset() { current_connection = nullptr; }
+    } reset;
     for (size_t served = 0; served < limits_.keep_alive_max_requests; ++served) {
       if (!stream.WaitForRequest(limits_.keep_alive_timeout, stopping)) return;
       stream.BeginRequest(Clock::now() + limits_.request_timeout);
@@ -664,6 +674,7 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
             }
             case WatchCall::Next::kNothingYet:
               // A client that went away frees its slot now, not at the next keep-alive.
+              if (current_connection != nullptr && current_connection->PeerClosed()) return false;
               if (!sink.is_writable()) return false;
               if (Clock::now() - *last_write >= kHeartbeat) return write(": keep-alive\n\n");
               return true;

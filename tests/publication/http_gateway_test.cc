@@ -364,5 +364,16 @@ TEST_F(HttpGatewayTest, AnswerWithoutAJsonFormIsAnErrorNeverAnEmpty200) {
   EXPECT_EQ(client_->Get("/v1/GetStationResults?station_id=S1")->status, 200);
 }
 
+TEST_F(HttpGatewayTest, ClientThatHalfClosesAfterItsRequestStillGetsTheAnswer) {
+  int fd = testing::ConnectFrom(gateway_->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::SendAll(fd, "GET /export/mazhilis.csv HTTP/1.1\r\nHost: x\r\n\r\n"));
+  shutdown(fd, SHUT_WR);  // As `printf ... | nc -N` does.
+  std::string answer = testing::ReadUntil(fd, std::chrono::seconds(5), "S6,");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer;
+  EXPECT_NE(answer.find("S6,"), std::string::npos) << answer;
+  close(fd);
+}
+
 }  // namespace
 }  // namespace hattama::publication
