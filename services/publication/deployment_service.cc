@@ -3,6 +3,8 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "common/base/status_grpc.h"
+
 namespace hattama::publication {
 namespace {
 
@@ -37,17 +39,16 @@ DeploymentService::DeploymentService(std::shared_ptr<const domain::Registry> reg
                                      std::shared_ptr<ConnectionPool> redis)
     : registry_(std::move(registry)), redis_(std::move(redis)) {}
 
-grpc::Status DeploymentService::GetDeploymentTable(grpc::ServerContext*,
-                                                   const v1::GetDeploymentTableRequest*,
-                                                   v1::DeploymentTable* response) {
+Result<std::unordered_map<std::string, int64_t>> DeploymentService::ReadCounts() {
   auto lease = redis_->Acquire();
-  if (!lease.ok()) return grpc::Status(grpc::StatusCode::UNAVAILABLE, lease.status().message());
+  if (!lease.ok())
+    return Status::Unavailable("deployment store unavailable: " + lease.status().message());
   auto reply = (*lease)->Run({"HGETALL", kDeploymentCountsKey});
   if (!reply.ok()) {
     lease->MarkBroken();
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, reply.status().message());
+    return Status::Unavailable("deployment store unavailable: " + reply.status().message());
   }
-  if (reply->is_error()) return grpc::Status(grpc::StatusCode::INTERNAL, reply->str);
+  if (reply->is_error()) return Status::Internal("redis answered: " + reply->str);
   std::unordered_map<std::string, int64_t> counts;
   for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
     const std::string& value = reply->elements[i + 1].str;
@@ -55,11 +56,19 @@ grpc::Status DeploymentService::GetDeploymentTable(grpc::ServerContext*,
     std::from_chars(value.data(), value.data() + value.size(), count);
     counts[reply->elements[i].str] = count;
   }
+  return counts;
+}
+
+grpc::Status DeploymentService::GetDeploymentTable(grpc::ServerContext*,
+                                                   const v1::GetDeploymentTableRequest*,
+                                                   v1::DeploymentTable* response) {
+  auto counts = ReadCounts();
+  if (!counts.ok()) return ToGrpc(counts.status());
   const v1::Area* nation = registry_->FindArea(registry_->nation_id());
-  if (nation == nullptr) return grpc::Status(grpc::StatusCode::INTERNAL, "no nation area");
-  Fill(counts, *nation, response->mutable_nation());
+  if (nation == nullptr) return ToGrpc(Status::Internal("no nation area"));
+  Fill(*counts, *nation, response->mutable_nation());
   for (const auto& area : registry_->election().areas()) {
-    if (area.kind() == v1::AREA_KIND_REGION) Fill(counts, area, response->add_regions());
+    if (area.kind() == v1::AREA_KIND_REGION) Fill(*counts, area, response->add_regions());
   }
   return grpc::Status::OK;
 }

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <unordered_map>
 
+#include "common/base/result.h"
 #include "common/domain/registry.h"
 #include "hattama/v1/publication.grpc.pb.h"
 #include "services/publication/connection_pool.h"
@@ -21,6 +24,9 @@ class DeploymentService final : public v1::DeploymentService::Service {
                                   v1::DeploymentTable* response) override;
 
  private:
+  // The counters ("<area_id>|<counter>" -> count); kUnavailable when Redis cannot answer.
+  Result<std::unordered_map<std::string, int64_t>> ReadCounts();
+
   std::shared_ptr<const domain::Registry> registry_;
   std::shared_ptr<ConnectionPool> redis_;
 };
