@@ -6,7 +6,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_set>
 
 namespace hattama::domain {
 
@@ -91,44 +90,66 @@ void CapReasons(std::vector<v1::Reason>& reasons) {
   reasons = std::move(kept);
 }
 
-// Checks one required figure; returns its value when it is present and in range.
-std::optional<int64_t> RequireFigure(bool present, int64_t value, const std::string& name,
+// Checks one required figure; returns its value when it is present and in range. `name` is a
+// callable giving the figure's name, called only for a reason: a well-formed protocol costs no
+// string building (the fuzzer and ingestion's hot path both noticed).
+template <typename Name>
+std::optional<int64_t> RequireFigure(bool present, int64_t value, const Name& name,
                                      std::vector<v1::Reason>& rejections) {
-  const std::string field = "protocol.figures." + name;
   if (!present) {
-    rejections.push_back(MakeReason(field, v1::REASON_CODE_MISSING, name + " is missing"));
+    rejections.push_back(
+        MakeReason("protocol.figures." + name(), v1::REASON_CODE_MISSING, name() + " is missing"));
     return std::nullopt;
   }
   if (value < 0) {
-    rejections.push_back(MakeReason(field, v1::REASON_CODE_NEGATIVE,
-                                    fmt::format("{} is negative ({})", name, value)));
+    rejections.push_back(MakeReason("protocol.figures." + name(), v1::REASON_CODE_NEGATIVE,
+                                    fmt::format("{} is negative ({})", name(), value)));
     return std::nullopt;
   }
   if (value > kMaxFigure) {
     rejections.push_back(MakeReason(
-        field, v1::REASON_CODE_INVALID_VALUE,
-        fmt::format("{} is {}, above the largest accepted figure {}", name, value, kMaxFigure)));
+        "protocol.figures." + name(), v1::REASON_CODE_INVALID_VALUE,
+        fmt::format("{} is {}, above the largest accepted figure {}", name(), value, kMaxFigure)));
     return std::nullopt;
   }
   return value;
 }
 
-// Rejects a figure impossible for the station (see PlausibleVoterLimit).
-void CheckPlausible(const std::optional<int64_t>& value, const std::string& name, int64_t limit,
-                    int64_t registry_registered, const std::string& limit_rule,
+// The limits figures are held to at one station (see PlausibleVoterLimit).
+struct StationLimits {
+  int64_t registry_registered = 0;
+  int64_t voters = 0;   // for voters and ballots used
+  int64_t ballots = 0;  // for ballots received and cancelled
+};
+
+// Rejects a figure impossible for the station. `reserve`: held to the ballots limit.
+template <typename Name>
+void CheckPlausible(const std::optional<int64_t>& value, const Name& name,
+                    const StationLimits& limits, bool reserve,
                     std::vector<v1::Reason>& rejections) {
+  const int64_t limit = reserve ? limits.ballots : limits.voters;
   if (!value || *value <= limit) return;
+  std::string rule = fmt::format("{} + max({}, {} %)", limits.registry_registered,
+                                 kAllowanceMinimum, kAllowancePercent);
+  if (reserve) rule = fmt::format("{} × ({})", kReserveFactor, rule);
   rejections.push_back(MakeReason(
-      "protocol.figures." + name, v1::REASON_CODE_IMPLAUSIBLE,
+      "protocol.figures." + name(), v1::REASON_CODE_IMPLAUSIBLE,
       fmt::format("{} is {}, impossible for a station the registry lists with {} registered "
                   "voters: the limit is {} ({})",
-                  name, *value, registry_registered, limit, limit_rule)));
+                  name(), *value, limits.registry_registered, limit, rule)));
 }
+
+// A name callable for a figure whose name is known at compile time.
+struct Named {
+  const char* text;
+  std::string operator()() const { return text; }
+};
 
 void CheckFigures(const v1::Figures& figures, const v1::Contest& contest,
                   const v1::Station* station, Validation& result) {
   auto& rejections = result.rejections;
-#define HATTAMA_REQUIRE(name) RequireFigure(figures.has_##name(), figures.name(), #name, rejections)
+#define HATTAMA_REQUIRE(name) \
+  RequireFigure(figures.has_##name(), figures.name(), Named{#name}, rejections)
   auto registered = HATTAMA_REQUIRE(registered_voters);
   auto received = HATTAMA_REQUIRE(ballots_received);
   auto issued = HATTAMA_REQUIRE(ballots_issued);
@@ -139,30 +160,25 @@ void CheckFigures(const v1::Figures& figures, const v1::Contest& contest,
 #undef HATTAMA_REQUIRE
   std::optional<int64_t> additional_value;
   if (figures.has_additional_list_voters()) {
-    additional_value =
-        RequireFigure(true, figures.additional_list_voters(), "additional_list_voters", rejections);
+    additional_value = RequireFigure(true, figures.additional_list_voters(),
+                                     Named{"additional_list_voters"}, rejections);
   }
   const int64_t additional = additional_value.value_or(0);
 
   // Known only when the station is; an unknown station is rejected already.
-  const int64_t registry_registered = station ? station->registered_voters() : 0;
-  const int64_t limit = PlausibleVoterLimit(registry_registered);
-  const std::string voter_rule =
-      fmt::format("{} + max({}, {} %)", registry_registered, kAllowanceMinimum, kAllowancePercent);
-  const std::string reserve_rule = fmt::format("{} × ({})", kReserveFactor, voter_rule);
+  StationLimits limits;
   if (station != nullptr) {
-    CheckPlausible(registered, "registered_voters", limit, registry_registered, voter_rule,
-                   rejections);
-    CheckPlausible(additional_value, "additional_list_voters", limit, registry_registered,
-                   voter_rule, rejections);
-    CheckPlausible(received, "ballots_received", kReserveFactor * limit, registry_registered,
-                   reserve_rule, rejections);
-    CheckPlausible(issued, "ballots_issued", limit, registry_registered, voter_rule, rejections);
-    CheckPlausible(cancelled, "ballots_cancelled", kReserveFactor * limit, registry_registered,
-                   reserve_rule, rejections);
-    CheckPlausible(in_box, "ballots_in_box", limit, registry_registered, voter_rule, rejections);
-    CheckPlausible(spoiled, "ballots_spoiled", limit, registry_registered, voter_rule, rejections);
-    CheckPlausible(valid, "ballots_valid", limit, registry_registered, voter_rule, rejections);
+    limits.registry_registered = station->registered_voters();
+    limits.voters = PlausibleVoterLimit(limits.registry_registered);
+    limits.ballots = kReserveFactor * limits.voters;
+    CheckPlausible(registered, Named{"registered_voters"}, limits, false, rejections);
+    CheckPlausible(additional_value, Named{"additional_list_voters"}, limits, false, rejections);
+    CheckPlausible(received, Named{"ballots_received"}, limits, true, rejections);
+    CheckPlausible(issued, Named{"ballots_issued"}, limits, false, rejections);
+    CheckPlausible(cancelled, Named{"ballots_cancelled"}, limits, true, rejections);
+    CheckPlausible(in_box, Named{"ballots_in_box"}, limits, false, rejections);
+    CheckPlausible(spoiled, Named{"ballots_spoiled"}, limits, false, rejections);
+    CheckPlausible(valid, Named{"ballots_valid"}, limits, false, rejections);
   }
 
   if (figures.option_votes_size() > contest.options_size()) {
@@ -171,35 +187,39 @@ void CheckFigures(const v1::Figures& figures, const v1::Contest& contest,
         fmt::format("{} option lines, but the ballot of {} has {} options",
                     figures.option_votes_size(), contest.contest_id(), contest.options_size())));
   }
-  std::unordered_set<std::string> seen;
+  // seen[k]: the ballot's k-th option has had its line.
+  std::vector<bool> seen(contest.options_size(), false);
   int64_t option_sum = 0;
   for (int i = 0; i < figures.option_votes_size(); ++i) {
     const auto& line = figures.option_votes(i);
-    const std::string field = fmt::format("protocol.figures.option_votes[{}]", i);
-    if (!FitsLength(line.option_id(), field + ".option_id", rejections)) continue;
-    bool known = false;
-    for (const auto& option : contest.options()) known |= option.option_id() == line.option_id();
-    if (!known) {
-      rejections.push_back(MakeReason(field + ".option_id", v1::REASON_CODE_UNKNOWN_OPTION,
+    auto id_field = [i] { return fmt::format("protocol.figures.option_votes[{}].option_id", i); };
+    if (line.option_id().size() > kMaxIdBytes) {
+      FitsLength(line.option_id(), id_field(), rejections);
+      continue;
+    }
+    int k = 0;
+    while (k < contest.options_size() && contest.options(k).option_id() != line.option_id()) ++k;
+    if (k == contest.options_size()) {
+      rejections.push_back(MakeReason(id_field(), v1::REASON_CODE_UNKNOWN_OPTION,
                                       fmt::format("option '{}' is not on the ballot of {}",
                                                   line.option_id(), contest.contest_id())));
       continue;
     }
-    if (!seen.insert(line.option_id()).second) {
+    if (seen[k]) {
       rejections.push_back(
-          MakeReason(field + ".option_id", v1::REASON_CODE_DUPLICATE_OPTION,
+          MakeReason(id_field(), v1::REASON_CODE_DUPLICATE_OPTION,
                      fmt::format("option '{}' is listed twice", line.option_id())));
       continue;
     }
-    const std::string name = "option_votes[" + std::to_string(i) + "].votes";
+    seen[k] = true;
+    auto name = [i] { return fmt::format("option_votes[{}].votes", i); };
     auto votes = RequireFigure(line.has_votes(), line.votes(), name, rejections);
-    if (station != nullptr) {
-      CheckPlausible(votes, name, limit, registry_registered, voter_rule, rejections);
-    }
+    if (station != nullptr) CheckPlausible(votes, name, limits, false, rejections);
     option_sum += votes.value_or(0);
   }
-  for (const auto& option : contest.options()) {
-    if (!seen.contains(option.option_id())) {
+  for (int k = 0; k < contest.options_size(); ++k) {
+    const auto& option = contest.options(k);
+    if (!seen[k]) {
       rejections.push_back(
           MakeReason("protocol.figures.option_votes", v1::REASON_CODE_MISSING,
                      fmt::format("no votes given for option '{}'", option.option_id())));
@@ -238,11 +258,11 @@ void CheckFigures(const v1::Figures& figures, const v1::Contest& contest,
                                fmt::format("{} received, but issued {} + cancelled {} = {}",
                                            *received, *issued, *cancelled, *issued + *cancelled)));
   }
-  if (station != nullptr && *registered != registry_registered) {
+  if (station != nullptr && *registered != limits.registry_registered) {
     flags.push_back(MakeReason(
         "protocol.figures.registered_voters", v1::REASON_CODE_REGISTERED_NOT_REGISTRY,
         fmt::format("{} registered voters on the protocol, but the registry lists {} for {}",
-                    *registered, registry_registered, station->station_id())));
+                    *registered, limits.registry_registered, station->station_id())));
   }
 }
 
