@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   int watch_max_streams = static_cast<int>(watch_options.max_streams);
   int watch_max_streams_per_address = static_cast<int>(watch_options.max_streams_per_address);
   double export_max_age = 5;
+  int station_max_versions = publication::kMaxVersionsPerContest;
+  int64_t station_max_version_bytes = static_cast<int64_t>(publication::kMaxVersionBytes);
   std::string log_format = "auto";
   std::string log_level = "info";
   config::AddFlag(app, "election", election_path, "Election JSON (hattama.v1.Election)")
@@ -96,6 +98,12 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "export-max-age", export_max_age,
                   "Seconds an /export file is served before it is produced again even without a "
                   "change from the change feed (without --kafka-bootstrap: how stale it may be)");
+  config::AddFlag(app, "station-max-versions", station_max_versions,
+                  "Most versions of one contest in a GetStationResults answer (the counted one "
+                  "always, then the newest)");
+  config::AddFlag(app, "station-max-version-bytes", station_max_version_bytes,
+                  "Most bytes of versions in one GetStationResults answer (the counted one always, "
+                  "then the newest that fit): keeps answers under gRPC clients' 4 MB limit");
   config::AddFlag(app, "metrics-listen", metrics_listen,
                   "HTTP host:port of /metrics, /healthz (ready), /livez; empty: none");
   config::AddFlag(app, "log-format", log_format, "auto, json or text");
@@ -134,6 +142,8 @@ int main(int argc, char** argv) {
   auto pool = std::make_shared<publication::ConnectionPool>(redis_address, kRedisConnections,
                                                             kRedisTimeout);
   publication::PublicationService service(*registry, pool);
+  service.LimitVersions(std::max(1, station_max_versions),
+                        static_cast<size_t>(std::max<int64_t>(0, station_max_version_bytes)));
   // Each contest's export produced once per change (or per --export-max-age) and shared by every
   // download of it.
   publication::ExportCache exports(

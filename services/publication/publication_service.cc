@@ -36,9 +36,9 @@ Status Internal(const std::string& message) {
   return Status::Internal(message);
 }
 
-// The versions one answer carries (see kMaxVersionsPerContest, kMaxVersionBytes): the counted
-// one always, then the newest others while they fit in `budget`, in the order applied.
-void BoundVersions(v1::StationContestResult& result, size_t& budget) {
+// The versions one answer carries: the counted one always, then the newest others while there
+// are fewer than `max_versions` and they fit in `budget`, in the order applied.
+void BoundVersions(v1::StationContestResult& result, int max_versions, size_t& budget) {
   auto* versions = result.mutable_versions();
   std::vector<bool> keep(versions->size(), false);
   int kept = 0;
@@ -54,7 +54,7 @@ void BoundVersions(v1::StationContestResult& result, size_t& budget) {
   for (int i = versions->size() - 1; i >= 0; --i) {
     if (keep[i]) continue;
     const size_t size = versions->Get(i).ByteSizeLong();
-    if (kept >= kMaxVersionsPerContest || size > budget) continue;
+    if (kept >= max_versions || size > budget) continue;
     keep[i] = true;
     ++kept;
     budget -= size;
@@ -333,7 +333,7 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
   }
 
   *response->mutable_station() = *station;
-  size_t budget = kMaxVersionBytes;
+  size_t budget = max_version_bytes_;
   for (int i = 0; i < station->contest_ids_size(); ++i) {
     const v1::Contest* contest = registry_->FindContest(station->contest_ids(i));
     std::vector<std::string> hash, versions, official;
@@ -344,7 +344,7 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
     }
     auto result = BuildStationContestResult(*station, *contest, hash, versions, official);
     if (!result.ok()) return ToGrpc(Internal(result.status().message()));
-    BoundVersions(*result, budget);
+    BoundVersions(*result, max_versions_, budget);
     *response->add_contests() = std::move(result).value();
   }
   return grpc::Status::OK;

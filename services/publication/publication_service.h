@@ -20,8 +20,9 @@ namespace hattama::publication {
 
 // Watch is a callback (reactor) method, so that an open stream holds no thread; the rest is
 // synchronous.
-// What one GetStationResults answer carries at most, so that a station with very many or very
-// large versions cannot make an answer exceed a client's 4 MB message limit.
+// What one GetStationResults answer carries at most by default (LimitVersions), so that a station
+// with very many or very large versions cannot make an answer exceed a client's 4 MB message
+// limit.
 inline constexpr int kMaxVersionsPerContest = 100;
 inline constexpr size_t kMaxVersionBytes = 1 << 20;
 
@@ -49,7 +50,7 @@ class PublicationService final
   grpc::Status GetAreaTotals(grpc::ServerContext* context, const v1::GetAreaTotalsRequest* request,
                              v1::AreaTotals* response) override;
   // The station's counted protocol and its versions, for each of its contests. One answer carries
-  // at most kMaxVersionsPerContest versions per contest and kMaxVersionBytes of versions in all:
+  // at most `per_contest` versions per contest and `bytes` of versions in all (LimitVersions):
   // the counted version always, then the newest others that fit (see the README).
   grpc::Status GetStationResults(grpc::ServerContext* context,
                                  const v1::GetStationResultsRequest* request,
@@ -66,6 +67,13 @@ class PublicationService final
   // page at a time; read with ReadStationResults.
   grpc::Status ListStations(grpc::ServerContext* context, const v1::ListStationsRequest* request,
                             v1::ListStationsResponse* response) override;
+
+  // The bounds of a GetStationResults answer (default kMaxVersionsPerContest, kMaxVersionBytes).
+  // Call before serving.
+  void LimitVersions(int per_contest, size_t bytes) {
+    max_versions_ = per_contest;
+    max_version_bytes_ = bytes;
+  }
 
   // The totals `key` names, as GetAreaTotals (observers) or GetOfficialTotals (official) answer
   // them: what Watch streams. kInvalidArgument / kNotFound for a bad key, kUnavailable when
@@ -100,6 +108,8 @@ class PublicationService final
   std::shared_ptr<ConnectionPool> redis_;
   TotalsCache* cache_ = nullptr;
   WatchHub* watch_ = nullptr;
+  int max_versions_ = kMaxVersionsPerContest;
+  size_t max_version_bytes_ = kMaxVersionBytes;
 };
 
 // Builds and starts a gRPC server on `listen` ("host:port") serving `service` (and those in `also`,
