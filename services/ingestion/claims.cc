@@ -108,15 +108,23 @@ void Claims::Enqueue(Call call) {
   wake_.notify_one();
 }
 
+void Claims::WaitIdle() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [&] { return queue_.empty() && !busy_; });
+}
+
 void Claims::Run() {
   for (;;) {
     std::deque<Call> batch;
     {
       std::unique_lock lock(mu_);
+      busy_ = false;
+      if (queue_.empty()) idle_.notify_all();
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       // Stopping still runs what is queued: a confirm queued by a late Kafka delivery is made,
       // so the resend after a restart is answered DUPLICATE rather than written again.
       if (queue_.empty()) return;
+      busy_ = true;
       while (!queue_.empty() && batch.size() < options_.max_batch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();

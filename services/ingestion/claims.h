@@ -76,6 +76,10 @@ class Claims {
   void Claim(IdKind kind, const std::string& id, const std::string& digest, ClaimDone done);
   void Confirm(IdKind kind, const std::string& id, const std::string& digest, ConfirmDone done);
 
+  // Returns once every call made before it has run its callback. Shutdown calls it after the last
+  // stream ended and before the producer goes: a claim callback may still write to Kafka.
+  void WaitIdle();
+
  private:
   struct Call {
     std::string key;
@@ -94,7 +98,9 @@ class Claims {
 
   std::mutex mu_;
   std::condition_variable wake_;
+  std::condition_variable idle_;
   std::deque<Call> queue_;
+  bool busy_ = false;  // The worker is between taking a batch and running its last callback.
   bool stopping_ = false;
   std::thread worker_;  // Last: starts once everything above is built.
 };

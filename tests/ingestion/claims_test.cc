@@ -173,6 +173,16 @@ TEST_F(ClaimsTest, ConcurrentClaimsFromManyThreadsGiveOneOwnerAndOneAcceptancePe
   }
 }
 
+TEST_F(ClaimsTest, WaitIdleReturnsOnceEveryEarlierCallbackRan) {
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 2000; ++i) {
+    claims_->Claim(IdKind::kEvent, "idle-" + std::to_string(i), kFirst,
+                   [&](Result<ClaimState> state) { answered += state.ok(); });
+  }
+  claims_->WaitIdle();
+  EXPECT_EQ(answered, 2000);
+}
+
 TEST_F(ClaimsTest, UnreachableRedisFailsTheCallsUnavailableAndTheNextCallsConnectAgain) {
   auto redis = stack::RedisServer::Start();
   ASSERT_TRUE(redis.ok()) << redis.status().message();
