@@ -80,6 +80,28 @@ Status ErrorStatus(const std::string& what, rd_kafka_resp_err_t err) {
   return Status::Error(what + ": " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")");
 }
 
+// The kind of a failure to write one record, so that a caller can tell a record the log will never
+// take (kInvalidArgument: retrying cannot help, answer it on its own) from a full local queue
+// (kResourceExhausted) and from brokers that did not confirm it (kUnavailable: retry later).
+Status ProduceStatus(const std::string& what, rd_kafka_resp_err_t err) {
+  const std::string message =
+      what + ": " + rd_kafka_err2str(err) + " (" + rd_kafka_err2name(err) + ")";
+  switch (err) {
+    // Larger than message.max.bytes (librdkafka's own check when queueing), or than the topic's
+    // max.message.bytes (the broker's MESSAGE_TOO_LARGE, the same code); a record the broker
+    // finds invalid.
+    case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE:
+    case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+    case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+      return Status::InvalidArgument(message);
+    case RD_KAFKA_RESP_ERR__QUEUE_FULL:
+      return Status::ResourceExhausted(message);
+    default:
+      return Status::Unavailable(message);
+  }
+}
+
 // Up to `max_messages` messages from a consumer handle, waiting at most `timeout` for the first.
 // Shared by the group Consumer and the group-less Reader. Errors the client recovers from by
 // itself are logged; a fatal error, or an offset that fell out of the log (auto.offset.reset
@@ -176,7 +198,7 @@ class Producer::Impl {
     if (!done || !*done) return;
     Status status = message->err == RD_KAFKA_RESP_ERR_NO_ERROR
                         ? Status::Ok()
-                        : ErrorStatus("delivery failed", message->err);
+                        : ProduceStatus("delivery failed", message->err);
     (*done)(status, message->partition, message->offset);
   }
 
@@ -194,9 +216,9 @@ class Producer::Impl {
       if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char errstr[512];
         rd_kafka_fatal_error(rk_, errstr, sizeof errstr);
-        return Status::Error(std::string("kafka producer failed for good: ") + errstr);
+        return Status::Unavailable(std::string("kafka producer failed for good: ") + errstr);
       }
-      return ErrorStatus("cannot queue record for " + topic, err);
+      return ProduceStatus("cannot queue record for " + topic, err);
     }
     callback.release();  // Owned by librdkafka until OnDelivery.
     return Status::Ok();
@@ -216,7 +238,6 @@ class Producer::Impl {
   Result<int32_t> PartitionCount(const std::string& topic, std::chrono::milliseconds timeout) {
     return TopicPartitionCount(rk_, bootstrap_, topic, timeout);
   }
-
 
  private:
   bool WaitForEmptyQueue(std::chrono::milliseconds timeout) {
@@ -564,8 +585,7 @@ Result<std::unique_ptr<Reader>> Reader::Create(const std::string& bootstrap_serv
   if (rk == nullptr) return Status::Error(std::string("cannot create kafka reader: ") + errstr);
   conf->release();
   rd_kafka_poll_set_consumer(rk);
-  return std::unique_ptr<Reader>(
-      new Reader(std::make_unique<Impl>(rk, bootstrap_servers, topic)));
+  return std::unique_ptr<Reader>(new Reader(std::make_unique<Impl>(rk, bootstrap_servers, topic)));
 }
 
 Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -575,8 +595,7 @@ Status Reader::AssignAtEnd(std::chrono::milliseconds timeout) {
   return impl_->AssignAtEnd(timeout);
 }
 
-Result<std::vector<Message>> Reader::Poll(size_t max_messages,
-                                          std::chrono::milliseconds timeout) {
+Result<std::vector<Message>> Reader::Poll(size_t max_messages, std::chrono::milliseconds timeout) {
   return impl_->Poll(max_messages, timeout);
 }
 

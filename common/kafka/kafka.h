@@ -27,16 +27,21 @@ using Properties = std::map<std::string, std::string>;
 class Producer {
  public:
   // Runs on the producer's own delivery thread, exactly once per Produce that returned Ok.
-  // `status` is Ok when the broker acknowledged the record.
-  using DeliveryCallback = std::function<void(const Status& status, int32_t partition,
-                                              int64_t offset)>;
+  // `status` is Ok when the broker acknowledged the record. Its code says what failed:
+  // kInvalidArgument for this one record, which the log will never take (larger than
+  // message.max.bytes or the topic's limit: writing it again fails again); kUnavailable when the
+  // brokers did not confirm it (timeout, no broker, a fatal producer error: retry later).
+  using DeliveryCallback =
+      std::function<void(const Status& status, int32_t partition, int64_t offset)>;
 
   static Result<std::unique_ptr<Producer>> Create(const std::string& bootstrap_servers,
                                                   const Properties& overrides = {});
   ~Producer();  // Flushes what is queued (bounded), then stops the delivery thread.
 
   // Queues one record for `partition` (-1: librdkafka's partitioner picks by key). Returns an
-  // error without calling `done` when the record cannot be queued (e.g. the queue is full).
+  // error without calling `done` when the record cannot be queued: kInvalidArgument when it is
+  // larger than message.max.bytes, kResourceExhausted when the local queue is full
+  // (queue.buffering.max.messages / .kbytes), kUnavailable otherwise.
   Status Produce(const std::string& topic, int32_t partition, std::string_view key,
                  std::string_view value, DeliveryCallback done);
   // Waits until every queued record has been delivered or failed, at most `timeout`.

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include "tests/hub/fake_services.h"
 #include "tools/hub/plan.h"
 #include "tools/hub/synthetic.h"
@@ -108,6 +114,99 @@ TEST(Client, RefusedStreamIsReportedNotRetried) {
   EXPECT_NE(report.status().message().find("refused"), std::string::npos)
       << report.status().message();
   EXPECT_EQ(ingestion.streams(), 3);
+}
+
+// Answers every submission ACCEPTED in order, except that, like ingestion, it cannot read a
+// submission whose observer id is "unreadable": it ends the stream there INVALID_ARGUMENT, naming
+// the message's position in the trailing metadata (everything before it was answered).
+class PickyIngestion final : public v1::IngestionService::Service {
+ public:
+  grpc::Status StreamSubmissions(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::SubmissionAck, v1::StreamSubmissionsRequest>* stream) override {
+    streams_ += 1;
+    v1::StreamSubmissionsRequest request;
+    for (int position = 1; stream->Read(&request); ++position) {
+      const std::string& id = request.submission().submission_id();
+      {
+        std::lock_guard lock(mutex_);
+        received_[id] += 1;
+      }
+      if (request.submission().observer_id() == "unreadable") {
+        context->AddTrailingMetadata(kUnreadableMessageHeader, std::to_string(position));
+        return grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            "message " + std::to_string(position) + " of this stream cannot be read");
+      }
+      v1::SubmissionAck ack;
+      ack.set_submission_id(id);
+      ack.set_outcome(v1::OUTCOME_ACCEPTED);
+      stream->Write(ack);
+    }
+    return grpc::Status::OK;
+  }
+
+  int received(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    return received_[id];
+  }
+  int streams() const { return streams_; }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, int> received_;
+  std::atomic<int> streams_{0};
+};
+
+std::vector<PlannedSubmission> Numbered(int count) {
+  std::vector<PlannedSubmission> planned(count);
+  for (int i = 0; i < count; ++i) {
+    planned[i].submission.set_submission_id("s-" + std::to_string(i));
+    planned[i].submission.set_hub_id("hub-1");
+    planned[i].submission.set_observer_id("observer");
+  }
+  return planned;
+}
+
+TEST(Client, SubmissionIngestionCannotReadIsSetAsideAndTheRestAreResent) {
+  PickyIngestion ingestion;
+  TestServer server(&ingestion);
+  auto planned = Numbered(50);
+  planned[20].submission.set_observer_id("unreadable");
+
+  auto report = StreamSubmissions(planned, OptionsFor(server));
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->accepted, 49);
+  EXPECT_EQ(report->not_sent, 1);
+  EXPECT_EQ(report->reconnects, 1);
+  EXPECT_FALSE(report->acks[20].answered);
+  EXPECT_NE(report->acks[20].not_sent.find("message 21 of this stream cannot be read"),
+            std::string::npos)
+      << report->acks[20].not_sent;
+  // Not sent again; every other one answered, the ones after it on the second stream.
+  EXPECT_EQ(ingestion.received("s-20"), 1);
+  for (int i = 0; i < 50; ++i) {
+    if (i != 20) EXPECT_TRUE(report->acks[i].answered) << i;
+  }
+  EXPECT_EQ(ingestion.streams(), 2);
+}
+
+TEST(Client, SubmissionAboveTheMessageLimitIsNotSentAndTheRestAre) {
+  PickyIngestion ingestion;
+  TestServer server(&ingestion);
+  auto planned = Numbered(10);
+  planned[3].submission.set_observer_id(std::string(2000, 'o'));
+  auto options = OptionsFor(server);
+  options.max_message_bytes = 1000;
+
+  auto report = StreamSubmissions(planned, options);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->accepted, 9);
+  EXPECT_EQ(report->not_sent, 1);
+  EXPECT_EQ(report->reconnects, 0);
+  EXPECT_NE(report->acks[3].not_sent.find("above the 1000 bytes"), std::string::npos)
+      << report->acks[3].not_sent;
+  EXPECT_EQ(ingestion.received("s-3"), 0);
 }
 
 TEST(Client, GivesUpWhenIngestionNeverAnswers) {

@@ -88,7 +88,8 @@ class HubStream {
         acks_(acks),
         options_(options),
         counters_(counters),
-        sent_before_(indices_.size(), false) {
+        sent_before_(indices_.size(), false),
+        max_message_bytes_(options.max_message_bytes) {
     grpc::ChannelArguments args;
     // A connection of its own, as separate hubs would have.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
@@ -107,9 +108,12 @@ class HubStream {
     last_progress_ = Clock::now();
     auto backoff = std::chrono::milliseconds(100);
     while (true) {
-      const int64_t before = answered_;
+      const int64_t before = settled_;
       const grpc::Status status = Attempt();
-      if (answered_ == static_cast<int64_t>(indices_.size())) return Status::Ok();
+      // A message ingestion could not read, or one above its receive limit, is set aside: the
+      // stream is then tried again for the rest at once.
+      const bool set_aside = SetAsideWhatCannotBeSent(status);
+      if (settled_ == static_cast<int64_t>(indices_.size())) return Status::Ok();
       const bool stalled = Clock::now() - last_progress_ > options_.give_up_after;
       const std::string why = status.ok() ? "the stream ended before every submission was answered"
                                           : fmt::format("{} ({})", status.error_message(),
@@ -119,18 +123,19 @@ class HubStream {
             "{}: no answer from ingestion at {} for {} s; last error: {}; {} of {} unanswered",
             hub_id_, options_.ingestion_address,
             std::chrono::duration_cast<std::chrono::seconds>(options_.give_up_after).count(), why,
-            indices_.size() - answered_, indices_.size()));
+            indices_.size() - settled_, indices_.size()));
       }
-      if (!status.ok() && !Retryable(status.error_code())) {
+      if (!status.ok() && !set_aside && !Retryable(status.error_code())) {
         return Status::Error(fmt::format("{}: ingestion refused the stream: {}", hub_id_, why));
       }
       // Over the rate limit the service answered what it took before ending the stream: progress
       // then says nothing about the limit, so the backoff keeps growing until a stream fits.
-      const bool throttled = status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+      const bool throttled =
+          status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED && !set_aside;
       if (throttled) counters_.throttled += 1;
-      if (answered_ > before && !throttled) backoff = std::chrono::milliseconds(100);
+      if (settled_ > before && !throttled) backoff = std::chrono::milliseconds(100);
       spdlog::warn("hub {}: stream broke ({}); {} unanswered, reconnecting in {} ms", hub_id_, why,
-                   indices_.size() - answered_, backoff.count());
+                   indices_.size() - settled_, backoff.count());
       counters_.reconnects += 1;
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
@@ -157,6 +162,7 @@ class HubStream {
     {
       std::lock_guard lock(mutex_);
       in_flight_.clear();
+      sent_this_attempt_.clear();
       reader_done_ = false;
       attempt_done_ = false;
     }
@@ -184,8 +190,20 @@ class HubStream {
       const size_t index = indices_[k];
       const auto& submission = submissions_[index].submission;
       {
+        std::lock_guard lock(mutex_);
+        if (acks_[index].answered || !acks_[index].not_sent.empty()) continue;
+      }
+      v1::StreamSubmissionsRequest request;
+      *request.mutable_submission() = submission;
+      const int64_t size = static_cast<int64_t>(request.ByteSizeLong());
+      {
         std::unique_lock lock(mutex_);
-        if (acks_[index].answered) continue;
+        if (size > max_message_bytes_) {
+          SetAside(index, fmt::format("not sent: its message is {} bytes, above the {} bytes "
+                                      "ingestion takes (max_message_bytes)",
+                                      size, max_message_bytes_));
+          continue;
+        }
         cv_.wait(lock, [&] {
           return reader_done_ || (static_cast<int64_t>(in_flight_.size()) < options_.window &&
                                   !in_flight_.contains(submission.submission_id()));
@@ -195,11 +213,10 @@ class HubStream {
           break;
         }
         in_flight_.emplace(submission.submission_id(), index);
+        sent_this_attempt_.push_back({index, size});
         if (sent_before_[k]) acks_[index].resent_after_reconnect = true;
         sent_before_[k] = true;
       }
-      v1::StreamSubmissionsRequest request;
-      *request.mutable_submission() = submission;
       if (!stream->Write(request)) {
         wrote_all = false;
         break;
@@ -213,7 +230,65 @@ class HubStream {
       cv_.notify_all();
     }
     watchdog.join();
-    return stream->Finish();
+    const grpc::Status status = stream->Finish();
+    unreadable_position_ = 0;
+    if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+      const auto& trailers = context.GetServerTrailingMetadata();
+      if (auto it = trailers.find(kUnreadableMessageHeader); it != trailers.end()) {
+        unreadable_position_ =
+            std::atoll(std::string(it->second.data(), it->second.size()).c_str());
+      }
+    }
+    return status;
+  }
+
+  // After an attempt: sets aside the submission ingestion could not read (INVALID_ARGUMENT with
+  // its position in the stream), or those above ingestion's receive limit (RESOURCE_EXHAUSTED
+  // "larger than max (A vs. B)" from gRPC), so that the next attempt goes on without them. True
+  // when it set one aside.
+  bool SetAsideWhatCannotBeSent(const grpc::Status& status) {
+    std::lock_guard lock(mutex_);
+    if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT && unreadable_position_ > 0 &&
+        unreadable_position_ <= static_cast<int64_t>(sent_this_attempt_.size())) {
+      const size_t index = sent_this_attempt_[unreadable_position_ - 1].first;
+      if (acks_[index].answered) return false;
+      SetAside(index, "not sent again: ingestion could not read it: " + status.error_message());
+      return true;
+    }
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      const int64_t limit = ReceiveLimitIn(status.error_message());
+      if (limit <= 0) return false;
+      bool any = false;
+      for (const auto& [index, size] : sent_this_attempt_) {
+        if (size <= limit || acks_[index].answered || !acks_[index].not_sent.empty()) continue;
+        SetAside(index, fmt::format("not sent again: its message is {} bytes, above ingestion's "
+                                    "receive limit of {}: {}",
+                                    size, limit, status.error_message()));
+        any = true;
+      }
+      max_message_bytes_ = std::min(max_message_bytes_, limit);
+      return any;
+    }
+    return false;
+  }
+
+  // B of gRPC's "Received message larger than max (A vs. B)", or 0.
+  static int64_t ReceiveLimitIn(const std::string& message) {
+    const std::string marker = "larger than max (";
+    const size_t at = message.find(marker);
+    if (at == std::string::npos) return 0;
+    const size_t vs = message.find(" vs. ", at);
+    if (vs == std::string::npos) return 0;
+    return std::atoll(message.c_str() + vs + 5);
+  }
+
+  // Marks a submission as one that gets no answer; under mutex_.
+  void SetAside(size_t index, std::string why) {
+    spdlog::warn("hub {}: submission '{}' set aside: {}", hub_id_,
+                 submissions_[index].submission.submission_id(), why);
+    acks_[index].not_sent = std::move(why);
+    settled_ += 1;
+    last_progress_ = Clock::now();
   }
 
   void Record(const v1::SubmissionAck& ack) {
@@ -230,7 +305,7 @@ class HubStream {
     record.reasons.assign(ack.reasons().begin(), ack.reasons().end());
     if (options_.on_answer) options_.on_answer(it->second, ack);
     in_flight_.erase(it);
-    answered_ += 1;
+    settled_ += 1;
     last_progress_ = Clock::now();
     counters_.acked += 1;
     if (ack.outcome() == v1::OUTCOME_ACCEPTED || ack.outcome() == v1::OUTCOME_ACCEPTED_WITH_FLAGS) {
@@ -262,7 +337,13 @@ class HubStream {
   std::vector<bool> sent_before_;
   bool reader_done_ = false;
   bool attempt_done_ = false;
-  int64_t answered_ = 0;
+  // Submissions answered or set aside (not_sent): the hub is done when all are.
+  int64_t settled_ = 0;
+  // What this attempt wrote, in order, with each message's size: ingestion names an unreadable
+  // message by its position.
+  std::vector<std::pair<size_t, int64_t>> sent_this_attempt_;
+  int64_t unreadable_position_ = 0;  // From the last attempt's trailing metadata; 0: none.
+  int64_t max_message_bytes_;        // options_.max_message_bytes, lowered to ingestion's limit.
   Clock::time_point last_progress_;
   std::vector<std::string> unexpected_;
 };
@@ -347,6 +428,7 @@ Result<StreamReport> StreamSubmissions(std::span<const PlannedSubmission> submis
     if (!status.ok()) return status;
   }
   for (const auto& ack : report.acks) {
+    if (!ack.not_sent.empty()) report.not_sent += 1;
     switch (ack.outcome) {
       case v1::OUTCOME_ACCEPTED:
         report.accepted += 1;

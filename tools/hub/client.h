@@ -2,6 +2,13 @@
 // collects one answer per submission. Survives a broken connection by reconnecting and resending
 // whatever was not answered yet: ingestion answers a resend of a durable submission as a
 // duplicate, so a resend never counts twice.
+//
+// A submission that resending cannot help is set aside, reported (AckRecord::not_sent) and never
+// costs the others their answers: one larger than max_message_bytes is not sent at all; one that
+// ingestion could not read (it ends the stream INVALID_ARGUMENT naming the message's position,
+// e.g. a string that is not UTF-8) is not sent again, and the rest are resent on a new stream; one
+// larger than ingestion's own receive limit (gRPC ends the stream RESOURCE_EXHAUSTED "larger than
+// max (A vs. B)") is set aside with every other unanswered one above B.
 #pragma once
 
 #include <grpcpp/security/credentials.h>
@@ -20,6 +27,11 @@
 #include "tools/hub/planned_submission.h"
 
 namespace hattama::hub {
+
+// The trailing metadata in which ingestion names the message it could not read (its 1-based
+// position in the stream) when it ends a stream INVALID_ARGUMENT; the same as ingestion's
+// kUnreadableMessageHeader (services/ingestion/acking_stream.h).
+inline constexpr char kUnreadableMessageHeader[] = "hattama-unreadable-message";
 
 struct StreamProgress {
   int64_t acked = 0;
@@ -47,6 +59,10 @@ struct StreamOptions {
   std::string tls_key;
   // Called from the hub's reader thread for every answer, as it arrives (e.g. to journal it).
   std::function<void(size_t index, const v1::SubmissionAck& ack)> on_answer;
+  // The largest message sent: a submission whose StreamSubmissionsRequest serializes to more is
+  // not sent (reported in AckRecord::not_sent). Ingestion's --max-message-bytes, whose default
+  // this is; above it ingestion answers REJECTED TOO_LONG, above 4x it ends the stream.
+  int64_t max_message_bytes = 256 << 10;
 };
 
 // The answer to one submission.
@@ -57,6 +73,9 @@ struct AckRecord {
   // It was sent again on a new stream after a broken one, so a DUPLICATE may stand for the
   // original's lost answer.
   bool resent_after_reconnect = false;
+  // Not empty when there is no answer and resending would not get one: why the submission was
+  // not sent (larger than max_message_bytes) or not sent again (ingestion could not read it).
+  std::string not_sent;
 };
 
 struct StreamReport {
@@ -66,6 +85,8 @@ struct StreamReport {
   int64_t flagged = 0;
   int64_t duplicate = 0;
   int64_t rejected = 0;
+  // Set aside without an answer (AckRecord::not_sent).
+  int64_t not_sent = 0;
   int64_t reconnects = 0;
   // Streams the service ended RESOURCE_EXHAUSTED (over the hub's rate limit), then resumed.
   int64_t throttled = 0;

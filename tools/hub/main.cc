@@ -314,14 +314,15 @@ int Send(const Flags& flags, SendOptions options) {
     return kFailure;
   }
   fmt::print(
-      "{} submissions: {} accepted, {} accepted with flags, {} duplicate, {} rejected ({} "
-      "answered in an earlier run, {} reconnects, {:.1f} s)\nanswers journaled in {}; not "
-      "accepted ones with reasons in {}\n",
+      "{} submissions: {} accepted, {} accepted with flags, {} duplicate, {} rejected, {} not "
+      "sent ({} answered in an earlier run, {} reconnects, {:.1f} s)\nanswers journaled in {}; "
+      "not accepted ones with reasons in {}\n",
       summary->submissions, summary->accepted, summary->flagged, summary->duplicate,
-      summary->rejected, summary->already_answered, summary->reconnects, summary->seconds,
+      summary->rejected, summary->not_sent, summary->already_answered, summary->reconnects,
+      summary->seconds,
       options.journal.empty() ? options.file + ".answers.jsonl" : options.journal,
       options.not_accepted.empty() ? options.file + ".not-accepted.jsonl" : options.not_accepted);
-  return summary->rejected > 0 ? kMismatch : 0;
+  return summary->rejected > 0 || summary->not_sent > 0 ? kMismatch : 0;
 }
 
 int Main(int argc, char** argv) {
@@ -380,7 +381,7 @@ int Main(int argc, char** argv) {
       "A hub's own submissions: stream FILE (JSON Lines, one hattama.v1.Submission a line) to "
       "ingestion, journal every answer, write the not-accepted ones with reasons. Rerun after a "
       "crash to resume: answered ones are skipped, the rest resent safely. Exit 1 when any was "
-      "rejected");
+      "rejected or not sent (larger than --max-message-bytes, or unreadable to ingestion)");
   send->add_option("file", send_options.file, "JSON Lines file of submissions")->required();
   config::AddFlag(*send, "ingestion", flags.ingestion, "Ingestion service host:port");
   config::AddFlag(*send, "token", send_options.token, "This hub's token");
@@ -393,6 +394,10 @@ int Main(int argc, char** argv) {
   config::AddFlag(*send, "timeout", flags.timeout_seconds,
                   "Seconds without any answer before giving up");
   config::AddFlag(*send, "window", flags.window, "Submissions in flight (sent, not answered)");
+  config::AddFlag(*send, "max-message-bytes", send_options.stream.max_message_bytes,
+                  "Largest submission message sent (ingestion's --max-message-bytes); larger ones "
+                  "are not sent, and listed in the not-accepted file")
+      ->check(CLI::PositiveNumber);
   AddTlsFlags(*send, flags);
   if (auto code = config::Parse(app, argc, argv)) return *code;
   log::Init("hattama-hub", log::Format::kAuto, flags.log_level);

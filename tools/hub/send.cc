@@ -109,6 +109,7 @@ Result<SendSummary> SendFile(const SendOptions& options) {
   journal.close();
   if (!report.ok()) return report.status();
   summary.reconnects = report->reconnects;
+  summary.not_sent = report->not_sent;
   summary.seconds = report->seconds;
 
   // Everything answered, in this run or before: the counts and the not-accepted file.
@@ -132,6 +133,14 @@ Result<SendSummary> SendFile(const SendOptions& options) {
         break;
     }
     not_accepted << OneLineJson(it->second) << '\n';
+  }
+  // Not in the journal (no answer came), so a rerun sends them again.
+  for (size_t i = 0; i < report->acks.size(); ++i) {
+    if (report->acks[i].not_sent.empty()) continue;
+    v1::SubmissionAck none;
+    none.set_submission_id(to_send[i].submission.submission_id());
+    none.add_reasons()->set_message(report->acks[i].not_sent);
+    not_accepted << OneLineJson(none) << '\n';
   }
   if (!not_accepted) return Status::Error("cannot write " + not_accepted_path);
   return summary;

@@ -18,7 +18,9 @@ struct SendOptions {
   // FILE.answers.jsonl
   std::string journal;
   // The answers other than ACCEPTED (flags, duplicates, rejections) with reasons, rewritten at the
-  // end of each run from the journal. Default: FILE.not-accepted.jsonl
+  // end of each run from the journal, then the submissions of this run that got no answer and
+  // were set aside (too large to send, or unreadable to ingestion): a SubmissionAck with no outcome
+  // whose one reason says why. Default: FILE.not-accepted.jsonl
   std::string not_accepted;
   // Given to submissions that name no hub.
   std::string hub_id;
@@ -35,6 +37,8 @@ struct SendSummary {
   int64_t flagged = 0;
   int64_t duplicate = 0;
   int64_t rejected = 0;
+  // Set aside in this run without an answer (StreamReport::not_sent); a rerun tries them again.
+  int64_t not_sent = 0;
   int64_t reconnects = 0;
   double seconds = 0;
 };

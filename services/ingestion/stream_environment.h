@@ -1,0 +1,74 @@
+// What every hub stream of one ingestion service shares: the producer, the limits, the per-hub rate
+// buckets, and the open streams (so that Drain reaches each, and so that no hub opens more than
+// its share). See acking_stream.h for the stream itself.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/kafka/kafka.h"
+#include "services/ingestion/rate_limiter.h"
+
+namespace hattama::ingestion {
+
+// A stream that can be told to stop reading and end once what it took is answered.
+class Drainable {
+ public:
+  virtual ~Drainable() = default;
+  virtual void Drain() = 0;
+};
+
+// The bounds each stream holds itself to; ServiceOptions documents each (they come from there).
+struct StreamLimits {
+  int max_in_flight = 1000;
+  int64_t max_in_flight_bytes = 4 << 20;
+  int64_t max_message_bytes = 256 << 10;
+  int max_streams_per_hub = 8;
+  int max_streams = 128;
+};
+
+// Thread-safe; streams and delivery callbacks hold it by shared_ptr, as they may run after the
+// service is gone.
+struct StreamEnvironment {
+  kafka::Producer* producer = nullptr;
+  StreamLimits limits;
+  // See ServiceOptions.
+  double default_hub_rate = 0;
+  RateLimiter rate;
+
+  // Lets a stream in as one of `hub_key`'s streams, or says why not: UNAVAILABLE while draining,
+  // RESOURCE_EXHAUSTED when ingestion has limits.max_streams streams open or the hub has
+  // limits.max_streams_per_hub. On OK, `id` names it for Unregister.
+  grpc::Status Register(uint64_t& id, const std::string& hub_key, std::weak_ptr<Drainable> stream);
+  void Unregister(uint64_t id);
+  // Refuses new streams from now on and returns the open ones.
+  std::vector<std::shared_ptr<Drainable>> StartDraining();
+  // Streams open now, in all and of one hub.
+  int OpenStreams();
+  int OpenStreams(const std::string& hub_key);
+
+ private:
+  struct Open {
+    std::weak_ptr<Drainable> stream;
+    std::string hub_key;
+  };
+  std::mutex streams_mu_;
+  bool draining_ = false;
+  uint64_t next_stream_ = 0;
+  std::unordered_map<uint64_t, Open> streams_;
+  std::unordered_map<std::string, int> per_hub_;
+};
+
+// Whose streams a stream counts among for max_streams_per_hub: the authenticated hub's id; without
+// a hub registry (local development) the hub id the client names in its "hattama-hub-id" metadata
+// (the hub client sends it), else the peer's address without its port.
+std::string HubKey(const std::string* authenticated_hub_id,
+                   const grpc::CallbackServerContext& context);
+
+}  // namespace hattama::ingestion
