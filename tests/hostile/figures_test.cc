@@ -14,11 +14,13 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "hattama/v1/analysis.grpc.pb.h"
+#include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/publication.grpc.pb.h"
 #include "tools/hub/client.h"
 #include "tools/stack/stack.h"
@@ -349,6 +351,51 @@ TEST_F(HostileFigures, AnAreaShowsOneShareForAPartyInItsTotalsAndItsSeats) {
   }
   // Over all options' votes, so the shares of one table add up to 100 %.
   EXPECT_DOUBLE_EQ(totals.options(0).share_percent(), 100.0 * 310 / 510);
+}
+
+TEST_F(HostileFigures, DeploymentEventsWithImpossibleTimesOrOverlongIdsAreRejected) {
+  auto ingestion = v1::IngestionService::NewStub(
+      grpc::CreateChannel(stack_->ingestion_address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 30s);
+  auto stream = ingestion->StreamDeploymentEvents(&context);
+  auto event = [](const std::string& id) {
+    v1::StreamDeploymentEventsRequest request;
+    auto* e = request.mutable_event();
+    e->set_event_id(id);
+    e->set_station_id("S2");
+    e->set_organisation_id("org-1");
+    e->set_observer_id("obs-1");
+    e->set_hub_id("hub-1");
+    e->set_kind(v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);
+    e->mutable_time()->set_seconds(1'610'258'400);
+    return request;
+  };
+  auto year_10000 = event("year-10000");
+  year_10000.mutable_event()->mutable_time()->set_seconds(253'402'300'800);
+  auto nanos = event("nanos");
+  nanos.mutable_event()->mutable_time()->set_nanos(1'000'000'000);
+  auto overlong = event("overlong");
+  overlong.mutable_event()->set_observer_id(std::string(100'000, 'o'));
+  for (const auto& request : {event("admitted"), year_10000, nanos, overlong}) {
+    ASSERT_TRUE(stream->Write(request));
+  }
+  stream->WritesDone();
+  std::map<std::string, v1::DeploymentEventAck> acks;
+  for (v1::DeploymentEventAck ack; stream->Read(&ack);) acks[ack.event_id()] = ack;
+  EXPECT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(acks.size(), 4u);
+  EXPECT_EQ(acks["admitted"].outcome(), v1::OUTCOME_ACCEPTED);
+  for (const char* id : {"year-10000", "nanos"}) {
+    EXPECT_EQ(acks[id].outcome(), v1::OUTCOME_REJECTED) << id;
+    ASSERT_EQ(acks[id].reasons_size(), 1) << id;
+    EXPECT_EQ(acks[id].reasons(0).code(), v1::REASON_CODE_INVALID_TIME);
+    EXPECT_EQ(acks[id].reasons(0).field(), "time");
+  }
+  EXPECT_EQ(acks["overlong"].outcome(), v1::OUTCOME_REJECTED);
+  ASSERT_EQ(acks["overlong"].reasons_size(), 1);
+  EXPECT_EQ(acks["overlong"].reasons(0).code(), v1::REASON_CODE_TOO_LONG);
+  EXPECT_EQ(acks["overlong"].reasons(0).field(), "observer_id");
 }
 
 }  // namespace
