@@ -51,8 +51,11 @@ for entry in "${targets[@]}"; do
   mkdir -p "$work" "$artifacts/$name"
   start=$(date +%s.%N)
   status=0
+  # A target without seeds yet starts from nothing rather than failing on a missing directory.
+  corpora=("$work")
+  [ -d "$seeds" ] && corpora+=("$seeds")
   "$binary" "${limit[@]}" -max_len=8192 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/$name/" "$work" "$seeds" >"$work.log" 2>&1 || status=$?
+    -artifact_prefix="$artifacts/$name/" "${corpora[@]}" >"$work.log" 2>&1 || status=$?
   end=$(date +%s.%N)
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log" | tail -1)
   crashes=$(find "$artifacts/$name" -type f \( -name 'crash-*' -o -name 'leak-*' -o \
