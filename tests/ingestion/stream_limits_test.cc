@@ -356,6 +356,34 @@ TEST_F(StreamLimitsTest, RecordTheLogRefusesIsRejectedRecordTooLargeAndTheStream
       << refused.reasons(0).message();
 }
 
+TEST_F(StreamLimitsTest, AcceptableSubmissionWhoseRecordTheLogRefusesIsRejectedOnItsOwn) {
+  ServerConfig config;
+  config.kafka_overrides = {{"message.max.bytes", "1000"}};
+  auto server = StartServer({}, config);
+  ASSERT_NE(server, nullptr);
+  Hub hub(server->port());
+  const std::string prefix = Unique("accepted-record");
+  // Well formed, with ids near their limit and five broken control relations: its record (the
+  // submission, its five flags, digest and time) is above 1,000 bytes.
+  v1::Submission flagged = CleanSubmission(prefix + "-flagged-" + std::string(80, 'i'));
+  flagged.set_observer_id(std::string(120, 'o'));
+  flagged.set_organisation_id(std::string(120, 'g'));
+  flagged.set_hub_id(std::string(120, 'h'));
+  auto* figures = flagged.mutable_protocol()->mutable_figures();
+  figures->set_ballots_issued(1001);
+  figures->set_ballots_in_box(1002);
+  figures->mutable_option_votes(2)->set_votes(60);
+  StreamResult result = hub.Send({flagged, CleanSubmission(prefix + "-1")});
+
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  auto answers = ById(result.acks);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[prefix + "-1"].outcome(), v1::OUTCOME_ACCEPTED);
+  const v1::SubmissionAck& refused = answers[flagged.submission_id()];
+  EXPECT_EQ(refused.outcome(), v1::OUTCOME_REJECTED);
+  EXPECT_TRUE(HasCode(refused, v1::REASON_CODE_RECORD_TOO_LARGE));
+}
+
 TEST_F(StreamLimitsTest, StreamWhoseHubDoesNotReadItsAnswersStopsBeingReadAtItsByteBound) {
   // 40 KB malformed submissions, a 256 KiB bound: about 7 are taken, then reading pauses. gRPC's
   // flow-control windows still take megabytes from the writer before it stalls.
