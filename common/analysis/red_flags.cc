@@ -6,6 +6,8 @@
 #include <cmath>
 #include <map>
 
+#include "common/analysis/share.h"
+
 namespace hattama::analysis {
 namespace {
 
@@ -82,12 +84,13 @@ std::vector<RedFlag> FindRedFlags(std::span<const StationFigures> stations,
     }
     if (s.ballots_valid < options.min_valid_votes || s.option_votes.empty()) continue;
     auto top = std::max_element(s.option_votes.begin(), s.option_votes.end());
-    double lead = 100.0 * *top / s.ballots_valid;
+    // The one definition of a share (share.h), as the totals and the seats publish it.
+    const int64_t all_votes = AllOptionVotes(s.option_votes);
+    const double lead = SharePercent(*top, all_votes);
     if (lead > options.option_above_percent) {
       flags.push_back({s.station_id, RedFlagKind::kOptionAbove90,
-                       fmt::format("option {} has {:.1f} % ({} of {} valid)",
-                                   top - s.option_votes.begin() + 1, lead, *top,
-                                   s.ballots_valid)});
+                       fmt::format("option {} has {:.1f} % ({} of {} votes)",
+                                   top - s.option_votes.begin() + 1, lead, *top, all_votes)});
     }
     if (s.registered_voters > 0) {
       turnouts.push_back(100.0 * s.ballots_in_box / s.registered_voters);

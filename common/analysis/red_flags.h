@@ -23,7 +23,7 @@ struct StationFigures {
 enum class RedFlagKind {
   // Ballots in the box above 95 % of registered voters.
   kTurnoutAbove95,
-  // One option above 90 % of valid votes.
+  // One option above 90 % of the votes (its share, share.h).
   kOptionAbove90,
   // Turnout and the leading option's share both far above the other stations of the set.
   kTurnoutShareOutlier,

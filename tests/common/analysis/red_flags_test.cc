@@ -51,6 +51,14 @@ TEST(RedFlags, OneOptionAbove90PercentIsFlagged) {
   EXPECT_EQ(CountKind(flags, RedFlagKind::kOptionAbove90, "UIK-3"), 1u);
 }
 
+TEST(RedFlags, TheLeadingShareIsOverAllOptionsVotesNotBallotsValid) {
+  // 91 of 100 valid, but the options add up to 102: a share of 89.2 %, as the totals show it.
+  StationFigures station{"UIK-1", 200, 120, 20, 100, {91, 11}};
+  EXPECT_EQ(CountKind(FindRedFlags({&station, 1}), RedFlagKind::kOptionAbove90, "UIK-1"), 0u);
+  station.option_votes = {93, 9};  // 91.2 %
+  EXPECT_EQ(CountKind(FindRedFlags({&station, 1}), RedFlagKind::kOptionAbove90, "UIK-1"), 1u);
+}
+
 TEST(RedFlags, HighTurnoutWithAHighLeadingShareStandsOut) {
   auto stations = OrdinaryStations(200, 4);
   auto& s = stations[42];
