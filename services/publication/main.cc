@@ -20,8 +20,6 @@
 
 namespace {
 
-// Enough for the handler threads of one replica; requests beyond it wait for a free connection.
-constexpr size_t kRedisConnections = 8;
 constexpr std::chrono::seconds kRedisTimeout{2};
 constexpr std::chrono::seconds kShutdownGrace{5};
 
@@ -50,6 +48,8 @@ int main(int argc, char** argv) {
   int watch_max_streams = static_cast<int>(watch_options.max_streams);
   int watch_max_streams_per_address = static_cast<int>(watch_options.max_streams_per_address);
   double export_max_age = 5;
+  // Enough for the handler threads of one replica; requests beyond it wait for a free connection.
+  int redis_connections = 8;
   int station_max_versions = publication::kMaxVersionsPerContest;
   int64_t station_max_version_bytes = static_cast<int64_t>(publication::kMaxVersionBytes);
   std::string log_format = "auto";
@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
       ->required();
   config::AddFlag(app, "stations", stations_path, "Station registry CSV")->required();
   config::AddFlag(app, "redis-address", redis_address, "Redis host:port");
+  config::AddFlag(app, "redis-connections", redis_connections,
+                  "Redis connections publication keeps at most; a read waits up to 2 s for a free "
+                  "one, then answers UNAVAILABLE (503)");
   config::AddFlag(app, "kafka-bootstrap", kafka_bootstrap,
                   "Kafka bootstrap servers of the totals change feed (hattama.totals.v1), read "
                   "without a consumer group and never committed or written to: enables Watch, "
@@ -139,8 +142,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto pool = std::make_shared<publication::ConnectionPool>(redis_address, kRedisConnections,
-                                                            kRedisTimeout);
+  auto pool = std::make_shared<publication::ConnectionPool>(
+      redis_address, static_cast<size_t>(std::max(1, redis_connections)), kRedisTimeout);
   publication::PublicationService service(*registry, pool);
   service.LimitVersions(std::max(1, station_max_versions),
                         static_cast<size_t>(std::max<int64_t>(0, station_max_version_bytes)));
