@@ -131,7 +131,9 @@ Result<std::shared_ptr<const std::string>> ExportCache::Get(const std::string& c
   uint64_t generation = 0;
   {
     std::unique_lock lock(mutex_);
-    generation = generations_[contest_id];
+    // Looked up, not inserted: a visitor's made-up contest ids must not grow the maps.
+    auto changed = generations_.find(contest_id);
+    generation = changed == generations_.end() ? 0 : changed->second;
     Entry& entry = entries_[key];
     const auto now = std::chrono::steady_clock::now();
     if (entry.bytes && entry.generation == generation && now - entry.produced < max_age_) {
@@ -169,6 +171,9 @@ Result<std::shared_ptr<const std::string>> ExportCache::Get(const std::string& c
       entry.produced = started;  // A change during production makes it stale at once.
     }
     entry.in_flight = {};
+    // Nothing to keep (an unknown contest, a failed read): the entry goes, so that failures leave
+    // nothing behind.
+    if (!entry.bytes) entries_.erase(key);
   }
   promise.set_value(produced);
   return produced;
