@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/metrics/grpc_metrics.h"
+#include "common/redis/redis.h"
 
 namespace hattama::ingestion {
 namespace {
@@ -45,11 +46,30 @@ Result<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const ServerC
   return grpc::SslServerCredentials(options);
 }
 
+// A rejection record holds the raw submission: if the largest message handled does not leave
+// room under what the producer may write, rejections of large messages would be refused by the
+// log (answered REJECTED RECORD_TOO_LARGE, but not recorded).
+void WarnUnlessRecordsFit(const ServerConfig& config) {
+  int64_t kafka_max = 1'000'000;  // librdkafka's message.max.bytes default.
+  if (auto it = config.kafka_overrides.find("message.max.bytes");
+      it != config.kafka_overrides.end()) {
+    kafka_max = std::stoll(it->second);
+  }
+  if (static_cast<int64_t>(config.max_message_bytes) + kKafkaRecordHeadroom > kafka_max) {
+    spdlog::warn(
+        "--max-message-bytes {} leaves less than {} bytes under Kafka's message.max.bytes {}: "
+        "records of the largest messages will be refused by the log",
+        config.max_message_bytes, kKafkaRecordHeadroom, kafka_max);
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
     std::shared_ptr<const domain::Registry> registry, const ServerConfig& config) {
   std::unique_ptr<IngestionServer> server(new IngestionServer());
+  server->claims_ = std::make_unique<Claims>(
+      Claims::Options{.redis_address = config.redis_address, .timeout = config.redis_timeout});
   auto producer = kafka::Producer::Create(config.kafka_bootstrap, config.kafka_overrides);
   if (!producer.ok()) return producer.status();
   server->producer_ = std::move(producer).value();
@@ -65,14 +85,24 @@ Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
     }
   }
   server->partition_count_ = *partitions;
+  // Without the id claims no submission could be answered: a Redis missing at start is named now
+  // rather than in every stream's error.
+  if (Status redis = redis::Ping(config.redis_address, config.redis_timeout); !redis.ok()) {
+    return Status::Unavailable("cannot start: the id claims' Redis: " + redis.message());
+  }
 
-  server->service_ = std::make_unique<IngestionService>(std::move(registry), *server->producer_,
-                                                        server->partition_count_, config.service);
+  ServiceOptions service = config.service;
+  service.max_message_bytes = config.max_message_bytes;
+  WarnUnlessRecordsFit(config);
+  server->service_ = std::make_unique<IngestionService>(
+      std::move(registry), *server->producer_, *server->claims_, server->partition_count_, service);
   auto credentials = ServerCredentials(config);
   if (!credentials.ok()) return credentials.status();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
+  // Up to 4x the limit a message is still read, to be answered REJECTED TOO_LONG on its own;
+  // beyond that gRPC ends the stream RESOURCE_EXHAUSTED (the hub client refuses to send those).
+  builder.SetMaxReceiveMessageSize(kHardMessageLimitFactor * config.max_message_bytes);
   builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.RegisterService(server->service_.get());
   metrics::AddGrpcMetrics(builder);
@@ -81,10 +111,11 @@ Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
     return Status::Error("cannot listen on " + config.listen);
   }
   spdlog::info(
-      "ingestion listening on {} (port {}, {}), kafka {} with {} submission partitions, {}",
+      "ingestion listening on {} (port {}, {}), kafka {} with {} submission partitions, id "
+      "claims in redis {}, {}",
       config.listen, server->port_,
       config.tls_cert.empty() ? "plaintext" : (config.tls_client_ca.empty() ? "TLS" : "mTLS"),
-      config.kafka_bootstrap, server->partition_count_,
+      config.kafka_bootstrap, server->partition_count_, config.redis_address,
       config.service.hubs
           ? fmt::format("{} hubs authenticated by token", config.service.hubs->hubs().size())
           : std::string("UNAUTHENTICATED (every stream let in)"));
@@ -101,6 +132,8 @@ void IngestionServer::Shutdown(std::chrono::milliseconds grace) {
   service_->Drain();
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   server_->Wait();
+  // Every stream has ended, so no claim is made from now on; one made before may still write.
+  claims_->WaitIdle();
   if (Status flushed = producer_->Flush(std::chrono::seconds(10)); !flushed.ok()) {
     spdlog::warn("shutdown: {}", flushed.message());
   }

@@ -17,13 +17,22 @@ namespace hattama::ingestion {
 
 struct ServerConfig {
   std::string kafka_bootstrap = "127.0.0.1:9092";
+  // The Redis holding the id claims (claims.h): the same for every replica, and persistent (AOF),
+  // as the claims are what makes a resend DUPLICATE and a reused id REJECTED.
+  std::string redis_address = "127.0.0.1:6379";
+  // Bound on connecting to Redis and on each claim round trip; past it the stream ends UNAVAILABLE.
+  std::chrono::milliseconds redis_timeout{2000};
   // host:port; port 0 picks a free one (see IngestionServer::port).
   std::string listen = "0.0.0.0:7001";
   ServiceOptions service;
   // librdkafka properties over the producer's defaults, e.g. {"message.timeout.ms", "5000"}.
   kafka::Properties kafka_overrides;
-  // Largest gRPC message accepted from a hub; a bigger one ends its stream RESOURCE_EXHAUSTED.
-  int max_message_bytes = 1 << 20;
+  // Largest message a hub may send (ServiceOptions::max_message_bytes, which Start sets from this).
+  // Up to 4x this, gRPC's receive limit, a larger message is answered REJECTED TOO_LONG; above
+  // that gRPC ends its stream RESOURCE_EXHAUSTED. Kept well below what Kafka takes (librdkafka's
+  // message.max.bytes, 1,000,000 by default), so that a rejection record, which holds the raw
+  // submission, always fits: Start warns when it does not leave kKafkaRecordHeadroom.
+  int max_message_bytes = 256 << 10;
   // TLS: PEM files of the server's certificate chain and key. Both empty: plaintext (behind a
   // TLS-terminating proxy, or local). With tls_client_ca as well, hubs must present a client
   // certificate signed by that CA (mTLS), on top of their token.
@@ -32,10 +41,16 @@ struct ServerConfig {
   std::string tls_client_ca;
 };
 
+// Room kept between max_message_bytes and Kafka's message.max.bytes for what a record adds to a
+// submission: the bounded reasons (wire.h), ids, digest and times.
+inline constexpr int kKafkaRecordHeadroom = 64 << 10;
+// gRPC's receive limit is this many times max_message_bytes (see ServerConfig).
+inline constexpr int kHardMessageLimitFactor = 4;
+
 class IngestionServer {
  public:
-  // Connects to Kafka, checks that Hattama's topics exist, and starts serving. Fails with a
-  // message naming what is missing (a topic, the listening address).
+  // Connects to Kafka, checks that Hattama's topics exist and that Redis answers, and starts
+  // serving. Fails with a message naming what is missing (a topic, Redis, the listening address).
   static Result<std::unique_ptr<IngestionServer>> Start(
       std::shared_ptr<const domain::Registry> registry, const ServerConfig& config);
   ~IngestionServer();  // Shutdown with a short grace if not done yet.
@@ -56,8 +71,10 @@ class IngestionServer {
  private:
   IngestionServer() = default;
 
-  // Declared in destruction order reversed: the server goes first, the producer last, so that no
-  // stream outlives the producer it writes to.
+  // Declared in destruction order reversed: the server goes first, then the producer, the claims
+  // last, so that no stream outlives the producer it writes to and no delivery callback the
+  // claims it confirms.
+  std::unique_ptr<Claims> claims_;
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<IngestionService> service_;
   std::unique_ptr<grpc::Server> server_;

@@ -28,33 +28,40 @@ namespace hattama::ingestion {
 // against.
 struct IngestionService::Shared : StreamEnvironment {
   std::shared_ptr<const domain::Registry> registry;
+  Claims* claims;  // Outlives the producer, hence every delivery callback (IngestionServer).
   int32_t partition_count;
   ServiceOptions options;
-  SeenIds seen;
-  SeenIds seen_events;
 
   Shared(std::shared_ptr<const domain::Registry> registry, kafka::Producer* producer,
-         int32_t partition_count, ServiceOptions options)
+         Claims* claims, int32_t partition_count, ServiceOptions options)
       : registry(std::move(registry)),
+        claims(claims),
         partition_count(partition_count),
-        options(options),
-        seen(options.remembered_ids),
-        seen_events(options.remembered_ids) {
+        options(options) {
     this->producer = producer;
-    max_in_flight = options.max_in_flight;
+    limits = options.Limits();
     default_hub_rate = options.default_hub_rate;
   }
 };
 
-std::string SubmissionDigest(const v1::Submission& submission) {
+namespace {
+
+// SHA-256 of a message's deterministic serialization.
+std::string DeterministicDigest(const google::protobuf::MessageLite& message) {
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream output(&bytes);
     google::protobuf::io::CodedOutputStream coded(&output);
     coded.SetSerializationDeterministic(true);
-    submission.SerializeToCodedStream(&coded);
+    message.SerializeToCodedStream(&coded);
   }
   return Sha256(bytes);
+}
+
+}  // namespace
+
+std::string SubmissionDigest(const v1::Submission& submission) {
+  return DeterministicDigest(submission);
 }
 
 namespace {
@@ -116,22 +123,86 @@ std::vector<v1::Reason> HubReasons(const domain::Registry& registry, const domai
   return reasons;
 }
 
+// A stream whose messages carry ids claimed in the shared authority (claims.h): a message is
+// written only once its claim lets it, and answered from the confirm that follows Kafka's.
+template <typename Request, typename Ack>
+class ClaimingStream : public AckingStream<Request, Ack> {
+ protected:
+  ClaimingStream(std::shared_ptr<IngestionService::Shared> shared,
+                 grpc::CallbackServerContext* context, const domain::Hub* hub)
+      : AckingStream<Request, Ack>(shared, context, hub), shared_(std::move(shared)) {}
+
+  // A claim or confirm Redis could not make: the stream ends UNAVAILABLE, as when Kafka fails, and
+  // the hub resends (a resend meets the same claim, so it is safe).
+  void FailClaim(const Status& status) {
+    this->Fail(grpc::Status(grpc::StatusCode::UNAVAILABLE, status.message()));
+  }
+
+  // Writes one record of a message whose claim (kind, id, digest) is new or pending with this
+  // content; once Kafka confirmed it, confirms the claim and answers `accepted` if this copy made
+  // the claim durable, `duplicate` if another copy did. A write Kafka does not confirm fails the
+  // stream UNAVAILABLE and leaves the claim pending: the hub resends and that copy goes through.
+  // The confirm runs even when the hub has gone, so that its resend is answered DUPLICATE.
+  void WriteThenConfirm(const char* topic, int32_t partition, const std::string& key,
+                        const std::string& value, IdKind kind, std::string id, std::string digest,
+                        Ack accepted, Ack duplicate) {
+    std::weak_ptr<ClaimingStream> weak =
+        std::static_pointer_cast<ClaimingStream>(this->shared_from_this());
+    Claims* claims = shared_->claims;
+    Ack if_not_queued = accepted;  // `accepted` moves into the callback.
+    Status queued = this->env_->producer->Produce(
+        topic, partition, key, value,
+        [weak, claims, kind, id = std::move(id), digest = std::move(digest),
+         value_bytes = key.size() + value.size(), accepted = std::move(accepted),
+         duplicate = std::move(duplicate), queued_at = std::chrono::steady_clock::now()](
+            const Status& status, int32_t, int64_t) mutable {
+          metrics::RecordProduce(std::chrono::steady_clock::now() - queued_at, status.ok());
+          if (!status.ok()) {
+            // REJECTED RECORD_TOO_LARGE for a record the log will never take, else UNAVAILABLE.
+            if (auto stream = weak.lock()) {
+              stream->WriteFailed(std::move(accepted), status, value_bytes);
+            }
+            return;
+          }
+          // Off the delivery thread: the confirm waits for Redis on the claims worker.
+          claims->Confirm(kind, id, digest,
+                          [weak, id, accepted = std::move(accepted),
+                           duplicate = std::move(duplicate)](Result<bool> made) mutable {
+                            auto stream = weak.lock();
+                            if (!stream) return;
+                            if (!made.ok()) {
+                              // Redis lost this claim and other content took the id meanwhile:
+                              // the resend is answered by that claim (REJECTED ID_REUSED).
+                              spdlog::warn("id {} written but not confirmed: {}", id,
+                                           made.status().message());
+                              stream->FailClaim(made.status());
+                              return;
+                            }
+                            stream->Answer(*made ? std::move(accepted) : std::move(duplicate));
+                          });
+        });
+    if (!queued.ok())
+      this->WriteFailed(std::move(if_not_queued), queued, key.size() + value.size());
+  }
+
+  const std::shared_ptr<IngestionService::Shared> shared_;
+};
+
 class SubmissionStream final
-    : public AckingStream<v1::StreamSubmissionsRequest, v1::SubmissionAck> {
+    : public ClaimingStream<v1::StreamSubmissionsRequest, v1::SubmissionAck> {
  public:
   SubmissionStream(std::shared_ptr<IngestionService::Shared> shared,
                    grpc::CallbackServerContext* context, const domain::Hub* hub)
-      : AckingStream(shared, context, hub), shared_(std::move(shared)) {}
+      : ClaimingStream(std::move(shared), context, hub) {}
 
  private:
-  const std::shared_ptr<IngestionService::Shared> shared_;
-
   void Handle(v1::StreamSubmissionsRequest& request) override {
     v1::Submission submission = std::move(*request.mutable_submission());
     // A hub that leaves its id out is the hub its token says.
     if (hub_ != nullptr && submission.hub_id().empty()) submission.set_hub_id(hub_->hub_id);
-    const std::string& id = submission.submission_id();
-    domain::Validation validation = domain::Validate(submission, *shared_->registry);
+    const std::string id = submission.submission_id();  // A copy: `submission` moves on below.
+    domain::Validation validation =
+        domain::Validate(submission, *shared_->registry, domain::Clock::now());
     if (validation.rejected()) {
       Reject(submission, validation.rejections);
       return;
@@ -145,27 +216,51 @@ class SubmissionStream final
       Reject(submission, refused);
       return;
     }
+    // Only a submission that passed every check claims its id: a malformed one owns nothing.
     std::string digest = SubmissionDigest(submission);
-    if (std::optional<std::string> seen = shared_->seen.Find(id)) {
-      if (*seen == digest) {
+    std::weak_ptr<SubmissionStream> weak =
+        std::static_pointer_cast<SubmissionStream>(shared_from_this());
+    shared_->claims->Claim(IdKind::kSubmission, id, digest,
+                           [weak, submission = std::move(submission), digest,
+                            flags = std::move(validation.flags)](Result<ClaimState> claim) mutable {
+                             auto stream = weak.lock();
+                             if (!stream)
+                               return;  // The hub went away; its resend meets the same claim.
+                             stream->Claimed(claim, std::move(submission), std::move(digest),
+                                             std::move(flags));
+                           });
+  }
+
+  // Carries on with a submission once its id claim answered (on the claims worker).
+  void Claimed(const Result<ClaimState>& claim, v1::Submission submission, std::string digest,
+               std::vector<v1::Reason> flags) {
+    const std::string id = submission.submission_id();
+    if (!claim.ok()) {
+      FailClaim(claim.status());
+      return;
+    }
+    switch (*claim) {
+      case ClaimState::kReused:
+        Reject(submission, {MakeReason("submission_id", v1::REASON_CODE_ID_REUSED,
+                                       "submission id '" + id +
+                                           "' was already used for a different submission")});
+        return;
+      case ClaimState::kDurableSame:
         spdlog::debug("submission {} from hub {} is a resend", id, submission.hub_id());
         Answer(MakeAck(id, v1::OUTCOME_DUPLICATE, {}));
         return;
-      }
-      Reject(submission, {MakeReason("submission_id", v1::REASON_CODE_ID_REUSED,
-                                     "submission id '" + id +
-                                         "' was already used for a different submission")});
-      return;
+      case ClaimState::kNew:
+      case ClaimState::kPendingSame:
+        break;
     }
 
     const v1::Protocol& protocol = submission.protocol();
     const int32_t partition = domain::PartitionOf(protocol.station_id(), shared_->partition_count);
     const std::string key = domain::SubmissionKey(protocol.station_id(), protocol.contest_id());
-    v1::SubmissionAck ack = MakeAck(
-        id, validation.flags.empty() ? v1::OUTCOME_ACCEPTED : v1::OUTCOME_ACCEPTED_WITH_FLAGS,
-        validation.flags);
+    v1::SubmissionAck accepted =
+        MakeAck(id, flags.empty() ? v1::OUTCOME_ACCEPTED : v1::OUTCOME_ACCEPTED_WITH_FLAGS, flags);
     v1::SubmissionRecord record;
-    for (const auto& flag : validation.flags) *record.add_flags() = flag;
+    for (const auto& flag : flags) *record.add_flags() = flag;
     *record.mutable_accepted_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
     record.set_digest(digest);
     *record.mutable_submission() = std::move(submission);
@@ -173,45 +268,42 @@ class SubmissionStream final
     spdlog::debug("submission {} for station {} contest {} from hub {}: writing to partition {}",
                   id, protocol.station_id(), protocol.contest_id(), record.submission().hub_id(),
                   partition);
-    auto shared = shared_;
-    Produce(kafka::kSubmissionsTopic, partition, key, record.SerializeAsString(), std::move(ack),
-            [shared, id, digest = std::move(digest)] { shared->seen.Insert(id, digest); });
+    WriteThenConfirm(kafka::kSubmissionsTopic, partition, key, record.SerializeAsString(),
+                     IdKind::kSubmission, id, std::move(digest), std::move(accepted),
+                     MakeAck(id, v1::OUTCOME_DUPLICATE, {}));
   }
 
   // Rejections are written to their own topic before the hub hears of them: nothing a hub sent is
   // silently lost.
   void Reject(const v1::Submission& submission, const std::vector<v1::Reason>& reasons) {
     const std::string& id = submission.submission_id();
-    spdlog::info("submission {} for station {} from hub {} rejected: {} ({} reasons)", id,
-                 submission.protocol().station_id(), submission.hub_id(),
-                 reasons.empty() ? "" : reasons.front().message(), reasons.size());
-    v1::RejectionRecord record;
-    record.set_raw_submission(submission.SerializeAsString());
-    // The authenticated hub, not the one the submission claims.
-    record.set_hub_id(hub_ ? hub_->hub_id : submission.hub_id());
-    for (const auto& reason : reasons) *record.add_reasons() = reason;
-    *record.mutable_rejected_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
-    Produce(kafka::kRejectionsTopic, -1, id, record.SerializeAsString(),
+    spdlog::info("submission {} for station {} from hub {} rejected: {} ({} reasons)",
+                 Utf8Prefix(id, 128), Utf8Prefix(submission.protocol().station_id(), 128),
+                 Utf8Prefix(submission.hub_id(), 128),
+                 reasons.empty() ? "" : Utf8Prefix(reasons.front().message(), 256), reasons.size());
+    // Bounded whatever the hub sent (wire.h), so that it always fits the log. The authenticated
+    // hub, not the one the submission claims.
+    Produce(kafka::kRejectionsTopic, -1, id,
+            RejectionRecordValue(submission, hub_ ? hub_->hub_id : submission.hub_id(), reasons,
+                                 limits_.max_message_bytes),
             MakeAck(id, v1::OUTCOME_REJECTED, reasons), nullptr);
+  }
+
+  // A message above --max-message-bytes is rejected like a malformed one (its record leaves the
+  // raw submission out).
+  void HandleTooLong(v1::StreamSubmissionsRequest& request, v1::Reason reason) override {
+    Reject(request.submission(), {std::move(reason)});
   }
 };
 
-bool IsProtocolEvent(v1::DeploymentEventKind kind) {
-  return kind == v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED ||
-         kind == v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_REFUSED ||
-         kind == v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_CONFISCATED;
-}
-
 class DeploymentStream final
-    : public AckingStream<v1::StreamDeploymentEventsRequest, v1::DeploymentEventAck> {
+    : public ClaimingStream<v1::StreamDeploymentEventsRequest, v1::DeploymentEventAck> {
  public:
   DeploymentStream(std::shared_ptr<IngestionService::Shared> shared,
                    grpc::CallbackServerContext* context, const domain::Hub* hub)
-      : AckingStream(shared, context, hub), shared_(std::move(shared)) {}
+      : ClaimingStream(std::move(shared), context, hub) {}
 
  private:
-  const std::shared_ptr<IngestionService::Shared> shared_;
-
   static v1::DeploymentEventAck MakeEventAck(const std::string& id, v1::Outcome outcome,
                                              const std::vector<v1::Reason>& reasons) {
     v1::DeploymentEventAck ack;
@@ -226,29 +318,9 @@ class DeploymentStream final
     if (hub_ != nullptr && event.hub_id().empty()) event.set_hub_id(hub_->hub_id);
     const std::string id = event.event_id();
     const domain::Registry& registry = *shared_->registry;
-    std::vector<v1::Reason> reasons;
-    if (id.empty())
-      reasons.push_back(MakeReason("event_id", v1::REASON_CODE_MISSING, "no event id"));
-    if (event.kind() == v1::DEPLOYMENT_EVENT_KIND_UNSPECIFIED ||
-        !v1::DeploymentEventKind_IsValid(event.kind())) {
-      reasons.push_back(MakeReason("kind", v1::REASON_CODE_INVALID_VALUE, "no known event kind"));
-    }
-    const v1::Station* station = registry.FindStation(event.station_id());
-    if (station == nullptr) {
-      reasons.push_back(MakeReason("station_id", v1::REASON_CODE_UNKNOWN_STATION,
-                                   "unknown station '" + event.station_id() + "'"));
-    } else {
-      if (IsProtocolEvent(event.kind())) {
-        if (registry.FindContest(event.contest_id()) == nullptr) {
-          reasons.push_back(MakeReason("contest_id", v1::REASON_CODE_UNKNOWN_CONTEST,
-                                       "unknown contest '" + event.contest_id() + "'"));
-        } else if (std::find(station->contest_ids().begin(), station->contest_ids().end(),
-                             event.contest_id()) == station->contest_ids().end()) {
-          reasons.push_back(MakeReason(
-              "contest_id", v1::REASON_CODE_CONTEST_NOT_AT_STATION,
-              "contest " + event.contest_id() + " is not held at " + station->station_id()));
-        }
-      }
+    std::vector<v1::Reason> reasons =
+        domain::ValidateDeploymentEvent(event, registry, domain::Clock::now());
+    if (const v1::Station* station = registry.FindStation(event.station_id()); station != nullptr) {
       auto refused = HubReasons(registry, hub_, event.hub_id(), *station, "station_id");
       reasons.insert(reasons.end(), refused.begin(), refused.end());
     }
@@ -258,36 +330,57 @@ class DeploymentStream final
       Answer(MakeEventAck(id, v1::OUTCOME_REJECTED, reasons));
       return;
     }
-    const std::string digest = event.SerializeAsString();
-    if (auto seen = shared_->seen_events.Find(id)) {
-      if (*seen == digest) {
-        Answer(MakeEventAck(id, v1::OUTCOME_DUPLICATE, {}));
-      } else {
-        Answer(MakeEventAck(id, v1::OUTCOME_REJECTED,
-                            {MakeReason("event_id", v1::REASON_CODE_ID_REUSED,
-                                        "event id '" + id +
-                                            "' was already used for another "
-                                            "event")}));
-      }
+    // The event as the hub sent it, before ingestion fills in a missing time: a resend of it has
+    // the same digest.
+    std::string digest = DeterministicDigest(event);
+    std::weak_ptr<DeploymentStream> weak =
+        std::static_pointer_cast<DeploymentStream>(shared_from_this());
+    shared_->claims->Claim(
+        IdKind::kEvent, id, digest,
+        [weak, event = std::move(event), digest](Result<ClaimState> claim) mutable {
+          auto stream = weak.lock();
+          if (!stream) return;
+          stream->Claimed(claim, std::move(event), std::move(digest));
+        });
+  }
+
+  void Claimed(const Result<ClaimState>& claim, v1::DeploymentEvent event, std::string digest) {
+    const std::string id = event.event_id();
+    if (!claim.ok()) {
+      FailClaim(claim.status());
       return;
+    }
+    switch (*claim) {
+      case ClaimState::kReused:
+        spdlog::info("deployment event {} from hub {} rejected: id reused", id, hub_id());
+        Answer(
+            MakeEventAck(id, v1::OUTCOME_REJECTED,
+                         {MakeReason("event_id", v1::REASON_CODE_ID_REUSED,
+                                     "event id '" + id + "' was already used for another event")}));
+        return;
+      case ClaimState::kDurableSame:
+        Answer(MakeEventAck(id, v1::OUTCOME_DUPLICATE, {}));
+        return;
+      case ClaimState::kNew:
+      case ClaimState::kPendingSame:
+        break;
     }
     if (!event.has_time())
       *event.mutable_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
-    auto shared = shared_;
-    Produce(kafka::kDeploymentTopic, -1, event.station_id(), event.SerializeAsString(),
-            MakeEventAck(id, v1::OUTCOME_ACCEPTED, {}),
-            [shared, id, digest] { shared->seen_events.Insert(id, digest); });
+    WriteThenConfirm(kafka::kDeploymentTopic, -1, event.station_id(), event.SerializeAsString(),
+                     IdKind::kEvent, id, std::move(digest),
+                     MakeEventAck(id, v1::OUTCOME_ACCEPTED, {}),
+                     MakeEventAck(id, v1::OUTCOME_DUPLICATE, {}));
   }
 };
 
-template <typename Stream, typename Request, typename Ack>
-grpc::ServerBidiReactor<Request, Ack>* Open(std::shared_ptr<IngestionService::Shared> shared,
-                                            grpc::CallbackServerContext* context) {
+template <typename Stream>
+RawReactor* Open(std::shared_ptr<IngestionService::Shared> shared,
+                 grpc::CallbackServerContext* context) {
   auto hub = Authenticate(*shared, context);
   if (!hub.ok()) {
     spdlog::warn("stream from {} refused: {}", context->peer(), hub.status().message());
-    return new Refusal<Request, Ack>(
-        grpc::Status(grpc::StatusCode::UNAUTHENTICATED, hub.status().message()));
+    return new Refusal(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, hub.status().message()));
   }
   auto stream = std::make_shared<Stream>(std::move(shared), context, *hub);
   stream->Start();
@@ -297,21 +390,19 @@ grpc::ServerBidiReactor<Request, Ack>* Open(std::shared_ptr<IngestionService::Sh
 }  // namespace
 
 IngestionService::IngestionService(std::shared_ptr<const domain::Registry> registry,
-                                   kafka::Producer& producer, int32_t partition_count,
-                                   ServiceOptions options)
-    : shared_(std::make_shared<Shared>(std::move(registry), &producer, partition_count, options)) {}
+                                   kafka::Producer& producer, Claims& claims,
+                                   int32_t partition_count, ServiceOptions options)
+    : shared_(std::make_shared<Shared>(std::move(registry), &producer, &claims, partition_count,
+                                       options)) {}
 
 IngestionService::~IngestionService() = default;
 
-grpc::ServerBidiReactor<v1::StreamSubmissionsRequest, v1::SubmissionAck>*
-IngestionService::StreamSubmissions(grpc::CallbackServerContext* context) {
-  return Open<SubmissionStream, v1::StreamSubmissionsRequest, v1::SubmissionAck>(shared_, context);
+RawReactor* IngestionService::StreamSubmissions(grpc::CallbackServerContext* context) {
+  return Open<SubmissionStream>(shared_, context);
 }
 
-grpc::ServerBidiReactor<v1::StreamDeploymentEventsRequest, v1::DeploymentEventAck>*
-IngestionService::StreamDeploymentEvents(grpc::CallbackServerContext* context) {
-  return Open<DeploymentStream, v1::StreamDeploymentEventsRequest, v1::DeploymentEventAck>(shared_,
-                                                                                           context);
+RawReactor* IngestionService::StreamDeploymentEvents(grpc::CallbackServerContext* context) {
+  return Open<DeploymentStream>(shared_, context);
 }
 
 void IngestionService::Drain() {

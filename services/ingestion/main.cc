@@ -10,6 +10,7 @@
 #include "common/log/log.h"
 #include "common/metrics/grpc_metrics.h"
 #include "common/metrics/health.h"
+#include "common/redis/redis.h"
 #include "services/ingestion/ingestion_server.h"
 
 int main(int argc, char** argv) {
@@ -34,9 +35,19 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "max-in-flight", config.service.max_in_flight,
                   "Unanswered submissions per stream before reading pauses")
       ->check(CLI::PositiveNumber);
-  config::AddFlag(app, "remembered-ids", config.service.remembered_ids,
-                  "Submission ids remembered to answer resends DUPLICATE (oldest forgotten)")
+  config::AddFlag(app, "max-in-flight-bytes", config.service.max_in_flight_bytes,
+                  "Bytes of unanswered messages (and their answers) per stream before reading "
+                  "pauses")
       ->check(CLI::PositiveNumber);
+  config::AddFlag(app, "max-streams-per-hub", config.service.max_streams_per_hub,
+                  "Streams one hub may have open at once; more are refused RESOURCE_EXHAUSTED")
+      ->check(CLI::PositiveNumber);
+  config::AddFlag(app, "max-streams", config.service.max_streams,
+                  "Streams open at once over all hubs; more are refused RESOURCE_EXHAUSTED")
+      ->check(CLI::PositiveNumber);
+  config::AddFlag(app, "redis-address", config.redis_address,
+                  "Redis host:port holding the submission and event id claims, shared by every "
+                  "ingestion replica (the same Redis as aggregation's; persistent)");
   config::AddFlag(app, "kafka-message-timeout-ms", message_timeout_ms,
                   "How long Kafka may take to confirm a write before the stream fails UNAVAILABLE")
       ->check(CLI::PositiveNumber);
@@ -54,8 +65,9 @@ int main(int argc, char** argv) {
                   "Submissions per second per hub unless the hub registry says otherwise; 0: none")
       ->check(CLI::NonNegativeNumber);
   config::AddFlag(app, "max-message-bytes", config.max_message_bytes,
-                  "Largest message a hub may send")
-      ->check(CLI::PositiveNumber);
+                  "Largest message handled; up to 4x it is answered REJECTED TOO_LONG, above "
+                  "that the stream ends RESOURCE_EXHAUSTED")
+      ->check(CLI::Range(1024, 256 << 20));  // 4x of it must fit gRPC's int.
   config::AddFlag(app, "tls-cert", config.tls_cert, "PEM certificate chain: serve TLS");
   config::AddFlag(app, "tls-key", config.tls_key, "PEM private key of --tls-cert");
   config::AddFlag(app, "tls-client-ca", config.tls_client_ca,
@@ -110,10 +122,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // Start checked Kafka once; this keeps checking. Ready ("" on the gRPC health service) only
-  // while Kafka answers metadata requests for the submissions topic; "liveness" stays SERVING
-  // while the process runs, so that a Kafka outage takes replicas out of the Service without
-  // restarting them.
+  // Start checked Kafka and Redis once; this keeps checking. Ready ("" on the gRPC health service)
+  // only while Kafka answers metadata requests for the submissions topic and the id claims' Redis
+  // answers PING (without either no submission can be answered); "liveness" stays SERVING while
+  // the process runs, so that an outage takes replicas out of the Service without restarting
+  // them.
   auto kafka_probe = kafka::Producer::Create(config.kafka_bootstrap);
   if (!kafka_probe.ok()) {
     spdlog::error("{}", kafka_probe.status().message());
@@ -124,7 +137,8 @@ int main(int argc, char** argv) {
       [&]() -> Status {
         auto partitions =
             (*kafka_probe)->PartitionCount(kafka::kSubmissionsTopic, std::chrono::seconds(3));
-        return partitions.ok() ? Status::Ok() : partitions.status();
+        if (!partitions.ok()) return partitions.status();
+        return redis::Ping(config.redis_address, std::chrono::seconds(2));
       },
       metrics::ServeReadiness((*server)->health()));
   if (!operations.ok()) {

@@ -160,8 +160,10 @@ if (labelled('hattama.kz/kafka-client') !==
   problem(`Kafka clients are ${labelled('hattama.kz/kafka-client')}, ` +
           'not aggregation+ingestion+publication');
 }
-if (labelled('hattama.kz/redis-client') !== 'hattama-aggregation,hattama-publication') {
-  problem(`Redis clients are ${labelled('hattama.kz/redis-client')}, not aggregation+publication`);
+if (labelled('hattama.kz/redis-client') !==
+    'hattama-aggregation,hattama-ingestion,hattama-publication') {
+  problem(`Redis clients are ${labelled('hattama.kz/redis-client')}, ` +
+          'not aggregation+ingestion+publication');
 }
 const peers = listeners.flatMap((l) => l.networkPolicyPeers ?? []);
 if (listeners.some((l) => !l.networkPolicyPeers?.length)) {

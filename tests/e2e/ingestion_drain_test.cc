@@ -76,8 +76,9 @@ TEST(IngestionDrain, SigtermMidStreamLosesNothingAcknowledgedAndTheRestIsSafeToR
   auto other = stack::Process::Start(
       {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
                 "--stations", dir.path() + "/stations.csv", "--kafka-bootstrap",
-                (*stack)->kafka().bootstrap(), "--listen", "127.0.0.1:" + std::to_string(port),
-                "--allow-unauthenticated", "--log-format", "json"},
+                (*stack)->kafka().bootstrap(), "--redis-address", (*stack)->redis().address(),
+                "--listen", "127.0.0.1:" + std::to_string(port), "--allow-unauthenticated",
+                "--log-format", "json"},
        .log_path = (*stack)->log_dir() + "/ingestion-2.log"});
   ASSERT_TRUE(other.ok()) << other.status().message();
   ASSERT_TRUE(stack::WaitUntilListening(**other, port, 30s).ok());

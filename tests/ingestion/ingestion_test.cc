@@ -1,5 +1,6 @@
 // The ingestion service as a hub sees it: real gRPC over loopback, a real embedded Kafka
-// (hattama-devkafka), and what landed in the topics read back with the project's Consumer.
+// (hattama-devkafka) and a real redis-server (the id claims), and what landed in the topics read
+// back with the project's Consumer.
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <grpcpp/grpcpp.h>
@@ -227,21 +228,28 @@ bool HasReason(const v1::SubmissionAck& ack, const std::string& field, v1::Reaso
   return false;
 }
 
-// One embedded Kafka for the suite; each test starts its own ingestion instance on a free port.
+// One embedded Kafka and one Redis for the suite; each test starts its own ingestion instance on a
+// free port (instances of one test share the Redis of the id claims, as replicas do).
 class IngestionTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     auto kafka = stack::DevKafka::Start(kPartitions);
     ASSERT_TRUE(kafka.ok()) << kafka.status().message();
     kafka_ = std::move(kafka).value().release();
+    auto redis = stack::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status().message();
+    redis_ = std::move(redis).value().release();
   }
   static void TearDownTestSuite() {
     delete kafka_;
     kafka_ = nullptr;
+    delete redis_;
+    redis_ = nullptr;
   }
 
   void SetUp() override {
     ASSERT_NE(kafka_, nullptr);
+    ASSERT_NE(redis_, nullptr);
     server_ = StartServer(ServiceOptions{});
     ASSERT_NE(server_, nullptr);
   }
@@ -249,6 +257,7 @@ class IngestionTest : public ::testing::Test {
   std::unique_ptr<IngestionServer> StartServer(ServiceOptions options,
                                                ServerConfig config = ServerConfig{}) {
     config.kafka_bootstrap = bootstrap();
+    config.redis_address = redis_->address();
     config.listen = "127.0.0.1:0";
     config.service = options;
     auto server = IngestionServer::Start(domain::testing::TwoRegionRegistry(), config);
@@ -259,9 +268,11 @@ class IngestionTest : public ::testing::Test {
   static const std::string& bootstrap() { return kafka_->bootstrap(); }
 
   static stack::DevKafka* kafka_;
+  static stack::RedisServer* redis_;
   std::unique_ptr<IngestionServer> server_;
 };
 stack::DevKafka* IngestionTest::kafka_ = nullptr;
+stack::RedisServer* IngestionTest::redis_ = nullptr;
 
 TEST_F(IngestionTest, AcceptedSubmissionIsInTheLogKeyedAndPartitionedByStation) {
   Hub hub(server_->port());
@@ -384,6 +395,161 @@ TEST_F(IngestionTest, ReusedIdWithOtherContentIsRejectedAndTheFirstVersionStands
   EXPECT_TRUE(MessageDifferencer::Equals(records[0].submission(), first));
 }
 
+// The same submission with one vote moved from option a to b: same id, other content, still
+// clean (accepted on its own).
+v1::Submission OtherContent(v1::Submission submission) {
+  auto* figures = submission.mutable_protocol()->mutable_figures();
+  figures->mutable_option_votes(0)->set_votes(figures->option_votes(0).votes() - 1);
+  figures->mutable_option_votes(1)->set_votes(figures->option_votes(1).votes() + 1);
+  return submission;
+}
+
+// Outcomes per submission id.
+std::map<std::string, std::multiset<v1::Outcome>> OutcomesById(
+    const std::vector<v1::SubmissionAck>& acks) {
+  std::map<std::string, std::multiset<v1::Outcome>> outcomes;
+  for (const auto& ack : acks) outcomes[ack.submission_id()].insert(ack.outcome());
+  return outcomes;
+}
+
+TEST_F(IngestionTest, SameIdWithOtherContentBackToBackOnOneStreamIsAcceptedOnceThenRejected) {
+  Hub hub(server_->port());
+  const v1::Submission first = CleanSubmission(Unique("back-to-back"));
+  const v1::Submission other = OtherContent(first);
+  // Both are read before Kafka confirmed the first: the claim decides, not the confirmation.
+  StreamResult result = hub.Send({first, other});
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  ASSERT_EQ(result.acks.size(), 2u);
+  std::map<v1::Outcome, v1::SubmissionAck> by_outcome;
+  for (const auto& ack : result.acks) by_outcome[ack.outcome()] = ack;
+  ASSERT_TRUE(by_outcome.contains(v1::OUTCOME_ACCEPTED));
+  ASSERT_TRUE(by_outcome.contains(v1::OUTCOME_REJECTED));
+  EXPECT_TRUE(
+      HasReason(by_outcome[v1::OUTCOME_REJECTED], "submission_id", v1::REASON_CODE_ID_REUSED));
+
+  // Only the first content is in the submissions topic; the other is in the rejections topic.
+  auto rejections = RejectionRecordsOf(bootstrap(), first.submission_id());
+  ASSERT_EQ(rejections.size(), 1u);
+  v1::Submission raw;
+  ASSERT_TRUE(raw.ParseFromString(rejections[0].raw_submission()));
+  EXPECT_TRUE(MessageDifferencer::Equals(raw, other));
+  const v1::Submission marker = CleanSubmission(Unique("marker"));
+  ASSERT_EQ(hub.SendOne(marker).outcome(), v1::OUTCOME_ACCEPTED);
+  auto records = SubmissionRecords(SubmissionsUpTo(bootstrap(), marker.submission_id()),
+                                   first.submission_id());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_TRUE(MessageDifferencer::Equals(records[0].submission(), first));
+}
+
+TEST_F(IngestionTest, ExactCopiesBackToBackOnOneStreamAreOneAcceptedAndOneDuplicate) {
+  Hub hub(server_->port());
+  const v1::Submission sent = CleanSubmission(Unique("copies"));
+  StreamResult result = hub.Send({sent, sent});
+  ASSERT_TRUE(result.status.ok()) << result.status.error_message();
+  EXPECT_EQ(OutcomesById(result.acks)[sent.submission_id()],
+            (std::multiset{v1::OUTCOME_ACCEPTED, v1::OUTCOME_DUPLICATE}));
+}
+
+// Two hubs (or one hub's two connections) stream the same ids at the same moment, to one instance
+// or to two sharing the Redis of the claims. `other_content`: the second stream's copies differ.
+void RaceTwoStreams(int port_a, int port_b, bool other_content, const std::string& bootstrap) {
+  constexpr int kIds = 40;
+  const std::string prefix = Unique(other_content ? "race-other" : "race-same");
+  std::vector<v1::Submission> a, b;
+  for (int i = 0; i < kIds; ++i) {
+    a.push_back(CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "s1" : "s2"));
+    b.push_back(other_content ? OtherContent(a.back()) : a.back());
+  }
+  Hub hub_a(port_a), hub_b(port_b);
+  std::promise<void> go;
+  std::shared_future<void> start = go.get_future().share();
+  auto send = [&](Hub& hub, const std::vector<v1::Submission>& submissions) {
+    start.wait();
+    return hub.Send(submissions);
+  };
+  auto result_a = std::async(std::launch::async, send, std::ref(hub_a), std::cref(a));
+  auto result_b = std::async(std::launch::async, send, std::ref(hub_b), std::cref(b));
+  go.set_value();
+  StreamResult got_a = result_a.get(), got_b = result_b.get();
+  ASSERT_TRUE(got_a.status.ok()) << got_a.status.error_message();
+  ASSERT_TRUE(got_b.status.ok()) << got_b.status.error_message();
+  std::vector<v1::SubmissionAck> acks = got_a.acks;
+  acks.insert(acks.end(), got_b.acks.begin(), got_b.acks.end());
+  ASSERT_EQ(acks.size(), 2u * kIds);
+  const auto outcomes = OutcomesById(acks);
+  const v1::Outcome loser = other_content ? v1::OUTCOME_REJECTED : v1::OUTCOME_DUPLICATE;
+  std::set<std::string> accepted_from_a;
+  for (int i = 0; i < kIds; ++i) {
+    const std::string id = a[i].submission_id();
+    EXPECT_EQ(outcomes.at(id), (std::multiset{v1::OUTCOME_ACCEPTED, loser})) << id;
+  }
+  for (const auto& ack : got_a.acks) {
+    if (ack.outcome() == v1::OUTCOME_ACCEPTED) accepted_from_a.insert(ack.submission_id());
+  }
+  if (!other_content) return;
+  // The log holds, for each id, only the content that was ACCEPTED.
+  const v1::Submission marker = CleanSubmission(Unique("marker"), "s1");
+  Hub marker_hub(port_a);
+  ASSERT_EQ(marker_hub.SendOne(marker).outcome(), v1::OUTCOME_ACCEPTED);
+  auto log = ReadTopicUntil(bootstrap, kafka::kSubmissionsTopic, [&](const auto& read) {
+    int found = 0;
+    for (const auto& id :
+         {a.front().submission_id(), a.back().submission_id(), marker.submission_id()}) {
+      found += !SubmissionRecords(read, id).empty();
+    }
+    return found == 3;  // Both stations' partitions read past the race.
+  });
+  for (int i = 0; i < kIds; ++i) {
+    const std::string id = a[i].submission_id();
+    const v1::Submission& winner = accepted_from_a.contains(id) ? a[i] : b[i];
+    auto records = SubmissionRecords(log, id);
+    ASSERT_FALSE(records.empty()) << id;
+    for (const auto& record : records) {
+      EXPECT_TRUE(MessageDifferencer::Equals(record.submission(), winner)) << id;
+    }
+  }
+}
+
+TEST_F(IngestionTest, TwoStreamsSendingTheSameIdsAtOnceGetOneAcceptedAndOneDuplicateEach) {
+  RaceTwoStreams(server_->port(), server_->port(), false, bootstrap());
+}
+
+TEST_F(IngestionTest, TwoStreamsSendingOtherContentUnderTheSameIdsAtOnceGetOneAcceptedOneRejected) {
+  RaceTwoStreams(server_->port(), server_->port(), true, bootstrap());
+}
+
+TEST_F(IngestionTest, TwoInstancesSharingTheClaimsRaceLikeTwoStreamsOfOne) {
+  auto replica = StartServer(ServiceOptions{});
+  ASSERT_NE(replica, nullptr);
+  RaceTwoStreams(server_->port(), replica->port(), false, bootstrap());
+  RaceTwoStreams(server_->port(), replica->port(), true, bootstrap());
+}
+
+TEST_F(IngestionTest, AfterARestartAResendIsDuplicateAndOtherContentRejected) {
+  const v1::Submission sent = CleanSubmission(Unique("restart"));
+  {
+    Hub hub(server_->port());
+    ASSERT_EQ(hub.SendOne(sent).outcome(), v1::OUTCOME_ACCEPTED);
+  }
+  server_.reset();
+  auto restarted = StartServer(ServiceOptions{});
+  ASSERT_NE(restarted, nullptr);
+  Hub hub(restarted->port());
+  EXPECT_EQ(hub.SendOne(sent).outcome(), v1::OUTCOME_DUPLICATE);
+  v1::SubmissionAck other = hub.SendOne(OtherContent(sent));
+  EXPECT_EQ(other.outcome(), v1::OUTCOME_REJECTED);
+  EXPECT_TRUE(HasReason(other, "submission_id", v1::REASON_CODE_ID_REUSED));
+}
+
+TEST_F(IngestionTest, MalformedSubmissionClaimsNoIdSoTheCorrectedOneIsAccepted) {
+  Hub hub(server_->port());
+  v1::Submission corrected = CleanSubmission(Unique("corrected"));
+  v1::Submission malformed = corrected;
+  malformed.mutable_protocol()->mutable_figures()->clear_ballots_valid();
+  ASSERT_EQ(hub.SendOne(malformed).outcome(), v1::OUTCOME_REJECTED);
+  EXPECT_EQ(hub.SendOne(corrected).outcome(), v1::OUTCOME_ACCEPTED);
+}
+
 TEST_F(IngestionTest, EverySubmissionOfALongStreamIsAnsweredOnceUnderBackpressure) {
   auto server = StartServer(ServiceOptions{.max_in_flight = 4});
   ASSERT_NE(server, nullptr);
@@ -436,8 +602,9 @@ TEST_F(IngestionTest, HubThatCancelsMidStreamDoesNotDisturbTheNextStream) {
 TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
   stack::TempDir dir("hattama-ingestion-test");
   std::string election_json;
-  ASSERT_TRUE(
-      google::protobuf::util::MessageToJsonString(domain::testing::TwoRegionRegistry()->election(), &election_json).ok());
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(
+                  domain::testing::TwoRegionRegistry()->election(), &election_json)
+                  .ok());
   std::ofstream(dir.path() + "/election.json") << election_json;
   std::ofstream(dir.path() + "/stations.csv")
       << "station_id,district_id,registered_voters,contest_ids\n"
@@ -449,7 +616,8 @@ TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
                 "--stations", dir.path() + "/stations.csv", "--listen",
                 "127.0.0.1:" + std::to_string(port), "--log-format", "json",
                 "--allow-unauthenticated"},
-       .env = {{"HATTAMA_KAFKA_BOOTSTRAP", bootstrap()}}});
+       .env = {{"HATTAMA_KAFKA_BOOTSTRAP", bootstrap()},
+               {"HATTAMA_REDIS_ADDRESS", redis_->address()}}});
   ASSERT_TRUE(process.ok()) << process.status().message();
 
   auto channel =
@@ -463,16 +631,17 @@ TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
 TEST_F(IngestionTest, BinaryRefusesToStartWithoutAHubRegistryUnlessAllowedUnauthenticated) {
   stack::TempDir dir("hattama-ingestion-test");
   std::string election_json;
-  ASSERT_TRUE(
-      google::protobuf::util::MessageToJsonString(domain::testing::TwoRegionRegistry()->election(), &election_json).ok());
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(
+                  domain::testing::TwoRegionRegistry()->election(), &election_json)
+                  .ok());
   std::ofstream(dir.path() + "/election.json") << election_json;
   std::ofstream(dir.path() + "/stations.csv")
       << "station_id,district_id,registered_voters,contest_ids\ns1,d1,1000,mazhilis\n";
   auto process = stack::Process::Start(
       {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
                 "--stations", dir.path() + "/stations.csv", "--listen",
-                "127.0.0.1:" + std::to_string(stack::FreePort()), "--kafka-bootstrap",
-                bootstrap()}});
+                "127.0.0.1:" + std::to_string(stack::FreePort()), "--kafka-bootstrap", bootstrap(),
+                "--redis-address", redis_->address()}});
   ASSERT_TRUE(process.ok()) << process.status().message();
   auto code = (*process)->Wait(20s);
   ASSERT_TRUE(code.ok()) << "still running without a hub registry";
@@ -613,7 +782,8 @@ TEST_F(IngestionTest, MessageOverTheSizeLimitEndsTheStreamResourceExhausted) {
   ASSERT_NE(server, nullptr);
   Hub hub(server->port());
   v1::Submission huge = CleanSubmission(Unique("huge"));
-  huge.set_photo_sha256(std::string(5000, 'x'));
+  // Above gRPC's receive limit, 4 x max_message_bytes (below it: answered REJECTED TOO_LONG).
+  huge.set_photo_sha256(std::string(10000, 'x'));
   StreamResult result = hub.Send({huge});
   EXPECT_EQ(result.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_TRUE(result.acks.empty());
@@ -720,19 +890,28 @@ TEST_F(AuthenticatedIngestionTest, DeploymentEventsAreWrittenOnceAndMalformedOne
     outcomes[ack.event_id()].push_back(ack.outcome());
     if (ack.reasons_size() > 0) codes[ack.event_id()] = ack.reasons(0).code();
   }
-  // The second copy of `sent` may be read before the first is confirmed: then both are written
-  // and answered ACCEPTED, and aggregation counts the event id once.
-  EXPECT_EQ(outcomes[sent.event_id()].size(), 2u);
-  EXPECT_EQ(outcomes[sent.event_id()][0], v1::OUTCOME_ACCEPTED);
+  // The second copy of `sent` may be read before the first is confirmed; either way one copy is
+  // ACCEPTED and the other DUPLICATE.
+  std::multiset<v1::Outcome> sent_outcomes(outcomes[sent.event_id()].begin(),
+                                           outcomes[sent.event_id()].end());
+  EXPECT_EQ(sent_outcomes, (std::multiset{v1::OUTCOME_ACCEPTED, v1::OUTCOME_DUPLICATE}));
   EXPECT_EQ(outcomes[obtained.event_id()], std::vector{v1::OUTCOME_ACCEPTED});
   EXPECT_EQ(codes[no_contest.event_id()], v1::REASON_CODE_UNKNOWN_CONTEST);
   EXPECT_EQ(codes[unknown.event_id()], v1::REASON_CODE_UNKNOWN_STATION);
   EXPECT_EQ(codes[outside.event_id()], v1::REASON_CODE_REGION_NOT_ALLOWED);
 
-  // A resend on a new stream, after the first was confirmed, is a duplicate.
-  auto [again, again_status] = hub.SendEvents({sent});
-  ASSERT_EQ(again.size(), 1u);
-  EXPECT_EQ(again[0].outcome(), v1::OUTCOME_DUPLICATE);
+  // A resend on a new stream, after the first was confirmed, is a duplicate; the id with another
+  // event is refused.
+  auto reused = sent;
+  reused.set_kind(v1::DEPLOYMENT_EVENT_KIND_MANDATE_HANDED_OUT);
+  auto [again, again_status] = hub.SendEvents({sent, reused});
+  ASSERT_EQ(again.size(), 2u);
+  std::map<v1::Outcome, v1::DeploymentEventAck> by_outcome;
+  for (const auto& ack : again) by_outcome[ack.outcome()] = ack;
+  EXPECT_TRUE(by_outcome.contains(v1::OUTCOME_DUPLICATE));
+  ASSERT_TRUE(by_outcome.contains(v1::OUTCOME_REJECTED));
+  ASSERT_EQ(by_outcome[v1::OUTCOME_REJECTED].reasons_size(), 1);
+  EXPECT_EQ(by_outcome[v1::OUTCOME_REJECTED].reasons(0).code(), v1::REASON_CODE_ID_REUSED);
 
   auto messages = ReadTopicUntil(bootstrap(), kafka::kDeploymentTopic, [&](const auto& read) {
     int found = 0;
@@ -912,8 +1091,12 @@ class IngestionWithoutKafkaTest : public ::testing::Test {
     auto kafka = stack::DevKafka::Start(kPartitions);
     ASSERT_TRUE(kafka.ok()) << kafka.status().message();
     kafka_ = std::move(kafka).value();
+    auto redis = stack::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status().message();
+    redis_ = std::move(redis).value();
     ServerConfig config;
     config.kafka_bootstrap = kafka_->bootstrap();
+    config.redis_address = redis_->address();
     config.listen = "127.0.0.1:0";
     config.kafka_overrides["message.timeout.ms"] = "2000";
     auto server = IngestionServer::Start(domain::testing::TwoRegionRegistry(), config);
@@ -925,6 +1108,7 @@ class IngestionWithoutKafkaTest : public ::testing::Test {
   }
 
   std::unique_ptr<stack::DevKafka> kafka_;
+  std::unique_ptr<stack::RedisServer> redis_;
   std::unique_ptr<IngestionServer> server_;
 };
 

@@ -59,12 +59,11 @@ Result<std::unique_ptr<RedisServer>> RedisServer::Start(bool appendonly) {
 }
 
 Status RedisServer::Launch() {
-  auto process = Process::Start({.argv = {"redis-server", "--port", std::to_string(port_),
-                                          "--bind", "127.0.0.1", "--dir", dir_.path(),
-                                          "--save", "", "--appendonly",
-                                          appendonly_ ? "yes" : "no", "--appendfsync",
-                                          "always", "--daemonize", "no", "--logfile",
-                                          dir_.path() + "/redis.log"}});
+  auto process =
+      Process::Start({.argv = {"redis-server", "--port", std::to_string(port_), "--bind",
+                               "127.0.0.1", "--dir", dir_.path(), "--save", "", "--appendonly",
+                               appendonly_ ? "yes" : "no", "--appendfsync", "always", "--daemonize",
+                               "no", "--logfile", dir_.path() + "/redis.log"}});
   if (!process.ok()) return Status::Error("redis-server: " + process.status().message());
   process_ = std::move(process).value();
   auto up = WaitUntilListening(*process_, port_, std::chrono::seconds(10));
@@ -80,18 +79,18 @@ Status RedisServer::Restart() {
 }
 
 Result<std::unique_ptr<DevKafka>> DevKafka::Start(int partitions, const std::string& log_path,
-                                                 int brokers) {
+                                                  int brokers) {
   std::unique_ptr<DevKafka> kafka(new DevKafka());
-  auto process = Process::Start({.argv = {BinaryPath("hattama-devkafka"), "--partitions",
-                                          std::to_string(partitions), "--brokers",
-                                          std::to_string(brokers)},
-                                 .log_path = log_path,
-                                 .capture_stdout = true});
+  auto process =
+      Process::Start({.argv = {BinaryPath("hattama-devkafka"), "--partitions",
+                               std::to_string(partitions), "--brokers", std::to_string(brokers)},
+                      .log_path = log_path,
+                      .capture_stdout = true});
   if (!process.ok()) return process.status();
   kafka->process_ = std::move(process).value();
   auto line = kafka->process_->ReadLine(std::chrono::seconds(20));
-  if (!line.ok()) return Status::Error("hattama-devkafka gave no bootstrap address: " +
-                                       line.status().message());
+  if (!line.ok())
+    return Status::Error("hattama-devkafka gave no bootstrap address: " + line.status().message());
   kafka->bootstrap_ = *line;
   return kafka;
 }
@@ -119,12 +118,15 @@ Result<std::unique_ptr<Stack>> Stack::Start(Options options) {
     auto started = stack->RestartAggregation(i);
     if (!started.ok()) return started;
   }
-  int ingestion_port = FreePort();
-  stack->ingestion_port_ = ingestion_port;
-  auto ingestion = stack->StartService("ingestion", ingestion_port);
-  if (!ingestion.ok()) return ingestion.status();
-  stack->ingestion_ = std::move(ingestion).value();
-  stack->ingestion_address_ = "127.0.0.1:" + std::to_string(ingestion_port);
+  const size_t ingestions = std::max(stack->options_.ingestion_instances, 1);
+  stack->ingestions_.resize(ingestions);
+  for (size_t i = 0; i < ingestions; ++i) {
+    const int port = FreePort();
+    stack->ingestion_ports_.push_back(port);
+    stack->ingestion_addresses_.push_back("127.0.0.1:" + std::to_string(port));
+    auto started = stack->RestartIngestion(i);
+    if (!started.ok()) return started;
+  }
   int publication_port = FreePort();
   auto publication = stack->StartService("publication", publication_port);
   if (!publication.ok()) return publication.status();
@@ -135,7 +137,9 @@ Result<std::unique_ptr<Stack>> Stack::Start(Options options) {
 
 Stack::~Stack() {
   // Front to back: nothing new comes in while the parts behind drain.
-  if (ingestion_) ingestion_->Stop();
+  for (auto& ingestion : ingestions_) {
+    if (ingestion) ingestion->Stop();
+  }
   if (publication_) publication_->Stop();
   for (auto& aggregation : aggregations_) {
     if (aggregation) aggregation->Stop();
@@ -149,11 +153,14 @@ Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, in
                                                      const std::string& log_name) {
   const std::string& dir = options_.registry_dir;
   std::vector<std::string> argv = {BinaryPath("hattama-" + name),
-                                   "--election", dir + "/election.json",
-                                   "--stations", dir + "/stations.csv",
-                                   "--log-format", "json"};
+                                   "--election",
+                                   dir + "/election.json",
+                                   "--stations",
+                                   dir + "/stations.csv",
+                                   "--log-format",
+                                   "json"};
   argv.insert(argv.end(), {"--kafka-bootstrap", kafka_->bootstrap()});
-  if (name != "ingestion") argv.insert(argv.end(), {"--redis-address", redis_->address()});
+  argv.insert(argv.end(), {"--redis-address", redis_->address()});
   if (port != 0) argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port)});
   if (name == "ingestion") {
     if (options_.hub_registry.empty()) {
@@ -175,8 +182,7 @@ Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, in
     // A million-station registry takes a service about 30 s to load on two busy cores.
     auto up = WaitUntilListening(**process, port, std::chrono::seconds(120));
     if (!up.ok()) {
-      return Status::Error("hattama-" + name + " did not start (see " + log_dir_ + "/" + name +
-                           ".log): " + up.message());
+      return Status::Error("hattama-" + name + " did not start (see " + log + "): " + up.message());
     }
   }
   return process;
@@ -193,11 +199,14 @@ Status Stack::RestartAggregation(size_t instance) {
   return Status::Ok();
 }
 
-Status Stack::RestartIngestion() {
-  ingestion_->Stop();
-  auto ingestion = StartService("ingestion", ingestion_port_);
+Status Stack::RestartIngestion(size_t instance) {
+  auto& slot = ingestions_.at(instance);
+  if (slot) slot->Stop();
+  auto ingestion =
+      StartService("ingestion", ingestion_ports_.at(instance), {},
+                   instance == 0 ? "ingestion" : "ingestion-" + std::to_string(instance + 1));
   if (!ingestion.ok()) return ingestion.status();
-  ingestion_ = std::move(ingestion).value();
+  slot = std::move(ingestion).value();
   return Status::Ok();
 }
 

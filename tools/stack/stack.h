@@ -69,8 +69,11 @@ class Stack {
     // Hub registry ingestion loads (see common/domain/hubs.h); empty: ingestion runs with
     // --allow-unauthenticated.
     std::string hub_registry;
-    // Extra flags for ingestion, e.g. {"--hub-rate-limit", "100"}.
+    // Extra flags for every ingestion instance, e.g. {"--hub-rate-limit", "100"}.
     std::vector<std::string> ingestion_flags;
+    // Ingestion replicas, each on its own port, all sharing the Redis of the id claims and the
+    // Kafka (logs ingestion.log, ingestion-2.log, ...).
+    int ingestion_instances = 1;
     // Aggregation instances in the consumer group (logs aggregation.log, aggregation-2.log, ...).
     int aggregation_instances = 1;
     // Extra flags for every aggregation instance (e.g. a short --session-timeout-ms).
@@ -81,14 +84,18 @@ class Stack {
   static Result<std::unique_ptr<Stack>> Start(Options options);
   ~Stack();  // Stops the services, then Kafka, then Redis.
 
-  const std::string& ingestion_address() const { return ingestion_address_; }
+  // "127.0.0.1:<port>" of ingestion replica `instance`.
+  const std::string& ingestion_address(size_t instance = 0) const {
+    return ingestion_addresses_.at(instance);
+  }
+  size_t ingestion_count() const { return ingestions_.size(); }
   const std::string& publication_address() const { return publication_address_; }
   // The portal and the HTTP/JSON API of publication.
   const std::string& publication_http_address() const { return publication_http_address_; }
   const std::string& log_dir() const { return log_dir_; }
   RedisServer& redis() { return *redis_; }
   DevKafka& kafka() { return *kafka_; }
-  Process& ingestion() { return *ingestion_; }
+  Process& ingestion(size_t instance = 0) { return *ingestions_.at(instance); }
   Process& aggregation(size_t instance = 0) { return *aggregations_[instance]; }
   size_t aggregation_count() const { return aggregations_.size(); }
   Process& publication() { return *publication_; }
@@ -96,8 +103,9 @@ class Stack {
   // Starts aggregation again after it was stopped or killed; it resumes from its group's
   // committed offsets.
   Status RestartAggregation(size_t instance = 0);
-  // Starts ingestion again on the same port after it was stopped or killed (hubs reconnect).
-  Status RestartIngestion();
+  // Starts ingestion replica `instance` again on the same port after it was stopped or killed (or
+  // stops it first when it still runs); hubs reconnect.
+  Status RestartIngestion(size_t instance = 0);
   // Runs `hattama-aggregation --rebuild` to its end (it exits once caught up with the log).
   Status RunRebuild(std::chrono::milliseconds timeout);
 
@@ -113,10 +121,10 @@ class Stack {
   std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<DevKafka> kafka_;
   std::vector<std::unique_ptr<Process>> aggregations_;
-  int ingestion_port_ = 0;
-  std::unique_ptr<Process> ingestion_;
+  std::vector<int> ingestion_ports_;
+  std::vector<std::unique_ptr<Process>> ingestions_;
+  std::vector<std::string> ingestion_addresses_;
   std::unique_ptr<Process> publication_;
-  std::string ingestion_address_;
   std::string publication_address_;
   std::string publication_http_address_;
 };
