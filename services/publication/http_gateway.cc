@@ -92,7 +92,10 @@ uint64_t ContentLength(const httplib::Request& request) {
 // HttpLimits::request_timeout however often it sends a byte. Used by one worker thread.
 class ConnectionStream final : public httplib::Stream {
  public:
-  ConnectionStream(int fd, size_t budget) : fd_(fd), budget_(budget) {}
+  // `stopping` is looked at every kStopCheckMs while a read waits, so that a slow request does
+  // not hold up the server's shutdown.
+  ConnectionStream(int fd, size_t budget, std::function<bool()> stopping)
+      : fd_(fd), budget_(budget), stopping_(std::move(stopping)) {}
 
   void BeginRequest(Clock::time_point deadline) {
     deadline_ = deadline;
@@ -146,11 +149,12 @@ class ConnectionStream final : public httplib::Stream {
       buffered_from_ = 0;
       while (true) {
         const int wait = RemainingMs();
-        if (wait <= 0) return Fail();
+        if (wait <= 0 || stopping_()) return Fail();
         pollfd p{fd_, POLLIN, 0};
-        int ready = poll(&p, 1, wait);
+        int ready = poll(&p, 1, std::min(wait, kStopCheckMs));
         if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) return Fail();
+        if (ready == 0) continue;
+        if (ready < 0) return Fail();
         ssize_t got = recv(fd_, buffered_.data(), buffered_.size(), MSG_DONTWAIT);
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
         if (got <= 0) {
@@ -227,6 +231,7 @@ class ConnectionStream final : public httplib::Stream {
 
   const int fd_;
   const size_t budget_;
+  const std::function<bool()> stopping_;
   Clock::time_point deadline_ = Clock::now();
   size_t used_ = 0;
   bool failed_ = false;
@@ -336,7 +341,8 @@ class GuardedServer final : public httplib::Server {
 
  private:
   bool process_and_close_socket(socket_t sock) override {
-    ConnectionStream stream(sock, limits_.max_header_bytes + limits_.max_body_bytes);
+    ConnectionStream stream(sock, limits_.max_header_bytes + limits_.max_body_bytes,
+                            [this] { return svr_sock_ == INVALID_SOCKET; });
     std::string address;
     int port = 0;
     stream.get_remote_ip_and_port(address, port);

@@ -375,5 +375,17 @@ TEST_F(HttpGatewayTest, ClientThatHalfClosesAfterItsRequestStillGetsTheAnswer) {
   close(fd);
 }
 
+TEST_F(HttpGatewayTest, StoppingDoesNotWaitForASlowRequest) {
+  int fd = testing::ConnectFrom(gateway_->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::SendAll(fd, "GET /v1/GetElection HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+  // The request is being read (its deadline is 10 s away) when the gateway stops.
+  ASSERT_EQ(testing::ReadUntil(fd, std::chrono::milliseconds(200)), "");
+  const auto started = std::chrono::steady_clock::now();
+  gateway_.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+  close(fd);
+}
+
 }  // namespace
 }  // namespace hattama::publication
