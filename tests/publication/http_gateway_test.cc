@@ -286,10 +286,50 @@ class GuardedHttpTest : public HttpGatewayTest {
     limits.max_connections_per_address = 4;
     limits.request_timeout = std::chrono::seconds(1);
     limits.keep_alive_timeout = std::chrono::seconds(1);
+    limits.keep_alive_max_requests = 3;
     limits.max_header_bytes = 4096;
     return limits;
   }
+
+  // One answer read off a raw connection: the status line and headers, then Content-Length bytes.
+  static std::string ReadAnswer(int fd) {
+    std::string answer = testing::ReadUntil(fd, std::chrono::seconds(3));
+    const size_t end = answer.find("\r\n\r\n");
+    if (end == std::string::npos) return answer;
+    const size_t length_at = answer.find("Content-Length: ");
+    if (length_at == std::string::npos || length_at > end) return answer;
+    const size_t length = std::stoul(answer.substr(length_at + 16));
+    while (answer.size() < end + 4 + length) {
+      std::string more = testing::ReadUntil(fd, std::chrono::seconds(3), std::string(1, '\0'));
+      if (more.empty()) break;
+      answer += more;
+    }
+    return answer;
+  }
 };
+
+TEST_F(GuardedHttpTest, KeptAliveConnectionEndsAfterItsRequestsOrWhenIdle) {
+  const std::string request = "GET /v1/GetElection HTTP/1.1\r\nHost: x\r\n\r\n";
+  int fd = testing::ConnectFrom(gateway_->port());
+  ASSERT_GE(fd, 0);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(testing::SendAll(fd, request)) << i;
+    EXPECT_TRUE(ReadAnswer(fd).starts_with("HTTP/1.1 200")) << i;
+  }
+  // The third was the last this connection serves.
+  EXPECT_TRUE(testing::ClosedWithin(fd, std::chrono::milliseconds(500)));
+  close(fd);
+
+  fd = testing::ConnectFrom(gateway_->port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(testing::SendAll(fd, request));
+  EXPECT_TRUE(ReadAnswer(fd).starts_with("HTTP/1.1 200"));
+  // Idle after its answer: closed after the keep-alive timeout (1 s here), not held.
+  const auto answered = std::chrono::steady_clock::now();
+  EXPECT_TRUE(testing::ClosedWithin(fd, std::chrono::seconds(3)));
+  EXPECT_GT(std::chrono::steady_clock::now() - answered, std::chrono::milliseconds(800));
+  close(fd);
+}
 
 TEST_F(GuardedHttpTest, RequestTrickledByteByByteIsDroppedAtItsDeadline) {
   int fd = testing::ConnectFrom(gateway_->port());
