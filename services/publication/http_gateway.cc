@@ -385,7 +385,6 @@ class GuardedServer final : public httplib::Server {
     std::lock_guard lock(mutex_);
     size_t& open = by_address_[address];
     if (limits_.max_connections_per_address > 0 && open >= limits_.max_connections_per_address) {
-      if (open == 0) by_address_.erase(address);
       ++refused_;
       return false;
     }

@@ -245,7 +245,6 @@ grpc::ServerWriteReactor<v1::AreaTotals>* WatchHub::Start(grpc::CallbackServerCo
     }
     size_t& from_address = streams_by_address_[address];
     if (options_.max_streams_per_address > 0 && from_address >= options_.max_streams_per_address) {
-      if (from_address == 0) streams_by_address_.erase(address);
       ++refused_for_cap_;
       return RefuseWatch(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                       "too many open Watch streams from " + address + " (" +
