@@ -5,6 +5,7 @@
 #include <map>
 #include <vector>
 
+#include "common/base/status_grpc.h"
 #include "common/metrics/service_metrics.h"
 
 namespace hattama::publication {
@@ -188,23 +189,20 @@ WatchHub::~WatchHub() {
   }
 }
 
-grpc::ServerWriteReactor<v1::AreaTotals>* WatchHub::Start(grpc::CallbackServerContext* context,
-                                                          const v1::WatchRequest& request) {
+Result<std::set<TotalsKey>> WatchHub::KeysOf(const v1::WatchRequest& request) const {
   std::vector<const v1::Contest*> contests;
   if (request.contest_id().empty()) {
     for (const auto& contest : registry_->election().contests()) contests.push_back(&contest);
   } else if (const v1::Contest* contest = registry_->FindContest(request.contest_id())) {
     contests.push_back(contest);
   } else {
-    return RefuseWatch(grpc::Status(grpc::StatusCode::NOT_FOUND,
-                                    "no contest \"" + request.contest_id() + "\" in election " +
-                                        registry_->election().election_id()));
+    return Status::NotFound("no contest \"" + request.contest_id() + "\" in election " +
+                            registry_->election().election_id());
   }
   for (const auto& area_id : request.area_ids()) {
     if (registry_->FindArea(area_id) == nullptr) {
-      return RefuseWatch(grpc::Status(
-          grpc::StatusCode::NOT_FOUND,
-          "no area \"" + area_id + "\" in election " + registry_->election().election_id()));
+      return Status::NotFound("no area \"" + area_id + "\" in election " +
+                              registry_->election().election_id());
     }
   }
   std::set<TotalsKey> keys;
@@ -221,39 +219,43 @@ grpc::ServerWriteReactor<v1::AreaTotals>* WatchHub::Start(grpc::CallbackServerCo
       keys.insert({area.area_id(), contest->contest_id(), request.official()});
     }
   }
-  if (keys.empty()) {
-    return RefuseWatch(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "nothing to watch"));
-  }
+  if (keys.empty()) return Status::InvalidArgument("nothing to watch");
+  return keys;
+}
 
-  std::lock_guard lock(mutex_);
-  if (stopped_) {
-    return RefuseWatch(grpc::Status(grpc::StatusCode::UNAVAILABLE, "publication is stopping"));
-  }
+Status WatchHub::Admit(const std::string& address) {
+  if (stopped_) return Status::Unavailable("publication is stopping");
   if (!feed_ready_) {
-    return RefuseWatch(grpc::Status(
-        grpc::StatusCode::UNAVAILABLE,
-        "the totals change feed is not being read to its end (is Kafka reachable?); retry"));
+    return Status::Unavailable(
+        "the totals change feed is not being read to its end (is Kafka reachable?); retry");
   }
+  if (address.empty()) return Status::Ok();  // The in-process channel: capped by the gateway.
+  if (options_.max_streams > 0 && network_streams_ >= options_.max_streams) {
+    ++refused_for_cap_;
+    return Status::ResourceExhausted("too many open Watch streams (" +
+                                     std::to_string(options_.max_streams) +
+                                     "); retry later or poll GetAreaTotals");
+  }
+  size_t& from_address = streams_by_address_[address];
+  if (options_.max_streams_per_address > 0 && from_address >= options_.max_streams_per_address) {
+    ++refused_for_cap_;
+    return Status::ResourceExhausted("too many open Watch streams from " + address + " (" +
+                                     std::to_string(options_.max_streams_per_address) + ")");
+  }
+  ++from_address;
+  ++network_streams_;
+  return Status::Ok();
+}
+
+grpc::ServerWriteReactor<v1::AreaTotals>* WatchHub::Start(grpc::CallbackServerContext* context,
+                                                          const v1::WatchRequest& request) {
+  auto keys = KeysOf(request);
+  if (!keys.ok()) return RefuseWatch(ToGrpc(keys.status()));
   const std::string address = ClientAddress(context->peer());
-  if (!address.empty()) {
-    if (options_.max_streams > 0 && network_streams_ >= options_.max_streams) {
-      ++refused_for_cap_;
-      return RefuseWatch(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                      "too many open Watch streams (" +
-                                          std::to_string(options_.max_streams) +
-                                          "); retry later or poll GetAreaTotals"));
-    }
-    size_t& from_address = streams_by_address_[address];
-    if (options_.max_streams_per_address > 0 && from_address >= options_.max_streams_per_address) {
-      ++refused_for_cap_;
-      return RefuseWatch(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                      "too many open Watch streams from " + address + " (" +
-                                          std::to_string(options_.max_streams_per_address) + ")"));
-    }
-    ++from_address;
-    ++network_streams_;
-  }
-  auto watcher = std::make_shared<Watcher>(this, context, std::move(keys), address);
+  std::lock_guard lock(mutex_);
+  Status admitted = Admit(address);
+  if (!admitted.ok()) return RefuseWatch(ToGrpc(admitted));
+  auto watcher = std::make_shared<Watcher>(this, context, std::move(keys).value(), address);
   watchers_[watcher.get()] = watcher;
   metrics::RecordWatchers(static_cast<int64_t>(watchers_.size()));
   return watcher.get();

@@ -82,6 +82,12 @@ class WatchHub {
   class Watcher;
 
  private:
+  // The totals a request asks for: kNotFound for an unknown contest or area, kInvalidArgument
+  // when there is nothing to watch.
+  Result<std::set<TotalsKey>> KeysOf(const v1::WatchRequest& request) const;
+  // Counts a new stream from `address` ("" for the in-process channel) against the caps; under
+  // mutex_. kUnavailable while stopped or without the feed, kResourceExhausted beyond a cap.
+  Status Admit(const std::string& address);
   void Run();
   void Remove(Watcher* watcher);
   void EndAll(const grpc::Status& status, bool cancel_writes);
