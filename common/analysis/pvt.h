@@ -1,7 +1,8 @@
-// Parallel vote tabulation: each option's share of valid votes estimated from the stations that
-// have reported so far, with its 95 % margin of error. A stratified ratio estimator: strata are
-// regions, the cluster is the station (its valid votes and each option's votes), so that a sample
-// that over-represents one region is weighted back to the region's true number of stations.
+// Parallel vote tabulation: each option's share (its votes over all options' votes, share.h)
+// estimated from the stations that have reported so far, with its 95 % margin of error. A
+// stratified ratio estimator: strata are regions, the cluster is the station (its valid votes and
+// each option's votes), so that a sample that over-represents one region is weighted back to the
+// region's true number of stations.
 #pragma once
 
 #include <cstdint>

@@ -85,6 +85,8 @@ const char* CodeName(grpc::StatusCode code) {
       return "OK";
     case grpc::StatusCode::CANCELLED:
       return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
     case grpc::StatusCode::INVALID_ARGUMENT:
       return "INVALID_ARGUMENT";
     case grpc::StatusCode::DEADLINE_EXCEEDED:

@@ -6,6 +6,8 @@
 #include <memory>
 #include <vector>
 
+#include "common/base/status_grpc.h"
+
 namespace hattama::metrics {
 namespace {
 
@@ -24,7 +26,7 @@ class MetricsInterceptor : public gx::Interceptor {
       std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
       registry_
           .GetCounter("hattama_grpc_requests_total", "gRPC requests handled, by method and code",
-                      {{"method", method_}, {"code", StatusCodeName(status.error_code())}})
+                      {{"method", method_}, {"code", CodeName(status.error_code())}})
           .Increment();
       registry_
           .GetHistogram("hattama_grpc_request_seconds",
@@ -58,47 +60,6 @@ void AddGrpcMetrics(grpc::ServerBuilder& builder, Registry& registry) {
   std::vector<std::unique_ptr<gx::ServerInterceptorFactoryInterface>> creators;
   creators.push_back(std::make_unique<MetricsInterceptorFactory>(registry));
   builder.experimental().SetInterceptorCreators(std::move(creators));
-}
-
-const char* StatusCodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN:
-      return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED:
-      return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS:
-      return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    default:
-      return "UNKNOWN";
-  }
 }
 
 std::function<void(bool)> ServeReadiness(grpc::HealthCheckServiceInterface* health) {

@@ -22,7 +22,4 @@ void AddGrpcMetrics(grpc::ServerBuilder& builder, Registry& registry = DefaultRe
 // while ready, so that a dependency outage takes a replica out of its Service without a restart.
 std::function<void(bool ready)> ServeReadiness(grpc::HealthCheckServiceInterface* health);
 
-// "OK", "INVALID_ARGUMENT", ...: the names of the status codes as gRPC documents them.
-const char* StatusCodeName(grpc::StatusCode code);
-
 }  // namespace hattama::metrics

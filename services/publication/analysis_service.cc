@@ -7,6 +7,7 @@
 #include "common/analysis/pvt.h"
 #include "common/analysis/red_flags.h"
 #include "common/analysis/seats.h"
+#include "common/analysis/share.h"
 #include "common/base/status_grpc.h"
 
 namespace hattama::publication {
@@ -150,8 +151,10 @@ grpc::Status AnalysisService::GetPvtEstimate(grpc::ServerContext*,
   for (const auto& c : counted) {
     auto areas = registry_->EnclosingAreas(*c.station);  // district, region, nation
     if (areas.size() < 2) continue;
-    sample.push_back(
-        {areas[1]->area_id(), c.figures.ballots_valid(), VotesInBallotOrder(*contest, c.figures)});
+    // The base is every option's votes, as in every share Hattama publishes (analysis/share.h).
+    std::vector<int64_t> votes = VotesInBallotOrder(*contest, c.figures);
+    const int64_t base = analysis::AllOptionVotes(votes);
+    sample.push_back({areas[1]->area_id(), base, std::move(votes)});
   }
   auto estimate = analysis::EstimateShares(sample, strata, contest->options_size());
   response->set_contest_id(contest->contest_id());

@@ -75,7 +75,10 @@ class PublicSide : public ::testing::Test {
                                                                : verified.mismatches.front());
   }
 
-  int64_t PublicationRssKb() { return testing::RssKb(stack_->publication().pid()); }
+  int64_t PublicationRssKb() {
+    auto rss = stack_->publication().RssKb();
+    return rss.ok() ? *rss : -1;
+  }
 
   // Lines of publication's log that contain `text`.
   int LogLines(const std::string& text) {
@@ -223,7 +226,7 @@ TEST_F(PublicSide, RedisDownAnswers503NotFound404) {
   const std::string station = registry_->stations().begin()->station_id();
   stack_->redis().process().Stop();
   httplib::Client client(stack_->publication_http_address());
-  for (const std::string path :
+  for (const std::string& path :
        {"/v1/GetStationResults?station_id=" + station, "/export/" + contest_ + ".jsonl",
         "/v1/ListStations?area_id=" + nation_ + "&contest_id=" + contest_}) {
     auto response = client.Get(path);

@@ -258,7 +258,9 @@ TEST_F(HostileStream, UnreadableSubmissionIsNamedAndTheHubClientResendsTheRest) 
             std::string::npos)
       << report->acks[bad].not_sent;
   for (size_t i = 0; i < planned.size(); ++i) {
-    if (i != bad) EXPECT_TRUE(report->acks[i].answered) << i;
+    if (i != bad) {
+      EXPECT_TRUE(report->acks[i].answered) << i;
+    }
   }
 
   hub::VerifyReport verify = Verify();
@@ -266,19 +268,15 @@ TEST_F(HostileStream, UnreadableSubmissionIsNamedAndTheHubClientResendsTheRest) 
   EXPECT_EQ(verify.mismatch_count, 0) << (verify.mismatches.empty() ? "" : verify.mismatches[0]);
 }
 
-// Current resident memory of `pid` in KiB (VmRSS), or -1.
-int64_t RssKb(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return -1;
+// Current resident memory of `process` in KiB (VmRSS), or -1 once it ended.
+int64_t RssKb(const stack::Process& process) {
+  auto rss = process.RssKb();
+  return rss.ok() ? *rss : -1;
 }
 
 TEST_F(HostileStream, HubsThatNeverReadTheirAnswersCannotExhaustIngestionNorDelayTheOthers) {
   Start(300, 2);
-  const pid_t ingestion = stack_->ingestion().pid();
+  const stack::Process& ingestion = stack_->ingestion();
   const int64_t rss_at_start = RssKb(ingestion);
   ASSERT_GT(rss_at_start, 0);
 

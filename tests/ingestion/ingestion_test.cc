@@ -40,32 +40,8 @@ using google::protobuf::util::MessageDifferencer;
 
 constexpr int kPartitions = 4;
 
-// A clean protocol: every control relation holds.
 v1::Submission CleanSubmission(const std::string& id, const std::string& station = "s1") {
-  v1::Submission submission;
-  submission.set_submission_id(id);
-  submission.set_observer_id("observer-7");
-  submission.set_organisation_id("org-1");
-  submission.set_hub_id("hub-almaty");
-  submission.set_source(v1::SOURCE_OBSERVER);
-  submission.set_revision(1);
-  auto* protocol = submission.mutable_protocol();
-  protocol->set_station_id(station);
-  protocol->set_contest_id("mazhilis");
-  auto* figures = protocol->mutable_figures();
-  figures->set_registered_voters(1000);
-  figures->set_ballots_received(800);
-  figures->set_ballots_issued(600);
-  figures->set_ballots_cancelled(200);
-  figures->set_ballots_in_box(590);
-  figures->set_ballots_spoiled(20);
-  figures->set_ballots_valid(570);
-  for (auto [option, votes] : {std::pair{"a", 300}, {"b", 200}, {"c", 70}}) {
-    auto* line = figures->add_option_votes();
-    line->set_option_id(option);
-    line->set_votes(votes);
-  }
-  return submission;
+  return domain::testing::TwoRegionCleanSubmission(id, station);
 }
 
 // A unique prefix per test, so that tests sharing one Kafka never read each other's records.

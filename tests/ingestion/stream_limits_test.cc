@@ -46,32 +46,8 @@ std::string Unique(const std::string& name) {
   return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
-// A clean protocol of the two-region test election: accepted.
 v1::Submission CleanSubmission(const std::string& id, const std::string& station = "s1") {
-  v1::Submission submission;
-  submission.set_submission_id(id);
-  submission.set_observer_id("observer-7");
-  submission.set_organisation_id("org-1");
-  submission.set_hub_id("hub-almaty");
-  submission.set_source(v1::SOURCE_OBSERVER);
-  submission.set_revision(1);
-  auto* protocol = submission.mutable_protocol();
-  protocol->set_station_id(station);
-  protocol->set_contest_id("mazhilis");
-  auto* figures = protocol->mutable_figures();
-  figures->set_registered_voters(1000);
-  figures->set_ballots_received(800);
-  figures->set_ballots_issued(600);
-  figures->set_ballots_cancelled(200);
-  figures->set_ballots_in_box(590);
-  figures->set_ballots_spoiled(20);
-  figures->set_ballots_valid(570);
-  for (auto [option, votes] : {std::pair{"a", 300}, {"b", 200}, {"c", 70}}) {
-    auto* line = figures->add_option_votes();
-    line->set_option_id(option);
-    line->set_votes(votes);
-  }
-  return submission;
+  return domain::testing::TwoRegionCleanSubmission(id, station);
 }
 
 // A malformed submission of about `bytes` bytes: option lines for options the contest does not
@@ -517,7 +493,9 @@ TEST_F(StreamLimitsTest, StreamsBeyondTheHubsCapOrTheServersAreRefusedResourceEx
   do {
     OpenStream attempt;
     reopened = Open(shymkent, attempt, Unique("cap-c2"));
-    if (reopened.ok()) EXPECT_TRUE(attempt.Close().ok());
+    if (reopened.ok()) {
+      EXPECT_TRUE(attempt.Close().ok());
+    }
   } while (!reopened.ok() && std::chrono::steady_clock::now() < deadline);
   EXPECT_TRUE(reopened.ok()) << reopened.error_message();
   EXPECT_TRUE(a2.Close().ok());
@@ -551,7 +529,9 @@ TEST_F(StreamLimitsTest, HubClientSetsAsideTheUnreadableSubmissionAndResendsTheR
   EXPECT_NE(bad.not_sent.find("could not read it"), std::string::npos) << bad.not_sent;
   EXPECT_NE(bad.not_sent.find("submission.organisation_id"), std::string::npos) << bad.not_sent;
   for (size_t i = 0; i < submissions.size(); ++i) {
-    if (i != 7) EXPECT_EQ(report->acks[i].outcome, v1::OUTCOME_ACCEPTED) << i;
+    if (i != 7) {
+      EXPECT_EQ(report->acks[i].outcome, v1::OUTCOME_ACCEPTED) << i;
+    }
   }
 }
 

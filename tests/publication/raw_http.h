@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <fstream>
 #include <string>
 
 namespace hattama::testing {
@@ -82,15 +81,6 @@ inline bool ClosedWithin(int fd, std::chrono::milliseconds timeout) {
     if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
     if (recv(fd, buffer, sizeof(buffer), 0) <= 0) return true;
   }
-}
-
-// VmRSS of process `pid` in KiB (from /proc/<pid>/status); -1 when unreadable.
-inline int64_t RssKb(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
-  }
-  return -1;
 }
 
 }  // namespace hattama::testing

@@ -35,8 +35,7 @@ int FreePort() {
 }
 
 TempDir::TempDir(const std::string& prefix) {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {
     throw std::runtime_error("mkdtemp failed: " + std::string(std::strerror(errno)));
   }
@@ -149,14 +148,21 @@ bool Process::running() {
   return true;
 }
 
-Result<int64_t> Process::PeakRssKb() const {
+Result<int64_t> Process::StatusKb(const std::string& field) const {
   if (pid_ <= 0 || exit_code_) return Status::Error("process has ended");
   std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  const std::string prefix = field + ":";
   for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return static_cast<int64_t>(std::stoll(line.substr(6)));
+    if (line.rfind(prefix, 0) == 0) {
+      return static_cast<int64_t>(std::stoll(line.substr(prefix.size())));
+    }
   }
-  return Status::Error("no VmHWM for process " + std::to_string(pid_));
+  return Status::Error("no " + field + " for process " + std::to_string(pid_));
 }
+
+Result<int64_t> Process::PeakRssKb() const { return StatusKb("VmHWM"); }
+
+Result<int64_t> Process::RssKb() const { return StatusKb("VmRSS"); }
 
 Result<int> Process::Wait(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -61,9 +61,13 @@ class Process {
   // The child's peak resident set size so far in KiB (VmHWM of /proc/<pid>/status); an error once
   // it has ended.
   Result<int64_t> PeakRssKb() const;
+  // The child's resident set size now in KiB (VmRSS); an error once it has ended.
+  Result<int64_t> RssKb() const;
 
  private:
   Process() = default;
+  // A "<field>: <n> kB" line of /proc/<pid>/status.
+  Result<int64_t> StatusKb(const std::string& field) const;
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   std::string buffer_;

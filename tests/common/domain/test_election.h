@@ -3,8 +3,10 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "common/domain/registry.h"
+#include "hattama/v1/protocol.pb.h"
 
 namespace hattama::domain::testing {
 
@@ -90,6 +92,36 @@ inline std::shared_ptr<const Registry> TwoRegionRegistry() {
     station.add_contest_ids("mazhilis");
   }
   return Registry::Build(std::move(election), std::move(stations)).value();
+}
+
+// A clean observer protocol of TwoRegionRegistry for the Mazhilis, sent by hub "hub-almaty":
+// every control relation holds, so ingestion answers it ACCEPTED.
+inline v1::Submission TwoRegionCleanSubmission(const std::string& id,
+                                               const std::string& station = "s1") {
+  v1::Submission submission;
+  submission.set_submission_id(id);
+  submission.set_observer_id("observer-7");
+  submission.set_organisation_id("org-1");
+  submission.set_hub_id("hub-almaty");
+  submission.set_source(v1::SOURCE_OBSERVER);
+  submission.set_revision(1);
+  auto* protocol = submission.mutable_protocol();
+  protocol->set_station_id(station);
+  protocol->set_contest_id("mazhilis");
+  auto* figures = protocol->mutable_figures();
+  figures->set_registered_voters(1000);
+  figures->set_ballots_received(800);
+  figures->set_ballots_issued(600);
+  figures->set_ballots_cancelled(200);
+  figures->set_ballots_in_box(590);
+  figures->set_ballots_spoiled(20);
+  figures->set_ballots_valid(570);
+  for (auto [option, votes] : {std::pair{"a", 300}, {"b", 200}, {"c", 70}}) {
+    auto* line = figures->add_option_votes();
+    line->set_option_id(option);
+    line->set_votes(votes);
+  }
+  return submission;
 }
 
 }  // namespace hattama::domain::testing
