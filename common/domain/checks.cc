@@ -343,9 +343,7 @@ Validation Validate(const v1::Submission& submission, const Registry& registry,
     }
   }
   if (station != nullptr && contest != nullptr) {
-    bool votes_here = false;
-    for (const auto& id : station->contest_ids()) votes_here |= id == contest->contest_id();
-    if (!votes_here) {
+    if (!Registry::HoldsContest(*station, contest->contest_id())) {
       rejections.push_back(MakeReason("protocol.contest_id", v1::REASON_CODE_CONTEST_NOT_AT_STATION,
                                       fmt::format("station '{}' does not vote in '{}'",
                                                   station->station_id(), contest->contest_id())));
@@ -390,8 +388,7 @@ std::vector<v1::Reason> ValidateDeploymentEvent(const v1::DeploymentEvent& event
     if (registry.FindContest(event.contest_id()) == nullptr) {
       reasons.push_back(MakeReason("contest_id", v1::REASON_CODE_UNKNOWN_CONTEST,
                                    "unknown contest '" + event.contest_id() + "'"));
-    } else if (std::find(station->contest_ids().begin(), station->contest_ids().end(),
-                         event.contest_id()) == station->contest_ids().end()) {
+    } else if (!Registry::HoldsContest(*station, event.contest_id())) {
       reasons.push_back(
           MakeReason("contest_id", v1::REASON_CODE_CONTEST_NOT_AT_STATION,
                      "contest " + event.contest_id() + " is not held at " + station->station_id()));

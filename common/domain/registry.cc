@@ -39,7 +39,7 @@ std::string CountKey(std::string_view area_id, std::string_view contest_id) {
 }  // namespace
 
 Result<std::shared_ptr<const Registry>> Registry::Load(const std::string& election_json_path,
-                                const std::string& stations_csv_path) {
+                                                       const std::string& stations_csv_path) {
   auto json = ReadFile(election_json_path);
   if (!json.ok()) return json.status();
   v1::Election election;
@@ -87,7 +87,7 @@ Result<std::shared_ptr<const Registry>> Registry::Load(const std::string& electi
 }
 
 Result<std::shared_ptr<const Registry>> Registry::Build(v1::Election election,
-                                                       std::vector<v1::Station> stations) {
+                                                        std::vector<v1::Station> stations) {
   std::shared_ptr<Registry> registry(new Registry());
   registry->election_ = std::move(election);
   registry->stations_ = std::move(stations);
@@ -169,6 +169,20 @@ std::vector<const v1::Area*> Registry::EnclosingAreas(const v1::Station& station
     chain.push_back(area);
   }
   return chain;
+}
+
+const v1::Area* Registry::RegionOf(const v1::Station& station) const {
+  for (const v1::Area* area : EnclosingAreas(station)) {
+    if (area->kind() == v1::AREA_KIND_REGION) return area;
+  }
+  return nullptr;
+}
+
+bool Registry::HoldsContest(const v1::Station& station, std::string_view contest_id) {
+  for (const auto& id : station.contest_ids()) {
+    if (id == contest_id) return true;
+  }
+  return false;
 }
 
 const std::vector<const v1::Area*>& Registry::Children(std::string_view area_id) const {

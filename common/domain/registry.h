@@ -21,9 +21,10 @@ class Registry {
   // "station_id,district_id,registered_voters,contest_ids" and whose contest_ids are separated
   // by ';'. Every reference is checked: an unknown district or contest is an error naming the line.
   static Result<std::shared_ptr<const Registry>> Load(const std::string& election_json_path,
-                               const std::string& stations_csv_path);
+                                                      const std::string& stations_csv_path);
   // Builds from data already in memory; checks the same as Load.
-  static Result<std::shared_ptr<const Registry>> Build(v1::Election election, std::vector<v1::Station> stations);
+  static Result<std::shared_ptr<const Registry>> Build(v1::Election election,
+                                                       std::vector<v1::Station> stations);
 
   const v1::Election& election() const { return election_; }
   const std::vector<v1::Station>& stations() const { return stations_; }
@@ -36,6 +37,10 @@ class Registry {
 
   // The areas whose totals a protocol of `station` moves: district, region, nation, in that order.
   std::vector<const v1::Area*> EnclosingAreas(const v1::Station& station) const;
+  // The region (the enclosing area of kind REGION) of a station; nullptr when it has none.
+  const v1::Area* RegionOf(const v1::Station& station) const;
+  // Whether `station` votes in the contest.
+  static bool HoldsContest(const v1::Station& station, std::string_view contest_id);
   // Direct children of an area (regions of the nation, districts of a region).
   const std::vector<const v1::Area*>& Children(std::string_view area_id) const;
   // Stations of a district.

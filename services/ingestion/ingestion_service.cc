@@ -94,14 +94,6 @@ Result<const domain::Hub*> Authenticate(const IngestionService::Shared& shared,
   return hub;
 }
 
-// The region area of a station (the enclosing area of kind REGION), or "".
-std::string RegionOf(const domain::Registry& registry, const v1::Station& station) {
-  for (const v1::Area* area : registry.EnclosingAreas(station)) {
-    if (area->kind() == v1::AREA_KIND_REGION) return area->area_id();
-  }
-  return "";
-}
-
 // The authorisation checks every message of an authenticated hub passes: it names its own hub,
 // and a station of one of its regions. Empty when allowed (or unauthenticated).
 std::vector<v1::Reason> HubReasons(const domain::Registry& registry, const domain::Hub* hub,
@@ -114,7 +106,8 @@ std::vector<v1::Reason> HubReasons(const domain::Registry& registry, const domai
         "hub_id", v1::REASON_CODE_HUB_MISMATCH,
         "names hub '" + hub_id + "' but the stream is authenticated as '" + hub->hub_id + "'"));
   }
-  const std::string region = RegionOf(registry, station);
+  const v1::Area* region_area = registry.RegionOf(station);
+  const std::string region = region_area ? region_area->area_id() : "";
   if (!hub->MaySubmitFor(region)) {
     reasons.push_back(MakeReason(station_field, v1::REASON_CODE_REGION_NOT_ALLOWED,
                                  "station " + station.station_id() + " is in region " + region +

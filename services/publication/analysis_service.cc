@@ -105,9 +105,7 @@ std::vector<const v1::Station*> AnalysisService::StationsOf(const v1::Area& area
     pending.pop_back();
     for (const auto* child : registry_->Children(next->area_id())) pending.push_back(child);
     for (const auto* station : registry_->StationsOfDistrict(next->area_id())) {
-      for (const auto& id : station->contest_ids()) {
-        if (id == contest_id) stations.push_back(station);
-      }
+      if (domain::Registry::HoldsContest(*station, contest_id)) stations.push_back(station);
     }
   }
   return stations;

@@ -42,9 +42,7 @@ Result<std::string> ExportContest(const domain::Registry& registry, PublicationS
   }
   std::vector<const v1::Station*> stations;
   for (const auto& station : registry.stations()) {
-    for (const auto& id : station.contest_ids()) {
-      if (id == contest_id) stations.push_back(&station);
-    }
+    if (domain::Registry::HoldsContest(station, contest_id)) stations.push_back(&station);
   }
   auto read = publication.ReadStationResults(*contest, stations);
   if (!read.ok()) return read.status();  // kUnavailable stays kUnavailable: a 503, never a 404.

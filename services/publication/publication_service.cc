@@ -262,10 +262,7 @@ grpc::Status PublicationService::ListDiscrepancies(grpc::ServerContext*,
     std::vector<const v1::Station*> stations;
     std::vector<redis::Command> commands;
     for (const auto& station : registry_->stations()) {
-      if (std::find(station.contest_ids().begin(), station.contest_ids().end(),
-                    contest->contest_id()) == station.contest_ids().end()) {
-        continue;
-      }
+      if (!domain::Registry::HoldsContest(station, contest->contest_id())) continue;
       const int32_t p = domain::PartitionOf(station.station_id(), partitions);
       stations.push_back(&station);
       commands.push_back(
@@ -451,10 +448,7 @@ grpc::Status PublicationService::ListStations(grpc::ServerContext*,
   std::vector<const v1::Station*> under;
   for (const auto& station : registry_->stations()) {
     if (!districts.contains(station.district_id())) continue;
-    if (std::find(station.contest_ids().begin(), station.contest_ids().end(),
-                  contest->contest_id()) == station.contest_ids().end()) {
-      continue;
-    }
+    if (!domain::Registry::HoldsContest(station, contest->contest_id())) continue;
     under.push_back(&station);
   }
   response->set_total_count(static_cast<int64_t>(under.size()));

@@ -186,7 +186,9 @@ TEST(Client, SubmissionIngestionCannotReadIsSetAsideAndTheRestAreResent) {
   // Not sent again; every other one answered, the ones after it on the second stream.
   EXPECT_EQ(ingestion.received("s-20"), 1);
   for (int i = 0; i < 50; ++i) {
-    if (i != 20) EXPECT_TRUE(report->acks[i].answered) << i;
+    if (i != 20) {
+      EXPECT_TRUE(report->acks[i].answered) << i;
+    }
   }
   EXPECT_EQ(ingestion.streams(), 2);
 }

@@ -31,9 +31,7 @@ double MeanOneNoise(Rng& rng, double sigma) {
   return std::exp(sigma * rng.Normal() - sigma * sigma / 2);
 }
 
-std::string PhotoSha256(const std::string& text) {
-  return Sha256(text);
-}
+std::string PhotoSha256(const std::string& text) { return Sha256(text); }
 
 // Splits `total` in proportion to `shares` so that the parts add up exactly.
 std::vector<int64_t> SplitVotes(int64_t total, const std::vector<double>& shares) {
@@ -301,10 +299,8 @@ ContestTarget OfficialTargetFor(const v1::Contest& contest) {
 }
 
 const v1::Area* RegionOf(const domain::Registry& registry, const v1::Station& station) {
+  if (const v1::Area* region = registry.RegionOf(station)) return region;
   const auto chain = registry.EnclosingAreas(station);
-  for (const auto* area : chain) {
-    if (area->kind() == v1::AREA_KIND_REGION) return area;
-  }
   // A tree without regions: the area just below the nation stands in for one.
   return chain.size() >= 2 ? chain[chain.size() - 2] : (chain.empty() ? nullptr : chain[0]);
 }
@@ -404,8 +400,8 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
   };
   std::vector<PlannedSubmission> extras;
   for (size_t index : PickDistinct(rng, protocols, CountFor(options.confirm_rate, protocols, 1))) {
-    extras.push_back(copy_of(index, "confirm",
-                             "obs2-" + originals[index].submission.protocol().station_id()));
+    extras.push_back(
+        copy_of(index, "confirm", "obs2-" + originals[index].submission.protocol().station_id()));
   }
   for (size_t index : PickDistinct(rng, protocols, CountFor(options.dispute_rate, protocols, 1))) {
     auto copy =
@@ -425,10 +421,7 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
       const ContestTarget target = OfficialTargetFor(contest);
       const auto draws = DrawRegions(registry, contest, target, regions, options.seed + 1);
       for (const auto& station : registry.stations()) {
-        if (std::find(station.contest_ids().begin(), station.contest_ids().end(),
-                      contest.contest_id()) == station.contest_ids().end()) {
-          continue;
-        }
+        if (!domain::Registry::HoldsContest(station, contest.contest_id())) continue;
         const v1::Area* region = RegionOf(registry, station);
         Rng official_rng(
             StreamSeed(options.seed, "official|" + station.station_id() + "|" + kMazhilis, 4));

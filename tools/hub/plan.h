@@ -70,7 +70,8 @@ struct Plan {
 // Draws the night for every station × contest of `registry`. Deterministic per (registry, options).
 Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& options);
 
-// The region of a station: the enclosing area of kind REGION.
+// The region of a station (Registry::RegionOf); in a tree without regions, the area just below
+// the nation stands in for one.
 const v1::Area* RegionOf(const domain::Registry& registry, const v1::Station& station);
 
 }  // namespace hattama::hub
