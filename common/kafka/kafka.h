@@ -27,7 +27,8 @@ using Properties = std::map<std::string, std::string>;
 class Producer {
  public:
   // Runs on the producer's own delivery thread, exactly once per Produce that returned Ok.
-  // `status` is Ok when the broker acknowledged the record. Its code says what failed:
+  // `status` is Ok when the broker acknowledged the record at an offset of the log (a success
+  // the producer only inferred, without an offset, is kUnavailable). Its code says what failed:
   // kInvalidArgument for this one record, which the log will never take (larger than
   // message.max.bytes or the topic's limit: writing it again fails again); kUnavailable when the
   // brokers did not confirm it (timeout, no broker, a fatal producer error: retry later).

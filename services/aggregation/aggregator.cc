@@ -21,9 +21,10 @@ Result<std::unique_ptr<Aggregator>> Aggregator::Create(
     AggregatorOptions options, std::shared_ptr<const domain::Registry> registry) {
   if (options.rebuild) {
     // A group of its own has no committed offsets, so it starts from the earliest record.
-    options.group += "-rebuild-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                      std::chrono::system_clock::now().time_since_epoch())
-                                                      .count());
+    options.group +=
+        "-rebuild-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
   }
   std::unique_ptr<Aggregator> aggregator(new Aggregator(std::move(options), std::move(registry)));
   Aggregator* self = aggregator.get();
@@ -127,18 +128,36 @@ bool Aggregator::PublishChanges(const std::vector<v1::TotalsChange>& changes) {
     auto& slot = newest[key];
     if (slot == nullptr || change.version() >= slot->version()) slot = &change;
   }
-  std::atomic<int> failed{0};
+  // Shared with the callbacks: a flush that times out leaves some of them still to run.
+  auto failed = std::make_shared<std::atomic<int>>(0);
+  bool queued = true;
   for (const auto& [key, change] : newest) {
     // Keyed by area and contest: every change of one total lands in one topic partition, in order.
     auto produced = metadata_->Produce(
         kafka::kTotalsTopic, -1, change->area_id() + "|" + change->contest_id(),
-        change->SerializeAsString(), [&failed](const Status& status, int32_t, int64_t) {
-          if (!status.ok()) failed.fetch_add(1);
+        change->SerializeAsString(), [failed](const Status& status, int32_t, int64_t) {
+          if (!status.ok()) failed->fetch_add(1);
         });
-    if (!produced.ok()) return false;
+    if (!produced.ok()) {
+      queued = false;
+      break;
+    }
   }
   auto flushed = metadata_->Flush(std::chrono::seconds(30));
-  return flushed.ok() && failed.load() == 0;
+  return queued && flushed.ok() && failed->load() == 0;
+}
+
+bool Aggregator::PublishChangesWithRetry(const std::vector<v1::TotalsChange>& changes,
+                                         const std::atomic<bool>& stop) {
+  std::chrono::milliseconds backoff{50};
+  while (!PublishChanges(changes)) {
+    spdlog::warn("the change feed did not take {} changes, retrying", changes.size());
+    if (stop.load()) return false;
+    SleepUnlessStopped(backoff, stop);
+    if (stop.load()) return false;
+    backoff = std::min(backoff * 2, options_.max_backoff);
+  }
+  return true;
 }
 
 bool Aggregator::ApplyWithRetry(const std::vector<redis::Command>& calls,
@@ -243,11 +262,15 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
 
       // The change feed is written before the commit: a crash in between replays the batch, and
       // the script reports the totals of a replayed submission again (at-least-once; readers
-      // keep the highest version).
-      if (!PublishChanges(changes)) {
-        spdlog::warn("the change feed did not take {} changes; not committing, so a restart "
-                     "replays them", changes.size());
-        continue;
+      // keep the highest version). Moving on without it would leave readers of the feed on
+      // older totals until some later batch touched the same ones, which the last batch of a
+      // night never gets: it is retried like the batch itself.
+      if (!PublishChangesWithRetry(changes, stop)) {
+        spdlog::info(
+            "stopping with the changes of a batch of {} not published; it will be "
+            "replayed",
+            calls.size());
+        break;
       }
       // Only now, with Redis holding the batch, may the log move past it.
       for (const auto& message : batch) {

@@ -75,6 +75,9 @@ class Aggregator {
   // Writes the newest change of each total to hattama.totals.v1 and waits for the broker's
   // acknowledgement. False when any was not acknowledged.
   bool PublishChanges(const std::vector<v1::TotalsChange>& changes);
+  // PublishChanges until it succeeds, with backoff. False when stopped first.
+  bool PublishChangesWithRetry(const std::vector<v1::TotalsChange>& changes,
+                               const std::atomic<bool>& stop);
   Status EnsureConnected();
   // Writes hattama:partitions after an assignment, so publication knows which partitions to sum.
   void PublishPartitionCount();
