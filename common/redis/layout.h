@@ -1,5 +1,6 @@
-// The Redis key layout, shared by aggregation (the only writer of results) and publication (a
-// reader); ingestion writes only its id claims (below).
+// The Redis key layout, shared by aggregation (the only writer of results and of the deployment
+// table) and publication (a reader); ingestion writes only its id claims (below). Every key is
+// spelled here, once; the Lua scripts get theirs as KEYS.
 //
 // Every key a submission's apply script touches carries the hash tag of the Kafka partition the
 // submission came from, "{p<N>}", so that each script call touches one Redis Cluster slot. Area
@@ -50,6 +51,21 @@
 // Official results (source OFFICIAL) live under the same layout with "official-" before the kind
 // ("official-station", "official-backers", "official-figures", "official-totals"): the same rule
 // chooses among official versions, and they are never mixed into the observer totals.
+//
+// The observer deployment table, written by aggregation's deployment applier (one call of
+// services/aggregation/deployment.lua an event, which gets these keys as KEYS[1..3]) and read by
+// publication's DeploymentService. All three share the hash tag "{deployment}", so that Redis
+// Cluster keeps them in one slot for the script:
+//
+//   {deployment}:events                     hash: event id -> 1, the events already applied (a
+//                                           redelivery or a resend is counted once)
+//   {deployment}:counts                     hash: "<area_id>|<counter>" -> count, for the nation
+//                                           and each region; the counters are named below
+//                                           (kMandatesSent, ...); deployment.lua gets the one an
+//                                           event moves as ARGV, and spells "observers_admitted"
+//                                           and "stations_covered" itself
+//   {deployment}:covered                    set: stations where an observer was admitted (so
+//                                           "stations_covered" counts each station once)
 #pragma once
 
 #include <cstdint>
@@ -101,6 +117,24 @@ inline std::string TotalsKey(int32_t partition, std::string_view contest_id,
                              std::string_view area_id, Scope scope = Scope::kObserver) {
   return ScopedKey(partition, scope, "totals", contest_id, area_id);
 }
+
+inline std::string DeploymentEventsKey() { return "{deployment}:events"; }
+inline std::string DeploymentCountsKey() { return "{deployment}:counts"; }
+inline std::string DeploymentCoveredKey() { return "{deployment}:covered"; }
+// The field of `counter` of `area_id` in the counts hash.
+inline std::string DeploymentCountField(std::string_view area_id, std::string_view counter) {
+  return std::string(area_id) + "|" + std::string(counter);
+}
+// Counters of the deployment table: one a kind of event, plus the stations covered.
+inline constexpr std::string_view kMandatesSent = "mandates_sent";
+inline constexpr std::string_view kMandatesHandedOut = "mandates_handed_out";
+inline constexpr std::string_view kObserversAdmitted = "observers_admitted";
+inline constexpr std::string_view kObserversRefused = "observers_refused";
+inline constexpr std::string_view kObserversRemoved = "observers_removed";
+inline constexpr std::string_view kStationsCovered = "stations_covered";
+inline constexpr std::string_view kProtocolsObtained = "protocols_obtained";
+inline constexpr std::string_view kProtocolsRefused = "protocols_refused";
+inline constexpr std::string_view kProtocolsConfiscated = "protocols_confiscated";
 
 // Hash fields of figures, in station and totals hashes.
 inline constexpr std::string_view kFigurePrefix = "f:";  // f:ballots_valid, ...

@@ -5,6 +5,7 @@
 -- ARGV: event id, counter name, station id, region id, nation id
 -- Returns 1 when applied, 0 when the event was applied before.
 -- All three keys share the hash tag {deployment}, so Redis Cluster keeps them in one slot.
+-- The keys, the "<area>|<counter>" fields and the counter names: common/redis/layout.h.
 if redis.call('HSETNX', KEYS[1], ARGV[1], 1) == 0 then
   return 0
 end

@@ -12,21 +12,21 @@ namespace hattama::aggregation {
 std::string DeploymentCounter(int kind) {
   switch (kind) {
     case v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT:
-      return "mandates_sent";
+      return std::string(redis::layout::kMandatesSent);
     case v1::DEPLOYMENT_EVENT_KIND_MANDATE_HANDED_OUT:
-      return "mandates_handed_out";
+      return std::string(redis::layout::kMandatesHandedOut);
     case v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED:
-      return "observers_admitted";
+      return std::string(redis::layout::kObserversAdmitted);
     case v1::DEPLOYMENT_EVENT_KIND_OBSERVER_REFUSED:
-      return "observers_refused";
+      return std::string(redis::layout::kObserversRefused);
     case v1::DEPLOYMENT_EVENT_KIND_OBSERVER_REMOVED:
-      return "observers_removed";
+      return std::string(redis::layout::kObserversRemoved);
     case v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED:
-      return "protocols_obtained";
+      return std::string(redis::layout::kProtocolsObtained);
     case v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_REFUSED:
-      return "protocols_refused";
+      return std::string(redis::layout::kProtocolsRefused);
     case v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_CONFISCATED:
-      return "protocols_confiscated";
+      return std::string(redis::layout::kProtocolsConfiscated);
     default:
       return "";
   }
@@ -73,7 +73,8 @@ Result<size_t> DeploymentApplier::RunOnce(std::chrono::milliseconds poll_timeout
       if (area->kind() == v1::AREA_KIND_REGION) region = area->area_id();
     }
     calls.push_back(script_->Call(
-        {kDeploymentEventsKey, kDeploymentCountsKey, kDeploymentCoveredKey},
+        {redis::layout::DeploymentEventsKey(), redis::layout::DeploymentCountsKey(),
+         redis::layout::DeploymentCoveredKey()},
         {event.event_id(), counter, station->station_id(), region, registry_->nation_id()}));
   }
   if (!calls.empty()) {

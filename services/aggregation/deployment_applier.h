@@ -11,16 +11,13 @@
 #include "common/base/result.h"
 #include "common/domain/registry.h"
 #include "common/kafka/kafka.h"
+#include "common/redis/layout.h"
 #include "common/redis/redis.h"
 
 namespace hattama::aggregation {
 
-// Redis keys of the deployment table; publication reads them.
-inline constexpr char kDeploymentEventsKey[] = "{deployment}:events";
-inline constexpr char kDeploymentCountsKey[] = "{deployment}:counts";
-inline constexpr char kDeploymentCoveredKey[] = "{deployment}:covered";
-
-// The counter a kind of event moves ("mandates_sent", ...); "" for an unknown kind.
+// The counter a kind of event moves (redis::layout::kMandatesSent, ...); "" for an unknown kind.
+// The table's keys and counters are those of common/redis/layout.h, which publication reads.
 std::string DeploymentCounter(int kind);
 
 struct DeploymentOptions {

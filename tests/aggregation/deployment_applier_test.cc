@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 std::map<std::string, int64_t> Counts(const std::string& redis_address) {
   auto connection = redis::Connection::Connect(redis_address, 2s);
   EXPECT_TRUE(connection.ok());
-  auto reply = (*connection)->Run({"HGETALL", kDeploymentCountsKey});
+  auto reply = (*connection)->Run({"HGETALL", redis::layout::DeploymentCountsKey()});
   EXPECT_TRUE(reply.ok());
   std::map<std::string, int64_t> counts;
   for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
