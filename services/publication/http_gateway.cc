@@ -524,44 +524,15 @@ class WatchCall : public grpc::ClientReadReactor<v1::AreaTotals> {
   grpc::Status status_;
 };
 
-}  // namespace
+// The routes, by topic. httplib tries them in the order installed: /v1/Watch before the generic
+// /v1/<Method> (which answers NOT_FOUND for streaming methods), the catch-all files last.
 
-Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& listen,
-                                                        std::shared_ptr<grpc::Channel> channel,
-                                                        StaticFiles files,
-                                                        ExportFunction export_contest,
-                                                        HttpLimits limits) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return Status::Error("--http-listen must be host:port: " + listen);
-  const std::string host = listen.substr(0, colon);
-  int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (const std::exception&) {
-    return Status::Error("--http-listen has no port number: " + listen);
-  }
-  limits.max_event_streams = std::max<size_t>(1, limits.max_event_streams);
-  limits.workers = std::max<size_t>(1, limits.workers);
-  limits.keep_alive_max_requests = std::max<size_t>(1, limits.keep_alive_max_requests);
-
-  std::unique_ptr<HttpGateway> gateway(new HttpGateway());
-  gateway->server_ = std::make_unique<GuardedServer>(limits);
-  auto watch_stub =
-      std::shared_ptr<v1::PublicationService::Stub>(v1::PublicationService::NewStub(channel));
-  auto stub = std::make_shared<grpc::GenericStub>(std::move(channel));
-  auto& server = *gateway->server_;
-  // Every event stream holds a worker for its life; the rest keeps workers of its own.
-  const size_t workers = limits.max_event_streams + limits.workers;
-  server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-  // Without it every answer after the first on a kept-alive connection waits out the client's
-  // delayed ACK (about 40 ms): 150 requests/s instead of thousands.
-  server.set_tcp_nodelay(true);
+// Before any route, after the headers and before any of the body is read: bodies too large are
+// refused with 413 (at once when the client asks with Expect: 100-continue), chunked bodies with
+// 411; every answer may be read by any page (open data).
+void InstallRequestChecks(httplib::Server& server, size_t max_body) {
   // A second line behind the checks below: httplib never reads more body than this.
-  server.set_payload_max_length(limits.max_body_bytes);
-
-  const size_t max_body = limits.max_body_bytes;
-  // A client that asks before sending its body (Expect: 100-continue) is told 413 at once.
+  server.set_payload_max_length(max_body);
   server.set_expect_100_continue_handler(
       [max_body](const httplib::Request& request, httplib::Response& response) {
         if (ContentLength(request) > max_body) {
@@ -573,10 +544,8 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
         }
         return 100;
       });
-  // Runs after the headers and before any of the body is read.
   server.set_pre_routing_handler(
       [max_body](const httplib::Request& request, httplib::Response& response) {
-        // Open data: any page may read it.
         response.set_header("Access-Control-Allow-Origin", "*");
         if (request.has_header("Transfer-Encoding")) {
           SendError(response, grpc::StatusCode::INVALID_ARGUMENT,
@@ -595,41 +564,93 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
         }
         return httplib::Server::HandlerResponse::Unhandled;
       });
+}
+
+// One /v1/<Method> request: parsed into the method's request message, called over the
+// in-process channel, and the answer (or its error) written as JSON.
+void AnswerUnary(grpc::GenericStub& stub, const httplib::Request& request,
+                 httplib::Response& response) {
+  auto call = ParseHttpCall(std::string(request.matches[1]), request.params,
+                            request.method == "POST" ? request.body : std::string());
+  if (!call.ok()) {
+    SendError(response, call.status());
+    return;
+  }
+  std::string bytes;
+  grpc::Status status =
+      CallUnary(stub, "/" + call->method->service()->full_name() + "/" + call->method->name(),
+                *call->request, bytes);
+  if (!status.ok()) {
+    SendError(response, status.error_code(), status.error_message());
+    return;
+  }
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  std::unique_ptr<Message> answer(factory->GetPrototype(call->method->output_type())->New());
+  if (!answer->ParseFromString(bytes)) {
+    SendError(response, grpc::StatusCode::INTERNAL, "unreadable response");
+    return;
+  }
+  // Never an empty 200: an answer that has no JSON form is reported as the error it is.
+  auto json = ToJson(*answer);
+  if (!json.ok()) {
+    spdlog::error("/v1/{}: {}", call->method->name(), json.status().message());
+    SendError(response, json.status());
+    return;
+  }
+  response.set_content(*json + "\n", "application/json");
+}
+
+// The unary API, GET and POST /v1/<Method>: totals, stations, discrepancies, the deployment
+// table and the analyses, each by the method of its service (http_request.h finds it), so that
+// a method added to a service is served without a route of its own.
+void InstallUnaryApi(httplib::Server& server, std::shared_ptr<grpc::GenericStub> stub) {
   auto handle = [stub](const httplib::Request& request, httplib::Response& response) {
-    auto call = ParseHttpCall(std::string(request.matches[1]), request.params,
-                              request.method == "POST" ? request.body : std::string());
-    if (!call.ok()) {
-      SendError(response, call.status());
-      return;
-    }
-    std::string bytes;
-    grpc::Status status =
-        CallUnary(*stub, "/" + call->method->service()->full_name() + "/" + call->method->name(),
-                  *call->request, bytes);
-    if (!status.ok()) {
-      SendError(response, status.error_code(), status.error_message());
-      return;
-    }
-    auto* factory = google::protobuf::MessageFactory::generated_factory();
-    std::unique_ptr<Message> answer(factory->GetPrototype(call->method->output_type())->New());
-    if (!answer->ParseFromString(bytes)) {
-      SendError(response, grpc::StatusCode::INTERNAL, "unreadable response");
-      return;
-    }
-    // Never an empty 200: an answer that has no JSON form is reported as the error it is.
-    auto json = ToJson(*answer);
-    if (!json.ok()) {
-      spdlog::error("/v1/{}: {}", call->method->name(), json.status().message());
-      SendError(response, json.status());
-      return;
-    }
-    response.set_content(*json + "\n", "application/json");
+    AnswerUnary(*stub, request, response);
   };
-  // Registered before the generic /v1/<Method>, which answers NOT_FOUND for streaming methods.
+  server.Get(R"(/v1/(\w+))", handle);
+  server.Post(R"(/v1/(\w+))", handle);
+}
+
+// One turn of an event stream: the next event of `call` written to `sink`, or, with none within
+// kEventWait, a keep-alive comment when one is due. False ends the stream (the client is gone).
+bool PumpEvents(WatchCall& call, const std::atomic<bool>& stopping, Clock::time_point& last_write,
+                httplib::DataSink& sink) {
+  auto write = [&sink, &last_write](const std::string& text) {
+    last_write = Clock::now();
+    return sink.write(text.data(), text.size());
+  };
+  if (stopping.load()) {
+    sink.done();
+    return true;
+  }
+  std::string json;
+  grpc::Status status;
+  switch (call.Take(kEventWait, json, status)) {
+    case WatchCall::Next::kEvent:
+      return write("event: totals\ndata: " + json + "\n\n");
+    case WatchCall::Next::kEnded: {
+      bool ok =
+          write(std::string("event: end\ndata: {\"code\":\"") + CodeName(status.error_code()) +
+                "\",\"message\":\"" + JsonEscape(status.error_message()) + "\"}\n\n");
+      sink.done();
+      return ok;
+    }
+    case WatchCall::Next::kNothingYet:
+      // A client that went away frees its slot now, not at the next keep-alive.
+      if (current_connection != nullptr && current_connection->PeerClosed()) return false;
+      if (!sink.is_writable()) return false;
+      if (Clock::now() - last_write >= kHeartbeat) return write(": keep-alive\n\n");
+      return true;
+  }
+  return true;
+}
+
+// GET /v1/Watch: the Watch stream as Server-Sent Events, at most `max_event_streams` at once
+// (each holds a worker thread); they end within kEventWait once `stopping` is set.
+void InstallWatch(httplib::Server& server, std::shared_ptr<v1::PublicationService::Stub> stub,
+                  std::shared_ptr<std::atomic<bool>> stopping, size_t max_event_streams) {
   auto open_streams = std::make_shared<std::atomic<size_t>>(0);
-  auto stopping = gateway->stopping_;
-  const size_t max_event_streams = limits.max_event_streams;
-  server.Get("/v1/Watch", [watch_stub, open_streams, stopping, max_event_streams](
+  server.Get("/v1/Watch", [stub, open_streams, stopping, max_event_streams](
                               const httplib::Request& request, httplib::Response& response) {
     auto watch_request = ParseWatchRequest(request.params);
     if (!watch_request.ok()) {
@@ -643,7 +664,7 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
           "too many open event streams (" + std::to_string(max_event_streams) + "); retry later");
       return;
     }
-    auto call = std::make_shared<WatchCall>(*watch_stub, *watch_request);
+    auto call = std::make_shared<WatchCall>(*stub, *watch_request);
     grpc::Status refused;
     if (!call->WaitAccepted(refused)) {
       call->Close();
@@ -657,65 +678,41 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
     response.set_chunked_content_provider(
         "text/event-stream",
         [call, stopping, last_write](size_t, httplib::DataSink& sink) {
-          auto write = [&sink, &last_write](const std::string& text) {
-            *last_write = Clock::now();
-            return sink.write(text.data(), text.size());
-          };
-          if (stopping->load()) {
-            sink.done();
-            return true;
-          }
-          std::string json;
-          grpc::Status status;
-          switch (call->Take(kEventWait, json, status)) {
-            case WatchCall::Next::kEvent:
-              return write("event: totals\ndata: " + json + "\n\n");
-            case WatchCall::Next::kEnded: {
-              bool ok = write(std::string("event: end\ndata: {\"code\":\"") +
-                              CodeName(status.error_code()) + "\",\"message\":\"" +
-                              JsonEscape(status.error_message()) + "\"}\n\n");
-              sink.done();
-              return ok;
-            }
-            case WatchCall::Next::kNothingYet:
-              // A client that went away frees its slot now, not at the next keep-alive.
-              if (current_connection != nullptr && current_connection->PeerClosed()) return false;
-              if (!sink.is_writable()) return false;
-              if (Clock::now() - *last_write >= kHeartbeat) return write(": keep-alive\n\n");
-              return true;
-          }
-          return true;
+          return PumpEvents(*call, *stopping, *last_write, sink);
         },
         [call, open_streams](bool) {
           call->Close();
           open_streams->fetch_sub(1);
         });
   });
-  server.Get(R"(/v1/(\w+))", handle);
-  server.Post(R"(/v1/(\w+))", handle);
+}
 
-  if (export_contest) {
-    server.Get(R"(/export/([A-Za-z0-9_.-]+)\.(csv|jsonl))",
-               [export_contest](const httplib::Request& request, httplib::Response& response) {
-                 const std::string contest = request.matches[1];
-                 const bool csv = request.matches[2] == "csv";
-                 auto file = export_contest(contest, csv);
-                 if (!file.ok()) {
-                   SendError(response, file.status());
-                   return;
-                 }
-                 response.set_header("Content-Disposition", "attachment; filename=\"" + contest +
-                                                                (csv ? ".csv" : ".jsonl") + "\"");
-                 // Served from the shared file: no copy per download.
-                 std::shared_ptr<const std::string> bytes = std::move(file).value();
-                 response.set_content_provider(
-                     bytes->size(),
-                     csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
-                     [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
-                       return sink.write(bytes->data() + offset, std::min(length, kExportChunk));
-                     });
-               });
-  }
+// GET /export/<contest_id>.csv and .jsonl: the open-data files, served from the shared bytes.
+void InstallExport(httplib::Server& server, ExportFunction export_contest) {
+  server.Get(R"(/export/([A-Za-z0-9_.-]+)\.(csv|jsonl))",
+             [export_contest](const httplib::Request& request, httplib::Response& response) {
+               const std::string contest = request.matches[1];
+               const bool csv = request.matches[2] == "csv";
+               auto file = export_contest(contest, csv);
+               if (!file.ok()) {
+                 SendError(response, file.status());
+                 return;
+               }
+               response.set_header("Content-Disposition", "attachment; filename=\"" + contest +
+                                                              (csv ? ".csv" : ".jsonl") + "\"");
+               // Served from the shared file: no copy per download.
+               std::shared_ptr<const std::string> bytes = std::move(file).value();
+               response.set_content_provider(
+                   bytes->size(),
+                   csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+                   [bytes](size_t offset, size_t length, httplib::DataSink& sink) {
+                     return sink.write(bytes->data() + offset, std::min(length, kExportChunk));
+                   });
+             });
+}
+
+// Every other GET: the static files (the portal), "/" being "/index.html"; 404 for the rest.
+void InstallStaticFiles(httplib::Server& server, StaticFiles files) {
   auto shared_files = std::make_shared<StaticFiles>(std::move(files));
   server.Get(R"(/(.*))",
              [shared_files](const httplib::Request& request, httplib::Response& response) {
@@ -728,6 +725,51 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
                }
                response.set_content(it->second.second, it->second.first.c_str());
              });
+}
+
+// "host:port" split; the error names the flag, as a person typed it.
+Result<std::pair<std::string, int>> SplitListen(const std::string& listen) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::Error("--http-listen must be host:port: " + listen);
+  }
+  try {
+    return std::make_pair(listen.substr(0, colon), std::stoi(listen.substr(colon + 1)));
+  } catch (const std::exception&) {
+    return Status::Error("--http-listen has no port number: " + listen);
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& listen,
+                                                        std::shared_ptr<grpc::Channel> channel,
+                                                        StaticFiles files,
+                                                        ExportFunction export_contest,
+                                                        HttpLimits limits) {
+  auto address = SplitListen(listen);
+  if (!address.ok()) return address.status();
+  const auto& [host, port] = *address;
+  limits.max_event_streams = std::max<size_t>(1, limits.max_event_streams);
+  limits.workers = std::max<size_t>(1, limits.workers);
+  limits.keep_alive_max_requests = std::max<size_t>(1, limits.keep_alive_max_requests);
+
+  std::unique_ptr<HttpGateway> gateway(new HttpGateway());
+  gateway->server_ = std::make_unique<GuardedServer>(limits);
+  auto& server = *gateway->server_;
+  // Every event stream holds a worker for its life; the rest keeps workers of its own.
+  const size_t workers = limits.max_event_streams + limits.workers;
+  server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+  // Without it every answer after the first on a kept-alive connection waits out the client's
+  // delayed ACK (about 40 ms): 150 requests/s instead of thousands.
+  server.set_tcp_nodelay(true);
+
+  InstallRequestChecks(server, limits.max_body_bytes);
+  InstallWatch(server, v1::PublicationService::NewStub(channel), gateway->stopping_,
+               limits.max_event_streams);
+  InstallUnaryApi(server, std::make_shared<grpc::GenericStub>(std::move(channel)));
+  if (export_contest) InstallExport(server, std::move(export_contest));
+  InstallStaticFiles(server, std::move(files));
 
   if (port == 0) {
     gateway->port_ = server.bind_to_any_port(host);
