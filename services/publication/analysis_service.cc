@@ -44,9 +44,8 @@ v1::RedFlagKind KindOf(analysis::RedFlagKind kind) {
 
 }  // namespace
 
-AnalysisService::AnalysisService(std::shared_ptr<const domain::Registry> registry,
-                                 PublicationService* publication)
-    : registry_(std::move(registry)), publication_(publication) {}
+AnalysisService::AnalysisService(std::shared_ptr<PublishedStore> store)
+    : store_(std::move(store)), registry_(&store_->registry()) {}
 
 grpc::Status AnalysisService::GetSeats(grpc::ServerContext*, const v1::GetSeatsRequest* request,
                                        v1::SeatAllocation* response) {
@@ -64,7 +63,7 @@ grpc::Status AnalysisService::GetSeats(grpc::ServerContext*, const v1::GetSeatsR
   }
   const std::string area_id =
       request->area_id().empty() ? registry_->nation_id() : request->area_id();
-  auto read = publication_->ReadTotals({area_id, request->contest_id(), /*official=*/false});
+  auto read = store_->ReadTotals({area_id, request->contest_id(), /*official=*/false});
   if (!read.ok()) return ToGrpc(read.status());
   const v1::AreaTotals& totals = *read;
   const v1::Contest* contest = registry_->FindContest(request->contest_id());
@@ -115,7 +114,7 @@ Result<std::vector<AnalysisService::Counted>> AnalysisService::ReadCounted(
     const std::vector<const v1::Station*>& stations, const std::string& contest_id) {
   const v1::Contest* contest = registry_->FindContest(contest_id);
   if (contest == nullptr) return Status::NotFound(fmt::format("no contest '{}'", contest_id));
-  auto results = publication_->ReadStationResults(*contest, stations);
+  auto results = store_->ReadStationResults(*contest, stations);
   if (!results.ok()) return results.status();
   std::vector<Counted> counted;
   for (size_t i = 0; i < stations.size(); ++i) {

@@ -1,6 +1,6 @@
 // hattama.v1.AnalysisService: seats, the PVT estimate and red flags, computed from what
-// PublicationService publishes (it reads through that service, so it sees exactly the published
-// figures and never touches Redis itself).
+// publication publishes (it reads through the read model, PublishedStore, so it sees exactly the
+// figures GetAreaTotals and ListStations answer).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -10,14 +10,13 @@
 
 #include "common/domain/registry.h"
 #include "hattama/v1/analysis.grpc.pb.h"
-#include "services/publication/publication_service.h"
+#include "services/publication/published_store.h"
 
 namespace hattama::publication {
 
 class AnalysisService final : public v1::AnalysisService::Service {
  public:
-  AnalysisService(std::shared_ptr<const domain::Registry> registry,
-                  PublicationService* publication);
+  explicit AnalysisService(std::shared_ptr<PublishedStore> store);
 
   grpc::Status GetSeats(grpc::ServerContext* context, const v1::GetSeatsRequest* request,
                         v1::SeatAllocation* response) override;
@@ -33,15 +32,15 @@ class AnalysisService final : public v1::AnalysisService::Service {
     v1::Figures figures;
   };
   // The counted protocols of `stations` for `contest` (stations without one are left out), read
-  // in bulk (PublicationService::ReadStationResults).
+  // in bulk (PublishedStore::ReadStationResults).
   Result<std::vector<Counted>> ReadCounted(const std::vector<const v1::Station*>& stations,
                                            const std::string& contest_id);
   // Stations of an area (nation, region, district) that vote in the contest.
   std::vector<const v1::Station*> StationsOf(const v1::Area& area,
                                              const std::string& contest_id) const;
 
-  std::shared_ptr<const domain::Registry> registry_;
-  PublicationService* publication_;
+  const std::shared_ptr<PublishedStore> store_;
+  const domain::Registry* const registry_;
 };
 
 }  // namespace hattama::publication

@@ -25,8 +25,9 @@ std::string JsonString(const std::string& text) {
 
 }  // namespace
 
-Result<std::string> ExportContest(const domain::Registry& registry, PublicationService& publication,
-                                  const std::string& contest_id, ExportFormat format) {
+Result<std::string> ExportContest(PublishedStore& store, const std::string& contest_id,
+                                  ExportFormat format) {
+  const domain::Registry& registry = store.registry();
   const v1::Contest* contest = registry.FindContest(contest_id);
   if (contest == nullptr) return Status::NotFound("no contest '" + contest_id + "'");
   const std::vector<std::string> figure_names = {
@@ -44,7 +45,7 @@ Result<std::string> ExportContest(const domain::Registry& registry, PublicationS
   for (const auto& station : registry.stations()) {
     if (domain::Registry::HoldsContest(station, contest_id)) stations.push_back(&station);
   }
-  auto read = publication.ReadStationResults(*contest, stations);
+  auto read = store.ReadStationResults(*contest, stations);
   if (!read.ok()) return read.status();  // kUnavailable stays kUnavailable: a 503, never a 404.
   const std::vector<v1::StationContestResult>& results = *read;
   for (size_t s = 0; s < stations.size(); ++s) {

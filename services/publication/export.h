@@ -1,6 +1,6 @@
 // Open data: every station's counted protocol of a contest, as CSV or JSON Lines, read through
-// PublicationService (in bulk, ReadStationResults) so that the export is exactly what is
-// published.
+// the read model (PublishedStore::ReadStationResults, in bulk) so that the export is exactly what
+// is published.
 #pragma once
 
 #include <chrono>
@@ -12,8 +12,7 @@
 #include <string>
 
 #include "common/base/result.h"
-#include "common/domain/registry.h"
-#include "services/publication/publication_service.h"
+#include "services/publication/published_store.h"
 
 namespace hattama::publication {
 
@@ -25,8 +24,8 @@ enum class ExportFormat { kCsv, kJsonLines };
 // ballots_valid, one column per option (its option_id), submission_id, flagged, disputed,
 // confirmations. JSON Lines: one object per station with the same names. kNotFound for an unknown
 // contest, kUnavailable when Redis cannot answer.
-Result<std::string> ExportContest(const domain::Registry& registry, PublicationService& publication,
-                                  const std::string& contest_id, ExportFormat format);
+Result<std::string> ExportContest(PublishedStore& store, const std::string& contest_id,
+                                  ExportFormat format);
 
 // Each contest's export produced once per change of its data and served from that result, so
 // that a crowd of downloads costs one production (one bulk Redis read), not one each.

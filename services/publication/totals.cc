@@ -34,6 +34,24 @@ Status AddTotals(const std::vector<std::string>& flat, SummedFields& sums) {
   return Status::Ok();
 }
 
+Result<std::pair<const v1::Area*, const v1::Contest*>> FindAreaAndContest(
+    const domain::Registry& registry, const std::string& area_id, const std::string& contest_id) {
+  if (area_id.empty() || contest_id.empty()) {
+    return Status::InvalidArgument("area_id and contest_id are required");
+  }
+  const v1::Area* area = registry.FindArea(area_id);
+  if (area == nullptr) {
+    return Status::NotFound("no area \"" + area_id + "\" in election " +
+                            registry.election().election_id());
+  }
+  const v1::Contest* contest = registry.FindContest(contest_id);
+  if (contest == nullptr) {
+    return Status::NotFound("no contest \"" + contest_id + "\" in election " +
+                            registry.election().election_id());
+  }
+  return std::make_pair(area, contest);
+}
+
 v1::AreaTotals BuildAreaTotals(const domain::Registry& registry, const v1::Area& area,
                                const v1::Contest& contest, const SummedFields& sums) {
   v1::AreaTotals totals;
@@ -128,6 +146,34 @@ Result<v1::StationContestResult> BuildStationContestResult(
     }
   }
   return result;
+}
+
+void BoundVersions(v1::StationContestResult& result, int max_versions, size_t& budget) {
+  auto* versions = result.mutable_versions();
+  std::vector<bool> keep(versions->size(), false);
+  int kept = 0;
+  for (int i = 0; i < versions->size(); ++i) {
+    if (versions->Get(i).submission().submission_id() == result.counted_submission_id() &&
+        !result.counted_submission_id().empty()) {
+      keep[i] = true;
+      ++kept;
+      const size_t size = versions->Get(i).ByteSizeLong();
+      budget = size >= budget ? 0 : budget - size;
+    }
+  }
+  for (int i = versions->size() - 1; i >= 0; --i) {
+    if (keep[i]) continue;
+    const size_t size = versions->Get(i).ByteSizeLong();
+    if (kept >= max_versions || size > budget) continue;
+    keep[i] = true;
+    ++kept;
+    budget -= size;
+  }
+  int to = 0;
+  for (int i = 0; i < versions->size(); ++i) {
+    if (keep[i]) versions->SwapElements(to++, i);
+  }
+  while (versions->size() > to) versions->RemoveLast();
 }
 
 std::optional<v1::Discrepancy> Compare(const std::string& area_id, v1::AreaKind kind,

@@ -1,11 +1,13 @@
 // The arithmetic of publication, without I/O: area totals from the summed per-partition hashes,
-// and a station's contest result from its station hash and versions.
+// a station's contest result from its station hash and versions, how many versions one answer
+// carries, and official against observer figures.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/base/result.h"
@@ -16,6 +18,11 @@ namespace hattama::publication {
 
 // Every field of a totals hash ("f:…", "v:…", "stations_reporting", "flagged_count") summed.
 using SummedFields = std::map<std::string, int64_t>;
+
+// The area and contest a request names: kInvalidArgument when either id is empty, kNotFound
+// (naming it) when the registry has no such area or contest.
+Result<std::pair<const v1::Area*, const v1::Contest*>> FindAreaAndContest(
+    const domain::Registry& registry, const std::string& area_id, const std::string& contest_id);
 
 // Adds a flat HGETALL reply of a totals hash into `sums`; an error names a non-integer field.
 Status AddTotals(const std::vector<std::string>& flat, SummedFields& sums);
@@ -32,6 +39,11 @@ Result<v1::StationContestResult> BuildStationContestResult(
     const v1::Station& station, const v1::Contest& contest,
     const std::vector<std::string>& station_hash, const std::vector<std::string>& versions,
     const std::vector<std::string>& official_hash = {});
+
+// Keeps the versions one answer carries: the counted one always, then the newest others while
+// fewer than `max_versions` are kept and they fit in `budget` (bytes, spent by what is kept), in
+// the order applied.
+void BoundVersions(v1::StationContestResult& result, int max_versions, size_t& budget);
 
 // Official minus observer figures of one area or station; nullopt when they are equal. `kind`
 // and `area_id` name where. Areas also compare the number of stations reporting.

@@ -20,8 +20,29 @@ class AnalysisTest : public PublicationFixture {
   }
 
   std::vector<grpc::Service*> AlsoServe() override {
-    analysis_ = std::make_unique<AnalysisService>(registry_, service_.get());
+    analysis_ = std::make_unique<AnalysisService>(store_);
     return {analysis_.get()};
+  }
+
+  // S1 and S4 counted: 500 / 220 / 130 of 850 valid votes.
+  void AggregateTwoStations() {
+    Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20),
+               ObserverRecord("b", "S4", "mazhilis", {200, 100, 50}, 10)});
+  }
+
+  // The Mazhilis seats over gRPC, at the default threshold unless `request` sets one.
+  grpc::Status GetSeats(v1::GetSeatsRequest request, v1::SeatAllocation& seats) {
+    grpc::ClientContext context;
+    request.set_contest_id("mazhilis");
+    return analysis_stub_->GetSeats(&context, request, &seats);
+  }
+
+  // The national PVT estimate of the Mazhilis over gRPC.
+  grpc::Status GetPvtEstimate(v1::PvtEstimate& estimate) {
+    grpc::ClientContext context;
+    v1::GetPvtEstimateRequest request;
+    request.set_contest_id("mazhilis");
+    return analysis_stub_->GetPvtEstimate(&context, request, &estimate);
   }
 
   std::unique_ptr<AnalysisService> analysis_;
@@ -30,13 +51,9 @@ class AnalysisTest : public PublicationFixture {
 
 TEST_F(AnalysisTest, SeatsFollowTheHareQuotaAboveTheThreshold) {
   // 500 / 220 / 130 of 850 valid votes: 98 × share = 57.6 / 25.4 / 15.0 -> 58 / 25 / 15.
-  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20),
-             ObserverRecord("b", "S4", "mazhilis", {200, 100, 50}, 10)});
-  grpc::ClientContext context;
-  v1::GetSeatsRequest request;
-  request.set_contest_id("mazhilis");
+  AggregateTwoStations();
   v1::SeatAllocation seats;
-  ASSERT_TRUE(analysis_stub_->GetSeats(&context, request, &seats).ok());
+  ASSERT_TRUE(GetSeats({}, seats).ok());
   ASSERT_EQ(seats.options_size(), 3);
   EXPECT_EQ(seats.seats(), 98);
   EXPECT_DOUBLE_EQ(seats.threshold_percent(), 7);
@@ -47,14 +64,11 @@ TEST_F(AnalysisTest, SeatsFollowTheHareQuotaAboveTheThreshold) {
 }
 
 TEST_F(AnalysisTest, AHigherThresholdLeavesTheSmallestListOut) {
-  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20),
-             ObserverRecord("b", "S4", "mazhilis", {200, 100, 50}, 10)});
-  grpc::ClientContext context;
+  AggregateTwoStations();
   v1::GetSeatsRequest request;
-  request.set_contest_id("mazhilis");
   request.set_threshold_percent(20);  // 130 of 850 is 15.3 %
   v1::SeatAllocation seats;
-  ASSERT_TRUE(analysis_stub_->GetSeats(&context, request, &seats).ok());
+  ASSERT_TRUE(GetSeats(request, seats).ok());
   EXPECT_FALSE(seats.options(2).passes_threshold());
   EXPECT_EQ(seats.options(0).seats(), 68);
   EXPECT_EQ(seats.options(1).seats(), 30);
@@ -68,11 +82,8 @@ TEST_F(AnalysisTest, PvtOfEveryStationIsTheExactShareWithNoMargin) {
              ObserverRecord("d", "S4", "mazhilis", {400, 50, 50}),
              ObserverRecord("e", "S5", "mazhilis", {250, 150, 50}),
              ObserverRecord("f", "S6", "mazhilis", {150, 150, 150})});
-  grpc::ClientContext context;
-  v1::GetPvtEstimateRequest request;
-  request.set_contest_id("mazhilis");
   v1::PvtEstimate estimate;
-  ASSERT_TRUE(analysis_stub_->GetPvtEstimate(&context, request, &estimate).ok());
+  ASSERT_TRUE(GetPvtEstimate(estimate).ok());
   EXPECT_EQ(estimate.stations_sampled(), 6);
   EXPECT_EQ(estimate.regions_sampled(), 2);
   // 1400 of 2550 valid votes.
@@ -85,11 +96,8 @@ TEST_F(AnalysisTest, PvtFromPartOfTheStationsHasAMargin) {
              ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}),
              ObserverRecord("d", "S4", "mazhilis", {400, 50, 50}),
              ObserverRecord("e", "S5", "mazhilis", {250, 150, 50})});
-  grpc::ClientContext context;
-  v1::GetPvtEstimateRequest request;
-  request.set_contest_id("mazhilis");
   v1::PvtEstimate estimate;
-  ASSERT_TRUE(analysis_stub_->GetPvtEstimate(&context, request, &estimate).ok());
+  ASSERT_TRUE(GetPvtEstimate(estimate).ok());
   EXPECT_EQ(estimate.stations_sampled(), 4);
   EXPECT_GT(estimate.options(0).margin_percent(), 0);
 }

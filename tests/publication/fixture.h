@@ -1,6 +1,6 @@
 // The shared setup of the publication tests: a real redis-server on a free port, seeded through
-// aggregation's apply path (the one writer of the layout publication reads), and the
-// PublicationService over real gRPC loopback.
+// aggregation's apply path (the one writer of the layout publication reads), the read model over
+// it (StoreFixture), and the PublicationService over real gRPC loopback (PublicationFixture).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -10,13 +10,40 @@
 #include <string>
 #include <vector>
 
+#include "common/redis/layout.h"
+#include "services/publication/publication_server.h"
 #include "services/publication/publication_service.h"
+#include "services/publication/published_store.h"
 #include "tests/aggregation/fixture.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::publication {
 
-class PublicationFixture : public ::testing::Test {
+// An official result (source OFFICIAL, from the election commission "cec") of a station: the
+// consistent protocol testing::ObserverRecord builds.
+inline v1::SubmissionRecord OfficialRecord(const std::string& submission_id,
+                                           const std::string& station_id,
+                                           const std::string& contest_id,
+                                           const std::vector<int64_t>& votes) {
+  v1::SubmissionRecord record =
+      testing::ObserverRecord(submission_id, station_id, contest_id, votes);
+  record.mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
+  record.mutable_submission()->set_observer_id("cec");
+  return record;
+}
+
+// Station S1 disputed, applied out of order: observers 1 ("a") and 2 ("b") agree on
+// {300, 120, 80}, which counts with 2 confirmations; observer 3 ("c") says {100, 320, 80}; the
+// official result ("o") says {450, 40, 10}.
+inline std::vector<v1::SubmissionRecord> DisputedStationS1() {
+  return {testing::ObserverRecord("c", "S1", "mazhilis", {100, 320, 80}, 0, "observer-3"),
+          testing::ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 0, "observer-1"),
+          OfficialRecord("o", "S1", "mazhilis", {450, 40, 10}),
+          testing::ObserverRecord("b", "S1", "mazhilis", {300, 120, 80}, 0, "observer-2")};
+}
+
+// A redis-server and the read model (PublishedStore) over a pool of `redis_connections_`.
+class StoreFixture : public ::testing::Test {
  protected:
   // A test with another registry sets registry_ before calling this.
   void SetUp() override {
@@ -25,14 +52,47 @@ class PublicationFixture : public ::testing::Test {
     redis_server_ = std::move(server).value();
     redis_ = testing::Connect(redis_server_->address());
     ASSERT_NE(redis_, nullptr);
+    pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), redis_connections_,
+                                             std::chrono::seconds(2));
+    store_ = std::make_shared<PublishedStore>(registry_, pool_);
+  }
 
-    pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), 4, std::chrono::seconds(2));
-    service_ = std::make_unique<PublicationService>(registry_, pool_);
-    std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
-    auto grpc_server = StartServer(listen, service_.get(), AlsoServe());
+  // Writes P the way aggregation does when it is assigned its partitions.
+  void WritePartitionCount() {
+    ASSERT_TRUE(
+        redis_->Run({"SET", redis::layout::PartitionsKey(), std::to_string(testing::kPartitions)})
+            .ok());
+  }
+
+  // Seeds Redis the way aggregation does: P written, then the records applied in one batch.
+  void Aggregate(const std::vector<v1::SubmissionRecord>& records) {
+    WritePartitionCount();
+    aggregation::Applier applier(registry_);
+    testing::ApplyBatch(applier, *redis_, records);
+  }
+
+  std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
+  size_t redis_connections_ = 4;
+  std::unique_ptr<stack::RedisServer> redis_server_;
+  std::unique_ptr<redis::Connection> redis_;
+  std::shared_ptr<ConnectionPool> pool_;
+  std::shared_ptr<PublishedStore> store_;
+};
+
+// The store's fixture plus the PublicationService over real gRPC loopback.
+class PublicationFixture : public StoreFixture {
+ protected:
+  void SetUp() override {
+    StoreFixture::SetUp();
+    if (HasFatalFailure()) return;
+    service_ = std::make_unique<PublicationService>(store_);
+    grpc_listen_ = "127.0.0.1:" + std::to_string(stack::FreePort());
+    std::vector<grpc::Service*> services = AlsoServe();
+    services.insert(services.begin(), service_.get());
+    auto grpc_server = StartGrpcServer(grpc_listen_, services);
     ASSERT_TRUE(grpc_server.ok()) << grpc_server.status().message();
     grpc_server_ = std::move(grpc_server).value();
-    channel_ = grpc::CreateChannel(listen, grpc::InsecureChannelCredentials());
+    channel_ = grpc::CreateChannel(grpc_listen_, grpc::InsecureChannelCredentials());
     stub_ = v1::PublicationService::NewStub(channel_);
   }
 
@@ -42,14 +102,6 @@ class PublicationFixture : public ::testing::Test {
 
   void TearDown() override {
     if (grpc_server_) grpc_server_->Shutdown();
-  }
-
-  // Seeds Redis the way aggregation does: P written, then the records applied in one batch.
-  void Aggregate(const std::vector<v1::SubmissionRecord>& records) {
-    ASSERT_TRUE(
-        redis_->Run({"SET", "hattama:partitions", std::to_string(testing::kPartitions)}).ok());
-    aggregation::Applier applier(registry_);
-    testing::ApplyBatch(applier, *redis_, records);
   }
 
   grpc::Status GetAreaTotals(const std::string& area, const std::string& contest,
@@ -68,11 +120,8 @@ class PublicationFixture : public ::testing::Test {
     return stub_->GetStationResults(&context, request, &results);
   }
 
-  std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
-  std::unique_ptr<stack::RedisServer> redis_server_;
-  std::unique_ptr<redis::Connection> redis_;
-  std::shared_ptr<ConnectionPool> pool_;
   std::unique_ptr<PublicationService> service_;
+  std::string grpc_listen_;
   std::unique_ptr<grpc::Server> grpc_server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PublicationService::Stub> stub_;

@@ -13,46 +13,33 @@
 #include <thread>
 
 #include "services/publication/analysis_service.h"
+#include "services/publication/deployment_service.h"
 #include "services/publication/export.h"
-#include "services/publication/publication_service.h"
-#include "tests/aggregation/fixture.h"
+#include "tests/publication/fixture.h"
 #include "tests/publication/raw_http.h"
-#include "tools/stack/stack.h"
 
 namespace hattama::publication {
 namespace {
 
 using testing::ObserverRecord;
 
-class HttpGatewayTest : public ::testing::Test {
+// The shared fixture's service with the analysis and deployment services beside it, two stations
+// counted, the export cache and the gateway over the gRPC server's in-process channel.
+class HttpGatewayTest : public PublicationFixture {
  protected:
+  HttpGatewayTest() { redis_connections_ = 2; }
+
   void SetUp() override {
-    auto server = stack::RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    redis_server_ = std::move(server).value();
-    auto redis = testing::Connect(redis_server_->address());
-    ASSERT_NE(redis, nullptr);
-    ASSERT_TRUE(
-        redis->Run({"SET", "hattama:partitions", std::to_string(testing::kPartitions)}).ok());
-    aggregation::Applier applier(registry_);
-    testing::ApplyBatch(applier, *redis,
-                        {ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20),
-                         ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10)});
-
-    pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), 2, std::chrono::seconds(2));
-    service_ = std::make_unique<PublicationService>(registry_, pool_);
-    grpc_listen_ = "127.0.0.1:" + std::to_string(stack::FreePort());
-    analysis_ = std::make_unique<AnalysisService>(registry_, service_.get());
-    auto grpc_server = StartServer(grpc_listen_, service_.get(), {analysis_.get()});
-    ASSERT_TRUE(grpc_server.ok()) << grpc_server.status().message();
-    grpc_server_ = std::move(grpc_server).value();
-
+    PublicationFixture::SetUp();
+    if (HasFatalFailure()) return;
+    Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20),
+               ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10)});
     exports_ = std::make_unique<ExportCache>(
         [this](const std::string& contest, ExportFormat format) {
           ++export_reads_;
           // Long enough that concurrent requests overlap one production.
           if (slow_export_) std::this_thread::sleep_for(std::chrono::milliseconds(300));
-          return ExportContest(*registry_, *service_, contest, format);
+          return ExportContest(*store_, contest, format);
         },
         std::chrono::seconds(60));
     StaticFiles files = {{"/index.html", {"text/html; charset=utf-8", "<h1>Hattama</h1>"}}};
@@ -67,21 +54,22 @@ class HttpGatewayTest : public ::testing::Test {
     client_ = std::make_unique<httplib::Client>("127.0.0.1", gateway_->port());
   }
 
+  std::vector<grpc::Service*> AlsoServe() override {
+    analysis_ = std::make_unique<AnalysisService>(store_);
+    deployment_ = std::make_unique<DeploymentService>(store_);
+    return {analysis_.get(), deployment_.get()};
+  }
+
   void TearDown() override {
     gateway_.reset();
-    if (grpc_server_) grpc_server_->Shutdown();
+    PublicationFixture::TearDown();
   }
 
   // The gateway's limits; a test with other limits overrides it.
   virtual HttpLimits Limits() { return HttpLimits{}; }
 
-  std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
-  std::unique_ptr<stack::RedisServer> redis_server_;
-  std::shared_ptr<ConnectionPool> pool_;
-  std::unique_ptr<PublicationService> service_;
   std::unique_ptr<AnalysisService> analysis_;
-  std::string grpc_listen_;
-  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<DeploymentService> deployment_;
   std::unique_ptr<ExportCache> exports_;
   std::atomic<int> export_reads_{0};
   std::atomic<bool> slow_export_{false};
@@ -97,14 +85,8 @@ TEST_F(HttpGatewayTest, TotalsOverHttpEqualTotalsOverGrpc) {
   v1::AreaTotals over_http;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(response->body, &over_http).ok());
 
-  auto stub = v1::PublicationService::NewStub(
-      grpc::CreateChannel(grpc_listen_, grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  v1::GetAreaTotalsRequest request;
-  request.set_area_id("kz");
-  request.set_contest_id("mazhilis");
   v1::AreaTotals over_grpc;
-  ASSERT_TRUE(stub->GetAreaTotals(&context, request, &over_grpc).ok());
+  ASSERT_TRUE(GetAreaTotals("kz", "mazhilis", over_grpc).ok());
 
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(over_http, over_grpc))
       << response->body;
@@ -244,7 +226,7 @@ TEST_F(HttpGatewayTest, StoreDownIsA503NotA404) {
   for (const std::string path :
        {"/export/mazhilis.jsonl", "/v1/GetAreaTotals?area_id=kz&contest_id=mazhilis",
         "/v1/GetStationResults?station_id=S1", "/v1/ListStations?area_id=kz&contest_id=mazhilis",
-        "/v1/GetSeats?contest_id=mazhilis"}) {
+        "/v1/GetSeats?contest_id=mazhilis", "/v1/GetDeploymentTable"}) {
     auto response = client_->Get(path);
     ASSERT_TRUE(response) << path;
     EXPECT_EQ(response->status, 503) << path << ": " << response->body;
@@ -394,13 +376,10 @@ TEST_F(GuardedHttpTest, ManySlowSocketsFromOneAddressCannotStarveAnother) {
 }
 
 TEST_F(HttpGatewayTest, AnswerWithoutAJsonFormIsAnErrorNeverAnEmpty200) {
-  auto redis = testing::Connect(redis_server_->address());
-  ASSERT_NE(redis, nullptr);
   auto record = ObserverRecord("far-future", "S3", "mazhilis", {100, 50, 25}, 5);
   // Year 10000: a valid Timestamp in protobuf's binary form, outside what its JSON form can say.
   record.mutable_submission()->mutable_captured_time()->set_seconds(253402300800);
-  aggregation::Applier applier(registry_);
-  testing::ApplyBatch(applier, *redis, {record});
+  Aggregate({record});
   auto response = client_->Get("/v1/GetStationResults?station_id=S3");
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 500) << response->body;

@@ -1,4 +1,4 @@
-// ListStations and the bulk station read under it (PublicationService::ReadStationResults), over
+// ListStations and the bulk station read under it (PublishedStore::ReadStationResults), over
 // real gRPC loopback against a real redis-server seeded through aggregation's apply path.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -31,16 +31,11 @@ class ListStationsTest : public PublicationFixture {
 };
 
 TEST_F(ListStationsTest, DistrictListsItsStationsWithCountedFlaggedDisputedAndOfficialFigures) {
-  auto confirmed = ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 0, "observer-1");
-  auto confirming = ObserverRecord("b", "S1", "mazhilis", {300, 120, 80}, 0, "observer-2");
-  auto differing = ObserverRecord("c", "S1", "mazhilis", {100, 320, 80}, 0, "observer-3");
-  auto official = ObserverRecord("o", "S1", "mazhilis", {450, 40, 10});
-  official.mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
-  official.mutable_submission()->set_observer_id("cec");
-  auto flagged = ObserverRecord("d", "S2", "mazhilis", {200, 100, 50}, 10);
-  testing::Flag(flagged);
-  auto elsewhere = ObserverRecord("e", "S4", "mazhilis", {50, 50, 50});
-  Aggregate({differing, confirmed, official, confirming, flagged, elsewhere});
+  std::vector<v1::SubmissionRecord> records = DisputedStationS1();
+  records.push_back(ObserverRecord("d", "S2", "mazhilis", {200, 100, 50}, 10));
+  testing::Flag(records.back());
+  records.push_back(ObserverRecord("e", "S4", "mazhilis", {50, 50, 50}));
+  Aggregate(records);
 
   v1::ListStationsResponse response;
   ASSERT_TRUE(List("kz-a-1", "mazhilis", 0, "", response).ok());
@@ -174,7 +169,7 @@ TEST_F(BulkReadTest, ReadsTenThousandStationsAsOneByOneDoes) {
   auto one_by_one_time = std::chrono::steady_clock::now() - started;
 
   started = std::chrono::steady_clock::now();
-  auto read = service_->ReadStationResults(*contest, stations);
+  auto read = store_->ReadStationResults(*contest, stations);
   ASSERT_TRUE(read.ok()) << read.status().message();
   std::vector<v1::StationContestResult> bulk = std::move(read).value();
   auto bulk_time = std::chrono::steady_clock::now() - started;
@@ -194,7 +189,7 @@ TEST_F(BulkReadTest, ReadsTenThousandStationsAsOneByOneDoes) {
   EXPECT_GT(flagged, 0);
 
   // The national PVT estimate reads them all the bulk way.
-  AnalysisService analysis(registry_, service_.get());
+  AnalysisService analysis(store_);
   started = std::chrono::steady_clock::now();
   grpc::ServerContext context;
   v1::GetPvtEstimateRequest request;

@@ -139,9 +139,7 @@ TEST_F(PublicationTest, StationResultsShowTheCountedVersionAndEveryVersion) {
   auto second = ObserverRecord("v2", "S2", "mazhilis", {210, 90, 50}, 10);
   second.mutable_submission()->set_revision(2);
   testing::Flag(second);
-  auto official = ObserverRecord("official", "S2", "mazhilis", {600, 10, 10});
-  official.mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
-  Aggregate({first, second, official});
+  Aggregate({first, second, OfficialRecord("official", "S2", "mazhilis", {600, 10, 10})});
 
   v1::StationResults results;
   auto status = GetStationResults("S2", results);
@@ -205,13 +203,7 @@ TEST_F(PublicationTest, StationWithHugeOrManyVersionsStaysWithinAClientsMessageL
 }
 
 TEST_F(PublicationTest, DisputedStationShowsConfirmationsAndEveryVersion) {
-  auto a = ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 0, "observer-1");
-  auto b = ObserverRecord("b", "S1", "mazhilis", {300, 120, 80}, 0, "observer-2");
-  auto c = ObserverRecord("c", "S1", "mazhilis", {100, 320, 80}, 0, "observer-3");
-  auto official = ObserverRecord("o", "S1", "mazhilis", {450, 40, 10});
-  official.mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
-  official.mutable_submission()->set_observer_id("cec");
-  Aggregate({c, a, official, b});
+  Aggregate(DisputedStationS1());
 
   v1::StationResults results;
   ASSERT_TRUE(GetStationResults("S1", results).ok());
@@ -232,13 +224,8 @@ TEST_F(PublicationTest, DisputedStationShowsConfirmationsAndEveryVersion) {
 TEST_F(PublicationTest, OfficialTotalsAreApartAndDiscrepanciesAreListedLargestFirst) {
   auto s1 = ObserverRecord("a", "S1", "mazhilis", {300, 120, 80});
   auto s4 = ObserverRecord("b", "S4", "mazhilis", {100, 100, 100});
-  auto s1_official = ObserverRecord("o1", "S1", "mazhilis", {310, 110, 80});
-  auto s4_official = ObserverRecord("o4", "S4", "mazhilis", {250, 25, 25});
-  for (auto* r : {&s1_official, &s4_official}) {
-    r->mutable_submission()->set_source(v1::SOURCE_OFFICIAL);
-    r->mutable_submission()->set_observer_id("cec");
-  }
-  Aggregate({s1, s4, s1_official, s4_official});
+  Aggregate({s1, s4, OfficialRecord("o1", "S1", "mazhilis", {310, 110, 80}),
+             OfficialRecord("o4", "S4", "mazhilis", {250, 25, 25})});
 
   grpc::ClientContext context;
   v1::GetOfficialTotalsRequest request;

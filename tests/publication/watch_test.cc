@@ -15,9 +15,7 @@
 #include "common/kafka/kafka.h"
 #include "services/publication/change_feed.h"
 #include "services/publication/http_gateway.h"
-#include "services/publication/publication_service.h"
 #include "services/publication/totals_cache.h"
-#include "tests/aggregation/fixture.h"
 #include "tests/publication/fixture.h"
 #include "tests/publication/raw_http.h"
 #include "tools/stack/stack.h"
@@ -54,10 +52,11 @@ class WatchTest : public PublicationFixture {
     if (HasFatalFailure()) return;
 
     hub_ = std::make_unique<WatchHub>(
-        registry_, [this](const TotalsKey& key) { return service_->ReadTotals(key); },
+        registry_, [this](const TotalsKey& key) { return store_->ReadTotals(key); },
         WatchOptions());
     // Before the first call: every request of the test comes after this.
-    service_->UseChangeFeed(&cache_, hub_.get());
+    store_->UseTotalsCache(&cache_);
+    service_->UseWatchHub(hub_.get());
     ChangeFeed::Options options;
     options.bootstrap_servers = kafka_->bootstrap();
     options.check_interval = 300ms;
@@ -94,8 +93,7 @@ class WatchTest : public PublicationFixture {
   // Applies `records` to Redis the way aggregation does and, when `publish`, then writes the
   // TotalsChange records it reports to the change feed, keyed by area and contest.
   void Apply(const std::vector<v1::SubmissionRecord>& records, bool publish = true) {
-    ASSERT_TRUE(
-        redis_->Run({"SET", "hattama:partitions", std::to_string(testing::kPartitions)}).ok());
+    WritePartitionCount();
     aggregation::Applier applier(registry_);
     std::vector<redis::Command> calls;
     for (const auto& record : records) {
@@ -416,19 +414,35 @@ class CappedWatchTest : public WatchTest {
     return options;
   }
 
-  // Opens a Watch that is never read (a paused client) and waits until it is accepted (true) or
-  // refused (false, `refusal` says why).
-  bool OpenPaused(grpc::ClientContext& context,
-                  std::unique_ptr<grpc::ClientReader<v1::AreaTotals>>& reader,
-                  grpc::Status& refusal) {
-    reader = Watch(context, "mazhilis");
-    reader->WaitForInitialMetadata();
-    if (context.GetServerInitialMetadata().count(WatchHub::kAcceptedMetadata) > 0) return true;
-    v1::AreaTotals totals;
-    while (reader->Read(&totals)) {
+  // A Watch that is never read (a paused client), once it was accepted or refused.
+  struct Paused {
+    std::unique_ptr<grpc::ClientContext> context = std::make_unique<grpc::ClientContext>();
+    std::unique_ptr<grpc::ClientReader<v1::AreaTotals>> reader;
+    bool accepted = false;
+    grpc::Status refusal;  // Why it was refused.
+  };
+
+  Paused OpenPaused() {
+    Paused paused;
+    paused.reader = Watch(*paused.context, "mazhilis");
+    paused.reader->WaitForInitialMetadata();
+    paused.accepted =
+        paused.context->GetServerInitialMetadata().count(WatchHub::kAcceptedMetadata) > 0;
+    if (!paused.accepted) {
+      v1::AreaTotals totals;
+      while (paused.reader->Read(&totals)) {
+      }
+      paused.refusal = paused.reader->Finish();
     }
-    refusal = reader->Finish();
-    return false;
+    return paused;
+  }
+
+  // Opens `count` paused Watches into `streams`, each of which must be accepted.
+  void OpenPausedStreams(int count, std::vector<Paused>& streams) {
+    for (int i = 0; i < count; ++i) {
+      streams.push_back(OpenPaused());
+      ASSERT_TRUE(streams.back().accepted) << streams.back().refusal.error_message();
+    }
   }
 
   size_t max_streams_ = 0;
@@ -446,49 +460,35 @@ class WatchCappedPerAddress : public CappedWatchTest {
 };
 
 TEST_F(WatchCappedInAll, StreamsBeyondTheCapAreRefusedUntilOneEnds) {
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::unique_ptr<grpc::ClientReader<v1::AreaTotals>>> readers;
-  grpc::Status refusal;
-  for (int i = 0; i < 3; ++i) {
-    contexts.push_back(std::make_unique<grpc::ClientContext>());
-    readers.emplace_back();
-    ASSERT_TRUE(OpenPaused(*contexts.back(), readers.back(), refusal)) << refusal.error_message();
-  }
-  grpc::ClientContext extra;
-  std::unique_ptr<grpc::ClientReader<v1::AreaTotals>> extra_reader;
-  ASSERT_FALSE(OpenPaused(extra, extra_reader, refusal));
-  EXPECT_EQ(refusal.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refusal.error_message();
+  std::vector<Paused> streams;
+  ASSERT_NO_FATAL_FAILURE(OpenPausedStreams(3, streams));
+  Paused extra = OpenPaused();
+  ASSERT_FALSE(extra.accepted);
+  EXPECT_EQ(extra.refusal.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << extra.refusal.error_message();
   EXPECT_EQ(hub_->refused_for_cap(), 1u);
 
-  contexts[0]->TryCancel();
+  streams[0].context->TryCancel();
   ASSERT_TRUE(Eventually([&] { return hub_->watchers() == 2; }));
-  grpc::ClientContext again;
-  std::unique_ptr<grpc::ClientReader<v1::AreaTotals>> again_reader;
-  EXPECT_TRUE(OpenPaused(again, again_reader, refusal)) << refusal.error_message();
+  Paused again = OpenPaused();
+  EXPECT_TRUE(again.accepted) << again.refusal.error_message();
   // A new watcher's first totals come at once, the paused ones notwithstanding.
   v1::AreaTotals first;
   const auto started = std::chrono::steady_clock::now();
-  ASSERT_TRUE(again_reader->Read(&first));
+  ASSERT_TRUE(again.reader->Read(&first));
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
-  for (auto& context : contexts) context->TryCancel();
-  again.TryCancel();
+  for (auto& stream : streams) stream.context->TryCancel();
+  again.context->TryCancel();
 }
 
 TEST_F(WatchCappedPerAddress, OneAddressCannotHoldMoreThanItsShare) {
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::unique_ptr<grpc::ClientReader<v1::AreaTotals>>> readers;
-  grpc::Status refusal;
-  for (int i = 0; i < 2; ++i) {
-    contexts.push_back(std::make_unique<grpc::ClientContext>());
-    readers.emplace_back();
-    ASSERT_TRUE(OpenPaused(*contexts.back(), readers.back(), refusal)) << refusal.error_message();
-  }
-  grpc::ClientContext extra;
-  std::unique_ptr<grpc::ClientReader<v1::AreaTotals>> extra_reader;
-  ASSERT_FALSE(OpenPaused(extra, extra_reader, refusal));
-  EXPECT_EQ(refusal.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_NE(refusal.error_message().find("127.0.0.1"), std::string::npos)
-      << refusal.error_message();
+  std::vector<Paused> streams;
+  ASSERT_NO_FATAL_FAILURE(OpenPausedStreams(2, streams));
+  Paused extra = OpenPaused();
+  ASSERT_FALSE(extra.accepted);
+  EXPECT_EQ(extra.refusal.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(extra.refusal.error_message().find("127.0.0.1"), std::string::npos)
+      << extra.refusal.error_message();
   // The HTTP gateway's streams come over the in-process channel: not counted against it.
   StartGateway();
   httplib::Client client("127.0.0.1", gateway_->port());
@@ -501,7 +501,7 @@ TEST_F(WatchCappedPerAddress, OneAddressCannotHoldMoreThanItsShare) {
       },
       [&](const char*, size_t) { return false; });
   EXPECT_EQ(status, 200);
-  for (auto& context : contexts) context->TryCancel();
+  for (auto& stream : streams) stream.context->TryCancel();
 }
 
 // The shared fixture alone: a service that was given no change feed.

@@ -1,0 +1,113 @@
+#include "services/publication/publication_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include "common/metrics/grpc_metrics.h"
+
+namespace hattama::publication {
+
+Result<std::unique_ptr<grpc::Server>> StartGrpcServer(const std::string& listen,
+                                                      const std::vector<grpc::Service*>& services,
+                                                      int* port) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int bound = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &bound);
+  for (grpc::Service* service : services) builder.RegisterService(service);
+  metrics::AddGrpcMetrics(builder);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || bound == 0) return Status::Error("cannot listen on " + listen);
+  if (port != nullptr) *port = bound;
+  return server;
+}
+
+Result<std::unique_ptr<PublicationServer>> PublicationServer::Start(
+    std::shared_ptr<const domain::Registry> registry, const ServerConfig& config) {
+  std::unique_ptr<PublicationServer> server(new PublicationServer());
+  server->BuildReadModel(registry, config);
+  if (!config.kafka_bootstrap.empty()) server->FollowChangeFeed(registry, config);
+  if (Status grpc = server->ServeGrpc(config); !grpc.ok()) return grpc;
+  spdlog::info("serving election {} on {}, reading redis {}", registry->election().election_id(),
+               config.listen, config.redis_address);
+  if (Status http = server->ServeHttp(config); !http.ok()) return http;
+  spdlog::info("portal and HTTP/JSON API on http://{}/", config.http_listen);
+  return server;
+}
+
+void PublicationServer::BuildReadModel(std::shared_ptr<const domain::Registry> registry,
+                                       const ServerConfig& config) {
+  auto pool = std::make_shared<ConnectionPool>(
+      config.redis_address, std::max<size_t>(1, config.redis_connections), config.redis_timeout);
+  store_ = std::make_shared<PublishedStore>(std::move(registry), std::move(pool));
+  // Each contest's export produced once per change (or per export_max_age) and shared by every
+  // download of it.
+  exports_ = std::make_unique<ExportCache>(
+      [store = store_.get()](const std::string& contest_id, ExportFormat format) {
+        return ExportContest(*store, contest_id, format);
+      },
+      config.export_max_age);
+}
+
+void PublicationServer::FollowChangeFeed(std::shared_ptr<const domain::Registry> registry,
+                                         const ServerConfig& config) {
+  // Totals from a cache the feed invalidates, and Watch. Both read through the store, so a
+  // streamed total is exactly what GetAreaTotals answers.
+  cache_ = std::make_unique<TotalsCache>();
+  store_->UseTotalsCache(cache_.get());
+  watch_ = std::make_unique<WatchHub>(
+      std::move(registry),
+      [store = store_.get()](const TotalsKey& key) { return store->ReadTotals(key); },
+      config.watch);
+  ChangeFeed::Options options;
+  options.bootstrap_servers = config.kafka_bootstrap;
+  feed_ = std::make_unique<ChangeFeed>(
+      options, cache_.get(),
+      [watch = watch_.get(), exports = exports_.get()](const TotalsKey& key) {
+        watch->Changed(key);
+        exports->Changed(key.contest_id);
+      },
+      [watch = watch_.get()](bool ready) { watch->SetFeedReady(ready); });
+}
+
+Status PublicationServer::ServeGrpc(const ServerConfig& config) {
+  publication_ = std::make_unique<PublicationService>(store_);
+  publication_->LimitVersions(std::max(1, config.station_max_versions),
+                              config.station_max_version_bytes);
+  publication_->UseWatchHub(watch_.get());
+  deployment_ = std::make_unique<DeploymentService>(store_);
+  analysis_ = std::make_unique<AnalysisService>(store_);
+  auto server = StartGrpcServer(config.listen,
+                                {publication_.get(), deployment_.get(), analysis_.get()}, &port_);
+  if (!server.ok()) return server.status();
+  server_ = std::move(server).value();
+  return Status::Ok();
+}
+
+Status PublicationServer::ServeHttp(const ServerConfig& config) {
+  // The HTTP mirror calls the same services through an in-process channel: one implementation.
+  auto gateway = HttpGateway::Start(
+      config.http_listen, server_->InProcessChannel(grpc::ChannelArguments()), config.files,
+      [exports = exports_.get()](const std::string& contest_id, bool csv) {
+        return exports->Get(contest_id, csv ? ExportFormat::kCsv : ExportFormat::kJsonLines);
+      },
+      config.http);
+  if (!gateway.ok()) return gateway.status();
+  gateway_ = std::move(gateway).value();
+  return Status::Ok();
+}
+
+PublicationServer::~PublicationServer() { Shutdown(std::chrono::seconds(1)); }
+
+void PublicationServer::Shutdown(std::chrono::milliseconds grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  gateway_.reset();
+  if (watch_) watch_->Stop();
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + grace);
+  feed_.reset();
+}
+
+}  // namespace hattama::publication

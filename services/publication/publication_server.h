@@ -1,0 +1,109 @@
+// A publication instance: the read model (PublishedStore over a Redis connection pool), the gRPC
+// server with the publication, deployment, analysis and health services, the HTTP gateway (portal,
+// HTTP/JSON mirror, /export, /v1/Watch), and with a change feed the totals cache and the watch
+// hub; and their shutdown in the one order that lets each part finish. main.cc runs it through
+// this class.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/domain/registry.h"
+#include "services/publication/analysis_service.h"
+#include "services/publication/change_feed.h"
+#include "services/publication/deployment_service.h"
+#include "services/publication/export.h"
+#include "services/publication/http_gateway.h"
+#include "services/publication/publication_service.h"
+#include "services/publication/published_store.h"
+#include "services/publication/totals_cache.h"
+#include "services/publication/watch.h"
+
+namespace hattama::publication {
+
+// Each field is a flag of hattama-publication (main.cc, README).
+struct ServerConfig {
+  std::string redis_address = "127.0.0.1:6379";
+  // Enough for the handler threads of one replica; requests beyond it wait for a free connection
+  // up to redis_timeout, then answer UNAVAILABLE.
+  size_t redis_connections = 8;
+  std::chrono::milliseconds redis_timeout{2000};
+  // gRPC host:port; port 0 picks a free one (see PublicationServer::port).
+  std::string listen = "0.0.0.0:7003";
+  // HTTP host:port of the portal and the HTTP/JSON API; port 0 picks a free one.
+  std::string http_listen = "0.0.0.0:8080";
+  // Bootstrap servers of the totals change feed (hattama.totals.v1). Empty: no feed, so no totals
+  // cache, Watch answers FAILED_PRECONDITION and every request reads Redis.
+  std::string kafka_bootstrap;
+  HttpLimits http;
+  WatchHub::Options watch;
+  // How long an /export file is served before it is produced again without a change.
+  std::chrono::milliseconds export_max_age{5000};
+  // The bounds of a GetStationResults answer (PublicationService::LimitVersions).
+  int station_max_versions = kMaxVersionsPerContest;
+  size_t station_max_version_bytes = kMaxVersionBytes;
+  // Static files served beside the API (the portal, PortalFiles()).
+  StaticFiles files;
+};
+
+class PublicationServer {
+ public:
+  // Builds every part and starts serving gRPC and HTTP. Fails with a message naming what could not
+  // be bound. Redis need not answer yet: reads answer UNAVAILABLE until it does.
+  static Result<std::unique_ptr<PublicationServer>> Start(
+      std::shared_ptr<const domain::Registry> registry, const ServerConfig& config);
+  ~PublicationServer();  // Shutdown with a short grace if not done yet.
+  PublicationServer(const PublicationServer&) = delete;
+  PublicationServer& operator=(const PublicationServer&) = delete;
+
+  // The ports actually listened on.
+  int port() const { return port_; }
+  int http_port() const { return gateway_->port(); }
+  // The standard gRPC health service, for main to report readiness on.
+  grpc::HealthCheckServiceInterface* health() { return server_->GetHealthCheckService(); }
+
+  // Stops in the order each part needs: the HTTP gateway first (its calls go through the gRPC
+  // server), then the watch hub's streams (they never end by themselves, and Shutdown would wait
+  // out its grace for them), then the gRPC server with `grace` for requests in flight, then the
+  // change feed (before the hub, cache and export cache it calls). Idempotent.
+  void Shutdown(std::chrono::milliseconds grace);
+
+ private:
+  PublicationServer() = default;
+  // The steps of Start, in order.
+  void BuildReadModel(std::shared_ptr<const domain::Registry> registry, const ServerConfig& config);
+  void FollowChangeFeed(std::shared_ptr<const domain::Registry> registry,
+                        const ServerConfig& config);
+  Status ServeGrpc(const ServerConfig& config);
+  Status ServeHttp(const ServerConfig& config);
+
+  // Declared in the order they are built; destroyed in reverse, so that each part goes before
+  // what it calls: the gateway before the gRPC server, the server before its services and the
+  // hub, the feed before the hub and the caches, everything before the store.
+  std::shared_ptr<PublishedStore> store_;
+  std::unique_ptr<TotalsCache> cache_;
+  std::unique_ptr<ExportCache> exports_;
+  std::unique_ptr<WatchHub> watch_;
+  std::unique_ptr<ChangeFeed> feed_;
+  std::unique_ptr<PublicationService> publication_;
+  std::unique_ptr<DeploymentService> deployment_;
+  std::unique_ptr<AnalysisService> analysis_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HttpGateway> gateway_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+// Builds and starts a gRPC server on `listen` ("host:port") serving `services`, the standard
+// health service and server reflection (so that grpcurl works without the .proto files); `port`,
+// when given, gets the port bound. An error when the address cannot be bound.
+Result<std::unique_ptr<grpc::Server>> StartGrpcServer(const std::string& listen,
+                                                      const std::vector<grpc::Service*>& services,
+                                                      int* port = nullptr);
+
+}  // namespace hattama::publication

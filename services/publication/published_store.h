@@ -1,0 +1,92 @@
+// Publication's read model: every read of what aggregation published in Redis (the key layout
+// of common/redis/layout.h) goes through one PublishedStore, so that the gRPC services, the
+// open-data export, the watch hub and the HTTP mirror (through the services) see the same
+// figures, read the same way: pipelined in batches on a pooled connection, tried once more on a
+// fresh connection after an I/O error, and answered kUnavailable when Redis cannot answer (a
+// store that cannot answer is "retry later", never "no such thing").
+//
+// It never writes to Redis. Thread-safe: any number of request threads may read at once (the
+// pool lends each its own connection); UseTotalsCache is called before serving.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/domain/registry.h"
+#include "common/redis/layout.h"
+#include "common/redis/redis.h"
+#include "hattama/v1/publication.pb.h"
+#include "services/publication/connection_pool.h"
+#include "services/publication/totals.h"
+#include "services/publication/totals_cache.h"
+
+namespace hattama::publication {
+
+// The deployment table's counters: DeploymentCountField(area, counter) -> count.
+using DeploymentCounts = std::unordered_map<std::string, int64_t>;
+
+class PublishedStore {
+ public:
+  PublishedStore(std::shared_ptr<const domain::Registry> registry,
+                 std::shared_ptr<ConnectionPool> redis);
+
+  // With a change feed (change_feed.h): ReadTotals answers from `cache` while it is enabled and
+  // stores what it read there. Without (null, the default), every ReadTotals reads Redis.
+  void UseTotalsCache(TotalsCache* cache) { cache_ = cache; }
+
+  const domain::Registry& registry() const { return *registry_; }
+
+  // P, the number of partitions aggregation has keys for (hattama:partitions); 0 before anything
+  // was applied. kInternal when the key holds something else than a count.
+  Result<int32_t> ReadPartitionCount();
+
+  // The totals `key` names, as GetAreaTotals (observers) or GetOfficialTotals (official) answer
+  // them and Watch streams them: the area's totals hashes summed over every partition in one
+  // round trip (after reading P), from the cache while the change feed vouches for it.
+  // kInvalidArgument / kNotFound for a bad key, kInternal for data that cannot be read.
+  Result<v1::AreaTotals> ReadTotals(const TotalsKey& key);
+
+  // The totals of each of `areas` (one contest, one scope) summed over every partition, in one
+  // round trip after reading P, in the order of `areas`; never from the cache.
+  Result<std::vector<v1::AreaTotals>> ReadTotalsOfAreas(const v1::Contest& contest,
+                                                        redis::layout::Scope scope,
+                                                        const std::vector<const v1::Area*>& areas);
+
+  // Every contest of `station`, in the station's order, with every version received (unbounded:
+  // the caller bounds an answer, see BoundVersions). One round trip after reading P.
+  Result<std::vector<v1::StationContestResult>> ReadStation(const v1::Station& station);
+
+  // The results of many stations for one contest at once, in the order of `stations`: the
+  // counted protocol, flags, confirmations, disputed and the official protocol, without the
+  // versions. Two HGETALLs a station, pipelined a batch at a time on one pooled connection
+  // (10,000 stations: about 50 round trips instead of 20,000 requests), then the versions of the
+  // flagged stations only, whose flags are in the counted version's record.
+  Result<std::vector<v1::StationContestResult>> ReadStationResults(
+      const v1::Contest& contest, const std::vector<const v1::Station*>& stations);
+
+  // The observer deployment table's counters (services/aggregation/deployment.lua writes them).
+  Result<DeploymentCounts> ReadDeploymentCounts();
+
+ private:
+  // Runs `commands` pipelined on a pooled connection, kPipelineBatch commands per round trip (so
+  // that neither side buffers a whole election's replies); on an I/O error tries once more on a
+  // fresh connection (an idle one may predate a Redis restart). kUnavailable naming `store` when
+  // Redis cannot answer, kInternal when it answers an error.
+  Result<std::vector<redis::Reply>> Read(const std::vector<redis::Command>& commands,
+                                         std::string_view store = "totals store");
+  // Each area's totals hash of `scope` summed over `partitions`, in one round trip.
+  Result<std::vector<SummedFields>> SumTotals(const v1::Contest& contest,
+                                              redis::layout::Scope scope, int32_t partitions,
+                                              const std::vector<const v1::Area*>& areas);
+
+  const std::shared_ptr<const domain::Registry> registry_;
+  const std::shared_ptr<ConnectionPool> redis_;
+  TotalsCache* cache_ = nullptr;
+};
+
+}  // namespace hattama::publication
