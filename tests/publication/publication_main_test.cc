@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <future>
+#include <map>
 
 #include "hattama/v1/publication.grpc.pb.h"
 #include "tests/aggregation/fixture.h"
@@ -41,7 +42,8 @@ Result<std::string> HealthCheck(const std::shared_ptr<grpc::Channel>& channel) {
 
 // Every port on a free one, so that tests running side by side never collide.
 std::vector<std::string> PortFlags(const std::string& listen) {
-  return {"--listen", listen, "--http-listen", "127.0.0.1:" + std::to_string(stack::FreePort()),
+  return {"--listen",         listen,
+          "--http-listen",    "127.0.0.1:" + std::to_string(stack::FreePort()),
           "--metrics-listen", "127.0.0.1:" + std::to_string(stack::FreePort())};
 }
 
@@ -84,54 +86,58 @@ Result<std::string> ListServicesByReflection(const std::shared_ptr<grpc::Channel
   return bytes;
 }
 
-TEST(PublicationMain, ServesTheElectionAndHealthThenStopsCleanlyOnSigterm) {
-  stack::TempDir dir("hattama-publication-test");
-  testing::WriteRegistryFiles(dir.path());
-  auto redis = stack::RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status().message();
-  std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
-  std::vector<std::string> argv = {stack::BinaryPath("hattama-publication"), "--election",
-                                   dir.path() + "/election.json", "--redis-address",
-                                   (*redis)->address(), "--log-format", "json"};
-  for (auto& flag : PortFlags(listen)) argv.push_back(flag);
-  auto process = stack::Process::Start(
-      {.argv = argv,
-       .env = {{"HATTAMA_STATIONS", dir.path() + "/stations.csv"}},
-       .log_path = dir.path() + "/publication.log"});
-  ASSERT_TRUE(process.ok()) << process.status().message();
-  auto channel = grpc::CreateChannel(listen, grpc::InsecureChannelCredentials());
-  ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() + 30s));
+// hattama-publication run against a redis-server of its own, every port a free one, its registry
+// written to a temporary directory.
+class PublicationMain : public ::testing::Test {
+ protected:
+  // Starts the binary with the election file, Redis and the ports as flags, and `args` and `env`
+  // besides (the station registry is given in one or the other); waits until gRPC answers.
+  void Start(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    testing::WriteRegistryFiles(dir_.path());
+    auto redis = stack::RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status().message();
+    redis_ = std::move(redis).value();
+    const std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
+    std::vector<std::string> argv = {stack::BinaryPath("hattama-publication"), "--election",
+                                     dir_.path() + "/election.json", "--redis-address",
+                                     redis_->address()};
+    for (auto& flag : PortFlags(listen)) argv.push_back(flag);
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto process = stack::Process::Start(
+        {.argv = argv, .env = std::move(env), .log_path = dir_.path() + "/publication.log"});
+    ASSERT_TRUE(process.ok()) << process.status().message();
+    process_ = std::move(process).value();
+    channel_ = grpc::CreateChannel(listen, grpc::InsecureChannelCredentials());
+    ASSERT_TRUE(channel_->WaitForConnected(std::chrono::system_clock::now() + 30s));
+  }
 
-  auto health = HealthCheck(channel);
+  stack::TempDir dir_{"hattama-publication-test"};
+  std::unique_ptr<stack::RedisServer> redis_;
+  std::unique_ptr<stack::Process> process_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+TEST_F(PublicationMain, ServesTheElectionAndHealthThenStopsCleanlyOnSigterm) {
+  ASSERT_NO_FATAL_FAILURE(
+      Start({"--log-format", "json"}, {{"HATTAMA_STATIONS", dir_.path() + "/stations.csv"}}));
+
+  auto health = HealthCheck(channel_);
   grpc::ClientContext context;
   v1::Election election;
-  auto status = v1::PublicationService::NewStub(channel)->GetElection(
+  auto status = v1::PublicationService::NewStub(channel_)->GetElection(
       &context, v1::GetElectionRequest(), &election);
 
   ASSERT_TRUE(health.ok()) << health.status().message();
   EXPECT_EQ(*health, std::string("\x08\x01", 2));
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(election.election_id(), "test-2021");
-  EXPECT_EQ((*process)->Stop(10s), 0);
+  EXPECT_EQ(process_->Stop(10s), 0);
 }
 
-TEST(PublicationMain, ListsItsServicesThroughServerReflection) {
-  stack::TempDir dir("hattama-publication-test");
-  testing::WriteRegistryFiles(dir.path());
-  auto redis = stack::RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status().message();
-  std::string listen = "127.0.0.1:" + std::to_string(stack::FreePort());
-  std::vector<std::string> argv = {stack::BinaryPath("hattama-publication"), "--election",
-                                   dir.path() + "/election.json", "--stations",
-                                   dir.path() + "/stations.csv", "--redis-address",
-                                   (*redis)->address()};
-  for (auto& flag : PortFlags(listen)) argv.push_back(flag);
-  auto process = stack::Process::Start({.argv = argv, .log_path = dir.path() + "/pub.log"});
-  ASSERT_TRUE(process.ok()) << process.status().message();
-  auto channel = grpc::CreateChannel(listen, grpc::InsecureChannelCredentials());
-  ASSERT_TRUE(channel->WaitForConnected(std::chrono::system_clock::now() + 30s));
+TEST_F(PublicationMain, ListsItsServicesThroughServerReflection) {
+  ASSERT_NO_FATAL_FAILURE(Start({"--stations", dir_.path() + "/stations.csv"}));
 
-  auto services = ListServicesByReflection(channel);
+  auto services = ListServicesByReflection(channel_);
 
   ASSERT_TRUE(services.ok()) << services.status().message();
   for (const char* name : {"hattama.v1.PublicationService", "hattama.v1.DeploymentService",
@@ -140,7 +146,7 @@ TEST(PublicationMain, ListsItsServicesThroughServerReflection) {
   }
 }
 
-TEST(PublicationMain, RefusesToStartWithoutARegistry) {
+TEST_F(PublicationMain, RefusesToStartWithoutARegistry) {
   auto process = stack::Process::Start(
       {.argv = {stack::BinaryPath("hattama-publication"), "--election", "/nonexistent.json",
                 "--stations", "/nonexistent.csv", "--listen",
