@@ -1,0 +1,148 @@
+// The totals cache alone, without Redis or Kafka: what it answers, what it refuses to keep, and
+// what enabling and disabling it drop. The reads "from Redis" are totals the test makes up.
+#include "services/publication/totals_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+namespace hattama::publication {
+namespace {
+
+using namespace std::chrono_literals;
+
+const TotalsKey kNation{"kz", "mazhilis", /*official=*/false};
+const TotalsKey kNationOfficial{"kz", "mazhilis", /*official=*/true};
+const TotalsKey kRegion{"kz-a", "mazhilis", /*official=*/false};
+
+// Totals told apart by how many stations reported.
+v1::AreaTotals Reporting(int64_t stations) {
+  v1::AreaTotals totals;
+  totals.set_stations_reporting(stations);
+  return totals;
+}
+
+// What a reader does: Find, and on a miss "read Redis" (`read`) and Store with the ticket.
+v1::AreaTotals Read(TotalsCache& cache, const TotalsKey& key, const v1::AreaTotals& read) {
+  TotalsCache::Ticket ticket = 0;
+  if (auto cached = cache.Find(key, ticket)) return *cached;
+  cache.Store(key, ticket, read);
+  return read;
+}
+
+TEST(TotalsCache, AStoredReadIsAnsweredUntilItsKeyChanges) {
+  TotalsCache cache(1h);
+  cache.Enable();
+  EXPECT_EQ(Read(cache, kNation, Reporting(3)).stations_reporting(), 3);
+  EXPECT_EQ(cache.misses(), 1u);
+
+  // Redis moved on, but no change was announced: the cache answers, without a read.
+  EXPECT_EQ(Read(cache, kNation, Reporting(4)).stations_reporting(), 3);
+  EXPECT_EQ(Read(cache, kNation, Reporting(4)).stations_reporting(), 3);
+  EXPECT_EQ(cache.hits(), 2u);
+  EXPECT_EQ(cache.misses(), 1u);
+
+  cache.Invalidate(kNation);
+  EXPECT_EQ(Read(cache, kNation, Reporting(4)).stations_reporting(), 4);
+  EXPECT_EQ(cache.misses(), 2u);
+}
+
+TEST(TotalsCache, KeysAreKeptApartByAreaContestAndScope) {
+  TotalsCache cache(1h);
+  cache.Enable();
+  Read(cache, kNation, Reporting(1));
+  Read(cache, kNationOfficial, Reporting(2));
+  Read(cache, kRegion, Reporting(3));
+
+  cache.Invalidate(kNationOfficial);
+
+  TotalsCache::Ticket ticket = 0;
+  EXPECT_EQ(cache.Find(kNation, ticket)->stations_reporting(), 1);
+  EXPECT_FALSE(cache.Find(kNationOfficial, ticket).has_value());
+  EXPECT_EQ(cache.Find(kRegion, ticket)->stations_reporting(), 3);
+}
+
+TEST(TotalsCache, AReadOvertakenByAnInvalidationIsNotKept) {
+  TotalsCache cache(1h);
+  cache.Enable();
+  TotalsCache::Ticket before_change = 0;
+  ASSERT_FALSE(cache.Find(kNation, before_change).has_value());
+  // The read of Redis is under way when the change arrives from the feed...
+  cache.Invalidate(kNation);
+  // ...so what it read may predate the change: refused.
+  cache.Store(kNation, before_change, Reporting(1));
+
+  TotalsCache::Ticket after_change = 0;
+  EXPECT_FALSE(cache.Find(kNation, after_change).has_value());
+  // A read that began after the change is kept.
+  cache.Store(kNation, after_change, Reporting(2));
+  TotalsCache::Ticket ignored = 0;
+  EXPECT_EQ(cache.Find(kNation, ignored)->stations_reporting(), 2);
+}
+
+TEST(TotalsCache, AnInvalidationOfAnotherKeyDoesNotRefuseARead) {
+  TotalsCache cache(1h);
+  cache.Enable();
+  TotalsCache::Ticket ticket = 0;
+  ASSERT_FALSE(cache.Find(kNation, ticket).has_value());
+  cache.Invalidate(kRegion);
+  cache.Store(kNation, ticket, Reporting(1));
+
+  TotalsCache::Ticket ignored = 0;
+  EXPECT_EQ(cache.Find(kNation, ignored)->stations_reporting(), 1);
+}
+
+TEST(TotalsCache, DisabledItAnswersNothingAndKeepsNothing) {
+  TotalsCache cache(1h);  // Disabled until Enable, as before the feed is read to its end.
+  EXPECT_FALSE(cache.enabled());
+  EXPECT_EQ(Read(cache, kNation, Reporting(1)).stations_reporting(), 1);
+  EXPECT_EQ(Read(cache, kNation, Reporting(2)).stations_reporting(), 2);
+  EXPECT_EQ(cache.hits(), 0u);
+  EXPECT_EQ(cache.misses(), 2u);
+}
+
+TEST(TotalsCache, DisablingDropsEverythingAndRefusesReadsThatBeganBefore) {
+  TotalsCache cache(1h);
+  cache.Enable();
+  Read(cache, kNation, Reporting(1));
+  TotalsCache::Ticket before = 0;
+  ASSERT_FALSE(cache.Find(kRegion, before).has_value());
+
+  cache.Disable();  // The feed was lost.
+  EXPECT_FALSE(cache.enabled());
+  cache.Enable();  // And found again.
+
+  TotalsCache::Ticket ticket = 0;
+  EXPECT_FALSE(cache.Find(kNation, ticket).has_value()) << "kept across a lost feed";
+  // A read begun before the feed was lost may have missed a change: refused.
+  cache.Store(kRegion, before, Reporting(3));
+  EXPECT_FALSE(cache.Find(kRegion, ticket).has_value());
+}
+
+TEST(TotalsCache, EnablingStartsEmpty) {
+  TotalsCache cache(1h);
+  cache.Enable();
+  Read(cache, kNation, Reporting(1));
+
+  cache.Enable();
+
+  TotalsCache::Ticket ticket = 0;
+  EXPECT_FALSE(cache.Find(kNation, ticket).has_value());
+}
+
+TEST(TotalsCache, EntriesOlderThanMaxAgeAreReadAgain) {
+  TotalsCache expiring(0ms);  // Every entry is too old as soon as it is kept.
+  expiring.Enable();
+  Read(expiring, kNation, Reporting(1));
+  EXPECT_EQ(Read(expiring, kNation, Reporting(2)).stations_reporting(), 2);
+  EXPECT_EQ(expiring.hits(), 0u);
+
+  TotalsCache lasting(1h);
+  lasting.Enable();
+  Read(lasting, kNation, Reporting(1));
+  EXPECT_EQ(Read(lasting, kNation, Reporting(2)).stations_reporting(), 1);
+  EXPECT_EQ(lasting.hits(), 1u);
+}
+
+}  // namespace
+}  // namespace hattama::publication
