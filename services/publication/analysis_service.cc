@@ -28,6 +28,13 @@ std::vector<int64_t> VotesInBallotOrder(const v1::Contest& contest, const v1::Fi
   return votes;
 }
 
+Result<const v1::Contest*> FindContest(const domain::Registry& registry,
+                                       const std::string& contest_id) {
+  const v1::Contest* contest = registry.FindContest(contest_id);
+  if (contest == nullptr) return Status::NotFound(fmt::format("no contest '{}'", contest_id));
+  return contest;
+}
+
 v1::RedFlagKind KindOf(analysis::RedFlagKind kind) {
   switch (kind) {
     case analysis::RedFlagKind::kTurnoutAbove95:
@@ -111,10 +118,8 @@ std::vector<const v1::Station*> AnalysisService::StationsOf(const v1::Area& area
 }
 
 Result<std::vector<AnalysisService::Counted>> AnalysisService::ReadCounted(
-    const std::vector<const v1::Station*>& stations, const std::string& contest_id) {
-  const v1::Contest* contest = registry_->FindContest(contest_id);
-  if (contest == nullptr) return Status::NotFound(fmt::format("no contest '{}'", contest_id));
-  auto results = store_->ReadStationResults(*contest, stations);
+    const std::vector<const v1::Station*>& stations, const v1::Contest& contest) {
+  auto results = store_->ReadStationResults(contest, stations);
   if (!results.ok()) return results.status();
   std::vector<Counted> counted;
   for (size_t i = 0; i < stations.size(); ++i) {
@@ -128,13 +133,11 @@ Result<std::vector<AnalysisService::Counted>> AnalysisService::ReadCounted(
 grpc::Status AnalysisService::GetPvtEstimate(grpc::ServerContext*,
                                              const v1::GetPvtEstimateRequest* request,
                                              v1::PvtEstimate* response) {
-  const v1::Contest* contest = registry_->FindContest(request->contest_id());
-  if (contest == nullptr) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        fmt::format("no contest '{}'", request->contest_id()));
-  }
+  auto found = FindContest(*registry_, request->contest_id());
+  if (!found.ok()) return ToGrpc(found.status());
+  const v1::Contest* contest = *found;
   const v1::Area* nation = registry_->FindArea(registry_->nation_id());
-  auto read = ReadCounted(StationsOf(*nation, contest->contest_id()), contest->contest_id());
+  auto read = ReadCounted(StationsOf(*nation, contest->contest_id()), *contest);
   if (!read.ok()) return ToGrpc(read.status());
   const std::vector<Counted>& counted = *read;
 
@@ -178,12 +181,10 @@ grpc::Status AnalysisService::GetRedFlags(grpc::ServerContext*,
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         fmt::format("no area '{}'", request->area_id()));
   }
-  const v1::Contest* contest = registry_->FindContest(request->contest_id());
-  if (contest == nullptr) {
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        fmt::format("no contest '{}'", request->contest_id()));
-  }
-  auto read = ReadCounted(StationsOf(*area, contest->contest_id()), contest->contest_id());
+  auto found = FindContest(*registry_, request->contest_id());
+  if (!found.ok()) return ToGrpc(found.status());
+  const v1::Contest* contest = *found;
+  auto read = ReadCounted(StationsOf(*area, contest->contest_id()), *contest);
   if (!read.ok()) return ToGrpc(read.status());
   const std::vector<Counted>& counted = *read;
   std::vector<analysis::StationFigures> stations;

@@ -34,7 +34,7 @@ class AnalysisService final : public v1::AnalysisService::Service {
   // The counted protocols of `stations` for `contest` (stations without one are left out), read
   // in bulk (PublishedStore::ReadStationResults).
   Result<std::vector<Counted>> ReadCounted(const std::vector<const v1::Station*>& stations,
-                                           const std::string& contest_id);
+                                           const v1::Contest& contest);
   // Stations of an area (nation, region, district) that vote in the contest.
   std::vector<const v1::Station*> StationsOf(const v1::Area& area,
                                              const std::string& contest_id) const;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 
 namespace hattama::publication {
 namespace {
@@ -28,6 +29,14 @@ v1::AreaTotals Read(TotalsCache& cache, const TotalsKey& key, const v1::AreaTota
   if (auto cached = cache.Find(key, ticket)) return *cached;
   cache.Store(key, ticket, read);
   return read;
+}
+
+// What the cache answers for `key` (the stations reporting of its totals), nullopt on a miss.
+std::optional<int64_t> Cached(TotalsCache& cache, const TotalsKey& key) {
+  TotalsCache::Ticket ignored = 0;
+  auto cached = cache.Find(key, ignored);
+  if (!cached) return std::nullopt;
+  return cached->stations_reporting();
 }
 
 TEST(TotalsCache, AStoredReadIsAnsweredUntilItsKeyChanges) {
@@ -56,10 +65,9 @@ TEST(TotalsCache, KeysAreKeptApartByAreaContestAndScope) {
 
   cache.Invalidate(kNationOfficial);
 
-  TotalsCache::Ticket ticket = 0;
-  EXPECT_EQ(cache.Find(kNation, ticket)->stations_reporting(), 1);
-  EXPECT_FALSE(cache.Find(kNationOfficial, ticket).has_value());
-  EXPECT_EQ(cache.Find(kRegion, ticket)->stations_reporting(), 3);
+  EXPECT_EQ(Cached(cache, kNation), 1);
+  EXPECT_FALSE(Cached(cache, kNationOfficial).has_value());
+  EXPECT_EQ(Cached(cache, kRegion), 3);
 }
 
 TEST(TotalsCache, AReadOvertakenByAnInvalidationIsNotKept) {
@@ -76,8 +84,7 @@ TEST(TotalsCache, AReadOvertakenByAnInvalidationIsNotKept) {
   EXPECT_FALSE(cache.Find(kNation, after_change).has_value());
   // A read that began after the change is kept.
   cache.Store(kNation, after_change, Reporting(2));
-  TotalsCache::Ticket ignored = 0;
-  EXPECT_EQ(cache.Find(kNation, ignored)->stations_reporting(), 2);
+  EXPECT_EQ(Cached(cache, kNation), 2);
 }
 
 TEST(TotalsCache, AnInvalidationOfAnotherKeyDoesNotRefuseARead) {
@@ -88,8 +95,7 @@ TEST(TotalsCache, AnInvalidationOfAnotherKeyDoesNotRefuseARead) {
   cache.Invalidate(kRegion);
   cache.Store(kNation, ticket, Reporting(1));
 
-  TotalsCache::Ticket ignored = 0;
-  EXPECT_EQ(cache.Find(kNation, ignored)->stations_reporting(), 1);
+  EXPECT_EQ(Cached(cache, kNation), 1);
 }
 
 TEST(TotalsCache, DisabledItAnswersNothingAndKeepsNothing) {
@@ -112,11 +118,10 @@ TEST(TotalsCache, DisablingDropsEverythingAndRefusesReadsThatBeganBefore) {
   EXPECT_FALSE(cache.enabled());
   cache.Enable();  // And found again.
 
-  TotalsCache::Ticket ticket = 0;
-  EXPECT_FALSE(cache.Find(kNation, ticket).has_value()) << "kept across a lost feed";
+  EXPECT_FALSE(Cached(cache, kNation).has_value()) << "kept across a lost feed";
   // A read begun before the feed was lost may have missed a change: refused.
   cache.Store(kRegion, before, Reporting(3));
-  EXPECT_FALSE(cache.Find(kRegion, ticket).has_value());
+  EXPECT_FALSE(Cached(cache, kRegion).has_value());
 }
 
 TEST(TotalsCache, EnablingStartsEmpty) {
@@ -126,8 +131,7 @@ TEST(TotalsCache, EnablingStartsEmpty) {
 
   cache.Enable();
 
-  TotalsCache::Ticket ticket = 0;
-  EXPECT_FALSE(cache.Find(kNation, ticket).has_value());
+  EXPECT_FALSE(Cached(cache, kNation).has_value());
 }
 
 TEST(TotalsCache, EntriesOlderThanMaxAgeAreReadAgain) {
