@@ -13,8 +13,8 @@
 #include "common/redis/redis.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/publication.grpc.pb.h"
-#include "tools/hub/plan.h"
-#include "tools/hub/registry_files.h"
+#include "tools/hub/simulator/plan.h"
+#include "tools/hub/simulator/registry_files.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::bench {

@@ -22,8 +22,8 @@
 #include "bench/raw.h"
 #include "common/config/config.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
-#include "tools/hub/plan.h"
-#include "tools/hub/synthetic.h"
+#include "tools/hub/simulator/plan.h"
+#include "tools/hub/simulator/synthetic.h"
 #include "tools/stack/process.h"
 
 namespace {

@@ -1,7 +1,7 @@
 // The dispute rule: which of several versions of one station × contest counts in the totals.
 //
 // Pure, no I/O. services/aggregation/apply.lua implements the same rule inside Redis; the
-// simulator's ground truth (tools/hub/truth.cc) and the property tests use this model, so the
+// simulator's ground truth (tools/hub/simulator/truth.cc) and the property tests use this model, so the
 // two are held against each other on every test run.
 //
 // The rule, applied separately to observer versions and to official versions (never mixed):

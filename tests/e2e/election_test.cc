@@ -5,10 +5,10 @@
 #include <csignal>
 #include <numeric>
 
-#include "tools/hub/client.h"
-#include "tools/hub/plan.h"
-#include "tools/hub/synthetic.h"
-#include "tools/hub/verify.h"
+#include "tools/hub/client/client.h"
+#include "tools/hub/simulator/plan.h"
+#include "tools/hub/simulator/synthetic.h"
+#include "tools/hub/simulator/verify.h"
 #include "tools/stack/stack.h"
 
 namespace hattama {

@@ -1,15 +1,15 @@
 // The PVT estimate through the whole stack as the night goes on: streamed in phases, the estimate
 // read from AnalysisService once publication shows 5, 20 and 50 % of the stations, and compared
 // with the complete count.
-#include "tools/hub/pvt_phases.h"
+#include "tools/hub/simulator/pvt_phases.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "tools/hub/plan.h"
-#include "tools/hub/synthetic.h"
-#include "tools/hub/verify.h"
+#include "tools/hub/simulator/plan.h"
+#include "tools/hub/simulator/synthetic.h"
+#include "tools/hub/simulator/verify.h"
 #include "tools/stack/stack.h"
 
 namespace hattama {

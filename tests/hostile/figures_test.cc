@@ -22,7 +22,8 @@
 #include "hattama/v1/analysis.grpc.pb.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/publication.grpc.pb.h"
-#include "tools/hub/client.h"
+#include "tools/hub/client/client.h"
+#include "tools/hub/simulator/planned_submission.h"
 #include "tools/stack/stack.h"
 
 namespace hattama {

@@ -17,11 +17,11 @@
 #include "common/domain/partition.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/publication.grpc.pb.h"
-#include "tools/hub/client.h"
-#include "tools/hub/plan.h"
-#include "tools/hub/synthetic.h"
-#include "tools/hub/truth.h"
-#include "tools/hub/verify.h"
+#include "tools/hub/client/client.h"
+#include "tools/hub/simulator/plan.h"
+#include "tools/hub/simulator/synthetic.h"
+#include "tools/hub/simulator/truth.h"
+#include "tools/hub/simulator/verify.h"
 #include "tools/stack/stack.h"
 
 namespace hattama {

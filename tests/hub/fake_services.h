@@ -18,7 +18,7 @@
 #include "common/domain/registry.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/publication.grpc.pb.h"
-#include "tools/hub/truth.h"
+#include "tools/hub/simulator/truth.h"
 
 namespace hattama::hub::testing {
 

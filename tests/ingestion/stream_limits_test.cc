@@ -28,8 +28,9 @@
 #include "services/ingestion/ingestion_server.h"
 #include "services/ingestion/wire.h"
 #include "tests/common/domain/test_election.h"
-#include "tools/hub/client.h"
-#include "tools/hub/send.h"
+#include "tools/hub/client/client.h"
+#include "tools/hub/client/send.h"
+#include "tools/hub/simulator/planned_submission.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::ingestion {

@@ -6,10 +6,10 @@
 
 #include <thread>
 
-#include "tools/hub/client.h"
-#include "tools/hub/plan.h"
-#include "tools/hub/synthetic.h"
-#include "tools/hub/verify.h"
+#include "tools/hub/client/client.h"
+#include "tools/hub/simulator/plan.h"
+#include "tools/hub/simulator/synthetic.h"
+#include "tools/hub/simulator/verify.h"
 #include "tools/stack/stack.h"
 
 namespace hattama {

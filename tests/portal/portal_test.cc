@@ -7,12 +7,13 @@
 
 #include <filesystem>
 
-#include "tools/hub/client.h"
-#include "tools/hub/deployment.h"
-#include "tools/hub/plan.h"
-#include "tools/hub/synthetic.h"
-#include "tools/hub/truth.h"
-#include "tools/hub/verify.h"
+#include "tools/hub/client/client.h"
+#include "tools/hub/client/deployment_stream.h"
+#include "tools/hub/simulator/deployment.h"
+#include "tools/hub/simulator/plan.h"
+#include "tools/hub/simulator/synthetic.h"
+#include "tools/hub/simulator/truth.h"
+#include "tools/hub/simulator/verify.h"
 #include "tools/stack/stack.h"
 
 namespace hattama {

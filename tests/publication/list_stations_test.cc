@@ -8,8 +8,8 @@
 
 #include "services/publication/analysis_service.h"
 #include "tests/publication/fixture.h"
-#include "tools/hub/plan.h"
-#include "tools/hub/synthetic.h"
+#include "tools/hub/simulator/plan.h"
+#include "tools/hub/simulator/synthetic.h"
 
 namespace hattama::publication {
 namespace {

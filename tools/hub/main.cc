@@ -10,17 +10,19 @@
 
 #include "common/config/config.h"
 #include "common/log/log.h"
-#include "tools/hub/client.h"
-#include "tools/hub/deployment.h"
-#include "tools/hub/pvt_phases.h"
-#include "tools/hub/send.h"
-#include "tools/hub/hub_credentials.h"
-#include "tools/hub/plan.h"
-#include "tools/hub/registry_files.h"
-#include "tools/hub/summary.h"
-#include "tools/hub/synthetic.h"
-#include "tools/hub/truth.h"
-#include "tools/hub/verify.h"
+#include "tools/hub/client/client.h"
+#include "tools/hub/client/deployment_stream.h"
+#include "tools/hub/client/hub_tokens.h"
+#include "tools/hub/client/send.h"
+#include "tools/hub/simulator/deployment.h"
+#include "tools/hub/simulator/hub_credentials.h"
+#include "tools/hub/simulator/plan.h"
+#include "tools/hub/simulator/pvt_phases.h"
+#include "tools/hub/simulator/registry_files.h"
+#include "tools/hub/simulator/summary.h"
+#include "tools/hub/simulator/synthetic.h"
+#include "tools/hub/simulator/truth.h"
+#include "tools/hub/simulator/verify.h"
 
 namespace hattama::hub {
 namespace {
@@ -186,8 +188,9 @@ int Simulate(const Flags& flags) {
                           : reg.election().contests(0).contest_id();
   phased.timeout = std::chrono::seconds(flags.timeout_seconds);
   phased.on_phase = [&](const PvtPhase& phase) {
-    fmt::print("{:.0f} % of the {} stations reported ({} shown by publication): PVT estimate read\n",
-               100 * phase.mark, phased.contest_id, phase.stations_reporting.at(phased.contest_id));
+    fmt::print(
+        "{:.0f} % of the {} stations reported ({} shown by publication): PVT estimate read\n",
+        100 * phase.mark, phased.contest_id, phase.stations_reporting.at(phased.contest_id));
     std::fflush(stdout);
   };
   auto phased_stream = StreamInPhases(reg, plan->submissions, phased);
@@ -254,7 +257,8 @@ int Simulate(const Flags& flags) {
   // The official totals were verified equal to these above.
   std::map<std::string, Tally> official_nation;
   for (const auto& contest : reg.election().contests()) {
-    auto it = plan->truth.official_areas.find(AreaContestKey(reg.nation_id(), contest.contest_id()));
+    auto it =
+        plan->truth.official_areas.find(AreaContestKey(reg.nation_id(), contest.contest_id()));
     if (it != plan->truth.official_areas.end()) official_nation[contest.contest_id()] = it->second;
   }
   fmt::print("\n{}", FormatOfficialComparison(reg, verified.published_nation, official_nation));
@@ -267,10 +271,11 @@ int Simulate(const Flags& flags) {
     spdlog::error("deployment events: {}", deployed.status().message());
     return kFailure;
   }
-  fmt::print("\nobserver deployment: {} events ({} resent) from {} hubs: {} accepted, {} duplicate, "
-             "{} rejected\n",
-             deployment.events.size(), deployment.resends, plan->hub_ids.size(), deployed->accepted,
-             deployed->duplicate, deployed->rejected);
+  fmt::print(
+      "\nobserver deployment: {} events ({} resent) from {} hubs: {} accepted, {} duplicate, "
+      "{} rejected\n",
+      deployment.events.size(), deployment.resends, plan->hub_ids.size(), deployed->accepted,
+      deployed->duplicate, deployed->rejected);
   v1::DeploymentTable table;
   const auto deployment_mismatches = VerifyDeploymentTable(
       flags.publication, deployment, std::chrono::seconds(flags.timeout_seconds), &table);
@@ -319,8 +324,7 @@ int Send(const Flags& flags, SendOptions options) {
       "not accepted ones with reasons in {}\n",
       summary->submissions, summary->accepted, summary->flagged, summary->duplicate,
       summary->rejected, summary->not_sent, summary->already_answered, summary->reconnects,
-      summary->seconds,
-      options.journal.empty() ? options.file + ".answers.jsonl" : options.journal,
+      summary->seconds, options.journal.empty() ? options.file + ".answers.jsonl" : options.journal,
       options.not_accepted.empty() ? options.file + ".not-accepted.jsonl" : options.not_accepted);
   return summary->rejected > 0 || summary->not_sent > 0 ? kMismatch : 0;
 }

@@ -1,0 +1,77 @@
+// The simulated election night: for every station × contest one protocol drawn around the
+// observers' 2021 figures, plus broken, malformed and resent submissions, in the order the hubs
+// send them, with the ground truth they must produce.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/domain/registry.h"
+#include "tools/hub/simulator/planned_submission.h"
+#include "tools/hub/simulator/truth.h"
+
+namespace hattama::hub {
+
+// What the drawn protocols of one contest come out near, nationally.
+struct ContestTarget {
+  // Ballots in the box over registered voters.
+  double turnout = 0.30;
+  // Option id -> weight; normalised over the contest's ballot. Options not named get the mean.
+  std::map<std::string, double> shares;
+  // Spoiled ballots over ballots in the box, drawn uniformly per protocol.
+  double spoiled_min = 0.03;
+  double spoiled_max = 0.04;
+};
+
+// The observers' figures for the synthetic contests (Mazhilis 32 %, 50/18/12/10/8; oblast
+// maslikhat 38 %, 58/16/10/9/3; city maslikhat 25 %, 44/21/14/14/3); any other contest gets 30 %
+// and equal shares.
+ContestTarget TargetFor(const v1::Contest& contest);
+
+struct PlanOptions {
+  uint64_t seed = 2021;
+  // Hubs "hub-1" .. "hub-H"; every region belongs to one, balanced by station count.
+  int hubs = 4;
+  // Shares of the station × contest protocols: broken ones (replacing the clean one), malformed
+  // extras, and resends. A positive rate yields at least one of each variant when possible.
+  double broken_rate = 0.01;
+  double malformed_rate = 0.005;
+  double resend_rate = 0.05;
+  // Several versions of one station × contest (all accepted; which counts is the dispute rule of
+  // common/domain/dispute.h): a second observer confirming the same figures, a third observer
+  // with different figures (a disputed station), the same observer's revision 1 with corrected
+  // figures (sent in random order relative to revision 0, so sometimes first).
+  double confirm_rate = 0;
+  double dispute_rate = 0;
+  double revision_rate = 0;
+  // Also send the election commission's results (source OFFICIAL) of every Mazhilis protocol,
+  // drawn around the announced 2021 figures (turnout 63 %, Nur Otan 71.1, Ak Zhol 10.9, People's
+  // Party 9.1, Auyl 5.3, ADAL 3.6): they differ from the observers' the way the report says.
+  bool official_results = false;
+};
+
+// The announced official 2021 Mazhilis figures, for the official results of the simulation.
+ContestTarget OfficialTargetFor(const v1::Contest& contest);
+
+struct Plan {
+  // In send order; every resend comes after its original.
+  std::vector<PlannedSubmission> submissions;
+  std::vector<std::string> hub_ids;
+  // Region area id -> hub id.
+  std::map<std::string, std::string> hub_of_region;
+  // After every submission has been sent.
+  Truth truth;
+  ExpectedCounts expected;
+};
+
+// Draws the night for every station × contest of `registry`. Deterministic per (registry, options).
+Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& options);
+
+// The region of a station (Registry::RegionOf); in a tree without regions, the area just below
+// the nation stands in for one.
+const v1::Area* RegionOf(const domain::Registry& registry, const v1::Station& station);
+
+}  // namespace hattama::hub

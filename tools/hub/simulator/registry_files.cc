@@ -1,0 +1,60 @@
+#include "tools/hub/simulator/registry_files.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace hattama::hub {
+
+std::string ElectionJsonPath(const std::string& dir) {
+  return (std::filesystem::path(dir) / "election.json").string();
+}
+
+std::string StationsCsvPath(const std::string& dir) {
+  return (std::filesystem::path(dir) / "stations.csv").string();
+}
+
+Status WriteRegistryFiles(const v1::Election& election, const std::vector<v1::Station>& stations,
+                          const std::string& dir) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return Status::Error("cannot create " + dir + ": " + error.message());
+
+  google::protobuf::util::JsonPrintOptions json_options;
+  json_options.add_whitespace = true;
+  json_options.preserve_proto_field_names = true;
+  std::string json;
+  auto printed = google::protobuf::util::MessageToJsonString(election, &json, json_options);
+  if (!printed.ok()) return Status::Error("election to JSON: " + std::string(printed.message()));
+  {
+    std::ofstream out(ElectionJsonPath(dir), std::ios::binary | std::ios::trunc);
+    out << json;
+    if (!out.flush()) return Status::Error("cannot write " + ElectionJsonPath(dir));
+  }
+
+  std::ofstream out(StationsCsvPath(dir), std::ios::binary | std::ios::trunc);
+  out << "station_id,district_id,registered_voters,contest_ids\n";
+  for (const auto& station : stations) {
+    out << station.station_id() << ',' << station.district_id() << ','
+        << station.registered_voters() << ',';
+    for (int i = 0; i < station.contest_ids_size(); ++i) {
+      if (i > 0) out << ';';
+      out << station.contest_ids(i);
+    }
+    out << '\n';
+  }
+  if (!out.flush()) return Status::Error("cannot write " + StationsCsvPath(dir));
+  return Status::Ok();
+}
+
+bool RegistryFilesExist(const std::string& dir) {
+  return std::filesystem::exists(ElectionJsonPath(dir)) &&
+         std::filesystem::exists(StationsCsvPath(dir));
+}
+
+Result<std::shared_ptr<const domain::Registry>> LoadRegistryFiles(const std::string& dir) {
+  return domain::Registry::Load(ElectionJsonPath(dir), StationsCsvPath(dir));
+}
+
+}  // namespace hattama::hub
