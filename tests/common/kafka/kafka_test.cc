@@ -1,5 +1,3 @@
-#include "common/kafka/kafka.h"
-
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -7,6 +5,12 @@
 #include <atomic>
 #include <future>
 #include <set>
+
+#include "common/kafka/consumer.h"
+#include "common/kafka/message.h"
+#include "common/kafka/producer.h"
+#include "common/kafka/properties.h"
+#include "common/kafka/reader.h"
 
 namespace hattama::kafka {
 namespace {
