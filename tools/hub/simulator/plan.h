@@ -15,22 +15,6 @@
 
 namespace hattama::hub {
 
-// What the drawn protocols of one contest come out near, nationally.
-struct ContestTarget {
-  // Ballots in the box over registered voters.
-  double turnout = 0.30;
-  // Option id -> weight; normalised over the contest's ballot. Options not named get the mean.
-  std::map<std::string, double> shares;
-  // Spoiled ballots over ballots in the box, drawn uniformly per protocol.
-  double spoiled_min = 0.03;
-  double spoiled_max = 0.04;
-};
-
-// The observers' figures for the synthetic contests (Mazhilis 32 %, 50/18/12/10/8; oblast
-// maslikhat 38 %, 58/16/10/9/3; city maslikhat 25 %, 44/21/14/14/3); any other contest gets 30 %
-// and equal shares.
-ContestTarget TargetFor(const v1::Contest& contest);
-
 struct PlanOptions {
   uint64_t seed = 2021;
   // Hubs "hub-1" .. "hub-H"; every region belongs to one, balanced by station count.
@@ -53,9 +37,6 @@ struct PlanOptions {
   bool official_results = false;
 };
 
-// The announced official 2021 Mazhilis figures, for the official results of the simulation.
-ContestTarget OfficialTargetFor(const v1::Contest& contest);
-
 struct Plan {
   // In send order; every resend comes after its original.
   std::vector<PlannedSubmission> submissions;
@@ -67,7 +48,8 @@ struct Plan {
   ExpectedCounts expected;
 };
 
-// Draws the night for every station × contest of `registry`. Deterministic per (registry, options).
+// Draws the night for every station × contest of `registry`, in the named steps of plan_steps.h.
+// Deterministic per (registry, options).
 Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& options);
 
 // The region of a station (Registry::RegionOf); in a tree without regions, the area just below
