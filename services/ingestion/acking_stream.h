@@ -1,7 +1,8 @@
 // The reactor every hub stream of ingestion is built on: it reads raw messages, parses each
 // itself, hands it to Handle, writes the answers in the order they become durable, and ends the
 // call only once every message it took is answered (or the stream failed). Submissions and
-// deployment events are two subclasses (ingestion_service.cc).
+// deployment events are two subclasses (submission_stream.h, deployment_stream.h). It writes
+// through StreamEnvironment's record writer: Kafka's producer, or a test's fake.
 //
 // Why raw bytes (the generated WithRawCallbackMethod_* services) rather than typed messages: with
 // a typed reactor a message that does not parse (a string field that is not UTF-8, e.g. a hub
@@ -42,9 +43,10 @@
 #include <utility>
 #include <vector>
 
+#include "common/base/result.h"
 #include "common/domain/checks.h"
 #include "common/domain/hubs.h"
-#include "common/kafka/kafka.h"
+#include "common/kafka/record_writer.h"
 #include "common/metrics/service_metrics.h"
 #include "hattama/v1/ingestion.pb.h"
 #include "services/ingestion/stream_environment.h"
@@ -96,7 +98,6 @@ class AckingStream : public RawReactor,
       spdlog::warn("stream from {} ({}) refused: {}", peer_, hub_key_, admitted.error_message());
       finish_ = std::move(admitted);
     } else {
-      registered_ = true;
       spdlog::debug("stream opened by {} as hub {}", peer_, hub_id());
     }
     Pump(lock);
@@ -161,7 +162,7 @@ class AckingStream : public RawReactor,
   }
 
   void OnDone() override {
-    if (registered_) env_->Unregister(stream_id_);
+    if (stream_id_) env_->Unregister(*stream_id_);
     std::shared_ptr<AckingStream> self;
     {
       std::lock_guard lock(mu_);
@@ -237,7 +238,7 @@ class AckingStream : public RawReactor,
     std::weak_ptr<AckingStream> weak = this->weak_from_this();
     const std::string_view bounded_key = Utf8Prefix(key, kMaxRecordKeyBytes);
     const size_t record_bytes = bounded_key.size() + value.size();
-    Status queued = env_->producer->Produce(
+    Status queued = env_->writer->Produce(
         topic, partition, bounded_key, value,
         [weak, ack, on_durable = std::move(on_durable), record_bytes,
          queued_at = std::chrono::steady_clock::now()](const Status& status, int32_t,
@@ -440,8 +441,9 @@ class AckingStream : public RawReactor,
   grpc::CallbackServerContext* const context_;  // Valid until OnDone.
   const std::string hub_key_;                   // Whose streams this one counts among.
   std::shared_ptr<AckingStream> self_;          // Held from Start until OnDone.
-  uint64_t stream_id_ = 0;
-  bool registered_ = false;  // Set in Start, read in OnDone.
+  // Set by Register in Start only when the stream was let in, read in OnDone: a refused stream has
+  // none, so that it never unregisters another stream.
+  std::optional<uint64_t> stream_id_;
 
   std::mutex mu_;
   bool reading_ = false;         // A read is outstanding or about to be started.

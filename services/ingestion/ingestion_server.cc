@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/kafka/topics.h"
 #include "common/metrics/grpc_metrics.h"
 #include "common/redis/redis.h"
 

@@ -10,7 +10,8 @@
 
 #include "common/base/result.h"
 #include "common/domain/registry.h"
-#include "common/kafka/kafka.h"
+#include "common/kafka/producer.h"
+#include "common/kafka/properties.h"
 #include "services/ingestion/ingestion_service.h"
 
 namespace hattama::ingestion {

@@ -4,7 +4,7 @@
 
 namespace hattama::ingestion {
 
-grpc::Status StreamEnvironment::Register(uint64_t& id, const std::string& hub_key,
+grpc::Status StreamEnvironment::Register(std::optional<uint64_t>& id, const std::string& hub_key,
                                          std::weak_ptr<Drainable> stream) {
   std::lock_guard lock(streams_mu_);
   if (draining_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "ingestion is shutting down");
@@ -22,8 +22,9 @@ grpc::Status StreamEnvironment::Register(uint64_t& id, const std::string& hub_ke
                                     hub_key, of_hub));
   }
   ++of_hub;
-  id = next_stream_++;
-  streams_.emplace(id, Open{std::move(stream), hub_key});
+  const uint64_t admitted = next_stream_++;
+  streams_.emplace(admitted, Open{std::move(stream), hub_key});
+  id = admitted;
   return grpc::Status::OK;
 }
 

@@ -1,6 +1,6 @@
-// What every hub stream of one ingestion service shares: the producer, the limits, the per-hub rate
-// buckets, and the open streams (so that Drain reaches each, and so that no hub opens more than
-// its share). See acking_stream.h for the stream itself.
+// What every hub stream of one ingestion service shares: the record writer (Kafka's producer, or a
+// test's fake), the limits, the per-hub rate buckets, and the open streams (so that Drain reaches
+// each, and so that no hub opens more than its share). See acking_stream.h for the stream itself.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -8,11 +8,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "common/kafka/kafka.h"
+#include "common/kafka/record_writer.h"
 #include "services/ingestion/rate_limiter.h"
 
 namespace hattama::ingestion {
@@ -36,7 +37,8 @@ struct StreamLimits {
 // Thread-safe; streams and delivery callbacks hold it by shared_ptr, as they may run after the
 // service is gone.
 struct StreamEnvironment {
-  kafka::Producer* producer = nullptr;
+  // Where streams write their records; outlives every stream (IngestionServer's order).
+  kafka::RecordWriter* writer = nullptr;
   StreamLimits limits;
   // See ServiceOptions.
   double default_hub_rate = 0;
@@ -44,8 +46,10 @@ struct StreamEnvironment {
 
   // Lets a stream in as one of `hub_key`'s streams, or says why not: UNAVAILABLE while draining,
   // RESOURCE_EXHAUSTED when ingestion has limits.max_streams streams open or the hub has
-  // limits.max_streams_per_hub. On OK, `id` names it for Unregister.
-  grpc::Status Register(uint64_t& id, const std::string& hub_key, std::weak_ptr<Drainable> stream);
+  // limits.max_streams_per_hub. On OK, sets `id`, which names it for Unregister; otherwise
+  // leaves `id` empty, so that a refused stream has nothing to unregister.
+  grpc::Status Register(std::optional<uint64_t>& id, const std::string& hub_key,
+                        std::weak_ptr<Drainable> stream);
   void Unregister(uint64_t id);
   // Refuses new streams from now on and returns the open ones.
   std::vector<std::shared_ptr<Drainable>> StartDraining();
