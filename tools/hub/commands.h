@@ -1,0 +1,51 @@
+// hattama-hub's subcommands, one function each (main.cc parses the flags and calls one): generate
+// writes a synthetic registry and the hubs' credentials, simulate plays election night against a
+// running stack and checks it against the ground truth, send streams a real hub's own file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tools/hub/client/send.h"
+#include "tools/hub/client/stream_options.h"
+
+namespace hattama::hub {
+
+// Exit codes: 0 when everything matched (or was accepted), kMismatch when the services answered
+// or published otherwise than expected, kFailure when the command could not do its work.
+inline constexpr int kMismatch = 1;
+inline constexpr int kFailure = 2;
+
+// Every subcommand's flags; each reads those it defines.
+struct Flags {
+  std::string out_dir = "election";
+  std::string dir = "election";
+  int64_t stations = 10'000;
+  uint64_t seed = 2021;
+  int hubs = 4;
+  std::string ingestion = "127.0.0.1:7001";
+  std::string publication = "127.0.0.1:7003";
+  int timeout_seconds = 120;
+  int64_t window = 2048;
+  int workers = 8;
+  bool regenerate = false;
+  bool skip_stations = false;
+  bool official_results = true;
+  double several_versions_rate = 0.02;
+  std::string log_level = "info";
+  std::string tokens_path;
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+};
+
+// Where and how to stream, from the flags simulate and send share: ingestion's address, the
+// window, the timeout and the TLS files.
+void ApplyConnectionFlags(const Flags& flags, StreamOptions& options);
+
+int Generate(const Flags& flags);
+int Simulate(const Flags& flags);
+// `options` carries send's own flags (file, journal, token, max message size).
+int Send(const Flags& flags, SendOptions options);
+
+}  // namespace hattama::hub
