@@ -1,30 +1,14 @@
 #include "tools/hub/simulator/synthetic.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <set>
 
+#include "tests/hub/temp_dir.h"
 #include "tools/hub/simulator/registry_files.h"
 
 namespace hattama::hub {
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("hattama-hub-test-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 int CountKind(const domain::Registry& registry, v1::AreaKind kind) {
   int count = 0;
