@@ -558,24 +558,6 @@ TEST_F(IngestionTest, EverySubmissionOfALongStreamIsAnsweredOnceUnderBackpressur
   EXPECT_EQ(outcomes[v1::OUTCOME_ACCEPTED], 320);
 }
 
-TEST_F(IngestionTest, HubThatCancelsMidStreamDoesNotDisturbTheNextStream) {
-  Hub hub(server_->port());
-  {
-    grpc::ClientContext context;
-    auto stream = hub.stub().StreamSubmissions(&context);
-    const std::string prefix = Unique("cancelled");
-    for (int i = 0; i < 50; ++i) {
-      v1::StreamSubmissionsRequest request;
-      *request.mutable_submission() = CleanSubmission(prefix + "-" + std::to_string(i));
-      if (!stream->Write(request)) break;
-    }
-    context.TryCancel();
-    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
-  }
-  std::this_thread::sleep_for(200ms);  // Let late Kafka confirmations meet the closed stream.
-  EXPECT_EQ(hub.SendOne(CleanSubmission(Unique("after"))).outcome(), v1::OUTCOME_ACCEPTED);
-}
-
 TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
   stack::TempDir dir("hattama-ingestion-test");
   std::string election_json;
