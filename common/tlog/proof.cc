@@ -1,7 +1,7 @@
 #include "common/tlog/proof.h"
 
+#include <algorithm>
 #include <string>
-#include <utility>
 
 namespace hattama::tlog {
 namespace {
@@ -10,117 +10,65 @@ using internal::SplitPoint;
 using internal::SubtreeHash;
 using internal::SubtreeIndexes;
 
-// Each proof below walks RFC 6962's recursion over the leaf range [lo, hi): split it at
-// lo + SplitPoint(hi - lo), descend into the half that holds what is proven, and record the hash
-// of the other half. Building a proof runs the walk twice: once to list the stored hashes it
-// needs (so that a store is read once), once to combine them.
-
-void InclusionIndexes(std::int64_t lo, std::int64_t hi, std::int64_t index,
-                      std::vector<std::int64_t>& indexes) {
-  if (lo + 1 == hi) return;
-  const std::int64_t mid = lo + SplitPoint(hi - lo);
-  if (index < mid) {
-    InclusionIndexes(lo, mid, index, indexes);
-    SubtreeIndexes(mid, hi, indexes);
-  } else {
-    SubtreeIndexes(lo, mid, indexes);
-    InclusionIndexes(mid, hi, index, indexes);
-  }
-}
-
-void InclusionHashes(std::int64_t lo, std::int64_t hi, std::int64_t index,
-                     std::span<const Hash>& hashes, InclusionProof& proof) {
-  if (lo + 1 == hi) return;
-  const std::int64_t mid = lo + SplitPoint(hi - lo);
-  if (index < mid) {
-    InclusionHashes(lo, mid, index, hashes, proof);
-    proof.push_back(SubtreeHash(mid, hi, hashes));
-  } else {
-    const Hash left = SubtreeHash(lo, mid, hashes);
-    InclusionHashes(mid, hi, index, hashes, proof);
-    proof.push_back(left);
-  }
-}
-
-// Consistency walks [lo, hi) while the old size `old_size` is inside it; once a subtree ends
-// exactly at old_size its hash is known to both trees (and to the verifier, if lo is 0).
-void ConsistencyIndexes(std::int64_t lo, std::int64_t hi, std::int64_t old_size,
-                        std::vector<std::int64_t>& indexes) {
-  if (old_size == hi) {
-    if (lo != 0) SubtreeIndexes(lo, hi, indexes);
-    return;
-  }
-  const std::int64_t mid = lo + SplitPoint(hi - lo);
-  if (old_size <= mid) {
-    ConsistencyIndexes(lo, mid, old_size, indexes);
-    SubtreeIndexes(mid, hi, indexes);
-  } else {
-    SubtreeIndexes(lo, mid, indexes);
-    ConsistencyIndexes(mid, hi, old_size, indexes);
-  }
-}
-
-void ConsistencyHashes(std::int64_t lo, std::int64_t hi, std::int64_t old_size,
-                       std::span<const Hash>& hashes, ConsistencyProof& proof) {
-  if (old_size == hi) {
-    if (lo != 0) proof.push_back(SubtreeHash(lo, hi, hashes));
-    return;
-  }
-  const std::int64_t mid = lo + SplitPoint(hi - lo);
-  if (old_size <= mid) {
-    ConsistencyHashes(lo, mid, old_size, hashes, proof);
-    proof.push_back(SubtreeHash(mid, hi, hashes));
-  } else {
-    const Hash left = SubtreeHash(lo, mid, hashes);
-    ConsistencyHashes(mid, hi, old_size, hashes, proof);
-    proof.push_back(left);
-  }
-}
-
-// Reads `indexes` and checks that the reader kept HashReader's promise of one hash each.
-Result<std::vector<Hash>> ReadAll(const HashReader& reader,
-                                  const std::vector<std::int64_t>& indexes) {
-  auto hashes = reader.ReadHashes(indexes);
-  if (hashes.ok() && hashes->size() != indexes.size()) {
-    return Status::Internal("tlog: ReadHashes returned " + std::to_string(hashes->size()) +
-                            " hashes for " + std::to_string(indexes.size()) + " indexes");
-  }
-  return hashes;
-}
-
-// The root of [lo, hi) implied by an inclusion proof of the right length; its last hash is the
-// sibling at this level, the ones before it belong further down.
-Hash RunInclusion(std::span<const Hash> proof, std::int64_t lo, std::int64_t hi, std::int64_t index,
-                  const Hash& leaf_hash) {
-  if (lo + 1 == hi) return leaf_hash;
-  const std::int64_t mid = lo + SplitPoint(hi - lo);
-  const Hash& sibling = proof.back();
-  proof = proof.first(proof.size() - 1);
-  if (index < mid) return NodeHash(RunInclusion(proof, lo, mid, index, leaf_hash), sibling);
-  return NodeHash(sibling, RunInclusion(proof, mid, hi, index, leaf_hash));
-}
-
-struct Roots {
-  Hash old_root;
-  Hash new_root;
+// The leaves [lo, hi) of a complete or partial subtree.
+struct LeafRange {
+  std::int64_t lo;
+  std::int64_t hi;
 };
 
-// The old and new roots of [lo, hi) implied by a consistency proof of the right length.
-Roots RunConsistency(std::span<const Hash> proof, std::int64_t lo, std::int64_t hi,
-                     std::int64_t old_size, const Hash& old_root) {
-  if (old_size == hi) {
-    if (lo == 0) return {old_root, old_root};
-    return {proof.front(), proof.front()};
+// Both proofs walk RFC 6962's recursion down from the whole tree [0, size): split the range at
+// lo + SplitPoint(hi - lo), go on into the half that holds what is proven and record the other
+// half, whose hash the proof carries. Listed bottom first, as proofs are, these are the ranges of
+// the proof's hashes.
+
+std::vector<LeafRange> InclusionRanges(std::int64_t index, std::int64_t tree_size) {
+  std::vector<LeafRange> ranges;
+  for (std::int64_t lo = 0, hi = tree_size; hi - lo > 1;) {
+    const std::int64_t mid = lo + SplitPoint(hi - lo);
+    if (index < mid) {
+      ranges.push_back({mid, hi});
+      hi = mid;
+    } else {
+      ranges.push_back({lo, mid});
+      lo = mid;
+    }
   }
-  const std::int64_t mid = lo + SplitPoint(hi - lo);
-  const Hash& sibling = proof.back();
-  proof = proof.first(proof.size() - 1);
-  if (old_size <= mid) {
-    const Roots below = RunConsistency(proof, lo, mid, old_size, old_root);
-    return {below.old_root, NodeHash(below.new_root, sibling)};
+  std::reverse(ranges.begin(), ranges.end());
+  return ranges;
+}
+
+// The walk ends at the subtree that ends where the old tree ends. If that subtree starts at 0 it
+// is the old tree itself, whose root the verifier has; otherwise its hash is the proof's first.
+std::vector<LeafRange> ConsistencyRanges(std::int64_t old_size, std::int64_t new_size) {
+  std::vector<LeafRange> ranges;
+  std::int64_t lo = 0;
+  std::int64_t hi = new_size;
+  while (old_size != hi) {
+    const std::int64_t mid = lo + SplitPoint(hi - lo);
+    if (old_size <= mid) {
+      ranges.push_back({mid, hi});
+      hi = mid;
+    } else {
+      ranges.push_back({lo, mid});
+      lo = mid;
+    }
   }
-  const Roots below = RunConsistency(proof, mid, hi, old_size, old_root);
-  return {NodeHash(sibling, below.old_root), NodeHash(sibling, below.new_root)};
+  if (lo != 0) ranges.push_back({lo, hi});
+  std::reverse(ranges.begin(), ranges.end());
+  return ranges;
+}
+
+// The hashes of `ranges`, from one read of the stored hashes they are built from.
+Result<std::vector<Hash>> RangeHashes(const std::vector<LeafRange>& ranges,
+                                      const HashReader& reader) {
+  std::vector<std::int64_t> indexes;
+  for (const LeafRange& range : ranges) SubtreeIndexes(range.lo, range.hi, indexes);
+  auto stored = internal::ReadExactly(reader, indexes);
+  if (!stored.ok()) return stored.status();
+  std::span<const Hash> rest(*stored);
+  std::vector<Hash> hashes;
+  for (const LeafRange& range : ranges) hashes.push_back(SubtreeHash(range.lo, range.hi, rest));
+  return hashes;
 }
 
 Status CheckInclusionArguments(std::int64_t index, std::int64_t tree_size) {
@@ -150,60 +98,38 @@ Status CheckLength(std::string_view kind, std::size_t length, std::size_t expect
 }  // namespace
 
 std::size_t InclusionProofLength(std::int64_t index, std::int64_t tree_size) {
-  std::size_t length = 0;
-  for (std::int64_t lo = 0, hi = tree_size; lo + 1 < hi; ++length) {
-    const std::int64_t mid = lo + SplitPoint(hi - lo);
-    (index < mid ? hi : lo) = mid;
-  }
-  return length;
+  return InclusionRanges(index, tree_size).size();
 }
 
 std::size_t ConsistencyProofLength(std::int64_t old_size, std::int64_t new_size) {
   if (old_size <= 0 || old_size > new_size) return 0;
-  std::size_t length = 0;
-  std::int64_t lo = 0;
-  for (std::int64_t hi = new_size; old_size != hi; ++length) {
-    const std::int64_t mid = lo + SplitPoint(hi - lo);
-    (old_size <= mid ? hi : lo) = mid;
-  }
-  return lo == 0 ? length : length + 1;
+  return ConsistencyRanges(old_size, new_size).size();
 }
 
 Result<InclusionProof> ProveInclusion(std::int64_t index, std::int64_t tree_size,
                                       const HashReader& reader) {
   if (Status bad = CheckInclusionArguments(index, tree_size); !bad.ok()) return bad;
-  std::vector<std::int64_t> indexes;
-  InclusionIndexes(0, tree_size, index, indexes);
-  auto hashes = ReadAll(reader, indexes);
-  if (!hashes.ok()) return hashes.status();
-  std::span<const Hash> rest(*hashes);
-  InclusionProof proof;
-  InclusionHashes(0, tree_size, index, rest, proof);
-  return proof;
+  return RangeHashes(InclusionRanges(index, tree_size), reader);
 }
 
 Result<ConsistencyProof> ProveConsistency(std::int64_t old_size, std::int64_t new_size,
                                           const HashReader& reader) {
   if (Status bad = CheckConsistencyArguments(old_size, new_size); !bad.ok()) return bad;
   if (old_size == 0) return ConsistencyProof{};
-  std::vector<std::int64_t> indexes;
-  ConsistencyIndexes(0, new_size, old_size, indexes);
-  auto hashes = ReadAll(reader, indexes);
-  if (!hashes.ok()) return hashes.status();
-  std::span<const Hash> rest(*hashes);
-  ConsistencyProof proof;
-  ConsistencyHashes(0, new_size, old_size, rest, proof);
-  return proof;
+  return RangeHashes(ConsistencyRanges(old_size, new_size), reader);
 }
 
 Status VerifyInclusion(std::span<const Hash> proof, std::int64_t index, const Hash& leaf_hash,
                        std::int64_t tree_size, const Hash& root) {
   if (Status bad = CheckInclusionArguments(index, tree_size); !bad.ok()) return bad;
-  if (Status bad = CheckLength("inclusion", proof.size(), InclusionProofLength(index, tree_size));
-      !bad.ok()) {
-    return bad;
+  const std::vector<LeafRange> ranges = InclusionRanges(index, tree_size);
+  if (Status bad = CheckLength("inclusion", proof.size(), ranges.size()); !bad.ok()) return bad;
+  // Up from the leaf: each proof hash is the sibling of the subtree built so far.
+  Hash hash = leaf_hash;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    hash = ranges[i].lo > index ? NodeHash(hash, proof[i]) : NodeHash(proof[i], hash);
   }
-  if (RunInclusion(proof, 0, tree_size, index, leaf_hash) != root) {
+  if (hash != root) {
     return Status::InvalidArgument("the inclusion proof of leaf " + std::to_string(index) +
                                    " does not lead to the root of the tree of size " +
                                    std::to_string(tree_size));
@@ -214,21 +140,35 @@ Status VerifyInclusion(std::span<const Hash> proof, std::int64_t index, const Ha
 Status VerifyConsistency(std::span<const Hash> proof, std::int64_t old_size, const Hash& old_root,
                          std::int64_t new_size, const Hash& new_root) {
   if (Status bad = CheckConsistencyArguments(old_size, new_size); !bad.ok()) return bad;
-  const std::size_t expected = ConsistencyProofLength(old_size, new_size);
-  if (Status bad = CheckLength("consistency", proof.size(), expected); !bad.ok()) return bad;
-  const std::string sizes = std::to_string(old_size) + " to " + std::to_string(new_size);
   if (old_size == 0) {
+    if (Status bad = CheckLength("consistency", proof.size(), 0); !bad.ok()) return bad;
     if (old_root != EmptyTreeHash()) {
       return Status::InvalidArgument("the root of the empty tree is SHA-256 of no bytes");
     }
     return Status::Ok();
   }
-  const Roots roots = RunConsistency(proof, 0, new_size, old_size, old_root);
-  if (roots.old_root != old_root) {
+  const std::vector<LeafRange> ranges = ConsistencyRanges(old_size, new_size);
+  if (Status bad = CheckLength("consistency", proof.size(), ranges.size()); !bad.ok()) return bad;
+  const std::string sizes = std::to_string(old_size) + " to " + std::to_string(new_size);
+  // Up from where the trees part: a sibling right of the old tree's end joins the new tree only,
+  // a sibling left of it joins both.
+  std::size_t i = 0;
+  Hash old_hash = old_root;
+  Hash new_hash = old_root;
+  if (!ranges.empty() && ranges[0].hi == old_size) old_hash = new_hash = proof[i++];
+  for (; i < ranges.size(); ++i) {
+    if (ranges[i].lo >= old_size) {
+      new_hash = NodeHash(new_hash, proof[i]);
+    } else {
+      old_hash = NodeHash(proof[i], old_hash);
+      new_hash = NodeHash(proof[i], new_hash);
+    }
+  }
+  if (old_hash != old_root) {
     return Status::InvalidArgument("the consistency proof from " + sizes +
                                    " does not lead to the old root");
   }
-  if (roots.new_root != new_root) {
+  if (new_hash != new_root) {
     return Status::InvalidArgument("the consistency proof from " + sizes +
                                    " does not lead to the new root");
   }

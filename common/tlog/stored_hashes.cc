@@ -7,6 +7,16 @@
 namespace hattama::tlog {
 namespace internal {
 
+Result<std::vector<Hash>> ReadExactly(const HashReader& reader,
+                                      std::span<const std::int64_t> indexes) {
+  auto hashes = reader.ReadHashes(indexes);
+  if (hashes.ok() && hashes->size() != indexes.size()) {
+    return Status::Internal("tlog: ReadHashes returned " + std::to_string(hashes->size()) +
+                            " hashes for " + std::to_string(indexes.size()) + " indexes");
+  }
+  return hashes;
+}
+
 std::int64_t SplitPoint(std::int64_t n) {
   return std::int64_t{1} << (std::bit_width(static_cast<std::uint64_t>(n - 1)) - 1);
 }
@@ -76,12 +86,8 @@ Result<std::vector<Hash>> StoredHashesForLeaf(std::int64_t n, const Hash& leaf_h
   for (int level = 0; level < completed; ++level) {
     left_indexes[completed - 1 - level] = StoredHashIndex(level, (n >> level) - 1);
   }
-  auto left = reader.ReadHashes(left_indexes);
+  auto left = internal::ReadExactly(reader, left_indexes);
   if (!left.ok()) return left.status();
-  if (left->size() != left_indexes.size()) {
-    return Status::Internal("tlog: ReadHashes returned " + std::to_string(left->size()) +
-                            " hashes for " + std::to_string(left_indexes.size()) + " indexes");
-  }
   std::vector<Hash> hashes{leaf_hash};
   Hash hash = leaf_hash;
   for (int level = 0; level < completed; ++level) {
@@ -96,12 +102,8 @@ Result<Hash> TreeHash(std::int64_t tree_size, const HashReader& reader) {
   if (tree_size == 0) return EmptyTreeHash();
   std::vector<std::int64_t> indexes;
   internal::SubtreeIndexes(0, tree_size, indexes);
-  auto hashes = reader.ReadHashes(indexes);
+  auto hashes = internal::ReadExactly(reader, indexes);
   if (!hashes.ok()) return hashes.status();
-  if (hashes->size() != indexes.size()) {
-    return Status::Internal("tlog: ReadHashes returned " + std::to_string(hashes->size()) +
-                            " hashes for " + std::to_string(indexes.size()) + " indexes");
-  }
   std::span<const Hash> rest(*hashes);
   return internal::SubtreeHash(0, tree_size, rest);
 }

@@ -52,10 +52,13 @@ Result<std::vector<Hash>> StoredHashesForLeaf(std::int64_t n, const Hash& leaf_h
 // 1 + log2(tree_size) stored hashes; EmptyTreeHash() for size 0.
 Result<Hash> TreeHash(std::int64_t tree_size, const HashReader& reader);
 
-// Internal to tlog (shared by proof.cc and TreeHash): the stored hash indexes that the hash of
-// the subtree of leaves [lo, hi) is built from, appended to `indexes`, and the hash built from
-// them, consuming them from the front of `hashes`.
+// Internal to tlog. SubtreeIndexes appends the stored hash indexes that the hash of the subtree
+// of leaves [lo, hi) is built from to `indexes`; SubtreeHash builds that hash from them, taking
+// them from the front of `hashes`.
 namespace internal {
+// reader.ReadHashes(indexes), checked to keep HashReader's promise of one hash an index.
+Result<std::vector<Hash>> ReadExactly(const HashReader& reader,
+                                      std::span<const std::int64_t> indexes);
 void SubtreeIndexes(std::int64_t lo, std::int64_t hi, std::vector<std::int64_t>& indexes);
 Hash SubtreeHash(std::int64_t lo, std::int64_t hi, std::span<const Hash>& hashes);
 // The largest power of two smaller than n (n >= 2): where RFC 6962 splits a tree of n leaves.

@@ -130,12 +130,8 @@ Result<std::string> ReadTileData(const Tile& tile, const HashReader& reader) {
   for (int i = 0; i < tile.width; ++i) {
     indexes[i] = StoredHashIndex(tile.level * kTileHeight, tile.n * kTileWidth + i);
   }
-  auto hashes = reader.ReadHashes(indexes);
+  auto hashes = internal::ReadExactly(reader, indexes);
   if (!hashes.ok()) return hashes.status();
-  if (hashes->size() != indexes.size()) {
-    return Status::Internal("tlog: ReadHashes returned " + std::to_string(hashes->size()) +
-                            " hashes for " + std::to_string(indexes.size()) + " indexes");
-  }
   std::string data;
   data.reserve(hashes->size() * kHashSize);
   for (const Hash& hash : *hashes) data += HashBytes(hash);

@@ -4,11 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-
 #include "common/crypto/base64.h"
+#include "tools/stack/process.h"
 
 namespace hattama::crypto {
 namespace {
@@ -17,20 +14,6 @@ namespace {
 constexpr char kPrivateText[] =
     "ed25519-private-key nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=\n";
 constexpr char kPublicText[] = "ed25519-public-key 11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n";
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "key_file_test.XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 TEST(KeyFile, FormatsAndParsesTheDocumentedLines) {
   auto key = ParsePrivateKey(kPrivateText);
@@ -71,10 +54,10 @@ TEST(KeyFile, TextsThatHoldNoSingleKeyOfTheRightKindSayWhy) {
 }
 
 TEST(KeyFile, APrivateKeyFileIsOwnerOnlyAndNeverOverwritten) {
-  TempDir dir;
+  const stack::TempDir dir("key_file_test");
   auto key = Ed25519PrivateKey::Generate();
   ASSERT_TRUE(key.ok());
-  const std::string path = dir.File("log.key");
+  const std::string path = dir.path() + "/log.key";
   ASSERT_TRUE(WritePrivateKeyFile(path, *key).ok());
 
   struct stat info {};
@@ -93,16 +76,16 @@ TEST(KeyFile, APrivateKeyFileIsOwnerOnlyAndNeverOverwritten) {
 }
 
 TEST(KeyFile, APublicKeyFileRoundTripsAndReadErrorsNameThePath) {
-  TempDir dir;
+  const stack::TempDir dir("key_file_test");
   auto key = Ed25519PrivateKey::Generate();
   ASSERT_TRUE(key.ok());
-  const std::string path = dir.File("log.pub");
+  const std::string path = dir.path() + "/log.pub";
   ASSERT_TRUE(WritePublicKeyFile(path, key->public_key()).ok());
   auto read = ReadPublicKeyFile(path);
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(*read, key->public_key());
 
-  EXPECT_EQ(ReadPublicKeyFile(dir.File("missing.pub")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ReadPublicKeyFile(dir.path() + "/missing.pub").status().code(), StatusCode::kNotFound);
   const auto wrong_kind = ReadPrivateKeyFile(path);
   EXPECT_EQ(wrong_kind.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(wrong_kind.status().message().rfind(path + ": expected a line", 0), 0u)

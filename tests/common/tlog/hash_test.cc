@@ -4,7 +4,7 @@
 
 #include "common/tlog/memory_tree.h"
 #include "tests/common/tlog/reference_tree.h"
-#include "tests/common/tlog/test_hex.h"
+#include "tests/common/tlog/test_vectors.h"
 
 namespace hattama::tlog {
 namespace {
@@ -12,16 +12,8 @@ namespace {
 using testing::HexOf;
 using testing::Unhex;
 
-// The leaves and roots of the RFC 6962 test vectors that Certificate Transparency's
-// implementations share (transparency-dev/merkle testonly/constants.go).
-const char* const kLeaves[] = {"",
-                               "00",
-                               "10",
-                               "2021",
-                               "3031",
-                               "40414243",
-                               "5051525354555657",
-                               "606162636465666768696a6b6c6d6e6f"};
+// The roots of the trees of the first n of testing::kCtLeaves, published with them
+// (transparency-dev/merkle testonly/constants.go).
 const char* const kRoots[] = {
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",  // no leaves
     "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -47,8 +39,8 @@ TEST(MerkleHash, LeafAndNodeHashesAreTheRfc6962Vectors) {
 TEST(MerkleHash, TreesOfTheTestLeavesHaveTheirPublishedRoots) {
   MemoryTree tree;
   EXPECT_EQ(HexOf(tree.Head().root), kRoots[0]);
-  for (std::size_t i = 0; i < std::size(kLeaves); ++i) {
-    tree.Append(LeafHash(Unhex(kLeaves[i])));
+  for (std::size_t i = 0; i < std::size(testing::kCtLeaves); ++i) {
+    tree.Append(LeafHash(Unhex(testing::kCtLeaves[i])));
     EXPECT_EQ(HexOf(tree.Head().root), kRoots[i + 1]) << "size " << i + 1;
   }
   for (std::int64_t size = 0; size <= 8; ++size) {

@@ -4,22 +4,13 @@
 
 #include "common/tlog/memory_tree.h"
 #include "tests/common/tlog/reference_tree.h"
-#include "tests/common/tlog/test_hex.h"
+#include "tests/common/tlog/test_vectors.h"
 
 namespace hattama::tlog {
 namespace {
 
 using testing::HashFromHex;
 using testing::Unhex;
-
-const char* const kLeaves[] = {"",
-                               "00",
-                               "10",
-                               "2021",
-                               "3031",
-                               "40414243",
-                               "5051525354555657",
-                               "606162636465666768696a6b6c6d6e6f"};
 
 std::vector<Hash> Hashes(std::initializer_list<const char*> hex) {
   std::vector<Hash> hashes;
@@ -31,7 +22,8 @@ class TestTree {
  public:
   explicit TestTree(int size) {
     for (int i = 0; i < size; ++i) {
-      leaves_.push_back(LeafHash(i < 8 ? Unhex(kLeaves[i]) : "leaf " + std::to_string(i)));
+      leaves_.push_back(
+          LeafHash(i < 8 ? Unhex(testing::kCtLeaves[i]) : "leaf " + std::to_string(i)));
       tree_.Append(leaves_.back());
     }
   }

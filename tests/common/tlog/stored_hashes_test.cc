@@ -54,5 +54,28 @@ TEST(StoredHashes, ATreeStoresExactlyItsCountAndTheHashesOfItsSubtrees) {
   }
 }
 
+// A store that is down, or one that breaks HashReader's promise, is reported, never read past.
+class BrokenReader final : public HashReader {
+ public:
+  explicit BrokenReader(bool down) : down_(down) {}
+  Result<std::vector<Hash>> ReadHashes(std::span<const std::int64_t> indexes) const override {
+    if (down_) return Status::Unavailable("redis is down");
+    return std::vector<Hash>(indexes.size() - 1);
+  }
+
+ private:
+  bool down_;
+};
+
+TEST(StoredHashes, AStoreThatFailsIsReportedAsItSays) {
+  EXPECT_EQ(TreeHash(5, BrokenReader(true)).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(StoredHashesForLeaf(3, LeafHash("x"), BrokenReader(true)).status().message(),
+            "redis is down");
+  EXPECT_EQ(TreeHash(5, BrokenReader(false)).status().message(),
+            "tlog: ReadHashes returned 1 hashes for 2 indexes");
+  EXPECT_EQ(StoredHashesForLeaf(3, LeafHash("x"), BrokenReader(false)).status().code(),
+            StatusCode::kInternal);
+}
+
 }  // namespace
 }  // namespace hattama::tlog
