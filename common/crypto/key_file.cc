@@ -75,7 +75,7 @@ Status WriteNewFile(const std::string& path, const std::string& text, mode_t mod
 }
 
 // Key files are a line long; the cap keeps a wrong path (a log, a device) from being read whole.
-constexpr std::size_t kMaxKeyFileSize = 64 * 1024;
+constexpr std::size_t kMaxKeyFileSize = std::size_t{64} * 1024;
 
 Result<std::string> ReadSmallFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

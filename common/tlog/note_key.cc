@@ -64,6 +64,13 @@ std::optional<std::vector<std::string_view>> SplitPlus(std::string_view text, in
   return parts;
 }
 
+// A key text without the line end that a file gives it.
+std::string_view WithoutLineEnd(std::string_view text) {
+  if (text.ends_with('\n')) text.remove_suffix(1);
+  if (text.ends_with('\r')) text.remove_suffix(1);
+  return text;
+}
+
 // "cosignature/v1\ntime <t>\n<text>": what a cosigner signs.
 std::string CosignedMessage(std::string_view text, std::uint64_t timestamp) {
   return "cosignature/v1\ntime " + std::to_string(timestamp) + "\n" + std::string(text);
@@ -151,7 +158,7 @@ Result<NoteVerifier> NoteVerifier::Create(std::string name, NoteKeyType type,
 }
 
 Result<NoteVerifier> NoteVerifier::FromVerifierKey(std::string_view verifier_key) {
-  auto parts = ParseKeyParts(verifier_key, "the verifier key");
+  auto parts = ParseKeyParts(WithoutLineEnd(verifier_key), "the verifier key");
   if (!parts.ok()) return parts.status();
   auto key = crypto::Ed25519PublicKey::FromBytes(parts->key);
   if (!key.ok()) return key.status();
@@ -203,6 +210,7 @@ Result<NoteSigner> NoteSigner::Create(std::string name, NoteKeyType type,
 
 Result<NoteSigner> NoteSigner::FromSignerKey(std::string_view signer_key) {
   constexpr std::string_view kPrefix = "PRIVATE+KEY+";
+  signer_key = WithoutLineEnd(signer_key);
   if (!signer_key.starts_with(kPrefix)) {
     return Status::InvalidArgument("a signer key starts with PRIVATE+KEY+");
   }

@@ -49,7 +49,8 @@ class NoteVerifier {
   static Result<NoteVerifier> Create(std::string name, NoteKeyType type,
                                      crypto::Ed25519PublicKey key);
   // The verifier a verifier key text describes; InvalidArgument naming what is wrong (shape, name,
-  // an unknown type, key length, a key hash that does not match).
+  // an unknown type, key length, a key hash that does not match). A final "\n" or "\r\n", as a
+  // key file or Secret ends, is ignored.
   static Result<NoteVerifier> FromVerifierKey(std::string_view verifier_key);
 
   const std::string& name() const { return name_; }
@@ -76,7 +77,7 @@ class NoteSigner {
   static Result<NoteSigner> Create(std::string name, NoteKeyType type,
                                    crypto::Ed25519PrivateKey key);
   // The signer a signer key text describes; InvalidArgument naming what is wrong, never echoing
-  // the secret.
+  // the secret. A final "\n" or "\r\n" is ignored.
   static Result<NoteSigner> FromSignerKey(std::string_view signer_key);
 
   const std::string& name() const { return verifier_.name(); }

@@ -67,6 +67,7 @@ Result<std::vector<Hash>> RangeHashes(const std::vector<LeafRange>& ranges,
   if (!stored.ok()) return stored.status();
   std::span<const Hash> rest(*stored);
   std::vector<Hash> hashes;
+  hashes.reserve(ranges.size());
   for (const LeafRange& range : ranges) hashes.push_back(SubtreeHash(range.lo, range.hi, rest));
   return hashes;
 }

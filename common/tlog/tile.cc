@@ -12,13 +12,13 @@ constexpr int kMaxLevel = 63;
 
 // <N> in groups of three digits, all but the last prefixed with "x".
 std::string IndexPath(std::int64_t n) {
+  std::vector<int> groups{static_cast<int>(n % 1000)};
+  for (n /= 1000; n > 0; n /= 1000) groups.push_back(static_cast<int>(n % 1000));
   std::string path;
-  char group[5];
-  std::snprintf(group, sizeof group, "%03d", static_cast<int>(n % 1000));
-  path = group;
-  for (n /= 1000; n > 0; n /= 1000) {
-    std::snprintf(group, sizeof group, "x%03d", static_cast<int>(n % 1000));
-    path = std::string(group) + "/" + path;
+  char group[6];
+  for (std::size_t i = groups.size(); i-- > 0;) {
+    std::snprintf(group, sizeof group, i > 0 ? "x%03d/" : "%03d", groups[i]);
+    path += group;
   }
   return path;
 }

@@ -47,6 +47,10 @@ TEST(NoteKey, GoDocumentationKeysParseAndFormatBack) {
   auto verifier = NoteVerifier::FromVerifierKey(kPeterVerifier);
   ASSERT_TRUE(verifier.ok()) << verifier.status().message();
   EXPECT_EQ(verifier->public_key(), signer->verifier().public_key());
+  // As read from a file.
+  EXPECT_TRUE(NoteVerifier::FromVerifierKey(std::string(kPeterVerifier) + "\n").ok());
+  EXPECT_TRUE(NoteSigner::FromSignerKey(std::string(kPeterSigner) + "\r\n").ok());
+  EXPECT_FALSE(NoteSigner::FromSignerKey(std::string(kPeterSigner) + "\n\n").ok());
 }
 
 // As Go's TestNewVerifier and TestNewSigner: every substring and every one-byte increment of a
