@@ -65,7 +65,8 @@ struct StreamReport {
 // raced. An error means the service refused the stream (e.g. UNAUTHENTICATED) or never answered
 // within give_up_after; answers received until then are lost with it. The submissions are the
 // caller's (pointers, so that they may live inside larger records) and must stay unchanged until
-// it returns.
+// it returns. Blocking: it runs a thread per hub and one for progress, and calls the options'
+// callbacks from those; calls on separate threads are independent (each has its own channels).
 Result<StreamReport> StreamSubmissions(std::span<const v1::Submission* const> submissions,
                                        const StreamOptions& options);
 

@@ -125,6 +125,19 @@ void MoveVotes(Rng& rng, v1::Figures& figures) {
   to->set_votes(to->votes() + k);
 }
 
+// Another version of each of CountFor(rate, n, 1) distinct protocols, made by `version` in the
+// order picked (all picks are drawn first, then whatever `version` draws).
+template <typename MakeVersion>
+std::vector<PlannedSubmission> OtherVersions(Rng& rng, double rate,
+                                             const std::vector<PlannedSubmission>& protocols,
+                                             MakeVersion version) {
+  std::vector<PlannedSubmission> versions;
+  for (size_t index : PickDistinct(rng, protocols.size(), CountFor(rate, protocols.size(), 1))) {
+    versions.push_back(version(protocols[index]));
+  }
+  return versions;
+}
+
 }  // namespace
 
 size_t CountFor(double rate, size_t n, int variants) {
@@ -208,39 +221,29 @@ void BreakSome(Rng& rng, double rate, std::vector<PlannedSubmission>& protocols)
 
 std::vector<PlannedSubmission> DrawConfirmations(Rng& rng, double rate, uint64_t seed,
                                                  const std::vector<PlannedSubmission>& protocols) {
-  std::vector<PlannedSubmission> confirmations;
-  for (size_t index : PickDistinct(rng, protocols.size(), CountFor(rate, protocols.size(), 1))) {
-    const auto& original = protocols[index];
-    confirmations.push_back(
-        CopyOf(original, "confirm", "obs2-" + original.submission.protocol().station_id(), seed));
-  }
-  return confirmations;
+  return OtherVersions(rng, rate, protocols, [&](const PlannedSubmission& original) {
+    return CopyOf(original, "confirm", "obs2-" + original.submission.protocol().station_id(), seed);
+  });
 }
 
 std::vector<PlannedSubmission> DrawDisputes(Rng& rng, double rate, uint64_t seed,
                                             const std::vector<PlannedSubmission>& protocols) {
-  std::vector<PlannedSubmission> disputes;
-  for (size_t index : PickDistinct(rng, protocols.size(), CountFor(rate, protocols.size(), 1))) {
-    const auto& original = protocols[index];
+  return OtherVersions(rng, rate, protocols, [&](const PlannedSubmission& original) {
     auto copy =
         CopyOf(original, "dispute", "obs3-" + original.submission.protocol().station_id(), seed);
     MoveVotes(rng, *copy.submission.mutable_protocol()->mutable_figures());
-    disputes.push_back(std::move(copy));
-  }
-  return disputes;
+    return copy;
+  });
 }
 
 std::vector<PlannedSubmission> DrawRevisions(Rng& rng, double rate, uint64_t seed,
                                              const std::vector<PlannedSubmission>& protocols) {
-  std::vector<PlannedSubmission> revisions;
-  for (size_t index : PickDistinct(rng, protocols.size(), CountFor(rate, protocols.size(), 1))) {
-    const auto& original = protocols[index];
+  return OtherVersions(rng, rate, protocols, [&](const PlannedSubmission& original) {
     auto copy = CopyOf(original, "rev1", original.submission.observer_id(), seed);
     copy.submission.set_revision(1);
     MoveVotes(rng, *copy.submission.mutable_protocol()->mutable_figures());
-    revisions.push_back(std::move(copy));
-  }
-  return revisions;
+    return copy;
+  });
 }
 
 std::vector<PlannedSubmission> DrawOfficialResults(const domain::Registry& registry, uint64_t seed,
