@@ -1,7 +1,9 @@
 // An append-only Merkle tree held in memory: the leaf hashes appended so far, their tree heads and
 // proofs. Its store is the layout of stored_hashes.h (a std::deque in StoredHashIndex order), so a
-// writer that keeps a log in a file or in Redis can hold the same sequence there: append what
-// StoredHashesForLeaf returns, and rebuild a MemoryTree from it with FromStoredHashes.
+// writer that keeps a log in a file or in Redis holds the same sequence there: after each Append it
+// saves the hashes from the StoredHashCount() before to the one after (ReadHashes), and after a
+// restart rebuilds the tree with FromStoredHashes. (Or it keeps no MemoryTree and implements
+// HashReader over its store, appending what StoredHashesForLeaf returns.)
 //
 // What a leaf's entry is, and the rule that no entry is appended twice, belong to the integrator;
 // the tree takes leaf hashes (LeafHash(entry), hash.h).

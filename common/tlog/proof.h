@@ -46,7 +46,8 @@ Status VerifyInclusion(std::span<const Hash> proof, std::int64_t index, const Ha
 Status VerifyConsistency(std::span<const Hash> proof, std::int64_t old_size, const Hash& old_root,
                          std::int64_t new_size, const Hash& new_root);
 
-// The number of hashes in those proofs (for checking a proof's length before using it).
+// The number of hashes in those proofs (for checking a proof's length before using it); 0 for
+// sizes that have no proof.
 std::size_t InclusionProofLength(std::int64_t index, std::int64_t tree_size);
 std::size_t ConsistencyProofLength(std::int64_t old_size, std::int64_t new_size);
 
