@@ -17,6 +17,7 @@
 #include "common/domain/partition.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/publication.grpc.pb.h"
+#include "tests/testing/stream_exchange.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/synthetic.h"
@@ -45,21 +46,13 @@ Answers Send(const std::string& address, const std::vector<v1::Submission>& subm
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + 60s);
   auto stream = stub->StreamSubmissions(&context);
-  auto reader = std::async(std::launch::async, [&] {
-    std::vector<v1::SubmissionAck> acks;
-    v1::SubmissionAck ack;
-    while (stream->Read(&ack)) acks.push_back(ack);
-    return acks;
-  });
-  for (const auto& submission : submissions) {
-    v1::StreamSubmissionsRequest request;
-    *request.mutable_submission() = submission;
-    if (!stream->Write(request)) break;
-  }
-  stream->WritesDone();
-  Answers answers{reader.get(), {}};
-  answers.status = stream->Finish();
-  return answers;
+  auto [acks, status] = hattama::testing::WriteAllThenReadAll<v1::SubmissionAck>(
+      *stream, submissions, [](const v1::Submission& submission) {
+        v1::StreamSubmissionsRequest request;
+        *request.mutable_submission() = submission;
+        return request;
+      });
+  return {std::move(acks), std::move(status)};
 }
 
 v1::SubmissionAck SendOne(const std::string& address, const v1::Submission& submission) {

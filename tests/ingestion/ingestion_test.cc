@@ -17,17 +17,21 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/domain/hubs.h"
 #include "common/domain/partition.h"
 #include "common/domain/registry.h"
-#include "common/kafka/kafka.h"
+#include "common/kafka/consumer.h"
+#include "common/kafka/message.h"
+#include "common/kafka/topics.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/records.pb.h"
 #include "services/ingestion/ingestion_server.h"
 #include "tests/common/domain/test_election.h"
+#include "tests/ingestion/ingestion_fixture.h"
+#include "tests/testing/eventually.h"
+#include "tests/testing/stream_exchange.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/client/send.h"
 #include "tools/hub/simulator/planned_submission.h"
@@ -39,16 +43,10 @@ namespace {
 using namespace std::chrono_literals;
 using google::protobuf::util::MessageDifferencer;
 
-constexpr int kPartitions = 4;
+constexpr int kPartitions = kSuitePartitions;
 
 v1::Submission CleanSubmission(const std::string& id, const std::string& station = "s1") {
   return domain::testing::TwoRegionCleanSubmission(id, station);
-}
-
-// A unique prefix per test, so that tests sharing one Kafka never read each other's records.
-std::string Unique(const std::string& name) {
-  static std::atomic<int> counter{0};
-  return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
 struct StreamResult {
@@ -78,8 +76,8 @@ class Hub {
     grpc::ClientContext context;
     Prepare(context);
     auto stream = stub_->StreamSubmissions(&context);
-    auto [acks, status] =
-        Exchange<v1::SubmissionAck>(*stream, submissions, [](const v1::Submission& submission) {
+    auto [acks, status] = hattama::testing::WriteAllThenReadAll<v1::SubmissionAck>(
+        *stream, submissions, [](const v1::Submission& submission) {
           v1::StreamSubmissionsRequest request;
           *request.mutable_submission() = submission;
           return request;
@@ -100,11 +98,12 @@ class Hub {
     grpc::ClientContext context;
     Prepare(context);
     auto stream = stub_->StreamDeploymentEvents(&context);
-    return Exchange<v1::DeploymentEventAck>(*stream, events, [](const v1::DeploymentEvent& event) {
-      v1::StreamDeploymentEventsRequest request;
-      *request.mutable_event() = event;
-      return request;
-    });
+    return hattama::testing::WriteAllThenReadAll<v1::DeploymentEventAck>(
+        *stream, events, [](const v1::DeploymentEvent& event) {
+          v1::StreamDeploymentEventsRequest request;
+          *request.mutable_event() = event;
+          return request;
+        });
   }
 
   v1::IngestionService::Stub& stub() { return *stub_; }
@@ -113,27 +112,6 @@ class Hub {
   void Prepare(grpc::ClientContext& context) const {
     context.set_deadline(std::chrono::system_clock::now() + 60s);
     Authorize(context);
-  }
-
-  // Writes every item (as `wrap` makes it a request), half-closes, and reads every answer until
-  // the end. Writing and reading at once: with backpressure the server stops reading until
-  // answers are read, so a client that only writes first could stall.
-  template <typename Ack, typename Stream, typename Item, typename Wrap>
-  static std::pair<std::vector<Ack>, grpc::Status> Exchange(Stream& stream,
-                                                            const std::vector<Item>& items,
-                                                            Wrap wrap) {
-    auto reader = std::async(std::launch::async, [&] {
-      std::vector<Ack> acks;
-      Ack ack;
-      while (stream.Read(&ack)) acks.push_back(ack);
-      return acks;
-    });
-    for (const auto& item : items) {
-      if (!stream.Write(wrap(item))) break;
-    }
-    stream.WritesDone();
-    auto acks = reader.get();
-    return {std::move(acks), stream.Finish()};
   }
 
   std::string token_;
@@ -205,51 +183,18 @@ bool HasReason(const v1::SubmissionAck& ack, const std::string& field, v1::Reaso
   return false;
 }
 
-// One embedded Kafka and one Redis for the suite; each test starts its own ingestion instance on a
-// free port (instances of one test share the Redis of the id claims, as replicas do).
-class IngestionTest : public ::testing::Test {
+// The suite's Kafka and Redis (ingestion_fixture.h), and an ingestion instance of its own for each
+// test.
+class IngestionTest : public IngestionSuite {
  protected:
-  static void SetUpTestSuite() {
-    auto kafka = stack::DevKafka::Start(kPartitions);
-    ASSERT_TRUE(kafka.ok()) << kafka.status().message();
-    kafka_ = std::move(kafka).value().release();
-    auto redis = stack::RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status().message();
-    redis_ = std::move(redis).value().release();
-  }
-  static void TearDownTestSuite() {
-    delete kafka_;
-    kafka_ = nullptr;
-    delete redis_;
-    redis_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_NE(kafka_, nullptr);
-    ASSERT_NE(redis_, nullptr);
-    server_ = StartServer(ServiceOptions{});
+    IngestionSuite::SetUp();
+    server_ = StartServer();
     ASSERT_NE(server_, nullptr);
   }
 
-  std::unique_ptr<IngestionServer> StartServer(ServiceOptions options,
-                                               ServerConfig config = ServerConfig{}) {
-    config.kafka_bootstrap = bootstrap();
-    config.redis_address = redis_->address();
-    config.listen = "127.0.0.1:0";
-    config.service = options;
-    auto server = IngestionServer::Start(domain::testing::TwoRegionRegistry(), config);
-    EXPECT_TRUE(server.ok()) << server.status().message();
-    return server.ok() ? std::move(server).value() : nullptr;
-  }
-
-  static const std::string& bootstrap() { return kafka_->bootstrap(); }
-
-  static stack::DevKafka* kafka_;
-  static stack::RedisServer* redis_;
   std::unique_ptr<IngestionServer> server_;
 };
-stack::DevKafka* IngestionTest::kafka_ = nullptr;
-stack::RedisServer* IngestionTest::redis_ = nullptr;
 
 TEST_F(IngestionTest, AcceptedSubmissionIsInTheLogKeyedAndPartitionedByStation) {
   Hub hub(server_->port());
@@ -921,7 +866,10 @@ TEST_F(IngestionTest, ShutdownAnswersEverySubmissionTakenThenEndsTheStreamUnavai
       if (!stream->Write(request)) return;
     }
   });
-  while (answered < 100) std::this_thread::sleep_for(1ms);
+  const bool hundred_answered =
+      hattama::testing::Eventually([&] { return answered >= 100; }, 30s, 1ms);
+  if (!hundred_answered) context.TryCancel();  // Ends the reader and the writer.
+  ASSERT_TRUE(hundred_answered) << "fewer than 100 answers within 30 s";
   server->Shutdown(10s);  // Mid-stream: the hub is still writing.
   auto acks = reader.get();
   writer.get();

@@ -7,7 +7,6 @@
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -18,16 +17,20 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/domain/hubs.h"
-#include "common/kafka/kafka.h"
+#include "common/kafka/consumer.h"
+#include "common/kafka/topics.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/records.pb.h"
 #include "services/ingestion/acking_stream.h"
 #include "services/ingestion/ingestion_server.h"
 #include "services/ingestion/wire.h"
 #include "tests/common/domain/test_election.h"
+#include "tests/ingestion/ingestion_fixture.h"
+#include "tests/testing/stream_exchange.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/client/send.h"
 #include "tools/hub/simulator/planned_submission.h"
@@ -38,14 +41,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kPartitions = 4;
 // Bytes a hub's CP1251 text would bring: "Иванов" in Windows-1251, not UTF-8.
 const std::string kCp1251 = "\xC8\xE2\xE0\xED\xEE\xE2";
-
-std::string Unique(const std::string& name) {
-  static std::atomic<int> counter{0};
-  return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
 
 v1::Submission CleanSubmission(const std::string& id, const std::string& station = "s1") {
   return domain::testing::TwoRegionCleanSubmission(id, station);
@@ -102,19 +99,9 @@ class Hub {
     grpc::ClientContext context;
     Prepare(context);
     auto stream = stub_->StreamSubmissions(&context);
-    auto reader = std::async(std::launch::async, [&] {
-      std::vector<v1::SubmissionAck> acks;
-      v1::SubmissionAck ack;
-      while (stream->Read(&ack)) acks.push_back(ack);
-      return acks;
-    });
-    for (const auto& submission : submissions) {
-      if (!stream->Write(Request(submission))) break;
-    }
-    stream->WritesDone();
     StreamResult result;
-    result.acks = reader.get();
-    result.status = stream->Finish();
+    std::tie(result.acks, result.status) =
+        hattama::testing::WriteAllThenReadAll<v1::SubmissionAck>(*stream, submissions, Request);
     const auto& trailers = context.GetServerTrailingMetadata();
     if (auto it = trailers.find(kUnreadableMessageHeader); it != trailers.end()) {
       result.unreadable.assign(it->second.data(), it->second.size());
@@ -181,47 +168,8 @@ std::shared_ptr<const domain::HubRegistry> ThreeHubs() {
   return *hubs;
 }
 
-// One embedded Kafka and one Redis for the suite; each test starts the ingestion it needs.
-class StreamLimitsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto kafka = stack::DevKafka::Start(kPartitions);
-    ASSERT_TRUE(kafka.ok()) << kafka.status().message();
-    kafka_ = std::move(kafka).value().release();
-    auto redis = stack::RedisServer::Start();
-    ASSERT_TRUE(redis.ok()) << redis.status().message();
-    redis_ = std::move(redis).value().release();
-  }
-  static void TearDownTestSuite() {
-    delete kafka_;
-    kafka_ = nullptr;
-    delete redis_;
-    redis_ = nullptr;
-  }
-
-  void SetUp() override {
-    ASSERT_NE(kafka_, nullptr);
-    ASSERT_NE(redis_, nullptr);
-  }
-
-  static std::unique_ptr<IngestionServer> StartServer(ServiceOptions options = {},
-                                                      ServerConfig config = {}) {
-    config.kafka_bootstrap = bootstrap();
-    config.redis_address = redis_->address();
-    config.listen = "127.0.0.1:0";
-    config.service = std::move(options);
-    auto server = IngestionServer::Start(domain::testing::TwoRegionRegistry(), config);
-    EXPECT_TRUE(server.ok()) << server.status().message();
-    return server.ok() ? std::move(server).value() : nullptr;
-  }
-
-  static const std::string& bootstrap() { return kafka_->bootstrap(); }
-
-  static stack::DevKafka* kafka_;
-  static stack::RedisServer* redis_;
-};
-stack::DevKafka* StreamLimitsTest::kafka_ = nullptr;
-stack::RedisServer* StreamLimitsTest::redis_ = nullptr;
+// The suite's Kafka and Redis (ingestion_fixture.h); each test starts the ingestion it needs.
+class StreamLimitsTest : public IngestionSuite {};
 
 TEST_F(StreamLimitsTest, UnreadableMessageEndsTheStreamInvalidArgumentNamingItAfterThoseBefore) {
   auto server = StartServer();
