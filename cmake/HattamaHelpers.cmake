@@ -1,0 +1,78 @@
+# Build habits in one place: how a text file is compiled in, and how a test is declared.
+
+include(GoogleTest)
+
+set(HATTAMA_EMBED_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/embed_text.cmake)
+
+# hattama_embed_text(<target> HEADER <include path> NAMESPACE <ns> FILES <kName> <file> ...)
+#
+# Compiles text files into <target> as `inline constexpr char kName[]` constants of a generated
+# header, included as "<include path>" (e.g. services/aggregation/apply_lua.h). The header is
+# written at build time, so editing a file rebuilds what includes it: the text that runs is the
+# text that was tested.
+function(hattama_embed_text target)
+  cmake_parse_arguments(E "" "HEADER;NAMESPACE" "FILES" ${ARGN})
+  set(generated ${CMAKE_CURRENT_BINARY_DIR}/generated)
+  set(out ${generated}/${E_HEADER})
+  set(entries "")
+  set(depends "")
+  list(LENGTH E_FILES count)
+  math(EXPR last "${count} - 1")
+  foreach(i RANGE 0 ${last} 2)
+    math(EXPR j "${i} + 1")
+    list(GET E_FILES ${i} name)
+    list(GET E_FILES ${j} file)
+    get_filename_component(file ${file} ABSOLUTE)
+    list(APPEND entries "${name}=${file}")
+    list(APPEND depends ${file})
+  endforeach()
+  string(REPLACE ";" "|" entries "${entries}")
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNAMESPACE=${E_NAMESPACE} "-DENTRIES=${entries}"
+            -DROOT=${PROJECT_SOURCE_DIR}
+            -P ${HATTAMA_EMBED_SCRIPT}
+    DEPENDS ${depends} ${HATTAMA_EMBED_SCRIPT}
+    COMMENT "Embedding ${E_HEADER}"
+    VERBATIM)
+  target_sources(${target} PRIVATE ${out})
+  target_include_directories(${target} PUBLIC ${generated})
+endfunction()
+
+# hattama_test(<name> SOURCES <file>... LIBS <lib>... [LABEL <label>] [NEEDS <target>...]
+#              [SERIAL] [TIMEOUT <s>] [DISCOVERY_TIMEOUT <s>])
+#
+# A gtest executable in build/bin with its tests discovered into ctest. LABEL says which suite it
+# belongs to (none: a fast unit test). One label only: gtest_discover_tests splits a list of them
+# into separate property names; a second label for a whole folder goes on the folder
+# (set_property(DIRECTORY APPEND PROPERTY LABELS <label>), as tests/portal does). NEEDS names the binaries it starts (services, devkafka), so
+# that building the test builds them; SERIAL keeps a test that runs the whole stack from sharing
+# the machine with others (its timings would measure the neighbours); HATTAMA_SOURCE_DIR points
+# at the source tree for test data.
+function(hattama_test name)
+  cmake_parse_arguments(T "SERIAL" "LABEL;TIMEOUT;DISCOVERY_TIMEOUT" "SOURCES;LIBS;NEEDS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE HATTAMA_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  if(T_NEEDS)
+    add_dependencies(${name} ${T_NEEDS})
+  endif()
+  if(NOT T_DISCOVERY_TIMEOUT)
+    set(T_DISCOVERY_TIMEOUT 30)
+  endif()
+  set(properties "")
+  if(T_LABEL)
+    list(APPEND properties LABELS ${T_LABEL})
+  endif()
+  if(T_SERIAL)
+    list(APPEND properties RUN_SERIAL TRUE)
+  endif()
+  if(T_TIMEOUT)
+    list(APPEND properties TIMEOUT ${T_TIMEOUT})
+  endif()
+  if(properties)
+    gtest_discover_tests(${name} PROPERTIES ${properties} DISCOVERY_TIMEOUT ${T_DISCOVERY_TIMEOUT})
+  else()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT ${T_DISCOVERY_TIMEOUT})
+  endif()
+endfunction()
