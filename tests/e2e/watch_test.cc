@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "hattama/v1/publication.grpc.pb.h"
+#include "tests/testing/eventually.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/synthetic.h"
@@ -67,14 +68,7 @@ class WatchRecorder {
   std::thread thread_;
 };
 
-bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
+using testing::Eventually;
 
 TEST(LiveTotals, WatchersEndWithExactlyThePublishedTotals) {
   stack::TempDir dir("hattama-e2e-watch");

@@ -20,6 +20,7 @@
 
 #include "hattama/v1/publication.grpc.pb.h"
 #include "tests/publication/raw_http.h"
+#include "tests/testing/eventually.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/synthetic.h"
@@ -32,14 +33,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
-}
+using testing::Eventually;
 
 // The stack with publication's limits set through their HATTAMA_* environment fallbacks, a
 // synthetic election of `stations` stations, and (when `counted`) its night streamed and
