@@ -7,6 +7,9 @@
 #include <map>
 #include <thread>
 
+#include "common/kafka/message.h"
+#include "common/kafka/reader.h"
+#include "common/kafka/topics.h"
 #include "common/metrics/service_metrics.h"
 #include "common/redis/layout.h"
 

@@ -15,7 +15,9 @@
 
 #include "common/base/result.h"
 #include "common/domain/registry.h"
-#include "common/kafka/kafka.h"
+#include "common/kafka/consumer.h"
+#include "common/kafka/producer.h"
+#include "common/kafka/properties.h"
 #include "common/redis/redis.h"
 #include "services/aggregation/applier.h"
 

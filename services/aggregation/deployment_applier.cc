@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "common/kafka/topics.h"
 #include "hattama/v1/records.pb.h"
 #include "services/aggregation/deployment_lua.h"
 

@@ -10,7 +10,7 @@
 
 #include "common/base/result.h"
 #include "common/domain/registry.h"
-#include "common/kafka/kafka.h"
+#include "common/kafka/consumer.h"
 #include "common/redis/layout.h"
 #include "common/redis/redis.h"
 

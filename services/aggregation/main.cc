@@ -4,6 +4,8 @@
 
 #include "common/config/config.h"
 #include "common/domain/registry.h"
+#include "common/kafka/producer.h"
+#include "common/kafka/topics.h"
 #include "common/log/log.h"
 #include "common/metrics/health.h"
 #include "common/redis/redis.h"

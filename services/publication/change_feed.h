@@ -18,7 +18,9 @@
 #include <string>
 #include <thread>
 
-#include "common/kafka/kafka.h"
+#include "common/kafka/message.h"
+#include "common/kafka/reader.h"
+#include "common/kafka/topics.h"
 #include "services/publication/totals_cache.h"
 
 namespace hattama::publication {

@@ -16,7 +16,8 @@
 #include <thread>
 
 #include "common/domain/partition.h"
-#include "common/kafka/kafka.h"
+#include "common/kafka/producer.h"
+#include "common/kafka/topics.h"
 #include "common/domain/dispute.h"
 #include "tests/aggregation/fixture.h"
 #include "tools/stack/stack.h"

@@ -6,6 +6,8 @@
 
 #include <future>
 
+#include "common/kafka/producer.h"
+#include "common/kafka/topics.h"
 #include "hattama/v1/records.pb.h"
 #include "tests/common/domain/test_election.h"
 #include "tools/stack/stack.h"

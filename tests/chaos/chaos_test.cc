@@ -16,7 +16,8 @@
 #include <set>
 #include <thread>
 
-#include "common/kafka/kafka.h"
+#include "common/kafka/consumer.h"
+#include "common/kafka/topics.h"
 #include "common/redis/redis.h"
 #include "hattama/v1/records.pb.h"
 #include "tools/hub/client/client.h"
@@ -328,7 +329,7 @@ TEST_F(Chaos, HubResendingTheWholeElectionChangesNoTotal) {
 // With the faults in flight, this case found acknowledged protocols missing from the log: the
 // idempotent producer reported records delivered by inference (no offset) after a failed request,
 // which the mock cluster had not kept. Ingestion now takes only a delivery with an offset as
-// written (see common/kafka/kafka.cc, DeliveryStatus).
+// written (see common/kafka/producer.cc, DeliveryStatus).
 TEST_F(Chaos, BrokerErrorsAndLeaderChangesAreRiddenThrough) {
   StartStack({.kafka_brokers = 3});
   int injections = 0;

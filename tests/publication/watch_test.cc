@@ -12,7 +12,8 @@
 #include <future>
 #include <thread>
 
-#include "common/kafka/kafka.h"
+#include "common/kafka/producer.h"
+#include "common/kafka/topics.h"
 #include "services/publication/change_feed.h"
 #include "services/publication/http_gateway.h"
 #include "services/publication/totals_cache.h"
