@@ -15,10 +15,10 @@
 #include <set>
 #include <thread>
 
+#include "common/domain/dispute.h"
 #include "common/domain/partition.h"
 #include "common/kafka/producer.h"
 #include "common/kafka/topics.h"
-#include "common/domain/dispute.h"
 #include "tests/aggregation/fixture.h"
 #include "tools/stack/stack.h"
 
