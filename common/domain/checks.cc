@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "common/domain/attribution.h"
+
 namespace hattama::domain {
 
 v1::Reason MakeReason(std::string field, v1::ReasonCode code, std::string message) {
@@ -289,17 +291,25 @@ Validation Validate(const v1::Submission& submission, const Registry& registry,
   } else {
     FitsLength(submission.submission_id(), "submission_id", rejections);
   }
-  if (submission.observer_id().empty()) {
+  // Whether the registry can judge who sent it: the ids it looks up fit, the source is known.
+  bool attributable = !submission.observer_id().empty();
+  if (!attributable) {
     rejections.push_back(
         MakeReason("observer_id", v1::REASON_CODE_MISSING, "observer_id is missing"));
   } else {
-    FitsLength(submission.observer_id(), "observer_id", rejections);
+    attributable = FitsLength(submission.observer_id(), "observer_id", rejections);
   }
-  FitsLength(submission.organisation_id(), "organisation_id", rejections);
-  FitsLength(submission.hub_id(), "hub_id", rejections);
+  attributable &= FitsLength(submission.organisation_id(), "organisation_id", rejections);
+  attributable &= FitsLength(submission.hub_id(), "hub_id", rejections);
   if (submission.source() == v1::SOURCE_UNSPECIFIED || !v1::Source_IsValid(submission.source())) {
     rejections.push_back(MakeReason("source", v1::REASON_CODE_MISSING,
                                     "source must be SOURCE_OBSERVER or SOURCE_OFFICIAL"));
+    attributable = false;
+  }
+  if (attributable) {
+    for (auto& reason : CheckAttribution(submission, registry.observers())) {
+      rejections.push_back(std::move(reason));
+    }
   }
   if (submission.revision() < 0) {
     rejections.push_back(
@@ -368,7 +378,11 @@ std::vector<v1::Reason> ValidateDeploymentEvent(const v1::DeploymentEvent& event
   } else {
     FitsLength(event.event_id(), "event_id", reasons);
   }
-  FitsLength(event.organisation_id(), "organisation_id", reasons);
+  if (FitsLength(event.organisation_id(), "organisation_id", reasons)) {
+    for (auto& reason : CheckEventOrganisation(event, registry.observers())) {
+      reasons.push_back(std::move(reason));
+    }
+  }
   FitsLength(event.observer_id(), "observer_id", reasons);
   FitsLength(event.hub_id(), "hub_id", reasons);
   if (event.kind() == v1::DEPLOYMENT_EVENT_KIND_UNSPECIFIED ||

@@ -74,12 +74,15 @@ v1::Reason MakeReason(std::string field, v1::ReasonCode code, std::string messag
 
 // Checks `submission` against the registry and the contest's ballot; `now` is ingestion's clock
 // (for captured_time). A retraction carries no figures and is only checked for who, where and
-// which contest.
+// which contest. Who: the observer registry's rules and the signature (attribution.h), with
+// hub_id taken as the relaying hub (ingestion rejects a hub_id other than the authenticated
+// hub's).
 Validation Validate(const v1::Submission& submission, const Registry& registry,
                     Clock::time_point now);
 
 // Checks a deployment event: event id present, lengths, a known kind, a known station, for
-// PROTOCOL_* events a contest held at the station, and its time. Empty: well formed. Whether the
+// PROTOCOL_* events a contest held at the station, its time, and (with an observer registry) a
+// listed organisation. Empty: well formed. Whether the
 // authenticated hub may send it is ingestion's check, not this one.
 std::vector<v1::Reason> ValidateDeploymentEvent(const v1::DeploymentEvent& event,
                                                 const Registry& registry, Clock::time_point now);

@@ -40,9 +40,7 @@ bool IsSha256Hex(const std::string& text) {
 
 }  // namespace
 
-std::string TokenSha256Hex(std::string_view token) {
-  return Hex(Sha256(token));
-}
+std::string TokenSha256Hex(std::string_view token) { return Hex(Sha256(token)); }
 
 std::string NewHubToken() {
   unsigned char bytes[32];

@@ -1,8 +1,10 @@
 #include "common/domain/registry.h"
 
+#include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -34,6 +36,29 @@ std::string CountKey(std::string_view area_id, std::string_view contest_id) {
   key += '|';
   key += contest_id;
   return key;
+}
+
+// The observer registry beside the stations CSV: null when neither of its files is there.
+Result<std::shared_ptr<const ObserverRegistry>> LoadObserverRegistry(
+    const std::string& stations_csv_path) {
+  const auto dir = std::filesystem::path(stations_csv_path).parent_path();
+  const std::string organisations = (dir / kOrganisationsFileName).string();
+  const std::string observers = (dir / kObserversFileName).string();
+  const bool have_organisations = std::filesystem::exists(organisations);
+  const bool have_observers = std::filesystem::exists(observers);
+  if (!have_organisations && !have_observers) return std::shared_ptr<const ObserverRegistry>();
+  if (have_organisations != have_observers) {
+    return Status::Error(fmt::format(
+        "{} is there but {} is not: the observer registry needs both files (or neither, when "
+        "observers are not registered)",
+        have_organisations ? organisations : observers,
+        have_organisations ? observers : organisations));
+  }
+  auto loaded = ObserverRegistry::Load(organisations, observers);
+  if (!loaded.ok()) {
+    return Status::Error(dir.string() + ": the observer registry: " + loaded.status().message());
+  }
+  return loaded;
 }
 
 }  // namespace
@@ -83,14 +108,18 @@ Result<std::shared_ptr<const Registry>> Registry::Load(const std::string& electi
     }
     stations.push_back(std::move(station));
   }
-  return Build(std::move(election), std::move(stations));
+  auto observers = LoadObserverRegistry(stations_csv_path);
+  if (!observers.ok()) return observers.status();
+  return Build(std::move(election), std::move(stations), std::move(observers).value());
 }
 
-Result<std::shared_ptr<const Registry>> Registry::Build(v1::Election election,
-                                                        std::vector<v1::Station> stations) {
+Result<std::shared_ptr<const Registry>> Registry::Build(
+    v1::Election election, std::vector<v1::Station> stations,
+    std::shared_ptr<const ObserverRegistry> observers) {
   std::shared_ptr<Registry> registry(new Registry());
   registry->election_ = std::move(election);
   registry->stations_ = std::move(stations);
+  registry->observers_ = std::move(observers);
   auto indexed = registry->Index();
   if (!indexed.ok()) return indexed;
   return std::shared_ptr<const Registry>(std::move(registry));

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/base/result.h"
+#include "common/domain/observers.h"
 #include "hattama/v1/election.pb.h"
 
 namespace hattama::domain {
@@ -20,11 +21,15 @@ class Registry {
   // Loads the election (protobuf JSON of hattama.v1.Election) and the stations CSV, whose header is
   // "station_id,district_id,registered_voters,contest_ids" and whose contest_ids are separated
   // by ';'. Every reference is checked: an unknown district or contest is an error naming the line.
+  // The observer registry (observers.h) is read from organisations.csv and observers.csv in the
+  // stations CSV's directory: both files, or neither (then observers() is null: observers are not
+  // registered, see checks.h); one without the other is an error.
   static Result<std::shared_ptr<const Registry>> Load(const std::string& election_json_path,
                                                       const std::string& stations_csv_path);
-  // Builds from data already in memory; checks the same as Load.
-  static Result<std::shared_ptr<const Registry>> Build(v1::Election election,
-                                                       std::vector<v1::Station> stations);
+  // Builds from data already in memory; checks the same as Load. `observers` may be null.
+  static Result<std::shared_ptr<const Registry>> Build(
+      v1::Election election, std::vector<v1::Station> stations,
+      std::shared_ptr<const ObserverRegistry> observers = nullptr);
 
   const v1::Election& election() const { return election_; }
   const std::vector<v1::Station>& stations() const { return stations_; }
@@ -34,6 +39,9 @@ class Registry {
   const v1::Contest* FindContest(std::string_view contest_id) const;
   // The nation's area id (the one area without a parent).
   const std::string& nation_id() const { return nation_id_; }
+  // The organisations and observers; null when the deployment has not registered them.
+  const ObserverRegistry* observers() const { return observers_.get(); }
+  const std::shared_ptr<const ObserverRegistry>& shared_observers() const { return observers_; }
 
   // The areas whose totals a protocol of `station` moves: district, region, nation, in that order.
   std::vector<const v1::Area*> EnclosingAreas(const v1::Station& station) const;
@@ -58,6 +66,7 @@ class Registry {
 
   v1::Election election_;
   std::vector<v1::Station> stations_;
+  std::shared_ptr<const ObserverRegistry> observers_;
   std::string nation_id_;
   std::unordered_map<std::string, const v1::Area*> areas_;
   std::unordered_map<std::string, const v1::Station*> stations_by_id_;

@@ -1,0 +1,160 @@
+// The observer registry files (common/domain/observers.h) and how the station registry finds them.
+#include "common/domain/observers.h"
+
+#include <google/protobuf/util/json_util.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/domain/registry.h"
+#include "tests/common/domain/test_election.h"
+
+namespace hattama::domain {
+namespace {
+
+constexpr char kOrganisations[] =
+    "# organisations of the test\n"
+    "organisation_id,name,affiliation,signatures\n"
+    "erkindik-kanaty,Erkindik Kanaty,independent,optional\n"
+    "\"oyan-qazaqstan\",\"Oyan, Qazaqstan\",international,required\r\n"
+    "\n"
+    "nur-otan-observers,\"Nur Otan \"\"observers\"\"\",party,optional\n";
+constexpr char kObservers[] =
+    "observer_id,organisation_id,hubs,public_key\n"
+    "obs-1,erkindik-kanaty,hub-almaty,\n"
+    "obs-2,oyan-qazaqstan,hub-almaty;hub-national,11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n";
+
+TEST(ObserverRegistry, ParsesOrganisationsAndObserversWithQuotesCommentsAndCrlf) {
+  auto registry = ObserverRegistry::Parse(kOrganisations, kObservers);
+  ASSERT_TRUE(registry.ok()) << registry.status().message();
+  const Organisation* oyan = (*registry)->FindOrganisation("oyan-qazaqstan");
+  ASSERT_NE(oyan, nullptr);
+  EXPECT_EQ(oyan->name, "Oyan, Qazaqstan");
+  EXPECT_EQ(oyan->affiliation, Affiliation::kInternational);
+  EXPECT_TRUE(oyan->signatures_required);
+  EXPECT_EQ((*registry)->FindOrganisation("nur-otan-observers")->name, "Nur Otan \"observers\"");
+  EXPECT_EQ((*registry)->FindOrganisation("nur-otan-observers")->affiliation, Affiliation::kParty);
+
+  const Observer* first = (*registry)->FindObserver("obs-1");
+  ASSERT_NE(first, nullptr);
+  EXPECT_TRUE(first->MayBeRelayedBy("hub-almaty"));
+  EXPECT_FALSE(first->MayBeRelayedBy("hub-national"));
+  EXPECT_FALSE(first->public_key.has_value());
+  const Observer* second = (*registry)->FindObserver("obs-2");
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->hub_ids, (std::vector<std::string>{"hub-almaty", "hub-national"}));
+  ASSERT_TRUE(second->public_key.has_value());
+  EXPECT_EQ(second->public_key->bytes().size(), 32u);
+  EXPECT_EQ((*registry)->keyed_observers(), 1u);
+  EXPECT_EQ((*registry)->FindObserver("obs-3"), nullptr);
+}
+
+TEST(ObserverRegistry, FormatIsTheInverseOfParse) {
+  auto registry = ObserverRegistry::Parse(kOrganisations, kObservers).value();
+  const std::string organisations =
+      ObserverRegistry::FormatOrganisations(registry->organisations());
+  const std::string observers = ObserverRegistry::FormatObservers(registry->observers());
+  EXPECT_NE(organisations.find("\"Oyan, Qazaqstan\",international,required"), std::string::npos);
+  auto again = ObserverRegistry::Parse(organisations, observers);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(ObserverRegistry::FormatOrganisations((*again)->organisations()), organisations);
+  EXPECT_EQ(ObserverRegistry::FormatObservers((*again)->observers()), observers);
+}
+
+TEST(ObserverRegistry, RefusesWhatWouldLeaveAnObserverUnbound) {
+  const std::string header = "observer_id,organisation_id,hubs,public_key\n";
+  const std::vector<std::pair<std::string, std::string>> broken = {
+      {header + "obs-1,no-such-org,hub-a,\n", "not listed"},
+      {header + "obs-1,erkindik-kanaty,,\n", "no hub"},
+      {header + "obs-1,erkindik-kanaty,hub-a,\nobs-1,erkindik-kanaty,hub-b,\n", "twice"},
+      {header + "obs-1,oyan-qazaqstan,hub-a,\n", "requires signed"},
+      {header + "obs-1,erkindik-kanaty,hub-a,bm90IGEga2V5\n", "32-byte"},
+      {header + "obs-1,erkindik-kanaty,hub-a\n", "expected 4 fields"},
+      {header + ",erkindik-kanaty,hub-a,\n", "empty"},
+      {header + std::string(129, 'o') + ",erkindik-kanaty,hub-a,\n", "longer than 128"},
+      {header + "\"obs-1,erkindik-kanaty,hub-a,\n", "not closed"},
+      {"observer,organisation,hubs,key\n", "header must be"},
+  };
+  for (const auto& [observers, expected] : broken) {
+    auto registry = ObserverRegistry::Parse(kOrganisations, observers);
+    ASSERT_FALSE(registry.ok()) << observers;
+    EXPECT_NE(registry.status().message().find(expected), std::string::npos)
+        << registry.status().message();
+  }
+  auto bad_affiliation = ObserverRegistry::Parse(
+      "organisation_id,name,affiliation,signatures\no,O,government,optional\n", kObservers);
+  ASSERT_FALSE(bad_affiliation.ok());
+  EXPECT_NE(bad_affiliation.status().message().find("organisations.csv line 2"), std::string::npos)
+      << bad_affiliation.status().message();
+}
+
+// A directory with the two-region election and stations, and the given registry files.
+class RegistryDir {
+ public:
+  RegistryDir() {
+    dir_ =
+        std::filesystem::temp_directory_path() /
+        ("hattama-observers-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::create_directories(dir_);
+    std::string json;
+    EXPECT_TRUE(
+        google::protobuf::util::MessageToJsonString(testing::TwoRegionRegistry()->election(), &json)
+            .ok());
+    Write("election.json", json);
+    Write("stations.csv",
+          "station_id,district_id,registered_voters,contest_ids\ns1,d1,1000,mazhilis\n");
+  }
+  ~RegistryDir() { std::filesystem::remove_all(dir_); }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+  Result<std::shared_ptr<const Registry>> Load() {
+    return Registry::Load((dir_ / "election.json").string(), (dir_ / "stations.csv").string());
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+};
+
+TEST(RegistryLoad, ReadsTheObserverRegistryBesideTheStations) {
+  RegistryDir dir;
+  dir.Write("organisations.csv", kOrganisations);
+  dir.Write("observers.csv", kObservers);
+  auto registry = dir.Load();
+  ASSERT_TRUE(registry.ok()) << registry.status().message();
+  ASSERT_NE((*registry)->observers(), nullptr);
+  EXPECT_EQ((*registry)->observers()->observers().size(), 2u);
+}
+
+TEST(RegistryLoad, WithoutEitherFileObserversAreNotRegistered) {
+  RegistryDir dir;
+  auto registry = dir.Load();
+  ASSERT_TRUE(registry.ok()) << registry.status().message();
+  EXPECT_EQ((*registry)->observers(), nullptr);
+}
+
+TEST(RegistryLoad, OneFileWithoutTheOtherIsAnError) {
+  RegistryDir dir;
+  dir.Write("observers.csv", kObservers);
+  auto registry = dir.Load();
+  ASSERT_FALSE(registry.ok());
+  EXPECT_NE(registry.status().message().find("organisations.csv is not"), std::string::npos)
+      << registry.status().message();
+}
+
+TEST(RegistryLoad, ABrokenObserverFileNamesTheDirectoryAndLine) {
+  RegistryDir dir;
+  dir.Write("organisations.csv", kOrganisations);
+  dir.Write("observers.csv", "observer_id,organisation_id,hubs,public_key\nobs-1,x,h,\n");
+  auto registry = dir.Load();
+  ASSERT_FALSE(registry.ok());
+  EXPECT_NE(registry.status().message().find("observer obs-1 names organisation 'x'"),
+            std::string::npos)
+      << registry.status().message();
+}
+
+}  // namespace
+}  // namespace hattama::domain
