@@ -29,7 +29,7 @@ struct IngestionEnvironment : StreamEnvironment {
         partition_count(partition_count),
         options(std::move(options)) {
     this->writer = writer;
-    limits = this->options.Limits();
+    limits = this->options.limits;
     default_hub_rate = this->options.default_hub_rate;
   }
 };

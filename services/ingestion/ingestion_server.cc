@@ -56,11 +56,12 @@ void WarnUnlessRecordsFit(const ServerConfig& config) {
       it != config.kafka_overrides.end()) {
     kafka_max = std::stoll(it->second);
   }
-  if (static_cast<int64_t>(config.max_message_bytes) + kKafkaRecordHeadroom > kafka_max) {
+  const int64_t max_message_bytes = config.service.limits.max_message_bytes;
+  if (max_message_bytes + kKafkaRecordHeadroom > kafka_max) {
     spdlog::warn(
         "--max-message-bytes {} leaves less than {} bytes under Kafka's message.max.bytes {}: "
         "records of the largest messages will be refused by the log",
-        config.max_message_bytes, kKafkaRecordHeadroom, kafka_max);
+        max_message_bytes, kKafkaRecordHeadroom, kafka_max);
   }
 }
 
@@ -92,18 +93,18 @@ Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
     return Status::Unavailable("cannot start: the id claims' Redis: " + redis.message());
   }
 
-  ServiceOptions service = config.service;
-  service.max_message_bytes = config.max_message_bytes;
   WarnUnlessRecordsFit(config);
-  server->service_ = std::make_unique<IngestionService>(
-      std::move(registry), *server->producer_, *server->claims_, server->partition_count_, service);
+  server->service_ =
+      std::make_unique<IngestionService>(std::move(registry), *server->producer_, *server->claims_,
+                                         server->partition_count_, config.service);
   auto credentials = ServerCredentials(config);
   if (!credentials.ok()) return credentials.status();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   // Up to 4x the limit a message is still read, to be answered REJECTED TOO_LONG on its own;
   // beyond that gRPC ends the stream RESOURCE_EXHAUSTED (the hub client refuses to send those).
-  builder.SetMaxReceiveMessageSize(kHardMessageLimitFactor * config.max_message_bytes);
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(kHardMessageLimitFactor * config.service.limits.max_message_bytes));
   builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.RegisterService(server->service_.get());
   metrics::AddGrpcMetrics(builder);

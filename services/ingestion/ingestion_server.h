@@ -28,12 +28,6 @@ struct ServerConfig {
   ServiceOptions service;
   // librdkafka properties over the producer's defaults, e.g. {"message.timeout.ms", "5000"}.
   kafka::Properties kafka_overrides;
-  // Largest message a hub may send (ServiceOptions::max_message_bytes, which Start sets from this).
-  // Up to 4x this, gRPC's receive limit, a larger message is answered REJECTED TOO_LONG; above
-  // that gRPC ends its stream RESOURCE_EXHAUSTED. Kept well below what Kafka takes (librdkafka's
-  // message.max.bytes, 1,000,000 by default), so that a rejection record, which holds the raw
-  // submission, always fits: Start warns when it does not leave kKafkaRecordHeadroom.
-  int max_message_bytes = 256 << 10;
   // TLS: PEM files of the server's certificate chain and key. Both empty: plaintext (behind a
   // TLS-terminating proxy, or local). With tls_client_ca as well, hubs must present a client
   // certificate signed by that CA (mTLS), on top of their token.
@@ -45,7 +39,7 @@ struct ServerConfig {
 // Room kept between max_message_bytes and Kafka's message.max.bytes for what a record adds to a
 // submission: the bounded reasons (wire.h), ids, digest and times.
 inline constexpr int kKafkaRecordHeadroom = 64 << 10;
-// gRPC's receive limit is this many times max_message_bytes (see ServerConfig).
+// gRPC's receive limit is this many times max_message_bytes (see StreamLimits).
 inline constexpr int kHardMessageLimitFactor = 4;
 
 class IngestionServer {

@@ -45,17 +45,17 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "stations", flags.stations_path, "Station registry CSV")->required();
   config::AddFlag(app, "kafka-bootstrap", config.kafka_bootstrap, "Kafka bootstrap servers");
   config::AddFlag(app, "listen", config.listen, "gRPC listening address (host:port)");
-  config::AddFlag(app, "max-in-flight", config.service.max_in_flight,
+  config::AddFlag(app, "max-in-flight", config.service.limits.max_in_flight,
                   "Unanswered submissions per stream before reading pauses")
       ->check(CLI::PositiveNumber);
-  config::AddFlag(app, "max-in-flight-bytes", config.service.max_in_flight_bytes,
+  config::AddFlag(app, "max-in-flight-bytes", config.service.limits.max_in_flight_bytes,
                   "Bytes of unanswered messages (and their answers) per stream before reading "
                   "pauses")
       ->check(CLI::PositiveNumber);
-  config::AddFlag(app, "max-streams-per-hub", config.service.max_streams_per_hub,
+  config::AddFlag(app, "max-streams-per-hub", config.service.limits.max_streams_per_hub,
                   "Streams one hub may have open at once; more are refused RESOURCE_EXHAUSTED")
       ->check(CLI::PositiveNumber);
-  config::AddFlag(app, "max-streams", config.service.max_streams,
+  config::AddFlag(app, "max-streams", config.service.limits.max_streams,
                   "Streams open at once over all hubs; more are refused RESOURCE_EXHAUSTED")
       ->check(CLI::PositiveNumber);
   config::AddFlag(app, "redis-address", config.redis_address,
@@ -77,7 +77,7 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "hub-rate-limit", config.service.default_hub_rate,
                   "Submissions per second per hub unless the hub registry says otherwise; 0: none")
       ->check(CLI::NonNegativeNumber);
-  config::AddFlag(app, "max-message-bytes", config.max_message_bytes,
+  config::AddFlag(app, "max-message-bytes", config.service.limits.max_message_bytes,
                   "Largest message handled; up to 4x it is answered REJECTED TOO_LONG, above "
                   "that the stream ends RESOURCE_EXHAUSTED")
       ->check(CLI::Range(1024, 256 << 20));  // 4x of it must fit gRPC's int.

@@ -25,12 +25,28 @@ class Drainable {
   virtual void Drain() = 0;
 };
 
-// The bounds each stream holds itself to; ServiceOptions documents each (they come from there).
+// The bounds each stream holds itself to; main.cc sets each from a flag.
 struct StreamLimits {
+  // Submissions read from one stream and not yet answered; reading pauses at this many, so a hub
+  // that sends faster than Kafka confirms is slowed down instead of filling memory.
   int max_in_flight = 1000;
+  // The same in bytes: messages read from one stream and not yet answered, counted from read until
+  // their answer is written (with the answer's own bytes once it is ready). A hub that does not
+  // read its answers holds at most this much (plus one message) before its stream stops being read.
   int64_t max_in_flight_bytes = 4 << 20;
+  // The largest message handled. Up to kHardMessageLimitFactor (4) x this, gRPC's receive limit
+  // (IngestionServer sets it), a larger message is answered REJECTED REASON_CODE_TOO_LONG; above
+  // that gRPC ends its stream RESOURCE_EXHAUSTED. Kept well below what Kafka takes (librdkafka's
+  // message.max.bytes, 1,000,000 by default), so that a rejection record, which holds the raw
+  // submission, always fits: IngestionServer warns when it does not leave kKafkaRecordHeadroom.
   int64_t max_message_bytes = 256 << 10;
+  // Streams (submissions and deployment events together) one hub may have open at once; more are
+  // refused RESOURCE_EXHAUSTED. Without a hub registry a "hub" is the hub id the client names in
+  // its "hattama-hub-id" metadata, else its address (HubKey below).
   int max_streams_per_hub = 8;
+  // Streams open at once over all hubs; more are refused RESOURCE_EXHAUSTED. With the bytes above
+  // this bounds what hubs can make ingestion hold: about
+  // max_streams x (max_in_flight_bytes + 4 x max_message_bytes).
   int max_streams = 128;
 };
 

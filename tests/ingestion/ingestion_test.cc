@@ -473,7 +473,7 @@ TEST_F(IngestionTest, MalformedSubmissionClaimsNoIdSoTheCorrectedOneIsAccepted) 
 }
 
 TEST_F(IngestionTest, EverySubmissionOfALongStreamIsAnsweredOnceUnderBackpressure) {
-  auto server = StartServer(ServiceOptions{.max_in_flight = 4});
+  auto server = StartServer(ServiceOptions{.limits = {.max_in_flight = 4}});
   ASSERT_NE(server, nullptr);
   Hub hub(server->port());
   std::vector<v1::Submission> submissions;
@@ -680,9 +680,7 @@ TEST_F(AuthenticatedIngestionTest, HubClientWithoutATokenGivesUpAtOnceNamingTheR
 }
 
 TEST_F(IngestionTest, MessageOverTheSizeLimitEndsTheStreamResourceExhausted) {
-  ServerConfig config;
-  config.max_message_bytes = 2000;
-  auto server = StartServer(ServiceOptions{}, config);
+  auto server = StartServer({.limits = {.max_message_bytes = 2000}});
   ASSERT_NE(server, nullptr);
   Hub hub(server->port());
   v1::Submission huge = CleanSubmission(Unique("huge"));
@@ -840,7 +838,7 @@ TEST_F(AuthenticatedIngestionTest, DeploymentEventsAreWrittenOnceAndMalformedOne
 }
 
 TEST_F(IngestionTest, ShutdownAnswersEverySubmissionTakenThenEndsTheStreamUnavailable) {
-  auto server = StartServer(ServiceOptions{.max_in_flight = 50});
+  auto server = StartServer(ServiceOptions{.limits = {.max_in_flight = 50}});
   ASSERT_NE(server, nullptr);
   Hub hub(server->port());
   grpc::ClientContext context;

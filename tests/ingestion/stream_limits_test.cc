@@ -219,9 +219,7 @@ TEST_F(StreamLimitsTest, UnreadableDeploymentEventIsNamedTheSameWay) {
 }
 
 TEST_F(StreamLimitsTest, MessageAboveTheLimitIsRejectedOnItsOwnAndRecordedWithoutItsBytes) {
-  ServerConfig config;
-  config.max_message_bytes = 4000;
-  auto server = StartServer({}, config);
+  auto server = StartServer({.limits = {.max_message_bytes = 4000}});
   ASSERT_NE(server, nullptr);
   Hub hub(server->port());
   const std::string prefix = Unique("long");
@@ -317,7 +315,7 @@ TEST_F(StreamLimitsTest, StreamWhoseHubDoesNotReadItsAnswersStopsBeingReadAtItsB
   constexpr int kSent = 400;
   constexpr int kEnough = 100;  // 4 MB written: far beyond the bound.
   ServiceOptions options;
-  options.max_in_flight_bytes = kBound;
+  options.limits.max_in_flight_bytes = kBound;
   auto server = StartServer(options);
   ASSERT_NE(server, nullptr);
   Hub hub(server->port(), "", /*small_window=*/true);
@@ -412,8 +410,8 @@ grpc::Status Open(Hub& hub, OpenStream& open, const std::string& id) {
 TEST_F(StreamLimitsTest, StreamsBeyondTheHubsCapOrTheServersAreRefusedResourceExhausted) {
   ServiceOptions options;
   options.hubs = ThreeHubs();
-  options.max_streams_per_hub = 2;
-  options.max_streams = 3;
+  options.limits.max_streams_per_hub = 2;
+  options.limits.max_streams = 3;
   auto server = StartServer(options);
   ASSERT_NE(server, nullptr);
   Hub almaty(server->port(), kAlmatyToken), astana(server->port(), kAstanaToken),
@@ -485,9 +483,7 @@ TEST_F(StreamLimitsTest, HubClientSetsAsideTheUnreadableSubmissionAndResendsTheR
 }
 
 TEST_F(StreamLimitsTest, HubClientSetsAsideWhatIsTooLargeToSendAndDeliversTheRest) {
-  ServerConfig config;
-  config.max_message_bytes = 4000;
-  auto server = StartServer({}, config);
+  auto server = StartServer({.limits = {.max_message_bytes = 4000}});
   ASSERT_NE(server, nullptr);
   const std::string prefix = Unique("client-size");
   std::vector<v1::Submission> submissions;
