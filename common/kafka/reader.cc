@@ -45,6 +45,22 @@ class Reader::Impl {
     return Status::Ok();
   }
 
+  Status Assign(const std::map<int32_t, int64_t>& offsets) {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+    for (const auto& [partition, offset] : offsets) {
+      rd_kafka_topic_partition_list_add(list.get(), topic_.c_str(), partition)->offset = offset;
+    }
+    if (rd_kafka_resp_err_t err = rd_kafka_assign(rk_, list.get()); err) {
+      return ErrorStatus("cannot assign " + topic_, err);
+    }
+    positions_ = offsets;
+    return Status::Ok();
+  }
+
+  Result<int32_t> PartitionCount(std::chrono::milliseconds timeout) {
+    return TopicPartitionCount(rk_, bootstrap_, topic_, timeout);
+  }
+
   Result<std::vector<Message>> Poll(size_t max_messages, std::chrono::milliseconds timeout) {
     auto messages = PollMessages(rk_, max_messages, timeout);
     if (messages.ok()) {
@@ -131,6 +147,12 @@ Reader::~Reader() = default;
 
 Status Reader::AssignAtEnd(std::chrono::milliseconds timeout) {
   return impl_->AssignAtEnd(timeout);
+}
+
+Status Reader::Assign(const std::map<int32_t, int64_t>& offsets) { return impl_->Assign(offsets); }
+
+Result<int32_t> Reader::PartitionCount(std::chrono::milliseconds timeout) {
+  return impl_->PartitionCount(timeout);
 }
 
 Result<std::vector<Message>> Reader::Poll(size_t max_messages, std::chrono::milliseconds timeout) {

@@ -32,6 +32,13 @@ class Reader {
   // partition at that explicit offset: every record produced after this returns Ok is read by
   // Poll, and none produced before it. Replaces any earlier assignment.
   Status AssignAtEnd(std::chrono::milliseconds timeout);
+  // Assigns each partition of `offsets` (partition -> offset) at that explicit offset, so that
+  // Poll reads each from there (the transparency log's writer resumes where its log ends). An
+  // offset before the start of a partition's log is an error of Poll, never a silent jump.
+  // Replaces any earlier assignment.
+  Status Assign(const std::map<int32_t, int64_t>& offsets);
+  // The number of partitions of the topic, from broker metadata.
+  Result<int32_t> PartitionCount(std::chrono::milliseconds timeout);
   // As Consumer::Poll. An error when the client failed for good or a position fell out of the log
   // (records would have been skipped): AssignAtEnd again to go on.
   Result<std::vector<Message>> Poll(size_t max_messages, std::chrono::milliseconds timeout);

@@ -87,6 +87,12 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // The transparency log's one order lives in one partition (services/tlog).
+  if (rd_kafka_resp_err_t err =
+          rd_kafka_mock_topic_create(cluster.get(), kafka::kTlogTopic, 1, replication)) {
+    spdlog::error("cannot create topic {}: {}", kafka::kTlogTopic, rd_kafka_err2str(err));
+    return 1;
+  }
   const char* bootstrap = rd_kafka_mock_cluster_bootstraps(cluster.get());
   std::printf("%s\n", bootstrap);
   std::fflush(stdout);

@@ -1,0 +1,68 @@
+// The writer's reading half: follows hattama.tlog.v1 from its first record, appends every record
+// to the LogTree by its rule and its entry to the Publisher, and publishes: tiles as they fill,
+// and, once it has read the whole topic as it stood at start (the rebuild), a signed checkpoint
+// at least every checkpoint interval while leaves arrive. Leaves join the tree only here, so the
+// tree is always what the topic says, whoever wrote it.
+//
+// Before the first checkpoint it checks the one an earlier run left in the tiles directory: a
+// tree that does not extend it (fewer leaves, or another root at its size) is a fork of what was
+// published, and the follower refuses to go on rather than publish it.
+//
+// Thread-safety: Run on one thread; the accessors from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+#include "services/tlog/log_tree.h"
+#include "services/tlog/publisher.h"
+
+namespace hattama::transparency {
+
+struct FollowerOptions {
+  std::string kafka_bootstrap;
+  // A new checkpoint is signed at most this long after leaves arrive.
+  std::chrono::milliseconds checkpoint_interval{500};
+  // How often a long rebuild says how far it is.
+  std::chrono::milliseconds progress_interval{5000};
+};
+
+class Follower {
+ public:
+  Follower(FollowerOptions options, LogTree& tree, Publisher& publisher);
+
+  // Follows until `stop`. An error when the topic cannot be read from its beginning (gone, or the
+  // client failed for good), when the tiles cannot be written, or on a fork (above).
+  Status Run(const std::atomic<bool>& stop);
+
+  // Waits until every record of the topic below `offset` is applied; false after `timeout`.
+  bool WaitUntilRead(std::int64_t offset, std::chrono::milliseconds timeout) const;
+  // Whether the rebuild is done and the first checkpoint signed.
+  bool caught_up() const { return caught_up_.load(); }
+
+ private:
+  void Apply(const std::string& value, bool live);
+  // The checks before the first checkpoint (see above).
+  Status CheckStoredCheckpoint() const;
+  Status Publish(bool sign);
+
+  const FollowerOptions options_;
+  LogTree& tree_;
+  Publisher& publisher_;
+  std::atomic<bool> caught_up_{false};
+  // Accepted times (Unix seconds) of the leaves read live since the last checkpoint, for the
+  // checkpoint delay metric.
+  std::vector<double> unsigned_accepted_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable advanced_;
+  std::int64_t read_to_ = 0;  // guarded by mutex_: the offset after the last record applied
+};
+
+}  // namespace hattama::transparency

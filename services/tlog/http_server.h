@@ -1,0 +1,69 @@
+// hattama-tlog's HTTP side, on its own address (--http-listen):
+//
+//   GET  /tlog/checkpoint              the signed checkpoint (text/plain), Cache-Control max-age=1
+//   GET  /tlog/tile/<L>/<N>[.p/<W>]    hash tiles, and
+//   GET  /tlog/tile/entries/<N>[.p/<W>] entry bundles (application/octet-stream): full ones
+//                                      "immutable" for a year, partial ones for 60 s
+//   GET|POST /v1/<Method>              TransparencyService as JSON: GET with the request's fields
+//                                      as query parameters (?submission_id=s-1&tree_size=120), or
+//                                      POST the request as JSON; answers in protobuf's JSON mapping
+//                                      with the proto field names, bytes in base64
+//
+// The /tlog/ files are the tiles directory as it stands (tile_store.h): the same bytes any static
+// file server would serve from it. Failures answer {"code":"<gRPC code name>","message":"..."} with
+// the HTTP status of that code (common/base/status_grpc.h); overload is 503 with Retry-After,
+// never 404.
+//
+// Every connection is bounded (HttpLimits, each a flag): connections open at once, in all and
+// per client address (beyond: 503 naming the limit, then closed); the bytes of one request and
+// the time from its first byte to its end (a slower or larger request drops the connection; a
+// body announced larger is answered 413 first); the wait for the next request on a kept-alive
+// connection; requests per connection. Worker threads are a fixed pool: connections beyond them
+// wait their turn.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "common/base/result.h"
+#include "services/tlog/tile_store.h"
+#include "services/tlog/transparency_api.h"
+
+namespace hattama::transparency {
+
+struct HttpLimits {
+  std::size_t workers = 16;
+  std::size_t max_connections = 256;
+  // 0: none (behind a reverse proxy or CDN every client has its address).
+  std::size_t max_connections_per_address = 64;
+  std::chrono::milliseconds request_timeout{10000};
+  std::chrono::milliseconds keep_alive_timeout{5000};
+  std::size_t keep_alive_max_requests = 100;
+  // Request line, headers and body of one request.
+  std::size_t max_request_bytes = 16 * 1024;
+};
+
+class GuardedHttpServer;
+
+class TlogHttpServer {
+ public:
+  // Binds `listen` ("host:port"; port 0 picks a free one) and serves until destroyed; an error
+  // naming the address when it cannot be bound.
+  static Result<std::unique_ptr<TlogHttpServer>> Start(const std::string& listen,
+                                                       const TransparencyApi& api,
+                                                       const TileStore& tiles, HttpLimits limits);
+  ~TlogHttpServer();  // Stops accepting and finishes the requests in flight.
+
+  int port() const { return port_; }
+
+ private:
+  TlogHttpServer() = default;
+  std::unique_ptr<GuardedHttpServer> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace hattama::transparency

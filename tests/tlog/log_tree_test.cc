@@ -1,0 +1,73 @@
+// The log's rule: hattama.tlog.v1's records in order are the leaves, except a record that is no
+// entry and one whose source an earlier leaf logs.
+#include "services/tlog/log_tree.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/tlog/tlog_testing.h"
+
+namespace hattama::transparency {
+namespace {
+
+using testing::EntryOf;
+
+TEST(LogTree, EveryRecordWithANewSourceIsTheNextLeaf) {
+  LogTree tree;
+  tlog::MemoryTree expected;
+  for (int64_t offset = 0; offset < 10; ++offset) {
+    const std::string entry = EntryOf("s-" + std::to_string(offset), offset % 3, offset);
+    auto appended = tree.Append(entry);
+    EXPECT_EQ(appended.outcome, LogTree::Outcome::kLeaf);
+    EXPECT_EQ(appended.index, offset);
+    expected.Append(tlog::LeafHash(entry));
+  }
+  EXPECT_EQ(tree.Head(), expected.Head());
+  EXPECT_EQ(tree.logged(), 10);
+}
+
+TEST(LogTree, ARecordLoggingASourceAgainIsNoLeaf) {
+  LogTree tree;
+  tree.Append(EntryOf("s-1", 0, 0));
+  tree.Append(EntryOf("s-2", 0, 1));
+  const auto before = tree.Head();
+  // The same source, whatever the record now says.
+  auto again = tree.Append(EntryOf("s-1", 0, 0));
+  EXPECT_EQ(again.outcome, LogTree::Outcome::kDuplicateSource);
+  auto other_content = tree.Append(EntryOf("s-9", 0, 1));
+  EXPECT_EQ(other_content.outcome, LogTree::Outcome::kDuplicateSource);
+  EXPECT_EQ(tree.Head(), before);
+  EXPECT_EQ(tree.Append(EntryOf("s-3", 0, 2)).index, 2);
+}
+
+TEST(LogTree, ARecordThatIsNoEntryIsNoLeaf) {
+  LogTree tree;
+  tree.Append(EntryOf("s-1", 0, 0));
+  auto garbage = tree.Append("not an entry");
+  EXPECT_EQ(garbage.outcome, LogTree::Outcome::kMalformed);
+  EXPECT_FALSE(garbage.why.empty());
+  EXPECT_EQ(tree.Head().size, 1);
+}
+
+TEST(LogTree, ResumesEachPartitionAtItsFirstOffsetNotLogged) {
+  LogTree tree;
+  for (int64_t offset : {0, 1, 2, 4}) tree.Append(EntryOf("a", 0, offset));
+  tree.Append(EntryOf("b", 1, 0));
+  EXPECT_EQ(tree.ResumeOffset(0), 3);
+  EXPECT_EQ(tree.ResumeOffset(1), 1);
+  EXPECT_EQ(tree.ResumeOffset(2), 0);
+  EXPECT_TRUE(tree.IsLogged({.partition = 0, .offset = 4}));
+  EXPECT_FALSE(tree.IsLogged({.partition = 0, .offset = 3}));
+}
+
+TEST(LogTree, FindsEveryLeafOfASubmissionId) {
+  LogTree tree;
+  tree.Append(EntryOf("s-1", 0, 0));
+  tree.Append(EntryOf("s-2", 1, 0));
+  tree.Append(EntryOf("s-1", 2, 0));  // a copy written twice: two records, two leaves
+  EXPECT_EQ(tree.CandidateLeaves("s-1"), (std::vector<int64_t>{0, 2}));
+  EXPECT_EQ(tree.CandidateLeaves("s-2"), (std::vector<int64_t>{1}));
+  EXPECT_TRUE(tree.CandidateLeaves("s-3").empty());
+}
+
+}  // namespace
+}  // namespace hattama::transparency
