@@ -97,10 +97,11 @@ Status Sequencer::Resync(const std::atomic<bool>& stop) {
     }
     failed_ = false;
   }
-  // 2. The log as it stands now, applied by the Follower.
+  // 2. The log as it stands now, applied by the Follower, whose first checkpoint also says that
+  // the log extends what earlier runs published: nothing is written to a log that does not.
   if (Status status = tlog_end_->AssignAtEnd(kBrokerTimeout); !status.ok()) return status;
   const std::int64_t end = tlog_end_->Positions().at(0);
-  while (!follower_.WaitUntilRead(end, kWaitStep)) {
+  while (!follower_.WaitUntilRead(end, kWaitStep) || !follower_.caught_up()) {
     if (stop.load()) return Status::Ok();
     if (Clock::now() >= deadline) {
       return Status::Unavailable("the log was not read up to offset " + std::to_string(end) +
