@@ -47,8 +47,4 @@ std::vector<v1::Reason> CheckAttribution(const v1::Submission& submission,
 std::vector<v1::Reason> CheckEventOrganisation(const v1::DeploymentEvent& event,
                                                const ObserverRegistry* observers);
 
-// One line for a service's start-up log: what the observer registry holds, or that observers are
-// not registered and what that means.
-std::string DescribeObserverRegistry(const ObserverRegistry* observers);
-
 }  // namespace hattama::domain

@@ -217,4 +217,19 @@ const Observer* ObserverRegistry::FindObserver(std::string_view observer_id) con
   return it == observers_by_id_.end() ? nullptr : it->second;
 }
 
+std::string DescribeObserverRegistry(const ObserverRegistry* observers) {
+  if (observers == nullptr) {
+    return fmt::format(
+        "observers are NOT registered (no {} and {} beside the stations CSV): every observer id, "
+        "organisation and hub is taken as sent, so any hub may revise or retract under any "
+        "observer id, and signed protocols are rejected (no key to check them with)",
+        kOrganisationsFileName, kObserversFileName);
+  }
+  return fmt::format(
+      "observer registry: {} organisations, {} observers ({} with a key); submissions from "
+      "unlisted observers or hubs not allowed for them are rejected",
+      observers->organisations().size(), observers->observers().size(),
+      observers->keyed_observers());
+}
+
 }  // namespace hattama::domain

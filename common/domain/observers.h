@@ -104,4 +104,8 @@ class ObserverRegistry {
   size_t keyed_ = 0;
 };
 
+// One line for a service's start-up log: what the observer registry holds, or (null) that
+// observers are not registered and what that means (attribution.h).
+std::string DescribeObserverRegistry(const ObserverRegistry* observers);
+
 }  // namespace hattama::domain

@@ -8,6 +8,7 @@
 
 #include "tools/hub/client/send.h"
 #include "tools/hub/client/stream_options.h"
+#include "tools/hub/simulator/plan.h"
 
 namespace hattama::hub {
 
@@ -43,7 +44,14 @@ struct Flags {
 // window, the timeout and the TLS files.
 void ApplyConnectionFlags(const Flags& flags, StreamOptions& options);
 
+// The night simulate draws, from the flags generate and simulate share (seed, hubs, official
+// results, several versions): generate registers the hubs and observers of this same plan.
+PlanOptions PlanOptionsFor(const Flags& flags);
+
 int Generate(const Flags& flags);
+// Writes a new Ed25519 key pair: `private_path` (mode 0600, never over an existing file) and
+// `private_path`.pub.
+int Keygen(const std::string& private_path);
 int Simulate(const Flags& flags);
 // `options` carries send's own flags (file, journal, token, max message size).
 int Send(const Flags& flags, SendOptions options);

@@ -1,10 +1,12 @@
 // hattama-hub generate: a synthetic registry (DIR/election.json, DIR/stations.csv), read back the
-// way the services will, and the credentials of the hubs simulate will draw.
+// way the services will, and, for the night simulate will draw, the hubs' credentials and the
+// observer registry (DIR/organisations.csv, DIR/observers.csv).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "tools/hub/commands.h"
 #include "tools/hub/simulator/hub_credentials.h"
+#include "tools/hub/simulator/observer_registry.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/registry_files.h"
 #include "tools/hub/simulator/synthetic.h"
@@ -29,20 +31,38 @@ Result<std::shared_ptr<const domain::Registry>> WriteRegistry(const Flags& flags
   return loaded;
 }
 
-// The hubs of the plan simulate will draw (same seed and hub count), each with a fresh token and
-// the regions the plan gives it: the registry ingestion authenticates them with.
-Status WriteCredentials(const Flags& flags, const domain::Registry& registry) {
-  PlanOptions plan_options;
-  plan_options.seed = flags.seed;
-  plan_options.hubs = flags.hubs;
-  auto plan = DrawPlan(registry, plan_options);
-  if (!plan.ok()) return plan.status();
-  if (auto credentials = WriteHubCredentials(*plan, flags.out_dir); !credentials.ok()) {
+// The hubs of the plan simulate will draw (same flags), each with a fresh token and the regions
+// the plan gives it: the registry ingestion authenticates them with.
+Status WriteCredentials(const Flags& flags, const Plan& plan) {
+  if (auto credentials = WriteHubCredentials(plan, flags.out_dir); !credentials.ok()) {
     return credentials;
   }
   fmt::print("wrote {} (hub registry for ingestion) and {} (the {} hubs' tokens)\n",
-             HubRegistryPath(flags.out_dir), HubTokensPath(flags.out_dir), plan->hub_ids.size());
+             HubRegistryPath(flags.out_dir), HubTokensPath(flags.out_dir), plan.hub_ids.size());
   return Status::Ok();
+}
+
+// The organisations and the observers of the same plan, each with the hubs that send for them,
+// read back the way the services will.
+Status WriteObservers(const Flags& flags, const Plan& plan) {
+  if (auto written = WriteObserverRegistry(plan, flags.out_dir); !written.ok()) return written;
+  auto loaded = LoadRegistryFiles(flags.out_dir);
+  if (!loaded.ok()) {
+    return Status::Error("the written observer registry does not load: " +
+                         loaded.status().message());
+  }
+  fmt::print("wrote {} and {}: {} organisations, {} observers\n",
+             OrganisationsCsvPath(flags.out_dir), ObserversCsvPath(flags.out_dir),
+             (*loaded)->observers()->organisations().size(),
+             (*loaded)->observers()->observers().size());
+  return Status::Ok();
+}
+
+Status WriteNight(const Flags& flags, const domain::Registry& registry) {
+  auto plan = DrawPlan(registry, PlanOptionsFor(flags));
+  if (!plan.ok()) return plan.status();
+  if (auto written = WriteCredentials(flags, *plan); !written.ok()) return written;
+  return WriteObservers(flags, *plan);
 }
 
 }  // namespace
@@ -53,7 +73,7 @@ int Generate(const Flags& flags) {
     spdlog::error("{}", registry.status().message());
     return kFailure;
   }
-  if (auto written = WriteCredentials(flags, **registry); !written.ok()) {
+  if (auto written = WriteNight(flags, **registry); !written.ok()) {
     spdlog::error("{}", written.message());
     return kFailure;
   }

@@ -1,7 +1,7 @@
 // hattama-hub: the synthetic election (generate), the regional hubs' election night against a
-// running stack checked figure by figure against the ground truth (simulate), and a real hub's
-// own submissions (send). This file holds the flags; each subcommand is a function of
-// commands.h, in a file of its own.
+// running stack checked figure by figure against the ground truth (simulate), a real hub's own
+// submissions (send) and an observer's signing key (keygen). This file holds the flags; each
+// subcommand is a function of commands.h, in a file of its own.
 #include <CLI/CLI.hpp>
 
 #include "common/config/config.h"
@@ -19,7 +19,28 @@ void ApplyConnectionFlags(const Flags& flags, StreamOptions& options) {
   options.tls_key = flags.tls_key;
 }
 
+PlanOptions PlanOptionsFor(const Flags& flags) {
+  PlanOptions options;
+  options.seed = flags.seed;
+  options.hubs = flags.hubs;
+  options.official_results = flags.official_results;
+  options.confirm_rate = flags.several_versions_rate;
+  options.dispute_rate = flags.several_versions_rate;
+  options.revision_rate = flags.several_versions_rate;
+  return options;
+}
+
 namespace {
+
+// The flags that shape the night's plan beyond seed and hubs, which generate and simulate share
+// so that generate registers the observers simulate sends for.
+void AddPlanFlags(CLI::App& app, Flags& flags) {
+  config::AddFlag(app, "official-results", flags.official_results,
+                  "Also send the commission's official Mazhilis results (2021 figures)");
+  config::AddFlag(app, "several-versions-rate", flags.several_versions_rate,
+                  "Share of protocols also sent by a confirming observer, by a disputing "
+                  "observer, and as a revision (each)");
+}
 
 void AddTlsFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "tls-ca", flags.tls_ca,
@@ -30,13 +51,17 @@ void AddTlsFlags(CLI::App& app, Flags& flags) {
 
 CLI::App* AddGenerate(CLI::App& app, Flags& flags) {
   auto* generate = app.add_subcommand(
-      "generate", "Write a synthetic registry: DIR/election.json and DIR/stations.csv");
+      "generate",
+      "Write a synthetic registry: DIR/election.json, DIR/stations.csv, the observer registry "
+      "(DIR/organisations.csv, DIR/observers.csv: the organisations, observers and hubs of the "
+      "night simulate draws with the same flags) and the hubs' credentials");
   config::AddFlag(*generate, "out", flags.out_dir, "Directory to write the registry into")
       ->required();
   config::AddFlag(*generate, "station-count", flags.stations, "Number of polling stations");
   config::AddFlag(*generate, "seed", flags.seed, "Seed: one seed, one election");
   config::AddFlag(*generate, "hubs", flags.hubs,
                   "Regional hubs to write credentials for (DIR/hubs.csv, DIR/hub-tokens.csv)");
+  AddPlanFlags(*generate, flags);
   return generate;
 }
 
@@ -66,11 +91,7 @@ CLI::App* AddSimulate(CLI::App& app, Flags& flags) {
   AddTlsFlags(*simulate, flags);
   simulate->add_flag("--regenerate", flags.regenerate,
                      "Generate the registry even when DIR already holds one");
-  config::AddFlag(*simulate, "official-results", flags.official_results,
-                  "Also send the commission's official Mazhilis results (2021 figures)");
-  config::AddFlag(*simulate, "several-versions-rate", flags.several_versions_rate,
-                  "Share of protocols also sent by a confirming observer, by a disputing "
-                  "observer, and as a revision (each)");
+  AddPlanFlags(*simulate, flags);
   simulate->add_flag("--skip-stations", flags.skip_stations,
                      "Compare area totals only, not every station's results");
   return simulate;
@@ -85,6 +106,9 @@ CLI::App* AddSend(CLI::App& app, Flags& flags, SendOptions& send_options) {
       "crash to resume: answered ones are skipped, the rest resent safely. Exit 1 when any was "
       "rejected or not sent (larger than --max-message-bytes, or unreadable to ingestion)");
   send->add_option("file", send_options.file, "JSON Lines file of submissions")->required();
+  config::AddFlag(*send, "sign-key", send_options.sign_key,
+                  "Observer's private key file (hattama-hub keygen): sign every submission of "
+                  "FILE with it before sending (README: Signed protocols)");
   config::AddFlag(*send, "ingestion", flags.ingestion, "Ingestion service host:port");
   config::AddFlag(*send, "token", send_options.token, "This hub's token");
   config::AddFlag(*send, "hub-id", send_options.hub_id, "Hub id for lines that name none");
@@ -104,6 +128,15 @@ CLI::App* AddSend(CLI::App& app, Flags& flags, SendOptions& send_options) {
   return send;
 }
 
+CLI::App* AddKeygen(CLI::App& app, std::string& private_path) {
+  auto* keygen = app.add_subcommand(
+      "keygen",
+      "Write a new Ed25519 key pair for an observer: FILE, the private key (mode 0600; never "
+      "over an existing file), and FILE.pub; prints the public key for observers.csv");
+  keygen->add_option("file", private_path, "Private key file to create")->required();
+  return keygen;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{
       "hattama-hub: a synthetic Kazakhstan election and the regional hubs that stream "
@@ -115,8 +148,11 @@ int Main(int argc, char** argv) {
   CLI::App* generate = AddGenerate(app, flags);
   AddSimulate(app, flags);
   CLI::App* send = AddSend(app, flags, send_options);
+  std::string key_path;
+  CLI::App* keygen = AddKeygen(app, key_path);
   if (auto code = config::Parse(app, argc, argv)) return *code;
   log::Init("hattama-hub", log::Format::kAuto, flags.log_level);
+  if (keygen->parsed()) return Keygen(key_path);
   if (send->parsed()) return Send(flags, send_options);
   if (generate->parsed()) return Generate(flags);
   return Simulate(flags);

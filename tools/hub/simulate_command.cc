@@ -69,14 +69,7 @@ void PrintPlan(const Plan& plan, const std::string& truth_path) {
 
 // Draws the night and writes its ground truth to DIR/truth.json.
 Result<Plan> DrawNight(const domain::Registry& registry, const Flags& flags) {
-  PlanOptions plan_options;
-  plan_options.seed = flags.seed;
-  plan_options.hubs = flags.hubs;
-  plan_options.official_results = flags.official_results;
-  plan_options.confirm_rate = flags.several_versions_rate;
-  plan_options.dispute_rate = flags.several_versions_rate;
-  plan_options.revision_rate = flags.several_versions_rate;
-  auto plan = DrawPlan(registry, plan_options);
+  auto plan = DrawPlan(registry, PlanOptionsFor(flags));
   if (!plan.ok()) return plan.status();
   const std::string truth_path = (std::filesystem::path(flags.dir) / "truth.json").string();
   if (auto written = WriteTruthJson(registry, plan->truth, plan->expected, truth_path);

@@ -202,7 +202,8 @@ TEST(DrawOfficialResults, TheCommissionSendsEveryMazhilisStationOnce) {
   for (const auto& planned : official) {
     const auto& submission = planned.submission;
     EXPECT_EQ(submission.source(), v1::SOURCE_OFFICIAL);
-    EXPECT_EQ(submission.observer_id(), "cec");
+    // Attributed to the hub that typed it in (common/domain/attribution.h).
+    EXPECT_EQ(submission.observer_id(), submission.hub_id());
     EXPECT_EQ(submission.protocol().contest_id(), kMazhilis);
     EXPECT_TRUE(stations.insert(submission.protocol().station_id()).second);
     const auto validation = domain::Validate(submission, Registry(), domain::Clock::now());

@@ -5,8 +5,12 @@
 
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <unordered_map>
+
+#include "common/crypto/key_file.h"
+#include "common/domain/signature.h"
 
 namespace hattama::hub {
 namespace {
@@ -42,6 +46,12 @@ Result<SendSummary> SendFile(const SendOptions& options) {
   const std::string not_accepted_path =
       options.not_accepted.empty() ? options.file + ".not-accepted.jsonl" : options.not_accepted;
 
+  std::optional<crypto::Ed25519PrivateKey> sign_key;
+  if (!options.sign_key.empty()) {
+    auto key = crypto::ReadPrivateKeyFile(options.sign_key);
+    if (!key.ok()) return Status::Error("--sign-key: " + key.status().message());
+    sign_key = std::move(key).value();
+  }
   std::ifstream in(options.file);
   if (!in) return Status::Error("cannot read " + options.file);
   std::vector<v1::Submission> submissions;
@@ -67,6 +77,12 @@ Result<SendSummary> SendFile(const SendOptions& options) {
             fmt::format("{}:{}: no hubId in the submission and no --hub-id", options.file, number));
       }
       submission.set_hub_id(options.hub_id);
+    }
+    if (sign_key) {
+      if (auto signed_ok = domain::Sign(submission, *sign_key); !signed_ok.ok()) {
+        return Status::Error(
+            fmt::format("{}:{}: cannot sign: {}", options.file, number, signed_ok.message()));
+      }
     }
     submissions.push_back(std::move(submission));
   }

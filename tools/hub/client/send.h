@@ -26,6 +26,10 @@ struct SendOptions {
   std::string hub_id;
   // The hub's token, for every hub id in the file.
   std::string token;
+  // A private key file (hattama-hub keygen): every submission of the file is signed with it
+  // (common/domain/signature.h) before it is sent, replacing any signature it carried. Ed25519 is
+  // deterministic, so a rerun signs a resend to the same bytes.
+  std::string sign_key;
   StreamOptions stream;
 };
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "hattama/v1/publication.grpc.pb.h"
+#include "tools/hub/simulator/observer_registry.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/rng.h"
 
@@ -82,7 +83,7 @@ DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
         v1::DeploymentEvent& event = plan.events.emplace_back();
         event.set_event_id(fmt::format("dep-{}-{}-{}", region_id, i, serial++));
         event.set_station_id(station.station_id());
-        event.set_organisation_id("org-observers");
+        event.set_organisation_id(OrganisationOfStation(seed, station.station_id()));
         event.set_observer_id(observer);
         event.set_hub_id(hub_id);
         event.set_kind(kind);

@@ -8,6 +8,7 @@
 
 #include "common/base/digest.h"
 #include "tools/hub/simulator/figures.h"
+#include "tools/hub/simulator/observer_registry.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/synthetic.h"
 
@@ -18,7 +19,6 @@ namespace {
 constexpr int64_t kPollsClosedUnix = 1610287200;
 constexpr int kBrokenVariants = 5;
 constexpr int kMalformedVariants = 4;
-const char* const kOrganisations[] = {"erkindik-kanaty", "adal-saylau", "oyan-qazaqstan"};
 
 std::string PhotoSha256(const std::string& text) { return Sha256(text); }
 
@@ -188,7 +188,7 @@ std::vector<PlannedSubmission> DrawCleanProtocols(const domain::Registry& regist
       submission.set_submission_id(
           fmt::format("s{}-{}-{}", seed, station.station_id(), contest_id));
       submission.set_observer_id("obs-" + station.station_id());
-      submission.set_organisation_id(kOrganisations[StreamSeed(seed, station.station_id()) % 3]);
+      submission.set_organisation_id(OrganisationOfStation(seed, station.station_id()));
       submission.set_hub_id(hubs.hub_of_region.at(region->area_id()));
       submission.set_source(v1::SOURCE_OBSERVER);
       submission.mutable_captured_time()->set_seconds(kPollsClosedUnix +
@@ -261,9 +261,11 @@ std::vector<PlannedSubmission> DrawOfficialResults(const domain::Registry& regis
       auto& submission = planned.submission;
       submission.set_submission_id(
           fmt::format("s{}-official-{}-{}", seed, station.station_id(), kMazhilis));
-      submission.set_observer_id("cec");
+      // Typed in by the region's hub, and attributed to it (common/domain/attribution.h).
+      const std::string& hub_id = hubs.hub_of_region.at(region->area_id());
+      submission.set_observer_id(hub_id);
       submission.set_organisation_id("central-election-commission");
-      submission.set_hub_id(hubs.hub_of_region.at(region->area_id()));
+      submission.set_hub_id(hub_id);
       submission.set_source(v1::SOURCE_OFFICIAL);
       submission.mutable_captured_time()->set_seconds(kPollsClosedUnix + 6 * 3600);
       auto* protocol = submission.mutable_protocol();

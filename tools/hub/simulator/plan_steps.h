@@ -60,8 +60,9 @@ std::vector<PlannedSubmission> DrawDisputes(Rng& rng, double rate, uint64_t seed
 std::vector<PlannedSubmission> DrawRevisions(Rng& rng, double rate, uint64_t seed,
                                              const std::vector<PlannedSubmission>& protocols);
 
-// The commission's results (source OFFICIAL, observer "cec") of every Mazhilis station, drawn
-// around the announced figures (OfficialTargetFor), captured six hours after the polls closed.
+// The commission's results (source OFFICIAL) of every Mazhilis station, drawn around the announced
+// figures (OfficialTargetFor), captured six hours after the polls closed, typed in by the region's
+// hub and attributed to it (observer_id = hub_id, as common/domain/attribution.h requires).
 std::vector<PlannedSubmission> DrawOfficialResults(const domain::Registry& registry, uint64_t seed,
                                                    const HubAssignment& hubs);
 

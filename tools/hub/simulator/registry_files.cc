@@ -20,6 +20,11 @@ Status WriteRegistryFiles(const v1::Election& election, const std::vector<v1::St
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) return Status::Error("cannot create " + dir + ": " + error.message());
+  // An observer registry left beside them belonged to the registry these files replace.
+  for (std::string_view name : {domain::kOrganisationsFileName, domain::kObserversFileName}) {
+    std::filesystem::remove(std::filesystem::path(dir) / name, error);
+    if (error) return Status::Error("cannot remove the old " + std::string(name) + " in " + dir);
+  }
 
   google::protobuf::util::JsonPrintOptions json_options;
   json_options.add_whitespace = true;

@@ -1,5 +1,6 @@
 // The registry on disk: DIR/election.json (protobuf JSON of hattama.v1.Election) and
-// DIR/stations.csv, the two files every service loads with domain::Registry::Load.
+// DIR/stations.csv, the two files every service loads with domain::Registry::Load (which also
+// reads an observer registry beside them, observer_registry.h).
 #pragma once
 
 #include <memory>
@@ -15,7 +16,9 @@ namespace hattama::hub {
 std::string ElectionJsonPath(const std::string& dir);
 std::string StationsCsvPath(const std::string& dir);
 
-// Writes both files, creating DIR when needed.
+// Writes both files, creating DIR when needed, and removes an observer registry
+// (organisations.csv, observers.csv) left in DIR: the registry written has none until
+// WriteObserverRegistry (observer_registry.h) writes one for it.
 Status WriteRegistryFiles(const v1::Election& election, const std::vector<v1::Station>& stations,
                           const std::string& dir);
 
