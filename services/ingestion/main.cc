@@ -42,7 +42,11 @@ void AddFlags(CLI::App& app, Flags& flags) {
   ServerConfig& config = flags.config;
   config::AddFlag(app, "election", flags.election_path, "Election JSON (hattama.v1.Election)")
       ->required();
-  config::AddFlag(app, "stations", flags.stations_path, "Station registry CSV")->required();
+  config::AddFlag(
+      app, "stations", flags.stations_path,
+      "Station registry CSV; organisations.csv and observers.csv beside it register the observers "
+      "(without them any observer id is accepted: README \"Organisations and observers\")")
+      ->required();
   config::AddFlag(app, "kafka-bootstrap", config.kafka_bootstrap, "Kafka bootstrap servers");
   config::AddFlag(app, "listen", config.listen, "gRPC listening address (host:port)");
   config::AddFlag(app, "max-in-flight", config.service.limits.max_in_flight,
@@ -100,6 +104,8 @@ Result<std::shared_ptr<const domain::Registry>> LoadRegistry(const Flags& flags)
   spdlog::info("registry loaded: election {}, {} stations, {} contests",
                (*registry)->election().election_id(), (*registry)->stations().size(),
                (*registry)->election().contests_size());
+  spdlog::log((*registry)->observers() ? spdlog::level::info : spdlog::level::warn, "{}",
+              domain::DescribeObserverRegistry((*registry)->observers()));
   return registry;
 }
 
