@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace hattama::domain {
 namespace {
 
@@ -84,6 +87,14 @@ Result<std::vector<CsvRow>> ParseCsv(std::string_view text,
         fmt::format("no header: the first line must be {}", fmt::join(header, ",")));
   }
   return rows;
+}
+
+Result<std::string> ReadTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error("cannot open " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::string CsvField(std::string_view value) {

@@ -22,6 +22,9 @@ struct CsvRow {
 // row has another number of fields than the header, or a quote is not closed.
 Result<std::vector<CsvRow>> ParseCsv(std::string_view text, const std::vector<std::string>& header);
 
+// The whole file at `path`, as bytes; an error naming the path when it cannot be read.
+Result<std::string> ReadTextFile(const std::string& path);
+
 // `value` as one field: quoted when it holds ',', '"', '#' at its start, or spaces at its ends.
 std::string CsvField(std::string_view value);
 

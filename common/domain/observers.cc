@@ -3,8 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "common/crypto/base64.h"
 #include "common/domain/checks.h"
@@ -29,14 +27,6 @@ std::string IdProblem(std::string_view id) {
     return "holds a control character";
   }
   return "";
-}
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("cannot open " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 Result<std::vector<Organisation>> ParseOrganisations(std::string_view text) {
@@ -179,9 +169,9 @@ Result<std::shared_ptr<const ObserverRegistry>> ObserverRegistry::Parse(
 
 Result<std::shared_ptr<const ObserverRegistry>> ObserverRegistry::Load(
     const std::string& organisations_path, const std::string& observers_path) {
-  auto organisations = ReadFile(organisations_path);
+  auto organisations = ReadTextFile(organisations_path);
   if (!organisations.ok()) return organisations.status();
-  auto observers = ReadFile(observers_path);
+  auto observers = ReadTextFile(observers_path);
   if (!observers.ok()) return observers.status();
   return Parse(*organisations, *observers);
 }

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/domain/csv.h"
+
 namespace hattama::domain {
 namespace {
 
@@ -21,14 +23,6 @@ std::vector<std::string> Split(std::string_view text, char separator) {
     start = end + 1;
   }
   return parts;
-}
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("cannot open " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 std::string CountKey(std::string_view area_id, std::string_view contest_id) {
@@ -65,7 +59,7 @@ Result<std::shared_ptr<const ObserverRegistry>> LoadObserverRegistry(
 
 Result<std::shared_ptr<const Registry>> Registry::Load(const std::string& election_json_path,
                                                        const std::string& stations_csv_path) {
-  auto json = ReadFile(election_json_path);
+  auto json = ReadTextFile(election_json_path);
   if (!json.ok()) return json.status();
   v1::Election election;
   auto parsed = google::protobuf::util::JsonStringToMessage(*json, &election);

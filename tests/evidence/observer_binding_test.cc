@@ -95,6 +95,16 @@ class ObserverBinding : public ::testing::Test {
     return submission;
   }
 
+  // `original`'s retraction, sent by `hub` under the same observer id.
+  static v1::Submission RetractionBy(const v1::Submission& original, const std::string& hub) {
+    v1::Submission retraction = original;
+    retraction.set_submission_id(original.submission_id() + "-retracted-by-" + hub);
+    retraction.set_hub_id(hub);
+    retraction.set_retraction(true);
+    retraction.mutable_protocol()->clear_figures();
+    return retraction;
+  }
+
   // Streams one submission with its hub's token; its answer.
   static hub::AckRecord Send(const v1::Submission& submission) {
     const v1::Submission* one[] = {&submission};
@@ -157,12 +167,7 @@ TEST_F(ObserverBinding, AnotherHubCanNeitherRetractNorReviseAnObserversProtocol)
   const v1::Submission original = Protocol(0, "obs-a", "org-1", "hub-a");
   ASSERT_EQ(Send(original).outcome, v1::OUTCOME_ACCEPTED);
 
-  v1::Submission retraction = original;
-  retraction.set_submission_id(original.submission_id() + "-retracted-by-hub-b");
-  retraction.set_hub_id("hub-b");
-  retraction.set_retraction(true);
-  retraction.mutable_protocol()->clear_figures();
-  const auto retracted = Send(retraction);
+  const auto retracted = Send(RetractionBy(original, "hub-b"));
   EXPECT_EQ(retracted.outcome, v1::OUTCOME_REJECTED);
   EXPECT_TRUE(HasReason(retracted, v1::REASON_CODE_HUB_NOT_ALLOWED_FOR_OBSERVER));
 
@@ -243,12 +248,7 @@ TEST_F(ObserverBinding, AnOfficialResultCanOnlyBeRetractedByTheHubThatTypedIt) {
   official.set_source(v1::SOURCE_OFFICIAL);
   ASSERT_EQ(Send(official).outcome, v1::OUTCOME_ACCEPTED);
 
-  v1::Submission retraction = official;
-  retraction.set_submission_id(official.submission_id() + "-retracted-by-hub-b");
-  retraction.set_hub_id("hub-b");
-  retraction.set_retraction(true);
-  retraction.mutable_protocol()->clear_figures();
-  const auto retracted = Send(retraction);
+  const auto retracted = Send(RetractionBy(official, "hub-b"));
   EXPECT_EQ(retracted.outcome, v1::OUTCOME_REJECTED);
   EXPECT_TRUE(HasReason(retracted, v1::REASON_CODE_HUB_NOT_ALLOWED_FOR_OBSERVER));
 

@@ -2,6 +2,7 @@
 // vector exactly, and what a signature does and does not cover.
 #include "common/domain/signature.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
 #include "common/base/digest.h"
@@ -91,6 +92,22 @@ TEST(SubmissionSignature, TheReadmeVectorHasExactlyTheReadmeBytesAndSignature) {
   ASSERT_TRUE(Sign(submission, key).ok());
   EXPECT_EQ(crypto::EncodeBase64(submission.signature()), kSignatureBase64);
   EXPECT_TRUE(VerifySignature(submission, key.public_key()).ok());
+}
+
+TEST(SubmissionSignature, TheReadmeJsonIsTheVectorSubmission) {
+  // The README's JSON line of the vector, as `hattama-hub send` reads it.
+  constexpr char kJson[] =
+      R"({"submissionId":"sub-0001","observerId":"obs-UIK-00001","organisationId":"erkindik-kanaty",)"
+      R"( "hubId":"hub-1","source":"SOURCE_OBSERVER","capturedTime":"2021-01-10T15:00:00Z",)"
+      R"( "photoSha256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=","revision":1,)"
+      R"( "protocol":{"stationId":"UIK-00001","contestId":"mazhilis","figures":{"registeredVoters":"1000",)"
+      R"( "ballotsReceived":"1000","ballotsIssued":"400","ballotsCancelled":"600","ballotsInBox":"390",)"
+      R"( "ballotsSpoiled":"10","ballotsValid":"380","optionVotes":[{"optionId":"nur-otan","votes":"200"},)"
+      R"( {"optionId":"ak-zhol","votes":"100"},{"optionId":"adal","votes":"80"}]}}})";
+  v1::Submission parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(kJson, &parsed).ok());
+  EXPECT_EQ(parsed.SerializeAsString(), VectorSubmission().SerializeAsString());
+  EXPECT_EQ(SignedForm(parsed).value(), kSignedForm);
 }
 
 TEST(SubmissionSignature, AnyCoveredChangeBreaksItButAnotherRelayingHubDoesNot) {
