@@ -240,7 +240,6 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
     ReadOptions read = options.read_options;
     read.grpc_address = s.publication_address();
     read.http_address = s.publication_http_address();
-    read.redis_port = s.redis().port();
     Say("read benchmark on the loaded stack");
     auto rates = ReadRate(**registry, read);
     if (!rates.ok()) return rates.status();

@@ -1,57 +1,51 @@
-// The raw limits of the parts on this machine, measured without Hattama's logic in between:
-// Redis running apply.lua itself (redis-benchmark, pipelined), Redis GET, the embedded Kafka's
-// produce and consume rate through common/kafka, and gRPC streaming with ingestion's message shape.
+// The raw limits of the parts on this machine, each measured alone by a plain client with nothing
+// of Hattama in between (bench/raw_grpc.h, raw_kafka.h, raw_redis.h), and beside them Hattama's
+// own Redis script (bench/apply_script.h), which is one of Hattama's parts and never a raw limit.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
-#include <span>
 #include <string>
 
 #include "common/base/result.h"
-#include "hattama/v1/protocol.pb.h"
 
 namespace hattama::bench {
 
-struct RedisBenchmarkOptions {
-  int port = 0;
-  int64_t requests = 200'000;
-  int clients = 8;
-  int pipeline = 16;
+struct RawOptions {
+  bool quick = false;  // smaller runs of every part
+  int partitions = 12;
+  // The end-to-end run's hub streams and window, for the stream echo.
+  int streams = 4;
+  int64_t window = 1024;
+  // How long each read-path ceiling (unary echo, Redis GET) runs.
+  std::chrono::milliseconds read_duration{5'000};
 };
 
-// Requests per second of redis-benchmark against 127.0.0.1:port for `command` (passed as argv
-// after the options; __rand_int__ is replaced as redis-benchmark does).
-Result<double> RunRedisBenchmark(const RedisBenchmarkOptions& options,
-                                 const std::vector<std::string>& command);
-// redis-benchmark's own GET test.
-Result<double> RunRedisBenchmarkGet(const RedisBenchmarkOptions& options);
+struct RawFigures {
+  // The write path, per protocol (a submission, a record, a protocol's writes) per second.
+  double grpc_stream_echo = 0;
+  double kafka_produce = 0;
+  double kafka_consume = 0;
+  double redis_protocol_writes = 0;
+  int redis_commands_per_protocol = 0;
+  // The read path, requests per second from the read benchmark's client threads.
+  double grpc_unary_echo = 0;
+  double redis_get = 0;
+  // One record at a time through Kafka, ms.
+  double kafka_latency_p50_ms = 0, kafka_latency_p99_ms = 0;
+  double kafka_short_wait_p50_ms = 0, kafka_short_wait_p99_ms = 0;
+  // Hattama's own part, for comparison with the raw Redis writes.
+  double apply_script = 0;
 
-// apply.lua (services/aggregation) loaded into a fresh redis-server and called by EVALSHA with
-// the keys and arguments aggregation passes for `sample` (a station's first protocol: every call
-// names a new station and submission, and moves the totals of one district, region and nation).
-// Script calls per second.
-Result<double> RedisApplyScriptRate(const v1::Submission& sample, int64_t requests);
-
-struct KafkaRates {
-  double produce_per_second = 0;  // acknowledged by the broker (acks=all, idempotent)
-  double consume_per_second = 0;  // read by one consumer-group member
-  int64_t produced = 0;
-  int64_t consumed = 0;
-  // One record at a time, produce -> consumed, milliseconds: the floor a protocol's freshness
-  // pays for Kafka. With the consumer settings aggregation uses (common/kafka's defaults), and
-  // with fetch.wait.max.ms=5 (how long the broker may hold a fetch that found no data).
-  double latency_p50_ms = 0, latency_p99_ms = 0;
-  double short_wait_latency_p50_ms = 0, short_wait_latency_p99_ms = 0;
+  struct Part {
+    const char* name;
+    double rate;
+  };
+  // "The slowest raw part": the smallest rate of the write path's raw limits.
+  Part Slowest() const;
 };
-// Produces `count` records of the size of `samples`' records (keyed station|contest, as ingestion
-// does) to a fresh embedded Kafka, then consumes them.
-// `latency_records` records are sent one at a time for each latency figure.
-Result<KafkaRates> KafkaRate(std::span<const v1::Submission> samples, int64_t count, int partitions,
-                             int latency_records = 50);
 
-// Answers per second of an in-process echo service of ingestion's stream shape, streamed with
-// the same streams and window as the end-to-end run.
-Result<double> GrpcEchoRate(std::span<const v1::Submission> submissions, int streams,
-                            int64_t window);
+// Runs every raw benchmark in turn, printing each figure as it comes.
+Result<RawFigures> RunRaw(const RawOptions& options);
 
 }  // namespace hattama::bench

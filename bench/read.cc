@@ -4,18 +4,14 @@
 #include <httplib.h>
 
 #include <atomic>
-#include <random>
-#include <thread>
 #include <utility>
 #include <vector>
 
-#include "bench/raw.h"
+#include "bench/hammer.h"
 #include "hattama/v1/publication.grpc.pb.h"
 
 namespace hattama::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // (area, contest) pairs with at least one station of the contest, nation to districts.
 std::vector<std::pair<std::string, std::string>> Targets(const domain::Registry& registry) {
@@ -32,33 +28,6 @@ std::vector<std::pair<std::string, std::string>> Targets(const domain::Registry&
     }
   }
   return targets;
-}
-
-// Runs `clients` threads calling `request(thread, target)` until `duration` passed; successful
-// requests per second, and the failed ones counted into `errors`.
-template <typename Request>
-double Hammer(int clients, std::chrono::milliseconds duration, size_t targets,
-              std::atomic<int64_t>& errors, Request request) {
-  std::atomic<int64_t> done{0};
-  const auto start = Clock::now();
-  const auto end = start + duration;
-  std::vector<std::thread> threads;
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      std::mt19937_64 rng(static_cast<uint64_t>(c) + 1);
-      std::uniform_int_distribution<size_t> pick(0, targets - 1);
-      int64_t mine = 0;
-      int64_t failed = 0;
-      while (Clock::now() < end) {
-        (request(c, pick(rng)) ? mine : failed) += 1;
-      }
-      done += mine;
-      errors += failed;
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  return static_cast<double>(done.load()) /
-         std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 }  // namespace
@@ -106,18 +75,6 @@ Result<ReadRates> ReadRate(const domain::Registry& registry, const ReadOptions& 
       });
   rates.errors = errors.load();
 
-  auto get = RunRedisBenchmarkGet({.port = options.redis_port,
-                                   .requests = options.redis_requests,
-                                   .clients = 50,
-                                   .pipeline = 1});
-  if (!get.ok()) return get.status();
-  rates.redis_get_per_second = *get;
-  auto pipelined = RunRedisBenchmarkGet({.port = options.redis_port,
-                                         .requests = options.redis_requests * 4,
-                                         .clients = 50,
-                                         .pipeline = 16});
-  if (!pipelined.ok()) return pipelined.status();
-  rates.redis_get_pipelined_per_second = *pipelined;
   return rates;
 }
 

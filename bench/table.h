@@ -1,0 +1,31 @@
+// The one table hattama-bench prints at the end of a run: every figure, and beside it its ratio to
+// the figure it is held against (what Hattama achieves through a raw part, of that part), with a
+// column saying which ratio it is.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bench/e2e.h"
+#include "bench/raw.h"
+
+namespace hattama::bench {
+
+struct TableContext {
+  int streams = 4;
+  int64_t window = 1024;
+  std::string load_before;  // the load average when the run started
+};
+
+void PrintTable(const std::optional<RawFigures>& raw, const std::vector<E2eFigures>& runs,
+                const TableContext& context);
+
+// "1,234,567".
+std::string Grouped(int64_t value);
+
+// The 1-, 5- and 15-minute load averages: other work on the machine shows in every figure.
+std::string LoadAverage();
+
+}  // namespace hattama::bench
