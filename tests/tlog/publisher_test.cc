@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <map>
 
 #include "common/tlog/proof.h"
 #include "services/tlog/log_tree.h"
@@ -19,20 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::EntryOf;
+using testing::FileDifferences;
 using testing::TestSigner;
-
-// Every file under `dir` but .tmp: relative path -> bytes.
-std::map<std::string, std::string> Files(const std::string& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& item : fs::recursive_directory_iterator(dir)) {
-    if (!item.is_regular_file()) continue;
-    const std::string path = fs::relative(item.path(), dir).string();
-    if (path.starts_with(".tmp")) continue;
-    std::ifstream in(item.path(), std::ios::binary);
-    files[path] = std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  return files;
-}
+using testing::TileFiles;
 
 // A log of `leaves` entries in memory and a publisher over `dir`.
 struct Log {
@@ -143,7 +131,7 @@ TEST(Publisher, WritesTheSameFilesAgainIntoAnEmptyDirectory) {
   Log second(second_dir.path());
   second.Grow(70'000);
   ASSERT_TRUE(second.Publish().ok());
-  EXPECT_EQ(Files(first_dir.path()), Files(second_dir.path()));
+  EXPECT_EQ(FileDifferences(TileFiles(first_dir.path()), TileFiles(second_dir.path())), "");
 }
 
 TEST(Publisher, RewritesATileThatHoldsOtherBytes) {
@@ -153,7 +141,7 @@ TEST(Publisher, RewritesATileThatHoldsOtherBytes) {
     log.Grow(600);
     ASSERT_TRUE(log.Publish().ok());
   }
-  const auto written = Files(dir.path());
+  const auto written = TileFiles(dir.path());
   {
     std::ofstream torn(dir.path() + "/tile/0/001", std::ios::trunc);
     torn << "torn";
@@ -162,7 +150,7 @@ TEST(Publisher, RewritesATileThatHoldsOtherBytes) {
   Log again(dir.path());
   again.Grow(600);
   ASSERT_TRUE(again.Publish().ok());
-  EXPECT_EQ(Files(dir.path()), written);
+  EXPECT_EQ(FileDifferences(TileFiles(dir.path()), written), "");
 }
 
 TEST(Publisher, ReadsEveryEntryOfItsCheckpointBack) {

@@ -2,6 +2,9 @@
 // published into a directory.
 #pragma once
 
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <string>
 
 #include "common/crypto/ed25519.h"
@@ -30,6 +33,42 @@ inline std::string EntryOf(const std::string& submission_id, int32_t partition, 
 inline tlog::NoteSigner TestSigner(const std::string& origin = "hattama/test", char seed = 7) {
   auto key = crypto::Ed25519PrivateKey::FromSeed(std::string(32, seed));
   return tlog::NoteSigner::Create(origin, tlog::NoteKeyType::kEd25519, key.value()).value();
+}
+
+// The files of a tiles directory but .tmp, relative path -> bytes; with `full_only`, only full
+// tiles and bundles (partial ones differ by which sizes were checkpointed; full ones cannot).
+inline std::map<std::string, std::string> TileFiles(const std::string& dir,
+                                                    bool full_only = false) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string> files;
+  for (const auto& item : fs::recursive_directory_iterator(dir)) {
+    const std::string path = fs::relative(item.path(), dir).string();
+    if (!item.is_regular_file() || path.starts_with(".tmp")) continue;
+    if (full_only && (!path.starts_with("tile/") || path.find(".p/") != std::string::npos)) {
+      continue;
+    }
+    std::ifstream in(item.path(), std::ios::binary);
+    files[path] = std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  return files;
+}
+
+// The paths whose bytes differ between two sets of files (or that only one has), "" when none:
+// what a failed comparison prints instead of megabytes of tiles.
+inline std::string FileDifferences(const std::map<std::string, std::string>& a,
+                                   const std::map<std::string, std::string>& b) {
+  std::string differences;
+  for (const auto& [path, bytes] : a) {
+    auto other = b.find(path);
+    if (other == b.end())
+      differences += path + " (only in the first)\n";
+    else if (other->second != bytes)
+      differences += path + " (other bytes)\n";
+  }
+  for (const auto& [path, bytes] : b) {
+    if (!a.contains(path)) differences += path + " (only in the second)\n";
+  }
+  return differences;
 }
 
 }  // namespace hattama::transparency::testing

@@ -27,7 +27,9 @@ namespace hattama::transparency {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::FileDifferences;
 using testing::RecordValue;
+using testing::TileFiles;
 using testing::TlogClient;
 
 constexpr int kPartitions = 4;
@@ -44,18 +46,6 @@ void Write(kafka::Producer& producer, const std::string& topic, int32_t partitio
           .ok());
   Status status = done.get_future().get();
   ASSERT_TRUE(status.ok()) << status.message();
-}
-
-// Every file of a tiles directory but .tmp: relative path -> bytes.
-std::map<std::string, std::string> Files(const std::string& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& item : fs::recursive_directory_iterator(dir)) {
-    const std::string path = fs::relative(item.path(), dir).string();
-    if (!item.is_regular_file() || path.starts_with(".tmp")) continue;
-    std::ifstream in(item.path(), std::ios::binary);
-    files[path] = std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  return files;
 }
 
 class TlogWriter : public ::testing::Test {
@@ -192,7 +182,7 @@ TEST_F(TlogWriter, WritesTheSameTilesAgainAfterTheDirectoryIsLost) {
   StartTlog();
   ASSERT_TRUE(client_->WaitForSize(700, kLogTimeout).ok());
   tlog_->Stop();
-  const auto written = Files(tiles_dir_);
+  const auto written = TileFiles(tiles_dir_);
   ASSERT_TRUE(written.contains("checkpoint"));
   ASSERT_TRUE(written.contains("tile/entries/001"));
   fs::remove_all(tiles_dir_);
@@ -202,7 +192,7 @@ TEST_F(TlogWriter, WritesTheSameTilesAgainAfterTheDirectoryIsLost) {
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().message();
   tlog_->Stop();
   // Every file, the signed checkpoint included (Ed25519 signatures are deterministic).
-  EXPECT_EQ(Files(tiles_dir_), written);
+  EXPECT_EQ(FileDifferences(TileFiles(tiles_dir_), written), "");
   EXPECT_NE(TlogLog().find("rebuilt the log: 700 leaves"), std::string::npos);
 }
 
@@ -239,12 +229,13 @@ TEST_F(TlogWriter, RefusesToPublishATreeThatDoesNotExtendItsCheckpoint) {
   StartTlog();
   ASSERT_TRUE(client_->WaitForSize(20, kLogTimeout).ok());
   tlog_->Stop();
-  const std::string published = Files(tiles_dir_).at("checkpoint");
+  const std::string published = TileFiles(tiles_dir_).at("checkpoint");
   const std::vector<std::string> first_log = TlogTopic();
   // The same key and tiles directory over another cluster: once whose log holds other leaves
   // (a fork), once whose log is empty (the published leaves lost).
   for (bool fork : {true, false}) {
     SCOPED_TRACE(fork ? "fork" : "lost");
+    producer_.reset();
     kafka_.reset();
     auto other = stack::DevKafka::Start(kPartitions, work_.path() + "/devkafka-other.log");
     ASSERT_TRUE(other.ok());
@@ -266,7 +257,7 @@ TEST_F(TlogWriter, RefusesToPublishATreeThatDoesNotExtendItsCheckpoint) {
               std::string::npos)
         << TlogLog();
     // Nothing published, nothing written to the other log.
-    EXPECT_EQ(Files(tiles_dir_).at("checkpoint"), published);
+    EXPECT_EQ(TileFiles(tiles_dir_).at("checkpoint"), published);
     EXPECT_EQ(TlogTopic().size(), fork ? 25u : 0u);
   }
   EXPECT_EQ(first_log.size(), 20u);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace hattama::stack {
@@ -132,6 +133,16 @@ Result<std::unique_ptr<Stack>> Stack::Start(Options options) {
   if (!publication.ok()) return publication.status();
   stack->publication_ = std::move(publication).value();
   stack->publication_address_ = "127.0.0.1:" + std::to_string(publication_port);
+  if (stack->options_.tlog) {
+    if (Status key = stack->GenerateTlogKey(); !key.ok()) return key;
+    stack->tlog_address_ = "127.0.0.1:" + std::to_string(FreePort());
+    stack->tlog_http_address_ = "127.0.0.1:" + std::to_string(FreePort());
+    stack->tlog_tiles_dir_ = stack->log_dir_ + "/tlog-tiles";
+    // A kept log directory may hold the tiles of an earlier run's log, which this cluster's log
+    // would rightly refuse to extend.
+    std::filesystem::remove_all(stack->tlog_tiles_dir_);
+    if (Status started = stack->RestartTlog(); !started.ok()) return started;
+  }
   return stack;
 }
 
@@ -141,6 +152,7 @@ Stack::~Stack() {
     if (ingestion) ingestion->Stop();
   }
   if (publication_) publication_->Stop();
+  if (tlog_) tlog_->Stop();
   for (auto& aggregation : aggregations_) {
     if (aggregation) aggregation->Stop();
   }
@@ -227,6 +239,53 @@ Status Stack::RunRebuild(std::chrono::milliseconds timeout) {
   auto code = (*rebuild)->Wait(timeout);
   if (!code.ok()) return Status::Error("the rebuild did not finish: " + code.status().message());
   if (*code != 0) return Status::Error("the rebuild exited with " + std::to_string(*code));
+  return Status::Ok();
+}
+
+Status Stack::GenerateTlogKey() {
+  tlog_key_path_ = log_dir_ + "/tlog.key";
+  std::filesystem::remove(tlog_key_path_);
+  auto keygen =
+      Process::Start({.argv = {BinaryPath("hattama-tlog"), "--generate-key", tlog_key_path_,
+                               "--election", options_.registry_dir + "/election.json"},
+                      .log_path = log_dir_ + "/tlog-keygen.log"});
+  if (!keygen.ok()) return keygen.status();
+  auto code = (*keygen)->Wait(std::chrono::seconds(20));
+  if (!code.ok() || *code != 0) {
+    return Status::Error("hattama-tlog --generate-key failed (see " + log_dir_ +
+                         "/tlog-keygen.log)");
+  }
+  std::ifstream pub(tlog_key_path_ + ".pub");
+  if (!std::getline(pub, tlog_verifier_key_) || tlog_verifier_key_.empty()) {
+    return Status::Error("hattama-tlog --generate-key wrote no " + tlog_key_path_ + ".pub");
+  }
+  return Status::Ok();
+}
+
+Status Stack::RestartTlog() {
+  if (tlog_) tlog_->Stop();
+  const int http_port = std::stoi(tlog_http_address_.substr(tlog_http_address_.rfind(':') + 1));
+  std::vector<std::string> argv = {BinaryPath("hattama-tlog"),
+                                   "--kafka-bootstrap",
+                                   kafka_->bootstrap(),
+                                   "--tiles-dir",
+                                   tlog_tiles_dir_,
+                                   "--log-key",
+                                   tlog_key_path_,
+                                   "--listen",
+                                   tlog_address_,
+                                   "--http-listen",
+                                   tlog_http_address_,
+                                   "--log-format",
+                                   "json"};
+  argv.insert(argv.end(), options_.tlog_flags.begin(), options_.tlog_flags.end());
+  const std::string log = log_dir_ + "/tlog.log";
+  auto process = Process::Start({.argv = argv, .log_path = log});
+  if (!process.ok()) return process.status();
+  auto up = WaitUntilListening(**process, http_port, std::chrono::seconds(60));
+  if (!up.ok())
+    return Status::Error("hattama-tlog did not start (see " + log + "): " + up.message());
+  tlog_ = std::move(process).value();
   return Status::Ok();
 }
 

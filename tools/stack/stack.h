@@ -79,6 +79,11 @@ class Stack {
     // Extra flags for every aggregation instance (e.g. a short --session-timeout-ms).
     std::vector<std::string> aggregation_args;
     int kafka_brokers = 1;
+    // Also run hattama-tlog, the transparency log writer, with a log key generated for the run
+    // (named hattama/<election_id>) and its tiles in <log_dir>/tlog-tiles.
+    bool tlog = false;
+    // Extra flags for hattama-tlog.
+    std::vector<std::string> tlog_flags;
   };
 
   static Result<std::unique_ptr<Stack>> Start(Options options);
@@ -109,11 +114,25 @@ class Stack {
   // Runs `hattama-aggregation --rebuild` to its end (it exits once caught up with the log).
   Status RunRebuild(std::chrono::milliseconds timeout);
 
+  // hattama-tlog (Options::tlog): its gRPC and HTTP addresses, tiles directory, log key file and
+  // verifier key (the text of <key>.pub, without its newline).
+  const std::string& tlog_address() const { return tlog_address_; }
+  const std::string& tlog_http_address() const { return tlog_http_address_; }
+  const std::string& tlog_tiles_dir() const { return tlog_tiles_dir_; }
+  const std::string& tlog_key_path() const { return tlog_key_path_; }
+  const std::string& tlog_verifier_key() const { return tlog_verifier_key_; }
+  Process& tlog() { return *tlog_; }
+  // Starts hattama-tlog again (stopping it first when it runs) on the same ports, key and tiles
+  // directory; it rebuilds its log from Kafka and goes on.
+  Status RestartTlog();
+
  private:
   Stack() = default;
   Result<std::unique_ptr<Process>> StartService(const std::string& name, int port,
                                                 const std::vector<std::string>& extra = {},
                                                 const std::string& log_name = "");
+  // Writes a log key for hattama-tlog (Options::tlog) into the log directory.
+  Status GenerateTlogKey();
 
   Options options_;
   std::unique_ptr<TempDir> temp_logs_;
@@ -127,6 +146,12 @@ class Stack {
   std::unique_ptr<Process> publication_;
   std::string publication_address_;
   std::string publication_http_address_;
+  std::unique_ptr<Process> tlog_;
+  std::string tlog_address_;
+  std::string tlog_http_address_;
+  std::string tlog_tiles_dir_;
+  std::string tlog_key_path_;
+  std::string tlog_verifier_key_;
 };
 
 }  // namespace hattama::stack
