@@ -5,28 +5,29 @@
 namespace hattama::transparency {
 
 Result<std::unique_ptr<LogWriter>> LogWriter::Start(const WriterOptions& options,
-                                                    tlog::NoteSigner signer) {
-  std::unique_ptr<LogWriter> writer(new LogWriter());
+                                                    tlog::NoteSigner signer,
+                                                    std::unique_ptr<kafka::RecordWriter> writer) {
+  std::unique_ptr<LogWriter> log(new LogWriter());
   auto store = TileStore::Open(options.tiles_dir);
   if (!store.ok()) return store.status();
-  writer->store_ = std::move(store).value();
-  writer->tree_ = std::make_unique<LogTree>();
-  writer->publisher_ = std::make_unique<Publisher>(*writer->store_, std::move(signer));
-  writer->follower_ = std::make_unique<Follower>(
+  log->store_ = std::move(store).value();
+  log->tree_ = std::make_unique<LogTree>();
+  log->publisher_ = std::make_unique<Publisher>(*log->store_, std::move(signer));
+  log->follower_ = std::make_unique<Follower>(
       FollowerOptions{.kafka_bootstrap = options.kafka_bootstrap,
                       .checkpoint_interval = options.checkpoint_interval},
-      *writer->tree_, *writer->publisher_);
-  writer->sequencer_ =
+      *log->tree_, *log->publisher_);
+  log->sequencer_ =
       std::make_unique<Sequencer>(SequencerOptions{.kafka_bootstrap = options.kafka_bootstrap,
                                                    .max_in_flight = options.max_in_flight},
-                                  *writer->tree_, *writer->follower_);
-  LogWriter* self = writer.get();
-  writer->follower_thread_ = std::thread(
+                                  *log->tree_, *log->follower_, std::move(writer));
+  LogWriter* self = log.get();
+  log->follower_thread_ = std::thread(
       [self] { self->RunHalf("follower", [self] { return self->follower_->Run(self->stop_); }); });
-  writer->sequencer_thread_ = std::thread([self] {
+  log->sequencer_thread_ = std::thread([self] {
     self->RunHalf("sequencer", [self] { return self->sequencer_->Run(self->stop_); });
   });
-  return writer;
+  return log;
 }
 
 void LogWriter::RunHalf(const char* name, std::function<Status()> run) {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/base/result.h"
+#include "common/kafka/record_writer.h"
 #include "common/tlog/note_key.h"
 #include "services/tlog/follower.h"
 #include "services/tlog/log_tree.h"
@@ -35,8 +36,10 @@ class LogWriter {
  public:
   // Opens the tiles directory and starts both threads; the rebuild runs in the background
   // (caught_up() says when it is done). `signer` is the log key; its name is the origin.
-  static Result<std::unique_ptr<LogWriter>> Start(const WriterOptions& options,
-                                                  tlog::NoteSigner signer);
+  // `writer` (null: a kafka::Producer) is what the Sequencer writes leaf entries through.
+  static Result<std::unique_ptr<LogWriter>> Start(
+      const WriterOptions& options, tlog::NoteSigner signer,
+      std::unique_ptr<kafka::RecordWriter> writer = nullptr);
   ~LogWriter();  // Stop().
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;

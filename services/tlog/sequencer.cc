@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/kafka/producer.h"
 #include "common/kafka/topics.h"
 #include "services/tlog/entry.h"
 #include "services/tlog/tlog_metrics.h"
@@ -27,13 +28,16 @@ std::string Describe(const std::map<std::int32_t, std::int64_t>& offsets) {
 
 }  // namespace
 
-Sequencer::Sequencer(SequencerOptions options, LogTree& tree, const Follower& follower)
-    : options_(std::move(options)), tree_(tree), follower_(follower) {}
+Sequencer::Sequencer(SequencerOptions options, LogTree& tree, const Follower& follower,
+                     std::unique_ptr<kafka::RecordWriter> writer)
+    : options_(std::move(options)), tree_(tree), follower_(follower), writer_(std::move(writer)) {}
 
 Status Sequencer::Run(const std::atomic<bool>& stop) {
-  auto producer = kafka::Producer::Create(options_.kafka_bootstrap);
-  if (!producer.ok()) return producer.status();
-  producer_ = std::move(producer).value();
+  if (!writer_) {
+    auto producer = kafka::Producer::Create(options_.kafka_bootstrap);
+    if (!producer.ok()) return producer.status();
+    writer_ = std::move(producer).value();
+  }
   auto source = kafka::Reader::Create(options_.kafka_bootstrap, kafka::kSubmissionsTopic);
   if (!source.ok()) return source.status();
   source_ = std::move(source).value();
@@ -142,7 +146,7 @@ bool Sequencer::WriteAll(const std::vector<kafka::Message>& messages) {
       std::lock_guard lock(mutex_);
       ++in_flight_;
     }
-    Status queued = producer_->Produce(
+    Status queued = writer_->Produce(
         kafka::kTlogTopic, 0, key, entry,
         [this, source](const Status& status, std::int32_t, std::int64_t) {
           std::lock_guard lock(mutex_);

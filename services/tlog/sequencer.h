@@ -27,8 +27,8 @@
 #include <string>
 
 #include "common/base/result.h"
-#include "common/kafka/producer.h"
 #include "common/kafka/reader.h"
+#include "common/kafka/record_writer.h"
 #include "services/tlog/follower.h"
 #include "services/tlog/log_tree.h"
 
@@ -46,7 +46,10 @@ struct SequencerOptions {
 
 class Sequencer {
  public:
-  Sequencer(SequencerOptions options, LogTree& tree, const Follower& follower);
+  // Writes through `writer`, or, when it is null, through a kafka::Producer of its own (the
+  // RecordWriter seam lets tests report writes failed that were lost, kept or kept late).
+  Sequencer(SequencerOptions options, LogTree& tree, const Follower& follower,
+            std::unique_ptr<kafka::RecordWriter> writer = nullptr);
 
   // Runs until `stop`. An error when Kafka cannot be used for good, when a source record to log is
   // gone (retention took it before it was logged), or when a resync cannot finish in time.
@@ -63,13 +66,13 @@ class Sequencer {
   LogTree& tree_;
   const Follower& follower_;
 
-  // Declared before the producer, whose destructor still runs delivery callbacks that use them.
+  // Declared before the writer, whose destructor still runs delivery callbacks that use them.
   std::mutex mutex_;
   std::condition_variable delivered_;
   std::int64_t in_flight_ = 0;  // guarded by mutex_
   bool failed_ = false;         // guarded by mutex_: a write was not confirmed since the resync
 
-  std::unique_ptr<kafka::Producer> producer_;
+  std::unique_ptr<kafka::RecordWriter> writer_;
   std::unique_ptr<kafka::Reader> source_;
   std::unique_ptr<kafka::Reader> tlog_end_;  // only asks where hattama.tlog.v1 ends
   std::int32_t partitions_ = 0;
