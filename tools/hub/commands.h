@@ -32,6 +32,8 @@ struct Flags {
   bool regenerate = false;
   bool skip_stations = false;
   bool official_results = true;
+  // generate: one synthetic organisation requires signed protocols (simulate then signs them).
+  bool signing = false;
   double several_versions_rate = 0.02;
   std::string log_level = "info";
   std::string tokens_path;

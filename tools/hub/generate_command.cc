@@ -45,16 +45,20 @@ Status WriteCredentials(const Flags& flags, const Plan& plan) {
 // The organisations and the observers of the same plan, each with the hubs that send for them,
 // read back the way the services will.
 Status WriteObservers(const Flags& flags, const Plan& plan) {
-  if (auto written = WriteObserverRegistry(plan, flags.out_dir); !written.ok()) return written;
+  if (auto written = WriteObserverRegistry(plan, flags.out_dir,
+                                           {.seed = flags.seed, .signing = flags.signing});
+      !written.ok()) {
+    return written;
+  }
   auto loaded = LoadRegistryFiles(flags.out_dir);
   if (!loaded.ok()) {
     return Status::Error("the written observer registry does not load: " +
                          loaded.status().message());
   }
-  fmt::print("wrote {} and {}: {} organisations, {} observers\n",
+  fmt::print("wrote {} and {}: {} organisations, {} observers ({} with a key)\n",
              OrganisationsCsvPath(flags.out_dir), ObserversCsvPath(flags.out_dir),
              (*loaded)->observers()->organisations().size(),
-             (*loaded)->observers()->observers().size());
+             (*loaded)->observers()->observers().size(), (*loaded)->observers()->keyed_observers());
   return Status::Ok();
 }
 

@@ -62,6 +62,11 @@ CLI::App* AddGenerate(CLI::App& app, Flags& flags) {
   config::AddFlag(*generate, "hubs", flags.hubs,
                   "Regional hubs to write credentials for (DIR/hubs.csv, DIR/hub-tokens.csv)");
   AddPlanFlags(*generate, flags);
+  generate
+      ->add_flag("--signing", flags.signing,
+                 "Organisation oyan-qazaqstan requires signed protocols: its observers get keys "
+                 "derived from the seed, with which simulate signs (synthetic keys, not secret)")
+      ->envname(config::EnvName("signing"));
   return generate;
 }
 

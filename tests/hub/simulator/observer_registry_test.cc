@@ -10,6 +10,7 @@
 #include "tests/hub/temp_dir.h"
 #include "tools/hub/simulator/deployment.h"
 #include "tools/hub/simulator/registry_files.h"
+#include "tools/hub/simulator/signing.h"
 #include "tools/hub/simulator/synthetic.h"
 
 namespace hattama::hub {
@@ -111,6 +112,56 @@ TEST(ObserverRegistryFiles, RewritingTheStationRegistryDropsAStaleObserverRegist
   auto loaded = LoadRegistryFiles(dir.path());
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_EQ((*loaded)->observers(), nullptr);
+}
+
+TEST(ObserverRegistryFiles, WithSigningOneOrganisationsObserversSignTheirWholeNight) {
+  TempDir dir;
+  auto generated = std::move(GenerateRegistry({.stations = 300, .seed = kSeed})).value();
+  auto unsigned_plan = DrawPlan(*generated, NightOptions());
+  ASSERT_TRUE(unsigned_plan.ok());
+  ASSERT_TRUE(WriteRegistryFiles(generated->election(), generated->stations(), dir.path()).ok());
+  ASSERT_TRUE(
+      WriteObserverRegistry(*unsigned_plan, dir.path(), {.seed = kSeed, .signing = true}).ok());
+  auto registry = LoadRegistryFiles(dir.path());
+  ASSERT_TRUE(registry.ok()) << registry.status().message();
+  EXPECT_TRUE(
+      (*registry)->observers()->FindOrganisation(kSigningOrganisation)->signatures_required);
+
+  auto plan = DrawPlan(**registry, NightOptions());
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  ASSERT_EQ(plan->submissions.size(), unsigned_plan->submissions.size());
+  int64_t signed_count = 0;
+  for (const auto& planned : plan->submissions) {
+    const v1::Submission& s = planned.submission;
+    const bool signs =
+        s.source() == v1::SOURCE_OBSERVER && s.organisation_id() == kSigningOrganisation;
+    EXPECT_EQ(s.signature().size(), signs ? 64u : 0u) << s.submission_id();
+    signed_count += signs;
+    const auto validation = domain::Validate(s, **registry, domain::Clock::now());
+    EXPECT_EQ(validation.rejected(), planned.kind == SubmissionKind::kMalformed)
+        << s.submission_id();
+    for (const auto& reason : validation.rejections) {
+      EXPECT_FALSE(IsObserverRegistryCode(reason.code()))
+          << s.submission_id() << ": " << reason.message();
+    }
+  }
+  EXPECT_GT(signed_count, 0);
+}
+
+TEST(ObserverRegistryFiles, KeysOfAnotherSeedAreNamedRatherThanSignedWith) {
+  TempDir dir;
+  auto generated = std::move(GenerateRegistry({.stations = 60, .seed = kSeed})).value();
+  auto unsigned_plan = DrawPlan(*generated, NightOptions());
+  ASSERT_TRUE(unsigned_plan.ok());
+  ASSERT_TRUE(WriteRegistryFiles(generated->election(), generated->stations(), dir.path()).ok());
+  ASSERT_TRUE(
+      WriteObserverRegistry(*unsigned_plan, dir.path(), {.seed = kSeed + 1, .signing = true}).ok());
+  auto registry = LoadRegistryFiles(dir.path());
+  ASSERT_TRUE(registry.ok()) << registry.status().message();
+  auto plan = DrawPlan(**registry, NightOptions());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("another seed"), std::string::npos)
+      << plan.status().message();
 }
 
 }  // namespace

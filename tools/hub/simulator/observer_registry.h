@@ -14,8 +14,16 @@
 
 namespace hattama::hub {
 
-// The three observer organisations of the synthetic night (all independent, signatures optional).
-const std::vector<domain::Organisation>& SyntheticOrganisations();
+struct ObserverRegistryOptions {
+  // The seed the plan was drawn with: the synthetic keys derive from it (signing.h).
+  uint64_t seed = 0;
+  // kSigningOrganisation requires signatures, and its observers register their synthetic keys.
+  bool signing = false;
+};
+
+// The three observer organisations of the synthetic night, all independent; signatures are
+// optional for all of them, unless `signing` (then kSigningOrganisation requires them).
+std::vector<domain::Organisation> SyntheticOrganisations(bool signing = false);
 
 // The organisation whose observer watches `station_id` in the election of `seed`.
 const std::string& OrganisationOfStation(uint64_t seed, const std::string& station_id);
@@ -23,12 +31,15 @@ const std::string& OrganisationOfStation(uint64_t seed, const std::string& stati
 // Every observer a plan's observer results (source OBSERVER) name, with their organisation and
 // the hubs that send for them, in the order they first appear. Official results are attributed to
 // their hub (common/domain/attribution.h) and need no observer.
-std::vector<domain::Observer> ObserversOfPlan(const Plan& plan);
+// With options.signing, the observers of kSigningOrganisation have their synthetic keys.
+std::vector<domain::Observer> ObserversOfPlan(const Plan& plan,
+                                              const ObserverRegistryOptions& options = {});
 
 std::string OrganisationsCsvPath(const std::string& dir);
 std::string ObserversCsvPath(const std::string& dir);
 
 // Writes both files for `plan` into `dir`.
-Status WriteObserverRegistry(const Plan& plan, const std::string& dir);
+Status WriteObserverRegistry(const Plan& plan, const std::string& dir,
+                             const ObserverRegistryOptions& options = {});
 
 }  // namespace hattama::hub

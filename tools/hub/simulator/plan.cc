@@ -4,6 +4,7 @@
 
 #include "tools/hub/simulator/plan_steps.h"
 #include "tools/hub/simulator/rng.h"
+#include "tools/hub/simulator/signing.h"
 
 namespace hattama::hub {
 namespace {
@@ -49,6 +50,11 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
   std::vector<PlannedSubmission> submissions = std::move(protocols);
   Append(submissions, std::move(malformed));
   Append(submissions, std::move(versions));
+  // Last, over what is sent: a resend carries its original's signature.
+  if (auto signed_ok = SignForRegisteredKeys(registry, options.seed, submissions);
+      !signed_ok.ok()) {
+    return signed_ok;
+  }
   Plan plan;
   plan.submissions = InSendOrder(rng, std::move(submissions), resent);
   plan.hub_ids = std::move(hubs->hub_ids);

@@ -49,7 +49,8 @@ struct Plan {
 };
 
 // Draws the night for every station × contest of `registry`, in the named steps of plan_steps.h.
-// Deterministic per (registry, options).
+// Observers the registry lists with a key sign their submissions (signing.h). Deterministic per
+// (registry, options).
 Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& options);
 
 // The region of a station (Registry::RegionOf); in a tree without regions, the area just below
