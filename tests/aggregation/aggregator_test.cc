@@ -19,7 +19,8 @@
 #include "common/domain/partition.h"
 #include "common/kafka/producer.h"
 #include "common/kafka/topics.h"
-#include "tests/aggregation/fixture.h"
+#include "tests/testing/election.h"
+#include "tests/testing/redis_state.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::aggregation {
@@ -276,7 +277,7 @@ TEST_F(AggregatorTest, ReconnectsAndRetriesWhenRedisRestarts) {
 }
 
 TEST_F(AggregatorTest, KilledServiceReplaysWithoutChangingTotals) {
-  testing::WriteRegistryFiles(dir_.path());
+  ASSERT_TRUE(testing::WriteRegistryFiles(dir_.path()).ok());
   Produce(Submissions("a", 40));
   auto first = stack::Process::Start(
       {.argv = ServiceArgv("group-1"), .log_path = dir_.path() + "/aggregation.log"});

@@ -8,7 +8,8 @@
 #include <random>
 
 #include "common/domain/dispute.h"
-#include "tests/aggregation/fixture.h"
+#include "tests/testing/election.h"
+#include "tests/testing/redis_state.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::aggregation {

@@ -9,7 +9,7 @@
 #include "common/kafka/producer.h"
 #include "common/kafka/topics.h"
 #include "hattama/v1/records.pb.h"
-#include "tests/common/domain/test_election.h"
+#include "tests/testing/election.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::aggregation {
@@ -51,26 +51,29 @@ TEST(DeploymentApplier, CountsEachEventOnceAndEachCoveredStationOnceEvenOnReplay
     ASSERT_TRUE(done.get_future().get().ok());
     ++events;
   };
-  send("e1", "s1", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
-  send("e2", "s2", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
-  send("e3", "s3", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
-  send("e4", "s1", v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);
-  send("e5", "s1",
+  // S1 and S2 are in region kz-a, S4 in kz-b.
+  send("e1", "S1", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
+  send("e2", "S2", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
+  send("e3", "S4", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
+  send("e4", "S1", v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);
+  send("e5", "S1",
        v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);  // A second observer, same station.
-  send("e6", "s1", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);
-  send("e6", "s1", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);  // Resent.
-  send("e7", "s3", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_CONFISCATED);
+  send("e6", "S1", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);
+  send("e6", "S1", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);  // Resent.
+  send("e7", "S4", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_CONFISCATED);
 
   const std::map<std::string, int64_t> expected = {
-      {"r1|mandates_sent", 2},         {"r2|mandates_sent", 1},        {"kz|mandates_sent", 3},
-      {"r1|observers_admitted", 2},    {"kz|observers_admitted", 2},   {"r1|stations_covered", 1},
-      {"kz|stations_covered", 1},      {"r1|protocols_obtained", 1},   {"kz|protocols_obtained", 1},
-      {"r2|protocols_confiscated", 1}, {"kz|protocols_confiscated", 1}};
+      {"kz-a|mandates_sent", 2},      {"kz-b|mandates_sent", 1},
+      {"kz|mandates_sent", 3},        {"kz-a|observers_admitted", 2},
+      {"kz|observers_admitted", 2},   {"kz-a|stations_covered", 1},
+      {"kz|stations_covered", 1},     {"kz-a|protocols_obtained", 1},
+      {"kz|protocols_obtained", 1},   {"kz-b|protocols_confiscated", 1},
+      {"kz|protocols_confiscated", 1}};
   for (const std::string group : {"first", "replay-from-the-start"}) {
     auto applier = DeploymentApplier::Create({.kafka_bootstrap = (*kafka)->bootstrap(),
                                               .redis_address = (*redis)->address(),
                                               .group = group},
-                                             domain::testing::TwoRegionRegistry());
+                                             testing::TinyRegistry());
     ASSERT_TRUE(applier.ok()) << applier.status().message();
     int read = 0;
     const auto deadline = std::chrono::steady_clock::now() + 30s;

@@ -1,5 +1,5 @@
 // libFuzzer target: ingestion's validation of what a hub sends (domain::Validate of a Submission,
-// domain::ValidateDeploymentEvent of a DeploymentEvent) against a small registry.
+// domain::ValidateDeploymentEvent of a DeploymentEvent) against the tests' election.
 //
 // The first input byte chooses how the rest is read:
 //   even: a recipe (FuzzedDataProvider) that builds a submission and an event field by field from
@@ -27,6 +27,7 @@
 #include "common/domain/checks.h"
 #include "common/domain/dispute.h"
 #include "common/domain/registry.h"
+#include "tests/testing/election.h"
 
 namespace {
 
@@ -42,48 +43,15 @@ void Require(bool holds, const char* promise) {
   std::abort();
 }
 
-// Nation > region > district; stations of 0, 1,179 and 3,000 voters; the Mazhilis (3 options, one
-// "against all") everywhere, a maslikhat (2 options) at two stations.
-std::shared_ptr<const domain::Registry> SmallRegistry() {
-  v1::Election election;
-  election.set_election_id("fuzz");
-  auto add_area = [&](const char* id, v1::AreaKind kind, const char* parent) {
-    auto* area = election.add_areas();
-    area->set_area_id(id);
-    area->set_kind(kind);
-    area->set_parent_id(parent);
-  };
-  add_area("kz", v1::AREA_KIND_NATION, "");
-  add_area("kz-a", v1::AREA_KIND_REGION, "kz");
-  add_area("kz-a-1", v1::AREA_KIND_DISTRICT, "kz-a");
-  auto* mazhilis = election.add_contests();
-  mazhilis->set_contest_id("mazhilis");
-  mazhilis->set_level(v1::CONTEST_LEVEL_NATIONAL);
-  for (const char* id : {"nur", "akzhol", "against-all"})
-    mazhilis->add_options()->set_option_id(id);
-  mazhilis->mutable_options(2)->set_against_all(true);
-  auto* maslikhat = election.add_contests();
-  maslikhat->set_contest_id("maslikhat");
-  maslikhat->set_level(v1::CONTEST_LEVEL_REGIONAL);
-  for (const char* id : {"x", "y"}) maslikhat->add_options()->set_option_id(id);
-  std::vector<v1::Station> stations(3);
-  const int64_t voters[] = {0, 1179, 3000};
-  for (int i = 0; i < 3; ++i) {
-    stations[i].set_station_id("UIK-" + std::to_string(i));
-    stations[i].set_district_id("kz-a-1");
-    stations[i].set_registered_voters(voters[i]);
-    stations[i].add_contest_ids("mazhilis");
-    if (i > 0) stations[i].add_contest_ids("maslikhat");
-  }
-  auto registry = domain::Registry::Build(std::move(election), std::move(stations));
-  Require(registry.ok(), "the fuzz registry builds");
+// The tests' election (tests/testing/election.h): stations of 600 to 1,200 voters, the Mazhilis
+// everywhere and a maslikhat in one region, so a station can be asked for a contest it does not
+// hold.
+const domain::Registry& TheRegistry() {
+  static const std::shared_ptr<const domain::Registry> registry = hattama::testing::TinyRegistry();
   return *registry;
 }
 
-const domain::Registry& TheRegistry() {
-  static const std::shared_ptr<const domain::Registry> registry = SmallRegistry();
-  return *registry;
-}
+const std::vector<std::string> kStations = {"S1", "S2", "S3", "S4", "S5", "S6"};
 
 // An id: one the registry knows, empty, at or one above the length limit, non-ASCII, or any
 // bytes.
@@ -158,7 +126,7 @@ v1::Submission BuildSubmission(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) PickTime(in, *s.mutable_captured_time());
   if (in.ConsumeIntegralInRange<int>(0, 15) == 0) return s;  // no protocol
   auto* protocol = s.mutable_protocol();
-  protocol->set_station_id(PickId(in, {"UIK-0", "UIK-1", "UIK-2"}));
+  protocol->set_station_id(PickId(in, kStations));
   protocol->set_contest_id(PickId(in, {"mazhilis", "maslikhat"}));
   const v1::Station* station = registry.FindStation(protocol->station_id());
   const int64_t registered = station ? station->registered_voters() : 1000;
@@ -172,7 +140,7 @@ v1::Submission BuildSubmission(FuzzedDataProvider& in) {
   }
   // Usually the ballot's own lines; sometimes missing, duplicated, unknown, or thousands.
   const v1::Contest* contest = registry.FindContest(protocol->contest_id());
-  std::vector<std::string> options = {"nur", "akzhol", "against-all", "x", "y", "green"};
+  std::vector<std::string> options = {"nur", "akzhol", "adal", "x", "y", "green"};
   if (contest != nullptr && in.ConsumeBool()) {
     options.clear();
     for (const auto& option : contest->options()) options.push_back(option.option_id());
@@ -203,7 +171,7 @@ v1::Submission BuildSubmission(FuzzedDataProvider& in) {
 v1::DeploymentEvent BuildEvent(FuzzedDataProvider& in) {
   v1::DeploymentEvent e;
   e.set_event_id(PickId(in, {"event-1"}));
-  e.set_station_id(PickId(in, {"UIK-0", "UIK-1", "UIK-2"}));
+  e.set_station_id(PickId(in, kStations));
   e.set_organisation_id(PickId(in, {"org-1"}));
   e.set_observer_id(PickId(in, {"obs-1"}));
   e.set_hub_id(PickId(in, {"hub-1"}));

@@ -3,25 +3,22 @@
 // the registry's, timestamps outside any sane range, and two observers who write the same figures
 // differently. What a person checks: the answer each hub got, the national totals (exactly what the
 // well-behaved protocols add up to) and the station's page.
-#include <arpa/inet.h>
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <httplib.h>
 
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "hattama/v1/analysis.grpc.pb.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/publication.grpc.pb.h"
+#include "tests/testing/election.h"
+#include "tests/testing/eventually.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/planned_submission.h"
 #include "tools/stack/stack.h"
@@ -31,113 +28,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Nation "kz" > region "kz-a" > district "kz-a-1" with four stations; the Mazhilis everywhere.
-// S-BIG is the station of issue #11: 1,179 registered voters.
-void WriteRegistry(const std::string& dir) {
-  v1::Election election;
-  election.set_election_id("hostile-figures");
-  election.set_name("Hostile figures");
-  auto add_area = [&](const char* id, v1::AreaKind kind, const char* parent) {
-    auto* area = election.add_areas();
-    area->set_area_id(id);
-    area->set_name(id);
-    area->set_kind(kind);
-    area->set_parent_id(parent);
-  };
-  add_area("kz", v1::AREA_KIND_NATION, "");
-  add_area("kz-a", v1::AREA_KIND_REGION, "kz");
-  add_area("kz-a-1", v1::AREA_KIND_DISTRICT, "kz-a");
-  auto* contest = election.add_contests();
-  contest->set_contest_id("mazhilis");
-  contest->set_name("Mazhilis");
-  contest->set_level(v1::CONTEST_LEVEL_NATIONAL);
-  for (const char* id : {"nur", "akzhol", "adal"}) {
-    auto* option = contest->add_options();
-    option->set_option_id(id);
-    option->set_name(id);
-  }
-  std::string json;
-  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(election, &json).ok());
-  std::ofstream(dir + "/election.json") << json;
-  std::ofstream(dir + "/stations.csv") << "station_id,district_id,registered_voters,contest_ids\n"
-                                          "S-BIG,kz-a-1,1179,mazhilis\n"
-                                          "S2,kz-a-1,800,mazhilis\n"
-                                          "S3,kz-a-1,600,mazhilis\n"
-                                          "S4,kz-a-1,900,mazhilis\n";
-}
-
-// A consistent protocol: registered voters as given, votes for nur/akzhol/adal, nothing spoiled,
-// 20 ballots cancelled.
+// Every protocol here is an observer's consistent one (tests/testing/election.h: nothing spoiled,
+// 10 ballots cancelled), as a hub sends it, captured at 2021-01-10T14:00:00Z.
 hub::PlannedSubmission Protocol(const std::string& id, const std::string& observer,
-                                const std::string& station, int64_t registered,
-                                std::vector<int64_t> votes) {
+                                const std::string& station, std::vector<int64_t> votes) {
   hub::PlannedSubmission planned;
-  v1::Submission& s = planned.submission;
-  s.set_submission_id(id);
-  s.set_observer_id(observer);
-  s.set_organisation_id("org-1");
-  s.set_hub_id("hub-1");
-  s.set_source(v1::SOURCE_OBSERVER);
-  s.set_revision(1);
-  s.mutable_captured_time()->set_seconds(1'610'287'200);  // 2021-01-10T14:00:00Z
-  auto* protocol = s.mutable_protocol();
-  protocol->set_station_id(station);
-  protocol->set_contest_id("mazhilis");
-  auto* f = protocol->mutable_figures();
-  int64_t valid = 0;
-  const char* options[] = {"nur", "akzhol", "adal"};
-  for (size_t i = 0; i < votes.size(); ++i) {
-    auto* line = f->add_option_votes();
-    line->set_option_id(options[i]);
-    line->set_votes(votes[i]);
-    valid += votes[i];
-  }
-  f->set_registered_voters(registered);
-  f->set_ballots_valid(valid);
-  f->set_ballots_spoiled(0);
-  f->set_ballots_in_box(valid);
-  f->set_ballots_issued(valid);
-  f->set_ballots_cancelled(20);
-  f->set_ballots_received(valid + 20);
+  planned.submission = testing::ObserverSubmission(id, station, "mazhilis", votes, 0, observer);
+  planned.submission.mutable_captured_time()->set_seconds(1'610'287'200);
   return planned;
-}
-
-// GET http://<address><path> with a plain socket: the status code and the body.
-struct HttpAnswer {
-  int status = 0;
-  std::string body;
-};
-HttpAnswer HttpGet(const std::string& address, const std::string& path) {
-  HttpAnswer answer;
-  const auto colon = address.rfind(':');
-  sockaddr_in where{};
-  where.sin_family = AF_INET;
-  where.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
-  inet_pton(AF_INET, address.substr(0, colon).c_str(), &where.sin_addr);
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return answer;
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&where), sizeof where) != 0) {
-    close(fd);
-    return answer;
-  }
-  const std::string request =
-      "GET " + path + " HTTP/1.1\r\nHost: " + address + "\r\nConnection: close\r\n\r\n";
-  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
-    close(fd);
-    return answer;
-  }
-  std::string raw;
-  char buffer[8192];
-  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) raw.append(buffer, n);
-  close(fd);
-  // "HTTP/1.1 200 OK\r\n...\r\n\r\n<body>"; the gateway sends a Content-Length, not chunks.
-  if (raw.size() < 12) return answer;
-  answer.status = std::stoi(raw.substr(9, 3));
-  const auto end_of_headers = raw.find("\r\n\r\n");
-  if (end_of_headers != std::string::npos) answer.body = raw.substr(end_of_headers + 4);
-  return answer;
 }
 
 bool Has(const hub::AckRecord& ack, v1::ReasonCode code) {
@@ -150,7 +48,7 @@ bool Has(const hub::AckRecord& ack, v1::ReasonCode code) {
 class HostileFigures : public ::testing::Test {
  protected:
   void SetUp() override {
-    WriteRegistry(dir_.path());
+    ASSERT_TRUE(testing::WriteRegistryFiles(dir_.path()).ok());
     auto stack = stack::Stack::Start({.registry_dir = dir_.path(), .partitions = 4});
     ASSERT_TRUE(stack.ok()) << stack.status().message();
     stack_ = std::move(stack).value();
@@ -168,16 +66,16 @@ class HostileFigures : public ::testing::Test {
   // The nation's totals once `done` holds for them, or the last ones read after 60 s.
   v1::AreaTotals NationOnce(const std::function<bool(const v1::AreaTotals&)>& done) {
     v1::AreaTotals totals;
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + 5s);
-      v1::GetAreaTotalsRequest request;
-      request.set_area_id("kz");
-      request.set_contest_id("mazhilis");
-      if (publication_->GetAreaTotals(&context, request, &totals).ok() && done(totals)) break;
-      std::this_thread::sleep_for(50ms);
-    }
+    testing::Eventually(
+        [&] {
+          grpc::ClientContext context;
+          context.set_deadline(std::chrono::system_clock::now() + 5s);
+          v1::GetAreaTotalsRequest request;
+          request.set_area_id("kz");
+          request.set_contest_id("mazhilis");
+          return publication_->GetAreaTotals(&context, request, &totals).ok() && done(totals);
+        },
+        60s, 50ms);
     return totals;
   }
 
@@ -196,12 +94,13 @@ class HostileFigures : public ::testing::Test {
   std::unique_ptr<v1::PublicationService::Stub> publication_;
 };
 
-TEST_F(HostileFigures, ABillionAtAStationOf1179VotersIsRejectedAndTheNationalTotalsStayExact) {
+// S4, the largest station, has 1,200 registered voters: no figure may pass 1,320.
+TEST_F(HostileFigures, ABillionAtAStationOf1200VotersIsRejectedAndTheNationalTotalsStayExact) {
   std::vector<hub::PlannedSubmission> sent = {
-      Protocol("good-big", "obs-1", "S-BIG", 1179, {400, 200, 100}),
-      Protocol("good-s2", "obs-1", "S2", 800, {300, 150, 50}),
+      Protocol("good-s4", "obs-1", "S4", {400, 200, 100}),
+      Protocol("good-s2", "obs-1", "S2", {300, 150, 50}),
   };
-  hub::PlannedSubmission billion = Protocol("billion", "obs-evil", "S-BIG", 1179, {0, 0, 0});
+  hub::PlannedSubmission billion = Protocol("billion", "obs-evil", "S4", {0, 0, 0});
   auto* f = billion.submission.mutable_protocol()->mutable_figures();
   for (auto set : {&v1::Figures::set_registered_voters, &v1::Figures::set_additional_list_voters,
                    &v1::Figures::set_ballots_received, &v1::Figures::set_ballots_issued,
@@ -221,19 +120,19 @@ TEST_F(HostileFigures, ABillionAtAStationOf1179VotersIsRejectedAndTheNationalTot
   for (const auto& reason : refused.reasons) {
     EXPECT_EQ(reason.code(), v1::REASON_CODE_IMPLAUSIBLE) << reason.field();
   }
-  // The figure, its value, the registry's voters and the limit (1,179 + 118).
+  // The figure, its value, the registry's voters and the limit (1,200 + 10 %).
   EXPECT_EQ(refused.reasons[0].field(), "protocol.figures.registered_voters");
   EXPECT_NE(refused.reasons[0].message().find("1000000000"), std::string::npos);
-  EXPECT_NE(refused.reasons[0].message().find("1179 registered voters"), std::string::npos);
-  EXPECT_NE(refused.reasons[0].message().find("limit is 1297"), std::string::npos);
+  EXPECT_NE(refused.reasons[0].message().find("1200 registered voters"), std::string::npos);
+  EXPECT_NE(refused.reasons[0].message().find("limit is 1320"), std::string::npos);
 
   // What the two well-behaved protocols add up to, and nothing of the billion.
   const auto totals = NationOnce([](const v1::AreaTotals& t) {
     return t.stations_reporting() == 2 && t.figures().ballots_valid() == 1200;
   });
   EXPECT_EQ(totals.stations_reporting(), 2);
-  EXPECT_EQ(totals.figures().registered_voters(), 1179 + 800);
-  EXPECT_EQ(totals.figures().ballots_received(), 720 + 520);
+  EXPECT_EQ(totals.figures().registered_voters(), 1200 + 800);
+  EXPECT_EQ(totals.figures().ballots_received(), 710 + 510);
   EXPECT_EQ(totals.figures().ballots_in_box(), 700 + 500);
   EXPECT_EQ(totals.figures().ballots_valid(), 1200);
   ASSERT_EQ(totals.options_size(), 3);
@@ -242,15 +141,17 @@ TEST_F(HostileFigures, ABillionAtAStationOf1179VotersIsRejectedAndTheNationalTot
   EXPECT_EQ(totals.options(2).votes(), 150);
   EXPECT_EQ(totals.flagged_count(), 0);
   EXPECT_EQ(totals.disputed_count(), 0);
-  // S-BIG's page counts its observer's protocol, and the billion is no version of it.
-  const auto big = Station("S-BIG");
-  ASSERT_EQ(big.contests_size(), 1);
-  EXPECT_EQ(big.contests(0).counted_submission_id(), "good-big");
-  EXPECT_EQ(big.contests(0).versions_size(), 1);
+  // S4's page counts its observer's protocol, and the billion is no version of it.
+  const auto s4 = Station("S4");
+  ASSERT_EQ(s4.contests_size(), 1);
+  EXPECT_EQ(s4.contests(0).counted_submission_id(), "good-s4");
+  EXPECT_EQ(s4.contests(0).versions_size(), 1);
 }
 
 TEST_F(HostileFigures, RegisteredVotersOtherThanTheRegistrysAreFlaggedAndCounted) {
-  const auto report = Send({Protocol("s2-off", "obs-1", "S2", 790, {300, 150, 50})});
+  auto off = Protocol("s2-off", "obs-1", "S2", {300, 150, 50});
+  off.submission.mutable_protocol()->mutable_figures()->set_registered_voters(790);
+  const auto report = Send({off});
   ASSERT_EQ(report.acks.size(), 1u);
   EXPECT_EQ(report.acks[0].outcome, v1::OUTCOME_ACCEPTED_WITH_FLAGS);
   EXPECT_TRUE(Has(report.acks[0], v1::REASON_CODE_REGISTERED_NOT_REGISTRY));
@@ -266,12 +167,11 @@ TEST_F(HostileFigures, RegisteredVotersOtherThanTheRegistrysAreFlaggedAndCounted
 }
 
 TEST_F(HostileFigures, TimestampsOutsideAnySaneRangeAreRejectedAndTheStationPageStaysJson) {
-  auto year_10000 = Protocol("year-10000", "obs-2", "S3", 600, {100, 50, 25});
+  auto year_10000 = Protocol("year-10000", "obs-2", "S6", {100, 50, 25});
   year_10000.submission.mutable_captured_time()->set_seconds(253'402'300'800);
-  auto nanos = Protocol("nanos", "obs-3", "S3", 600, {100, 50, 25});
+  auto nanos = Protocol("nanos", "obs-3", "S6", {100, 50, 25});
   nanos.submission.mutable_captured_time()->set_nanos(1'000'000'000);
-  const auto report =
-      Send({Protocol("good-s3", "obs-1", "S3", 600, {100, 50, 25}), year_10000, nanos});
+  const auto report = Send({Protocol("good-s6", "obs-1", "S6", {100, 50, 25}), year_10000, nanos});
   ASSERT_EQ(report.acks.size(), 3u);
   EXPECT_EQ(report.acks[0].outcome, v1::OUTCOME_ACCEPTED);
   for (size_t i : {1u, 2u}) {
@@ -282,20 +182,22 @@ TEST_F(HostileFigures, TimestampsOutsideAnySaneRangeAreRejectedAndTheStationPage
   }
   NationOnce([](const v1::AreaTotals& t) { return t.stations_reporting() == 1; });
 
-  const HttpAnswer page =
-      HttpGet(stack_->publication_http_address(), "/v1/GetStationResults?station_id=S3");
-  EXPECT_EQ(page.status, 200);
+  httplib::Client http(stack_->publication_http_address());
+  http.set_read_timeout(10, 0);
+  const auto page = http.Get("/v1/GetStationResults?station_id=S6");
+  ASSERT_TRUE(page) << httplib::to_string(page.error());
+  EXPECT_EQ(page->status, 200);
   v1::StationResults results;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(page.body, &results).ok())
-      << "not the JSON of StationResults: '" << page.body.substr(0, 200) << "'";
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(page->body, &results).ok())
+      << "not the JSON of StationResults: '" << page->body.substr(0, 200) << "'";
   ASSERT_EQ(results.contests_size(), 1);
-  EXPECT_EQ(results.contests(0).counted_submission_id(), "good-s3");
+  EXPECT_EQ(results.contests(0).counted_submission_id(), "good-s6");
   EXPECT_EQ(results.contests(0).versions_size(), 1);
 }
 
 TEST_F(HostileFigures, AnEmptyAdditionalListAndAZeroOneConfirmEachOther) {
-  auto empty = Protocol("s4-empty", "obs-1", "S4", 900, {200, 100, 50});
-  auto zero = Protocol("s4-zero", "obs-2", "S4", 900, {200, 100, 50});
+  auto empty = Protocol("s5-empty", "obs-1", "S5", {200, 100, 50});
+  auto zero = Protocol("s5-zero", "obs-2", "S5", {200, 100, 50});
   zero.submission.mutable_protocol()->mutable_figures()->set_additional_list_voters(0);
   const auto report = Send({empty, zero});
   ASSERT_EQ(report.acks.size(), 2u);
@@ -304,12 +206,12 @@ TEST_F(HostileFigures, AnEmptyAdditionalListAndAZeroOneConfirmEachOther) {
 
   // Both versions applied: the page lists them, and they confirm each other.
   v1::StationResults page;
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    page = Station("S4");
-    if (page.contests_size() == 1 && page.contests(0).versions_size() == 2) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  testing::Eventually(
+      [&] {
+        page = Station("S5");
+        return page.contests_size() == 1 && page.contests(0).versions_size() == 2;
+      },
+      60s, 50ms);
   ASSERT_EQ(page.contests_size(), 1);
   ASSERT_EQ(page.contests(0).versions_size(), 2);
   EXPECT_FALSE(page.contests(0).disputed());
@@ -323,12 +225,12 @@ TEST_F(HostileFigures, AnEmptyAdditionalListAndAZeroOneConfirmEachOther) {
 
 TEST_F(HostileFigures, AnAreaShowsOneShareForAPartyInItsTotalsAndItsSeats) {
   // The options add up to 510 but the protocol says 500 valid: flagged, counted.
-  auto off = Protocol("s2-off", "obs-1", "S2", 800, {310, 150, 50});
+  auto off = Protocol("s2-off", "obs-1", "S2", {310, 150, 50});
   auto* f = off.submission.mutable_protocol()->mutable_figures();
   f->set_ballots_valid(500);
   f->set_ballots_in_box(500);
   f->set_ballots_issued(500);
-  f->set_ballots_received(520);
+  f->set_ballots_received(510);
   const auto report = Send({off});
   ASSERT_EQ(report.acks.size(), 1u);
   ASSERT_EQ(report.acks[0].outcome, v1::OUTCOME_ACCEPTED_WITH_FLAGS);

@@ -14,7 +14,8 @@
 #include "services/publication/publication_server.h"
 #include "services/publication/publication_service.h"
 #include "services/publication/published_store.h"
-#include "tests/aggregation/fixture.h"
+#include "tests/testing/election.h"
+#include "tests/testing/redis_state.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::publication {

@@ -8,7 +8,7 @@
 #include <map>
 
 #include "hattama/v1/publication.grpc.pb.h"
-#include "tests/aggregation/fixture.h"
+#include "tests/testing/election.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::publication {
@@ -93,7 +93,7 @@ class PublicationMain : public ::testing::Test {
   // Starts the binary with the election file, Redis and the ports as flags, and `args` and `env`
   // besides (the station registry is given in one or the other); waits until gRPC answers.
   void Start(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-    testing::WriteRegistryFiles(dir_.path());
+    ASSERT_TRUE(testing::WriteRegistryFiles(dir_.path()).ok());
     auto redis = stack::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status().message();
     redis_ = std::move(redis).value();

@@ -6,7 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/aggregation/fixture.h"
+#include "common/redis/figures.h"
+#include "common/redis/layout.h"
+#include "tests/testing/election.h"
 
 namespace hattama::publication {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/common/domain/test_election.h"
+#include "tests/testing/election.h"
 
 namespace hattama::domain {
 namespace {
@@ -10,30 +10,9 @@ namespace {
 // Ingestion's clock in these tests: 2026-06-01T00:00:00Z.
 Clock::time_point Now() { return Clock::time_point(std::chrono::seconds(1'780'272'000)); }
 
-// A clean protocol of UIK-1 for the Mazhilis: every control relation holds.
-v1::Submission CleanSubmission() {
-  v1::Submission submission;
-  submission.set_submission_id("sub-1");
-  submission.set_observer_id("obs-1");
-  submission.set_source(v1::SOURCE_OBSERVER);
-  auto* protocol = submission.mutable_protocol();
-  protocol->set_station_id("UIK-1");
-  protocol->set_contest_id("mazhilis");
-  auto* f = protocol->mutable_figures();
-  f->set_registered_voters(1000);
-  f->set_ballots_received(1000);
-  f->set_ballots_issued(400);
-  f->set_ballots_cancelled(600);
-  f->set_ballots_in_box(390);
-  f->set_ballots_spoiled(10);
-  f->set_ballots_valid(380);
-  for (auto [id, votes] : {std::pair{"nur-otan", 200}, {"ak-zhol", 100}, {"adal", 80}}) {
-    auto* line = f->add_option_votes();
-    line->set_option_id(id);
-    line->set_votes(votes);
-  }
-  return submission;
-}
+// The tests' clean protocol of S1 (1,000 registered voters): 600 ballots received, 590 issued, 10
+// cancelled, 590 in the box, 20 spoiled, 570 valid (nur 300, akzhol 200, adal 70).
+v1::Submission CleanSubmission() { return testing::CleanSubmission("sub-1", "S1"); }
 
 class Checks : public ::testing::Test {
  protected:
@@ -50,7 +29,7 @@ class Checks : public ::testing::Test {
     EXPECT_EQ(result.flags.size(), 1u);
     return result.flags.empty() ? v1::Reason() : result.flags[0];
   }
-  std::shared_ptr<const Registry> registry_ = testing::SmallRegistry();
+  std::shared_ptr<const Registry> registry_ = testing::TinyRegistry();
 };
 
 TEST_F(Checks, CleanProtocolIsNeitherRejectedNorFlagged) {
@@ -115,11 +94,11 @@ TEST_F(Checks, MissingProtocolIsRejected) {
 
 TEST_F(Checks, UnknownStationIsRejected) {
   auto s = CleanSubmission();
-  s.mutable_protocol()->set_station_id("UIK-404");
+  s.mutable_protocol()->set_station_id("S404");
   auto reason = OnlyRejection(s);
   EXPECT_EQ(reason.field(), "protocol.station_id");
   EXPECT_EQ(reason.code(), v1::REASON_CODE_UNKNOWN_STATION);
-  EXPECT_NE(reason.message().find("UIK-404"), std::string::npos);
+  EXPECT_NE(reason.message().find("S404"), std::string::npos);
 }
 
 TEST_F(Checks, UnknownContestIsRejected) {
@@ -131,9 +110,8 @@ TEST_F(Checks, UnknownContestIsRejected) {
 }
 
 TEST_F(Checks, ContestNotHeldAtTheStationIsRejected) {
-  auto s = CleanSubmission();
-  s.mutable_protocol()->set_station_id("UIK-2");
-  s.mutable_protocol()->set_contest_id("city-maslikhat");
+  // A consistent maslikhat protocol, at S4 in kz-b, where no maslikhat is held.
+  auto s = testing::ObserverSubmission("sub-1", "S4", "maslikhat", {300, 270}, 20);
   auto reason = OnlyRejection(s);
   EXPECT_EQ(reason.field(), "protocol.contest_id");
   EXPECT_EQ(reason.code(), v1::REASON_CODE_CONTEST_NOT_AT_STATION);
@@ -179,18 +157,18 @@ TEST_F(Checks, UnknownOptionIsRejected) {
   auto s = CleanSubmission();
   s.mutable_protocol()->mutable_figures()->mutable_option_votes(1)->set_option_id("green");
   auto result = Validate(s, *registry_, Now());
-  ASSERT_EQ(result.rejections.size(), 2u);  // the unknown line, and ak-zhol now has no votes
+  ASSERT_EQ(result.rejections.size(), 2u);  // the unknown line, and akzhol now has no votes
   EXPECT_EQ(result.rejections[0].field(), "protocol.figures.option_votes[1].option_id");
   EXPECT_EQ(result.rejections[0].code(), v1::REASON_CODE_UNKNOWN_OPTION);
   EXPECT_EQ(result.rejections[1].code(), v1::REASON_CODE_MISSING);
-  EXPECT_NE(result.rejections[1].message().find("ak-zhol"), std::string::npos);
+  EXPECT_NE(result.rejections[1].message().find("akzhol"), std::string::npos);
 }
 
 TEST_F(Checks, OptionListedTwiceIsRejected) {
   auto s = CleanSubmission();
-  s.mutable_protocol()->mutable_figures()->mutable_option_votes(2)->set_option_id("nur-otan");
+  s.mutable_protocol()->mutable_figures()->mutable_option_votes(2)->set_option_id("nur");
   auto result = Validate(s, *registry_, Now());
-  ASSERT_EQ(result.rejections.size(), 2u);  // the second nur-otan, and adal now has no votes
+  ASSERT_EQ(result.rejections.size(), 2u);  // the second nur, and adal now has no votes
   EXPECT_EQ(result.rejections[0].field(), "protocol.figures.option_votes[2].option_id");
   EXPECT_EQ(result.rejections[0].code(), v1::REASON_CODE_DUPLICATE_OPTION);
   EXPECT_EQ(result.rejections[1].code(), v1::REASON_CODE_MISSING);
@@ -221,17 +199,17 @@ TEST_F(Checks, ValidPlusSpoiledNotInBoxIsFlagged) {
 
 TEST_F(Checks, OptionVotesNotAddingUpToValidIsFlagged) {
   auto s = CleanSubmission();
-  s.mutable_protocol()->mutable_figures()->mutable_option_votes(0)->set_votes(201);
+  s.mutable_protocol()->mutable_figures()->mutable_option_votes(0)->set_votes(301);
   auto flag = OnlyFlag(s);
   EXPECT_EQ(flag.code(), v1::REASON_CODE_OPTION_VOTES_NOT_VALID);
-  EXPECT_NE(flag.message().find("381"), std::string::npos);
+  EXPECT_NE(flag.message().find("571"), std::string::npos);
 }
 
 TEST_F(Checks, MoreInTheBoxThanIssuedIsFlagged) {
   auto s = CleanSubmission();
   auto* f = s.mutable_protocol()->mutable_figures();
-  f->set_ballots_issued(385);
-  f->set_ballots_cancelled(615);
+  f->set_ballots_issued(585);
+  f->set_ballots_cancelled(15);
   auto flag = OnlyFlag(s);
   EXPECT_EQ(flag.code(), v1::REASON_CODE_IN_BOX_ABOVE_ISSUED);
 }
@@ -258,7 +236,7 @@ TEST_F(Checks, AdditionalListVotersCountTowardsRegistered) {
 
 TEST_F(Checks, ReceivedNotIssuedPlusCancelledIsFlagged) {
   auto s = CleanSubmission();
-  s.mutable_protocol()->mutable_figures()->set_ballots_received(1001);
+  s.mutable_protocol()->mutable_figures()->set_ballots_received(601);
   auto flag = OnlyFlag(s);
   EXPECT_EQ(flag.code(), v1::REASON_CODE_RECEIVED_NOT_ISSUED_PLUS_CANCELLED);
   EXPECT_EQ(flag.field(), "protocol.figures.ballots_received");
@@ -266,7 +244,7 @@ TEST_F(Checks, ReceivedNotIssuedPlusCancelledIsFlagged) {
 
 TEST_F(Checks, MalformedProtocolCarriesNoFlags) {
   auto s = CleanSubmission();
-  s.mutable_protocol()->mutable_figures()->set_ballots_received(1001);
+  s.mutable_protocol()->mutable_figures()->set_ballots_received(601);
   s.mutable_protocol()->mutable_figures()->clear_ballots_valid();
   auto result = Validate(s, *registry_, Now());
   EXPECT_TRUE(result.rejected());
@@ -370,7 +348,7 @@ TEST(PlausibleVoterLimit, IsTheRegistryPlusTenPercentAndAtLeastFifty) {
 
 TEST_F(Checks, ABillionEverywhereIsImpossibleForASmallStationAndNamesTheLimit) {
   auto s = CleanSubmission();
-  s.mutable_protocol()->set_station_id("UIK-2");  // 500 registered voters: limit 550
+  s.mutable_protocol()->set_station_id("S3");  // 600 registered voters: limit 660
   auto* f = s.mutable_protocol()->mutable_figures();
   for (auto setter : {&v1::Figures::set_registered_voters, &v1::Figures::set_additional_list_voters,
                       &v1::Figures::set_ballots_received, &v1::Figures::set_ballots_issued,
@@ -384,17 +362,17 @@ TEST_F(Checks, ABillionEverywhereIsImpossibleForASmallStationAndNamesTheLimit) {
   for (const auto& reason : result.rejections) {
     EXPECT_EQ(reason.code(), v1::REASON_CODE_IMPLAUSIBLE) << reason.field();
     EXPECT_NE(reason.message().find("1000000000"), std::string::npos);
-    EXPECT_NE(reason.message().find("500 registered"), std::string::npos);
+    EXPECT_NE(reason.message().find("600 registered"), std::string::npos);
   }
   EXPECT_EQ(result.rejections[0].field(), "protocol.figures.registered_voters");
-  EXPECT_NE(result.rejections[0].message().find("limit is 550"), std::string::npos);
+  EXPECT_NE(result.rejections[0].message().find("limit is 660"), std::string::npos);
   EXPECT_EQ(result.rejections[2].field(), "protocol.figures.ballots_received");
-  EXPECT_NE(result.rejections[2].message().find("limit is 1100"), std::string::npos);
+  EXPECT_NE(result.rejections[2].message().find("limit is 1320"), std::string::npos);
   EXPECT_EQ(result.rejections.back().field(), "protocol.figures.option_votes[2].votes");
 }
 
 TEST_F(Checks, FiguresAtTheLimitAreCountedAndOneAboveIsNot) {
-  // UIK-1: 1,000 registered, limit 1,100; received and cancelled up to 2,200.
+  // S1: 1,000 registered, limit 1,100; received and cancelled up to 2,200.
   auto s = CleanSubmission();
   auto* f = s.mutable_protocol()->mutable_figures();
   f->set_ballots_received(2200);
@@ -421,7 +399,7 @@ TEST_F(Checks, FiguresAtTheLimitAreCountedAndOneAboveIsNot) {
 
   auto more = CleanSubmission();
   more.mutable_protocol()->mutable_figures()->set_ballots_received(2201);
-  more.mutable_protocol()->mutable_figures()->set_ballots_cancelled(1801);
+  more.mutable_protocol()->mutable_figures()->set_ballots_cancelled(1611);  // 590 issued
   auto cancelled = Validate(more, *registry_, Now()).rejections;
   ASSERT_EQ(cancelled.size(), 1u);
   EXPECT_EQ(cancelled[0].field(), "protocol.figures.ballots_received");
@@ -485,7 +463,7 @@ TEST_F(Checks, CapturedTimesWithinTheWindowAreAccepted) {
 v1::DeploymentEvent CleanEvent() {
   v1::DeploymentEvent event;
   event.set_event_id("event-1");
-  event.set_station_id("UIK-1");
+  event.set_station_id("S1");
   event.set_organisation_id("org-1");
   event.set_observer_id("obs-1");
   event.set_hub_id("hub-1");
@@ -518,14 +496,14 @@ TEST_F(Checks, DeploymentEventsAreCheckedForIdKindStationContestAndTime) {
   e.set_kind(static_cast<v1::DeploymentEventKind>(99));
   EXPECT_EQ(codes(e), (Codes{{"kind", v1::REASON_CODE_INVALID_VALUE}}));
   e = CleanEvent();
-  e.set_station_id("UIK-404");
+  e.set_station_id("S404");
   EXPECT_EQ(codes(e), (Codes{{"station_id", v1::REASON_CODE_UNKNOWN_STATION}}));
   e = CleanEvent();
   e.set_contest_id("senate");
   EXPECT_EQ(codes(e), (Codes{{"contest_id", v1::REASON_CODE_UNKNOWN_CONTEST}}));
   e = CleanEvent();
-  e.set_station_id("UIK-2");
-  e.set_contest_id("city-maslikhat");
+  e.set_station_id("S4");  // In kz-b, where no maslikhat is held.
+  e.set_contest_id("maslikhat");
   EXPECT_EQ(codes(e), (Codes{{"contest_id", v1::REASON_CODE_CONTEST_NOT_AT_STATION}}));
   // An admission is about no contest.
   e.set_kind(v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);

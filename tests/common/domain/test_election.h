@@ -1,66 +1,16 @@
-// A small election for the domain tests: nation "kz" with two regions, one district each, three
-// stations and two contests.
+// What the ingestion tests still use of the old test elections: moving to tests/testing/election.h
+// (TinyRegistry and CleanSubmission there), where every other test already is.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/domain/registry.h"
 #include "hattama/v1/protocol.pb.h"
 
 namespace hattama::domain::testing {
-
-inline v1::Election SmallElection() {
-  v1::Election election;
-  election.set_election_id("test");
-  auto add_area = [&](const char* id, v1::AreaKind kind, const char* parent) {
-    auto* area = election.add_areas();
-    area->set_area_id(id);
-    area->set_name(id);
-    area->set_kind(kind);
-    area->set_parent_id(parent);
-  };
-  add_area("kz", v1::AREA_KIND_NATION, "");
-  add_area("kz-a", v1::AREA_KIND_REGION, "kz");
-  add_area("kz-b", v1::AREA_KIND_REGION, "kz");
-  add_area("kz-a-01", v1::AREA_KIND_DISTRICT, "kz-a");
-  add_area("kz-b-01", v1::AREA_KIND_DISTRICT, "kz-b");
-  auto add_contest = [&](const char* id) {
-    auto* contest = election.add_contests();
-    contest->set_contest_id(id);
-    contest->set_name(id);
-    for (const char* option : {"nur-otan", "ak-zhol", "adal"}) {
-      auto* o = contest->add_options();
-      o->set_option_id(option);
-      o->set_name(option);
-    }
-  };
-  add_contest("mazhilis");
-  add_contest("city-maslikhat");
-  return election;
-}
-
-inline std::vector<v1::Station> SmallStations() {
-  std::vector<v1::Station> stations(3);
-  stations[0].set_station_id("UIK-1");
-  stations[0].set_district_id("kz-a-01");
-  stations[0].set_registered_voters(1000);
-  stations[0].add_contest_ids("mazhilis");
-  stations[0].add_contest_ids("city-maslikhat");
-  stations[1].set_station_id("UIK-2");
-  stations[1].set_district_id("kz-a-01");
-  stations[1].set_registered_voters(500);
-  stations[1].add_contest_ids("mazhilis");
-  stations[2].set_station_id("UIK-3");
-  stations[2].set_district_id("kz-b-01");
-  stations[2].set_registered_voters(800);
-  stations[2].add_contest_ids("mazhilis");
-  return stations;
-}
-
-inline std::shared_ptr<const Registry> SmallRegistry() {
-  return Registry::Build(SmallElection(), SmallStations()).value();
-}
 
 // The smallest election with two regions, for the service tests: nation "kz", regions "r1" and
 // "r2" with districts "d1" and "d2"; stations "s1" and "s2" in d1, "s3" in d2, 1,000 voters each;
