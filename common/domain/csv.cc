@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -87,6 +88,16 @@ Result<std::vector<CsvRow>> ParseCsv(std::string_view text,
         fmt::format("no header: the first line must be {}", fmt::join(header, ",")));
   }
   return rows;
+}
+
+std::vector<std::string> SplitList(std::string_view field, char separator) {
+  std::vector<std::string> items;
+  while (!field.empty()) {
+    const size_t end = std::min(field.find(separator), field.size());
+    if (auto item = TrimBlanks(field.substr(0, end)); !item.empty()) items.emplace_back(item);
+    field.remove_prefix(std::min(end + 1, field.size()));
+  }
+  return items;
 }
 
 Result<std::string> ReadTextFile(const std::string& path) {

@@ -22,6 +22,10 @@ struct CsvRow {
 // row has another number of fields than the header, or a quote is not closed.
 Result<std::vector<CsvRow>> ParseCsv(std::string_view text, const std::vector<std::string>& header);
 
+// A field holding a list ("hub-a;hub-b"): its items, split at `separator`, spaces and tabs around
+// each trimmed, empty items dropped.
+std::vector<std::string> SplitList(std::string_view field, char separator);
+
 // The whole file at `path`, as bytes; an error naming the path when it cannot be read.
 Result<std::string> ReadTextFile(const std::string& path);
 

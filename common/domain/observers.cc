@@ -63,12 +63,7 @@ Result<std::vector<Observer>> ParseObservers(std::string_view text) {
     Observer observer;
     observer.observer_id = std::move(row.fields[0]);
     observer.organisation_id = std::move(row.fields[1]);
-    std::string_view hubs = row.fields[2];
-    while (!hubs.empty()) {
-      const size_t end = std::min(hubs.find(';'), hubs.size());
-      if (end > 0) observer.hub_ids.emplace_back(hubs.substr(0, end));
-      hubs.remove_prefix(std::min(end + 1, hubs.size()));
-    }
+    observer.hub_ids = SplitList(row.fields[2], ';');
     if (!row.fields[3].empty()) {
       auto bytes = crypto::DecodeBase64(row.fields[3]);
       auto key = bytes.ok() ? crypto::Ed25519PublicKey::FromBytes(*bytes)

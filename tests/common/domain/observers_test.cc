@@ -24,7 +24,7 @@ constexpr char kOrganisations[] =
 constexpr char kObservers[] =
     "observer_id,organisation_id,hubs,public_key\n"
     "obs-1,erkindik-kanaty,hub-almaty,\n"
-    "obs-2,oyan-qazaqstan,hub-almaty;hub-national,11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n";
+    "obs-2,oyan-qazaqstan,hub-almaty; hub-national;,11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n";
 
 TEST(ObserverRegistry, ParsesOrganisationsAndObserversWithQuotesCommentsAndCrlf) {
   auto registry = ObserverRegistry::Parse(kOrganisations, kObservers);
