@@ -32,10 +32,11 @@ bool IsObserverRegistryCode(v1::ReasonCode code) {
 }
 
 // The registry files as generate writes them, loaded as the services load them.
-std::shared_ptr<const domain::Registry> WrittenAndLoaded(const TempDir& dir, const Plan& plan,
-                                                         const domain::Registry& registry) {
+std::shared_ptr<const domain::Registry> WrittenAndLoaded(
+    const TempDir& dir, const Plan& plan, const domain::Registry& registry,
+    const ObserverRegistryOptions& options = {}) {
   EXPECT_TRUE(WriteRegistryFiles(registry.election(), registry.stations(), dir.path()).ok());
-  EXPECT_TRUE(WriteObserverRegistry(plan, dir.path()).ok());
+  EXPECT_TRUE(WriteObserverRegistry(plan, dir.path(), options).ok());
   auto loaded = LoadRegistryFiles(dir.path());
   EXPECT_TRUE(loaded.ok()) << loaded.status().message();
   return loaded.ok() ? *loaded : nullptr;
@@ -119,15 +120,12 @@ TEST(ObserverRegistryFiles, WithSigningOneOrganisationsObserversSignTheirWholeNi
   auto generated = std::move(GenerateRegistry({.stations = 300, .seed = kSeed})).value();
   auto unsigned_plan = DrawPlan(*generated, NightOptions());
   ASSERT_TRUE(unsigned_plan.ok());
-  ASSERT_TRUE(WriteRegistryFiles(generated->election(), generated->stations(), dir.path()).ok());
-  ASSERT_TRUE(
-      WriteObserverRegistry(*unsigned_plan, dir.path(), {.seed = kSeed, .signing = true}).ok());
-  auto registry = LoadRegistryFiles(dir.path());
-  ASSERT_TRUE(registry.ok()) << registry.status().message();
-  EXPECT_TRUE(
-      (*registry)->observers()->FindOrganisation(kSigningOrganisation)->signatures_required);
+  auto registry =
+      WrittenAndLoaded(dir, *unsigned_plan, *generated, {.seed = kSeed, .signing = true});
+  ASSERT_NE(registry, nullptr);
+  EXPECT_TRUE(registry->observers()->FindOrganisation(kSigningOrganisation)->signatures_required);
 
-  auto plan = DrawPlan(**registry, NightOptions());
+  auto plan = DrawPlan(*registry, NightOptions());
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   ASSERT_EQ(plan->submissions.size(), unsigned_plan->submissions.size());
   int64_t signed_count = 0;
@@ -137,7 +135,7 @@ TEST(ObserverRegistryFiles, WithSigningOneOrganisationsObserversSignTheirWholeNi
         s.source() == v1::SOURCE_OBSERVER && s.organisation_id() == kSigningOrganisation;
     EXPECT_EQ(s.signature().size(), signs ? 64u : 0u) << s.submission_id();
     signed_count += signs;
-    const auto validation = domain::Validate(s, **registry, domain::Clock::now());
+    const auto validation = domain::Validate(s, *registry, domain::Clock::now());
     EXPECT_EQ(validation.rejected(), planned.kind == SubmissionKind::kMalformed)
         << s.submission_id();
     for (const auto& reason : validation.rejections) {
@@ -153,12 +151,10 @@ TEST(ObserverRegistryFiles, KeysOfAnotherSeedAreNamedRatherThanSignedWith) {
   auto generated = std::move(GenerateRegistry({.stations = 60, .seed = kSeed})).value();
   auto unsigned_plan = DrawPlan(*generated, NightOptions());
   ASSERT_TRUE(unsigned_plan.ok());
-  ASSERT_TRUE(WriteRegistryFiles(generated->election(), generated->stations(), dir.path()).ok());
-  ASSERT_TRUE(
-      WriteObserverRegistry(*unsigned_plan, dir.path(), {.seed = kSeed + 1, .signing = true}).ok());
-  auto registry = LoadRegistryFiles(dir.path());
-  ASSERT_TRUE(registry.ok()) << registry.status().message();
-  auto plan = DrawPlan(**registry, NightOptions());
+  auto registry =
+      WrittenAndLoaded(dir, *unsigned_plan, *generated, {.seed = kSeed + 1, .signing = true});
+  ASSERT_NE(registry, nullptr);
+  auto plan = DrawPlan(*registry, NightOptions());
   ASSERT_FALSE(plan.ok());
   EXPECT_NE(plan.status().message().find("another seed"), std::string::npos)
       << plan.status().message();
