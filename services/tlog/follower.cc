@@ -44,11 +44,10 @@ Status Follower::Run(const std::atomic<bool>& stop) {
   if (Status assigned = (*reader)->Assign({{0, 0}}); !assigned.ok()) return assigned;
   auto ends = (*reader)->EndOffsets(kBrokerTimeout);
   if (!ends.ok()) return ends.status();
-  const std::int64_t rebuild_end = ends->at(0);
-  spdlog::info("rebuilding the log from the {} records of {}", rebuild_end, kafka::kTlogTopic);
+  rebuild_end_ = ends->at(0);
+  spdlog::info("rebuilding the log from the {} records of {}", rebuild_end_, kafka::kTlogTopic);
 
-  auto last_publish = Clock::now();
-  auto last_progress = Clock::now();
+  last_publish_ = last_progress_ = Clock::now();
   while (!stop.load()) {
     auto batch = (*reader)->Poll(kBatch, kPollWait);
     if (!batch.ok()) {
@@ -63,37 +62,44 @@ Status Follower::Run(const std::atomic<bool>& stop) {
     }
     advanced_.notify_all();
     RecordLeaves(tree_.Head().size);
-
-    const auto now = Clock::now();
-    if (!caught_up_.load()) {
-      if (position >= rebuild_end) {
-        if (Status checked = CheckStoredCheckpoint(); !checked.ok()) return checked;
-        if (Status published = Publish(true); !published.ok()) return published;
-        caught_up_.store(true);
-        last_publish = now;
-        const auto head = tree_.Head();
-        spdlog::info("rebuilt the log: {} leaves, root {}; following {}", head.size,
-                     tlog::HashToBase64(head.root), kafka::kTlogTopic);
-      } else if (now - last_publish >= options_.checkpoint_interval) {
-        // Tiles as they fill, so that the entries held wait for one bundle, not the whole log.
-        if (Status published = Publish(false); !published.ok()) return published;
-        last_publish = now;
-      }
-      if (!caught_up_.load() && now - last_progress >= options_.progress_interval) {
-        spdlog::info("rebuilding the log: read {} of {} records, {} leaves", position, rebuild_end,
-                     tree_.Head().size);
-        last_progress = now;
-      }
-      continue;
-    }
-    auto latest = publisher_.Latest();
-    if (tree_.Head().size > latest->checkpoint.size &&
-        now - last_publish >= options_.checkpoint_interval) {
-      if (Status published = Publish(true); !published.ok()) return published;
-      last_publish = now;
-    }
+    Status published = caught_up_.load() ? KeepPublished() : Rebuild(position);
+    if (!published.ok()) return published;
   }
   return Status::Ok();
+}
+
+Status Follower::Rebuild(std::int64_t position) {
+  const auto now = Clock::now();
+  if (position >= rebuild_end_) {
+    if (Status checked = CheckStoredCheckpoint(); !checked.ok()) return checked;
+    if (Status published = Publish(true); !published.ok()) return published;
+    caught_up_.store(true);
+    last_publish_ = now;
+    const auto head = tree_.Head();
+    spdlog::info("rebuilt the log: {} leaves, root {}; following {}", head.size,
+                 tlog::HashToBase64(head.root), kafka::kTlogTopic);
+    return Status::Ok();
+  }
+  if (now - last_progress_ >= options_.progress_interval) {
+    spdlog::info("rebuilding the log: read {} of {} records, {} leaves", position, rebuild_end_,
+                 tree_.Head().size);
+    last_progress_ = now;
+  }
+  if (now - last_publish_ < options_.checkpoint_interval) return Status::Ok();
+  // Tiles as they fill, so that the entries held wait for one bundle, not the whole log; no
+  // checkpoint before the rebuild is checked against the published one.
+  last_publish_ = now;
+  return Publish(false);
+}
+
+Status Follower::KeepPublished() {
+  const auto now = Clock::now();
+  if (tree_.Head().size == publisher_.Latest()->checkpoint.size ||
+      now - last_publish_ < options_.checkpoint_interval) {
+    return Status::Ok();
+  }
+  last_publish_ = now;
+  return Publish(true);
 }
 
 void Follower::Apply(const std::string& value, bool live) {

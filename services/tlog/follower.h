@@ -48,6 +48,10 @@ class Follower {
 
  private:
   void Apply(const std::string& value, bool live);
+  // After each batch read: while rebuilding, tiles now and then and the first checkpoint at the
+  // end of the rebuild; then a checkpoint at most every checkpoint interval while leaves arrive.
+  Status Rebuild(std::int64_t position);
+  Status KeepPublished();
   // The checks before the first checkpoint (see above).
   Status CheckStoredCheckpoint() const;
   Status Publish(bool sign);
@@ -56,6 +60,10 @@ class Follower {
   LogTree& tree_;
   Publisher& publisher_;
   std::atomic<bool> caught_up_{false};
+  // Used by Run's thread only.
+  std::int64_t rebuild_end_ = 0;  // the topic's end at start: the rebuild reads up to it
+  std::chrono::steady_clock::time_point last_publish_;
+  std::chrono::steady_clock::time_point last_progress_;
   // Accepted times (Unix seconds) of the leaves read live since the last checkpoint, for the
   // checkpoint delay metric.
   std::vector<double> unsigned_accepted_;

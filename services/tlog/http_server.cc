@@ -185,6 +185,9 @@ Result<std::unique_ptr<TlogHttpServer>> TlogHttpServer::Start(const std::string&
   const std::size_t workers = std::max<std::size_t>(1, limits.workers);
   http.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   http.set_tcp_nodelay(true);
+  // Public, read-only data: a page of another origin (a portal checking a proof in the browser)
+  // may read it.
+  http.set_default_headers({{"Access-Control-Allow-Origin", "*"}});
   InstallApi(http, api);
   InstallTiles(http, tiles);
   http.set_error_handler([](const httplib::Request& request, httplib::Response& response) {

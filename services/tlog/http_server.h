@@ -10,7 +10,8 @@
 //                                      with the proto field names, bytes in base64
 //
 // The /tlog/ files are the tiles directory as it stands (tile_store.h): the same bytes any static
-// file server would serve from it. Failures answer {"code":"<gRPC code name>","message":"..."} with
+// file server would serve from it. Every answer allows any origin to read it (CORS), since all of
+// it is public. Failures answer {"code":"<gRPC code name>","message":"..."} with
 // the HTTP status of that code (common/base/status_grpc.h); overload is 503 with Retry-After,
 // never 404.
 //

@@ -204,6 +204,22 @@ Result<std::unique_ptr<grpc::Server>> ServeGrpc(const Flags& flags, grpc::Servic
   return server;
 }
 
+// Waits for SIGTERM or SIGINT (blocked in every thread, so they wait here), or for the log writer
+// to fail; the exit code: 0 on a signal, 1 on a failure.
+int WaitForSignalOrFailure(const sigset_t& signals, const LogWriter& log) {
+  const timespec step{.tv_sec = 0, .tv_nsec = 200'000'000};
+  while (true) {
+    if (const int signal = sigtimedwait(&signals, nullptr, &step); signal > 0) {
+      spdlog::info("signal {}: stopping", signal);
+      return 0;
+    }
+    if (auto failure = log.Failure()) {
+      spdlog::error("the log writer failed: {}", failure->message());
+      return 1;
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -262,12 +278,12 @@ int main(int argc, char** argv) {
     spdlog::error("{}", probe.status().message());
     return 1;
   }
-  LogWriter& log = **writer;
+  LogWriter& log_writer = **writer;
   auto operations = metrics::Operations::Start(
       flags.metrics_listen,
       [&]() -> Status {
-        if (auto failure = log.Failure()) return *failure;
-        if (!log.caught_up()) return Status::Unavailable("rebuilding the log from Kafka");
+        if (auto failure = log_writer.Failure()) return *failure;
+        if (!log_writer.caught_up()) return Status::Unavailable("rebuilding the log from Kafka");
         auto partitions = (*probe)->PartitionCount(std::chrono::seconds(3));
         return partitions.ok() ? Status::Ok() : partitions.status();
       },
@@ -279,22 +295,9 @@ int main(int argc, char** argv) {
   spdlog::info("serving gRPC on {}, HTTP on {}, tiles in {}", flags.listen, flags.http_listen,
                flags.tiles_dir);
 
-  int exit_code = 0;
-  const timespec step{.tv_sec = 0, .tv_nsec = 200'000'000};
-  while (true) {
-    const int signal = sigtimedwait(&signals, nullptr, &step);
-    if (signal > 0) {
-      spdlog::info("signal {}: stopping", signal);
-      break;
-    }
-    if (auto failure = log.Failure()) {
-      spdlog::error("the log writer failed: {}", failure->message());
-      exit_code = 1;
-      break;
-    }
-  }
+  const int exit_code = WaitForSignalOrFailure(signals, log_writer);
   http.reset();
   (*grpc_server)->Shutdown(std::chrono::system_clock::now() + kShutdownGrace);
-  log.Stop();
+  log_writer.Stop();
   return exit_code;
 }

@@ -19,7 +19,7 @@ std::string RecordValue(const std::string& submission_id, std::size_t padding = 
   return record.SerializeAsString();
 }
 
-TEST(Entry, IsTheDocumentedBytes) {
+TEST(TlogEntry, IsTheDocumentedBytes) {
   const std::string value = RecordValue("s-1");
   const std::string entry = EncodeEntry({.partition = 3, .offset = 258}, value);
   const std::string expected = std::string("\x01", 1) +                              // version
@@ -32,7 +32,7 @@ TEST(Entry, IsTheDocumentedBytes) {
   EXPECT_EQ(Hex(entry), Hex(expected));
 }
 
-TEST(Entry, DecodesToWhatWasEncoded) {
+TEST(TlogEntry, DecodesToWhatWasEncoded) {
   const std::string value = RecordValue("s-42");
   auto entry = DecodeEntry(EncodeEntry({.partition = 11, .offset = 1'000'000'000'000}, value));
   ASSERT_TRUE(entry.ok()) << entry.status().message();
@@ -43,7 +43,7 @@ TEST(Entry, DecodesToWhatWasEncoded) {
   EXPECT_EQ(*entry->record, value);
 }
 
-TEST(Entry, ARecordTooLargeForABundleIsLoggedByItsHashAlone) {
+TEST(TlogEntry, ARecordTooLargeForABundleIsLoggedByItsHashAlone) {
   const std::string value = RecordValue("s-big", 70'000);
   const std::string bytes = EncodeEntry({.partition = 0, .offset = 7}, value);
   EXPECT_EQ(bytes.size(), kEntryHeaderSize + 5);
@@ -55,7 +55,7 @@ TEST(Entry, ARecordTooLargeForABundleIsLoggedByItsHashAlone) {
   EXPECT_EQ(entry->submission_id, "s-big");
 }
 
-TEST(Entry, TheLargestRecordThatFitsIsIncluded) {
+TEST(TlogEntry, TheLargestRecordThatFitsIsIncluded) {
   // Grow the record until the entry is exactly 65,535 bytes.
   std::size_t padding = 65'000;
   std::string value = RecordValue("s", padding);
@@ -71,7 +71,7 @@ TEST(Entry, TheLargestRecordThatFitsIsIncluded) {
   EXPECT_FALSE(too_large->record.has_value());
 }
 
-TEST(Entry, AValueThatIsNoRecordHasNoId) {
+TEST(TlogEntry, AValueThatIsNoRecordHasNoId) {
   const std::string garbage = "\xff\xff\xff";
   auto entry = DecodeEntry(EncodeEntry({.partition = 1, .offset = 2}, garbage));
   ASSERT_TRUE(entry.ok());
@@ -79,7 +79,7 @@ TEST(Entry, AValueThatIsNoRecordHasNoId) {
   EXPECT_EQ(entry->record, garbage);
 }
 
-TEST(Entry, MalformedEntriesAreRefusedSayingWhy) {
+TEST(TlogEntry, MalformedEntriesAreRefusedSayingWhy) {
   const std::string good = EncodeEntry({.partition = 1, .offset = 2}, RecordValue("s-1"));
   EXPECT_FALSE(DecodeEntry(good.substr(0, 47)).ok());
   std::string other_version = good;

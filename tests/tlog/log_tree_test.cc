@@ -11,7 +11,7 @@ namespace {
 
 using testing::EntryOf;
 
-TEST(LogTree, EveryRecordWithANewSourceIsTheNextLeaf) {
+TEST(TlogLogTree, EveryRecordWithANewSourceIsTheNextLeaf) {
   LogTree tree;
   tlog::MemoryTree expected;
   for (int64_t offset = 0; offset < 10; ++offset) {
@@ -25,7 +25,7 @@ TEST(LogTree, EveryRecordWithANewSourceIsTheNextLeaf) {
   EXPECT_EQ(tree.logged(), 10);
 }
 
-TEST(LogTree, ARecordLoggingASourceAgainIsNoLeaf) {
+TEST(TlogLogTree, ARecordLoggingASourceAgainIsNoLeaf) {
   LogTree tree;
   tree.Append(EntryOf("s-1", 0, 0));
   tree.Append(EntryOf("s-2", 0, 1));
@@ -39,7 +39,7 @@ TEST(LogTree, ARecordLoggingASourceAgainIsNoLeaf) {
   EXPECT_EQ(tree.Append(EntryOf("s-3", 0, 2)).index, 2);
 }
 
-TEST(LogTree, ARecordThatIsNoEntryIsNoLeaf) {
+TEST(TlogLogTree, ARecordThatIsNoEntryIsNoLeaf) {
   LogTree tree;
   tree.Append(EntryOf("s-1", 0, 0));
   auto garbage = tree.Append("not an entry");
@@ -48,7 +48,7 @@ TEST(LogTree, ARecordThatIsNoEntryIsNoLeaf) {
   EXPECT_EQ(tree.Head().size, 1);
 }
 
-TEST(LogTree, ResumesEachPartitionAtItsFirstOffsetNotLogged) {
+TEST(TlogLogTree, ResumesEachPartitionAtItsFirstOffsetNotLogged) {
   LogTree tree;
   for (int64_t offset : {0, 1, 2, 4}) tree.Append(EntryOf("a", 0, offset));
   tree.Append(EntryOf("b", 1, 0));
@@ -59,7 +59,7 @@ TEST(LogTree, ResumesEachPartitionAtItsFirstOffsetNotLogged) {
   EXPECT_FALSE(tree.IsLogged({.partition = 0, .offset = 3}));
 }
 
-TEST(LogTree, FindsEveryLeafOfASubmissionId) {
+TEST(TlogLogTree, FindsEveryLeafOfASubmissionId) {
   LogTree tree;
   tree.Append(EntryOf("s-1", 0, 0));
   tree.Append(EntryOf("s-2", 1, 0));

@@ -6,7 +6,7 @@
 namespace hattama::transparency {
 namespace {
 
-TEST(LoggedSources, AnUnreadPartitionResumesAtItsBeginning) {
+TEST(TlogLoggedSources, AnUnreadPartitionResumesAtItsBeginning) {
   LoggedSources sources;
   EXPECT_EQ(sources.ResumeOffset(0), 0);
   sources.Add({.partition = 1, .offset = 0});
@@ -14,7 +14,7 @@ TEST(LoggedSources, AnUnreadPartitionResumesAtItsBeginning) {
   EXPECT_EQ(sources.ResumeOffset(1), 1);
 }
 
-TEST(LoggedSources, ResumesAfterTheRunFromOffsetZero) {
+TEST(TlogLoggedSources, ResumesAfterTheRunFromOffsetZero) {
   LoggedSources sources;
   for (int64_t offset = 0; offset < 100; ++offset) {
     EXPECT_TRUE(sources.Add({.partition = 2, .offset = offset}));
@@ -23,7 +23,7 @@ TEST(LoggedSources, ResumesAfterTheRunFromOffsetZero) {
   EXPECT_EQ(sources.size(), 100);
 }
 
-TEST(LoggedSources, AWriteRedoneLaterLeavesAHoleToResumeAt) {
+TEST(TlogLoggedSources, AWriteRedoneLaterLeavesAHoleToResumeAt) {
   // Offsets 0..9 and 11..19 logged; 10 failed and is not in the log.
   LoggedSources sources;
   for (int64_t offset = 0; offset < 20; ++offset) {
@@ -39,14 +39,14 @@ TEST(LoggedSources, AWriteRedoneLaterLeavesAHoleToResumeAt) {
   EXPECT_EQ(sources.ResumeOffset(0), 20);
 }
 
-TEST(LoggedSources, ARecordLoggedTwiceIsAddedOnce) {
+TEST(TlogLoggedSources, ARecordLoggedTwiceIsAddedOnce) {
   LoggedSources sources;
   EXPECT_TRUE(sources.Add({.partition = 0, .offset = 5}));
   EXPECT_FALSE(sources.Add({.partition = 0, .offset = 5}));
   EXPECT_EQ(sources.size(), 1);
 }
 
-TEST(LoggedSources, RunsJoinInAnyOrder) {
+TEST(TlogLoggedSources, RunsJoinInAnyOrder) {
   LoggedSources sources;
   for (int64_t offset : {4, 2, 0, 3, 1, 7, 6, 5}) sources.Add({.partition = 0, .offset = offset});
   EXPECT_EQ(sources.ResumeOffset(0), 8);
@@ -56,7 +56,7 @@ TEST(LoggedSources, RunsJoinInAnyOrder) {
   }
 }
 
-TEST(LoggedSources, APartitionWhoseStartWasNeverLoggedResumesAtZero) {
+TEST(TlogLoggedSources, APartitionWhoseStartWasNeverLoggedResumesAtZero) {
   // Records 0..4 were never logged (say retention took them): resuming at 0 makes reading fail
   // loudly instead of skipping them.
   LoggedSources sources;

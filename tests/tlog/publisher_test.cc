@@ -44,7 +44,7 @@ struct Log {
   std::vector<std::string> entries;
 };
 
-TEST(Publisher, WritesEveryTileAndBundleOfTheCheckpoint) {
+TEST(TlogPublisher, WritesEveryTileAndBundleOfTheCheckpoint) {
   stack::TempDir dir("tlog-publisher");
   Log log(dir.path());
   log.Grow(70'000);
@@ -73,7 +73,7 @@ TEST(Publisher, WritesEveryTileAndBundleOfTheCheckpoint) {
   EXPECT_TRUE(log.store->Read("tile/2/000.p/1").ok());
 }
 
-TEST(Publisher, SignsTheCheckpointWithTheLogKey) {
+TEST(TlogPublisher, SignsTheCheckpointWithTheLogKey) {
   stack::TempDir dir("tlog-publisher");
   Log log(dir.path());
   log.Grow(300);
@@ -90,7 +90,7 @@ TEST(Publisher, SignsTheCheckpointWithTheLogKey) {
   EXPECT_FALSE(log.Publish().value());
 }
 
-TEST(Publisher, ACheckpointIsWrittenOnlyWhenAsked) {
+TEST(TlogPublisher, ACheckpointIsWrittenOnlyWhenAsked) {
   stack::TempDir dir("tlog-publisher");
   Log log(dir.path());
   log.Grow(300);
@@ -100,7 +100,7 @@ TEST(Publisher, ACheckpointIsWrittenOnlyWhenAsked) {
   EXPECT_EQ(log.publisher.Latest(), nullptr);
 }
 
-TEST(Publisher, RemovesPartialTilesOnceTheirFullTileIsWritten) {
+TEST(TlogPublisher, RemovesPartialTilesOnceTheirFullTileIsWritten) {
   stack::TempDir dir("tlog-publisher");
   Log log(dir.path());
   log.Grow(100);
@@ -120,7 +120,7 @@ TEST(Publisher, RemovesPartialTilesOnceTheirFullTileIsWritten) {
             tlog::ReadTileData({.level = 0, .n = 0, .width = 100}, log.tree.tree()).value());
 }
 
-TEST(Publisher, WritesTheSameFilesAgainIntoAnEmptyDirectory) {
+TEST(TlogPublisher, WritesTheSameFilesAgainIntoAnEmptyDirectory) {
   stack::TempDir first_dir("tlog-publisher");
   Log first(first_dir.path());
   for (int64_t size : {1, 255, 256, 257, 1000, 65'536, 70'000}) {
@@ -134,7 +134,7 @@ TEST(Publisher, WritesTheSameFilesAgainIntoAnEmptyDirectory) {
   EXPECT_EQ(FileDifferences(TileFiles(first_dir.path()), TileFiles(second_dir.path())), "");
 }
 
-TEST(Publisher, RewritesATileThatHoldsOtherBytes) {
+TEST(TlogPublisher, RewritesATileThatHoldsOtherBytes) {
   stack::TempDir dir("tlog-publisher");
   {
     Log log(dir.path());
@@ -153,7 +153,7 @@ TEST(Publisher, RewritesATileThatHoldsOtherBytes) {
   EXPECT_EQ(FileDifferences(TileFiles(dir.path()), written), "");
 }
 
-TEST(Publisher, ReadsEveryEntryOfItsCheckpointBack) {
+TEST(TlogPublisher, ReadsEveryEntryOfItsCheckpointBack) {
   stack::TempDir dir("tlog-publisher");
   Log log(dir.path());
   log.Grow(600);
@@ -168,7 +168,7 @@ TEST(Publisher, ReadsEveryEntryOfItsCheckpointBack) {
   EXPECT_TRUE(log.publisher.ReadEntry(-1).status().IsNotFound());
 }
 
-TEST(Publisher, KnowsTheCheckpointAnEarlierRunLeft) {
+TEST(TlogPublisher, KnowsTheCheckpointAnEarlierRunLeft) {
   stack::TempDir dir("tlog-publisher");
   {
     Log log(dir.path());

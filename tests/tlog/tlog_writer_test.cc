@@ -273,6 +273,7 @@ TEST_F(TlogWriter, ServesTheTilesWithCacheHeadersAndTheApiAsJson) {
   ASSERT_TRUE(note);
   EXPECT_EQ(note->status, 200);
   EXPECT_EQ(note->get_header_value("Cache-Control"), "public, max-age=1");
+  EXPECT_EQ(note->get_header_value("Access-Control-Allow-Origin"), "*");
   EXPECT_TRUE(tlog::OpenCheckpoint(note->body, "hattama.test/log", client_->verifier()).ok());
   auto full = http.Get("/tlog/tile/0/000");
   ASSERT_TRUE(full);
@@ -313,6 +314,10 @@ TEST_F(TlogWriter, ServesTheTilesWithCacheHeadersAndTheApiAsJson) {
   auto unknown = http.Get("/v1/GetEntry?leaf=3");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 400);
+  // A body larger than --http-max-request-bytes (16 KiB) is refused before it is read.
+  auto too_large = http.Post("/v1/GetEntry", std::string(20'000, ' '), "application/json");
+  ASSERT_TRUE(too_large);
+  EXPECT_EQ(too_large->status, 413);
 
   // Two connections held open from one address; the third is refused naming the limit.
   httplib::Client first("http://" + http_address_);

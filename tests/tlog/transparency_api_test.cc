@@ -21,7 +21,7 @@ std::vector<tlog::Hash> Hashes(const google::protobuf::RepeatedPtrField<std::str
   return hashes;
 }
 
-class TransparencyApiTest : public ::testing::Test {
+class TlogApi : public ::testing::Test {
  protected:
   // Appends leaves for ids s-<from>..s-<to - 1>, one partition each id modulo 3.
   void Grow(int64_t to) {
@@ -52,7 +52,7 @@ class TransparencyApiTest : public ::testing::Test {
   int64_t next_offset_ = 0;
 };
 
-TEST_F(TransparencyApiTest, AnswersUnavailableUntilTheFirstCheckpoint) {
+TEST_F(TlogApi, AnswersUnavailableUntilTheFirstCheckpoint) {
   Grow(3);
   EXPECT_TRUE(api_.GetCheckpoint().status().IsUnavailable());
   v1::GetInclusionProofRequest request;
@@ -60,7 +60,7 @@ TEST_F(TransparencyApiTest, AnswersUnavailableUntilTheFirstCheckpoint) {
   EXPECT_TRUE(api_.GetInclusionProof(request).status().IsUnavailable());
 }
 
-TEST_F(TransparencyApiTest, TheCheckpointIsTheSignedNoteAndItsFields) {
+TEST_F(TlogApi, TheCheckpointIsTheSignedNoteAndItsFields) {
   Grow(1000);
   Publish();
   auto checkpoint = api_.GetCheckpoint();
@@ -72,7 +72,7 @@ TEST_F(TransparencyApiTest, TheCheckpointIsTheSignedNoteAndItsFields) {
   EXPECT_EQ(checkpoint->root_hash(), std::string(tlog::HashBytes(opened.root)));
 }
 
-TEST_F(TransparencyApiTest, EverySubmissionsInclusionProofChecksOutAgainstTheCheckpoint) {
+TEST_F(TlogApi, EverySubmissionsInclusionProofChecksOutAgainstTheCheckpoint) {
   Grow(700);
   Publish();
   const tlog::Checkpoint checkpoint = Opened(api_.GetCheckpoint().value());
@@ -94,7 +94,7 @@ TEST_F(TransparencyApiTest, EverySubmissionsInclusionProofChecksOutAgainstTheChe
   }
 }
 
-TEST_F(TransparencyApiTest, ProvesInclusionAtAnEarlierSize) {
+TEST_F(TlogApi, ProvesInclusionAtAnEarlierSize) {
   Grow(300);
   Publish();
   const tlog::Checkpoint old_checkpoint = Opened(api_.GetCheckpoint().value());
@@ -112,7 +112,7 @@ TEST_F(TransparencyApiTest, ProvesInclusionAtAnEarlierSize) {
   EXPECT_FALSE(proof->has_checkpoint()) << "the checkpoint comes only at its own size";
 }
 
-TEST_F(TransparencyApiTest, NamesEveryLeafOfAnIdWrittenTwice) {
+TEST_F(TlogApi, NamesEveryLeafOfAnIdWrittenTwice) {
   Grow(5);
   Append(EntryOf("s-2", 1, 0));  // the same submission, a second record
   Publish();
@@ -128,7 +128,7 @@ TEST_F(TransparencyApiTest, NamesEveryLeafOfAnIdWrittenTwice) {
   EXPECT_EQ(api_.GetInclusionProof(request)->other_leaf_indexes_size(), 0);
 }
 
-TEST_F(TransparencyApiTest, RefusesWhatCannotBeAnsweredSayingWhy) {
+TEST_F(TlogApi, RefusesWhatCannotBeAnsweredSayingWhy) {
   Grow(10);
   Publish();
   Grow(20);  // beyond the checkpoint
@@ -156,7 +156,7 @@ TEST_F(TransparencyApiTest, RefusesWhatCannotBeAnsweredSayingWhy) {
   EXPECT_EQ(api_.GetEntry(entry).status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST_F(TransparencyApiTest, ProvesAnOlderCheckpointAPrefixOfTheLatest) {
+TEST_F(TlogApi, ProvesAnOlderCheckpointAPrefixOfTheLatest) {
   Grow(300);
   Publish();
   const tlog::Checkpoint old_checkpoint = Opened(api_.GetCheckpoint().value());
@@ -173,7 +173,7 @@ TEST_F(TransparencyApiTest, ProvesAnOlderCheckpointAPrefixOfTheLatest) {
                   .ok());
 }
 
-TEST_F(TransparencyApiTest, AnEntryIsItsBytesAndItsFields) {
+TEST_F(TlogApi, AnEntryIsItsBytesAndItsFields) {
   Grow(3);
   Publish();
   v1::GetEntryRequest request;
