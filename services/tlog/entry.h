@@ -20,6 +20,8 @@
 // (256 KiB by default), more than an entry holds, so a record above about 64 KiB is logged by its
 // SHA-256, id and source only. So anyone holding a record can derive its entry, and a recount can
 // read the figures from the entries themselves.
+//
+// Pure functions, safe from any thread.
 #pragma once
 
 #include <cstdint>

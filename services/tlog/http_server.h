@@ -21,6 +21,9 @@
 // body announced larger is answered 413 first); the wait for the next request on a kept-alive
 // connection; requests per connection. Worker threads are a fixed pool: connections beyond them
 // wait their turn.
+//
+// Thread-safety: Start and the destructor from one thread; requests are answered on the server's
+// own threads, reading the api and the tiles directory, both safe to read concurrently.
 #pragma once
 
 #include <atomic>

@@ -6,6 +6,8 @@
 // and its public half, the verifier key "<origin>+<key hash>+<base64(0x01 || public key)>", which
 // checkers use to open checkpoints (common/tlog/note_key.h defines both). The key's name is the
 // log's origin.
+//
+// Stateless functions, safe from any thread.
 #pragma once
 
 #include <string>

@@ -1,5 +1,6 @@
 // The transparency log writer's metrics, named in one place (README, "Checking Hattama's figures
-// yourself", lists them for dashboards and alerts). They go to metrics::DefaultRegistry().
+// yourself", lists them for dashboards and alerts). They go to metrics::DefaultRegistry(), and
+// like every metric there may be recorded from any thread.
 #pragma once
 
 #include <cstdint>
