@@ -20,6 +20,7 @@
 #include "common/kafka/producer.h"
 #include "common/kafka/topics.h"
 #include "tests/testing/election.h"
+#include "tests/testing/eventually.h"
 #include "tests/testing/redis_state.h"
 #include "tools/stack/stack.h"
 
@@ -119,14 +120,13 @@ class AggregatorTest : public ::testing::Test {
 
   // True once Redis holds exactly what the reference holds.
   bool ConvergesToReference(std::chrono::seconds timeout = 60s) {
-    auto expected = testing::Dump(*reference_);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (redis_ == nullptr) redis_ = testing::Connect(redis_server_->address());
-      if (redis_ != nullptr && State() == expected) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
+    const auto expected = testing::Dump(*reference_);
+    return testing::Eventually(
+        [&] {
+          if (redis_ == nullptr) redis_ = testing::Connect(redis_server_->address());
+          return redis_ != nullptr && State() == expected;
+        },
+        timeout, 100ms);
   }
 
   std::unique_ptr<Aggregator> NewAggregator(const std::string& group) {
@@ -284,11 +284,8 @@ TEST_F(AggregatorTest, KilledServiceReplaysWithoutChangingTotals) {
   ASSERT_TRUE(first.ok()) << first.status().message();
 
   // Killed as soon as it has applied anything: some batches applied, some maybe not committed.
-  auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (State().empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_FALSE(State().empty()) << "the service applied nothing";
+  ASSERT_TRUE(testing::Eventually([&] { return !State().empty(); }, 60s, 20ms))
+      << "the service applied nothing";
   (*first)->Signal(SIGKILL);
   ASSERT_TRUE((*first)->Wait(10s).ok());
 

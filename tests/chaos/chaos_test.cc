@@ -20,6 +20,7 @@
 #include "common/kafka/topics.h"
 #include "common/redis/redis.h"
 #include "hattama/v1/records.pb.h"
+#include "tests/testing/eventually.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/synthetic.h"
@@ -74,11 +75,10 @@ class Chaos : public ::testing::Test {
     stack_ = std::move(stack).value();
     // Faults are meant for a running system: stream only once every aggregation member has its
     // partitions (joining the group takes a few seconds), so that they land while it applies.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!GroupSettled(options.aggregation_instances, options.partitions)) {
-      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "aggregation never joined its group";
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    ASSERT_TRUE(testing::Eventually(
+        [&] { return GroupSettled(options.aggregation_instances, options.partitions); },
+        std::chrono::seconds(60), std::chrono::milliseconds(50)))
+        << "aggregation never joined its group";
     Say(
         fmt::format("{} stations, {} submissions ({} accepted, {} flagged, {} duplicates, {} "
                     "rejected expected), 2 aggregation instances, 4 partitions",
@@ -189,11 +189,12 @@ class Chaos : public ::testing::Test {
       if (streamed.ok()) report = std::move(streamed).value();
       finished = true;
     });
-    for (size_t next = 0; next < fractions.size();) {
-      if (acked.load() < static_cast<int64_t>(fractions[next] * total) && !finished) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        continue;
-      }
+    for (size_t next = 0; next < fractions.size(); ++next) {
+      const auto due = static_cast<int64_t>(fractions[next] * total);
+      EXPECT_TRUE(testing::Eventually([&] { return acked.load() >= due || finished.load(); },
+                                      std::chrono::seconds(120), std::chrono::milliseconds(1)))
+          << "injection " << next << " waited in vain: " << acked.load() << " of " << due
+          << " answers";
       inject(static_cast<int>(next));
       const int64_t answered = acked.load();
       EXPECT_LT(answered + hubs * window, total)
@@ -201,7 +202,6 @@ class Chaos : public ::testing::Test {
           << " of " << total << " answered";
       Say(fmt::format("injection {} landed with {} of {} submissions answered", next, answered,
                       total));
-      ++next;
     }
     injecting = false;
     streamer.join();

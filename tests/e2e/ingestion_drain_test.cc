@@ -10,6 +10,7 @@
 #include <set>
 
 #include "hattama/v1/ingestion.grpc.pb.h"
+#include "tests/testing/eventually.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/synthetic.h"
@@ -56,11 +57,8 @@ TEST(IngestionDrain, SigtermMidStreamLosesNothingAcknowledgedAndTheRestIsSafeToR
     }
     stream->WritesDone();
   });
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (answered < 150 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(1ms);
-  }
-  ASSERT_GE(answered, 150);
+  ASSERT_TRUE(testing::Eventually([&] { return answered >= 150; }, 60s, 1ms))
+      << answered.load() << " of 150 answered";
   (*stack)->ingestion().Signal(SIGTERM);
   const std::set<std::string> acked = reader.get();
   writer.get();

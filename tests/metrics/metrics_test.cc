@@ -8,6 +8,7 @@
 
 #include "common/metrics/health.h"
 #include "common/metrics/http_endpoint.h"
+#include "tests/testing/eventually.h"
 
 namespace hattama::metrics {
 namespace {
@@ -145,8 +146,7 @@ TEST(HealthWatch, ReportsTheFirstCheckAtOnceAndLaterChanges) {
                     });
   EXPECT_FALSE(watch.healthy());
   up = true;
-  for (int i = 0; i < 200 && !watch.healthy(); ++i) std::this_thread::sleep_for(5ms);
-  EXPECT_TRUE(watch.healthy());
+  EXPECT_TRUE(testing::Eventually([&] { return watch.healthy(); }, 1s, 5ms));
   std::lock_guard lock(mutex);
   EXPECT_EQ(changes, (std::vector<bool>{false, true}));
 }

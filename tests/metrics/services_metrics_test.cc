@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "tests/testing/eventually.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/synthetic.h"
@@ -43,12 +44,7 @@ double Value(const std::string& body, const std::string& series) {
 }
 
 bool WaitForStatus(int port, const std::string& path, int status, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (Get(port, path).status == status) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
+  return testing::Eventually([&] { return Get(port, path).status == status; }, timeout, 100ms);
 }
 
 class ServiceMetrics : public ::testing::Test {

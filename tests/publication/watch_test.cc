@@ -19,6 +19,7 @@
 #include "services/publication/totals_cache.h"
 #include "tests/publication/fixture.h"
 #include "tests/publication/raw_http.h"
+#include "tests/testing/eventually.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::publication {
@@ -26,17 +27,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using google::protobuf::util::MessageDifferencer;
+using testing::Eventually;
 using testing::ObserverRecord;
-
-// Polls `condition` every 20 ms for up to `timeout`.
-bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return condition();
-}
 
 // The shared publication fixture (redis-server, the service over gRPC loopback) plus the
 // embedded Kafka, the change feed, the totals cache and the watch hub.
