@@ -137,11 +137,24 @@ class TlogWriter : public ::testing::Test {
 
 TEST_F(TlogWriter, LogsEveryRecordOnceAndProvesEachAgainstTheSignedCheckpoint) {
   Submit(0, 500);
-  StartTlog();
+  const std::string metrics = "127.0.0.1:" + std::to_string(stack::FreePort());
+  StartTlog({"--metrics-listen", metrics});
   auto checkpoint = client_->WaitForSize(500, kLogTimeout);
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status().message();
   EXPECT_EQ(checkpoint->size, 500);
   EXPECT_EQ(checkpoint->origin, "hattama.test/log");
+  // Ready once rebuilt and checkpointed; the metrics say how large the log is.
+  httplib::Client operations("http://" + metrics);
+  EXPECT_TRUE(hattama::testing::Eventually(
+      [&] {
+        auto health = operations.Get("/healthz");
+        return health && health->status == 200;
+      },
+      std::chrono::seconds(20)));  // the health check runs every 5 s
+  auto scraped = operations.Get("/metrics");
+  ASSERT_TRUE(scraped);
+  EXPECT_NE(scraped->body.find("hattama_tlog_checkpoint_size 500"), std::string::npos)
+      << scraped->body;
   for (int i = 0; i < 500; ++i) {
     const std::string id = "s-" + std::to_string(i);
     Status included = client_->CheckIncluded(id, *checkpoint);
