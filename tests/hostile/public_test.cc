@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "hattama/v1/publication.grpc.pb.h"
-#include "tests/publication/raw_http.h"
 #include "tests/testing/eventually.h"
+#include "tests/testing/raw_http.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/synthetic.h"

@@ -16,7 +16,7 @@
 #include "services/publication/deployment_service.h"
 #include "services/publication/export.h"
 #include "tests/publication/fixture.h"
-#include "tests/publication/raw_http.h"
+#include "tests/testing/raw_http.h"
 
 namespace hattama::publication {
 namespace {

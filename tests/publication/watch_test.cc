@@ -18,8 +18,8 @@
 #include "services/publication/http_gateway.h"
 #include "services/publication/totals_cache.h"
 #include "tests/publication/fixture.h"
-#include "tests/publication/raw_http.h"
 #include "tests/testing/eventually.h"
+#include "tests/testing/raw_http.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::publication {
