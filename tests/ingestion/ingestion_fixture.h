@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "services/ingestion/ingestion_server.h"
-#include "tests/common/domain/test_election.h"
+#include "tests/testing/election.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::ingestion {
@@ -56,7 +56,7 @@ class IngestionSuite : public ::testing::Test {
     config.redis_address = redis_->address();
     config.listen = "127.0.0.1:0";
     config.service = std::move(options);
-    auto server = IngestionServer::Start(domain::testing::TwoRegionRegistry(), config);
+    auto server = IngestionServer::Start(testing::TinyRegistry(), config);
     EXPECT_TRUE(server.ok()) << server.status().message();
     return server.ok() ? std::move(server).value() : nullptr;
   }

@@ -28,8 +28,8 @@
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/records.pb.h"
 #include "services/ingestion/ingestion_server.h"
-#include "tests/common/domain/test_election.h"
 #include "tests/ingestion/ingestion_fixture.h"
+#include "tests/testing/election.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/stream_exchange.h"
 #include "tools/hub/client/client.h"
@@ -45,8 +45,11 @@ using google::protobuf::util::MessageDifferencer;
 
 constexpr int kPartitions = kSuitePartitions;
 
-v1::Submission CleanSubmission(const std::string& id, const std::string& station = "s1") {
-  return domain::testing::TwoRegionCleanSubmission(id, station);
+// The test election's clean protocol, from hub-almaty (the hub of kz-a in TestHubs).
+v1::Submission CleanSubmission(const std::string& id, const std::string& station = "S1") {
+  v1::Submission submission = testing::CleanSubmission(id, station);
+  submission.set_hub_id("hub-almaty");
+  return submission;
 }
 
 struct StreamResult {
@@ -198,7 +201,7 @@ class IngestionTest : public IngestionSuite {
 
 TEST_F(IngestionTest, AcceptedSubmissionIsInTheLogKeyedAndPartitionedByStation) {
   Hub hub(server_->port());
-  const v1::Submission sent = CleanSubmission(Unique("accepted"), "s2");
+  const v1::Submission sent = CleanSubmission(Unique("accepted"), "S2");
 
   v1::SubmissionAck ack = hub.SendOne(sent);
   EXPECT_EQ(ack.submission_id(), sent.submission_id());
@@ -214,8 +217,8 @@ TEST_F(IngestionTest, AcceptedSubmissionIsInTheLogKeyedAndPartitionedByStation) 
     if (!SubmissionRecords({message}, sent.submission_id()).empty()) landed = &message;
   }
   ASSERT_NE(landed, nullptr);
-  EXPECT_EQ(landed->key, "s2|mazhilis");
-  EXPECT_EQ(landed->partition, domain::PartitionOf("s2", kPartitions));
+  EXPECT_EQ(landed->key, "S2|mazhilis");
+  EXPECT_EQ(landed->partition, domain::PartitionOf("S2", kPartitions));
   v1::SubmissionRecord record;
   ASSERT_TRUE(record.ParseFromString(landed->value));
   EXPECT_TRUE(MessageDifferencer::Equals(record.submission(), sent));
@@ -264,7 +267,7 @@ TEST_F(IngestionTest, UnknownStationIsRejectedNamingTheField) {
 TEST_F(IngestionTest, BrokenControlRelationIsAcceptedWithFlags) {
   Hub hub(server_->port());
   v1::Submission sent = CleanSubmission(Unique("flagged"));
-  sent.mutable_protocol()->mutable_figures()->set_ballots_in_box(595);  // valid + spoiled = 590
+  sent.mutable_protocol()->mutable_figures()->set_ballots_spoiled(25);  // 570 + 25 = 595, not 590
 
   v1::SubmissionAck ack = hub.SendOne(sent);
   EXPECT_EQ(ack.outcome(), v1::OUTCOME_ACCEPTED_WITH_FLAGS);
@@ -379,7 +382,7 @@ void RaceTwoStreams(int port_a, int port_b, bool other_content, const std::strin
   const std::string prefix = Unique(other_content ? "race-other" : "race-same");
   std::vector<v1::Submission> a, b;
   for (int i = 0; i < kIds; ++i) {
-    a.push_back(CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "s1" : "s2"));
+    a.push_back(CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "S1" : "S2"));
     b.push_back(other_content ? OtherContent(a.back()) : a.back());
   }
   Hub hub_a(port_a), hub_b(port_b);
@@ -410,7 +413,7 @@ void RaceTwoStreams(int port_a, int port_b, bool other_content, const std::strin
   }
   if (!other_content) return;
   // The log holds, for each id, only the content that was ACCEPTED.
-  const v1::Submission marker = CleanSubmission(Unique("marker"), "s1");
+  const v1::Submission marker = CleanSubmission(Unique("marker"), "S1");
   Hub marker_hub(port_a);
   ASSERT_EQ(marker_hub.SendOne(marker).outcome(), v1::OUTCOME_ACCEPTED);
   auto log = ReadTopicUntil(bootstrap, kafka::kSubmissionsTopic, [&](const auto& read) {
@@ -480,7 +483,7 @@ TEST_F(IngestionTest, EverySubmissionOfALongStreamIsAnsweredOnceUnderBackpressur
   const std::string prefix = Unique("burst");
   for (int i = 0; i < 600; ++i) {
     v1::Submission submission =
-        CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "s1" : "s2");
+        CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "S1" : "S2");
     if (i % 3 == 0) submission.mutable_protocol()->set_station_id("s404");  // Rejected.
     if (i % 5 == 0) submission.mutable_protocol()->mutable_figures()->set_ballots_in_box(1);
     submissions.push_back(submission);
@@ -506,14 +509,14 @@ TEST_F(IngestionTest, EverySubmissionOfALongStreamIsAnsweredOnceUnderBackpressur
 TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
   stack::TempDir dir("hattama-ingestion-test");
   std::string election_json;
-  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(
-                  domain::testing::TwoRegionRegistry()->election(), &election_json)
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(testing::TinyRegistry()->election(),
+                                                          &election_json)
                   .ok());
   std::ofstream(dir.path() + "/election.json") << election_json;
   std::ofstream(dir.path() + "/stations.csv")
       << "station_id,district_id,registered_voters,contest_ids\n"
-      << "s1,d1,1000,mazhilis\n"
-      << "s2,d1,1000,mazhilis\n";
+      << "S1,kz-a-1,1000,mazhilis\n"
+      << "S2,kz-a-1,800,mazhilis\n";
   const int port = stack::FreePort();
   auto process = stack::Process::Start(
       {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
@@ -535,12 +538,12 @@ TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
 TEST_F(IngestionTest, BinaryRefusesToStartWithoutAHubRegistryUnlessAllowedUnauthenticated) {
   stack::TempDir dir("hattama-ingestion-test");
   std::string election_json;
-  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(
-                  domain::testing::TwoRegionRegistry()->election(), &election_json)
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(testing::TinyRegistry()->election(),
+                                                          &election_json)
                   .ok());
   std::ofstream(dir.path() + "/election.json") << election_json;
   std::ofstream(dir.path() + "/stations.csv")
-      << "station_id,district_id,registered_voters,contest_ids\ns1,d1,1000,mazhilis\n";
+      << "station_id,district_id,registered_voters,contest_ids\nS1,kz-a-1,1000,mazhilis\n";
   auto process = stack::Process::Start(
       {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
                 "--stations", dir.path() + "/stations.csv", "--listen",
@@ -555,13 +558,13 @@ TEST_F(IngestionTest, BinaryRefusesToStartWithoutAHubRegistryUnlessAllowedUnauth
 constexpr char kAlmatyToken[] = "almaty-token";
 constexpr char kSlowToken[] = "slow-token";
 
-// Two hubs: hub-almaty may submit for region r1 only; hub-slow for every region, at 5 a second.
+// Two hubs: hub-almaty may submit for region kz-a only; hub-slow for every region, at 5 a second.
 std::shared_ptr<const domain::HubRegistry> TestHubs() {
   auto hubs = domain::HubRegistry::Parse(
       "hub_id,token_sha256,regions,max_submissions_per_second\n"
       "hub-almaty," +
       domain::TokenSha256Hex(kAlmatyToken) +
-      ",r1,\n"
+      ",kz-a,\n"
       "hub-slow," +
       domain::TokenSha256Hex(kSlowToken) + ",*,5\n");
   EXPECT_TRUE(hubs.ok()) << hubs.status().message();
@@ -593,8 +596,8 @@ TEST_F(AuthenticatedIngestionTest, StreamWithoutOrWithAWrongTokenIsRefusedUnauth
 
 TEST_F(AuthenticatedIngestionTest, StationOutsideTheHubsRegionsIsRejectedAndTheStreamGoesOn) {
   Hub hub(auth_->port(), kAlmatyToken);
-  const v1::Submission outside = CleanSubmission(Unique("outside"), "s3");  // Region r2.
-  const v1::Submission inside = CleanSubmission(Unique("inside"), "s1");
+  const v1::Submission outside = CleanSubmission(Unique("outside"), "S4");  // Region kz-b.
+  const v1::Submission inside = CleanSubmission(Unique("inside"), "S1");
   StreamResult result = hub.Send({outside, inside});
   ASSERT_TRUE(result.status.ok()) << result.status.error_message();
   ASSERT_EQ(result.acks.size(), 2u);
@@ -631,7 +634,7 @@ TEST_F(AuthenticatedIngestionTest, HubOverItsRateLimitIsAnsweredForWhatWasTakenT
   std::vector<v1::Submission> burst;
   const std::string prefix = Unique("burst");
   for (int i = 0; i < 40; ++i) {
-    burst.push_back(CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "s1" : "s3"));
+    burst.push_back(CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "S1" : "S4"));
     burst.back().set_hub_id("hub-slow");
   }
   StreamResult result = hub.Send(burst);
@@ -652,7 +655,7 @@ TEST_F(AuthenticatedIngestionTest, HubClientBacksOffAndResendsUntilTheRateLimitL
   const std::string prefix = Unique("patient");
   for (int i = 0; i < 20; ++i) {
     hub::PlannedSubmission& p = planned.emplace_back();
-    p.submission = CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "s1" : "s3");
+    p.submission = CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "S1" : "S4");
     p.submission.set_hub_id("hub-slow");
   }
   hub::StreamOptions options;
@@ -763,7 +766,7 @@ TEST_F(IngestionTest, TlsServerAcceptsTlsHubsAndMutualTlsRequiresTheHubsCertific
 }
 
 v1::DeploymentEvent Event(const std::string& id, v1::DeploymentEventKind kind,
-                          const std::string& station = "s1") {
+                          const std::string& station = "S1") {
   v1::DeploymentEvent event;
   event.set_event_id(id);
   event.set_station_id(station);
@@ -782,7 +785,7 @@ TEST_F(AuthenticatedIngestionTest, DeploymentEventsAreWrittenOnceAndMalformedOne
   auto no_contest = Event(Unique("no-contest"), v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);
   no_contest.clear_contest_id();
   const auto unknown = Event(Unique("unknown"), v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT, "s404");
-  const auto outside = Event(Unique("outside"), v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT, "s3");
+  const auto outside = Event(Unique("outside"), v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT, "S4");
   auto [acks, status] = hub.SendEvents({sent, obtained, no_contest, unknown, outside, sent});
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(acks.size(), 6u);
@@ -830,7 +833,7 @@ TEST_F(AuthenticatedIngestionTest, DeploymentEventsAreWrittenOnceAndMalformedOne
     ASSERT_TRUE(event.ParseFromString(message.value));
     if (event.event_id() != obtained.event_id()) continue;
     landed = true;
-    EXPECT_EQ(message.key, "s1");
+    EXPECT_EQ(message.key, "S1");
     EXPECT_EQ(event.contest_id(), "mazhilis");
     EXPECT_GT(event.time().seconds(), 0);
   }
@@ -921,7 +924,7 @@ TEST_F(AuthenticatedIngestionTest, SendFileAnswersEveryLineAndAResumedRunResends
   const std::string file = dir.path() + "/night.jsonl";
   v1::Submission clean = CleanSubmission(Unique("send-clean"));
   clean.clear_hub_id();  // Taken from --hub-id.
-  v1::Submission second = CleanSubmission(Unique("send-second"), "s2");
+  v1::Submission second = CleanSubmission(Unique("send-second"), "S2");
   v1::Submission malformed = CleanSubmission(Unique("send-malformed"));
   malformed.mutable_protocol()->mutable_figures()->clear_ballots_valid();
   std::ofstream(file) << JsonLine(clean) << "\n" << JsonLine(second) << JsonLine(malformed);
@@ -1004,7 +1007,7 @@ class IngestionWithoutKafkaTest : public ::testing::Test {
     config.redis_address = redis_->address();
     config.listen = "127.0.0.1:0";
     config.kafka_overrides["message.timeout.ms"] = "2000";
-    auto server = IngestionServer::Start(domain::testing::TwoRegionRegistry(), config);
+    auto server = IngestionServer::Start(testing::TinyRegistry(), config);
     ASSERT_TRUE(server.ok()) << server.status().message();
     server_ = std::move(server).value();
   }
@@ -1075,7 +1078,7 @@ TEST(IngestionStartup, FailsClearlyWhenTheTopicsAreMissing) {
   config.kafka_bootstrap = "127.0.0.1:1";
   config.listen = "127.0.0.1:0";
   config.kafka_overrides["test.mock.num.brokers"] = "1";
-  auto server = IngestionServer::Start(domain::testing::TwoRegionRegistry(), config);
+  auto server = IngestionServer::Start(testing::TinyRegistry(), config);
   ASSERT_FALSE(server.ok());
   EXPECT_NE(server.status().message().find("hattama.submissions.v1"), std::string::npos)
       << server.status().message();

@@ -28,8 +28,8 @@
 #include "services/ingestion/acking_stream.h"
 #include "services/ingestion/ingestion_server.h"
 #include "services/ingestion/wire.h"
-#include "tests/common/domain/test_election.h"
 #include "tests/ingestion/ingestion_fixture.h"
+#include "tests/testing/election.h"
 #include "tests/testing/stream_exchange.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/client/send.h"
@@ -44,8 +44,11 @@ using namespace std::chrono_literals;
 // Bytes a hub's CP1251 text would bring: "Иванов" in Windows-1251, not UTF-8.
 const std::string kCp1251 = "\xC8\xE2\xE0\xED\xEE\xE2";
 
-v1::Submission CleanSubmission(const std::string& id, const std::string& station = "s1") {
-  return domain::testing::TwoRegionCleanSubmission(id, station);
+// The test election's clean protocol, from hub-almaty (the hub of kz-a in TestHubs).
+v1::Submission CleanSubmission(const std::string& id, const std::string& station = "S1") {
+  v1::Submission submission = testing::CleanSubmission(id, station);
+  submission.set_hub_id("hub-almaty");
+  return submission;
 }
 
 // A malformed submission of about `bytes` bytes: option lines for options the contest does not
@@ -206,7 +209,7 @@ TEST_F(StreamLimitsTest, UnreadableDeploymentEventIsNamedTheSameWay) {
   auto stream = hub.stub().StreamDeploymentEvents(&context);
   v1::StreamDeploymentEventsRequest request;
   request.mutable_event()->set_event_id(Unique("event"));
-  request.mutable_event()->set_station_id("s1" + kCp1251);
+  request.mutable_event()->set_station_id("S1" + kCp1251);
   ASSERT_TRUE(stream->Write(request));
   stream->WritesDone();
   v1::DeploymentEventAck ack;
@@ -461,7 +464,7 @@ TEST_F(StreamLimitsTest, HubClientSetsAsideTheUnreadableSubmissionAndResendsTheR
   const std::string prefix = Unique("client-cp1251");
   std::vector<v1::Submission> submissions;
   for (int i = 0; i < 20; ++i) {
-    submissions.push_back(CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "s1" : "s2"));
+    submissions.push_back(CleanSubmission(prefix + "-" + std::to_string(i), i % 2 ? "S1" : "S2"));
   }
   submissions[7].set_organisation_id(kCp1251);
   hub::StreamOptions options;
@@ -544,7 +547,7 @@ TEST_F(StreamLimitsTest, SendFileListsTheSubmissionTooLargeToSendAndIngestsTheOt
   {
     std::ofstream out(file);
     out << JsonLine(CleanSubmission(prefix + "-1")) << JsonLine(huge)
-        << JsonLine(CleanSubmission(prefix + "-2", "s2"));
+        << JsonLine(CleanSubmission(prefix + "-2", "S2"));
   }
   hub::SendOptions options;
   options.file = file;

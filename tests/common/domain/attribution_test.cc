@@ -6,7 +6,7 @@
 
 #include "common/domain/checks.h"
 #include "common/domain/signature.h"
-#include "tests/common/domain/test_election.h"
+#include "tests/testing/election.h"
 
 namespace hattama::domain {
 namespace {
@@ -17,7 +17,7 @@ crypto::Ed25519PrivateKey KeyOf(char fill) {
   return crypto::Ed25519PrivateKey::FromSeed(std::string(32, fill)).value();
 }
 
-// The two-region election with organisations "org-1" (optional signatures) and "org-signing"
+// The test election with organisations "org-1" (optional signatures) and "org-signing"
 // (required), observer "observer-7" of org-1 relayed by hub-almaty, "observer-8" of org-1 with a
 // key (KeyOf('8')) relayed by hub-almaty or hub-national, "observer-9" of org-signing.
 std::shared_ptr<const Registry> RegistryWithObservers() {
@@ -39,7 +39,7 @@ std::shared_ptr<const Registry> RegistryWithObservers() {
        .hub_ids = {"hub-almaty"},
        .public_key = KeyOf('9').public_key()},
   };
-  auto base = testing::TwoRegionRegistry();
+  auto base = testing::TinyRegistry();
   return Registry::Build(base->election(), base->stations(),
                          ObserverRegistry::Build(organisations, observers).value())
       .value();
@@ -55,14 +55,22 @@ std::vector<v1::ReasonCode> Codes(const v1::Submission& submission, const Regist
 
 using Codes_ = std::vector<v1::ReasonCode>;
 
+// The test election's clean protocol as observer-7 of org-1 sends it through hub-almaty.
+v1::Submission FromObserver7(const std::string& id) {
+  v1::Submission submission = testing::CleanSubmission(id);
+  submission.set_observer_id("observer-7");
+  submission.set_hub_id("hub-almaty");
+  return submission;
+}
+
 TEST(Attribution, AListedObserverThroughTheirHubIsAccepted) {
   auto registry = RegistryWithObservers();
-  EXPECT_EQ(Codes(testing::TwoRegionCleanSubmission("a"), *registry), Codes_{});
+  EXPECT_EQ(Codes(FromObserver7("a"), *registry), Codes_{});
 }
 
 TEST(Attribution, AnUnlistedObserverIsRejected) {
   auto registry = RegistryWithObservers();
-  auto submission = testing::TwoRegionCleanSubmission("a");
+  auto submission = FromObserver7("a");
   submission.set_observer_id("observer-404");
   EXPECT_EQ(Codes(submission, *registry), Codes_{v1::REASON_CODE_UNKNOWN_OBSERVER});
 }
@@ -71,7 +79,7 @@ TEST(Attribution, AnotherHubCannotReviseOrRetractUnderAnObserversId) {
   // The "observed today": hub-national sending under observer-7, whose protocols come
   // through hub-almaty.
   auto registry = RegistryWithObservers();
-  auto revision = testing::TwoRegionCleanSubmission("a-rev");
+  auto revision = FromObserver7("a-rev");
   revision.set_hub_id("hub-national");
   revision.set_revision(2);
   EXPECT_EQ(Codes(revision, *registry), Codes_{v1::REASON_CODE_HUB_NOT_ALLOWED_FOR_OBSERVER});
@@ -83,14 +91,14 @@ TEST(Attribution, AnotherHubCannotReviseOrRetractUnderAnObserversId) {
 
 TEST(Attribution, AnotherOrganisationThanTheObserversIsRejected) {
   auto registry = RegistryWithObservers();
-  auto submission = testing::TwoRegionCleanSubmission("a");
+  auto submission = FromObserver7("a");
   submission.set_organisation_id("org-signing");
   EXPECT_EQ(Codes(submission, *registry), Codes_{v1::REASON_CODE_ORGANISATION_MISMATCH});
 }
 
 TEST(Attribution, AnObserverWithAKeySignsEveryProtocolThroughAnyOfTheirHubs) {
   auto registry = RegistryWithObservers();
-  auto submission = testing::TwoRegionCleanSubmission("a");
+  auto submission = FromObserver7("a");
   submission.set_observer_id("observer-8");
   EXPECT_EQ(Codes(submission, *registry), Codes_{v1::REASON_CODE_SIGNATURE_REQUIRED});
   ASSERT_TRUE(Sign(submission, KeyOf('8')).ok());
@@ -101,7 +109,7 @@ TEST(Attribution, AnObserverWithAKeySignsEveryProtocolThroughAnyOfTheirHubs) {
 
 TEST(Attribution, ASignatureByAnotherKeyOrOverOtherFiguresIsRejected) {
   auto registry = RegistryWithObservers();
-  auto submission = testing::TwoRegionCleanSubmission("a");
+  auto submission = FromObserver7("a");
   submission.set_observer_id("observer-8");
   ASSERT_TRUE(Sign(submission, KeyOf('9')).ok());
   EXPECT_EQ(Codes(submission, *registry), Codes_{v1::REASON_CODE_BAD_SIGNATURE});
@@ -116,7 +124,7 @@ TEST(Attribution, ASignatureByAnotherKeyOrOverOtherFiguresIsRejected) {
 
 TEST(Attribution, AnOrganisationRequiringSignaturesGetsItsUnsignedProtocolsRejected) {
   auto registry = RegistryWithObservers();
-  auto submission = testing::TwoRegionCleanSubmission("a");
+  auto submission = FromObserver7("a");
   submission.set_observer_id("observer-9");
   submission.set_organisation_id("org-signing");
   const auto rejections = Validate(submission, *registry, kNow).rejections;
@@ -127,14 +135,14 @@ TEST(Attribution, AnOrganisationRequiringSignaturesGetsItsUnsignedProtocolsRejec
 
 TEST(Attribution, AnObserverWithoutAKeyCannotSign) {
   auto registry = RegistryWithObservers();
-  auto submission = testing::TwoRegionCleanSubmission("a");
+  auto submission = FromObserver7("a");
   ASSERT_TRUE(Sign(submission, KeyOf('7')).ok());
   EXPECT_EQ(Codes(submission, *registry), Codes_{v1::REASON_CODE_BAD_SIGNATURE});
 }
 
 TEST(Attribution, AnOfficialResultIsAttributedToTheHubThatTypedIt) {
   auto registry = RegistryWithObservers();
-  auto official = testing::TwoRegionCleanSubmission("official-1");
+  auto official = FromObserver7("official-1");
   official.set_source(v1::SOURCE_OFFICIAL);
   official.set_organisation_id("central-election-commission");
   official.set_observer_id("hub-almaty");
@@ -149,8 +157,8 @@ TEST(Attribution, AnOfficialResultIsAttributedToTheHubThatTypedIt) {
 }
 
 TEST(Attribution, WithoutAnObserverRegistryIdsAreTakenAsSentButSignaturesCannotBeChecked) {
-  auto registry = testing::TwoRegionRegistry();
-  auto submission = testing::TwoRegionCleanSubmission("a");
+  auto registry = testing::TinyRegistry();
+  auto submission = FromObserver7("a");
   submission.set_observer_id("anyone");
   submission.set_hub_id("any-hub");
   EXPECT_EQ(Codes(submission, *registry), Codes_{});
@@ -166,7 +174,7 @@ TEST(Attribution, DeploymentEventsNameRegisteredOrganisations) {
   auto registry = RegistryWithObservers();
   v1::DeploymentEvent event;
   event.set_event_id("e1");
-  event.set_station_id("s1");
+  event.set_station_id("S1");
   event.set_organisation_id("org-1");
   event.set_observer_id("observer-7");
   event.set_kind(v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
@@ -175,7 +183,7 @@ TEST(Attribution, DeploymentEventsNameRegisteredOrganisations) {
   const auto reasons = ValidateDeploymentEvent(event, *registry, kNow);
   ASSERT_EQ(reasons.size(), 1u);
   EXPECT_EQ(reasons[0].code(), v1::REASON_CODE_UNKNOWN_ORGANISATION);
-  EXPECT_TRUE(ValidateDeploymentEvent(event, *testing::TwoRegionRegistry(), kNow).empty());
+  EXPECT_TRUE(ValidateDeploymentEvent(event, *testing::TinyRegistry(), kNow).empty());
 }
 
 }  // namespace

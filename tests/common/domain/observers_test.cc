@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "common/domain/registry.h"
-#include "tests/common/domain/test_election.h"
+#include "tests/testing/election.h"
 
 namespace hattama::domain {
 namespace {
@@ -99,12 +99,10 @@ class RegistryDir {
         ("hattama-observers-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     std::filesystem::create_directories(dir_);
     std::string json;
-    EXPECT_TRUE(
-        google::protobuf::util::MessageToJsonString(testing::TwoRegionRegistry()->election(), &json)
-            .ok());
+    EXPECT_TRUE(google::protobuf::util::MessageToJsonString(testing::TinyElection(), &json).ok());
     Write("election.json", json);
     Write("stations.csv",
-          "station_id,district_id,registered_voters,contest_ids\ns1,d1,1000,mazhilis\n");
+          "station_id,district_id,registered_voters,contest_ids\nS1,kz-a-1,1000,mazhilis\n");
   }
   ~RegistryDir() { std::filesystem::remove_all(dir_); }
   void Write(const std::string& name, const std::string& text) {
