@@ -45,8 +45,8 @@ void HealthWatch::RunCheck() {
 }
 
 Result<std::unique_ptr<Operations>> Operations::Start(const std::string& metrics_listen,
-                                                     std::function<Status()> check,
-                                                     std::function<void(bool)> on_change) {
+                                                      std::function<Status()> check,
+                                                      std::function<void(bool)> on_change) {
   std::unique_ptr<Operations> operations(new Operations());
   operations->health_ = std::make_unique<HealthWatch>(
       std::move(check), std::chrono::seconds(5), [on_change = std::move(on_change)](bool ready) {

@@ -48,10 +48,9 @@ class HttpEndpoint;
 // /metrics, /healthz (ready as the watch last saw it) and /livez.
 class Operations {
  public:
-  static Result<std::unique_ptr<Operations>> Start(const std::string& metrics_listen,
-                                                   std::function<Status()> check,
-                                                   std::function<void(bool ready)> on_change =
-                                                       nullptr);
+  static Result<std::unique_ptr<Operations>> Start(
+      const std::string& metrics_listen, std::function<Status()> check,
+      std::function<void(bool ready)> on_change = nullptr);
   ~Operations();
 
   bool ready() const { return health_->healthy(); }

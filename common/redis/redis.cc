@@ -146,7 +146,8 @@ Status Ping(const std::string& address, std::chrono::milliseconds timeout) {
   if (!connection.ok()) return connection.status();
   auto pong = (*connection)->Run({"PING"});
   if (!pong.ok()) return pong.status();
-  if (pong->type == Reply::Type::kError) return Status::Error("redis " + address + ": " + pong->str);
+  if (pong->type == Reply::Type::kError)
+    return Status::Error("redis " + address + ": " + pong->str);
   return Status::Ok();
 }
 

@@ -1,8 +1,7 @@
 #include "services/aggregation/applier.h"
 
-#include <string>
-
 #include <charconv>
+#include <string>
 
 #include "common/domain/dispute.h"
 #include "common/redis/figures.h"

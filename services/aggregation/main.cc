@@ -88,11 +88,11 @@ int main(int argc, char** argv) {
   // so that neither holds the other up; a rebuild replays submissions only.
   std::unique_ptr<aggregation::DeploymentApplier> deployment;
   if (!options.rebuild) {
-    auto created = aggregation::DeploymentApplier::Create(
-        {.kafka_bootstrap = options.kafka_bootstrap,
-         .redis_address = options.redis_address,
-         .group = options.group + "-deployment"},
-        *registry);
+    auto created =
+        aggregation::DeploymentApplier::Create({.kafka_bootstrap = options.kafka_bootstrap,
+                                                .redis_address = options.redis_address,
+                                                .group = options.group + "-deployment"},
+                                               *registry);
     if (!created.ok()) {
       spdlog::error("cannot start the deployment table: {}", created.status().message());
       return 1;

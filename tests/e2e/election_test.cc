@@ -37,16 +37,16 @@ class Election : public ::testing::Test {
   hub::StreamReport Stream(std::span<const hub::PlannedSubmission> submissions,
                            std::function<void(const hub::StreamProgress&)> on_progress = {}) {
     auto report = hub::StreamSubmissions(
-        submissions, {.ingestion_address = stack_->ingestion_address(),
-                      .on_progress = std::move(on_progress)});
+        submissions,
+        {.ingestion_address = stack_->ingestion_address(), .on_progress = std::move(on_progress)});
     EXPECT_TRUE(report.ok()) << report.status().message();
     return report.ok() ? std::move(report).value() : hub::StreamReport{};
   }
 
   hub::VerifyReport Verify(const hub::Truth& truth) {
-    return hub::VerifyPublication(
-        *registry_, truth,
-        {.publication_address = stack_->publication_address(), .timeout = std::chrono::seconds(60)});
+    return hub::VerifyPublication(*registry_, truth,
+                                  {.publication_address = stack_->publication_address(),
+                                   .timeout = std::chrono::seconds(60)});
   }
 
   stack::TempDir dir_{"hattama-e2e"};

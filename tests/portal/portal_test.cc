@@ -41,24 +41,24 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   ASSERT_TRUE(sent.ok()) << sent.status().message();
   // The observers' deployment, for the deployment table.
   const auto deployment = hub::DrawDeployment(**registry, 11, plan->hub_of_region);
-  auto deployed = hub::StreamDeploymentEvents(
-      deployment.events, {.ingestion_address = (*stack)->ingestion_address()});
+  auto deployed = hub::StreamDeploymentEvents(deployment.events,
+                                              {.ingestion_address = (*stack)->ingestion_address()});
   ASSERT_TRUE(deployed.ok()) << deployed.status().message();
   v1::DeploymentTable table;
   ASSERT_EQ(hub::VerifyDeploymentTable((*stack)->publication_address(), deployment,
                                        std::chrono::seconds(60), &table),
             std::vector<std::string>{});
-  auto settled = hub::VerifyPublication(
-      **registry, hub::ComputeTruth(**registry, first),
-      {.publication_address = (*stack)->publication_address(),
-       .timeout = std::chrono::seconds(60), .check_stations = false});
+  auto settled = hub::VerifyPublication(**registry, hub::ComputeTruth(**registry, first),
+                                        {.publication_address = (*stack)->publication_address(),
+                                         .timeout = std::chrono::seconds(60),
+                                         .check_stations = false});
   ASSERT_TRUE(settled.ok());
 
   const std::string screenshot = stack::ExecutableDir() + "/portal.png";
-  auto browser = stack::Process::Start(
-      {.argv = {"node", kScriptDir + "/check_portal.mjs",
-                "http://" + (*stack)->publication_http_address(), screenshot},
-       .capture_stdout = true});
+  auto browser =
+      stack::Process::Start({.argv = {"node", kScriptDir + "/check_portal.mjs",
+                                      "http://" + (*stack)->publication_http_address(), screenshot},
+                             .capture_stdout = true});
   ASSERT_TRUE(browser.ok()) << browser.status().message();
   auto ready = (*browser)->ReadLine(std::chrono::seconds(60));
   ASSERT_TRUE(ready.ok()) << "the page never matched the API: " << ready.status().message();

@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   const std::string stations_text = std::to_string(stations);
 
   std::cout << "== generating a synthetic election: " << stations << " stations, seed " << seed
-            << "\n" << std::flush;
+            << "\n"
+            << std::flush;
   if (RunTool({BinaryPath("hattama-hub"), "generate", "--out", work_dir, "--station-count",
                stations_text, "--seed", seed_text, "--hubs", std::to_string(hubs)}) != 0) {
     return 1;
@@ -96,7 +97,8 @@ int main(int argc, char** argv) {
   std::cout << "   redis " << (*stack)->redis().address() << ", kafka "
             << (*stack)->kafka().bootstrap() << ", ingestion " << (*stack)->ingestion_address()
             << " (hubs authenticated by token: " << work_dir << "/hubs.csv)"
-            << ", publication " << (*stack)->publication_address() << "\n" << std::flush;
+            << ", publication " << (*stack)->publication_address() << "\n"
+            << std::flush;
 
   int code = RunTool({BinaryPath("hattama-hub"), "simulate", "--dir", work_dir, "--ingestion",
                       (*stack)->ingestion_address(), "--publication",

@@ -19,8 +19,11 @@ std::map<std::string, int> SeatsOf(const std::vector<ListSeats>& result) {
 TEST(Seats, OfficialMazhilis2021SharesGiveTheAnnouncedSeats) {
   // Official 2021 shares (per mille): Nur Otan 71.1 %, Ak Zhol 10.9 %, People's Party 9.1 %,
   // Auyl 5.3 %, ADAL 3.6 %. The announced Mazhilis party-list seats were 76 / 12 / 10.
-  std::vector<ListVotes> votes = {{"nur-otan", 711'000}, {"ak-zhol", 109'000},
-                                  {"peoples-party", 91'000}, {"auyl", 53'000}, {"adal", 36'000}};
+  std::vector<ListVotes> votes = {{"nur-otan", 711'000},
+                                  {"ak-zhol", 109'000},
+                                  {"peoples-party", 91'000},
+                                  {"auyl", 53'000},
+                                  {"adal", 36'000}};
   auto seats = SeatsOf(AllocateSeats(votes, 98, 7));
   EXPECT_EQ(seats["nur-otan"], 76);
   EXPECT_EQ(seats["ak-zhol"], 12);
@@ -30,8 +33,11 @@ TEST(Seats, OfficialMazhilis2021SharesGiveTheAnnouncedSeats) {
 }
 
 TEST(Seats, ALowerThresholdLetsSmallPartiesIn) {
-  std::vector<ListVotes> votes = {{"nur-otan", 711'000}, {"ak-zhol", 109'000},
-                                  {"peoples-party", 91'000}, {"auyl", 53'000}, {"adal", 36'000}};
+  std::vector<ListVotes> votes = {{"nur-otan", 711'000},
+                                  {"ak-zhol", 109'000},
+                                  {"peoples-party", 91'000},
+                                  {"auyl", 53'000},
+                                  {"adal", 36'000}};
   auto result = AllocateSeats(votes, 98, 3);
   auto seats = SeatsOf(result);
   EXPECT_TRUE(result[3].passes_threshold);
@@ -67,15 +73,15 @@ TEST(Seats, NobodyPassingGivesNoSeats) {
 // Arbitrary lists with a few to a million votes each.
 rc::Gen<std::vector<ListVotes>> GenLists() {
   return rc::gen::mapcat(rc::gen::inRange<size_t>(1, 12), [](size_t n) {
-    return rc::gen::map(rc::gen::container<std::vector<int64_t>>(
-                            n, rc::gen::inRange<int64_t>(0, 1'000'000)),
-                        [](const std::vector<int64_t>& counts) {
-                          std::vector<ListVotes> lists;
-                          for (size_t i = 0; i < counts.size(); ++i) {
-                            lists.push_back({"p" + std::to_string(i), counts[i]});
-                          }
-                          return lists;
-                        });
+    return rc::gen::map(
+        rc::gen::container<std::vector<int64_t>>(n, rc::gen::inRange<int64_t>(0, 1'000'000)),
+        [](const std::vector<int64_t>& counts) {
+          std::vector<ListVotes> lists;
+          for (size_t i = 0; i < counts.size(); ++i) {
+            lists.push_back({"p" + std::to_string(i), counts[i]});
+          }
+          return lists;
+        });
   });
 }
 
