@@ -138,7 +138,10 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
       std::vector<v1::Station> subset;
       const int64_t step = (all + options.night_stations - 1) / options.night_stations;
       for (int64_t i = 0; i < all; i += step) subset.push_back((*registry)->stations()[i]);
-      auto built = domain::Registry::Build((*registry)->election(), std::move(subset));
+      // With the observers registered for the whole registry, so that the subset's night names
+      // the observers, organisations and hubs ingestion knows.
+      auto built = domain::Registry::Build((*registry)->election(), std::move(subset),
+                                           (*registry)->shared_observers());
       if (!built.ok()) return built.status();
       covered = *built;
     }
