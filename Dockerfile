@@ -3,6 +3,7 @@
 #   docker build --target ingestion   -t hattama/ingestion:TAG .
 #   docker build --target aggregation -t hattama/aggregation:TAG .
 #   docker build --target publication -t hattama/publication:TAG .
+#   docker build --target tlog        -t hattama/tlog:TAG .
 # The build stage compiles everything once; each runtime stage holds one binary and the shared
 # libraries it links, runs as an unprivileged user, and is configured by HATTAMA_* variables.
 
@@ -18,7 +19,7 @@ WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && cmake --build /build -j"$(nproc)" \
-      --target hattama-ingestion hattama-aggregation hattama-publication
+      --target hattama-ingestion hattama-aggregation hattama-publication hattama-tlog
 
 # Runtime libraries only (no compilers, no headers); `sleep` (coreutils) serves the preStop hook.
 FROM debian:bookworm-slim AS runtime
@@ -45,3 +46,12 @@ FROM runtime AS publication
 COPY --from=build /build/bin/hattama-publication /usr/local/bin/
 EXPOSE 7003 9090
 ENTRYPOINT ["/usr/local/bin/hattama-publication"]
+
+# The transparency log writer: one replica (deploy/base/tlog.yaml). Its tiles go to a volume at
+# /var/lib/hattama (the default --tiles-dir is relative, so it is set here), its log key comes
+# from a file (--log-key, a mounted Secret).
+FROM runtime AS tlog
+COPY --from=build /build/bin/hattama-tlog /usr/local/bin/
+ENV HATTAMA_TILES_DIR=/var/lib/hattama/tlog-tiles
+EXPOSE 7004 8084 9090
+ENTRYPOINT ["/usr/local/bin/hattama-tlog"]

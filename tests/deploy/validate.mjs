@@ -106,7 +106,7 @@ if (!(config['min.insync.replicas'] <= config['default.replication.factor'])) {
   problem('Kafka: min.insync.replicas must not exceed default.replication.factor');
 }
 const wanted = ['hattama.submissions.v1', 'hattama.rejections.v1', 'hattama.deployment.v1',
-                'hattama.totals.v1'];
+                'hattama.totals.v1', 'hattama.tlog.v1'];
 const byTopic = new Map(topics.map((t) => [t.spec?.topicName ?? t.metadata.name, t]));
 for (const name of wanted) if (!byTopic.has(name)) problem(`KafkaTopic for ${name} missing`);
 for (const t of topics) {
@@ -123,6 +123,22 @@ for (const t of topics) {
   if (isr !== undefined && isr > t.spec.replicas) {
     problem(`${id(t)}: min.insync.replicas ${isr} > replicas ${t.spec.replicas}`);
   }
+}
+
+// The submissions are the source of truth and the transparency log's leaves are its one order:
+// neither may ever lose a record, and the log lives in exactly one partition.
+for (const name of ['hattama.submissions.v1', 'hattama.tlog.v1']) {
+  const config = byTopic.get(name)?.spec?.config ?? {};
+  for (const key of ['retention.ms', 'retention.bytes']) {
+    if (config[key] !== -1) problem(`KafkaTopic ${name}: ${key} must be -1 (kept forever)`);
+  }
+  if (String(config['cleanup.policy'] ?? 'delete').includes('compact')) {
+    problem(`KafkaTopic ${name}: must not be compacted`);
+  }
+}
+const tlogPartitions = byTopic.get('hattama.tlog.v1')?.spec?.partitions;
+if (tlogPartitions !== undefined && tlogPartitions !== 1) {
+  problem(`KafkaTopic hattama.tlog.v1: ${tlogPartitions} partitions, the log needs exactly 1`);
 }
 
 // --- KEDA: never more aggregation members than partitions ----------------------------------------
@@ -151,14 +167,16 @@ for (const name of ['hattama-ingestion', 'hattama-publication']) {
 }
 
 // --- Network boundaries ---------------------------------------------------------------------------
-const labelled = (label) => [...deployments.values()]
+const workloads = [...ofKind('Deployment'), ...ofKind('StatefulSet')];
+const labelled = (label) => workloads
   .filter((d) => d.spec.template.metadata.labels?.[label] === 'true')
   .map((d) => d.metadata.name).sort().join(',');
-// publication only reads the totals change feed, but it still has to reach the listener.
+// publication only reads the totals change feed, but it still has to reach the listener; the
+// transparency log writer reads the submissions and writes its own topic.
 if (labelled('hattama.kz/kafka-client') !==
-    'hattama-aggregation,hattama-ingestion,hattama-publication') {
+    'hattama-aggregation,hattama-ingestion,hattama-publication,hattama-tlog') {
   problem(`Kafka clients are ${labelled('hattama.kz/kafka-client')}, ` +
-          'not aggregation+ingestion+publication');
+          'not aggregation+ingestion+publication+tlog');
 }
 if (labelled('hattama.kz/redis-client') !==
     'hattama-aggregation,hattama-ingestion,hattama-publication') {
@@ -208,7 +226,7 @@ for (const workload of [...ofKind('Deployment'), ...ofKind('StatefulSet')]) {
     for (const m of c.volumeMounts ?? []) {
       if (!volumes.has(m.name)) problem(`${id(workload)}: mounts ${m.name}, which is no volume`);
     }
-    const binary = /hattama[-/](ingestion|aggregation|publication)/.exec(c.image)?.[1];
+    const binary = /hattama[-/](ingestion|aggregation|publication|tlog)/.exec(c.image)?.[1];
     if (!binary) continue;
     const text = helpOf(`hattama-${binary}`);
     for (const env of c.env ?? []) {
@@ -220,7 +238,7 @@ for (const workload of [...ofKind('Deployment'), ...ofKind('StatefulSet')]) {
         problem(`${id(workload)}: ${env.name}=${env.value} is not a container port`);
       }
       const mount = (c.volumeMounts ?? []).find((m) => env.value?.startsWith(m.mountPath + '/'));
-      if (env.value?.startsWith('/etc/hattama/') && !mount) {
+      if (/^\/(etc|var\/lib)\/hattama\//.test(env.value ?? '') && !mount) {
         problem(`${id(workload)}: ${env.name}=${env.value} is on no mounted volume`);
       }
     }
@@ -230,7 +248,10 @@ for (const workload of [...ofKind('Deployment'), ...ofKind('StatefulSet')]) {
         problem(`${id(workload)}: ${flag} is not a flag of hattama-${binary}`);
       }
     }
-    for (const required of ['HATTAMA_ELECTION', 'HATTAMA_STATIONS', 'HATTAMA_METRICS_LISTEN']) {
+    const requiredVariables = binary === 'tlog'
+      ? ['HATTAMA_LOG_KEY', 'HATTAMA_TILES_DIR', 'HATTAMA_METRICS_LISTEN']
+      : ['HATTAMA_ELECTION', 'HATTAMA_STATIONS', 'HATTAMA_METRICS_LISTEN'];
+    for (const required of requiredVariables) {
       if (!(c.env ?? []).some((e) => e.name === required)) {
         problem(`${id(workload)}: ${required} is not set`);
       }
@@ -238,7 +259,7 @@ for (const workload of [...ofKind('Deployment'), ...ofKind('StatefulSet')]) {
   }
 }
 for (const service of ofKind('Service')) {
-  const pods = [...deployments.values(), ...ofKind('StatefulSet')].filter((w) =>
+  const pods = workloads.filter((w) =>
     Object.entries(service.spec.selector).every(
       ([k, v]) => w.spec.template.metadata.labels?.[k] === v));
   if (pods.length === 0) problem(`${id(service)}: selects no workload`);
@@ -247,6 +268,115 @@ for (const service of ofKind('Service')) {
       (c.ports ?? []).some((p) => p.name === port.targetPort || p.containerPort === port.targetPort)));
     if (!exposed) problem(`${id(service)}: targetPort ${port.targetPort} is exposed by no pod`);
   }
+}
+
+checkTransparencyLog();
+checkRegistry();
+
+// --- The transparency log writer and publication's way to it --------------------------------------
+function checkTransparencyLog() {
+  const tlog = workloads.find((w) => w.metadata.name === 'hattama-tlog');
+  if (!tlog) {
+    problem('no workload hattama-tlog (the transparency log writer)');
+    return;
+  }
+  // One writer, never two at once (deploy/base/tlog.yaml says why): a StatefulSet of one, or a
+  // Deployment of one that stops the old pod before starting the new.
+  if (tlog.spec.replicas !== 1) {
+    problem(`${id(tlog)}: ${tlog.spec.replicas} replicas, the log needs exactly 1`);
+  }
+  if (tlog.kind === 'Deployment' && tlog.spec.strategy?.type !== 'Recreate') {
+    problem(`${id(tlog)}: a Deployment of the log writer needs strategy Recreate`);
+  }
+  for (const scaler of [...ofKind('HorizontalPodAutoscaler'), ...ofKind('ScaledObject')]) {
+    if (scaler.spec.scaleTargetRef.name === 'hattama-tlog') {
+      problem(`${id(scaler)}: scales hattama-tlog, which must stay one replica`);
+    }
+  }
+  const spec = tlog.spec.template.spec;
+  const container = spec.containers[0];
+  const env = new Map((container.env ?? []).map((e) => [e.name, e]));
+  const mountOf = (path) => (container.volumeMounts ?? []).find(
+    (m) => (path ?? '').startsWith(m.mountPath + '/'));
+  const keyMount = mountOf(env.get('HATTAMA_LOG_KEY')?.value);
+  const keyVolume = (spec.volumes ?? []).find((v) => v.name === keyMount?.name);
+  if (!keyVolume?.secret?.secretName) {
+    problem(`${id(tlog)}: HATTAMA_LOG_KEY is not in a mounted Secret`);
+  }
+  const tilesMount = mountOf(env.get('HATTAMA_TILES_DIR')?.value);
+  const claims = new Set([
+    ...(tlog.spec.volumeClaimTemplates ?? []).map((t) => t.metadata.name),
+    ...(spec.volumes ?? []).filter((v) => v.persistentVolumeClaim).map((v) => v.name)]);
+  if (!claims.has(tilesMount?.name)) {
+    problem(`${id(tlog)}: HATTAMA_TILES_DIR is not on a persistent volume claim`);
+  }
+  const service = ofKind('Service').find((s) => s.metadata.name === 'hattama-tlog');
+  const servicePorts = new Set((service?.spec.ports ?? []).map((p) => p.port));
+  for (const port of [7004, 8084]) {
+    if (!servicePorts.has(port)) problem(`Service/hattama-tlog does not expose ${port}`);
+  }
+  const policy = ofKind('NetworkPolicy').find(
+    (p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'hattama-tlog');
+  const grpcRules = (policy?.spec.ingress ?? []).filter(
+    (rule) => (rule.ports ?? []).some((p) => p.port === 7004));
+  if (!policy || grpcRules.length === 0 || grpcRules.some((rule) => !rule.from?.length ||
+      rule.from.some((f) => f.podSelector?.matchLabels?.['app.kubernetes.io/name'] !==
+                            'hattama-publication'))) {
+    problem('hattama-tlog: a NetworkPolicy must admit gRPC 7004 only from hattama-publication');
+  }
+
+  checkLogKeys(env);
+
+  const publication = deployments.get('hattama-publication');
+  const publicationEnv = new Map(
+    (publication?.spec.template.spec.containers[0].env ?? []).map((e) => [e.name, e]));
+  const grpcAddress = publicationEnv.get('HATTAMA_TLOG_ADDRESS')?.value;
+  if (grpcAddress !== 'hattama-tlog:7004') {
+    problem(`Deployment/hattama-publication: HATTAMA_TLOG_ADDRESS is ${grpcAddress}, ` +
+            'not the tlog Service\'s gRPC hattama-tlog:7004');
+  }
+  for (const name of ['HATTAMA_TLOG_URL', 'HATTAMA_TLOG_VERIFIER_KEY']) {
+    const variable = publicationEnv.get(name);
+    if (!variable?.value && !variable?.valueFrom) {
+      problem(`Deployment/hattama-publication: ${name} is not set`);
+    }
+  }
+}
+
+// Where an overlay carries the log key (the local overlay's test key), its verifier key must be
+// the key's own and its name the origin the writer will check it against: HATTAMA_ORIGIN, else
+// hattama/<election_id> of the registry's election.json.
+function checkLogKeys(tlogEnv) {
+  const secret = ofKind('Secret').find((x) => x.metadata.name === 'hattama-tlog-key');
+  const verifier = ofKind('ConfigMap').find((x) => x.metadata.name === 'hattama-tlog-verifier');
+  if (!secret?.data?.['log.key'] || !verifier?.data?.['verifier-key']) return;
+  // PRIVATE+KEY+<name>+<hash>+<key> and <name>+<hash>+<key>.
+  const signer = Buffer.from(secret.data['log.key'], 'base64').toString('utf8').trim().split('+');
+  const [name, hash] = verifier.data['verifier-key'].trim().split('+');
+  if (signer[2] !== name || signer[3] !== hash) {
+    problem(`ConfigMap hattama-tlog-verifier: ${name}+${hash} is not the key of Secret ` +
+            `hattama-tlog-key (${signer[2]}+${signer[3]})`);
+  }
+  const registry = ofKind('ConfigMap').find((m) => m.metadata.name.startsWith('hattama-registry'));
+  const election = JSON.parse(registry?.data?.['election.json'] ?? '{}');
+  const origin = tlogEnv.get('HATTAMA_ORIGIN')?.value ??
+    (tlogEnv.has('HATTAMA_ELECTION') ? `hattama/${election.election_id ?? election.electionId}` : name);
+  if (signer[2] !== origin) {
+    problem(`Secret hattama-tlog-key: the key is named ${signer[2]}, but the log's origin is ${origin}`);
+  }
+}
+
+// --- The registry every service loads: stations and the observer registry beside them ------------
+function checkRegistry() {
+  const registry = ofKind('ConfigMap').find((m) => m.metadata.name.startsWith('hattama-registry'));
+  const files = Object.keys(registry?.data ?? {});
+  for (const file of ['election.json', 'stations.csv', 'organisations.csv', 'observers.csv']) {
+    if (!files.includes(file)) problem(`ConfigMap hattama-registry has no ${file}`);
+  }
+  // The API server refuses a ConfigMap above 1 MiB.
+  const bytes = Object.values(registry?.data ?? {})
+    .reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+  if (bytes > 1024 * 1024) problem(`ConfigMap hattama-registry holds ${bytes} bytes, over 1 MiB`);
 }
 
 for (const p of problems) console.log(`PROBLEM ${p}`);
