@@ -15,6 +15,7 @@ enum class StatusCode {
   kInvalidArgument,     // the caller's input is malformed; repeating it fails again
   kNotFound,            // the thing asked for does not exist
   kFailedPrecondition,  // the system is not in a state to do it (e.g. a feature not configured)
+  kPermissionDenied,    // the caller is known but not allowed to do it (e.g. an unlisted key)
   kResourceExhausted,   // a limit was reached (a cap, a rate, a size); back off and retry
   kUnavailable,         // a dependency or the service is down or overloaded; retry later
   kInternal,            // a bug or an unexpected failure
@@ -35,6 +36,9 @@ class Status {
   }
   static Status FailedPrecondition(std::string message) {
     return Status(StatusCode::kFailedPrecondition, std::move(message));
+  }
+  static Status PermissionDenied(std::string message) {
+    return Status(StatusCode::kPermissionDenied, std::move(message));
   }
   static Status ResourceExhausted(std::string message) {
     return Status(StatusCode::kResourceExhausted, std::move(message));

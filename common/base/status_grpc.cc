@@ -12,6 +12,8 @@ grpc::Status ToGrpc(const Status& status) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND, status.message());
     case StatusCode::kFailedPrecondition:
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, status.message());
+    case StatusCode::kPermissionDenied:
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, status.message());
     case StatusCode::kResourceExhausted:
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, status.message());
     case StatusCode::kUnavailable:
@@ -34,6 +36,8 @@ Status FromGrpc(const grpc::Status& status) {
       return Status::NotFound(message);
     case grpc::StatusCode::FAILED_PRECONDITION:
       return Status::FailedPrecondition(message);
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return Status::PermissionDenied(message);
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return Status::ResourceExhausted(message);
     case grpc::StatusCode::UNAVAILABLE:

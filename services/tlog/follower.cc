@@ -39,6 +39,10 @@ Status Follower::Run(const std::atomic<bool>& stop) {
   if (auto stored = publisher_.StoredCheckpoint(); !stored.ok()) return stored.status();
   auto reader = kafka::Reader::Create(options_.kafka_bootstrap, kafka::kTlogTopic);
   if (!reader.ok()) return reader.status();
+  auto source = kafka::Reader::Create(options_.kafka_bootstrap, kafka::kSubmissionsTopic);
+  if (!source.ok()) return source.status();
+  source_ = std::move(source).value();
+  if (Status counted = CountSourcePartitions(true); !counted.ok()) return counted;
   // From offset 0, not "the beginning": a log whose first records are gone cannot give the same
   // tree again, and reading it fails rather than starting at whatever is left.
   if (Status assigned = (*reader)->Assign({{0, 0}}); !assigned.ok()) return assigned;
@@ -92,7 +96,24 @@ Status Follower::Rebuild(std::int64_t position) {
   return Publish(false);
 }
 
+Status Follower::CountSourcePartitions(bool now) {
+  const auto at = Clock::now();
+  if (!now && at - last_partition_check_ < options_.partition_check_interval) return Status::Ok();
+  last_partition_check_ = at;
+  auto count = source_->PartitionCount(source_partitions_ == 0 ? kBrokerTimeout : kPollWait * 10);
+  if (count.ok()) {
+    source_partitions_ = *count;
+    return Status::Ok();
+  }
+  if (source_partitions_ == 0) return count.status();
+  // The count known stays: partitions are never removed, and a leaf of a new one counts it.
+  spdlog::warn("cannot ask how many partitions {} has ({}); keeping {}", kafka::kSubmissionsTopic,
+               count.status().message(), source_partitions_);
+  return Status::Ok();
+}
+
 Status Follower::KeepPublished() {
+  if (Status counted = CountSourcePartitions(false); !counted.ok()) return counted;
   const auto now = Clock::now();
   if (tree_.Head().size == publisher_.Latest()->checkpoint.size ||
       now - last_publish_ < options_.checkpoint_interval) {
@@ -151,7 +172,9 @@ Status Follower::CheckStoredCheckpoint() const {
 
 Status Follower::Publish(bool sign) {
   const std::int64_t size = tree_.Head().size;
-  auto signed_now = publisher_.Publish(tree_.tree(), size, sign);
+  auto signed_now = publisher_.Publish(
+      tree_.tree(), size, sign,
+      sign ? tree_.PartitionEnds(source_partitions_) : std::vector<std::int64_t>());
   if (!signed_now.ok()) return signed_now.status();
   if (*signed_now) {
     RecordCheckpointSize(size);

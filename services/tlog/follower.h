@@ -8,6 +8,11 @@
 // tree that does not extend it (fewer leaves, or another root at its size) is a fork of what was
 // published, and the follower refuses to go on rather than publish it.
 //
+// Each checkpoint is kept with its partition ends (LogTree::PartitionEnds, taken on this thread at
+// the size signed, so they never claim a record the tree lacks), one for every partition of
+// hattama.submissions.v1: the count is asked from the broker at start and every partition check
+// interval, and a leaf of a partition beyond it counts it at once.
+//
 // Thread-safety: Run on one thread; the accessors from any thread.
 #pragma once
 
@@ -15,11 +20,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/base/result.h"
+#include "common/kafka/reader.h"
 #include "services/tlog/log_tree.h"
 #include "services/tlog/publisher.h"
 
@@ -31,6 +38,8 @@ struct FollowerOptions {
   std::chrono::milliseconds checkpoint_interval{500};
   // How often a long rebuild says how far it is.
   std::chrono::milliseconds progress_interval{5000};
+  // How often the partition count of hattama.submissions.v1 is asked again.
+  std::chrono::milliseconds partition_check_interval{10000};
 };
 
 class Follower {
@@ -55,6 +64,9 @@ class Follower {
   // The checks before the first checkpoint (see above).
   Status CheckStoredCheckpoint() const;
   Status Publish(bool sign);
+  // Asks the broker for the partition count of hattama.submissions.v1 when it is due; an error only
+  // when it was never known.
+  Status CountSourcePartitions(bool now);
 
   const FollowerOptions options_;
   LogTree& tree_;
@@ -64,6 +76,9 @@ class Follower {
   std::int64_t rebuild_end_ = 0;  // the topic's end at start: the rebuild reads up to it
   std::chrono::steady_clock::time_point last_publish_;
   std::chrono::steady_clock::time_point last_progress_;
+  std::unique_ptr<kafka::Reader> source_;  // only asks how many partitions the source topic has
+  std::int32_t source_partitions_ = 0;
+  std::chrono::steady_clock::time_point last_partition_check_;
   // Accepted times (Unix seconds) of the leaves read live since the last checkpoint, for the
   // checkpoint delay metric.
   std::vector<double> unsigned_accepted_;

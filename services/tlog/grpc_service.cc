@@ -38,4 +38,10 @@ grpc::Status TransparencyGrpcService::GetEntry(grpc::ServerContext*,
   return Answer(api_.GetEntry(*request), response);
 }
 
+grpc::Status TransparencyGrpcService::AddCosignature(grpc::ServerContext*,
+                                                     const v1::AddCosignatureRequest* request,
+                                                     v1::AddCosignatureResponse* response) {
+  return Answer(api_.AddCosignature(*request), response);
+}
+
 }  // namespace hattama::transparency

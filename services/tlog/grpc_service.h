@@ -22,6 +22,9 @@ class TransparencyGrpcService final : public v1::TransparencyService::Service {
                                    v1::ConsistencyProof* response) override;
   grpc::Status GetEntry(grpc::ServerContext* context, const v1::GetEntryRequest* request,
                         v1::LogEntry* response) override;
+  grpc::Status AddCosignature(grpc::ServerContext* context,
+                              const v1::AddCosignatureRequest* request,
+                              v1::AddCosignatureResponse* response) override;
 
  private:
   const TransparencyApi& api_;

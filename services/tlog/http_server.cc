@@ -91,10 +91,13 @@ void SendJson(httplib::Response& response, const Message& message) {
   response.set_content(json + "\n", "application/json");
 }
 
-// Installs /v1/<name> for a method of the api taking `Request` and answering Result<Response>.
+// Installs /v1/<name> for a method of the api taking `Request` and answering Result<Response>:
+// GET and POST for a read, POST only for a write.
+enum class Verbs { kGetAndPost, kPostOnly };
 template <typename Request, typename Response>
 void InstallMethod(httplib::Server& server, const std::string& name,
-                   std::function<Result<Response>(const Request&)> method) {
+                   std::function<Result<Response>(const Request&)> method,
+                   Verbs verbs = Verbs::kGetAndPost) {
   auto handler = [method](const httplib::Request& http, httplib::Response& response) {
     Request request;
     if (Status parsed = ParseRequest(http, request); !parsed.ok()) {
@@ -108,7 +111,7 @@ void InstallMethod(httplib::Server& server, const std::string& name,
     }
     SendJson(response, *answer);
   };
-  server.Get("/v1/" + name, handler);
+  if (verbs == Verbs::kGetAndPost) server.Get("/v1/" + name, handler);
   server.Post("/v1/" + name, handler);
 }
 
@@ -123,6 +126,9 @@ void InstallApi(httplib::Server& server, const TransparencyApi& api) {
       [&api](const auto& request) { return api.GetConsistencyProof(request); });
   InstallMethod<v1::GetEntryRequest, v1::LogEntry>(
       server, "GetEntry", [&api](const auto& request) { return api.GetEntry(request); });
+  InstallMethod<v1::AddCosignatureRequest, v1::AddCosignatureResponse>(
+      server, "AddCosignature", [&api](const auto& request) { return api.AddCosignature(request); },
+      Verbs::kPostOnly);
 }
 
 void SendFile(httplib::Response& response, const TileStore& tiles, const std::string& path,
@@ -139,6 +145,10 @@ void SendFile(httplib::Response& response, const TileStore& tiles, const std::st
 void InstallTiles(httplib::Server& server, const TileStore& tiles) {
   server.Get("/tlog/checkpoint", [&tiles](const httplib::Request&, httplib::Response& response) {
     SendFile(response, tiles, "checkpoint", "text/plain; charset=utf-8", kCheckpointCache);
+  });
+  server.Get("/tlog/checkpoint.cosigned", [&tiles](const httplib::Request&,
+                                                   httplib::Response& response) {
+    SendFile(response, tiles, "checkpoint.cosigned", "text/plain; charset=utf-8", kCheckpointCache);
   });
   server.Get(
       R"(/tlog/(tile/.+))", [&tiles](const httplib::Request& request, httplib::Response& response) {

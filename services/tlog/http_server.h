@@ -1,6 +1,8 @@
 // hattama-tlog's HTTP side, on its own address (--http-listen):
 //
 //   GET  /tlog/checkpoint              the signed checkpoint (text/plain), Cache-Control max-age=1
+//   GET  /tlog/checkpoint.cosigned     the newest checkpoint witnesses cosigned, with their lines
+//                                      (witnesses.h; 404 before the first), max-age=1
 //   GET  /tlog/tile/<L>/<N>[.p/<W>]    hash tiles, and
 //   GET  /tlog/tile/entries/<N>[.p/<W>] entry bundles (application/octet-stream): full ones
 //                                      "immutable" for a year, partial ones for 60 s
@@ -8,6 +10,7 @@
 //                                      as query parameters (?submission_id=s-1&tree_size=120), or
 //                                      POST the request as JSON; answers in protobuf's JSON mapping
 //                                      with the proto field names, bytes in base64
+//   POST /v1/AddCosignature            the one write: {"cosigned_note":"..."} (POST only)
 //
 // The /tlog/ files are the tiles directory as it stands (tile_store.h): the same bytes any static
 // file server would serve from it. Every answer allows any origin to read it (CORS), since all of

@@ -39,6 +39,15 @@ std::int64_t LogTree::ResumeOffset(std::int32_t partition) const {
   return sources_.ResumeOffset(partition);
 }
 
+std::vector<std::int64_t> LogTree::PartitionEnds(std::int32_t partitions) const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::int64_t> ends(std::max(partitions, sources_.PartitionsSeen()));
+  for (std::size_t p = 0; p < ends.size(); ++p) {
+    ends[p] = sources_.ResumeOffset(static_cast<std::int32_t>(p));
+  }
+  return ends;
+}
+
 std::int64_t LogTree::logged() const {
   std::shared_lock lock(mutex_);
   return sources_.size();

@@ -51,6 +51,11 @@ class LogTree {
   bool IsLogged(const SourcePosition& source) const;
   // LoggedSources::ResumeOffset.
   std::int64_t ResumeOffset(std::int32_t partition) const;
+  // Index p: the offset of partition p of hattama.submissions.v1 below which every record of p is
+  // a leaf now (its ResumeOffset), for each partition below `partitions` and below every partition
+  // a leaf logs: a checkpoint's partition ends, when taken on the appending thread at the size it
+  // signs.
+  std::vector<std::int64_t> PartitionEnds(std::int32_t partitions) const;
   // How many source records are logged (equals the leaves).
   std::int64_t logged() const;
 

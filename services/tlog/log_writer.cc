@@ -13,6 +13,10 @@ Result<std::unique_ptr<LogWriter>> LogWriter::Start(const WriterOptions& options
   log->store_ = std::move(store).value();
   log->tree_ = std::make_unique<LogTree>();
   log->publisher_ = std::make_unique<Publisher>(*log->store_, std::move(signer));
+  auto witnesses =
+      Witnesses::Open(options.witness_keys, *log->store_, *log->tree_, *log->publisher_);
+  if (!witnesses.ok()) return witnesses.status();
+  log->witnesses_ = std::move(witnesses).value();
   log->follower_ = std::make_unique<Follower>(
       FollowerOptions{.kafka_bootstrap = options.kafka_bootstrap,
                       .checkpoint_interval = options.checkpoint_interval},

@@ -1,4 +1,5 @@
-// hattama-tlog's log: the LogTree, the tiles directory and its Publisher, and the two threads that
+// hattama-tlog's log: the LogTree, the tiles directory with its Publisher and the witnesses'
+// cosignatures (Witnesses), and the two threads that
 // keep them: the Follower (hattama.tlog.v1 into the tree and the tiles) and the Sequencer
 // (hattama.submissions.v1 into hattama.tlog.v1). If either stops with an error, both stop and
 // Failure() says why; main then exits, since a writer that cannot write must not look healthy.
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/base/result.h"
 #include "common/kafka/record_writer.h"
@@ -22,6 +24,7 @@
 #include "services/tlog/publisher.h"
 #include "services/tlog/sequencer.h"
 #include "services/tlog/tile_store.h"
+#include "services/tlog/witnesses.h"
 
 namespace hattama::transparency {
 
@@ -30,6 +33,8 @@ struct WriterOptions {
   std::string tiles_dir;
   std::chrono::milliseconds checkpoint_interval{500};
   std::int64_t max_in_flight = 10000;
+  // The witnesses whose cosignatures the log accepts (witness_keys.h).
+  std::vector<tlog::NoteVerifier> witness_keys;
 };
 
 class LogWriter {
@@ -55,6 +60,7 @@ class LogWriter {
   const LogTree& tree() const { return *tree_; }
   const Publisher& publisher() const { return *publisher_; }
   const TileStore& tiles() const { return *store_; }
+  Witnesses& witnesses() { return *witnesses_; }
 
  private:
   LogWriter() = default;
@@ -63,6 +69,7 @@ class LogWriter {
   std::unique_ptr<LogTree> tree_;
   std::unique_ptr<TileStore> store_;
   std::unique_ptr<Publisher> publisher_;
+  std::unique_ptr<Witnesses> witnesses_;
   std::unique_ptr<Follower> follower_;
   std::unique_ptr<Sequencer> sequencer_;
   std::atomic<bool> stop_{false};

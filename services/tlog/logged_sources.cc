@@ -48,4 +48,8 @@ std::int64_t LoggedSources::ResumeOffset(std::int32_t partition) const {
   return first.first == 0 ? first.second : 0;
 }
 
+std::int32_t LoggedSources::PartitionsSeen() const {
+  return runs_.empty() ? 0 : runs_.rbegin()->first + 1;
+}
+
 }  // namespace hattama::transparency

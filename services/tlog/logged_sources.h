@@ -26,6 +26,8 @@ class LoggedSources {
   // Where reading `partition` resumes: its lowest offset not logged yet. Offsets above it that
   // are logged already are to be skipped as they are read again (Contains).
   std::int64_t ResumeOffset(std::int32_t partition) const;
+  // One past the highest partition any position was logged from (0 when none).
+  std::int32_t PartitionsSeen() const;
 
   // How many positions are logged in all.
   std::int64_t size() const { return size_; }

@@ -25,6 +25,7 @@
 #include "services/tlog/log_key.h"
 #include "services/tlog/log_writer.h"
 #include "services/tlog/transparency_api.h"
+#include "services/tlog/witness_keys.h"
 
 namespace {
 
@@ -42,6 +43,7 @@ struct Flags {
   std::string origin;
   std::string election;
   std::string generate_key;
+  std::vector<std::string> witness_keys;
   std::string listen = "0.0.0.0:7004";
   std::string http_listen = "0.0.0.0:8084";
   double checkpoint_interval = 0.5;
@@ -77,6 +79,13 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "generate-key", flags.generate_key,
                   "Write a new log key named --origin to this file (mode 0600, never over an "
                   "existing file) and its verifier key to FILE.pub, print the verifier key, exit");
+  // Repeatable, so the environment variable is named in the plural and splits at blanks.
+  app.add_option("--witness-key", flags.witness_keys,
+                 "Verifier key (cosignature/v1) of a witness whose cosignatures the log accepts "
+                 "and serves, or @FILE of such keys one a line; repeatable; none: AddCosignature "
+                 "refuses every note")
+      ->envname("HATTAMA_WITNESS_KEYS")
+      ->allow_extra_args(false);
   config::AddFlag(app, "listen", flags.listen, "gRPC listen address host:port");
   config::AddFlag(app, "http-listen", flags.http_listen,
                   "HTTP address of /tlog/ (the tiles) and /v1/<Method> (the API as JSON); empty: "
@@ -238,6 +247,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::info("log {} signing with {}", signer->name(), signer->verifier().VerifierKey());
+  auto witness_keys = ParseWitnessKeys(flags.witness_keys, signer->name());
+  if (!witness_keys.ok()) {
+    spdlog::error("{}", witness_keys.status().message());
+    return 2;
+  }
+  for (const auto& witness : *witness_keys) {
+    spdlog::info("accepting the cosignatures of the witness {}", witness.VerifierKey());
+  }
   // Blocked before any thread starts, so that every thread inherits the mask and the signals wait
   // for sigtimedwait below.
   sigset_t signals;
@@ -249,13 +266,14 @@ int main(int argc, char** argv) {
   auto writer = LogWriter::Start({.kafka_bootstrap = flags.kafka_bootstrap,
                                   .tiles_dir = flags.tiles_dir,
                                   .checkpoint_interval = Milliseconds(flags.checkpoint_interval),
-                                  .max_in_flight = flags.max_in_flight},
+                                  .max_in_flight = flags.max_in_flight,
+                                  .witness_keys = std::move(witness_keys).value()},
                                  std::move(signer).value());
   if (!writer.ok()) {
     spdlog::error("{}", writer.status().message());
     return 1;
   }
-  TransparencyApi api((*writer)->tree(), (*writer)->publisher());
+  TransparencyApi api((*writer)->tree(), (*writer)->publisher(), (*writer)->witnesses());
   TransparencyGrpcService service(api);
   auto grpc_server = ServeGrpc(flags, service);
   if (!grpc_server.ok()) {

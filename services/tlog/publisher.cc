@@ -37,7 +37,8 @@ Status Publisher::WriteTile(const tlog::Tile& tile, const std::string& path,
   return Status::Ok();
 }
 
-Result<bool> Publisher::Publish(const tlog::MemoryTree& tree, std::int64_t size, bool sign) {
+Result<bool> Publisher::Publish(const tlog::MemoryTree& tree, std::int64_t size, bool sign,
+                                std::vector<std::int64_t> partition_ends) {
   for (const tlog::Tile& tile : tlog::NewTiles(written_size_, size)) {
     auto data = tlog::ReadTileData(tile, tree);
     if (!data.ok()) return data.status();
@@ -70,6 +71,7 @@ Result<bool> Publisher::Publish(const tlog::MemoryTree& tree, std::int64_t size,
   if (!root.ok()) return root.status();
   auto published = std::make_shared<PublishedCheckpoint>();
   published->checkpoint = {.origin = origin(), .size = size, .root = *root};
+  published->partition_ends = std::move(partition_ends);
   auto note = tlog::SignCheckpoint(published->checkpoint, signer_);
   if (!note.ok()) return note.status();
   published->signed_note = std::move(note).value();

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
 #include "common/tlog/checkpoint.h"
@@ -25,6 +26,9 @@ namespace hattama::transparency {
 struct PublishedCheckpoint {
   std::string signed_note;  // as <dir>/checkpoint holds it
   tlog::Checkpoint checkpoint;
+  // Index p: the offset of partition p of hattama.submissions.v1 below which every record is a
+  // leaf of this tree (LogTree::PartitionEnds at the size signed). Not signed, not on disk.
+  std::vector<std::int64_t> partition_ends;
 };
 
 class Publisher {
@@ -41,8 +45,10 @@ class Publisher {
 
   // Writes every tile and bundle that the tree of `size` leaves (size <= tree.Head().size, every
   // entry below it added) has and the last call did not write; then, with `sign` and a size other
-  // than the latest checkpoint's, the signed checkpoint of `size`. Returns whether it signed.
-  Result<bool> Publish(const tlog::MemoryTree& tree, std::int64_t size, bool sign);
+  // than the latest checkpoint's, the signed checkpoint of `size`, kept with `partition_ends` (the
+  // source positions that tree holds). Returns whether it signed.
+  Result<bool> Publish(const tlog::MemoryTree& tree, std::int64_t size, bool sign,
+                       std::vector<std::int64_t> partition_ends = {});
 
   // The latest checkpoint written, or null before the first.
   std::shared_ptr<const PublishedCheckpoint> Latest() const;

@@ -1,9 +1,12 @@
 // The directory (--tiles-dir) that holds the log as C2SP tlog-tiles files (common/tlog/tile.h):
 //
 //   <dir>/checkpoint                  the latest signed checkpoint
+//   <dir>/checkpoint.cosigned         the newest checkpoint witnesses cosigned (witnesses.h)
 //   <dir>/tile/<L>/<N>[.p/<W>]        hash tiles
 //   <dir>/tile/entries/<N>[.p/<W>]    entry bundles
 //   <dir>/.tmp/                       files being written (never served)
+//   <dir>/.witnesses                  the witnesses' kept cosignatures (witnesses.h; not served
+//                                     by hattama-tlog, public all the same)
 //
 // so that any static file server or CDN can serve the directory as it is. Every file is written
 // to .tmp and renamed into place: a reader sees an old file or a new one whole, never a torn one.
@@ -12,10 +15,13 @@
 // clients then take the full tile's prefix), so that at most one tile index per level keeps
 // partials.
 //
-// Thread-safety: one thread writes (the publisher); reads from any thread are safe alongside,
-// since files only ever appear whole.
+// Thread-safety: the publisher's thread writes the tiles and the checkpoint, Witnesses its own
+// files (each from one thread at a time); writes of different paths may run at once, since every
+// write has a temporary file of its own. Reads from any thread are safe alongside, since files
+// only ever appear whole.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -54,7 +60,7 @@ class TileStore {
   Status WriteAtomically(const std::string& full_path, std::string_view data);
 
   std::string dir_;
-  std::uint64_t temp_counter_ = 0;
+  std::atomic<std::uint64_t> temp_counter_ = 0;
 };
 
 }  // namespace hattama::transparency

@@ -5,15 +5,6 @@
 namespace hattama::transparency {
 namespace {
 
-v1::SignedCheckpoint ToProto(const PublishedCheckpoint& published) {
-  v1::SignedCheckpoint checkpoint;
-  checkpoint.set_signed_note(published.signed_note);
-  checkpoint.set_origin(published.checkpoint.origin);
-  checkpoint.set_tree_size(published.checkpoint.size);
-  checkpoint.set_root_hash(std::string(tlog::HashBytes(published.checkpoint.root)));
-  return checkpoint;
-}
-
 // The tree size a request means: `asked`, or the latest checkpoint's for 0.
 Result<std::int64_t> TreeSize(std::int64_t asked, std::int64_t latest, const char* field) {
   if (asked == 0) return latest;
@@ -38,6 +29,20 @@ Result<std::shared_ptr<const PublishedCheckpoint>> TransparencyApi::Latest() con
     return Status::Unavailable("the log is being rebuilt from Kafka and has no checkpoint yet");
   }
   return latest;
+}
+
+v1::SignedCheckpoint TransparencyApi::ToProto(const PublishedCheckpoint& published) const {
+  v1::SignedCheckpoint checkpoint;
+  checkpoint.set_signed_note(published.signed_note);
+  checkpoint.set_origin(published.checkpoint.origin);
+  checkpoint.set_tree_size(published.checkpoint.size);
+  checkpoint.set_root_hash(std::string(tlog::HashBytes(published.checkpoint.root)));
+  checkpoint.mutable_partition_ends()->Add(published.partition_ends.begin(),
+                                           published.partition_ends.end());
+  for (v1::Cosignature& cosignature : witnesses_.Newest()) {
+    *checkpoint.add_cosignatures() = std::move(cosignature);
+  }
+  return checkpoint;
 }
 
 Result<v1::SignedCheckpoint> TransparencyApi::GetCheckpoint() const {
@@ -163,6 +168,12 @@ Result<v1::LogEntry> TransparencyApi::GetEntry(const v1::GetEntryRequest& reques
                                    std::to_string(size));
   }
   return ReadEntry(request.leaf_index());
+}
+
+Result<v1::AddCosignatureResponse> TransparencyApi::AddCosignature(
+    const v1::AddCosignatureRequest& request) const {
+  if (request.cosigned_note().empty()) return Status::InvalidArgument("give cosigned_note");
+  return witnesses_.Add(request.cosigned_note());
 }
 
 }  // namespace hattama::transparency

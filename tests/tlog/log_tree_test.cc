@@ -69,5 +69,23 @@ TEST(TlogLogTree, FindsEveryLeafOfASubmissionId) {
   EXPECT_TRUE(tree.CandidateLeaves("s-3").empty());
 }
 
+TEST(TlogLogTree, PartitionEndsAreTheOffsetsBelowWhichEveryRecordIsALeaf) {
+  LogTree tree;
+  EXPECT_EQ(tree.PartitionEnds(3), (std::vector<int64_t>{0, 0, 0}));
+  for (int64_t offset : {0, 1, 2, 4}) tree.Append(EntryOf("a", 0, offset));  // 3 is missing
+  tree.Append(EntryOf("b", 2, 0));
+  // Partition 1 has no leaf; offset 4 of partition 0 is a leaf, but 3 is not, so the end is 3.
+  EXPECT_EQ(tree.PartitionEnds(3), (std::vector<int64_t>{3, 0, 1}));
+  tree.Append(EntryOf("a", 0, 3));
+  EXPECT_EQ(tree.PartitionEnds(3), (std::vector<int64_t>{5, 0, 1}));
+  // A leaf of a partition beyond the count given counts that partition too.
+  tree.Append(EntryOf("c", 4, 0));
+  EXPECT_EQ(tree.PartitionEnds(3), (std::vector<int64_t>{5, 0, 1, 0, 1}));
+  // A partition whose first leaf is not offset 0 ends at 0: nothing below is known to be there.
+  LogTree late;
+  late.Append(EntryOf("d", 0, 7));
+  EXPECT_EQ(late.PartitionEnds(1), (std::vector<int64_t>{0}));
+}
+
 }  // namespace
 }  // namespace hattama::transparency

@@ -31,14 +31,21 @@ class TlogClient {
         http_address_(http_address),
         verifier_(tlog::NoteVerifier::FromVerifierKey(verifier_key).value()) {}
 
-  // The latest checkpoint, opened with the verifier key (an error unless its signature holds).
-  Result<tlog::Checkpoint> Checkpoint() {
+  // The latest checkpoint as GetCheckpoint answers it, unchecked.
+  Result<v1::SignedCheckpoint> SignedCheckpoint() {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     v1::SignedCheckpoint checkpoint;
     grpc::Status status = stub_->GetCheckpoint(&context, {}, &checkpoint);
     if (!status.ok()) return FromGrpc(status);
-    return tlog::OpenCheckpoint(checkpoint.signed_note(), verifier_.name(), verifier_);
+    return checkpoint;
+  }
+
+  // The latest checkpoint, opened with the verifier key (an error unless its signature holds).
+  Result<tlog::Checkpoint> Checkpoint() {
+    auto checkpoint = SignedCheckpoint();
+    if (!checkpoint.ok()) return checkpoint.status();
+    return tlog::OpenCheckpoint(checkpoint->signed_note(), verifier_.name(), verifier_);
   }
 
   // Waits until a checkpoint holds at least `size` leaves; the last one seen, or an error.

@@ -205,9 +205,12 @@ TEST_P(TlogResync, EveryRecordIsOneLeafWhateverAFailedWriteDid) {
                                .checkpoint_interval = std::chrono::milliseconds(50)},
                               TestSigner(), std::move(faulty));
   ASSERT_TRUE(log.ok()) << log.status().message();
+  // Every checkpoint signed on the way, by size: its partition ends.
+  std::map<int64_t, std::vector<int64_t>> seen;
   const bool logged = hattama::testing::Eventually(
       [&] {
         auto latest = (*log)->publisher().Latest();
+        if (latest) seen[latest->checkpoint.size] = latest->partition_ends;
         return latest && latest->checkpoint.size >= kRecords;
       },
       std::chrono::seconds(60));
@@ -227,6 +230,23 @@ TEST_P(TlogResync, EveryRecordIsOneLeafWhateverAFailedWriteDid) {
     if (sources.insert(entry->source).second) leaves.push_back(value);
   }
   EXPECT_EQ(leaves.size(), static_cast<size_t>(kRecords));
+  // No checkpoint's partition ends claimed a record its tree lacked, while failed writes left
+  // holes; the last one's are the topic's ends.
+  for (const auto& [size, ends] : seen) {
+    std::set<SourcePosition> in_tree;
+    for (int64_t i = 0; i < size && i < static_cast<int64_t>(leaves.size()); ++i) {
+      in_tree.insert(DecodeEntry(leaves[i])->source);
+    }
+    ASSERT_EQ(ends.size(), 4u) << "one end for each partition, at size " << size;
+    for (int32_t partition = 0; partition < 4; ++partition) {
+      for (int64_t offset = 0; offset < ends[partition]; ++offset) {
+        ASSERT_TRUE(in_tree.contains({.partition = partition, .offset = offset}))
+            << "the checkpoint of " << size << " leaves claims partition " << partition
+            << " offset " << offset;
+      }
+    }
+  }
+  EXPECT_EQ(seen.rbegin()->second, (std::vector<int64_t>{100, 100, 100, 100}));
   const double copies = static_cast<double>(topic.size() - leaves.size());
   EXPECT_TRUE(hattama::testing::Eventually(
       [&] { return SkippedCopies() - skipped_before == copies; }, std::chrono::seconds(10)))

@@ -17,6 +17,7 @@
 #include "common/kafka/producer.h"
 #include "common/kafka/reader.h"
 #include "common/kafka/topics.h"
+#include "common/tlog/note.h"
 #include "services/tlog/entry.h"
 #include "tests/testing/eventually.h"
 #include "tests/tlog/tlog_client.h"
@@ -101,6 +102,29 @@ class TlogWriter : public ::testing::Test {
     client_ = std::make_unique<TlogClient>(grpc_address_, http_address_, verifier_key_);
   }
 
+  // Where each partition of hattama.submissions.v1 ends now, as the broker says.
+  std::vector<int64_t> SourceEnds() {
+    auto reader = kafka::Reader::Create(kafka_->bootstrap(), kafka::kSubmissionsTopic).value();
+    std::map<int32_t, int64_t> start;
+    for (int32_t p = 0; p < kPartitions; ++p) start[p] = 0;
+    EXPECT_TRUE(reader->Assign(start).ok());
+    auto ends = reader->EndOffsets(std::chrono::seconds(10));
+    EXPECT_TRUE(ends.ok()) << ends.status().message();
+    std::vector<int64_t> by_partition;
+    if (ends.ok()) {
+      for (const auto& [partition, end] : *ends) by_partition.push_back(end);
+    }
+    return by_partition;
+  }
+
+  // The partition ends of the latest checkpoint.
+  std::vector<int64_t> CheckpointEnds() {
+    auto checkpoint = client_->SignedCheckpoint();
+    EXPECT_TRUE(checkpoint.ok()) << checkpoint.status().message();
+    if (!checkpoint.ok()) return {};
+    return {checkpoint->partition_ends().begin(), checkpoint->partition_ends().end()};
+  }
+
   std::string TlogLog() {
     std::ifstream in(work_.path() + "/tlog.log");
     return std::string(std::istreambuf_iterator<char>(in), {});
@@ -143,6 +167,9 @@ TEST_F(TlogWriter, LogsEveryRecordOnceAndProvesEachAgainstTheSignedCheckpoint) {
   ASSERT_TRUE(checkpoint.ok()) << checkpoint.status().message();
   EXPECT_EQ(checkpoint->size, 500);
   EXPECT_EQ(checkpoint->origin, "hattama.test/log");
+  // By partition, where the records the checkpoint holds end: where the topic ends.
+  EXPECT_EQ(CheckpointEnds(), (std::vector<int64_t>{125, 125, 125, 125}));
+  EXPECT_EQ(CheckpointEnds(), SourceEnds());
   // Ready once rebuilt and checkpointed; the metrics say how large the log is.
   httplib::Client operations("http://" + metrics);
   EXPECT_TRUE(hattama::testing::Eventually(
@@ -165,6 +192,7 @@ TEST_F(TlogWriter, LogsEveryRecordOnceAndProvesEachAgainstTheSignedCheckpoint) {
   auto later = client_->WaitForSize(800, kLogTimeout);
   ASSERT_TRUE(later.ok()) << later.status().message();
   EXPECT_EQ(later->size, 800);
+  EXPECT_EQ(CheckpointEnds(), (std::vector<int64_t>{200, 200, 200, 200}));
   grpc::ClientContext context;
   v1::GetConsistencyProofRequest request;
   request.set_old_size(500);
@@ -315,6 +343,11 @@ TEST_F(TlogWriter, ServesTheTilesWithCacheHeadersAndTheApiAsJson) {
   EXPECT_EQ(proof.entry().submission_id(), "s-7");
   EXPECT_EQ(tlog::LeafHash(proof.entry().entry()),
             tlog::HashFromBytes(proof.entry().leaf_hash()).value());
+  auto signed_checkpoint = http.Get("/v1/GetCheckpoint");
+  ASSERT_TRUE(signed_checkpoint);
+  EXPECT_NE(signed_checkpoint->body.find("\"partition_ends\":[\"75\",\"75\",\"75\",\"75\"]"),
+            std::string::npos)
+      << signed_checkpoint->body;
   auto posted =
       http.Post("/v1/GetEntry", "{\"leaf_index\": " + std::to_string(proof.leaf_index()) + "}",
                 "application/json");
@@ -344,6 +377,124 @@ TEST_F(TlogWriter, ServesTheTilesWithCacheHeadersAndTheApiAsJson) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);
   EXPECT_NE(refused->body.find("--http-max-connections-per-address"), std::string::npos);
+}
+
+// A witness's cosignature/v1 key named `name`.
+tlog::NoteSigner WitnessSigner(const std::string& name, char seed) {
+  auto key = crypto::Ed25519PrivateKey::FromSeed(std::string(32, seed));
+  return tlog::NoteSigner::Create(name, tlog::NoteKeyType::kCosignatureV1, key.value()).value();
+}
+
+// `note` with `witness`'s cosignature line added.
+std::string Cosign(const std::string& note, const tlog::NoteSigner& witness) {
+  return tlog::SignNote(tlog::ParseNote(note).value(), std::span(&witness, 1)).value();
+}
+
+grpc::Status AddCosignature(TlogClient& client, const std::string& cosigned_note,
+                            v1::AddCosignatureResponse* response) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::AddCosignatureRequest request;
+  request.set_cosigned_note(cosigned_note);
+  return client.stub().AddCosignature(&context, request, response);
+}
+
+TEST_F(TlogWriter, ServesTheCosignaturesOfItsWitnessesAndKeepsThemAcrossARestart) {
+  const tlog::NoteSigner alice = WitnessSigner("witness.example/alice", 1);
+  const tlog::NoteSigner bob = WitnessSigner("witness.example/bob", 2);
+  const std::string keys_file = work_.path() + "/witnesses.txt";
+  std::ofstream(keys_file) << "# witnesses of the night\n" << bob.verifier().VerifierKey() << "\n";
+  const std::vector<std::string> witness_flags = {"--witness-key", alice.verifier().VerifierKey(),
+                                                  "--witness-key", "@" + keys_file};
+  Submit(0, 50);
+  StartTlog(witness_flags);
+  ASSERT_TRUE(client_->WaitForSize(50, kLogTimeout).ok());
+  const std::string note = client_->SignedCheckpoint().value().signed_note();
+
+  // Alice over gRPC, Bob over HTTP.
+  v1::AddCosignatureResponse added;
+  grpc::Status status = AddCosignature(*client_, Cosign(note, alice), &added);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(added.witness(), "witness.example/alice");
+  EXPECT_EQ(added.tree_size(), 50);
+  httplib::Client http("http://" + http_address_);
+  v1::AddCosignatureRequest request;
+  request.set_cosigned_note(Cosign(note, bob));
+  std::string body;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(request, &body).ok());
+  auto posted = http.Post("/v1/AddCosignature", body, "application/json");
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 200) << posted->body;
+  EXPECT_NE(posted->body.find("\"witness\":\"witness.example/bob\""), std::string::npos)
+      << posted->body;
+
+  // Each served cosignature checks out with the log's key and its witness's key alone.
+  const auto check_served = [&](const v1::SignedCheckpoint& checkpoint) {
+    ASSERT_EQ(checkpoint.cosignatures_size(), 2);
+    for (const v1::Cosignature& cosignature : checkpoint.cosignatures()) {
+      const tlog::NoteSigner& witness =
+          cosignature.witness() == "witness.example/alice" ? alice : bob;
+      const tlog::NoteVerifier keys[] = {client_->verifier(), witness.verifier()};
+      auto opened = tlog::OpenNote(cosignature.signed_note(), keys);
+      ASSERT_TRUE(opened.ok()) << cosignature.witness() << ": " << opened.status().message();
+      EXPECT_EQ(opened->verified.size(), 2u) << cosignature.witness();
+      EXPECT_EQ(opened->verified[1].timestamp, static_cast<uint64_t>(cosignature.timestamp()));
+      EXPECT_EQ(cosignature.tree_size(), 50);
+      EXPECT_EQ(tlog::ParseCheckpoint(opened->text).value().size, 50);
+    }
+  };
+  check_served(client_->SignedCheckpoint().value());
+  auto json = http.Get("/v1/GetCheckpoint");
+  ASSERT_TRUE(json);
+  v1::SignedCheckpoint from_json;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json->body, &from_json).ok());
+  check_served(from_json);
+  auto file = http.Get("/tlog/checkpoint.cosigned");
+  ASSERT_TRUE(file);
+  EXPECT_EQ(file->status, 200);
+  EXPECT_EQ(file->get_header_value("Cache-Control"), "public, max-age=1");
+  const tlog::NoteVerifier all[] = {client_->verifier(), alice.verifier(), bob.verifier()};
+  auto cosigned = tlog::OpenNote(file->body, all);
+  ASSERT_TRUE(cosigned.ok()) << cosigned.status().message();
+  EXPECT_EQ(cosigned->verified.size(), 3u);
+
+  // An unknown witness; a root altered after signing; a tree the log's key signed but the log
+  // never had.
+  v1::AddCosignatureResponse refused;
+  EXPECT_EQ(
+      AddCosignature(*client_, Cosign(note, WitnessSigner("witness.example/mallory", 3)), &refused)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  request.set_cosigned_note(Cosign(note, WitnessSigner("witness.example/mallory", 3)));
+  std::string unknown_body;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(request, &unknown_body).ok());
+  auto forbidden = http.Post("/v1/AddCosignature", unknown_body, "application/json");
+  ASSERT_TRUE(forbidden);
+  EXPECT_EQ(forbidden->status, 403) << forbidden->body;
+  EXPECT_NE(forbidden->body.find("\"code\":\"PERMISSION_DENIED\""), std::string::npos);
+  const tlog::Checkpoint opened =
+      tlog::OpenCheckpoint(note, "hattama.test/log", client_->verifier()).value();
+  std::string altered = Cosign(note, alice);
+  const std::string root = tlog::HashToBase64(opened.root);
+  altered.replace(altered.find(root), root.size(), tlog::HashToBase64(tlog::LeafHash("fork")));
+  status = AddCosignature(*client_, altered, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  std::ifstream key_file(key_);
+  const std::string log_key((std::istreambuf_iterator<char>(key_file)), {});
+  const tlog::NoteSigner log_signer = tlog::NoteSigner::FromSignerKey(log_key).value();
+  tlog::Checkpoint fork = opened;
+  fork.root = tlog::LeafHash("fork");
+  status = AddCosignature(*client_, Cosign(tlog::SignCheckpoint(fork, log_signer).value(), alice),
+                          &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  EXPECT_NE(TlogLog().find("FORK EVIDENCE"), std::string::npos);
+
+  // After a restart, with the log grown meanwhile: the same cosignatures, of the tree of 50.
+  tlog_->Stop();
+  Submit(50, 10);
+  StartTlog(witness_flags);
+  ASSERT_TRUE(client_->WaitForSize(60, kLogTimeout).ok());
+  check_served(client_->SignedCheckpoint().value());
 }
 
 }  // namespace

@@ -34,7 +34,10 @@ class TlogApi : public ::testing::Test {
     tree_.Append(entry);
     publisher_.AddEntry(entry);
   }
-  void Publish() { ASSERT_TRUE(publisher_.Publish(tree_.tree(), tree_.Head().size, true).ok()); }
+  void Publish() {
+    ASSERT_TRUE(
+        publisher_.Publish(tree_.tree(), tree_.Head().size, true, tree_.PartitionEnds(2)).ok());
+  }
 
   // The checkpoint a client has: the signed note opened with the verifier key.
   tlog::Checkpoint Opened(const v1::SignedCheckpoint& checkpoint) {
@@ -48,7 +51,8 @@ class TlogApi : public ::testing::Test {
   std::unique_ptr<TileStore> store_ = TileStore::Open(dir_.path()).value();
   LogTree tree_;
   Publisher publisher_{*store_, TestSigner()};
-  TransparencyApi api_{tree_, publisher_};
+  std::unique_ptr<Witnesses> witnesses_ = Witnesses::Open({}, *store_, tree_, publisher_).value();
+  TransparencyApi api_{tree_, publisher_, *witnesses_};
   int64_t next_offset_ = 0;
 };
 
@@ -70,6 +74,10 @@ TEST_F(TlogApi, TheCheckpointIsTheSignedNoteAndItsFields) {
   EXPECT_EQ(checkpoint->tree_size(), 1000);
   EXPECT_EQ(checkpoint->origin(), "hattama/test");
   EXPECT_EQ(checkpoint->root_hash(), std::string(tlog::HashBytes(opened.root)));
+  // Every leaf logs partition 0, offsets 0 to 999; partition 1 has none.
+  EXPECT_EQ(std::vector<int64_t>(checkpoint->partition_ends().begin(),
+                                 checkpoint->partition_ends().end()),
+            (std::vector<int64_t>{1000, 0}));
 }
 
 TEST_F(TlogApi, EverySubmissionsInclusionProofChecksOutAgainstTheCheckpoint) {
