@@ -94,6 +94,21 @@ double CpuSeconds(pid_t pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// The ids of every `every`-th accepted submission of `sent` (answered in `result`).
+std::vector<std::string> AcceptedIds(std::span<const v1::Submission> sent, const LoadResult& result,
+                                     int64_t every) {
+  std::vector<std::string> ids;
+  int64_t accepted = 0;
+  for (size_t i = 0; i < sent.size(); ++i) {
+    if (result.outcomes[i] != v1::OUTCOME_ACCEPTED &&
+        result.outcomes[i] != v1::OUTCOME_ACCEPTED_WITH_FLAGS) {
+      continue;
+    }
+    if (accepted++ % every == 0) ids.push_back(sent[i].submission_id());
+  }
+  return ids;
+}
+
 PhaseFigures Summarise(LoadResult& load, double rate) {
   PhaseFigures figures;
   figures.sent = load.sent;
@@ -158,10 +173,13 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
   }
   figures.peak_per_second = static_cast<double>(figures.night_protocols) * kPeakMinuteShare / 60.0;
 
-  auto stack = stack::Stack::Start(
-      {.registry_dir = dir, .partitions = options.partitions, .log_dir = dir + "/logs"});
+  auto stack = stack::Stack::Start({.registry_dir = dir,
+                                    .partitions = options.partitions,
+                                    .log_dir = dir + "/logs",
+                                    .tlog = true});
   if (!stack.ok()) return Status::Error("the stack did not start: " + stack.status().message());
   auto& s = **stack;
+  CheckpointWatcher checkpoints(s.tlog_address());
   auto channel = grpc::CreateChannel(s.ingestion_address(), grpc::InsecureChannelCredentials());
   auto ingestion = v1::IngestionService::NewStub(channel);
   LoadOptions load{
@@ -172,11 +190,13 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
 
   std::span<const v1::Submission> rest(night);
   std::map<std::string, int64_t> expected;  // contest -> accepted protocols so far
+  int64_t accepted_records = 0;             // every one a leaf of the transparency log
   auto count_accepted = [&](std::span<const v1::Submission> sent, const LoadResult& result) {
     for (size_t i = 0; i < sent.size(); ++i) {
       if (result.outcomes[i] == v1::OUTCOME_ACCEPTED ||
           result.outcomes[i] == v1::OUTCOME_ACCEPTED_WITH_FLAGS) {
         ++expected[sent[i].protocol().contest_id()];
+        ++accepted_records;
       }
     }
   };
@@ -238,6 +258,23 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
       "/s at ingestion, counted " +
       std::to_string(static_cast<int64_t>(figures.flat.visible_per_second)) +
       "/s visible in publication");
+  {
+    const auto sampled =
+        AcceptedIds(rest, *result,
+                    std::max<int64_t>(1, result->accepted / std::max<int64_t>(1, options.samples)));
+    auto log = FollowFlatOut(s.tlog_address(), checkpoints,
+                             {.expected_leaves = accepted_records,
+                              .first_send = result->first_send,
+                              .counted = *counted},
+                             sampled, std::chrono::minutes(10));
+    if (!log.ok()) return log.status();
+    figures.tlog = *log;
+    Say(fmt::format(
+        "  logged {} of {} accepted records, {:.0f}/s; checkpoint delay p50 {:.0f} ms, "
+        "p99 {:.0f} ms",
+        figures.tlog.leaves, figures.tlog.expected_leaves, figures.tlog.appends_per_second,
+        figures.tlog.checkpoint_delay_p50_ms, figures.tlog.checkpoint_delay_p99_ms));
+  }
 
   if (options.read) {
     ReadOptions read = options.read_options;
@@ -247,7 +284,15 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
     auto rates = ReadRate(**registry, read);
     if (!rates.ok()) return rates.status();
     figures.read = *rates;
+    Say("inclusion proofs from the log");
+    auto proofs = InclusionProofLatency(s.tlog_address(), AcceptedIds(rest, *result, 1),
+                                        read.clients, read.duration);
+    figures.tlog.proof_p50_ms = Quantile(proofs.ms, 0.50);
+    figures.tlog.proof_p99_ms = Quantile(proofs.ms, 0.99);
+    figures.tlog.proofs_per_second = proofs.per_second;
+    figures.tlog.proof_errors = proofs.errors;
   }
+  MeasureTiles(s.tlog_tiles_dir(), figures.tlog);
 
   auto rss = [&](const std::string& part, Process& process) {
     auto kb = process.PeakRssKb();
@@ -259,6 +304,7 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
   rss("ingestion", s.ingestion());
   rss("aggregation", s.aggregation());
   rss("publication", s.publication());
+  rss("tlog", s.tlog());
   if (auto redis = redis::Connection::Connect(s.redis().address(), std::chrono::seconds(5));
       redis.ok()) {
     if (auto keys = (*redis)->Run({"DBSIZE"}); keys.ok()) figures.redis_keys = keys->integer;

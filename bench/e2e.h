@@ -1,11 +1,13 @@
 // The end-to-end benchmark of one registry size: a synthetic registry of N stations, the whole
-// stack (redis-server, the embedded Kafka, ingestion, aggregation, publication) started on it,
-// then two runs of the simulated night through it:
+// stack (redis-server, the embedded Kafka, ingestion, aggregation, publication, and hattama-tlog
+// logging every accepted record) started on it, then two runs of the simulated night through it:
 //   1. paced at ten times election night's peak rate, measuring how long a protocol takes from
 //      being sent to being visible in publication (freshness);
 //   2. flat out (as fast as the hub windows allow), measuring accepted protocols per second at
 //      ingestion and counted protocols per second visible in publication's totals.
-// Then, optionally, issue #6's read benchmark on the loaded stack, and every part's peak RSS.
+// The transparency log is held against the flat-out run (bench/tlog.h). Then, optionally, issue
+// #6's read benchmark and the log's inclusion proofs on the loaded stack, and every part's peak
+// RSS.
 #pragma once
 
 #include <chrono>
@@ -16,6 +18,7 @@
 
 #include "bench/load.h"
 #include "bench/read.h"
+#include "bench/tlog.h"
 #include "common/base/result.h"
 
 namespace hattama::bench {
@@ -71,7 +74,9 @@ struct E2eFigures {
   double peak_per_second = 0;        // election night's busiest minute, per second
   std::optional<PhaseFigures> paced;
   PhaseFigures flat;
-  // Peak RSS in KiB per part: redis, devkafka, ingestion, aggregation, publication.
+  // The transparency log against the flat-out run; inclusion proofs only with the reads.
+  TlogFigures tlog;
+  // Peak RSS in KiB per part: redis, devkafka, ingestion, aggregation, publication, tlog.
   std::map<std::string, int64_t> peak_rss_kb;
   // CPU seconds (user + system) each part used over the whole run: where the two cores went.
   std::map<std::string, double> cpu_seconds;

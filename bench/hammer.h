@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <vector>
@@ -13,12 +14,15 @@ namespace hattama::bench {
 
 // Runs `clients` threads calling `request(thread, target)` (target drawn uniformly from
 // 0 .. targets-1) until `duration` passed; successful requests per second, the failed ones
-// counted into `errors`. `request` is called from several threads at once.
+// counted into `errors`. `request` is called from several threads at once. With `latencies_ms`,
+// the time each successful request took is appended to it (in no particular order).
 template <typename Request>
 double Hammer(int clients, std::chrono::milliseconds duration, size_t targets,
-              std::atomic<int64_t>& errors, Request request) {
+              std::atomic<int64_t>& errors, Request request,
+              std::vector<double>* latencies_ms = nullptr) {
   using Clock = std::chrono::steady_clock;
   std::atomic<int64_t> done{0};
+  std::mutex latencies_mutex;
   const auto start = Clock::now();
   const auto end = start + duration;
   std::vector<std::thread> threads;
@@ -28,11 +32,22 @@ double Hammer(int clients, std::chrono::milliseconds duration, size_t targets,
       std::uniform_int_distribution<size_t> pick(0, targets - 1);
       int64_t mine = 0;
       int64_t failed = 0;
-      while (Clock::now() < end) {
-        (request(c, pick(rng)) ? mine : failed) += 1;
+      std::vector<double> took;
+      for (auto now = Clock::now(); now < end;) {
+        const bool ok = request(c, pick(rng));
+        (ok ? mine : failed) += 1;
+        const auto after = Clock::now();
+        if (ok && latencies_ms != nullptr) {
+          took.push_back(std::chrono::duration<double, std::milli>(after - now).count());
+        }
+        now = after;
       }
       done += mine;
       errors += failed;
+      if (latencies_ms != nullptr) {
+        std::lock_guard lock(latencies_mutex);
+        latencies_ms->insert(latencies_ms->end(), took.begin(), took.end());
+      }
     });
   }
   for (auto& thread : threads) thread.join();

@@ -189,6 +189,44 @@ void FlatOutRows(Rows& rows, Table& table, const std::optional<RawFigures>& raw)
   });
 }
 
+void TlogRows(Rows& rows, Table& table) {
+  table.Section("transparency log (hattama-tlog), the flat-out run");
+  rows.Add("leaves in the last checkpoint / records accepted", [](const E2eFigures* r) {
+    return Grouped(r->tlog.leaves) + " / " + Grouped(r->tlog.expected_leaves);
+  });
+  rows.Add("log appends while the run fed it, /s", [](const E2eFigures* r) {
+    if (r->tlog.appends_per_second <= 0) return std::string("-");
+    return fmt::format("{} ({:.0f} % of counted)", Rate(r->tlog.appends_per_second),
+                       100.0 * r->tlog.appends_per_second / r->flat.visible_per_second);
+  });
+  rows.Add("last leaf signed, s after the last protocol counted", [](const E2eFigures* r) {
+    return r->tlog.log_after_counted_s ? fmt::format("{:+.2f}", *r->tlog.log_after_counted_s)
+                                       : std::string("never");
+  });
+  rows.Add("checkpoint delay p50 / p99, ms (accepted -> signed)", [](const E2eFigures* r) {
+    return MsPair(r->tlog.checkpoint_delay_p50_ms, r->tlog.checkpoint_delay_p99_ms);
+  });
+  rows.Add(fmt::format("  samples / poll resolution ms"), [](const E2eFigures* r) {
+    return fmt::format("{} / {}", r->tlog.delay_samples, kCheckpointPollInterval.count());
+  });
+  rows.Add(fmt::format("inclusion proof p50 / p99, ms ({} client threads)", kReadClients),
+           [](const E2eFigures* r) {
+             return r->tlog.proofs_per_second <= 0
+                        ? std::string("-")
+                        : fmt::format("{:.2f} / {:.2f}", r->tlog.proof_p50_ms,
+                                      r->tlog.proof_p99_ms);
+           });
+  rows.Add("inclusion proofs, /s (failed)", [](const E2eFigures* r) {
+    return fmt::format("{} ({})", Rate(r->tlog.proofs_per_second), r->tlog.proof_errors);
+  });
+  rows.Add("tiles on disk, bytes per leaf: entries + hashes (allocated)", [](const E2eFigures* r) {
+    if (r->tlog.leaves <= 0) return std::string("-");
+    const auto leaves = static_cast<double>(r->tlog.leaves);
+    return fmt::format("{:.0f} + {:.1f} ({:.0f})", r->tlog.entry_bytes / leaves,
+                       r->tlog.hash_bytes / leaves, r->tlog.allocated_bytes / leaves);
+  });
+}
+
 void PacedRows(Rows& rows, Table& table) {
   table.Section("paced at ten times the night's peak");
   auto paced = [](auto f) {
@@ -209,8 +247,8 @@ void PacedRows(Rows& rows, Table& table) {
 }
 
 void ResourceRows(Rows& rows, Table& table) {
-  static const char* const kParts[] = {"redis-server", "devkafka", "ingestion", "aggregation",
-                                       "publication"};
+  static const char* const kParts[] = {"redis-server", "devkafka",    "ingestion",
+                                       "aggregation",  "publication", "tlog"};
   table.Section("peak RSS (VmHWM), MiB");
   for (const char* part : kParts) {
     rows.Add(part, [part](const E2eFigures* r) {
@@ -286,6 +324,7 @@ void PrintTable(const std::optional<RawFigures>& raw, const std::vector<E2eFigur
     rows.Add("election night peak (busiest minute), /s",
              [](const E2eFigures* r) { return fmt::format("{:.1f}", r->peak_per_second); });
     FlatOutRows(rows, table, raw);
+    TlogRows(rows, table);
     PacedRows(rows, table);
     ResourceRows(rows, table);
     bool any_read = false;
