@@ -22,6 +22,7 @@ std::string Bytes(const char (&text)[N]) {
 StaticFiles PortalFiles() {
   return {{"/index.html", {"text/html; charset=utf-8", Bytes(portal::kIndexHtml)}},
           {"/app.js", {"text/javascript; charset=utf-8", Bytes(portal::kAppJs)}},
+          {"/logcheck.js", {"text/javascript; charset=utf-8", Bytes(portal::kLogcheckJs)}},
           {"/style.css", {"text/css; charset=utf-8", Bytes(portal::kStyleCss)}}};
 }
 

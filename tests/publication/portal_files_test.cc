@@ -21,10 +21,11 @@ std::string PortalSource(const std::string& name) {
 TEST(PortalFiles, AreThePortalFolderByteForByteWithTheirContentTypes) {
   const StaticFiles files = PortalFiles();
 
-  ASSERT_EQ(files.size(), 3u);
+  ASSERT_EQ(files.size(), 4u);
   const std::pair<std::string, std::string> expected[] = {
       {"index.html", "text/html; charset=utf-8"},
       {"app.js", "text/javascript; charset=utf-8"},
+      {"logcheck.js", "text/javascript; charset=utf-8"},
       {"style.css", "text/css; charset=utf-8"}};
   for (const auto& [name, type] : expected) {
     auto file = files.find("/" + name);
