@@ -8,7 +8,8 @@ const REFRESH_MS = 5000;  // polling, when Server-Sent Events are not available
 // estimate) is still read this often.
 const SIDE_REFRESH_MS = 5000;
 
-const state = { election: null, contest: null, area: null };
+// position: the log position of the totals on screen (AreaTotals.log_position).
+const state = { election: null, contest: null, area: null, position: null };
 // How updates arrive: 'sse' while the /v1/Watch event stream is open, 'polling' otherwise
 // (shown on <body data-live>, so that a test can tell which path it saw).
 const live = { source: null, mode: 'polling' };
@@ -19,7 +20,7 @@ async function api(method, params) {
   const query = new URLSearchParams(params || {}).toString();
   const response = await fetch(`/v1/${method}${query ? '?' + query : ''}`);
   const body = await response.json();
-  if (!response.ok) throw new Error(`${body.code}: ${body.message}`);
+  if (!response.ok) throw Object.assign(new Error(`${body.code}: ${body.message}`), {code: body.code});
   return body;
 }
 
@@ -79,6 +80,18 @@ function drawNational(totals) {
   }));
   document.getElementById('updated').textContent =
       `Updated ${new Date().toLocaleTimeString()}.`;
+  state.position = totals.log_position || {};
+  drawLogPosition();
+}
+
+// The tree size the totals on screen were computed at: a recount of the log's first N leaves
+// gives them exactly (README "Checking Hattama's figures yourself").
+function drawLogPosition() {
+  const size = num(state.position && state.position.tree_size);
+  const target = document.getElementById('log-position');
+  target.dataset.treeSize = String(size);
+  if (size) target.textContent = `Recountable at log size ${fmt(size)}.`;
+  else target.textContent = logView.logUrl ? 'Not yet in the log.' : '';
 }
 
 function leaderOf(options) {
@@ -249,10 +262,10 @@ async function drawDeployment() {
       row(table.nation, 'total'), ...(table.regions || []).map((r) => row(r)));
 }
 
-// Seats, the comparison and deployment: no event carries them, so they are read every
-// SIDE_REFRESH_MS whether the totals arrive by events or by polling.
+// Seats, the comparison, deployment and the log's checkpoint: no event carries them, so they are
+// read every SIDE_REFRESH_MS whether the totals arrive by events or by polling.
 async function drawSide() {
-  await Promise.all([drawSeats(), drawComparison(), drawDeployment()]);
+  await Promise.all([drawSeats(), drawComparison(), drawDeployment(), drawLog()]);
 }
 
 async function refresh(forcePvt) {
@@ -341,7 +354,10 @@ async function showStation(id, scroll) {
         parts.push(el('div', {class: 'version'},
           `${s.submission_id} by observer ${s.observer_id} (${s.organisation_id || 'no organisation'}), `,
           `revision ${s.revision || 0}, ${s.source === 'SOURCE_OFFICIAL' ? 'official' : 'observer copy'}`,
-          s.photo_sha256 ? el('div', {}, el('code', {}, `photo ${atob(s.photo_sha256).split('').map((ch) => ch.charCodeAt(0).toString(16).padStart(2, '0')).join('')}`)) : ''));
+          s.photo_sha256 ? el('div', {}, el('code', {}, `photo ${atob(s.photo_sha256).split('').map((ch) => ch.charCodeAt(0).toString(16).padStart(2, '0')).join('')}`)) : '',
+          logView.logUrl ? el('div', {}, el('button', {
+            type: 'button', class: 'link', 'data-check': s.submission_id,
+            onclick: () => checkProtocol(s.submission_id, true)}, 'check in the log')) : ''));
       }
     }
     target.replaceChildren(...parts);
@@ -349,6 +365,193 @@ async function showStation(id, scroll) {
     if (scroll) target.scrollIntoView({behavior: 'smooth', block: 'start'});
   } catch (e) {
     target.replaceChildren(el('p', {class: 'error'}, e.message));
+  }
+}
+
+// The transparency log as publication last saw it (GetLogCheckpoint): the checkpoint, where the
+// log is and its verifier key. logUrl is empty when no log is configured.
+// note, signedWith and signature: the note last checked, the key it was checked with, the outcome.
+const logView = {checkpoint: null, logUrl: '', verifierKey: '', note: '', signedWith: '',
+                 signature: null};
+
+const shortHex = (bytes) => `${HattamaLog.hex(bytes).slice(0, 16)}…`;
+
+// A value shortened, with the whole of it one keyboard press away.
+function longValue(short, full) {
+  return el('details', {}, el('summary', {}, el('code', {}, short)), el('code', {}, full));
+}
+
+// The log's signature on the panel's checkpoint, checked again only when the note changes.
+async function logSignature(note, key) {
+  if (!key) return 'no verifier key stated: check the note with the operator\'s key';
+  try {
+    const outcome = await HattamaLog.verifyNote(note, key);
+    return outcome === 'verified' ? 'signature verified in this browser with the verifier key'
+        : 'this browser has no Ed25519: hattama-verify checks the signature';
+  } catch (e) {
+    return `signature NOT verified: ${e.message}`;
+  }
+}
+
+function drawCheckpoint(cp, signature) {
+  const note = HattamaLog.parseNote(cp.signed_note);
+  const root = HattamaLog.fromBase64(cp.root_hash);
+  const box = document.getElementById('log-checkpoint');
+  box.dataset.treeSize = String(num(cp.tree_size));
+  box.dataset.root = cp.root_hash;
+  document.getElementById('log-origin').textContent = cp.origin;
+  document.getElementById('log-size').textContent = fmt(cp.tree_size);
+  document.getElementById('log-root').replaceChildren(longValue(shortHex(root), HattamaLog.hex(root)));
+  document.getElementById('log-signer').replaceChildren(
+      note.signatures.map((s) => s.name).join(', ') || 'no signature', ` (${signature})`);
+  const witnesses = cp.cosignatures || [];
+  document.getElementById('log-witnesses').replaceChildren(witnesses.length
+      ? el('ul', {}, ...witnesses.map((w) => el('li', {'data-witness': w.witness},
+          `${w.witness}: tree size ${fmt(w.tree_size)} at ` +
+          `${new Date(num(w.timestamp) * 1000).toISOString().replace('.000Z', 'Z')}`)))
+      : 'no witness has cosigned yet');
+}
+
+async function drawLog() {
+  const status = document.getElementById('log-status');
+  const box = document.getElementById('log-checkpoint');
+  let answer;
+  try {
+    answer = await api('GetLogCheckpoint');
+  } catch (e) {
+    Object.assign(logView, {checkpoint: null, logUrl: '', verifierKey: ''});
+    box.hidden = true;
+    document.getElementById('log-check').hidden = true;
+    // UNAVAILABLE: publication follows no log, or has no checkpoint of it yet (its message says
+    // which); an older server has no such method.
+    status.textContent = e.code === 'UNAVAILABLE'
+        ? `No transparency log available: ${e.message.replace(/^UNAVAILABLE: /, '')}`
+        : e.code === 'UNIMPLEMENTED' || e.code === 'NOT_FOUND'
+            ? 'No transparency log configured on this server.'
+            : `The log's checkpoint cannot be read: ${e.message}`;
+    drawLogPosition();
+    return;
+  }
+  const keyInput = document.getElementById('log-key');
+  // The visitor's own key (from the operator) stays; only the one filled in is replaced.
+  if (!keyInput.value || keyInput.value === logView.verifierKey) keyInput.value = answer.verifier_key || '';
+  Object.assign(logView, {logUrl: (answer.log_url || '').replace(/\/+$/, ''),
+                          verifierKey: answer.verifier_key || ''});
+  document.getElementById('log-check').hidden = !logView.logUrl;
+  const cp = answer.checkpoint;
+  const links = [el('a', {href: '/v1/GetLogCheckpoint'}, 'this server\'s view (JSON)')];
+  if (logView.logUrl) {
+    links.push(' · ', el('a', {href: `${logView.logUrl}/tlog/checkpoint`}, 'the log\'s checkpoint'),
+               ' · ', el('a', {href: logView.logUrl}, logView.logUrl));
+  }
+  document.getElementById('log-links').replaceChildren(...links);
+  document.getElementById('log-verifier').replaceChildren(
+      logView.verifierKey ? el('code', {}, logView.verifierKey) : 'not stated');
+  if (!cp || !cp.signed_note) {
+    logView.checkpoint = null;
+    box.hidden = true;
+    status.textContent = 'This server has not seen a checkpoint of the log yet.';
+  } else {
+    try {
+      HattamaLog.checkpointOf(cp);
+      if (cp.signed_note !== logView.note || keyInput.value !== logView.signedWith) {
+        logView.signature = await logSignature(cp.signed_note, keyInput.value.trim());
+        logView.note = cp.signed_note;
+        logView.signedWith = keyInput.value;
+      }
+      drawCheckpoint(cp, logView.signature);
+      logView.checkpoint = cp;
+      box.hidden = false;
+      status.textContent = `Checkpoint as this server last read it from the log, ` +
+          `${new Date().toLocaleTimeString()}.`;
+    } catch (e) {
+      logView.checkpoint = null;
+      box.hidden = true;
+      status.textContent = `The checkpoint this server gives is malformed: ${e.message}`;
+    }
+  }
+  drawLogPosition();
+}
+
+// GET one inclusion proof from the log itself (its HTTP side sends CORS *).
+async function inclusionProof(id, treeSize) {
+  const params = new URLSearchParams({submission_id: id});
+  if (treeSize) params.set('tree_size', String(treeSize));
+  const response = await fetch(`${logView.logUrl}/v1/GetInclusionProof?${params}`);
+  const body = await response.json().catch(() => ({}));
+  return {status: response.status, body};
+}
+
+function checkList(checks) {
+  const mark = {true: ['ok', '✓'], false: ['bad', '✗'], null: ['', '–']};
+  return el('ul', {class: 'check-list'}, ...checks.map((c) => {
+    const [cls, sign] = mark[String(c.ok)];
+    return el('li', {'data-check': c.name, 'data-ok': String(c.ok), class: cls},
+              `${sign} ${c.name}: ${c.detail || ''}`);
+  }));
+}
+
+// The protocol of a verified entry, as the log decoded its record (its submission id is held to
+// the entry's bytes by the "decoded fields" check).
+function entryProtocol(entry) {
+  const record = entry.record || {};
+  const s = record.submission || {};
+  const p = s.protocol || {};
+  const parts = [el('h4', {}, `${p.station_id || '?'} · ${p.contest_id || '?'}`),
+    el('p', {}, `${s.submission_id} by observer ${s.observer_id || '–'} ` +
+                `(${s.organisation_id || 'no organisation'}) via ${s.hub_id || '–'}, revision ` +
+                `${s.revision || 0}, ${s.source === 'SOURCE_OFFICIAL' ? 'official' : 'observer copy'}` +
+                `${s.retraction ? ', a retraction' : ''}; accepted ${record.accepted_time || '–'}.`)];
+  if (!entry.record) parts.push(el('p', {}, 'The record is not in the entry: only its SHA-256 is logged.'));
+  const figures = p.figures || {};
+  const votes = (figures.option_votes || []).map((v) =>
+      el('tr', {}, el('td', {}, v.option_id), el('td', {}, fmt(v.votes))));
+  if (entry.record) parts.push(el('table', {class: 'protocol'}, el('tbody', {}, ...figureRows(figures), ...votes)));
+  for (const f of record.flags || []) parts.push(el('p', {class: 'flag'}, `⚑ ${f.message || f.code} (${f.field || ''})`));
+  return parts;
+}
+
+// Checks that the log holds `id`: the proof for the portal's checkpoint (or, for an entry newer
+// than it, for the log's latest), verified here; shows every check and the entry's protocol.
+async function checkProtocol(id, scroll) {
+  const target = document.getElementById('log-result');
+  document.getElementById('log-submission').value = id;
+  if (scroll) document.getElementById('log').scrollIntoView({behavior: 'smooth', block: 'start'});
+  const show = (outcome, ...parts) => { target.dataset.outcome = outcome; target.replaceChildren(...parts); };
+  if (!logView.logUrl) {
+    show('unavailable', el('p', {class: 'verdict'}, 'No transparency log is configured on this server.'));
+    return;
+  }
+  show('checking', el('p', {}, `Checking ${id}…`));
+  try {
+    const cp = logView.checkpoint;
+    let answer = await inclusionProof(id, cp ? num(cp.tree_size) : 0);
+    if (answer.status === 404 && cp) answer = await inclusionProof(id, 0);
+    if (answer.status === 404) {
+      show('not-found', el('p', {class: 'verdict bad'}, `Not in the log: no leaf carries ${id}.`),
+           el('p', {class: 'note'}, answer.body.message || ''));
+      return;
+    }
+    if (answer.status !== 200) {
+      throw new Error(`the log answered HTTP ${answer.status}: ${answer.body.message || ''}`);
+    }
+    const result = await HattamaLog.checkInclusion(answer.body, {
+      submissionId: id, checkpoint: cp, verifierKey: document.getElementById('log-key').value.trim()});
+    target.dataset.leafIndex = String(result.index);
+    target.dataset.treeSize = String(result.size);
+    const others = answer.body.other_leaf_indexes || [];
+    show(result.verified ? 'verified' : 'not-verified',
+         result.verified
+           ? el('p', {class: 'verdict ok'}, `Verified: ${id} is leaf ${fmt(result.index)} of the tree ` +
+                `of size ${fmt(result.size)}, root `, longValue(`${result.root.slice(0, 16)}…`, result.root))
+           : el('p', {class: 'verdict bad'}, `Not verified: ${result.failed.map((c) => c.name).join(', ')} ` +
+                'failed. Do not trust this answer.'),
+         checkList(result.checks),
+         others.length ? el('p', {class: 'note'}, `The same id is also leaf ${others.join(', ')} ` +
+                            '(a copy written twice; it counts once).') : '',
+         ...(result.verified ? entryProtocol(answer.body.entry) : []));
+  } catch (e) {
+    show('error', el('p', {class: 'verdict bad'}, `Cannot check ${id}: ${e.message}`));
   }
 }
 
@@ -365,8 +568,14 @@ async function main() {
     event.preventDefault();
     showStation(document.getElementById('station-id').value.trim());
   });
+  document.getElementById('log-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    checkProtocol(document.getElementById('log-submission').value.trim());
+  });
+  await drawLog();
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.get('station')) showStation(hash.get('station'));
+  if (hash.get('check')) checkProtocol(hash.get('check'));
   watch();
   await refresh(true);
   setInterval(() => { if (live.mode !== 'sse') refresh(false); }, REFRESH_MS);
