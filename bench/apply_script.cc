@@ -23,22 +23,23 @@ Result<std::string> ApplyLuaSource() {
 
 // EVALSHA as services/aggregation/applier.cc builds it (KEYS and ARGV: apply.lua's header).
 int AppendApplyCall(const std::string& sha, const PreparedProtocol& protocol,
-                    const ProtocolNames& names, std::string& out) {
+                    const ProtocolNames& names, int64_t offset, std::string& out) {
   const int32_t p = names.partition;
   const std::string& contest = protocol.contest_id;
   const std::string& station = names.station_id;
-  const std::string key_count = std::to_string(5 + names.areas.size());
+  const std::string key_count = std::to_string(6 + names.areas.size());
   const std::string partition = std::to_string(p);
+  const std::string offset_text = std::to_string(offset);
   std::vector<std::string> keys = {
       layout::SeenKey(p, names.submission_id), layout::VersionsKey(p, contest, station),
       layout::StationKey(p, contest, station), layout::BackersKey(p, contest, station),
-      layout::FiguresKey(p, contest, station)};
+      layout::FiguresKey(p, contest, station), layout::PositionKey(p)};
   for (const auto& area : names.areas) keys.push_back(layout::TotalsKey(p, contest, area));
   std::vector<std::string_view> command = {"EVALSHA", sha, key_count};
   command.insert(command.end(), keys.begin(), keys.end());
   command.insert(command.end(), {names.submission_id, protocol.digest, protocol.record, "protocol",
                                  protocol.observer_id, "0", "0", protocol.figures_digest, contest,
-                                 "observer", partition});
+                                 "observer", partition, offset_text});
   command.insert(command.end(), names.areas.begin(), names.areas.end());
   for (const auto& [field, value] : protocol.fields) {
     command.push_back(field);
@@ -71,7 +72,7 @@ Result<double> ApplyScriptRate(std::span<const PreparedProtocol> samples,
                        [&](int64_t unit, std::string& out) {
                          return AppendApplyCall(script.sha(),
                                                 samples[static_cast<size_t>(unit) % samples.size()],
-                                                NamesOf(unit, options.partitions), out);
+                                                NamesOf(unit, options.partitions), unit, out);
                        });
 }
 

@@ -11,6 +11,16 @@
 //   hattama:partitions                      partition count P of the submissions topic (string),
 //                                           written by aggregation when it is assigned partitions
 //   hattama:{p<N>}:seen:<submission_id>     digest of a submission already applied (string)
+//   hattama:{p<N>}:position                 the log position of partition N's keys (string): the
+//                                           offset after the highest record of partition N that
+//                                           apply.lua was called for, in the same call as that
+//                                           record's keys (whatever its outcome, duplicate and
+//                                           id_reused included), so the partition's totals are
+//                                           exactly those of its records below it; never goes
+//                                           back on a replay; absent (0) before the first. Records
+//                                           aggregation skips without a call (not a
+//                                           SubmissionRecord, no submission id, a station unknown
+//                                           to the registry) do not move it, and change nothing
 //   hattama:{p<N>}:station:<contest>:<station>
 //                                           hash: the counted figures of the station ("f:<name>",
 //                                           "v:<option_id>", see figures.h), "submission_id" (the
@@ -80,6 +90,9 @@ inline std::string PartitionTag(int32_t partition) {
 inline std::string PartitionsKey() { return "hattama:partitions"; }
 inline std::string SeenKey(int32_t partition, std::string_view submission_id) {
   return "hattama:" + PartitionTag(partition) + ":seen:" + std::string(submission_id);
+}
+inline std::string PositionKey(int32_t partition) {
+  return "hattama:" + PartitionTag(partition) + ":position";
 }
 inline std::string ClaimKey(std::string_view submission_id) {
   return "hattama:claim:" + std::string(submission_id);

@@ -218,7 +218,9 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
       for (const auto& message : batch) {
         v1::SubmissionRecord record;
         Result<redis::Command> call = Status::Error("not a SubmissionRecord");
-        if (record.ParseFromString(message.value)) call = applier_.Call(message.partition, record);
+        if (record.ParseFromString(message.value)) {
+          call = applier_.Call(message.partition, message.offset, record);
+        }
         if (!call.ok()) {
           // Such a record fails the same way on every replay; holding the partition back for it
           // would stop every station behind it. It stays in the log for a person to look at.

@@ -55,7 +55,8 @@ std::string_view OutcomeName(Outcome outcome) {
 Applier::Applier(std::shared_ptr<const domain::Registry> registry)
     : registry_(std::move(registry)), script_(kApplyLua) {}
 
-Result<redis::Command> Applier::Call(int32_t partition, const v1::SubmissionRecord& record) const {
+Result<redis::Command> Applier::Call(int32_t partition, int64_t offset,
+                                     const v1::SubmissionRecord& record) const {
   const auto& submission = record.submission();
   const auto& protocol = submission.protocol();
   if (submission.submission_id().empty()) return Status::Error("record has no submission id");
@@ -75,6 +76,7 @@ Result<redis::Command> Applier::Call(int32_t partition, const v1::SubmissionReco
       redis::layout::StationKey(partition, contest, station_id, scope),
       redis::layout::BackersKey(partition, contest, station_id, scope),
       redis::layout::FiguresKey(partition, contest, station_id, scope),
+      redis::layout::PositionKey(partition),
   };
   const auto areas = registry_->EnclosingAreas(*station);
   for (const v1::Area* area : areas) {
@@ -94,6 +96,7 @@ Result<redis::Command> Applier::Call(int32_t partition, const v1::SubmissionReco
       contest,
       official ? "official" : "observer",
       std::to_string(partition),
+      std::to_string(offset),
   };
   for (const v1::Area* area : areas) args.push_back(area->area_id());
   if (!retraction) {

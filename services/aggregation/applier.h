@@ -31,9 +31,11 @@ class Applier {
   explicit Applier(std::shared_ptr<const domain::Registry> registry);
 
   // The EVALSHA call that applies `record`, which came from Kafka partition `partition` (the hash
-  // tag of every key it touches). An error when the record cannot be applied at all: no
-  // submission id, or a station the registry does not know.
-  Result<redis::Command> Call(int32_t partition, const v1::SubmissionRecord& record) const;
+  // tag of every key it touches) at `offset`; the call also moves the partition's position
+  // (layout.h) past `offset`. An error when the record cannot be applied at all: no submission
+  // id, or a station the registry does not know.
+  Result<redis::Command> Call(int32_t partition, int64_t offset,
+                              const v1::SubmissionRecord& record) const;
 
   // Runs `calls` in one round trip, in order. Either every call was applied (one outcome each)
   // or the result is an error and the caller must assume any prefix was applied: running the

@@ -7,7 +7,8 @@
 -- KEYS[3]    hattama:{pN}:[official-]station:<contest>:<station>
 -- KEYS[4]    hattama:{pN}:[official-]backers:<contest>:<station>
 -- KEYS[5]    hattama:{pN}:[official-]figures:<contest>:<station>
--- KEYS[6..]  hattama:{pN}:[official-]totals:<contest>:<area> of the district, region and nation
+-- KEYS[6]    hattama:{pN}:position
+-- KEYS[7..]  hattama:{pN}:[official-]totals:<contest>:<area> of the district, region and nation
 -- ARGV[1]    submission id
 -- ARGV[2]    digest of the submission (tells a resend from a reused id)
 -- ARGV[3]    SubmissionRecord bytes, kept as a version
@@ -17,8 +18,9 @@
 -- ARGV[7]    '1' when a control relation is broken, else '0'
 -- ARGV[8]    figures digest (common/domain/dispute.h FiguresDigest); '' for a retraction
 -- ARGV[9]    contest id, ARGV[10] 'observer' or 'official', ARGV[11] partition (echoed back)
--- ARGV[12 .. 11+n]  the area id of each totals key (n = #KEYS - 5), in KEYS order
--- ARGV[12+n ..]     field, value pairs of the protocol's figures: 'f:<figure>', 'v:<option_id>'
+-- ARGV[12]   the record's offset in its partition
+-- ARGV[13 .. 12+n]  the area id of each totals key (n = #KEYS - 6), in KEYS order
+-- ARGV[13+n ..]     field, value pairs of the protocol's figures: 'f:<figure>', 'v:<option_id>'
 --
 -- Counting rule: the one of common/domain/dispute.h (the C++ model the tests hold this against).
 -- Each observer has one standing entry, the highest (revision, retraction, submission id); the
@@ -30,6 +32,10 @@
 -- Totals move by the difference between the old and the new counted figures and a submission
 -- seen before changes nothing, so replaying the log from any offset yields the same totals.
 --
+-- The partition's position (KEYS[6]) becomes max(position, offset + 1) first, whatever the
+-- outcome, in this same atomic call: whoever reads it together with the partition's totals knows
+-- exactly which records the totals hold (those below it), and a replay never moves it back.
+--
 -- Returns {outcome} or, when totals moved (and for a duplicate, whose totals may have moved in a
 -- run that crashed before reporting them), {outcome, contest, scope, partition, area_1, HGETALL
 -- of its totals, area_2, ...}. Outcomes: 'counted' (backs the counted figures), 'retracted'
@@ -37,7 +43,12 @@
 -- the observer's standing entry), 'duplicate' (seen before) or 'id_reused' (seen before with
 -- another digest; nothing changed).
 
-local areas = #KEYS - 5
+local areas = #KEYS - 6
+local next_offset = tonumber(ARGV[12]) + 1
+if next_offset > tonumber(redis.call('GET', KEYS[6]) or '0') then
+  redis.call('SET', KEYS[6], string.format('%d', next_offset))
+end
+
 local seen = redis.call('GET', KEYS[1])
 if seen then
   if seen ~= ARGV[2] then return {'id_reused'} end
@@ -45,9 +56,9 @@ if seen then
   -- are reported again as they stand (same version), so the feed is at-least-once.
   local reply = {'duplicate', ARGV[9], ARGV[10], ARGV[11]}
   for k = 1, areas do
-    local totals = redis.call('HGETALL', KEYS[5 + k])
+    local totals = redis.call('HGETALL', KEYS[6 + k])
     if #totals > 0 then
-      reply[#reply + 1] = ARGV[11 + k]
+      reply[#reply + 1] = ARGV[12 + k]
       reply[#reply + 1] = totals
     end
   end
@@ -91,7 +102,7 @@ redis.call('HSET', KEYS[4], observer,
            string.format('%d', entry.rev) .. '\t' .. entry.retr .. '\t' .. entry.flagged .. '\t' ..
            entry.digest .. '\t' .. entry.id)
 
-local first_field = 12 + areas
+local first_field = 13 + areas
 if not retraction then
   local parts = {}
   for i = first_field, #ARGV, 2 do parts[#parts + 1] = ARGV[i] .. '=' .. ARGV[i + 1] end
@@ -205,12 +216,12 @@ if #deltas == 0 then return {outcome} end
 -- notation for large values, which HINCRBY refuses.
 local reply = {outcome, ARGV[9], ARGV[10], ARGV[11]}
 for k = 1, areas do
-  local key = KEYS[5 + k]
+  local key = KEYS[6 + k]
   for _, delta in ipairs(deltas) do
     redis.call('HINCRBY', key, delta[1], string.format('%d', delta[2]))
   end
   redis.call('HINCRBY', key, 'version', 1)
-  reply[#reply + 1] = ARGV[11 + k]
+  reply[#reply + 1] = ARGV[12 + k]
   reply[#reply + 1] = redis.call('HGETALL', key)
 end
 return reply

@@ -18,6 +18,7 @@
 #include "common/domain/dispute.h"
 #include "common/domain/partition.h"
 #include "common/kafka/producer.h"
+#include "common/kafka/reader.h"
 #include "common/kafka/topics.h"
 #include "tests/testing/election.h"
 #include "tests/testing/eventually.h"
@@ -109,7 +110,28 @@ class AggregatorTest : public ::testing::Test {
     }
     ASSERT_TRUE(producer_->Flush(20s).ok());
     ASSERT_EQ(failed.load(), 0);
-    testing::ApplyBatch(Applier(testing::TinyRegistry()), *reference_, records, kKafkaPartitions);
+    testing::ApplyBatch(Applier(testing::TinyRegistry()), *reference_, records, kKafkaPartitions,
+                        &reference_offsets_);
+  }
+
+  // The end of every partition of the submissions topic, as the broker states it now.
+  std::map<int32_t, int64_t> LogEnds() {
+    auto reader = kafka::Reader::Create(kafka_->bootstrap(), kafka::kSubmissionsTopic);
+    EXPECT_TRUE(reader.ok()) << reader.status().message();
+    if (!reader.ok()) return {};
+    EXPECT_TRUE((*reader)->AssignAtEnd(20s).ok());
+    return (*reader)->Positions();
+  }
+
+  // Every partition's log position as aggregation left it in Redis (hattama:{p<N>}:position).
+  std::map<int32_t, int64_t> Positions() {
+    std::map<int32_t, int64_t> positions;
+    for (int32_t p = 0; p < kKafkaPartitions; ++p) {
+      auto reply = redis_->Run({"GET", redis::layout::PositionKey(p)});
+      EXPECT_TRUE(reply.ok());
+      positions[p] = reply.ok() && !reply->str.empty() ? std::stoll(reply->str) : 0;
+    }
+    return positions;
   }
 
   std::map<std::string, std::string> State() {
@@ -174,6 +196,8 @@ class AggregatorTest : public ::testing::Test {
   std::unique_ptr<kafka::Producer> producer_;
   std::unique_ptr<redis::Connection> redis_;
   std::unique_ptr<redis::Connection> reference_;
+  // The offset the next record produced gets in each partition, for the reference's positions.
+  std::map<int32_t, int64_t> reference_offsets_;
 };
 
 TEST_F(AggregatorTest, AppliesEverySubmissionOnceAndPublishesThePartitionCount) {
@@ -241,6 +265,39 @@ TEST_F(AggregatorTest, RebuildOfAnEmptyLogReturnsAtOnce) {
   ASSERT_TRUE(rebuild.ok()) << rebuild.status().message();
   EXPECT_TRUE(RunRebuild(**rebuild, 20s).ok());
   EXPECT_EQ((*rebuild)->counts().applied, 0);
+}
+
+TEST_F(AggregatorTest, EachPartitionsPositionIsTheEndOfItsLogOnceAppliedAndNeverGoesBack) {
+  auto records = Submissions("a", 24);
+  records.push_back(
+      records[5]);  // A resend: applied as a duplicate, and still a record of the log.
+  Produce(records);
+  {
+    RunningAggregator running(NewAggregator("group-1"));
+    ASSERT_TRUE(ConvergesToReference());
+  }
+  const auto ends = LogEnds();
+  ASSERT_EQ(ends.size(), static_cast<size_t>(kKafkaPartitions));
+  int64_t total = 0;
+  for (const auto& [partition, end] : ends) total += end;
+  ASSERT_EQ(total, 25);
+  EXPECT_EQ(Positions(), ends);
+
+  // A new group replays the whole log from the start, then one new submission per station:
+  // every replayed record is a duplicate, and no position goes back meanwhile.
+  RunningAggregator replaying(NewAggregator("group-2"));
+  Produce(Submissions("c", static_cast<int>(kStations.size())));
+  const auto new_ends = LogEnds();
+  bool went_back = false;
+  EXPECT_TRUE(testing::Eventually(
+      [&] {
+        auto now = Positions();
+        for (const auto& [partition, end] : ends) went_back |= now[partition] < end;
+        return now == new_ends;
+      },
+      60s, 5ms));
+  EXPECT_FALSE(went_back);
+  EXPECT_TRUE(ConvergesToReference());
 }
 
 TEST_F(AggregatorTest, RestartedOrReplayingConsumerLeavesTotalsUnchanged) {

@@ -33,6 +33,21 @@ class ApplierTest : public ::testing::Test {
   std::vector<Outcome> Apply(const std::vector<v1::SubmissionRecord>& records) {
     return testing::ApplyBatch(applier_, *redis_, records);
   }
+  // Applies `record` as read from its station's partition at `offset`.
+  Outcome ApplyAt(int64_t offset, const v1::SubmissionRecord& record) {
+    auto call = applier_.Call(testing::PartitionOf(record), offset, record);
+    EXPECT_TRUE(call.ok()) << call.status().message();
+    if (!call.ok()) return Outcome::kStored;
+    auto outcomes = applier_.Apply(*redis_, {*call});
+    EXPECT_TRUE(outcomes.ok() && outcomes->size() == 1);
+    return outcomes.ok() && outcomes->size() == 1 ? outcomes->front() : Outcome::kStored;
+  }
+  // The partition's position as a reader of Redis finds it; 0 when absent.
+  int64_t Position(int32_t partition) {
+    auto reply = redis_->Run({"GET", redis::layout::PositionKey(partition)});
+    EXPECT_TRUE(reply.ok());
+    return reply.ok() && !reply->str.empty() ? std::stoll(reply->str) : 0;
+  }
   std::map<std::string, int64_t> Totals(const std::string& area,
                                         const std::string& contest = "mazhilis") {
     return AreaTotals(*redis_, contest, area);
@@ -191,8 +206,9 @@ TEST_F(ApplierTest, AppliedChangesReportTheNewTotalsWithAGrowingVersion) {
   auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
   auto s2 = ObserverRecord("sub-2", "S2", "mazhilis", {10, 20, 30});
   std::vector<redis::Command> calls;
+  int64_t offset = 0;
   for (const auto& record : {s1, s2}) {
-    calls.push_back(applier_.Call(testing::PartitionOf(record), record).value());
+    calls.push_back(applier_.Call(testing::PartitionOf(record), offset++, record).value());
   }
   std::vector<v1::TotalsChange> changes;
 
@@ -309,10 +325,53 @@ TEST_F(ApplierTest, ScriptIsLoadedAgainAfterRedisForgetsIt) {
   EXPECT_EQ(Totals("kz"), ExpectedTotals({s1, s4}));
 }
 
+TEST_F(ApplierTest, PartitionPositionPassesEveryAppliedRecordWhateverItsOutcome) {
+  auto original = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto revised = ObserverRecord("sub-2", "S1", "mazhilis", {290, 130, 80});
+  revised.mutable_submission()->set_revision(2);
+  auto reused = ObserverRecord("sub-1", "S1", "mazhilis", {1, 1, 1});
+  const int32_t partition = testing::PartitionOf(original);
+
+  EXPECT_EQ(Position(partition), 0);
+  EXPECT_EQ(ApplyAt(10, revised), Outcome::kCounted);
+  EXPECT_EQ(Position(partition), 11);
+  EXPECT_EQ(ApplyAt(11, original), Outcome::kStale);
+  EXPECT_EQ(Position(partition), 12);
+  EXPECT_EQ(ApplyAt(14, original), Outcome::kDuplicate);
+  EXPECT_EQ(Position(partition), 15);
+  EXPECT_EQ(ApplyAt(15, reused), Outcome::kIdReused);
+  EXPECT_EQ(Position(partition), 16);
+
+  // Only the record's own partition moves.
+  for (int32_t p = 0; p < testing::kPartitions; ++p) {
+    if (p != partition) {
+      EXPECT_EQ(Position(p), 0) << "partition " << p;
+    }
+  }
+}
+
+TEST_F(ApplierTest, ReplayedRecordsLeaveThePositionWhereItWas) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  auto s1_revised = ObserverRecord("sub-2", "S1", "mazhilis", {290, 130, 80});
+  s1_revised.mutable_submission()->set_revision(2);
+  const int32_t partition = testing::PartitionOf(s1);
+  ApplyAt(0, s1);
+  ApplyAt(1, s1_revised);
+  auto before = testing::Dump(*redis_);
+  ASSERT_EQ(Position(partition), 2);
+
+  // A consumer that restarts from an older committed offset applies both again.
+  EXPECT_EQ(ApplyAt(0, s1), Outcome::kDuplicate);
+  EXPECT_EQ(ApplyAt(1, s1_revised), Outcome::kDuplicate);
+
+  EXPECT_EQ(Position(partition), 2);
+  EXPECT_EQ(testing::Dump(*redis_), before);
+}
+
 TEST_F(ApplierTest, RecordOfAnUnknownStationCannotBeApplied) {
   auto unknown = ObserverRecord("sub-1", "S99", "mazhilis", {1, 2, 3});
 
-  auto call = applier_.Call(0, unknown);
+  auto call = applier_.Call(0, 0, unknown);
 
   ASSERT_FALSE(call.ok());
   EXPECT_NE(call.status().message().find("S99"), std::string::npos);
@@ -320,7 +379,7 @@ TEST_F(ApplierTest, RecordOfAnUnknownStationCannotBeApplied) {
 
 TEST_F(ApplierTest, LostConnectionIsAnErrorNotAnOutcome) {
   auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
-  auto call = applier_.Call(testing::PartitionOf(s1), s1);
+  auto call = applier_.Call(testing::PartitionOf(s1), 0, s1);
   ASSERT_TRUE(call.ok());
   server_->process().Stop();
 

@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include <future>
+#include <map>
 #include <thread>
 
 #include "common/kafka/producer.h"
@@ -90,7 +91,8 @@ class WatchTest : public PublicationFixture {
     aggregation::Applier applier(registry_);
     std::vector<redis::Command> calls;
     for (const auto& record : records) {
-      auto call = applier.Call(testing::PartitionOf(record), record);
+      const int32_t partition = testing::PartitionOf(record);
+      auto call = applier.Call(partition, next_offset_[partition]++, record);
       ASSERT_TRUE(call.ok()) << call.status().message();
       calls.push_back(*call);
     }
@@ -131,6 +133,8 @@ class WatchTest : public PublicationFixture {
   }
 
   std::unique_ptr<stack::DevKafka> kafka_;
+  // The offset of the next record Apply applies in each partition, as if read from the log.
+  std::map<int32_t, int64_t> next_offset_;
   std::unique_ptr<kafka::Producer> producer_;
   TotalsCache cache_;
   std::unique_ptr<WatchHub> hub_;
@@ -194,7 +198,8 @@ TEST_F(WatchTest, TotalsComeFromMemoryUntilTheirChangeArrives) {
   // Applied to Redis but not announced yet: the cache still answers (no Redis read)...
   aggregation::Applier applier(registry_);
   auto record = ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10);
-  auto call = applier.Call(testing::PartitionOf(record), record);
+  const int32_t partition = testing::PartitionOf(record);
+  auto call = applier.Call(partition, next_offset_[partition]++, record);
   ASSERT_TRUE(call.ok());
   std::vector<v1::TotalsChange> changes;
   ASSERT_TRUE(applier.Apply(*redis_, {*call}, &changes).ok());

@@ -38,13 +38,19 @@ inline std::unique_ptr<redis::Connection> Connect(const std::string& address) {
   return connection.ok() ? std::move(connection).value() : nullptr;
 }
 
-// Applies `records` in one batch, each from its station's partition, as aggregation does.
+// Applies `records` in one batch, each from its station's partition, as aggregation does. Each
+// takes the next offset of its partition in `next_offsets` (which moves on), as if read from the
+// log; without it, the records of each partition take offsets 0, 1, ...
 inline std::vector<aggregation::Outcome> ApplyBatch(
     const aggregation::Applier& applier, redis::Connection& connection,
-    const std::vector<v1::SubmissionRecord>& records, int32_t partitions = kPartitions) {
+    const std::vector<v1::SubmissionRecord>& records, int32_t partitions = kPartitions,
+    std::map<int32_t, int64_t>* next_offsets = nullptr) {
   std::vector<redis::Command> calls;
+  std::map<int32_t, int64_t> from_zero;
+  if (next_offsets == nullptr) next_offsets = &from_zero;
   for (const auto& record : records) {
-    auto call = applier.Call(PartitionOf(record, partitions), record);
+    const int32_t partition = PartitionOf(record, partitions);
+    auto call = applier.Call(partition, (*next_offsets)[partition]++, record);
     EXPECT_TRUE(call.ok()) << call.status().message();
     if (call.ok()) calls.push_back(*call);
   }
