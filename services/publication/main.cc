@@ -42,6 +42,7 @@ struct Flags {
   double export_max_age = 5;
   int station_max_versions = server.station_max_versions;
   int64_t station_max_version_bytes = static_cast<int64_t>(server.station_max_version_bytes);
+  std::string tlog_verifier_key;  // The key's text, or @FILE.
 };
 
 void AddFlags(CLI::App& app, Flags& flags) {
@@ -57,6 +58,18 @@ void AddFlags(CLI::App& app, Flags& flags) {
                   "without a consumer group and never committed or written to: enables Watch, "
                   "/v1/Watch and the totals cache; empty: every request reads Redis and Watch "
                   "answers FAILED_PRECONDITION");
+  config::AddFlag(app, "tlog-address", flags.server.tlog_address,
+                  "gRPC host:port of hattama-tlog, the transparency log, polled every 500 ms for "
+                  "its checkpoint: each total then states the tree size of a signed checkpoint "
+                  "that holds its records, and GetLogCheckpoint answers; empty: tree size 0 and "
+                  "GetLogCheckpoint answers UNAVAILABLE");
+  config::AddFlag(app, "tlog-url", flags.server.tlog_url,
+                  "Public base URL of hattama-tlog's HTTP side (its /tlog/ files and /v1/ API), "
+                  "handed to browsers and hattama-verify by GetLogCheckpoint");
+  config::AddFlag(app, "tlog-verifier-key", flags.tlog_verifier_key,
+                  "The log's note verifier key (the text of hattama-tlog's <key>.pub), or @FILE: "
+                  "every checkpoint polled must verify with it (one that does not is logged and "
+                  "never used), and GetLogCheckpoint hands it out; empty: checkpoints unchecked");
   config::AddFlag(app, "listen", flags.server.listen, "gRPC listen address host:port");
   config::AddFlag(app, "http-listen", flags.server.http_listen,
                   "HTTP address (host:port) of the portal and the HTTP/JSON API (/v1/<Method>)");
@@ -142,7 +155,13 @@ int main(int argc, char** argv) {
   AddFlags(app, flags);
   if (auto code = config::Parse(app, argc, argv)) return *code;
   log::Init("publication", log::ParseFormat(flags.log_format), flags.log_level);
-  const publication::ServerConfig config = ServerConfigOf(flags);
+  publication::ServerConfig config = ServerConfigOf(flags);
+  auto verifier_key = publication::ReadVerifierKeyFlag(flags.tlog_verifier_key);
+  if (!verifier_key.ok()) {
+    spdlog::error("--tlog-verifier-key: {}", verifier_key.status().message());
+    return 1;
+  }
+  config.tlog_verifier_key = std::move(verifier_key).value();
 
   auto registry = domain::Registry::Load(flags.election_path, flags.stations_path);
   if (!registry.ok()) {

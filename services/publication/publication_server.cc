@@ -29,6 +29,9 @@ Result<std::unique_ptr<PublicationServer>> PublicationServer::Start(
   std::unique_ptr<PublicationServer> server(new PublicationServer());
   server->BuildReadModel(registry, config);
   if (!config.kafka_bootstrap.empty()) server->FollowChangeFeed(registry, config);
+  if (!config.tlog_address.empty()) {
+    if (Status followed = server->FollowTransparencyLog(config); !followed.ok()) return followed;
+  }
   if (Status grpc = server->ServeGrpc(config); !grpc.ok()) return grpc;
   spdlog::info("serving election {} on {}, reading redis {}", registry->election().election_id(),
                config.listen, config.redis_address);
@@ -42,6 +45,7 @@ void PublicationServer::BuildReadModel(std::shared_ptr<const domain::Registry> r
   auto pool = std::make_shared<ConnectionPool>(
       config.redis_address, std::max<size_t>(1, config.redis_connections), config.redis_timeout);
   store_ = std::make_shared<PublishedStore>(std::move(registry), std::move(pool));
+  checkpoints_ = std::make_unique<CheckpointHistory>();
   // Each contest's export produced once per change (or per export_max_age) and shared by every
   // download of it.
   exports_ = std::make_unique<ExportCache>(
@@ -72,11 +76,26 @@ void PublicationServer::FollowChangeFeed(std::shared_ptr<const domain::Registry>
       [watch = watch_.get()](bool ready) { watch->SetFeedReady(ready); });
 }
 
+Status PublicationServer::FollowTransparencyLog(const ServerConfig& config) {
+  auto watcher =
+      TlogWatcher::Start({.address = config.tlog_address, .verifier_key = config.tlog_verifier_key},
+                         checkpoints_.get());
+  if (!watcher.ok()) return watcher.status();
+  tlog_ = std::move(watcher).value();
+  store_->UseCheckpoints(checkpoints_.get());
+  spdlog::info("following the transparency log {} ({})", config.tlog_address,
+               config.tlog_url.empty() ? "no --tlog-url" : config.tlog_url);
+  return Status::Ok();
+}
+
 Status PublicationServer::ServeGrpc(const ServerConfig& config) {
   publication_ = std::make_unique<PublicationService>(store_);
   publication_->LimitVersions(std::max(1, config.station_max_versions),
                               config.station_max_version_bytes);
   publication_->UseWatchHub(watch_.get());
+  if (tlog_ != nullptr) {
+    publication_->UseTransparencyLog(checkpoints_.get(), config.tlog_url, config.tlog_verifier_key);
+  }
   deployment_ = std::make_unique<DeploymentService>(store_);
   analysis_ = std::make_unique<AnalysisService>(store_);
   auto server = StartGrpcServer(config.listen,
@@ -108,6 +127,7 @@ void PublicationServer::Shutdown(std::chrono::milliseconds grace) {
   if (watch_) watch_->Stop();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + grace);
   feed_.reset();
+  tlog_.reset();
 }
 
 }  // namespace hattama::publication

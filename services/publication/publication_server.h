@@ -21,6 +21,7 @@
 #include "services/publication/http_gateway.h"
 #include "services/publication/publication_service.h"
 #include "services/publication/published_store.h"
+#include "services/publication/tlog_watcher.h"
 #include "services/publication/totals_cache.h"
 #include "services/publication/watch.h"
 
@@ -49,6 +50,13 @@ struct ServerConfig {
   size_t station_max_version_bytes = kMaxVersionBytes;
   // Static files served beside the API (the portal, PortalFiles()).
   StaticFiles files;
+  // hattama-tlog's gRPC host:port, polled for checkpoints (TlogWatcher). Empty: totals state tree
+  // size 0 and GetLogCheckpoint answers UNAVAILABLE.
+  std::string tlog_address;
+  // The log's public HTTP base URL and note verifier key text, handed out by GetLogCheckpoint;
+  // the key also checks every checkpoint polled (empty: taken unchecked).
+  std::string tlog_url;
+  std::string tlog_verifier_key;
 };
 
 class PublicationServer {
@@ -70,7 +78,8 @@ class PublicationServer {
   // Stops in the order each part needs: the HTTP gateway first (its calls go through the gRPC
   // server), then the watch hub's streams (they never end by themselves, and Shutdown would wait
   // out its grace for them), then the gRPC server with `grace` for requests in flight, then the
-  // change feed (before the hub, cache and export cache it calls). Idempotent.
+  // change feed (before the hub, cache and export cache it calls) and the transparency log's
+  // watcher. Idempotent.
   void Shutdown(std::chrono::milliseconds grace);
 
  private:
@@ -79,13 +88,18 @@ class PublicationServer {
   void BuildReadModel(std::shared_ptr<const domain::Registry> registry, const ServerConfig& config);
   void FollowChangeFeed(std::shared_ptr<const domain::Registry> registry,
                         const ServerConfig& config);
+  // Polls the transparency log; an error when its verifier key is not one.
+  Status FollowTransparencyLog(const ServerConfig& config);
   Status ServeGrpc(const ServerConfig& config);
   Status ServeHttp(const ServerConfig& config);
 
   // Declared in the order they are built; destroyed in reverse, so that each part goes before
   // what it calls: the gateway before the gRPC server, the server before its services and the
   // hub, the feed before the hub and the caches, everything before the store.
+  // The checkpoints go after everything that reads them (the store) and the watcher adding them.
+  std::unique_ptr<CheckpointHistory> checkpoints_;
   std::shared_ptr<PublishedStore> store_;
+  std::unique_ptr<TlogWatcher> tlog_;
   std::unique_ptr<TotalsCache> cache_;
   std::unique_ptr<ExportCache> exports_;
   std::unique_ptr<WatchHub> watch_;

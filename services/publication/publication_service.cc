@@ -93,6 +93,24 @@ grpc::Status PublicationService::GetOfficialTotals(grpc::ServerContext*,
                 response);
 }
 
+grpc::Status PublicationService::GetLogCheckpoint(grpc::ServerContext*,
+                                                  const v1::GetLogCheckpointRequest*,
+                                                  v1::LogCheckpoint* response) {
+  if (checkpoints_ == nullptr) {
+    return ToGrpc(Status::Unavailable(
+        "publication follows no transparency log (--tlog-address): no log positions to check"));
+  }
+  auto newest = checkpoints_->Newest();
+  if (!newest.has_value()) {
+    return ToGrpc(
+        Status::Unavailable("no checkpoint from the transparency log yet; retry in a moment"));
+  }
+  *response->mutable_checkpoint() = std::move(*newest);
+  response->set_log_url(log_url_);
+  response->set_verifier_key(verifier_key_);
+  return grpc::Status::OK;
+}
+
 grpc::Status PublicationService::ListDiscrepancies(grpc::ServerContext*,
                                                    const v1::ListDiscrepanciesRequest* request,
                                                    v1::ListDiscrepanciesResponse* response) {

@@ -11,6 +11,7 @@
 
 #include "common/base/result.h"
 #include "hattama/v1/publication.grpc.pb.h"
+#include "services/publication/checkpoint_history.h"
 #include "services/publication/published_store.h"
 #include "services/publication/watch.h"
 
@@ -32,6 +33,15 @@ class PublicationService final
   // With a change feed (see change_feed.h), Watch streams from `watch`; without (null, the
   // default), Watch answers FAILED_PRECONDITION. Call before serving.
   void UseWatchHub(WatchHub* watch) { watch_ = watch; }
+  // With the transparency log followed (tlog_watcher.h), GetLogCheckpoint answers the newest of
+  // `checkpoints` with the log's public URL and verifier key as configured; without (null, the
+  // default), it answers UNAVAILABLE. Call before serving.
+  void UseTransparencyLog(const CheckpointHistory* checkpoints, std::string log_url,
+                          std::string verifier_key) {
+    checkpoints_ = checkpoints;
+    log_url_ = std::move(log_url);
+    verifier_key_ = std::move(verifier_key);
+  }
   // The bounds of a GetStationResults answer (default kMaxVersionsPerContest, kMaxVersionBytes).
   // Call before serving.
   void LimitVersions(int per_contest, size_t bytes) {
@@ -54,6 +64,11 @@ class PublicationService final
   grpc::Status GetStationResults(grpc::ServerContext* context,
                                  const v1::GetStationResultsRequest* request,
                                  v1::StationResults* response) override;
+  // The transparency log the totals' log positions refer to: its newest checkpoint as polled,
+  // UNAVAILABLE before the first or without a log to follow.
+  grpc::Status GetLogCheckpoint(grpc::ServerContext* context,
+                                const v1::GetLogCheckpointRequest* request,
+                                v1::LogCheckpoint* response) override;
   // The official results' totals, kept apart from the observers'.
   grpc::Status GetOfficialTotals(grpc::ServerContext* context,
                                  const v1::GetOfficialTotalsRequest* request,
@@ -77,6 +92,9 @@ class PublicationService final
   const std::shared_ptr<PublishedStore> store_;
   const domain::Registry& registry_;
   WatchHub* watch_ = nullptr;
+  const CheckpointHistory* checkpoints_ = nullptr;
+  std::string log_url_;
+  std::string verifier_key_;
   int max_versions_ = kMaxVersionsPerContest;
   size_t max_version_bytes_ = kMaxVersionBytes;
 };

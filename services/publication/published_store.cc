@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <span>
 
 #include "common/domain/partition.h"
 #include "common/metrics/service_metrics.h"
@@ -106,7 +107,10 @@ Result<v1::AreaTotals> PublishedStore::ReadTotals(const TotalsKey& key) {
   // invalidation overtook from being stored (totals_cache.h).
   TotalsCache::Ticket ticket = 0;
   if (cache_ != nullptr) {
-    if (auto cached = cache_->Find(key, ticket)) return std::move(*cached);
+    if (auto cached = cache_->Find(key, ticket)) {
+      StateTreeSize(*cached);
+      return std::move(*cached);
+    }
   }
   auto read =
       ReadTotalsOfAreas(*contest, key.official ? Scope::kOfficial : Scope::kObserver, {area});
@@ -120,37 +124,70 @@ Result<std::vector<v1::AreaTotals>> PublishedStore::ReadTotalsOfAreas(
     const v1::Contest& contest, Scope scope, const std::vector<const v1::Area*>& areas) {
   auto partitions = ReadPartitionCount();
   if (!partitions.ok()) return partitions.status();
-  auto sums = SumTotals(contest, scope, *partitions, areas);
-  if (!sums.ok()) return sums.status();
+  auto summed = SumTotals(contest, scope, *partitions, areas);
+  if (!summed.ok()) return summed.status();
   std::vector<v1::AreaTotals> totals;
   totals.reserve(areas.size());
   for (size_t i = 0; i < areas.size(); ++i) {
-    totals.push_back(BuildAreaTotals(*registry_, *areas[i], contest, (*sums)[i]));
+    totals.push_back(BuildAreaTotals(*registry_, *areas[i], contest, summed->sums[i]));
     totals.back().set_official(scope == Scope::kOfficial);
+    totals.back().mutable_log_position()->mutable_partition_ends()->Assign(
+        summed->partition_ends.begin(), summed->partition_ends.end());
+    StateTreeSize(totals.back());
   }
   return totals;
 }
 
-Result<std::vector<SummedFields>> PublishedStore::SumTotals(
+void PublishedStore::StateTreeSize(v1::AreaTotals& totals) const {
+  v1::LogPosition& position = *totals.mutable_log_position();
+  position.set_tree_size(checkpoints_ == nullptr
+                             ? 0
+                             : checkpoints_->CoveringTreeSize(std::span<const int64_t>(
+                                   position.partition_ends().data(),
+                                   static_cast<size_t>(position.partition_ends_size()))));
+}
+
+Result<PublishedStore::SummedTotals> PublishedStore::SumTotals(
     const v1::Contest& contest, Scope scope, int32_t partitions,
     const std::vector<const v1::Area*>& areas) {
-  std::vector<SummedFields> sums(areas.size());
+  SummedTotals summed{std::vector<SummedFields>(areas.size()),
+                      std::vector<int64_t>(static_cast<size_t>(std::max(0, partitions)), 0)};
+  if (areas.empty() || partitions <= 0) return summed;
+  // Per partition: MULTI, an HGETALL an area, GET of the position, EXEC.
+  const size_t per_partition = areas.size() + 3;
   std::vector<redis::Command> commands;
-  commands.reserve(areas.size() * partitions);
-  for (const v1::Area* area : areas) {
-    for (int32_t p = 0; p < partitions; ++p) {
+  commands.reserve(per_partition * partitions);
+  for (int32_t p = 0; p < partitions; ++p) {
+    commands.push_back({"MULTI"});
+    for (const v1::Area* area : areas) {
       commands.push_back(
           {"HGETALL", redis::layout::TotalsKey(p, contest.contest_id(), area->area_id(), scope)});
     }
+    commands.push_back({"GET", redis::layout::PositionKey(p)});
+    commands.push_back({"EXEC"});
   }
-  if (commands.empty()) return sums;
   auto replies = Read(commands);
   if (!replies.ok()) return replies.status();
-  for (size_t i = 0; i < replies->size(); ++i) {
-    auto added = AddTotals(Strings((*replies)[i]), sums[i / partitions]);
-    if (!added.ok()) return Internal(added.message());
+  for (int32_t p = 0; p < partitions; ++p) {
+    const redis::Reply& exec = (*replies)[(p + 1) * per_partition - 1];
+    if (exec.type != redis::Reply::Type::kArray || exec.elements.size() != areas.size() + 1) {
+      return Internal("the read of partition " + std::to_string(p) + "'s totals was not executed");
+    }
+    for (size_t i = 0; i < areas.size(); ++i) {
+      if (exec.elements[i].is_error()) return Internal("redis answered: " + exec.elements[i].str);
+      auto added = AddTotals(Strings(exec.elements[i]), summed.sums[i]);
+      if (!added.ok()) return Internal(added.message());
+    }
+    const redis::Reply& position = exec.elements[areas.size()];
+    if (position.type == redis::Reply::Type::kNil) continue;
+    const std::string& text = position.str;
+    int64_t& end = summed.partition_ends[static_cast<size_t>(p)];
+    auto [at, error] = std::from_chars(text.data(), text.data() + text.size(), end);
+    if (error != std::errc() || at != text.data() + text.size() || end < 0) {
+      return Internal(redis::layout::PositionKey(p) + " holds \"" + text + "\", not an offset");
+    }
   }
-  return sums;
+  return summed;
 }
 
 Result<std::vector<v1::StationContestResult>> PublishedStore::ReadStation(

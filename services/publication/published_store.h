@@ -21,6 +21,7 @@
 #include "common/redis/layout.h"
 #include "common/redis/redis.h"
 #include "hattama/v1/publication.pb.h"
+#include "services/publication/checkpoint_history.h"
 #include "services/publication/connection_pool.h"
 #include "services/publication/totals.h"
 #include "services/publication/totals_cache.h"
@@ -38,6 +39,11 @@ class PublishedStore {
   // With a change feed (change_feed.h): ReadTotals answers from `cache` while it is enabled and
   // stores what it read there. Without (null, the default), every ReadTotals reads Redis.
   void UseTotalsCache(TotalsCache* cache) { cache_ = cache; }
+  // With the transparency log's checkpoints (tlog_watcher.h), every AreaTotals answered states
+  // the tree size of the first remembered checkpoint that covers its partition ends, resolved
+  // when answered (a cached total gets a later checkpoint's). Without (null, the default), it
+  // states 0. Call before serving.
+  void UseCheckpoints(const CheckpointHistory* checkpoints) { checkpoints_ = checkpoints; }
 
   const domain::Registry& registry() const { return *registry_; }
 
@@ -47,12 +53,15 @@ class PublishedStore {
 
   // The totals `key` names, as GetAreaTotals (observers) or GetOfficialTotals (official) answer
   // them and Watch streams them: the area's totals hashes summed over every partition in one
-  // round trip (after reading P), from the cache while the change feed vouches for it.
-  // kInvalidArgument / kNotFound for a bad key, kInternal for data that cannot be read.
+  // round trip (after reading P), from the cache while the change feed vouches for it, with the
+  // log position they were read at (log_position.partition_ends; its tree_size from `checkpoints`
+  // as they stand now, see UseCheckpoints). kInvalidArgument / kNotFound for a bad key,
+  // kInternal for data that cannot be read.
   Result<v1::AreaTotals> ReadTotals(const TotalsKey& key);
 
   // The totals of each of `areas` (one contest, one scope) summed over every partition, in one
-  // round trip after reading P, in the order of `areas`; never from the cache.
+  // round trip after reading P, in the order of `areas`, each with the log position they were all
+  // read at; never from the cache.
   Result<std::vector<v1::AreaTotals>> ReadTotalsOfAreas(const v1::Contest& contest,
                                                         redis::layout::Scope scope,
                                                         const std::vector<const v1::Area*>& areas);
@@ -79,14 +88,25 @@ class PublishedStore {
   // Redis cannot answer, kInternal when it answers an error.
   Result<std::vector<redis::Reply>> Read(const std::vector<redis::Command>& commands,
                                          std::string_view store = "totals store");
-  // Each area's totals hash of `scope` summed over `partitions`, in one round trip.
-  Result<std::vector<SummedFields>> SumTotals(const v1::Contest& contest,
-                                              redis::layout::Scope scope, int32_t partitions,
-                                              const std::vector<const v1::Area*>& areas);
+  // Totals summed over every partition, with the log position they were read at.
+  struct SummedTotals {
+    std::vector<SummedFields> sums;  // In the order of the areas asked for.
+    // Index p: partition p's position (layout.h), read in one transaction with its totals.
+    std::vector<int64_t> partition_ends;
+  };
+  // Each area's totals hash of `scope` summed over `partitions`, in one round trip: one
+  // MULTI/EXEC a partition reads its totals hashes and its position at one instant, so the
+  // position names exactly the records those hashes hold. (A partition's keys share its hash
+  // tag: each transaction touches one Redis Cluster slot.)
+  // Sets totals.log_position.tree_size for its partition ends, from the checkpoints as they are.
+  void StateTreeSize(v1::AreaTotals& totals) const;
+  Result<SummedTotals> SumTotals(const v1::Contest& contest, redis::layout::Scope scope,
+                                 int32_t partitions, const std::vector<const v1::Area*>& areas);
 
   const std::shared_ptr<const domain::Registry> registry_;
   const std::shared_ptr<ConnectionPool> redis_;
   TotalsCache* cache_ = nullptr;
+  const CheckpointHistory* checkpoints_ = nullptr;
 };
 
 }  // namespace hattama::publication
