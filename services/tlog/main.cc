@@ -82,8 +82,9 @@ void AddFlags(CLI::App& app, Flags& flags) {
   // Repeatable, so the environment variable is named in the plural and splits at blanks.
   app.add_option("--witness-key", flags.witness_keys,
                  "Verifier key (cosignature/v1) of a witness whose cosignatures the log accepts "
-                 "and serves, or @FILE of such keys one a line; repeatable; none: AddCosignature "
-                 "refuses every note")
+                 "and serves, or @FILE of such keys (one a line, # comments); repeatable; the "
+                 "environment variable takes several separated by blanks; none: every "
+                 "AddCosignature is refused")
       ->envname("HATTAMA_WITNESS_KEYS")
       ->allow_extra_args(false);
   config::AddFlag(app, "listen", flags.listen, "gRPC listen address host:port");

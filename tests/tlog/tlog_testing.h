@@ -5,9 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "common/crypto/ed25519.h"
+#include "common/tlog/note.h"
 #include "common/tlog/note_key.h"
 #include "hattama/v1/records.pb.h"
 #include "services/tlog/entry.h"
@@ -33,6 +36,18 @@ inline std::string EntryOf(const std::string& submission_id, int32_t partition, 
 inline tlog::NoteSigner TestSigner(const std::string& origin = "hattama/test", char seed = 7) {
   auto key = crypto::Ed25519PrivateKey::FromSeed(std::string(32, seed));
   return tlog::NoteSigner::Create(origin, tlog::NoteKeyType::kEd25519, key.value()).value();
+}
+
+// A witness's key (cosignature/v1, seed byte `seed` repeated) named `name`.
+inline tlog::NoteSigner WitnessSigner(const std::string& name, char seed) {
+  auto key = crypto::Ed25519PrivateKey::FromSeed(std::string(32, seed));
+  return tlog::NoteSigner::Create(name, tlog::NoteKeyType::kCosignatureV1, key.value()).value();
+}
+
+// The signed note `note` with `witness`'s cosignature line added, stating `time` (now if absent).
+inline std::string Cosign(const std::string& note, const tlog::NoteSigner& witness,
+                          std::optional<int64_t> time = std::nullopt) {
+  return tlog::SignNote(tlog::ParseNote(note).value(), std::span(&witness, 1), time).value();
 }
 
 // The files of a tiles directory but .tmp, relative path -> bytes; with `full_only`, only full

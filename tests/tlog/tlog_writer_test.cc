@@ -28,10 +28,12 @@ namespace hattama::transparency {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::Cosign;
 using testing::FileDifferences;
 using testing::RecordValue;
 using testing::TileFiles;
 using testing::TlogClient;
+using testing::WitnessSigner;
 
 constexpr int kPartitions = 4;
 constexpr auto kLogTimeout = std::chrono::seconds(60);
@@ -377,17 +379,6 @@ TEST_F(TlogWriter, ServesTheTilesWithCacheHeadersAndTheApiAsJson) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 503);
   EXPECT_NE(refused->body.find("--http-max-connections-per-address"), std::string::npos);
-}
-
-// A witness's cosignature/v1 key named `name`.
-tlog::NoteSigner WitnessSigner(const std::string& name, char seed) {
-  auto key = crypto::Ed25519PrivateKey::FromSeed(std::string(32, seed));
-  return tlog::NoteSigner::Create(name, tlog::NoteKeyType::kCosignatureV1, key.value()).value();
-}
-
-// `note` with `witness`'s cosignature line added.
-std::string Cosign(const std::string& note, const tlog::NoteSigner& witness) {
-  return tlog::SignNote(tlog::ParseNote(note).value(), std::span(&witness, 1)).value();
 }
 
 grpc::Status AddCosignature(TlogClient& client, const std::string& cosigned_note,

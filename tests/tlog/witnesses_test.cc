@@ -16,19 +16,10 @@
 namespace hattama::transparency {
 namespace {
 
+using testing::Cosign;
 using testing::EntryOf;
 using testing::TestSigner;
-
-// A witness's cosignature/v1 key named `name`.
-tlog::NoteSigner WitnessSigner(const std::string& name, char seed) {
-  auto key = crypto::Ed25519PrivateKey::FromSeed(std::string(32, seed));
-  return tlog::NoteSigner::Create(name, tlog::NoteKeyType::kCosignatureV1, key.value()).value();
-}
-
-// `note` with `witness`'s cosignature line added, stating `time`.
-std::string Cosign(const std::string& note, const tlog::NoteSigner& witness, int64_t time) {
-  return tlog::SignNote(tlog::ParseNote(note).value(), std::span(&witness, 1), time).value();
-}
+using testing::WitnessSigner;
 
 class TlogWitnesses : public ::testing::Test {
  protected:
