@@ -19,8 +19,7 @@ Status VerifyCheckpoint(const v1::SignedCheckpoint& checkpoint, const tlog::Note
     return Status::InvalidArgument("checkpoint text: " + signed_text.status().message());
   }
   if (signed_text->origin != checkpoint.origin() || signed_text->size != checkpoint.tree_size() ||
-      !std::equal(signed_text->root.begin(), signed_text->root.end(),
-                  checkpoint.root_hash().begin(), checkpoint.root_hash().end())) {
+      tlog::HashBytes(signed_text->root) != checkpoint.root_hash()) {
     return Status::InvalidArgument("the checkpoint's origin, tree size or root hash (size " +
                                    std::to_string(checkpoint.tree_size()) +
                                    ") differ from its signed note's (size " +
