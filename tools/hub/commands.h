@@ -37,6 +37,8 @@ struct Flags {
   double several_versions_rate = 0.02;
   std::string log_level = "info";
   std::string tokens_path;
+  // simulate: where to write every answer as it arrives, as send journals them; empty: nowhere.
+  std::string answers_path;
   std::string tls_ca;
   std::string tls_cert;
   std::string tls_key;

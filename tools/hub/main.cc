@@ -91,6 +91,9 @@ CLI::App* AddSimulate(CLI::App& app, Flags& flags) {
                   "Submissions in flight (sent, not answered) per hub stream");
   config::AddFlag(*simulate, "workers", flags.workers,
                   "Concurrent requests to publication while comparing");
+  config::AddFlag(*simulate, "answers", flags.answers_path,
+                  "Write every answer here as it arrives, one SubmissionAck a JSON line as send "
+                  "journals them (for hattama-verify inclusion); default: not written");
   config::AddFlag(*simulate, "tokens", flags.tokens_path,
                   "hub_id,token CSV of the hubs' tokens (default: DIR/hub-tokens.csv if present)");
   AddTlsFlags(*simulate, flags);

@@ -3,12 +3,15 @@
 // every answer and every published figure against the ground truth, then does the same for the
 // observers' deployment.
 #include <fmt/format.h>
+#include <google/protobuf/util/json_util.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <mutex>
 
 #include "tools/hub/client/client.h"
 #include "tools/hub/client/deployment_stream.h"
@@ -244,7 +247,21 @@ int Simulate(const Flags& flags) {
   if (!plan.ok()) return Fail(plan.status());
   auto stream_options = StreamOptionsFor(flags);
   if (!stream_options.ok()) return Fail(stream_options.status());
-  auto streamed = StreamNight(reg, *plan, *stream_options, flags);
+  // --answers: each answer as it arrives (from the hubs' reader threads), as send journals them.
+  std::ofstream answers;
+  std::mutex answers_mu;
+  StreamOptions night_options = *stream_options;
+  if (!flags.answers_path.empty()) {
+    answers.open(flags.answers_path, std::ios::trunc);
+    if (!answers) return Fail(Status::Error("cannot write " + flags.answers_path));
+    night_options.on_answer = [&](size_t, const v1::SubmissionAck& ack) {
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(ack, &json);
+      std::lock_guard lock(answers_mu);
+      answers << json << '\n' << std::flush;
+    };
+  }
+  auto streamed = StreamNight(reg, *plan, night_options, flags);
   if (!streamed.ok()) return Fail(streamed.status());
 
   int64_t mismatches = CheckAnswers(*plan, streamed->report);
