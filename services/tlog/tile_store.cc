@@ -90,6 +90,13 @@ Status TileStore::RemovePartials(const tlog::Tile& tile, bool entry_bundle) {
   return Status::Ok();
 }
 
+Status TileStore::Remove(std::string_view path) {
+  std::error_code error;
+  fs::remove(FullPath(path), error);
+  if (error) return Status::Unavailable("cannot remove " + FullPath(path) + ": " + error.message());
+  return Status::Ok();
+}
+
 Result<std::string> TileStore::Read(std::string_view path) const {
   const std::string full = FullPath(path);
   const int fd = ::open(full.c_str(), O_RDONLY | O_CLOEXEC);

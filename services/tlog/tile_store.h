@@ -48,6 +48,8 @@ class TileStore {
   // Removes the partial tiles of full tile `tile` (TilePath, or EntryBundlePath with
   // `entry_bundle`): the directory "<its path>.p".
   Status RemovePartials(const tlog::Tile& tile, bool entry_bundle);
+  // Removes the file at `path` if there is one; Unavailable when the disk refuses.
+  Status Remove(std::string_view path);
 
   // The bytes of the file at `path` (relative to the directory, as above); NotFound when there
   // is none, Unavailable when it cannot be read. The caller checks that `path` is a tile path or

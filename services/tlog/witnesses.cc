@@ -193,7 +193,9 @@ Status Witnesses::Save() {
     if (newest == nullptr || kept.tree_size > newest->tree_size) newest = &kept;
   }
   if (Status written = store_.WriteMutable(kKeptFile, file); !written.ok()) return written;
-  if (newest == nullptr) return Status::Ok();
+  // None kept (every one dropped at a restart): no cosigned checkpoint of a witness no longer
+  // configured stays served.
+  if (newest == nullptr) return store_.Remove(kCosignedCheckpoint);
   std::vector<tlog::NoteSignature> lines;
   for (const auto& [witness, kept] : kept_) {
     if (kept.tree_size == newest->tree_size) lines.push_back(kept.witness_line);

@@ -169,9 +169,15 @@ TEST_F(TlogWitnesses, KeepsCosignaturesAcrossARestartWhileTheirWitnessIsConfigur
   for (size_t i = 0; i < after.size(); ++i) {
     EXPECT_EQ(after[i].SerializeAsString(), before[i].SerializeAsString());
   }
-  // Bob is no longer a witness of this log: his cosignature goes.
+  // Bob is no longer a witness of this log: his cosignature goes, from the file too.
   Open({alice_.verifier()});
   EXPECT_EQ(Served(), (std::vector<std::string>{"witness.example/alice@10t100"}));
+  const tlog::NoteVerifier keys[] = {TestSigner().verifier(), alice_.verifier(), bob_.verifier()};
+  EXPECT_EQ(tlog::OpenNote(store_->Read("checkpoint.cosigned").value(), keys)->verified.size(), 2u);
+  // Nobody is: nothing cosigned is served.
+  Open({});
+  EXPECT_TRUE(witnesses_->Newest().empty());
+  EXPECT_TRUE(store_->Read("checkpoint.cosigned").status().IsNotFound());
 }
 
 TEST(TlogWitnessKeys, ReadsKeysFromFlagsAndFilesAndRefusesWhatCannotBeAWitness) {
