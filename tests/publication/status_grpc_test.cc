@@ -18,6 +18,7 @@ TEST(StatusGrpc, EveryKindMapsToItsGrpcCodeAndHttpStatus) {
       {Status::InvalidArgument("bad"), grpc::StatusCode::INVALID_ARGUMENT, 400},
       {Status::NotFound("none"), grpc::StatusCode::NOT_FOUND, 404},
       {Status::FailedPrecondition("off"), grpc::StatusCode::FAILED_PRECONDITION, 400},
+      {Status::PermissionDenied("not listed"), grpc::StatusCode::PERMISSION_DENIED, 403},
       {Status::ResourceExhausted("cap"), grpc::StatusCode::RESOURCE_EXHAUSTED, 429},
       {Status::Unavailable("down"), grpc::StatusCode::UNAVAILABLE, 503},
       {Status::Internal("bug"), grpc::StatusCode::INTERNAL, 500},
