@@ -62,7 +62,10 @@ tlog::NoteSigner NewLogKey(const std::string& name) {
 v1::SignedCheckpoint Checkpoint(int64_t size, const std::vector<int64_t>& ends,
                                 const tlog::NoteSigner& key) {
   tlog::Checkpoint checkpoint{.origin = key.name(), .size = size};
-  checkpoint.root.fill(static_cast<uint8_t>(size));
+  // Bytes of both halves (a char compared with a uint8_t reads those above 0x7f as others).
+  for (size_t i = 0; i < checkpoint.root.size(); ++i) {
+    checkpoint.root[i] = static_cast<uint8_t>(size + 37 * i);
+  }
   v1::SignedCheckpoint signed_checkpoint;
   signed_checkpoint.set_signed_note(*tlog::SignCheckpoint(checkpoint, key));
   signed_checkpoint.set_origin(checkpoint.origin);

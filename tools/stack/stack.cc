@@ -128,11 +128,8 @@ Result<std::unique_ptr<Stack>> Stack::Start(Options options) {
     auto started = stack->RestartIngestion(i);
     if (!started.ok()) return started;
   }
-  int publication_port = FreePort();
-  auto publication = stack->StartService("publication", publication_port);
-  if (!publication.ok()) return publication.status();
-  stack->publication_ = std::move(publication).value();
-  stack->publication_address_ = "127.0.0.1:" + std::to_string(publication_port);
+  // The log before publication, which follows it: its totals state the log's tree sizes.
+  std::vector<std::string> publication_flags;
   if (stack->options_.tlog) {
     if (Status key = stack->GenerateTlogKey(); !key.ok()) return key;
     stack->tlog_address_ = "127.0.0.1:" + std::to_string(FreePort());
@@ -142,7 +139,15 @@ Result<std::unique_ptr<Stack>> Stack::Start(Options options) {
     // would rightly refuse to extend.
     std::filesystem::remove_all(stack->tlog_tiles_dir_);
     if (Status started = stack->RestartTlog(); !started.ok()) return started;
+    publication_flags = {"--tlog-address",      stack->tlog_address_,
+                         "--tlog-url",          "http://" + stack->tlog_http_address_,
+                         "--tlog-verifier-key", "@" + stack->tlog_key_path_ + ".pub"};
   }
+  int publication_port = FreePort();
+  auto publication = stack->StartService("publication", publication_port, publication_flags);
+  if (!publication.ok()) return publication.status();
+  stack->publication_ = std::move(publication).value();
+  stack->publication_address_ = "127.0.0.1:" + std::to_string(publication_port);
   return stack;
 }
 

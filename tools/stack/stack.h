@@ -80,7 +80,8 @@ class Stack {
     std::vector<std::string> aggregation_args;
     int kafka_brokers = 1;
     // Also run hattama-tlog, the transparency log writer, with a log key generated for the run
-    // (named hattama/<election_id>) and its tiles in <log_dir>/tlog-tiles.
+    // (named hattama/<election_id>) and its tiles in <log_dir>/tlog-tiles; it starts before
+    // publication, which follows it (--tlog-address, --tlog-url, --tlog-verifier-key).
     bool tlog = false;
     // Extra flags for hattama-tlog.
     std::vector<std::string> tlog_flags;
