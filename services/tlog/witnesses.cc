@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 #include "common/tlog/checkpoint.h"
