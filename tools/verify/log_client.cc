@@ -5,11 +5,11 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
-#include <fstream>
 
 #include "common/tlog/hash.h"
 #include "common/tlog/proof.h"
 #include "common/tlog/tile.h"
+#include "tools/verify/files.h"
 #include "tools/verify/tree_hasher.h"
 
 namespace hattama::verify {
@@ -97,15 +97,9 @@ Result<VerifiedCheckpoint> OpenSignedCheckpoint(std::string_view signed_note,
 Result<tlog::NoteVerifier> ReadLogKeyFlag(std::string_view flag) {
   std::string text(flag);
   if (flag.starts_with("@")) {
-    const std::string path(flag.substr(1));
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Status::InvalidArgument("cannot read the log key file " + path);
-    text.assign(kMaxKeyFileBytes + 1, '\0');
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (text.size() > kMaxKeyFileBytes) {
-      return Status::InvalidArgument(path + " is larger than a verifier key file can be");
-    }
+    auto file = ReadSmallFile(std::string(flag.substr(1)), kMaxKeyFileBytes);
+    if (!file.ok()) return Status::InvalidArgument("the log key: " + file.status().message());
+    text = std::move(file).value();
   }
   auto key = tlog::NoteVerifier::FromVerifierKey(text);
   if (!key.ok()) return Status::InvalidArgument("the log key: " + key.status().message());
