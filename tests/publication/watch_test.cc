@@ -162,6 +162,12 @@ TEST_F(WatchTest, StreamStartsWithCurrentTotalsThenSendsEveryChange) {
   } while (next.stations_reporting() < 3);
   EXPECT_EQ(next.figures().ballots_valid(), 500 + 350 + 750);
   EXPECT_TRUE(MessageDifferencer::Equals(next, Totals("kz", "mazhilis")));
+  // Where in the log it stands, as GetAreaTotals states it: every record applied so far.
+  std::vector<int64_t> ends(testing::kPartitions, 0);
+  for (const auto& [partition, next_offset] : next_offset_) ends[partition] = next_offset;
+  EXPECT_EQ(std::vector<int64_t>(next.log_position().partition_ends().begin(),
+                                 next.log_position().partition_ends().end()),
+            ends);
   context.TryCancel();
 }
 
