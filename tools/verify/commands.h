@@ -80,6 +80,15 @@ struct SignaturesArgs {
 };
 int Signatures(const SignaturesArgs& args);
 
+struct RecountArgs {
+  LogFlags log;
+  std::string publication_url;
+  std::string registry_dir;
+  int position_wait_seconds = 10;
+};
+// hattama-verify recount (recount_command.cc; the rule in recount.h).
+int RecountTotals(const RecountArgs& args);
+
 struct WitnessArgs {
   LogFlags log;
   std::string witness_key;

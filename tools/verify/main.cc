@@ -65,6 +65,26 @@ CLI::App* AddSignatures(CLI::App& app, SignaturesArgs& args) {
   return command;
 }
 
+CLI::App* AddRecount(CLI::App& app, RecountArgs& args) {
+  auto* command = app.add_subcommand(
+      "recount",
+      "Every area total publication shows (observers' and official, every area and contest) "
+      "recounted from the log's entries alone at the log position the total states, by "
+      "aggregation's rule (the dispute rule included), and compared figure by figure: one line a "
+      "difference, then a summary. Downloads every entry to the log's checkpoint (hashed into a "
+      "tree whose root must be the checkpoint's); about 300 bytes of memory a leaf");
+  AddLogFlags(*command, args.log);
+  config::AddFlag(*command, "publication-url", args.publication_url,
+                  "HTTP address of publication's API (its --http-listen), e.g. "
+                  "http://127.0.0.1:8080");
+  config::AddFlag(*command, "registry", args.registry_dir,
+                  "Directory of election.json and stations.csv (the election's registry)");
+  config::AddFlag(*command, "position-wait", args.position_wait_seconds,
+                  "Seconds to ask again for totals publication states no log position for yet "
+                  "(tree size 0), before reporting them not yet logged");
+  return command;
+}
+
 CLI::App* AddWitness(CLI::App& app, WitnessArgs& args) {
   auto* command = app.add_subcommand(
       "witness",
@@ -104,12 +124,14 @@ int Main(int argc, char** argv) {
   InclusionArgs inclusion_args;
   ConsistencyArgs consistency_args;
   SignaturesArgs signatures_args;
+  RecountArgs recount_args;
   WitnessArgs witness_args;
   std::string keygen_name;
   std::string keygen_path;
   auto* inclusion = AddInclusion(app, inclusion_args);
   auto* consistency = AddConsistency(app, consistency_args);
   auto* signatures = AddSignatures(app, signatures_args);
+  auto* recount = AddRecount(app, recount_args);
   auto* witness = AddWitness(app, witness_args);
   auto* keygen = AddWitnessKeygen(*witness, keygen_name, keygen_path);
   if (auto code = config::Parse(app, argc, argv)) return *code == 0 ? kHolds : kCannotCheck;
@@ -117,6 +139,7 @@ int Main(int argc, char** argv) {
   if (inclusion->parsed()) return Inclusion(inclusion_args);
   if (consistency->parsed()) return Consistency(consistency_args);
   if (signatures->parsed()) return Signatures(signatures_args);
+  if (recount->parsed()) return RecountTotals(recount_args);
   if (keygen->parsed()) return WitnessKeygen(keygen_name, keygen_path);
   return Witness(witness_args);
 }
