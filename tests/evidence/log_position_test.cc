@@ -8,58 +8,39 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <map>
 #include <vector>
 
-#include "common/kafka/reader.h"
 #include "common/kafka/topics.h"
 #include "common/tlog/checkpoint.h"
 #include "hattama/v1/publication.grpc.pb.h"
 #include "tests/testing/eventually.h"
-#include "tools/hub/client/client.h"
-#include "tools/hub/simulator/plan.h"
-#include "tools/hub/simulator/synthetic.h"
+#include "tests/tlog/tlog_stack_fixture.h"
 #include "tools/hub/simulator/verify.h"
-#include "tools/stack/stack.h"
 
 namespace hattama {
 namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<int64_t> Ends(const v1::LogPosition& position) {
+std::vector<int64_t> PartitionEnds(const v1::LogPosition& position) {
   return {position.partition_ends().begin(), position.partition_ends().end()};
 }
 
-class LogPositionNight : public ::testing::Test {
+// The transparency log's whole-stack fixture (four partitions, a night with confirmations,
+// disputes, revisions, resends and official results), with a client of publication.
+class LogPositionNight : public transparency::testing::TlogStack {
  protected:
   void SetUp() override {
-    auto registry = hub::GenerateRegistryFiles({.stations = 300, .seed = 31}, dir_.path());
-    ASSERT_TRUE(registry.ok()) << registry.status().message();
-    registry_ = *registry;
-    auto plan = hub::DrawPlan(*registry_, {.seed = 31,
-                                           .hubs = 2,
-                                           .confirm_rate = 0.03,
-                                           .dispute_rate = 0.03,
-                                           .revision_rate = 0.03,
-                                           .official_results = true});
-    ASSERT_TRUE(plan.ok()) << plan.status().message();
-    plan_ = std::move(plan).value();
-    auto stack = stack::Stack::Start({.registry_dir = dir_.path(), .partitions = 4, .tlog = true});
-    ASSERT_TRUE(stack.ok()) << stack.status().message();
-    stack_ = std::move(stack).value();
+    StartStack(300);
+    if (HasFatalFailure()) return;
     stub_ = v1::PublicationService::NewStub(
         grpc::CreateChannel(stack_->publication_address(), grpc::InsecureChannelCredentials()));
   }
 
   // The end of every partition of the submissions topic now, one entry a partition.
   std::vector<int64_t> LogEnds() {
-    auto reader = kafka::Reader::Create(stack_->kafka().bootstrap(), kafka::kSubmissionsTopic);
-    EXPECT_TRUE(reader.ok()) << reader.status().message();
-    if (!reader.ok()) return {};
-    EXPECT_TRUE((*reader)->AssignAtEnd(10s).ok());
     std::vector<int64_t> ends;
-    for (const auto& [partition, end] : (*reader)->Positions()) {
+    for (const auto& [partition, end] : Ends(kafka::kSubmissionsTopic)) {
       EXPECT_EQ(static_cast<size_t>(partition), ends.size());
       ends.push_back(end);
     }
@@ -81,10 +62,6 @@ class LogPositionNight : public ::testing::Test {
     return stub_->GetAreaTotals(&context, request, &totals);
   }
 
-  stack::TempDir dir_{"hattama-log-position"};
-  std::shared_ptr<const domain::Registry> registry_;
-  hub::Plan plan_;
-  std::unique_ptr<stack::Stack> stack_;
   std::unique_ptr<v1::PublicationService::Stub> stub_;
 };
 
@@ -107,7 +84,7 @@ TEST_F(LogPositionNight, TotalsStateTheEndOfEveryPartitionAndASignedTreeHoldingT
   v1::AreaTotals totals;
   ASSERT_TRUE(testing::Eventually(
       [&] {
-        return NationalTotals(false, totals).ok() && Ends(totals.log_position()) == ends &&
+        return NationalTotals(false, totals).ok() && PartitionEnds(totals.log_position()) == ends &&
                totals.log_position().tree_size() == records;
       },
       60s, 100ms))
@@ -116,7 +93,7 @@ TEST_F(LogPositionNight, TotalsStateTheEndOfEveryPartitionAndASignedTreeHoldingT
   v1::AreaTotals official;
   ASSERT_TRUE(NationalTotals(true, official).ok());
   EXPECT_GT(official.stations_reporting(), 0);
-  EXPECT_EQ(Ends(official.log_position()), ends);
+  EXPECT_EQ(PartitionEnds(official.log_position()), ends);
   EXPECT_EQ(official.log_position().tree_size(), records);
 
   // GetLogCheckpoint: the log's checkpoint of that size, signed by the log's key, whose partition
