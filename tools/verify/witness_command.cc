@@ -126,6 +126,10 @@ int Witness(const WitnessArgs& args) {
   if (!witness.ok()) return CannotCheck(kCommand, witness.status().message());
   auto log = ConnectLog(args.log);
   if (!log.ok()) return CannotCheck(kCommand, log.status().message());
+  // A state that is no checkpoint of this log stays so: refuse it now rather than every round.
+  if (auto state = ReadState(args.state, (*log)->log_key()); !state.ok()) {
+    return CannotCheck(kCommand, state.status().message());
+  }
   while (true) {
     const int status = Round(args, **log, *witness);
     // A log that cannot be reached now may be reachable next round; a fork stays a fork.
