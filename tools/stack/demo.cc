@@ -1,12 +1,14 @@
 // hattama-demo: a whole synthetic national election through the full stack on this machine.
-// Generates the registry, starts redis-server, the embedded Kafka and the three services, lets
-// the simulator stream every station x contest and check every published figure against its
-// ground truth, then stops everything it started.
+// Generates the registry, starts redis-server, the embedded Kafka, the three services and the
+// transparency log, lets the simulator stream every station x contest and check every published
+// figure against its ground truth, then verifies the night as anyone could, with hattama-verify
+// and the log's key alone (the recount and inclusion), and stops everything it started.
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <regex>
 
 #include "common/config/config.h"
 #include "tools/stack/stack.h"
@@ -27,6 +29,76 @@ int RunTool(std::vector<std::string> argv) {
   return code.ok() ? *code : -1;
 }
 
+// Runs a tool to its end with its stdout echoed to ours; its exit code (-1 if it cannot start)
+// and its last line, the summary hattama-verify ends with.
+struct ToolRun {
+  int code = -1;
+  std::string last_line;
+};
+ToolRun RunToolForSummary(std::vector<std::string> argv) {
+  const std::string name = argv[0];
+  auto process = Process::Start({.argv = std::move(argv), .capture_stdout = true});
+  if (!process.ok()) {
+    std::cerr << "cannot start " << name << ": " << process.status().message() << "\n";
+    return {};
+  }
+  ToolRun run;
+  // Until the tool closes its output: a recount of a large night downloads for a while.
+  for (auto line = (*process)->ReadLine(std::chrono::hours(24)); line.ok();
+       line = (*process)->ReadLine(std::chrono::hours(24))) {
+    std::cout << "   " << *line << "\n" << std::flush;
+    run.last_line = *line;
+  }
+  auto code = (*process)->Wait(std::chrono::minutes(1));
+  run.code = code.ok() ? *code : -1;
+  return run;
+}
+
+// The first number group of `pattern` in `line`, or "?".
+std::string Capture(const std::string& line, const std::string& pattern) {
+  std::smatch match;
+  return std::regex_search(line, match, std::regex(pattern)) ? match[1].str() : "?";
+}
+
+// The night checked as anyone can check it, with hattama-verify and the log's verifier key alone:
+// the recount of the log's entries equals every total publication shows (each at the log position
+// it states), and every answer of the night that says "logged" has an inclusion proof in the
+// signed log. The recount goes first: it waits for publication to state the positions, by which
+// time the log's checkpoint holds every accepted record. True when both hold.
+bool VerifyNight(hattama::stack::Stack& stack, const std::string& registry_dir,
+                 const std::string& answers) {
+  const std::string verify = BinaryPath("hattama-verify");
+  const std::vector<std::string> log = {"--log-url", "http://" + stack.tlog_http_address(),
+                                        "--log-key", stack.tlog_verifier_key()};
+  std::cout << "== verifying the night with hattama-verify and the log's key alone ("
+            << stack.tlog_verifier_key() << ")\n   recount of every published total:\n"
+            << std::flush;
+  std::vector<std::string> recount_argv = {
+      verify,       "recount",   "--publication-url", "http://" + stack.publication_http_address(),
+      "--registry", registry_dir};
+  recount_argv.insert(recount_argv.end(), log.begin(), log.end());
+  const ToolRun recount = RunToolForSummary(recount_argv);
+  std::cout << "   inclusion of every accepted answer (" << answers << "):\n" << std::flush;
+  std::vector<std::string> inclusion_argv = {verify, "inclusion", answers};
+  inclusion_argv.insert(inclusion_argv.end(), log.begin(), log.end());
+  const ToolRun inclusion = RunToolForSummary(inclusion_argv);
+  if (recount.code != 0 || inclusion.code != 0) {
+    std::cout << "== the night does NOT verify: "
+              << (recount.code != 0 ? "the recount does not equal the published totals"
+                                    : "some accepted answers are not proven in the log")
+              << "\n"
+              << std::flush;
+    return false;
+  }
+  std::cout << "== the night verifies: the log holds all "
+            << Capture(inclusion.last_line, R"((\d+) of \d+ logged answers)")
+            << " accepted protocols; the recount at tree size "
+            << Capture(recount.last_line, R"(tree sizes? ([\d to]+\d))") << " equals all "
+            << Capture(recount.last_line, R"(all (\d+) published totals)") << " published totals\n"
+            << std::flush;
+  return true;
+}
+
 void PrintLogTail(const std::string& path) {
   std::ifstream in(path);
   std::vector<std::string> lines;
@@ -41,8 +113,10 @@ void PrintLogTail(const std::string& path) {
 int main(int argc, char** argv) {
   CLI::App app{
       "Runs a whole synthetic national election through the full Hattama stack on this machine "
-      "(redis-server, the embedded Kafka, ingestion, aggregation, publication) and checks every "
-      "published total against the simulator's ground truth. Exits 0 only if all match."};
+      "(redis-server, the embedded Kafka, ingestion, aggregation, publication, the transparency "
+      "log) and checks every published total against the simulator's ground truth, then "
+      "verifies the night with hattama-verify: the recount of the log equals every published "
+      "total, and every accepted answer is in the log. Exits 0 only if all of it holds."};
   int stations = 10000;
   int seed = 2021;
   int hubs = 4;
@@ -79,16 +153,20 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::cout << "== starting redis-server, the embedded Kafka and the services\n" << std::flush;
+  std::cout << "== starting redis-server, the embedded Kafka, the services and the transparency "
+               "log\n"
+            << std::flush;
   auto stack = hattama::stack::Stack::Start(
       {.registry_dir = work_dir,
        .partitions = partitions,
        .log_dir = work_dir + "/logs",
        // Every hub authenticates with its own token and may submit only for its regions.
-       .hub_registry = work_dir + "/hubs.csv"});
+       .hub_registry = work_dir + "/hubs.csv",
+       // Every accepted record a leaf of the signed log, so that the night can be verified.
+       .tlog = true});
   if (!stack.ok()) {
     std::cerr << "the stack did not start: " << stack.status().message() << "\n";
-    for (const char* part : {"devkafka", "aggregation", "ingestion", "publication"}) {
+    for (const char* part : {"devkafka", "aggregation", "ingestion", "publication", "tlog"}) {
       PrintLogTail(work_dir + "/logs/" + part + ".log");
     }
     if (temp) std::cerr << "(logs removed with " << work_dir << "; pass --work-dir to keep)\n";
@@ -97,15 +175,18 @@ int main(int argc, char** argv) {
   std::cout << "   redis " << (*stack)->redis().address() << ", kafka "
             << (*stack)->kafka().bootstrap() << ", ingestion " << (*stack)->ingestion_address()
             << " (hubs authenticated by token: " << work_dir << "/hubs.csv)"
-            << ", publication " << (*stack)->publication_address() << "\n"
+            << ", publication " << (*stack)->publication_address() << ", transparency log http://"
+            << (*stack)->tlog_http_address() << "\n"
             << std::flush;
 
+  const std::string answers = work_dir + "/night.answers.jsonl";
   int code = RunTool({BinaryPath("hattama-hub"), "simulate", "--dir", work_dir, "--ingestion",
                       (*stack)->ingestion_address(), "--publication",
                       (*stack)->publication_address(), "--station-count", stations_text, "--seed",
-                      seed_text, "--hubs", std::to_string(hubs)});
+                      seed_text, "--hubs", std::to_string(hubs), "--answers", answers});
+  if (code == 0 && !VerifyNight(**stack, work_dir, answers)) code = 1;
   if (code != 0) {
-    for (const char* part : {"ingestion", "aggregation", "publication"}) {
+    for (const char* part : {"ingestion", "aggregation", "publication", "tlog"}) {
       PrintLogTail(work_dir + "/logs/" + part + ".log");
     }
   }
