@@ -78,10 +78,12 @@ struct TlogFigures {
   // leaf, over sampled records of the flat-out run.
   double checkpoint_delay_p50_ms = 0, checkpoint_delay_p99_ms = 0;
   int64_t delay_samples = 0;
-  // GetInclusionProof by submission id at the latest checkpoint, from several client threads.
+  // GetInclusionProof by submission id at the latest checkpoint, from several client threads
+  // asking as fast as they can (the cores saturated), and from one (the service's own latency).
   double proof_p50_ms = 0, proof_p99_ms = 0;
   double proofs_per_second = 0;
   int64_t proof_errors = 0;
+  double single_proof_p50_ms = 0, single_proof_p99_ms = 0;
   // The tiles directory: entry bundles and hash tiles (file sizes), and blocks allocated.
   int64_t entry_bytes = 0;
   int64_t hash_bytes = 0;
