@@ -298,7 +298,7 @@ v1::AreaTotals Published(const domain::Registry& registry, const std::string& ar
                                       *registry.FindContest("mazhilis"), sums);
 }
 
-TEST(CompareTotals, TotalsAsPublicationShapesThemEqualTheirRecount) {
+TEST(RecountComparison, TotalsAsPublicationShapesThemEqualTheirRecount) {
   Log log;
   log.Add(0, ObserverRecord("a", "S1", "mazhilis", {300, 200, 70}, 20));
   log.Add(1, ObserverRecord("b", "S4", "mazhilis", {400, 300, 100}));
@@ -311,7 +311,7 @@ TEST(CompareTotals, TotalsAsPublicationShapesThemEqualTheirRecount) {
   }
 }
 
-TEST(CompareTotals, EveryDifferingFigureIsListedAndNamesTheArea) {
+TEST(RecountComparison, EveryDifferingFigureIsListedAndNamesTheArea) {
   Log log;
   log.Add(0, ObserverRecord("a", "S1", "mazhilis", {300, 200, 70}, 20));
   const RecountedTotals totals = Mazhilis(log.AtEnd(), "kz-a-1");
@@ -338,7 +338,7 @@ TEST(CompareTotals, EveryDifferingFigureIsListedAndNamesTheArea) {
                    }));
 }
 
-TEST(CompareTotals, PublishedFiguresWhereNothingWasRecountedDiffer) {
+TEST(RecountComparison, PublishedFiguresWhereNothingWasRecountedDiffer) {
   Log log;
   log.Add(0, ObserverRecord("a", "S1", "mazhilis", {300, 200, 70}, 20));
   const RecountedTotals totals = Mazhilis(log.AtEnd(), "kz-a-1");
