@@ -4,6 +4,7 @@
 #   docker build --target aggregation -t hattama/aggregation:TAG .
 #   docker build --target publication -t hattama/publication:TAG .
 #   docker build --target tlog        -t hattama/tlog:TAG .
+#   docker build --target verify      -t hattama/verify:TAG .   (hattama-verify, for anyone)
 # The build stage compiles everything once; each runtime stage holds one binary and the shared
 # libraries it links, runs as an unprivileged user, and is configured by HATTAMA_* variables.
 
@@ -19,7 +20,8 @@ WORKDIR /src
 COPY . .
 RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
  && cmake --build /build -j"$(nproc)" \
-      --target hattama-ingestion hattama-aggregation hattama-publication hattama-tlog
+      --target hattama-ingestion hattama-aggregation hattama-publication hattama-tlog \
+               hattama-verify
 
 # Runtime libraries only (no compilers, no headers); `sleep` (coreutils) serves the preStop hook.
 FROM debian:bookworm-slim AS runtime
@@ -55,3 +57,11 @@ COPY --from=build /build/bin/hattama-tlog /usr/local/bin/
 ENV HATTAMA_TILES_DIR=/var/lib/hattama/tlog-tiles
 EXPOSE 7004 8084 9090
 ENTRYPOINT ["/usr/local/bin/hattama-tlog"]
+
+# hattama-verify, the checks anyone can run against the log and publication (README "Checking
+# Hattama's figures yourself"): `docker run --rm -v "$PWD:/data" hattama/verify inclusion ...`.
+# Files it reads and writes (answers, saved checkpoints, a witness's state) are in /data.
+FROM runtime AS verify
+COPY --from=build /build/bin/hattama-verify /usr/local/bin/
+WORKDIR /data
+ENTRYPOINT ["/usr/local/bin/hattama-verify"]
