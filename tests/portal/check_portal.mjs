@@ -1,5 +1,5 @@
 // Drives the portal in headless Chromium against a running stack, as a visitor would:
-//   node check_portal.mjs <portal url> <screenshot.png>
+//   node check_portal.mjs <portal url> <screenshot.png> <hattama-tlog url>
 // 1. loads the page, checks that the national figures shown equal the API's, prints "ready";
 // 2. waits (no reload) until the page shows more stations reporting, checks the figures against
 //    the API again, prints "updated ... via sse|polling" (how the update came); a second page
@@ -8,13 +8,17 @@
 // 4. the official-against-observers comparison against GetOfficialTotals, GetAreaTotals and
 //    ListDiscrepancies: "comparison"; then takes the screenshot;
 // 5. a region, a district, its stations against ListStations, a station's page: "stations";
-// 6. a phone-sized screen: the page fits its width: "phone".
+// 6. a phone-sized screen: the page fits its width: "phone";
+// 7. the transparency log: the panel shows hattama-tlog's own checkpoint; a station's version
+//    checked in the log is verified, at the leaf where the log's entry bundles hold its id; an
+//    answer altered on the way (a proof hash, the entry) is not verified, naming the check; an
+//    unknown id is not in the log; the area view states the log size of its totals: "log".
 // Exits non-zero on any difference.
 import { chromium } from 'playwright-core';
 
-const [url, screenshot] = process.argv.slice(2);
-if (!url || !screenshot) {
-  console.error('usage: node check_portal.mjs <portal url> <screenshot.png>');
+const [url, screenshot, tlogUrl] = process.argv.slice(2);
+if (!url || !screenshot || !tlogUrl) {
+  console.error('usage: node check_portal.mjs <portal url> <screenshot.png> <hattama-tlog url>');
   process.exit(2);
 }
 
@@ -190,6 +194,129 @@ async function checkPhone(browser) {
   }
 }
 
+// The leaf index of the first entry carrying `id`, read from the log's entry bundles up to its
+// latest checkpoint (README "The static files") as any mirror would, not from its API.
+async function leafOf(id) {
+  const size = Number((await (await fetch(`${tlogUrl}/tlog/checkpoint`)).text()).split('\n')[1]);
+  const tileName = (n) => {
+    const digits = String(n).padStart(3 * Math.max(1, Math.ceil(String(n).length / 3)), '0');
+    const groups = digits.match(/.../g);
+    return groups.map((g, i) => (i < groups.length - 1 ? `x${g}` : g)).join('/');
+  };
+  for (let tile = 0; tile * 256 < size; ++tile) {
+    const width = Math.min(256, size - tile * 256);
+    const path = `${tlogUrl}/tlog/tile/entries/${tileName(tile)}${width < 256 ? `.p/${width}` : ''}`;
+    const response = await fetch(path);
+    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+    const bundle = new Uint8Array(await response.arrayBuffer());
+    for (let at = 0, i = 0; at < bundle.length; ++i) {
+      const length = (bundle[at] << 8) | bundle[at + 1];
+      const entry = bundle.subarray(at + 2, at + 2 + length);
+      const idLength = (entry[46] << 8) | entry[47];
+      if (new TextDecoder().decode(entry.subarray(48, 48 + idLength)) === id) return tile * 256 + i;
+      at += 2 + length;
+    }
+  }
+  return -1;
+}
+
+// Submits the log check form by keyboard and waits for its outcome.
+async function checkByKeyboard(page, id) {
+  await page.evaluate(() => { document.getElementById('log-result').dataset.outcome = ''; });
+  await page.locator('#log-submission').fill(id);
+  await page.locator('#log-submission').press('Enter');
+  return logOutcome(page);
+}
+async function logOutcome(page) {
+  await page.waitForFunction(() => ['verified', 'not-verified', 'not-found', 'unavailable', 'error']
+      .includes(document.getElementById('log-result').dataset.outcome), null, {timeout: 20000});
+  return page.evaluate(() => {
+    const result = document.getElementById('log-result');
+    return {outcome: result.dataset.outcome, leaf: Number(result.dataset.leafIndex),
+            size: Number(result.dataset.treeSize), text: result.textContent,
+            failed: [...result.querySelectorAll('li[data-ok="false"]')].map((li) => li.dataset.check),
+            signature: (result.querySelector('li[data-check="log signature"]') || {}).dataset};
+  });
+}
+
+async function checkLog(page, nation, contest) {
+  // The panel against hattama-tlog's own /tlog/checkpoint (both move while the log grows).
+  const checkpoint = await eventually(page, 30000, async () => {
+    const lines = (await (await fetch(`${tlogUrl}/tlog/checkpoint`)).text()).split('\n');
+    const shown = await page.evaluate(() => {
+      const box = document.getElementById('log-checkpoint');
+      return {hidden: box.hidden, size: box.dataset.treeSize, root: box.dataset.root,
+              text: document.getElementById('log-size').textContent,
+              signer: document.getElementById('log-signer').textContent,
+              status: document.getElementById('log-status').textContent,
+              witnesses: Object.fromEntries([...document.querySelectorAll('#log-witnesses li')]
+                  .map((li) => [li.dataset.witness, li.dataset.treeSize]))};
+    });
+    // Who cosigned, as the log itself serves its cosignatures (portal_test.cc adds one).
+    const cosigned = (await (await fetch(`${tlogUrl}/v1/GetCheckpoint`)).json()).cosignatures || [];
+    if (!cosigned.length) throw new Error('the log has no cosignature to show');
+    same('the cosigning witnesses',
+         Object.fromEntries(cosigned.map((c) => [c.witness, String(Number(c.tree_size))])), shown.witnesses);
+    same(`the log panel ("${shown.status}")`, {hidden: false, size: lines[1], root: lines[2], text: fmt(lines[1])},
+         {hidden: shown.hidden, size: shown.size, root: shown.root, text: shown.text});
+    if (!shown.signer.includes('signature verified in this browser')) {
+      throw new Error(`the panel's signature: ${shown.signer}`);
+    }
+    return {size: Number(lines[1]), root: lines[2], witnesses: Object.keys(shown.witnesses).join(', ')};
+  });
+
+  // A version of the station on screen, by its "check in the log" action.
+  const button = page.locator('#station [data-check]').first();
+  const id = await button.getAttribute('data-check');
+  await page.evaluate(() => { document.getElementById('log-result').dataset.outcome = ''; });
+  await button.click();
+  const verified = await logOutcome(page);
+  if (verified.outcome !== 'verified') throw new Error(`${id} was not verified: ${verified.text}`);
+  if (verified.signature.ok !== 'true') throw new Error(`the signature was not checked: ${verified.text}`);
+  const leaf = await leafOf(id);
+  same(`the leaf of ${id}`, leaf, verified.leaf);
+
+  // The same answer altered on the way: one proof hash, then one byte of the entry's record.
+  const alter = async (change, failing) => {
+    await page.route((u) => u.pathname === '/v1/GetInclusionProof', async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      change(json);
+      await route.fulfill({response, json});
+    });
+    const tampered = await checkByKeyboard(page, id);
+    await page.unrouteAll();
+    if (tampered.outcome !== 'not-verified' || !tampered.failed.includes(failing)) {
+      throw new Error(`an altered answer: ${tampered.outcome}, failed ${tampered.failed}: ${tampered.text}`);
+    }
+    return tampered.failed.join(' + ');
+  };
+  const flip = (base64, at) => {
+    const bytes = Buffer.from(base64, 'base64');
+    bytes[at < 0 ? bytes.length + at : at] ^= 1;
+    return bytes.toString('base64');
+  };
+  const badHash = await alter((json) => { json.hashes[0] = flip(json.hashes[0], 0); },
+                              'root of the answer\'s checkpoint');
+  const badEntry = await alter((json) => { json.entry.entry = flip(json.entry.entry, -1); }, 'record hash');
+
+  const unknown = await checkByKeyboard(page, 'no-such-submission');
+  if (unknown.outcome !== 'not-found') throw new Error(`an unknown id: ${unknown.outcome}: ${unknown.text}`);
+
+  // The area on screen states the tree size its totals were computed at.
+  await page.locator('#breadcrumb a').first().click();
+  const position = await eventually(page, 30000, async () => {
+    const totals = await api('GetAreaTotals', {area_id: nation, contest_id: contest});
+    const size = Number((totals.log_position || {}).tree_size || 0);
+    if (!size) throw new Error('the totals are not yet in the log');
+    const shown = await page.evaluate(() => document.getElementById('log-position').textContent);
+    same('the log size of the totals', `Recountable at log size ${fmt(size)}.`, shown);
+    return size;
+  });
+  return `panel at size ${checkpoint.size} cosigned by ${checkpoint.witnesses}; ${id} verified at leaf ${leaf}; altered hash: ` +
+         `${badHash}; altered entry: ${badEntry}; unknown id not found; totals at size ${position}`;
+}
+
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -238,6 +365,7 @@ try {
   await page.screenshot({path: screenshot, fullPage: true});
   console.log(`stations ${await checkStations(page, election, contest)}`);
   console.log(`phone ${await checkPhone(browser)}`);
+  console.log(`log ${await checkLog(page, nation, contest)}`);
   if (errors.length) throw new Error(`errors in the page: ${errors.join('; ')}`);
 } catch (e) {
   console.error(e.message);

@@ -2,11 +2,18 @@
 // whole stack: the national figures the page shows equal the API's, a live update appears
 // without a reload while more protocols stream in (by Server-Sent Events or by polling), and the
 // deployment table, the official-against-observers comparison and the district's station list
-// show the API's figures, also on a phone-sized screen.
+// show the API's figures, also on a phone-sized screen; and the transparency log: the panel shows
+// hattama-tlog's checkpoint, a protocol checked in the browser is verified at its leaf, an altered
+// answer is not, and the totals state the log size they were computed at.
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <filesystem>
 
+#include "common/tlog/note.h"
+#include "hattama/v1/transparency.pb.h"
+#include "tests/tlog/tlog_testing.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/client/deployment_stream.h"
 #include "tools/hub/simulator/deployment.h"
@@ -21,6 +28,20 @@ namespace {
 
 const std::string kScriptDir = HATTAMA_PORTAL_TEST_DIR;
 
+// `witness` cosigns the log's latest checkpoint and hands the cosignature to the log, as a
+// witness would (POST /v1/AddCosignature on its HTTP side).
+void Cosign(const std::string& tlog_http_address, const tlog::NoteSigner& witness) {
+  httplib::Client log("http://" + tlog_http_address);
+  auto note = log.Get("/tlog/checkpoint");
+  ASSERT_TRUE(note && note->status == 200) << "no checkpoint from the log";
+  v1::AddCosignatureRequest request;
+  request.set_cosigned_note(transparency::testing::Cosign(note->body, witness));
+  std::string body;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(request, &body).ok());
+  auto added = log.Post("/v1/AddCosignature", body, "application/json");
+  ASSERT_TRUE(added && added->status == 200) << (added ? added->body : "no answer");
+}
+
 TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   ASSERT_TRUE(std::filesystem::exists(kScriptDir + "/node_modules/playwright-core"))
       << "playwright-core is not installed: run ./hattama setup (npm ci in tests/portal)";
@@ -30,7 +51,14 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   // With the commission's results too, for the comparison.
   auto plan = hub::DrawPlan(**registry, {.seed = 11, .hubs = 2, .official_results = true});
   ASSERT_TRUE(plan.ok());
-  auto stack = stack::Stack::Start({.registry_dir = dir.path(), .partitions = 4});
+  // The transparency log, with one witness whose cosignature the portal is to show.
+  const tlog::NoteSigner witness =
+      transparency::testing::WitnessSigner("witness.example/portal", 5);
+  auto stack =
+      stack::Stack::Start({.registry_dir = dir.path(),
+                           .partitions = 4,
+                           .tlog = true,
+                           .tlog_flags = {"--witness-key", witness.verifier().VerifierKey()}});
   ASSERT_TRUE(stack.ok()) << stack.status().message();
 
   // Half of the night, and wait until publication shows all of it, so the page starts settled.
@@ -53,11 +81,13 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
                                          .timeout = std::chrono::seconds(60),
                                          .check_stations = false});
   ASSERT_TRUE(settled.ok());
+  Cosign((*stack)->tlog_http_address(), witness);
 
   const std::string screenshot = stack::ExecutableDir() + "/portal.png";
   auto browser =
       stack::Process::Start({.argv = {"node", kScriptDir + "/check_portal.mjs",
-                                      "http://" + (*stack)->publication_http_address(), screenshot},
+                                      "http://" + (*stack)->publication_http_address(), screenshot,
+                                      "http://" + (*stack)->tlog_http_address()},
                              .capture_stdout = true});
   ASSERT_TRUE(browser.ok()) << browser.status().message();
   auto ready = (*browser)->ReadLine(std::chrono::seconds(60));
@@ -72,8 +102,8 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   EXPECT_TRUE(updated->starts_with("updated ")) << *updated;
   std::printf("%s\n%s\n", ready->c_str(), updated->c_str());  // Says whether SSE or polling.
   // The other views, each against the API: the deployment table, the comparison, the district
-  // drill-down to its stations, the narrow screen.
-  for (const char* check : {"deployment ", "comparison ", "stations ", "phone "}) {
+  // drill-down to its stations, the narrow screen, the transparency log.
+  for (const char* check : {"deployment ", "comparison ", "stations ", "phone ", "log "}) {
     auto line = (*browser)->ReadLine(std::chrono::seconds(60));
     ASSERT_TRUE(line.ok()) << "no answer for " << check << ": " << line.status().message();
     EXPECT_TRUE(line->starts_with(check)) << *line;

@@ -406,7 +406,8 @@ function drawCheckpoint(cp, signature) {
       note.signatures.map((s) => s.name).join(', ') || 'no signature', ` (${signature})`);
   const witnesses = cp.cosignatures || [];
   document.getElementById('log-witnesses').replaceChildren(witnesses.length
-      ? el('ul', {}, ...witnesses.map((w) => el('li', {'data-witness': w.witness},
+      ? el('ul', {}, ...witnesses.map((w) => el('li', {'data-witness': w.witness,
+                                                       'data-tree-size': String(num(w.tree_size))},
           `${w.witness}: tree size ${fmt(w.tree_size)} at ` +
           `${new Date(num(w.timestamp) * 1000).toISOString().replace('.000Z', 'Z')}`)))
       : 'no witness has cosigned yet');
