@@ -10,7 +10,8 @@
 // 5. a region, a district, its stations against ListStations, a station's page: "stations";
 // 6. a phone-sized screen: the page fits its width: "phone";
 // 7. the transparency log: the panel shows hattama-tlog's own checkpoint; a station's version
-//    checked in the log is verified, at the leaf where the log's entry bundles hold its id; an
+//    checked in the log (and the same from a #check= link) is verified, at the leaf where the
+//    log's entry bundles hold its id; an
 //    answer altered on the way (a proof hash, the entry) is not verified, naming the check; an
 //    unknown id is not in the log; the area view states the log size of its totals: "log".
 // Exits non-zero on any difference.
@@ -239,7 +240,7 @@ async function logOutcome(page) {
   });
 }
 
-async function checkLog(page, nation, contest) {
+async function checkLog(browser, page, nation, contest) {
   // The panel against hattama-tlog's own /tlog/checkpoint (both move while the log grows).
   const checkpoint = await eventually(page, 30000, async () => {
     const lines = (await (await fetch(`${tlogUrl}/tlog/checkpoint`)).text()).split('\n');
@@ -275,6 +276,15 @@ async function checkLog(page, nation, contest) {
   if (verified.signature.ok !== 'true') throw new Error(`the signature was not checked: ${verified.text}`);
   const leaf = await leafOf(id);
   same(`the leaf of ${id}`, leaf, verified.leaf);
+  // The same check from a link (#check=<id>), as a visitor would share it.
+  const linked = await browser.newPage();
+  try {
+    await linked.goto(`${url}/#check=${encodeURIComponent(id)}`);
+    const fromLink = await logOutcome(linked);
+    same(`the check of ${id} from a link`, ['verified', leaf], [fromLink.outcome, fromLink.leaf]);
+  } finally {
+    await linked.close();
+  }
 
   // The same answer altered on the way: one proof hash, then one byte of the entry's record.
   const alter = async (change, failing) => {
@@ -365,7 +375,7 @@ try {
   await page.screenshot({path: screenshot, fullPage: true});
   console.log(`stations ${await checkStations(page, election, contest)}`);
   console.log(`phone ${await checkPhone(browser)}`);
-  console.log(`log ${await checkLog(page, nation, contest)}`);
+  console.log(`log ${await checkLog(browser, page, nation, contest)}`);
   if (errors.length) throw new Error(`errors in the page: ${errors.join('; ')}`);
 } catch (e) {
   console.error(e.message);
