@@ -127,3 +127,69 @@ test('an entry decodes field by field, and its record is held to its SHA-256', a
   await assert.rejects(log.decodeEntry(bad), /version 2/);
   await assert.rejects(log.decodeEntry(new Uint8Array(47)), /fewer than the 48/);
 });
+
+// A log of one leaf, as GetInclusionProof answers for it: the entry, no hashes, the signed
+// checkpoint whose root is the leaf's hash.
+async function oneLeafAnswer(id) {
+  const record = new TextEncoder().encode(`the record of ${id}`);
+  const bytes = entry({id, record, recordSha256: await log.sha256(record)});
+  const root = Buffer.from(await log.leafHash(bytes)).toString('base64');
+  const {key, note} = await signedNote('example.org/log', `example.org/log\n1\n${root}\n`);
+  const checkpoint = {signed_note: note, origin: 'example.org/log', tree_size: '1', root_hash: root};
+  const answer = {leaf_index: '0', tree_size: '1', hashes: [], checkpoint,
+                  entry: {entry: Buffer.from(bytes).toString('base64'), source_partition: 2,
+                          source_offset: '77', submission_id: id, record_included: true,
+                          record: {submission: {submission_id: id}}}};
+  return {answer, key, checkpoint};
+}
+
+test('an answer is verified against both checkpoints, and an altered one names its failed check', async () => {
+  const {answer, key, checkpoint} = await oneLeafAnswer('UIK-7/obs');
+  const good = await log.checkInclusion(answer, {submissionId: 'UIK-7/obs', checkpoint, verifierKey: key});
+  assert.deepEqual(good.failed, []);
+  assert.equal(good.verified, true);
+  assert.deepEqual(good.checks.map((c) => [c.name, c.ok]), [
+    ['entry format', true], ['submission id', true], ['record hash', true], ['decoded fields', true],
+    ['audit path', true], ['root of the answer\'s checkpoint', true],
+    ['root of the portal\'s checkpoint', true], ['log signature', true]]);
+
+  const failedOf = async (change, options = {}) => {
+    const altered = structuredClone(answer);
+    change(altered);
+    const result = await log.checkInclusion(altered, {submissionId: 'UIK-7/obs', checkpoint, verifierKey: key,
+                                                      ...options});
+    assert.equal(result.verified, false);
+    return result.failed.map((c) => c.name);
+  };
+  const flipLast = (base64) => {
+    const bytes = Buffer.from(base64, 'base64');
+    bytes[bytes.length - 1] ^= 1;
+    return bytes.toString('base64');
+  };
+  assert.deepEqual(await failedOf((a) => { a.entry.entry = flipLast(a.entry.entry); }),
+                   ['record hash', 'root of the answer\'s checkpoint', 'root of the portal\'s checkpoint']);
+  assert.deepEqual(await failedOf((a) => { a.entry.submission_id = 'other'; }), ['decoded fields']);
+  assert.deepEqual(await failedOf(() => {}, {submissionId: 'UIK-8/obs'}), ['submission id']);
+  assert.deepEqual(await failedOf((a) => { a.checkpoint.signed_note = a.checkpoint.signed_note.replace('\n1\n', '\n2\n'); }),
+                   ['root of the answer\'s checkpoint', 'log signature']);
+});
+
+test('without Ed25519 in WebCrypto the signature is left to hattama-verify, the proof still checked', async () => {
+  const {answer, key, checkpoint} = await oneLeafAnswer('UIK-9/obs');
+  const subtle = globalThis.crypto.subtle;
+  const importKey = subtle.importKey;
+  subtle.importKey = async (...args) => {
+    if (args[2] && args[2].name === 'Ed25519') throw new DOMException('unsupported', 'NotSupportedError');
+    return importKey.apply(subtle, args);
+  };
+  try {
+    assert.equal(await log.hasEd25519(), false);
+    const result = await log.checkInclusion(answer, {submissionId: 'UIK-9/obs', checkpoint, verifierKey: key});
+    assert.equal(result.verified, true);
+    const signature = result.checks.find((c) => c.name === 'log signature');
+    assert.equal(signature.ok, null);
+    assert.match(signature.detail, /hattama-verify/);
+  } finally {
+    delete subtle.importKey;
+  }
+});
