@@ -498,7 +498,12 @@ function entryProtocol(entry) {
   const record = entry.record || {};
   const s = record.submission || {};
   const p = s.protocol || {};
-  const parts = [el('h4', {}, `${p.station_id || '?'} · ${p.contest_id || '?'}`),
+  const contest = state.election.contests.find((c) => c.contest_id === p.contest_id);
+  const optionName = (id) => {
+    const option = contest && contest.options.find((o) => o.option_id === id);
+    return option ? option.name || id : id;
+  };
+  const parts = [el('h4', {}, `${p.station_id || '?'} · ${contest ? contest.name : p.contest_id || '?'}`),
     el('p', {}, `${s.submission_id} by observer ${s.observer_id || '–'} ` +
                 `(${s.organisation_id || 'no organisation'}) via ${s.hub_id || '–'}, revision ` +
                 `${s.revision || 0}, ${s.source === 'SOURCE_OFFICIAL' ? 'official' : 'observer copy'}` +
@@ -506,7 +511,7 @@ function entryProtocol(entry) {
   if (!entry.record) parts.push(el('p', {}, 'The record is not in the entry: only its SHA-256 is logged.'));
   const figures = p.figures || {};
   const votes = (figures.option_votes || []).map((v) =>
-      el('tr', {}, el('td', {}, v.option_id), el('td', {}, fmt(v.votes))));
+      el('tr', {}, el('td', {}, optionName(v.option_id)), el('td', {}, fmt(v.votes))));
   if (entry.record) parts.push(el('table', {class: 'protocol'}, el('tbody', {}, ...figureRows(figures), ...votes)));
   for (const f of record.flags || []) parts.push(el('p', {class: 'flag'}, `⚑ ${f.message || f.code} (${f.field || ''})`));
   return parts;
