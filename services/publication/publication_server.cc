@@ -77,9 +77,13 @@ void PublicationServer::FollowChangeFeed(std::shared_ptr<const domain::Registry>
 }
 
 Status PublicationServer::FollowTransparencyLog(const ServerConfig& config) {
-  auto watcher =
-      TlogWatcher::Start({.address = config.tlog_address, .verifier_key = config.tlog_verifier_key},
-                         checkpoints_.get());
+  TlogWatcherOptions options{.address = config.tlog_address,
+                             .verifier_key = config.tlog_verifier_key};
+  // A total watched before the log held it is sent again once a checkpoint holds it.
+  if (watch_ != nullptr) {
+    options.on_new_checkpoint = [watch = watch_.get()] { watch->CheckpointAdded(); };
+  }
+  auto watcher = TlogWatcher::Start(std::move(options), checkpoints_.get());
   if (!watcher.ok()) return watcher.status();
   tlog_ = std::move(watcher).value();
   store_->UseCheckpoints(checkpoints_.get());

@@ -99,11 +99,12 @@ class PublicationServer {
   // The checkpoints go after everything that reads them (the store) and the watcher adding them.
   std::unique_ptr<CheckpointHistory> checkpoints_;
   std::shared_ptr<PublishedStore> store_;
-  std::unique_ptr<TlogWatcher> tlog_;
   std::unique_ptr<TotalsCache> cache_;
   std::unique_ptr<ExportCache> exports_;
   std::unique_ptr<WatchHub> watch_;
   std::unique_ptr<ChangeFeed> feed_;
+  // Adds to the checkpoints and tells the watch hub: goes before both.
+  std::unique_ptr<TlogWatcher> tlog_;
   std::unique_ptr<PublicationService> publication_;
   std::unique_ptr<DeploymentService> deployment_;
   std::unique_ptr<AnalysisService> analysis_;

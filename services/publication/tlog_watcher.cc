@@ -84,6 +84,10 @@ void TlogWatcher::Run() {
       if (!last_failure_.empty()) spdlog::info("transparency log {} answers", options_.address);
       last_failure_.clear();
       history_->Add(*checkpoint);
+      if (checkpoint->tree_size() != last_tree_size_) {
+        last_tree_size_ = checkpoint->tree_size();
+        if (options_.on_new_checkpoint) options_.on_new_checkpoint();
+      }
     } else {
       Report(checkpoint.status());
     }

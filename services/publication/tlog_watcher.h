@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,6 +35,9 @@ struct TlogWatcherOptions {
   std::chrono::milliseconds poll_interval{500};
   // How long one GetCheckpoint may take.
   std::chrono::milliseconds deadline{2000};
+  // Called on the watcher's thread after a checkpoint of another tree size than the last was
+  // added to the history (the Watch hub sends the totals it now covers); may be empty.
+  std::function<void()> on_new_checkpoint;
 };
 
 // Nothing in it is shared: its thread alone polls and adds to the history.
@@ -62,6 +66,7 @@ class TlogWatcher {
   CheckpointHistory* const history_;
   std::unique_ptr<v1::TransparencyService::Stub> stub_;
   std::string last_failure_;
+  int64_t last_tree_size_ = -1;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -266,6 +266,13 @@ void WatchHub::Changed(const TotalsKey& key) {
   if (feed_ready_ && !stopped_) changed_.insert(key);
 }
 
+void WatchHub::CheckpointAdded() {
+  std::lock_guard lock(mutex_);
+  if (!feed_ready_ || stopped_) return;
+  changed_.insert(uncovered_.begin(), uncovered_.end());
+  uncovered_.clear();
+}
+
 void WatchHub::SetFeedReady(bool ready) {
   {
     std::lock_guard lock(mutex_);
@@ -365,10 +372,17 @@ void WatchHub::Run() {
         if (changed.count(key) > 0) failed.insert(key);
       }
     }
-    if (!failed.empty()) {
-      // Tried again next turn; a stream's first totals stay unsent until read.
+    {
       std::lock_guard lock(mutex_);
+      // Tried again next turn; a stream's first totals stay unsent until read.
       changed_.insert(failed.begin(), failed.end());
+      for (const auto& [key, totals] : read) {
+        if (totals->log_position().tree_size() == 0) {
+          uncovered_.insert(key);
+        } else {
+          uncovered_.erase(key);
+        }
+      }
     }
     for (const auto& watcher : watchers) {
       for (const auto& [key, totals] : read) {

@@ -63,6 +63,10 @@ class WatchHub {
                                                   const v1::WatchRequest& request);
   // A total changed (from the change feed): sent to its watchers on the next turn.
   void Changed(const TotalsKey& key);
+  // The transparency log signed a new checkpoint (TlogWatcher): every total last read with
+  // log_position.tree_size 0 is read and sent again on the next turn, so that a watcher learns
+  // the tree size that now holds it without waiting for the total's next change.
+  void CheckpointAdded();
   // The feed is read to its end (true) or lost (false). While lost, open streams end with
   // UNAVAILABLE (a client reconnects and starts complete again) and new ones are refused: a
   // stream must never sit silent on totals that moved.
@@ -105,6 +109,8 @@ class WatchHub {
   std::map<std::string, size_t> streams_by_address_;
   uint64_t refused_for_cap_ = 0;
   std::set<TotalsKey> changed_;
+  // Totals last read before any checkpoint held them (tree size 0); bounded by the registry.
+  std::set<TotalsKey> uncovered_;
   bool feed_ready_ = false;
   bool stopped_ = false;
   bool quit_ = false;  // The dispatcher's end (destructor).

@@ -50,6 +50,7 @@ class WatchTest : public PublicationFixture {
         WatchOptions());
     // Before the first call: every request of the test comes after this.
     store_->UseTotalsCache(&cache_);
+    store_->UseCheckpoints(&checkpoints_);
     service_->UseWatchHub(hub_.get());
     ChangeFeed::Options options;
     options.bootstrap_servers = kafka_->bootstrap();
@@ -137,6 +138,8 @@ class WatchTest : public PublicationFixture {
   std::map<int32_t, int64_t> next_offset_;
   std::unique_ptr<kafka::Producer> producer_;
   TotalsCache cache_;
+  // The transparency log's checkpoints, as a TlogWatcher would add them.
+  CheckpointHistory checkpoints_;
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<ChangeFeed> feed_;
   std::unique_ptr<HttpGateway> gateway_;
@@ -168,6 +171,29 @@ TEST_F(WatchTest, StreamStartsWithCurrentTotalsThenSendsEveryChange) {
   EXPECT_EQ(std::vector<int64_t>(next.log_position().partition_ends().begin(),
                                  next.log_position().partition_ends().end()),
             ends);
+  context.TryCancel();
+}
+
+TEST_F(WatchTest, ATotalIsSentAgainOnceASignedCheckpointHoldsIt) {
+  Apply({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  grpc::ClientContext context;
+  auto reader = Watch(context, "mazhilis", "kz");
+  v1::AreaTotals first;
+  ASSERT_TRUE(reader->Read(&first));
+  EXPECT_EQ(first.log_position().tree_size(), 0) << "no checkpoint yet";
+
+  // The log signs a tree holding every record of the total; nothing else changed.
+  v1::SignedCheckpoint checkpoint;
+  checkpoint.set_tree_size(7);
+  *checkpoint.mutable_partition_ends() = first.log_position().partition_ends();
+  checkpoints_.Add(checkpoint);
+  hub_->CheckpointAdded();
+
+  v1::AreaTotals again;
+  ASSERT_TRUE(reader->Read(&again)) << "the stream ended before the totals were sent again";
+  EXPECT_EQ(again.log_position().tree_size(), 7);
+  again.mutable_log_position()->set_tree_size(0);
+  EXPECT_TRUE(MessageDifferencer::Equals(again, first));
   context.TryCancel();
 }
 
