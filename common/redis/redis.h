@@ -53,6 +53,7 @@ class Script {
  public:
   explicit Script(std::string source);
   const std::string& sha() const { return sha_; }
+  const std::string& source() const { return source_; }
   // EVALSHA sha numkeys keys... args...
   Command Call(const std::vector<std::string>& keys, const std::vector<std::string>& args) const;
   // Loads the script into the connected Redis (SCRIPT LOAD).

@@ -1,0 +1,111 @@
+// A Redis Cluster client over the one Redis connection type (redis.h): it learns which master owns
+// each of the 16384 slots (CLUSTER SLOTS, asked of any known node), sends every command to the
+// owner of its keys' slot (slots.h), a pipeline split into one pipeline per node, and follows the
+// cluster when it changes:
+//   MOVED       the slot has a new owner: the slot map is fetched again and the command re-sent;
+//   ASK         the slot is being migrated and this key is already at the target: ASKING, then
+//               the command once on the target (the map is not changed);
+//   TRYAGAIN, CLUSTERDOWN, a lost or refused connection (a master died; its replica is not yet
+//               promoted): wait a little, fetch the map again, re-send; for at most
+//               Options::retry_for, then an Unavailable Status naming the node and the last error.
+// Guarantee: a command whose reply was received is answered exactly once. A command whose
+// connection broke after it was sent may have been applied before the retry applies it again
+// (at least once), so non-idempotent commands that must not repeat are made idempotent by their
+// caller (as apply.lua does with its seen-keys). An acknowledged write survives its master's
+// failure only if it reached the replica first: Redis replicates asynchronously.
+//
+// Transactions: MULTI ... EXEC inside a pipeline (or Transaction()) is sent whole to the owner of
+// its keys, which must share one slot; a redirected transaction is re-sent whole.
+//
+// A ClusterConnection is used by one thread at a time, like Connection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/redis/redis.h"
+
+namespace hattama::redis {
+
+class ClusterConnection {
+ public:
+  struct Options {
+    // Connect, read and write timeout of each node connection.
+    std::chrono::milliseconds timeout{2000};
+    // How long one call keeps retrying through failures (a failover takes the cluster's
+    // cluster-node-timeout and an election, typically 2-3 node timeouts).
+    std::chrono::milliseconds retry_for{10000};
+    // Redirections (MOVED, ASK) one command follows before giving up: more means a loop.
+    int max_redirects = 16;
+  };
+
+  // What the client did to follow the cluster, for tests and metrics.
+  struct Counters {
+    int64_t moved = 0;        // MOVED replies followed
+    int64_t ask = 0;          // ASK replies followed
+    int64_t retries = 0;      // re-sends after TRYAGAIN, CLUSTERDOWN or a broken connection
+    int64_t map_fetches = 0;  // times the slot map was fetched
+  };
+
+  // `seeds` are "host:port" of any nodes of the cluster; the slot map is fetched from the first
+  // that answers. Fails when none does or when the map does not cover every slot.
+  static Result<std::unique_ptr<ClusterConnection>> Connect(const std::vector<std::string>& seeds,
+                                                            Options options);
+  static Result<std::unique_ptr<ClusterConnection>> Connect(const std::vector<std::string>& seeds) {
+    return Connect(seeds, Options{});
+  }
+  ~ClusterConnection();
+
+  // As Connection::Run, on the node owning the command's slot (any master for keyless commands).
+  Result<Reply> Run(const Command& command);
+  // As Connection::Pipeline: one reply per command in the order given, one round trip per node
+  // (more when redirected). MULTI ... EXEC groups go whole to one node.
+  Result<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
+  // MULTI, `commands`, EXEC on the owner of their one slot; the replies of EXEC (an error Reply
+  // when Redis aborted the transaction).
+  Result<Reply> Transaction(const std::vector<Command>& commands);
+  // `command` on every master (SCRIPT LOAD, FLUSHALL, DBSIZE): one reply per master.
+  Result<std::vector<Reply>> RunOnEveryMaster(const Command& command);
+  // As Script::RunPipelined: `calls` (from script.Call, keys of one slot each) pipelined; calls
+  // answered NOSCRIPT (a new or promoted node) are run again after loading the script on every
+  // master.
+  Result<std::vector<Reply>> RunScript(const Script& script, const std::vector<Command>& calls);
+
+  // Fetches the slot map again from any known node.
+  Status RefreshSlotMap();
+  // "host:port" of the master the client believes owns `slot`.
+  const std::string& MasterOf(uint16_t slot) const;
+  std::vector<std::string> Masters() const { return masters_; }
+  const Counters& counters() const { return counters_; }
+
+  // A command, or a MULTI ... EXEC group, routed as one (cluster.cc).
+  struct Unit;
+
+ private:
+  ClusterConnection(std::vector<std::string> seeds, Options options);
+  // Sends `commands` to their slots' owners, following redirections and retrying failures until
+  // every one has a reply or Options::retry_for passed.
+  Result<std::vector<Reply>> Execute(const std::vector<Command>& commands);
+  // One round: the pending units sent in one pipeline per node. Units that must go again (with
+  // what to do first) stay in `pending`.
+  struct RoundOutcome;
+  RoundOutcome SendRound(const std::vector<Command>& commands, std::vector<Unit>& units,
+                         std::vector<size_t>& pending, std::vector<Reply>& replies);
+  // The connection to `address`, opened when first needed.
+  Result<Connection*> NodeConnection(const std::string& address);
+  void DropConnection(const std::string& address);
+
+  std::vector<std::string> seeds_;
+  Options options_;
+  Counters counters_;
+  std::vector<std::string> masters_;  // addresses of the masters of the last map
+  std::vector<int> slot_owner_;       // slot -> index into masters_
+  std::map<std::string, std::unique_ptr<Connection>> connections_;
+};
+
+}  // namespace hattama::redis

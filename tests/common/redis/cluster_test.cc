@@ -1,0 +1,252 @@
+// The Redis Cluster client against a real cluster of three masters and three replicas: every slot
+// reached, scripts and transactions on the node of their tag, a pipeline split over the masters,
+// a slot migrated under the client (ASK, then MOVED), and a master killed while the client writes.
+#include "common/redis/cluster.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "common/redis/slots.h"
+#include "tests/testing/eventually.h"
+#include "tests/testing/redis_cluster.h"
+
+namespace hattama::redis {
+namespace {
+
+using testing::Eventually;
+using testing::RedisCluster;
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto cluster = RedisCluster::Start();
+    ASSERT_TRUE(cluster.ok()) << cluster.status().message();
+    cluster_ = std::move(cluster).value();
+    auto client = ClusterConnection::Connect(cluster_->addresses());
+    ASSERT_TRUE(client.ok()) << client.status().message();
+    client_ = std::move(client).value();
+  }
+
+  // GET on the master the client believes owns `key`, without following any redirection.
+  std::string GetDirectly(const std::string& key) {
+    auto reply = RedisCluster::RunOn(client_->MasterOf(KeySlot(key)), {"GET", key});
+    return reply.ok() ? reply->str : "(" + reply.status().message() + ")";
+  }
+
+  std::unique_ptr<RedisCluster> cluster_;
+  std::unique_ptr<ClusterConnection> client_;
+};
+
+TEST_F(ClusterTest, ComputesTheSlotRedisComputes) {
+  std::mt19937 random(14);
+  std::uniform_int_distribution<int> byte(0, 255);
+  const std::string seed = cluster_->addresses().front();
+  for (int i = 0; i < 300; ++i) {
+    std::string key = (i % 3 == 0) ? "hattama:{p" + std::to_string(i) + "}:position" : "";
+    for (int n = i % 12; n > 0; --n)
+      key.push_back(static_cast<char>(i % 5 == 0 ? "{}"[n % 2] : byte(random)));
+    auto reply = RedisCluster::RunOn(seed, {"CLUSTER", "KEYSLOT", key});
+    ASSERT_TRUE(reply.ok());
+    EXPECT_EQ(KeySlot(key), reply->integer) << "key of " << key.size() << " bytes, #" << i;
+  }
+}
+
+TEST_F(ClusterTest, KeysOfEveryMasterAreWrittenAndReadBack) {
+  std::set<std::string> owners;
+  for (int i = 0; i < 600; ++i) {
+    const std::string key = "key:" + std::to_string(i);
+    owners.insert(client_->MasterOf(KeySlot(key)));
+    auto set = client_->Run({"SET", key, "value " + std::to_string(i)});
+    ASSERT_TRUE(set.ok()) << set.status().message();
+    ASSERT_EQ(set->str, "OK");
+  }
+  EXPECT_EQ(owners.size(), 3u);
+  for (int i = 0; i < 600; ++i) {
+    const std::string key = "key:" + std::to_string(i);
+    auto get = client_->Run({"GET", key});
+    ASSERT_TRUE(get.ok()) << get.status().message();
+    EXPECT_EQ(get->str, "value " + std::to_string(i));
+    EXPECT_EQ(GetDirectly(key), "value " + std::to_string(i)) << key << " is not on its owner";
+  }
+  int64_t total = 0;
+  auto sizes = client_->RunOnEveryMaster({"DBSIZE"});
+  ASSERT_TRUE(sizes.ok());
+  ASSERT_EQ(sizes->size(), 3u);
+  for (const Reply& size : *sizes) {
+    EXPECT_GT(size.integer, 100) << "keys are not spread over the masters";
+    total += size.integer;
+  }
+  EXPECT_EQ(total, 600);
+  EXPECT_EQ(client_->counters().moved, 0);
+}
+
+TEST_F(ClusterTest, APipelineIsSplitOverTheMastersAndAnsweredInOrder) {
+  std::vector<Command> writes;
+  for (int i = 0; i < 1000; ++i) {
+    writes.push_back({"HINCRBY", "hattama:{p" + std::to_string(i % 50) + "}:totals", "votes",
+                      std::to_string(i)});
+  }
+  // A transaction in the middle, as publication reads a partition: MULTI, reads, EXEC.
+  writes.push_back({"MULTI"});
+  writes.push_back({"HGET", "hattama:{p7}:totals", "votes"});
+  writes.push_back({"INCR", "hattama:{p7}:position"});
+  writes.push_back({"EXEC"});
+  writes.push_back({"INCR", "hattama:{p8}:position"});
+  auto replies = client_->Pipeline(writes);
+  ASSERT_TRUE(replies.ok()) << replies.status().message();
+  ASSERT_EQ(replies->size(), writes.size());
+  // HINCRBY answers the running sum of its partition: i, then i + 50 earlier, ...
+  std::map<int, int64_t> sums;
+  for (int i = 0; i < 1000; ++i) {
+    sums[i % 50] += i;
+    ASSERT_EQ((*replies)[static_cast<size_t>(i)].integer, sums[i % 50]) << "command " << i;
+  }
+  const Reply& exec = (*replies)[1003];
+  ASSERT_EQ(exec.type, Reply::Type::kArray);
+  ASSERT_EQ(exec.elements.size(), 2u);
+  EXPECT_EQ(exec.elements[0].str, std::to_string(sums[7]));
+  EXPECT_EQ(exec.elements[1].integer, 1);
+  EXPECT_EQ((*replies)[1004].integer, 1);
+
+  auto transaction = client_->Transaction({{"INCR", "{t}a"}, {"INCRBY", "{t}b", "5"}});
+  ASSERT_TRUE(transaction.ok()) << transaction.status().message();
+  ASSERT_EQ(transaction->elements.size(), 2u);
+  EXPECT_EQ(transaction->elements[1].integer, 5);
+  EXPECT_EQ(client_->Transaction({{"INCR", "{t}a"}, {"INCR", "{u}b"}}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(ClusterTest, AScriptRunsOnTheMasterOfItsTagAndIsLoadedWhereMissing) {
+  const Script script(
+      "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('INCRBY', KEYS[2], ARGV[2])");
+  std::vector<Command> calls;
+  for (int p = 0; p < 30; ++p) {
+    const std::string tag = "hattama:{p" + std::to_string(p) + "}:";
+    calls.push_back(script.Call({tag + "last", tag + "count"}, {"call " + std::to_string(p), "3"}));
+  }
+  for (int round = 1; round <= 2; ++round) {
+    auto replies = client_->RunScript(script, calls);
+    ASSERT_TRUE(replies.ok()) << replies.status().message();
+    for (const Reply& reply : *replies) EXPECT_EQ(reply.integer, 3 * round) << reply.str;
+  }
+  for (int p = 0; p < 30; ++p) {
+    const std::string key = "hattama:{p" + std::to_string(p) + "}:last";
+    EXPECT_EQ(GetDirectly(key), "call " + std::to_string(p));
+  }
+}
+
+TEST_F(ClusterTest, FollowsASlotMigratedUnderIt) {
+  const std::string key = "hattama:{p5}:moved-early";
+  const std::string stays = "hattama:{p5}:moved-late";
+  const uint16_t slot = KeySlot(key);
+  ASSERT_TRUE(client_->Run({"SET", key, "early"}).ok());
+  ASSERT_TRUE(client_->Run({"SET", stays, "late"}).ok());
+  const std::string source = client_->MasterOf(slot);
+  std::string target;
+  for (const auto& master : client_->Masters()) {
+    if (master != source) target = master;
+  }
+  const std::string source_id = RedisCluster::NodeId(source);
+  const std::string target_id = RedisCluster::NodeId(target);
+  const std::string slot_text = std::to_string(slot);
+  const auto target_port = target.substr(target.rfind(':') + 1);
+  ASSERT_EQ(
+      RedisCluster::RunOn(target, {"CLUSTER", "SETSLOT", slot_text, "IMPORTING", source_id})->str,
+      "OK");
+  ASSERT_EQ(
+      RedisCluster::RunOn(source, {"CLUSTER", "SETSLOT", slot_text, "MIGRATING", target_id})->str,
+      "OK");
+  ASSERT_EQ(
+      RedisCluster::RunOn(source, {"MIGRATE", "127.0.0.1", target_port, key, "0", "5000"})->str,
+      "OK");
+
+  // Mid-migration: a key already moved is asked of the target, one still here is answered here,
+  // a new key is created at the target.
+  auto early = client_->Run({"GET", key});
+  ASSERT_TRUE(early.ok()) << early.status().message();
+  EXPECT_EQ(early->str, "early");
+  EXPECT_EQ(client_->Run({"GET", stays})->str, "late");
+  ASSERT_EQ(client_->Run({"SET", "hattama:{p5}:new", "created"})->str, "OK");
+  EXPECT_GE(client_->counters().ask, 2);
+  EXPECT_EQ(client_->MasterOf(slot), source) << "ASK must not change the slot map";
+  {
+    // The target serves an importing slot only to a client that says ASKING first.
+    auto at_target = Connection::Connect(target, std::chrono::seconds(2));
+    ASSERT_TRUE(at_target.ok());
+    auto exists = (*at_target)->Pipeline({{"ASKING"}, {"EXISTS", "hattama:{p5}:new"}});
+    ASSERT_TRUE(exists.ok());
+    EXPECT_EQ((*exists)[1].integer, 1) << (*exists)[1].str;
+  }
+
+  ASSERT_EQ(
+      RedisCluster::RunOn(source, {"MIGRATE", "127.0.0.1", target_port, stays, "0", "5000"})->str,
+      "OK");
+  for (const auto& node : {target, source}) {
+    ASSERT_EQ(RedisCluster::RunOn(node, {"CLUSTER", "SETSLOT", slot_text, "NODE", target_id})->str,
+              "OK");
+  }
+  // Done: the source answers MOVED, and the client learns the new owner.
+  auto late = client_->Pipeline({{"GET", stays}, {"GET", key}, {"GET", "hattama:{p5}:new"}});
+  ASSERT_TRUE(late.ok()) << late.status().message();
+  EXPECT_EQ((*late)[0].str, "late");
+  EXPECT_EQ((*late)[1].str, "early");
+  EXPECT_EQ((*late)[2].str, "created");
+  EXPECT_GE(client_->counters().moved, 1);
+  EXPECT_EQ(client_->MasterOf(slot), target);
+}
+
+TEST_F(ClusterTest, EveryAcknowledgedWriteSurvivesAMasterKilledMidStream) {
+  const std::string victim = client_->MasterOf(KeySlot("hattama:{p0}:x"));
+  std::atomic<int> written{0};
+  std::thread killer([&] {
+    // Bounded: the writer below reaches 300 in well under a second.
+    if (Eventually([&] { return written.load() >= 300; }, std::chrono::seconds(20))) {
+      cluster_->Kill(victim);
+    }
+  });
+  std::map<std::string, std::string> acknowledged;
+  int failed = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // Write until the victim's slots have a new master and 300 more writes went through after it.
+  int after_failover = 0;
+  for (int i = 0; after_failover < 300 && std::chrono::steady_clock::now() < deadline; ++i) {
+    const std::string key = "hattama:{p" + std::to_string(i % 64) + "}:w" + std::to_string(i);
+    const std::string value = "v" + std::to_string(i);
+    auto reply = client_->Run({"SET", key, value});
+    if (reply.ok() && reply->str == "OK") {
+      acknowledged[key] = value;
+    } else {
+      ++failed;
+    }
+    written.store(i + 1);
+    if (client_->MasterOf(KeySlot("hattama:{p0}:x")) != victim) ++after_failover;
+  }
+  killer.join();
+  ASSERT_EQ(after_failover, 300) << "the victim's replica did not take over in time";
+  EXPECT_EQ(failed, 0) << "the client gave up on writes during the failover";
+  EXPECT_GT(client_->counters().retries, 0) << "the kill did not reach the writer";
+  std::vector<std::string> lost;
+  for (const auto& [key, value] : acknowledged) {
+    auto reply = client_->Run({"GET", key});
+    ASSERT_TRUE(reply.ok()) << reply.status().message();
+    if (reply->str != value) lost.push_back(key);
+  }
+  EXPECT_TRUE(lost.empty()) << lost.size() << " of " << acknowledged.size()
+                            << " acknowledged writes lost, " << lost.front() << " among them";
+}
+
+TEST(ClusterConnect, FailsClearlyWhenNoNodeAnswers) {
+  const std::string nowhere = "127.0.0.1:" + std::to_string(stack::FreePort());
+  auto client = ClusterConnection::Connect({nowhere});
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(client.status().message().find(nowhere), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hattama::redis
