@@ -230,6 +230,10 @@ ClusterConnection::RoundOutcome ClusterConnection::SendRound(const std::vector<C
       if (!units[u].ask_target.empty()) batch.push_back({"ASKING"});
       for (size_t i = 0; i < units[u].count; ++i) batch.push_back(commands[units[u].first + i]);
     }
+    if (options_.replica_acks > 0) {
+      batch.push_back({"WAIT", std::to_string(options_.replica_acks),
+                       std::to_string(options_.replica_ack_timeout.count())});
+    }
     Result<std::vector<Reply>> answered = Status::Unavailable("no master owns the slot");
     if (!node.empty()) {
       auto connection = NodeConnection(node);
@@ -243,6 +247,17 @@ ClusterConnection::RoundOutcome ClusterConnection::SendRound(const std::vector<C
       outcome.last_error = answered.status().message();
       again.insert(again.end(), node_units.begin(), node_units.end());
       continue;
+    }
+    if (options_.replica_acks > 0) {
+      const Reply acks = std::move(answered->back());
+      answered->pop_back();
+      if (acks.type != Reply::Type::kInteger || acks.integer < options_.replica_acks) {
+        outcome.fatal = Status::Unavailable(
+            "redis " + node + " confirmed the writes on " +
+            (acks.is_error() ? acks.str : std::to_string(acks.integer)) + " of " +
+            std::to_string(options_.replica_acks) + " replicas within " +
+            std::to_string(options_.replica_ack_timeout.count()) + " ms; they may be lost");
+      }
     }
     size_t at = 0;
     for (size_t u : node_units) {
@@ -344,18 +359,32 @@ Result<Reply> ClusterConnection::Transaction(const std::vector<Command>& command
 }
 
 Result<std::vector<Reply>> ClusterConnection::RunOnEveryMaster(const Command& command) {
-  std::vector<Reply> replies;
-  for (const auto& master : masters_) {
-    auto connection = NodeConnection(master);
-    if (!connection.ok()) return connection.status();
-    auto reply = (*connection)->Run(command);
-    if (!reply.ok()) {
-      DropConnection(master);
-      return reply.status();
+  const auto deadline = Clock::now() + options_.retry_for;
+  while (true) {
+    std::vector<Reply> replies;
+    Status failed = Status::Ok();
+    for (const auto& master : masters_) {
+      auto connection = NodeConnection(master);
+      auto reply =
+          connection.ok() ? (*connection)->Run(command) : Result<Reply>(connection.status());
+      if (!reply.ok()) {
+        DropConnection(master);
+        failed = reply.status();
+        break;
+      }
+      replies.push_back(std::move(reply).value());
     }
-    replies.push_back(std::move(reply).value());
+    if (failed.ok()) return replies;
+    // A master lost: the command goes again to every master of the new map (it is one that may
+    // be repeated: SCRIPT LOAD, FLUSHALL, a read).
+    if (Clock::now() >= deadline) {
+      return Status::Unavailable("Redis Cluster: " + command[0] +
+                                 " did not reach every master: " + failed.message());
+    }
+    ++counters_.retries;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    (void)RefreshSlotMap();
   }
-  return replies;
 }
 
 Result<std::vector<Reply>> ClusterConnection::RunScript(const Script& script,

@@ -3,19 +3,26 @@
 // owner of its keys' slot (slots.h), a pipeline split into one pipeline per node, and follows the
 // cluster when it changes:
 //   MOVED       the slot has a new owner: the slot map is fetched again and the command re-sent;
-//   ASK         the slot is being migrated and this key is already at the target: ASKING, then
-//               the command once on the target (the map is not changed);
-//   TRYAGAIN, CLUSTERDOWN, a lost or refused connection (a master died; its replica is not yet
-//               promoted): wait a little, fetch the map again, re-send; for at most
-//               Options::retry_for, then an Unavailable Status naming the node and the last error.
+//   ASK         the slot is being migrated and the key is no longer (or not yet) at the source:
+//               ASKING, then the command once on the target (the map is not changed);
+//   TRYAGAIN (keys split by a migration), CLUSTERDOWN, a lost or refused connection (a master
+//               died; its replica is not yet promoted): wait a little (back-off from 20 to 500 ms),
+//               fetch the map again (but for TRYAGAIN), re-send; for at most Options::retry_for,
+//               then an Unavailable Status naming the node and the last error.
 // Guarantee: a command whose reply was received is answered exactly once. A command whose
 // connection broke after it was sent may have been applied before the retry applies it again
 // (at least once), so non-idempotent commands that must not repeat are made idempotent by their
-// caller (as apply.lua does with its seen-keys). An acknowledged write survives its master's
-// failure only if it reached the replica first: Redis replicates asynchronously.
+// caller (as apply.lua does with its seen-keys). Redis replicates asynchronously: an acknowledged
+// write survives its master's failure only if it reached the replica first. With
+// Options::replica_acks > 0 every per-node pipeline ends with WAIT, and a call succeeds only when
+// that many replicas of each master it wrote to hold its writes: what it acknowledges survives the
+// loss of the master (and, failing, it may have written: its caller replays it, idempotently).
 //
 // Transactions: MULTI ... EXEC inside a pipeline (or Transaction()) is sent whole to the owner of
-// its keys, which must share one slot; a redirected transaction is re-sent whole.
+// its keys, which must share one slot; a redirected transaction is re-sent whole (after ASKING when
+// asked). While its slot migrates, a transaction or script over keys of which only some have moved
+// is answered TRYAGAIN (Redis checks EXEC's keys as one request) and retried, each time asked
+// again, until the migration ends or max_redirects passes.
 //
 // A ClusterConnection is used by one thread at a time, like Connection.
 #pragma once
@@ -42,6 +49,11 @@ class ClusterConnection {
     std::chrono::milliseconds retry_for{10000};
     // Redirections (MOVED, ASK) one command follows before giving up: more means a loop.
     int max_redirects = 16;
+    // Replicas of a master that must confirm the writes of a call (WAIT) before it succeeds; 0:
+    // none, the call returns when the masters answered.
+    int replica_acks = 0;
+    // How long WAIT waits for them; past it the call fails Unavailable.
+    std::chrono::milliseconds replica_ack_timeout{1000};
   };
 
   // What the client did to follow the cluster, for tests and metrics.
@@ -69,7 +81,9 @@ class ClusterConnection {
   // MULTI, `commands`, EXEC on the owner of their one slot; the replies of EXEC (an error Reply
   // when Redis aborted the transaction).
   Result<Reply> Transaction(const std::vector<Command>& commands);
-  // `command` on every master (SCRIPT LOAD, FLUSHALL, DBSIZE): one reply per master.
+  // `command` on every master (SCRIPT LOAD, FLUSHALL, DBSIZE): one reply per master. Sent to every
+  // master again when one is lost (within Options::retry_for), so only for commands that may
+  // repeat.
   Result<std::vector<Reply>> RunOnEveryMaster(const Command& command);
   // As Script::RunPipelined: `calls` (from script.Call, keys of one slot each) pipelined; calls
   // answered NOSCRIPT (a new or promoted node) are run again after loading the script on every

@@ -108,6 +108,17 @@ class RedisCluster {
     return id.ok() ? id->str : std::string();
   }
 
+  // "host:port" of the first replica of the master at `address`; empty when it has none.
+  static std::string ReplicaOf(const std::string& address) {
+    auto info = RunOn(address, {"INFO", "replication"});
+    if (!info.ok()) return "";
+    const size_t at = info->str.find("slave0:ip=");
+    const size_t port = info->str.find(",port=", at);
+    if (at == std::string::npos || port == std::string::npos) return "";
+    const std::string ip = info->str.substr(at + 10, port - at - 10);
+    return ip + ":" + info->str.substr(port + 6, info->str.find(',', port + 6) - port - 6);
+  }
+
   // SIGKILL, as a machine lost: no goodbye to the cluster, no flush.
   void Kill(const std::string& address) {
     for (auto& node : nodes_) {

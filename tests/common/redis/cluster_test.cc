@@ -174,6 +174,15 @@ TEST_F(ClusterTest, FollowsASlotMigratedUnderIt) {
   ASSERT_EQ(client_->Run({"SET", "hattama:{p5}:new", "created"})->str, "OK");
   EXPECT_GE(client_->counters().ask, 2);
   EXPECT_EQ(client_->MasterOf(slot), source) << "ASK must not change the slot map";
+  // A transaction asked to the target goes there whole, after ASKING. (Over keys of which some
+  // are not there yet, the target would answer TRYAGAIN until the migration ends.)
+  const int64_t asked = client_->counters().ask;
+  auto transaction = client_->Transaction({{"GET", key}, {"SET", key, "early"}});
+  ASSERT_TRUE(transaction.ok()) << transaction.status().message();
+  ASSERT_EQ(transaction->type, Reply::Type::kArray) << transaction->str;
+  EXPECT_EQ(transaction->elements[0].str, "early");
+  EXPECT_EQ(transaction->elements[1].str, "OK");
+  EXPECT_EQ(client_->counters().ask, asked + 1);
   {
     // The target serves an importing slot only to a client that says ASKING first.
     auto at_target = Connection::Connect(target, std::chrono::seconds(2));
@@ -238,6 +247,33 @@ TEST_F(ClusterTest, EveryAcknowledgedWriteSurvivesAMasterKilledMidStream) {
   }
   EXPECT_TRUE(lost.empty()) << lost.size() << " of " << acknowledged.size()
                             << " acknowledged writes lost, " << lost.front() << " among them";
+}
+
+TEST_F(ClusterTest, WithReplicaAcksAWriteSucceedsOnlyOnceAReplicaHoldsIt) {
+  auto confirming = ClusterConnection::Connect(
+      cluster_->addresses(),
+      {.replica_acks = 1, .replica_ack_timeout = std::chrono::milliseconds(300)});
+  ASSERT_TRUE(confirming.ok()) << confirming.status().message();
+  ClusterConnection& client = **confirming;
+  const std::string alone = "hattama:{p1}:x";
+  std::string elsewhere;
+  for (int p = 2; elsewhere.empty(); ++p) {
+    const std::string key = "hattama:{p" + std::to_string(p) + "}:x";
+    if (client.MasterOf(KeySlot(key)) != client.MasterOf(KeySlot(alone))) elsewhere = key;
+  }
+  ASSERT_EQ(client.Pipeline({{"SET", alone, "1"}, {"SET", elsewhere, "1"}}).status().message(), "");
+
+  const std::string replica = RedisCluster::ReplicaOf(client.MasterOf(KeySlot(alone)));
+  ASSERT_FALSE(replica.empty());
+  cluster_->Kill(replica);
+  auto unconfirmed = client.Run({"SET", alone, "2"});
+  ASSERT_FALSE(unconfirmed.ok());
+  EXPECT_EQ(unconfirmed.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(unconfirmed.status().message().find("on 0 of 1 replicas"), std::string::npos)
+      << unconfirmed.status().message();
+  auto confirmed = client.Run({"SET", elsewhere, "2"});
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status().message();
+  EXPECT_EQ(confirmed->str, "OK");
 }
 
 TEST(ClusterConnect, FailsClearlyWhenNoNodeAnswers) {
