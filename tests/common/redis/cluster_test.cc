@@ -43,16 +43,23 @@ class ClusterTest : public ::testing::Test {
 };
 
 TEST_F(ClusterTest, ComputesTheSlotRedisComputes) {
+  // Keys of the layout, and short keys drawn mostly from braces, so that empty, unclosed, nested
+  // and repeated tags are common, with a byte of any value now and then.
   std::mt19937 random(14);
-  std::uniform_int_distribution<int> byte(0, 255);
-  const std::string seed = cluster_->addresses().front();
-  for (int i = 0; i < 300; ++i) {
-    std::string key = (i % 3 == 0) ? "hattama:{p" + std::to_string(i) + "}:position" : "";
-    for (int n = i % 12; n > 0; --n)
-      key.push_back(static_cast<char>(i % 5 == 0 ? "{}"[n % 2] : byte(random)));
-    auto reply = RedisCluster::RunOn(seed, {"CLUSTER", "KEYSLOT", key});
-    ASSERT_TRUE(reply.ok());
-    EXPECT_EQ(KeySlot(key), reply->integer) << "key of " << key.size() << " bytes, #" << i;
+  const std::string alphabet = "{}{}a";
+  std::uniform_int_distribution<size_t> pick(0, alphabet.size());
+  std::uniform_int_distribution<int> any_byte(0, 255);
+  auto connection = Connection::Connect(cluster_->addresses().front(), std::chrono::seconds(2));
+  ASSERT_TRUE(connection.ok());
+  for (int i = 0; i < 500; ++i) {
+    std::string key = i % 4 == 0 ? "hattama:{p" + std::to_string(i) + "}:position" : "";
+    for (int n = i % 9; n > 0; --n) {
+      const size_t at = pick(random);
+      key.push_back(at < alphabet.size() ? alphabet[at] : static_cast<char>(any_byte(random)));
+    }
+    auto reply = (*connection)->Run({"CLUSTER", "KEYSLOT", key});
+    ASSERT_TRUE(reply.ok()) << reply.status().message();
+    EXPECT_EQ(KeySlot(key), reply->integer) << "key \"" << key << "\"";
   }
 }
 
