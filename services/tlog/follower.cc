@@ -21,7 +21,7 @@ double UnixNow() {
 }
 
 // When ingestion accepted the record an entry carries; nullopt when the entry omits the record.
-std::optional<double> AcceptedTime(const Entry& entry) {
+std::optional<double> AcceptedTime(const tlog::LeafEntry& entry) {
   if (!entry.record) return std::nullopt;
   v1::SubmissionRecord record;
   if (!record.ParseFromString(*entry.record) || !record.has_accepted_time()) return std::nullopt;

@@ -9,7 +9,7 @@ namespace hattama::transparency {
 
 LogTree::Appended LogTree::Append(std::string_view value) {
   Appended appended;
-  auto entry = DecodeEntry(value);
+  auto entry = tlog::DecodeLeafEntry(value);
   if (!entry.ok()) {
     appended.outcome = Outcome::kMalformed;
     appended.why = entry.status().message();
@@ -29,7 +29,7 @@ LogTree::Appended LogTree::Append(std::string_view value) {
   return appended;
 }
 
-bool LogTree::IsLogged(const SourcePosition& source) const {
+bool LogTree::IsLogged(const tlog::SourcePosition& source) const {
   std::shared_lock lock(mutex_);
   return sources_.Contains(source);
 }

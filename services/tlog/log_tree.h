@@ -4,10 +4,10 @@
 // the same after a restart, after the tiles are lost, and for anyone who reads the topic.
 //
 // The rule (README, "Checking Hattama's figures yourself"): the records of hattama.tlog.v1, in
-// offset order from offset 0, are the leaves, except a record that is no valid entry (entry.h)
-// and a record whose source position an earlier leaf already logs. The writer never writes
-// either on purpose; the second can happen when a write it took as failed was kept by the broker
-// after all, and it is then skipped, never a leaf twice.
+// offset order from offset 0, are the leaves, except a record that is no valid entry
+// (common/tlog/entry.h) and a record whose source position an earlier leaf already logs. The writer
+// never writes either on purpose; the second can happen when a write it took as failed was kept by
+// the broker after all, and it is then skipped, never a leaf twice.
 //
 // Memory: the tree's two hashes (64 bytes) and about 40 bytes of id index a leaf.
 //
@@ -22,8 +22,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/tlog/entry.h"
 #include "common/tlog/memory_tree.h"
-#include "services/tlog/entry.h"
 #include "services/tlog/logged_sources.h"
 
 namespace hattama::transparency {
@@ -38,7 +38,7 @@ class LogTree {
   struct Appended {
     Outcome outcome = Outcome::kLeaf;
     std::int64_t index = -1;  // for kLeaf
-    Entry entry;              // for kLeaf and kDuplicateSource
+    tlog::LeafEntry entry;    // for kLeaf and kDuplicateSource
     std::string why;          // for kMalformed
   };
 
@@ -48,7 +48,7 @@ class LogTree {
   tlog::TreeHead Head() const { return tree_.Head(); }
   const tlog::MemoryTree& tree() const { return tree_; }
 
-  bool IsLogged(const SourcePosition& source) const;
+  bool IsLogged(const tlog::SourcePosition& source) const;
   // LoggedSources::ResumeOffset.
   std::int64_t ResumeOffset(std::int32_t partition) const;
   // Index p: the offset of partition p of hattama.submissions.v1 below which every record of p is

@@ -2,7 +2,7 @@
 
 namespace hattama::transparency {
 
-bool LoggedSources::Add(const SourcePosition& source) {
+bool LoggedSources::Add(const tlog::SourcePosition& source) {
   auto& runs = runs_[source.partition];
   const std::int64_t offset = source.offset;
   // The run starting after `offset`, and the one before it (which may hold or touch it).
@@ -31,7 +31,7 @@ bool LoggedSources::Add(const SourcePosition& source) {
   return true;
 }
 
-bool LoggedSources::Contains(const SourcePosition& source) const {
+bool LoggedSources::Contains(const tlog::SourcePosition& source) const {
   auto partition = runs_.find(source.partition);
   if (partition == runs_.end()) return false;
   auto next = partition->second.upper_bound(source.offset);

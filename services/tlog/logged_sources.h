@@ -13,15 +13,15 @@
 #include <cstdint>
 #include <map>
 
-#include "services/tlog/entry.h"
+#include "common/tlog/entry.h"
 
 namespace hattama::transparency {
 
 class LoggedSources {
  public:
   // Records `source` as logged; false (and nothing changes) if it already was.
-  bool Add(const SourcePosition& source);
-  bool Contains(const SourcePosition& source) const;
+  bool Add(const tlog::SourcePosition& source);
+  bool Contains(const tlog::SourcePosition& source) const;
 
   // Where reading `partition` resumes: its lowest offset not logged yet. Offsets above it that
   // are logged already are to be skipped as they are read again (Contains).

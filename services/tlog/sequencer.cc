@@ -4,7 +4,7 @@
 
 #include "common/kafka/producer.h"
 #include "common/kafka/topics.h"
-#include "services/tlog/entry.h"
+#include "common/tlog/entry.h"
 #include "services/tlog/tlog_metrics.h"
 
 namespace hattama::transparency {
@@ -138,9 +138,9 @@ bool Sequencer::WaitForRoom(const std::atomic<bool>& stop) {
 
 bool Sequencer::WriteAll(const std::vector<kafka::Message>& messages) {
   for (const auto& message : messages) {
-    const SourcePosition source{.partition = message.partition, .offset = message.offset};
+    const tlog::SourcePosition source{.partition = message.partition, .offset = message.offset};
     if (tree_.IsLogged(source)) continue;
-    const std::string entry = EncodeEntry(source, message.value);
+    const std::string entry = tlog::EncodeLeafEntry(source, message.value);
     const std::string key = std::to_string(source.partition) + "/" + std::to_string(source.offset);
     {
       std::lock_guard lock(mutex_);

@@ -1,6 +1,6 @@
 #include "services/tlog/transparency_api.h"
 
-#include "services/tlog/entry.h"
+#include "common/tlog/entry.h"
 
 namespace hattama::transparency {
 namespace {
@@ -64,7 +64,7 @@ Result<v1::LogEntry> TransparencyApi::ReadEntry(std::int64_t index) const {
   v1::LogEntry entry;
   entry.set_leaf_index(index);
   entry.set_leaf_hash(std::string(tlog::HashBytes(leaf_hash)));
-  if (auto decoded = DecodeEntry(*bytes); decoded.ok()) {
+  if (auto decoded = tlog::DecodeLeafEntry(*bytes); decoded.ok()) {
     entry.set_source_partition(decoded->source.partition);
     entry.set_source_offset(decoded->source.offset);
     entry.set_record_sha256(decoded->record_sha256);
@@ -85,7 +85,7 @@ Result<std::vector<std::int64_t>> TransparencyApi::LeavesOf(const std::string& s
     ++read;
     auto bytes = publisher_.ReadEntry(candidate);
     if (!bytes.ok()) return bytes.status();
-    auto entry = DecodeEntry(*bytes);
+    auto entry = tlog::DecodeLeafEntry(*bytes);
     if (entry.ok() && entry->submission_id == submission_id) leaves.push_back(candidate);
   }
   return leaves;
@@ -102,9 +102,9 @@ Result<v1::InclusionProof> TransparencyApi::GetInclusionProof(
   switch (request.leaf_case()) {
     case v1::GetInclusionProofRequest::kSubmissionId: {
       const std::string& id = request.submission_id();
-      if (id.empty() || id.size() > kMaxEntryIdBytes) {
+      if (id.empty() || id.size() > tlog::kMaxLeafEntryIdBytes) {
         return Status::InvalidArgument("submission_id must be 1 to " +
-                                       std::to_string(kMaxEntryIdBytes) + " bytes");
+                                       std::to_string(tlog::kMaxLeafEntryIdBytes) + " bytes");
       }
       auto leaves = LeavesOf(id, *size);
       if (!leaves.ok()) return leaves.status();

@@ -222,10 +222,10 @@ TEST_P(TlogResync, EveryRecordIsOneLeafWhateverAFailedWriteDid) {
                                            std::chrono::seconds(20)));
   const std::vector<std::string> topic = TlogTopic();
   // The rule applied to the topic here: every source once.
-  std::set<SourcePosition> sources;
+  std::set<tlog::SourcePosition> sources;
   std::vector<std::string> leaves;
   for (const auto& value : topic) {
-    auto entry = DecodeEntry(value);
+    auto entry = tlog::DecodeLeafEntry(value);
     ASSERT_TRUE(entry.ok());
     if (sources.insert(entry->source).second) leaves.push_back(value);
   }
@@ -233,9 +233,9 @@ TEST_P(TlogResync, EveryRecordIsOneLeafWhateverAFailedWriteDid) {
   // No checkpoint's partition ends claimed a record its tree lacked, while failed writes left
   // holes; the last one's are the topic's ends.
   for (const auto& [size, ends] : seen) {
-    std::set<SourcePosition> in_tree;
+    std::set<tlog::SourcePosition> in_tree;
     for (int64_t i = 0; i < size && i < static_cast<int64_t>(leaves.size()); ++i) {
-      in_tree.insert(DecodeEntry(leaves[i])->source);
+      in_tree.insert(tlog::DecodeLeafEntry(leaves[i])->source);
     }
     ASSERT_EQ(ends.size(), 4u) << "one end for each partition, at size " << size;
     for (int32_t partition = 0; partition < 4; ++partition) {

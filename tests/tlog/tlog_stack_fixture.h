@@ -13,7 +13,7 @@
 
 #include "common/kafka/reader.h"
 #include "common/kafka/topics.h"
-#include "services/tlog/entry.h"
+#include "common/tlog/entry.h"
 #include "tests/tlog/tlog_client.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/plan.h"
@@ -84,9 +84,9 @@ class TlogStack : public ::testing::Test {
     EXPECT_TRUE(entries.ok()) << entries.status().message();
     if (!entries.ok()) return *checkpoint;
     EXPECT_EQ(TlogClient::RootOf(*entries), checkpoint->root);
-    std::set<SourcePosition> sources;
+    std::set<tlog::SourcePosition> sources;
     for (const auto& bytes : *entries) {
-      auto entry = DecodeEntry(bytes);
+      auto entry = tlog::DecodeLeafEntry(bytes);
       EXPECT_TRUE(entry.ok()) << entry.status().message();
       if (!entry.ok()) continue;
       EXPECT_TRUE(sources.insert(entry->source).second)

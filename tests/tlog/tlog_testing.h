@@ -10,10 +10,10 @@
 #include <string>
 
 #include "common/crypto/ed25519.h"
+#include "common/tlog/entry.h"
 #include "common/tlog/note.h"
 #include "common/tlog/note_key.h"
 #include "hattama/v1/records.pb.h"
-#include "services/tlog/entry.h"
 
 namespace hattama::transparency::testing {
 
@@ -29,7 +29,8 @@ inline std::string RecordValue(const std::string& submission_id) {
 
 // The entry of the record with `submission_id` at (partition, offset).
 inline std::string EntryOf(const std::string& submission_id, int32_t partition, int64_t offset) {
-  return EncodeEntry({.partition = partition, .offset = offset}, RecordValue(submission_id));
+  return tlog::EncodeLeafEntry({.partition = partition, .offset = offset},
+                               RecordValue(submission_id));
 }
 
 // A fixed log key (seed byte `seed` repeated) named `origin`.

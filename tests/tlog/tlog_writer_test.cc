@@ -17,8 +17,8 @@
 #include "common/kafka/producer.h"
 #include "common/kafka/reader.h"
 #include "common/kafka/topics.h"
+#include "common/tlog/entry.h"
 #include "common/tlog/note.h"
-#include "services/tlog/entry.h"
 #include "tests/testing/eventually.h"
 #include "tests/tlog/tlog_client.h"
 #include "tests/tlog/tlog_testing.h"
@@ -209,10 +209,10 @@ TEST_F(TlogWriter, LogsEveryRecordOnceAndProvesEachAgainstTheSignedCheckpoint) {
   auto entries = client_->DownloadEntries(800);
   ASSERT_TRUE(entries.ok()) << entries.status().message();
   EXPECT_EQ(TlogClient::RootOf(*entries), later->root);
-  std::set<SourcePosition> sources;
+  std::set<tlog::SourcePosition> sources;
   std::set<std::string> ids;
   for (const auto& bytes : *entries) {
-    auto entry = DecodeEntry(bytes).value();
+    auto entry = tlog::DecodeLeafEntry(bytes).value();
     EXPECT_TRUE(sources.insert(entry.source).second) << "a source logged twice";
     ids.insert(entry.submission_id);
   }
@@ -257,9 +257,9 @@ TEST_F(TlogWriter, ARecordWrittenToTheLogTwiceIsOneLeaf) {
   EXPECT_EQ(checkpoint->size, 15);
   // The tree is the topic's records by the rule: the copy and the garbage are no leaves.
   std::vector<std::string> leaves;
-  std::set<SourcePosition> sources;
+  std::set<tlog::SourcePosition> sources;
   for (const auto& value : TlogTopic()) {
-    auto entry = DecodeEntry(value);
+    auto entry = tlog::DecodeLeafEntry(value);
     if (entry.ok() && sources.insert(entry->source).second) leaves.push_back(value);
   }
   ASSERT_EQ(leaves.size(), 15u);
@@ -288,7 +288,8 @@ TEST_F(TlogWriter, RefusesToPublishATreeThatDoesNotExtendItsCheckpoint) {
     if (fork) {
       for (int i = 0; i < 25; ++i) {
         Write(*producer_, kafka::kTlogTopic, 0,
-              EncodeEntry({.partition = 0, .offset = i}, RecordValue("x-" + std::to_string(i))));
+              tlog::EncodeLeafEntry({.partition = 0, .offset = i},
+                                    RecordValue("x-" + std::to_string(i))));
       }
     }
     std::filesystem::remove(work_.path() + "/tlog.log");

@@ -96,7 +96,8 @@ TEST_F(TlogApi, EverySubmissionsInclusionProofChecksOutAgainstTheCheckpoint) {
     EXPECT_TRUE(tlog::VerifyInclusion(Hashes(proof->hashes()), proof->leaf_index(), leaf,
                                       checkpoint.size, checkpoint.root)
                     .ok());
-    EXPECT_EQ(DecodeEntry(proof->entry().entry())->submission_id, request.submission_id());
+    EXPECT_EQ(tlog::DecodeLeafEntry(proof->entry().entry())->submission_id,
+              request.submission_id());
     EXPECT_EQ(proof->entry().record().submission().submission_id(), request.submission_id());
     EXPECT_EQ(proof->checkpoint().signed_note(), api_.GetCheckpoint()->signed_note());
   }

@@ -13,8 +13,8 @@
 
 #include "services/aggregation/applier.h"
 #include "tests/testing/election.h"
+#include "tests/testing/redis_server_test.h"
 #include "tests/testing/redis_state.h"
-#include "tools/stack/stack.h"
 #include "tools/verify/recount.h"
 
 namespace hattama::verify {
@@ -59,16 +59,8 @@ std::string RandomValue(std::mt19937& random) {
   return record.SerializeAsString();
 }
 
-class RecountAgainstApply : public ::testing::Test {
+class RecountAgainstApply : public testing::RedisServerTest {
  protected:
-  void SetUp() override {
-    auto server = stack::RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(server).value();
-    redis_ = testing::Connect(server_->address());
-    ASSERT_NE(redis_, nullptr);
-  }
-
   // Applies `records` in order as aggregation does: a value that is no SubmissionRecord, or that
   // the applier refuses (no id, an unknown station), is skipped.
   void Apply(std::span<const LoggedRecord> records) {
@@ -110,8 +102,6 @@ class RecountAgainstApply : public ::testing::Test {
 
   std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
   aggregation::Applier applier_{registry_};
-  std::unique_ptr<stack::RedisServer> server_;
-  std::unique_ptr<redis::Connection> redis_;
 };
 
 TEST_F(RecountAgainstApply, EveryTotalOfARandomLogIsWhatAggregationMakesOfIt) {
@@ -133,7 +123,7 @@ TEST_F(RecountAgainstApply, EveryTotalOfARandomLogIsWhatAggregationMakesOfIt) {
     }
     Recount recount(registry_);
     for (const LoggedRecord& logged : log) {
-      LogEntry entry;
+      tlog::LeafEntry entry;
       entry.source = {logged.partition, logged.offset};
       entry.record = logged.value;
       recount.AddLeaf(entry);

@@ -25,7 +25,7 @@ class Log {
   Log() : registry_(testing::TinyRegistry()), recount_(registry_) {}
 
   void Add(int32_t partition, const std::string& value) {
-    LogEntry entry;
+    tlog::LeafEntry entry;
     entry.source = {partition, next_[partition]++};
     entry.record_sha256 = std::string(32, '\0');
     entry.record = value;
@@ -36,7 +36,7 @@ class Log {
   }
   // A leaf at an offset of our choosing (a writer that logged a partition out of order).
   void AddAt(int32_t partition, int64_t offset, const v1::SubmissionRecord& record) {
-    LogEntry entry;
+    tlog::LeafEntry entry;
     entry.source = {partition, offset};
     entry.record = record.SerializeAsString();
     recount_.AddLeaf(entry);
@@ -246,7 +246,7 @@ TEST(Recount, APositionTheLeavesDoNotHoldIsRefusedNamingWhy) {
 TEST(Recount, ARecordLoggedByItsHashAloneCannotBeRecounted) {
   Log log;
   log.Add(0, ObserverRecord("a", "S1", "mazhilis", {300, 200, 70}));
-  LogEntry omitted;
+  tlog::LeafEntry omitted;
   omitted.source = {0, 1};
   omitted.submission_id = "big";
   log.recount().AddLeaf(omitted);

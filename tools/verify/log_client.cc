@@ -173,7 +173,7 @@ Result<IncludedEntry> LogClient::ProveIncluded(const std::string& submission_id,
     return Status::InvalidArgument(
         fmt::format("{} does not lead to the checkpoint's root: {}", what, verified.message()));
   }
-  auto decoded = DecodeLogEntry(included.entry);
+  auto decoded = tlog::DecodeLeafEntry(included.entry);
   if (!decoded.ok()) {
     return Status::InvalidArgument(what + ": the entry: " + decoded.status().message());
   }

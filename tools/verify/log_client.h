@@ -36,11 +36,11 @@
 
 #include "common/base/result.h"
 #include "common/tlog/checkpoint.h"
+#include "common/tlog/entry.h"
 #include "common/tlog/note.h"
 #include "common/tlog/note_key.h"
 #include "hattama/v1/transparency.pb.h"
 #include "tools/verify/http_fetcher.h"
-#include "tools/verify/log_entry.h"
 
 namespace hattama::verify {
 
@@ -65,7 +65,7 @@ struct VerifiedCheckpoint {
 struct IncludedEntry {
   std::int64_t leaf_index = 0;
   std::string entry;  // the entry's bytes, whose leaf hash the proof was checked with
-  LogEntry decoded;
+  tlog::LeafEntry decoded;
   // Other leaves below the tree size carrying the same id (a record written twice), as the log
   // lists them (not proven).
   std::vector<std::int64_t> other_leaf_indexes;

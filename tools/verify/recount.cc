@@ -67,11 +67,11 @@ std::string ScopeName(bool official) { return official ? "official" : "observers
 Recount::Recount(std::shared_ptr<const domain::Registry> registry)
     : registry_(std::move(registry)) {}
 
-void Recount::AddLeaf(const LogEntry& entry) {
+void Recount::AddLeaf(const tlog::LeafEntry& entry) {
   Record record;
   record.offset = entry.source.offset;
   record.leaf = leaves_++;
-  auto parsed = ParseRecord(entry);
+  auto parsed = tlog::ParseLeafRecord(entry);
   if (!parsed.ok()) {
     record.kind = Kind::kNotARecord;
   } else if (!parsed->has_value()) {

@@ -35,8 +35,8 @@
 #include "common/domain/dispute.h"
 #include "common/domain/registry.h"
 #include "common/redis/figures.h"
+#include "common/tlog/entry.h"
 #include "hattama/v1/publication.pb.h"
-#include "tools/verify/log_entry.h"
 
 namespace hattama::verify {
 
@@ -77,9 +77,9 @@ class Recount {
  public:
   explicit Recount(std::shared_ptr<const domain::Registry> registry);
 
-  // The next leaf of the log (the first call is leaf 0), decoded (log_entry.h). Its record is
-  // read here, so the entry may go away after: about 300 bytes a record stay in memory.
-  void AddLeaf(const LogEntry& entry);
+  // The next leaf of the log (the first call is leaf 0), decoded (common/tlog/entry.h). Its record
+  // is read here, so the entry may go away after: about 300 bytes a record stay in memory.
+  void AddLeaf(const tlog::LeafEntry& entry);
   // The leaves added.
   int64_t leaves() const { return leaves_; }
 

@@ -215,7 +215,7 @@ int RecountTotals(const RecountArgs& args) {
     Status downloaded = (*log)->ForEachEntry(
         checkpoint->checkpoint,
         [&](std::int64_t leaf, std::string_view bytes) {
-          auto entry = DecodeLogEntry(bytes);
+          auto entry = tlog::DecodeLeafEntry(bytes);
           if (!entry.ok()) {
             return Status::InvalidArgument(
                 fmt::format("leaf {}: {}", leaf, entry.status().message()));

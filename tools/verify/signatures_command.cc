@@ -75,13 +75,13 @@ std::string CheckSubmission(const v1::Submission& submission,
 
 Status CheckEntry(std::int64_t leaf, std::string_view bytes,
                   const domain::ObserverRegistry& registry, Tally& tally) {
-  auto entry = DecodeLogEntry(bytes);
+  auto entry = tlog::DecodeLeafEntry(bytes);
   if (!entry.ok()) {
     tally.findings.push_back(
         fmt::format("MALFORMED ENTRY leaf {}: {}", leaf, entry.status().message()));
     return Status::Ok();
   }
-  auto record = ParseRecord(*entry);
+  auto record = tlog::ParseLeafRecord(*entry);
   if (!record.ok()) {
     tally.findings.push_back(
         fmt::format("MALFORMED RECORD leaf {}: {}", leaf, record.status().message()));

@@ -1,7 +1,9 @@
 // The leaf entry of Hattama's transparency log: the bytes one record of hattama.submissions.v1
-// becomes, hashed into the tree as SHA-256(0x00 || entry) (common/tlog/hash.h) and stored in the
-// C2SP entry bundles, which hold at most 65,535 bytes an entry. Version 1, all integers
-// big-endian:
+// becomes, hashed into the tree as SHA-256(0x00 || entry) (hash.h) and stored in the C2SP entry
+// bundles (tile.h), which hold at most 65,535 bytes an entry. The one codec of the format: the log
+// writer (services/tlog) encodes with it, hattama-verify and the tests decode with it; the README's
+// "The leaf entry", the test vectors of tests/common/tlog/entry_test.cc and the Go interop test
+// hold it to the format from outside. Version 1, all integers big-endian:
 //
 //   offset  size  field
 //   0       1     version: 0x01
@@ -24,18 +26,21 @@
 // Pure functions, safe from any thread.
 #pragma once
 
+#include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/base/result.h"
+#include "hattama/v1/records.pb.h"
 
-namespace hattama::transparency {
+namespace hattama::tlog {
 
-inline constexpr std::uint8_t kEntryVersion = 1;
-inline constexpr std::size_t kEntryHeaderSize = 48;
-inline constexpr std::size_t kMaxEntryIdBytes = 1024;
+inline constexpr std::uint8_t kLeafEntryVersion = 1;
+inline constexpr std::size_t kLeafEntryHeaderSize = 48;
+inline constexpr std::size_t kMaxLeafEntryIdBytes = 1024;
 
 // Where a record stands in hattama.submissions.v1.
 struct SourcePosition {
@@ -44,20 +49,24 @@ struct SourcePosition {
   friend auto operator<=>(const SourcePosition&, const SourcePosition&) = default;
 };
 
-struct Entry {
+struct LeafEntry {
   SourcePosition source;
   std::string record_sha256;  // 32 bytes
-  std::string submission_id;
-  // The record's value when included; nullopt when it did not fit.
+  std::string submission_id;  // empty when the value is no SubmissionRecord or the id too long
+  // The record's value when the entry includes it; nullopt when it did not fit.
   std::optional<std::string> record;
 };
 
 // The entry of the record at `source` whose Kafka value is `value`. The submission id is read
 // from the value (empty if it does not parse).
-std::string EncodeEntry(const SourcePosition& source, std::string_view value);
+std::string EncodeLeafEntry(const SourcePosition& source, std::string_view value);
 
 // The entry `bytes` hold; InvalidArgument naming what is wrong (another version, cut short, a
 // record whose SHA-256 is not the one stated, trailing bytes after an omitted record).
-Result<Entry> DecodeEntry(std::string_view bytes);
+Result<LeafEntry> DecodeLeafEntry(std::string_view bytes);
 
-}  // namespace hattama::transparency
+// The SubmissionRecord an entry includes; nullopt when the entry does not include its record;
+// InvalidArgument when the included value does not parse as one.
+Result<std::optional<v1::SubmissionRecord>> ParseLeafRecord(const LeafEntry& entry);
+
+}  // namespace hattama::tlog

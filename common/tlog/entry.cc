@@ -1,10 +1,9 @@
-#include "services/tlog/entry.h"
+#include "common/tlog/entry.h"
 
 #include "common/base/digest.h"
 #include "common/tlog/tile.h"
-#include "hattama/v1/records.pb.h"
 
-namespace hattama::transparency {
+namespace hattama::tlog {
 namespace {
 
 void PutBigEndian(std::string& out, std::uint64_t value, int bytes) {
@@ -23,18 +22,18 @@ std::string SubmissionIdOf(std::string_view value) {
   v1::SubmissionRecord record;
   if (!record.ParseFromArray(value.data(), static_cast<int>(value.size()))) return "";
   std::string id = record.submission().submission_id();
-  if (id.size() > kMaxEntryIdBytes) return "";
+  if (id.size() > kMaxLeafEntryIdBytes) return "";
   return id;
 }
 
 }  // namespace
 
-std::string EncodeEntry(const SourcePosition& source, std::string_view value) {
+std::string EncodeLeafEntry(const SourcePosition& source, std::string_view value) {
   const std::string id = SubmissionIdOf(value);
-  const bool included = kEntryHeaderSize + id.size() + value.size() <= tlog::kMaxEntrySize;
+  const bool included = kLeafEntryHeaderSize + id.size() + value.size() <= kMaxEntrySize;
   std::string entry;
-  entry.reserve(kEntryHeaderSize + id.size() + (included ? value.size() : 0));
-  entry += static_cast<char>(kEntryVersion);
+  entry.reserve(kLeafEntryHeaderSize + id.size() + (included ? value.size() : 0));
+  entry += static_cast<char>(kLeafEntryVersion);
   PutBigEndian(entry, static_cast<std::uint32_t>(source.partition), 4);
   PutBigEndian(entry, static_cast<std::uint64_t>(source.offset), 8);
   entry += Sha256(value);
@@ -45,30 +44,31 @@ std::string EncodeEntry(const SourcePosition& source, std::string_view value) {
   return entry;
 }
 
-Result<Entry> DecodeEntry(std::string_view bytes) {
-  if (bytes.size() < kEntryHeaderSize) {
-    return Status::InvalidArgument("a leaf entry is at least " + std::to_string(kEntryHeaderSize) +
-                                   " bytes; this one is " + std::to_string(bytes.size()));
+Result<LeafEntry> DecodeLeafEntry(std::string_view bytes) {
+  if (bytes.size() < kLeafEntryHeaderSize) {
+    return Status::InvalidArgument("a leaf entry is at least " +
+                                   std::to_string(kLeafEntryHeaderSize) + " bytes; this one is " +
+                                   std::to_string(bytes.size()));
   }
-  if (static_cast<std::uint8_t>(bytes[0]) != kEntryVersion) {
+  if (static_cast<std::uint8_t>(bytes[0]) != kLeafEntryVersion) {
     return Status::InvalidArgument(
         "leaf entry version " + std::to_string(static_cast<unsigned char>(bytes[0])) + " is not 1");
   }
-  Entry entry;
+  LeafEntry entry;
   entry.source.partition = static_cast<std::int32_t>(GetBigEndian(bytes.substr(1), 4));
   entry.source.offset = static_cast<std::int64_t>(GetBigEndian(bytes.substr(5), 8));
   if (entry.source.partition < 0 || entry.source.offset < 0) {
-    return Status::InvalidArgument("a leaf entry's source partition and offset are not negative");
+    return Status::InvalidArgument("a leaf entry's source partition or offset is negative");
   }
   entry.record_sha256 = std::string(bytes.substr(13, 32));
   const auto included = static_cast<unsigned char>(bytes[45]);
-  if (included > 1) return Status::InvalidArgument("a leaf entry's 'record included' is 0 or 1");
+  if (included > 1) return Status::InvalidArgument("a leaf entry's 'record included' is not 0/1");
   const std::size_t id_size = GetBigEndian(bytes.substr(46), 2);
-  if (id_size > kMaxEntryIdBytes || bytes.size() < kEntryHeaderSize + id_size) {
+  if (id_size > kMaxLeafEntryIdBytes || bytes.size() < kLeafEntryHeaderSize + id_size) {
     return Status::InvalidArgument("a leaf entry's submission id is cut short or too long");
   }
-  entry.submission_id = std::string(bytes.substr(kEntryHeaderSize, id_size));
-  std::string_view rest = bytes.substr(kEntryHeaderSize + id_size);
+  entry.submission_id = std::string(bytes.substr(kLeafEntryHeaderSize, id_size));
+  const std::string_view rest = bytes.substr(kLeafEntryHeaderSize + id_size);
   if (included == 0) {
     if (!rest.empty()) {
       return Status::InvalidArgument("a leaf entry without its record has bytes after the id");
@@ -82,4 +82,15 @@ Result<Entry> DecodeEntry(std::string_view bytes) {
   return entry;
 }
 
-}  // namespace hattama::transparency
+Result<std::optional<v1::SubmissionRecord>> ParseLeafRecord(const LeafEntry& entry) {
+  if (!entry.record) return std::optional<v1::SubmissionRecord>();
+  v1::SubmissionRecord record;
+  if (!record.ParseFromString(*entry.record)) {
+    return Status::InvalidArgument(
+        "the record of the entry at partition " + std::to_string(entry.source.partition) +
+        " offset " + std::to_string(entry.source.offset) + " is no hattama.v1.SubmissionRecord");
+  }
+  return std::optional<v1::SubmissionRecord>(std::move(record));
+}
+
+}  // namespace hattama::tlog
