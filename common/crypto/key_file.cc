@@ -1,12 +1,6 @@
 #include "common/crypto/key_file.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
+#include "common/base/files.h"
 #include "common/crypto/base64.h"
 
 namespace hattama::crypto {
@@ -50,51 +44,13 @@ Result<std::string> ParseKeyBytes(std::string_view text, std::string_view label)
   return bytes;
 }
 
-Status WriteNewFile(const std::string& path, const std::string& text, mode_t mode, int flags) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | flags, mode);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return Status::FailedPrecondition(path + " exists; a private key is never overwritten");
-    }
-    return Status::Unavailable("cannot create " + path + ": " + std::strerror(errno));
-  }
-  // The mode given to open() applies only to a new file and is masked by the umask; set it.
-  bool ok = ::fchmod(fd, mode) == 0;
-  std::size_t written = 0;
-  while (ok && written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    ok = n > 0;
-    if (ok) written += static_cast<std::size_t>(n);
-  }
-  ok = ok && ::fsync(fd) == 0;
-  const int saved_errno = errno;
-  ::close(fd);
-  if (!ok) return Status::Unavailable("cannot write " + path + ": " + std::strerror(saved_errno));
-  return Status::Ok();
-}
-
 // Key files are a line long; the cap keeps a wrong path (a log, a device) from being read whole.
 constexpr std::size_t kMaxKeyFileSize = std::size_t{64} * 1024;
 
-Result<std::string> ReadSmallFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound("no key file " + path);
-    return Status::Unavailable("cannot open " + path + ": " + std::strerror(errno));
-  }
-  std::string text;
-  char buffer[4096];
-  ssize_t n = 0;
-  while (text.size() <= kMaxKeyFileSize && (n = ::read(fd, buffer, sizeof buffer)) != 0) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-  }
-  const int saved_errno = errno;
-  ::close(fd);
-  if (n < 0) return Status::Unavailable("cannot read " + path + ": " + std::strerror(saved_errno));
-  if (text.size() > kMaxKeyFileSize) {
+Result<std::string> ReadKeyText(const std::string& path) {
+  auto text = ReadSmallFile(path, kMaxKeyFileSize);
+  if (text.status().IsNotFound()) return Status::NotFound("no key file " + path);
+  if (text.status().code() == StatusCode::kResourceExhausted) {
     return Status::InvalidArgument(path + " is larger than a key file can be (64 KiB)");
   }
   return text;
@@ -102,7 +58,7 @@ Result<std::string> ReadSmallFile(const std::string& path) {
 
 template <typename Key>
 Result<Key> ReadKeyFile(const std::string& path, Result<Key> (*parse)(std::string_view)) {
-  auto text = ReadSmallFile(path);
+  auto text = ReadKeyText(path);
   if (!text.ok()) return text.status();
   auto key = parse(*text);
   if (!key.ok()) return Status::InvalidArgument(path + ": " + key.status().message());
@@ -132,11 +88,15 @@ Result<Ed25519PublicKey> ParsePublicKey(std::string_view text) {
 }
 
 Status WritePrivateKeyFile(const std::string& path, const Ed25519PrivateKey& key) {
-  return WriteNewFile(path, FormatPrivateKey(key), 0600, O_EXCL);
+  Status written = WriteNewFile(path, FormatPrivateKey(key), {.mode = 0600});
+  if (written.code() == StatusCode::kFailedPrecondition) {
+    return Status::FailedPrecondition(path + " exists; a private key is never overwritten");
+  }
+  return written;
 }
 
 Status WritePublicKeyFile(const std::string& path, const Ed25519PublicKey& key) {
-  return WriteNewFile(path, FormatPublicKey(key), 0644, O_TRUNC);
+  return WriteFileAtomically(path, FormatPublicKey(key));
 }
 
 Result<Ed25519PrivateKey> ReadPrivateKeyFile(const std::string& path) {

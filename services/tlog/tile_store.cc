@@ -8,6 +8,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/base/files.h"
+
 namespace hattama::transparency {
 namespace {
 
@@ -35,36 +37,14 @@ std::string TileStore::FullPath(std::string_view path) const {
 }
 
 Status TileStore::WriteAtomically(const std::string& full_path, std::string_view data) {
-  const std::string temp = dir_ + "/" + kTempDir + "/" + std::to_string(getpid()) + "-" +
-                           std::to_string(temp_counter_++);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Unavailable("create", temp, errno);
-  std::size_t written = 0;
-  while (written < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + written, data.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int error = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      return Unavailable("write", temp, error);
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
   std::error_code error;
   fs::create_directories(fs::path(full_path).parent_path(), error);
   if (error) {
-    ::unlink(temp.c_str());
     return Status::Unavailable("cannot create the directory of " + full_path + ": " +
                                error.message());
   }
-  if (::rename(temp.c_str(), full_path.c_str()) != 0) {
-    const int rename_error = errno;
-    ::unlink(temp.c_str());
-    return Unavailable("rename a file into", full_path, rename_error);
-  }
-  return Status::Ok();
+  // Not synced: the tiles are rebuilt from the log's topic, so a power loss costs a rewrite.
+  return WriteFileAtomically(full_path, data, {.sync = false, .temp_dir = dir_ + "/" + kTempDir});
 }
 
 Result<TileStore::Written> TileStore::WriteImmutable(std::string_view path, std::string_view data) {

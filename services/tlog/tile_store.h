@@ -21,7 +21,6 @@
 // only ever appear whole.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,7 +61,6 @@ class TileStore {
   Status WriteAtomically(const std::string& full_path, std::string_view data);
 
   std::string dir_;
-  std::atomic<std::uint64_t> temp_counter_ = 0;
 };
 
 }  // namespace hattama::transparency

@@ -4,8 +4,8 @@
 
 #include <cstdio>
 
+#include "common/base/files.h"
 #include "tools/verify/commands.h"
-#include "tools/verify/files.h"
 
 namespace hattama::verify {
 namespace {
@@ -70,7 +70,7 @@ int Consistency(const ConsistencyArgs& args) {
     return kDoesNotHold;
   }
   if (!args.save.empty()) {
-    if (Status saved = WriteFileAtomically(args.save, newer->signed_note, 0644); !saved.ok()) {
+    if (Status saved = WriteFileAtomically(args.save, newer->signed_note); !saved.ok()) {
       return CannotCheck(kCommand, saved.message());
     }
   }

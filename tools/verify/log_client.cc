@@ -6,10 +6,10 @@
 
 #include <cstdio>
 
+#include "common/base/files.h"
 #include "common/tlog/hash.h"
 #include "common/tlog/proof.h"
 #include "common/tlog/tile.h"
-#include "tools/verify/files.h"
 #include "tools/verify/tree_hasher.h"
 
 namespace hattama::verify {

@@ -8,10 +8,10 @@
 #include <ctime>
 #include <thread>
 
+#include "common/base/files.h"
 #include "common/crypto/ed25519.h"
 #include "common/tlog/note.h"
 #include "tools/verify/commands.h"
-#include "tools/verify/files.h"
 
 namespace hattama::verify {
 namespace {
@@ -81,7 +81,7 @@ int Round(const WitnessArgs& args, LogClient& log, const tlog::NoteSigner& witne
     return CannotCheck(kCommand,
                        "the log did not take the cosignature: " + accepted.status().message());
   }
-  if (Status saved = WriteFileAtomically(args.state, latest->signed_note, 0644); !saved.ok()) {
+  if (Status saved = WriteFileAtomically(args.state, latest->signed_note); !saved.ok()) {
     return CannotCheck(kCommand, saved.message());
   }
   std::printf("HOLDS: cosigned %s as %s at %lld%s\n", Describe(head).c_str(),
@@ -102,11 +102,12 @@ int WitnessKeygen(const std::string& name, const std::string& path) {
   if (!signer.ok()) {
     return CannotCheck("witness keygen", "--name " + name + ": " + signer.status().message());
   }
-  if (Status written = WriteNewFile(path, signer->SignerKey() + "\n", 0600); !written.ok()) {
+  if (Status written = WriteNewFile(path, signer->SignerKey() + "\n", {.mode = 0600});
+      !written.ok()) {
     return CannotCheck("witness keygen", written.message());
   }
   const std::string verifier = signer->verifier().VerifierKey();
-  if (Status written = WriteFileAtomically(path + ".pub", verifier + "\n", 0644); !written.ok()) {
+  if (Status written = WriteFileAtomically(path + ".pub", verifier + "\n"); !written.ok()) {
     return CannotCheck("witness keygen", written.message());
   }
   std::printf("%s\n", verifier.c_str());
