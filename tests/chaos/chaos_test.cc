@@ -10,7 +10,6 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -21,9 +20,10 @@
 #include "common/redis/redis.h"
 #include "hattama/v1/records.pb.h"
 #include "tests/testing/eventually.h"
+#include "tests/testing/injecting_stream.h"
+#include "tests/testing/night.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/plan.h"
-#include "tools/hub/simulator/synthetic.h"
 #include "tools/hub/simulator/verify.h"
 #include "tools/stack/stack.h"
 
@@ -46,23 +46,13 @@ void Say(const std::string& text) {
 class Chaos : public ::testing::Test {
  protected:
   void StartStack(stack::Stack::Options options) {
-    auto registry = hub::GenerateRegistryFiles({.stations = kStations, .seed = 11}, dir_.path());
-    ASSERT_TRUE(registry.ok()) << registry.status().message();
-    registry_ = *registry;
-    auto plan = hub::DrawPlan(*registry_, {.seed = 11,
-                                           .hubs = 3,
-                                           .confirm_rate = 0.03,
-                                           .dispute_rate = 0.03,
-                                           .revision_rate = 0.03,
-                                           .official_results = true});
-    ASSERT_TRUE(plan.ok()) << plan.status().message();
-    plan_ = std::move(plan).value();
+    auto night = testing::DrawNight(kStations, 11, dir_.path());
+    ASSERT_TRUE(night.ok()) << night.status().message();
+    registry_ = night->registry;
+    plan_ = std::move(night->plan);
     options.registry_dir = dir_.path();
     // Keep the parts' logs of each case for a person to read, when asked to.
-    if (const char* logs = std::getenv("HATTAMA_CHAOS_LOG_DIR"); logs != nullptr && *logs) {
-      options.log_dir =
-          std::string(logs) + "/" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    }
+    options.log_dir = testing::CaseLogDir();
     options.partitions = 4;
     options.aggregation_instances = 2;
     // A killed member's partitions move to the other one after this long.
@@ -156,56 +146,16 @@ class Chaos : public ::testing::Test {
     }
   }
 
-  // Streams the plan on a worker thread and calls `inject(k)` on this thread once fractions[k] of
-  // the submissions are answered, and checks that every injection landed while submissions were
-  // in flight: when it returned, more submissions were still to be sent than the hubs' windows
-  // hold, so the parts had to carry them through the fault. Answers are counted as they arrive,
-  // and the hubs read them a little slowly until the last injection, so that a fast stream
-  // cannot outrun the faults. Processes must be (re)started from this thread: a child dies with
-  // the thread that started it (PR_SET_PDEATHSIG).
-  hub::StreamReport StreamInjecting(std::vector<double> fractions, std::function<void(int)> inject,
-                                    int64_t window = 64) {
-    const int64_t total = static_cast<int64_t>(plan_.submissions.size());
-    int64_t hubs = 0;
-    {
-      std::set<std::string> ids;
-      for (const auto& planned : plan_.submissions) ids.insert(planned.submission.hub_id());
-      hubs = static_cast<int64_t>(ids.size());
-    }
-    std::atomic<int64_t> acked{0};
-    std::atomic<bool> injecting{true};
-    std::atomic<bool> finished{false};
-    hub::StreamReport report;
-    std::thread streamer([&] {
-      auto streamed = hub::StreamSubmissions(
-          plan_.submissions, {.ingestion_address = stack_->ingestion_address(),
-                              .window = window,
-                              .on_answer = [&](size_t, const v1::SubmissionAck&) {
-                                ++acked;
-                                if (injecting)
-                                  std::this_thread::sleep_for(std::chrono::milliseconds(2));
-                              }});
-      EXPECT_TRUE(streamed.ok()) << streamed.status().message();
-      if (streamed.ok()) report = std::move(streamed).value();
-      finished = true;
-    });
-    for (size_t next = 0; next < fractions.size(); ++next) {
-      const auto due = static_cast<int64_t>(fractions[next] * total);
-      EXPECT_TRUE(testing::Eventually([&] { return acked.load() >= due || finished.load(); },
-                                      std::chrono::seconds(120), std::chrono::milliseconds(1)))
-          << "injection " << next << " waited in vain: " << acked.load() << " of " << due
-          << " answers";
-      inject(static_cast<int>(next));
-      const int64_t answered = acked.load();
-      EXPECT_LT(answered + hubs * window, total)
-          << "injection " << next << " came after the stream had sent everything: " << answered
-          << " of " << total << " answered";
-      Say(fmt::format("injection {} landed with {} of {} submissions answered", next, answered,
-                      total));
-    }
-    injecting = false;
-    streamer.join();
-    return report;
+  // Streams the plan and calls `inject(k)` on this thread once fractions[k] of the submissions
+  // are answered, checking that every injection landed while submissions were in flight (see
+  // tests/testing/injecting_stream.h).
+  hub::StreamReport StreamInjecting(std::vector<double> fractions,
+                                    std::function<void(int)> inject) {
+    return testing::StreamInjecting(plan_.submissions,
+                                    {.ingestion_address = stack_->ingestion_address(),
+                                     .fractions = std::move(fractions),
+                                     .inject = std::move(inject),
+                                     .say = Say});
   }
 
   // Whether every aggregation member holds partitions and together they hold all of them, from

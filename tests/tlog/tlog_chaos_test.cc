@@ -2,12 +2,11 @@
 // afterwards every record ingestion wrote is a leaf exactly once, every accepted submission is
 // proven included, and a writer that never died, reading the same hattama.tlog.v1, gives the same
 // tree and the same tiles.
-#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
+#include "tests/testing/injecting_stream.h"
 #include "tests/tlog/tlog_stack_fixture.h"
 #include "tests/tlog/tlog_testing.h"
 
@@ -17,7 +16,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int64_t kWindow = 64;
-constexpr int64_t kHubs = 3;
 
 int CountLines(const std::string& path, const std::string& needle) {
   std::ifstream in(path);
@@ -30,27 +28,6 @@ TEST_F(TlogStack, WriterKilledMidStreamLogsEveryRecordOnceAsAWriterThatNeverDied
   // At most two leaf writes in flight keep the writer behind the hubs, so that every kill finds
   // records it has not logged yet, and writes it has started.
   StartStack(800, {"--max-in-flight", "2"});
-  const int64_t total = static_cast<int64_t>(plan_.submissions.size());
-  std::atomic<int64_t> acked{0};
-  std::atomic<bool> injecting{true};
-  std::atomic<bool> finished{false};
-  hub::StreamReport report;
-  std::thread streamer([&] {
-    auto streamed = hub::StreamSubmissions(
-        plan_.submissions, {.ingestion_address = stack_->ingestion_address(),
-                            .window = kWindow,
-                            .on_answer = [&](size_t, const v1::SubmissionAck&) {
-                              ++acked;
-                              // Read answers a little slowly while killing: the stream must
-                              // not outrun the kills.
-                              if (injecting) {
-                                std::this_thread::sleep_for(std::chrono::milliseconds(4));
-                              }
-                            }});
-    EXPECT_TRUE(streamed.ok()) << streamed.status().message();
-    if (streamed.ok()) report = std::move(streamed).value();
-    finished = true;
-  });
   auto tlog_end = kafka::Reader::Create(stack_->kafka().bootstrap(), kafka::kTlogTopic);
   auto records_end = kafka::Reader::Create(stack_->kafka().bootstrap(), kafka::kSubmissionsTopic);
   ASSERT_TRUE(tlog_end.ok() && records_end.ok());
@@ -63,38 +40,47 @@ TEST_F(TlogStack, WriterKilledMidStreamLogsEveryRecordOnceAsAWriterThatNeverDied
     return Sum((*records_end)->Positions());
   };
   int kills = 0;
-  for (double fraction : {0.2, 0.45, 0.7}) {
-    // Each kill waits for its share of the night, for this writer to have logged a hundred
-    // records, and for records it has not logged yet, looked at just before: it lands while the
-    // writer is writing, not while it starts or idles.
-    const int64_t logged_at_start = logged_now();
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    int64_t records_before = 0;
-    int64_t logged_before = 0;
-    bool writing = false;
-    while (!finished && !writing && std::chrono::steady_clock::now() < deadline) {
-      logged_before = logged_now();
-      records_before = records_now();
-      writing = acked.load() >= static_cast<int64_t>(fraction * total) &&
-                logged_before >= logged_at_start + 100 && records_before - logged_before >= 5;
-      if (!writing) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    stack_->tlog().Signal(SIGKILL);
-    (void)stack_->tlog().Wait(std::chrono::seconds(5));
-    ++kills;
-    const int64_t answered = acked.load();
-    EXPECT_TRUE(writing) << "kill " << kills << " came while the writer was not writing";
-    EXPECT_LT(answered + kHubs * kWindow, total)
-        << "kill " << kills << " came after the hubs had sent everything";
-    Say(fmt::format(
-        "kill {} landed with {} of {} submissions answered, while the writer, which "
-        "had logged {} records, was {} behind the {} in {}; {} in {} after it",
-        kills, answered, total, logged_before - logged_at_start, records_before - logged_before,
-        records_before, kafka::kSubmissionsTopic, logged_now(), kafka::kTlogTopic));
-    ASSERT_TRUE(stack_->RestartTlog().ok());
-  }
-  injecting = false;
-  streamer.join();
+  int waiting_for = -1;
+  int64_t logged_at_start = 0;
+  int64_t logged_before = 0;
+  int64_t records_before = 0;
+  auto report = hattama::testing::StreamInjecting(
+      plan_.submissions,
+      {.ingestion_address = stack_->ingestion_address(),
+       .window = kWindow,
+       .fractions = {0.2, 0.45, 0.7},
+       // Each kill also waits for this writer to have logged a hundred records since its wait
+       // began, and for records it has not logged yet, looked at just before: it lands while the
+       // writer is writing, not while it starts or idles.
+       .ready =
+           [&](int kill) {
+             if (kill != waiting_for) {
+               waiting_for = kill;
+               logged_at_start = logged_now();
+             }
+             logged_before = logged_now();
+             records_before = records_now();
+             return logged_before >= logged_at_start + 100 && records_before - logged_before >= 5;
+           },
+       .wait = std::chrono::seconds(60),
+       .poll = std::chrono::milliseconds(2),
+       .answer_delay = std::chrono::milliseconds(4),
+       .inject =
+           [&](int) {
+             stack_->tlog().Signal(SIGKILL);
+             (void)stack_->tlog().Wait(std::chrono::seconds(5));
+             ++kills;
+           },
+       .after =
+           [&](int) {
+             Say(fmt::format(
+                 "kill {}: the writer, which had logged {} records, was {} behind the "
+                 "{} in {}; {} in {} after it",
+                 kills, logged_before - logged_at_start, records_before - logged_before,
+                 records_before, kafka::kSubmissionsTopic, logged_now(), kafka::kTlogTopic));
+             ASSERT_TRUE(stack_->RestartTlog().ok());
+           },
+       .say = Say});
   ASSERT_EQ(kills, 3);
   Say(
       fmt::format("injected: {} SIGKILLs of hattama-tlog mid-stream, each restarted over the same "

@@ -14,10 +14,10 @@
 #include "common/kafka/reader.h"
 #include "common/kafka/topics.h"
 #include "common/tlog/entry.h"
+#include "tests/testing/night.h"
 #include "tests/tlog/tlog_client.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/plan.h"
-#include "tools/hub/simulator/synthetic.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::transparency::testing {
@@ -30,24 +30,15 @@ inline void Say(const std::string& text) {
 class TlogStack : public ::testing::Test {
  protected:
   void StartStack(int stations, std::vector<std::string> tlog_flags = {}) {
-    auto registry = hub::GenerateRegistryFiles({.stations = stations, .seed = 13}, dir_.path());
-    ASSERT_TRUE(registry.ok()) << registry.status().message();
-    registry_ = *registry;
-    auto plan = hub::DrawPlan(*registry_, {.seed = 13,
-                                           .hubs = 3,
-                                           .confirm_rate = 0.03,
-                                           .dispute_rate = 0.03,
-                                           .revision_rate = 0.03,
-                                           .official_results = true});
-    ASSERT_TRUE(plan.ok()) << plan.status().message();
-    plan_ = std::move(plan).value();
-    stack::Stack::Options options{.registry_dir = dir_.path(), .partitions = 4};
-    if (const char* logs = std::getenv("HATTAMA_CHAOS_LOG_DIR"); logs != nullptr && *logs) {
-      options.log_dir =
-          std::string(logs) + "/" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    }
-    options.tlog = true;
-    options.tlog_flags = std::move(tlog_flags);
+    auto night = hattama::testing::DrawNight(stations, 13, dir_.path());
+    ASSERT_TRUE(night.ok()) << night.status().message();
+    registry_ = night->registry;
+    plan_ = std::move(night->plan);
+    stack::Stack::Options options{.registry_dir = dir_.path(),
+                                  .partitions = 4,
+                                  .log_dir = hattama::testing::CaseLogDir(),
+                                  .tlog = true,
+                                  .tlog_flags = std::move(tlog_flags)};
     auto stack = stack::Stack::Start(options);
     ASSERT_TRUE(stack.ok()) << stack.status().message();
     stack_ = std::move(stack).value();
