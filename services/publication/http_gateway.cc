@@ -1,25 +1,19 @@
 #include "services/publication/http_gateway.h"
 
-#include <arpa/inet.h>
 #include <google/protobuf/dynamic_message.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <future>
 #include <mutex>
 
 #include "common/base/status_grpc.h"
+#include "common/http/guarded_server.h"
 #include "hattama/v1/publication.grpc.pb.h"
 #include "services/publication/http_request.h"
 #include "services/publication/watch.h"
@@ -37,13 +31,6 @@ constexpr auto kHeartbeat = std::chrono::seconds(15);
 // How long an event stream waits for an event before it looks at the gateway stopping and at its
 // client having gone again: a closed client's slot is free within about this long.
 constexpr auto kEventWait = std::chrono::milliseconds(250);
-// How long one write may wait for a client that does not read.
-constexpr int kWriteTimeoutMs = 5000;
-// After the last answer on a connection, how long unread input is drained before closing, so
-// that the client reads the answer (e.g. a 413 or a 503) instead of a reset.
-constexpr auto kLingerTime = std::chrono::milliseconds(2000);
-// How often a connection waiting for its next request looks at the server stopping.
-constexpr int kStopCheckMs = 100;
 // Bytes an export answer writes per call of its content provider.
 constexpr size_t kExportChunk = 64 * 1024;
 
@@ -85,325 +72,6 @@ uint64_t ContentLength(const httplib::Request& request) {
   if (error != std::errc() || end != text.data() + text.size()) return UINT64_MAX;
   return length;
 }
-
-// One accepted connection, read and written with deadlines. httplib reads a request through
-// read(); BeginRequest starts each request's deadline and byte budget, so that a client that
-// trickles its request line, headers or body (slowloris) is dropped after
-// HttpLimits::request_timeout however often it sends a byte. Used by one worker thread.
-class ConnectionStream final : public httplib::Stream {
- public:
-  // `stopping` is looked at every kStopCheckMs while a read waits, so that a slow request does
-  // not hold up the server's shutdown.
-  ConnectionStream(int fd, size_t budget, std::function<bool()> stopping)
-      : fd_(fd), budget_(budget), stopping_(std::move(stopping)) {}
-
-  void BeginRequest(Clock::time_point deadline) {
-    deadline_ = deadline;
-    used_ = 0;
-  }
-  // The request could not be read in time or within its budget: the connection ends.
-  bool failed() const { return failed_; }
-  // Unread bytes already received (a pipelined next request).
-  bool has_buffered() const { return buffered_from_ < buffered_.size(); }
-  // Waits up to `timeout` for the next request's first byte; false when none came or the client
-  // closed. `stopping` is looked at every kStopCheckMs.
-  bool WaitForRequest(std::chrono::milliseconds timeout, const std::function<bool()>& stopping) {
-    if (has_buffered()) return true;
-    const auto until = Clock::now() + timeout;
-    while (!stopping()) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{fd_, POLLIN, 0};
-      int ready = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), kStopCheckMs)));
-      if (ready < 0 && errno != EINTR) return false;
-      if (ready > 0) return true;
-    }
-    return false;
-  }
-
-  bool is_readable() const override {
-    if (has_buffered()) return true;
-    pollfd p{fd_, POLLIN, 0};
-    return poll(&p, 1, RemainingMs()) > 0;
-  }
-
-  bool is_writable() const override {
-    pollfd p{fd_, POLLOUT, 0};
-    return poll(&p, 1, kWriteTimeoutMs) > 0 && (p.revents & (POLLERR | POLLHUP)) == 0;
-  }
-
-  // The client closed (or reset) its side: an event stream, which expects nothing more from
-  // its client, takes that as the client having gone away. (An answer to an ordinary request is
-  // still written to a client that only half-closed.)
-  bool PeerClosed() const {
-    char byte;
-    ssize_t peeked = recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (peeked == 0) return true;
-    return peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-  }
-
-  ssize_t read(char* ptr, size_t size) override {
-    if (failed_) return -1;
-    if (!has_buffered()) {
-      buffered_.resize(4096);
-      buffered_from_ = 0;
-      while (true) {
-        const int wait = RemainingMs();
-        if (wait <= 0 || stopping_()) return Fail();
-        pollfd p{fd_, POLLIN, 0};
-        int ready = poll(&p, 1, std::min(wait, kStopCheckMs));
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready == 0) continue;
-        if (ready < 0) return Fail();
-        ssize_t got = recv(fd_, buffered_.data(), buffered_.size(), MSG_DONTWAIT);
-        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
-        if (got <= 0) {
-          buffered_.clear();
-          return got;
-        }
-        buffered_.resize(static_cast<size_t>(got));
-        break;
-      }
-    }
-    size_t n = std::min(size, buffered_.size() - buffered_from_);
-    if (used_ + n > budget_) return Fail();
-    std::memcpy(ptr, buffered_.data() + buffered_from_, n);
-    buffered_from_ += n;
-    used_ += n;
-    return static_cast<ssize_t>(n);
-  }
-
-  ssize_t write(const char* ptr, size_t size) override {
-    size_t sent = 0;
-    while (sent < size) {
-      ssize_t n = send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        sent += static_cast<size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        pollfd p{fd_, POLLOUT, 0};
-        if (poll(&p, 1, kWriteTimeoutMs) > 0) continue;
-      }
-      return -1;
-    }
-    return static_cast<ssize_t>(sent);
-  }
-
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    Address(getpeername, ip, port);
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    Address(getsockname, ip, port);
-  }
-  socket_t socket() const override { return fd_; }
-
- private:
-  int RemainingMs() const {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
-    return static_cast<int>(std::max<int64_t>(0, left));
-  }
-  ssize_t Fail() {
-    failed_ = true;
-    return -1;
-  }
-  template <typename Get>
-  void Address(Get get, std::string& ip, int& port) const {
-    sockaddr_storage address{};
-    socklen_t length = sizeof(address);
-    ip.clear();
-    port = 0;
-    if (get(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) return;
-    char text[INET6_ADDRSTRLEN] = {};
-    if (address.ss_family == AF_INET) {
-      const auto* in = reinterpret_cast<const sockaddr_in*>(&address);
-      inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
-      port = ntohs(in->sin_port);
-    } else if (address.ss_family == AF_INET6) {
-      const auto* in = reinterpret_cast<const sockaddr_in6*>(&address);
-      inet_ntop(AF_INET6, &in->sin6_addr, text, sizeof(text));
-      port = ntohs(in->sin6_port);
-    }
-    ip = text;
-  }
-
-  const int fd_;
-  const size_t budget_;
-  const std::function<bool()> stopping_;
-  Clock::time_point deadline_ = Clock::now();
-  size_t used_ = 0;
-  bool failed_ = false;
-  std::string buffered_;
-  size_t buffered_from_ = 0;
-};
-
-// Set by a handler that answered so that the connection must not serve another request (a 413
-// whose body was never read): the worker's connection loop closes it after the answer.
-thread_local bool close_after_answer = false;
-// The connection the worker thread is serving (handlers and content providers run on it).
-thread_local const ConnectionStream* current_connection = nullptr;
-
-// Closes finished connections gently on one thread of its own: half-closes each, then reads and
-// drops what the client still sends for kLingerTime (or until it closes), so that closing with
-// unread input does not reset the connection before the client read the answer (a 413, a 503).
-// Worker threads hand their sockets over and move on. Thread-safe.
-class Lingerer {
- public:
-  Lingerer() : thread_([this] { Run(); }) {}
-  ~Lingerer() {
-    {
-      std::lock_guard lock(mutex_);
-      quit_ = true;
-    }
-    thread_.join();
-    for (const auto& [fd, until] : sockets_) close(fd);
-  }
-
-  void Add(int fd) {
-    shutdown(fd, SHUT_WR);
-    std::lock_guard lock(mutex_);
-    // Bounded: beyond it a socket is closed at once (a reset at worst, never unbounded memory).
-    if (quit_ || sockets_.size() >= kMaxLingering) {
-      close(fd);
-      return;
-    }
-    sockets_.emplace_back(fd, Clock::now() + kLingerTime);
-  }
-
- private:
-  static constexpr size_t kMaxLingering = 4096;
-
-  void Run() {
-    char scratch[4096];
-    while (true) {
-      std::vector<std::pair<int, Clock::time_point>> sockets;
-      {
-        std::lock_guard lock(mutex_);
-        if (quit_) return;
-        sockets.swap(sockets_);
-      }
-      std::vector<pollfd> polls;
-      for (const auto& [fd, until] : sockets) polls.push_back({fd, POLLIN, 0});
-      if (!polls.empty()) {
-        poll(polls.data(), polls.size(), 20);
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      std::vector<std::pair<int, Clock::time_point>> keep;
-      const auto now = Clock::now();
-      for (size_t i = 0; i < sockets.size(); ++i) {
-        bool done = now >= sockets[i].second;
-        if (!done && (polls[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-          // A bounded read a turn: a client that keeps sending cannot keep this thread.
-          ssize_t n = 1;
-          for (int reads = 0; reads < 16 && n > 0; ++reads) {
-            n = recv(sockets[i].first, scratch, sizeof(scratch), MSG_DONTWAIT);
-          }
-          done = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-        }
-        if (done) {
-          close(sockets[i].first);
-        } else {
-          keep.push_back(sockets[i]);
-        }
-      }
-      std::lock_guard lock(mutex_);
-      sockets_.insert(sockets_.end(), keep.begin(), keep.end());
-    }
-  }
-
-  std::mutex mutex_;
-  std::vector<std::pair<int, Clock::time_point>> sockets_;
-  bool quit_ = false;
-  std::thread thread_;
-};
-
-// httplib's server with its connection loop replaced by one that enforces HttpLimits: the
-// per-address cap, the keep-alive wait, each request's deadline and byte budget, and a lingering
-// close. Requests are still parsed, routed and answered by httplib (process_request).
-class GuardedServer final : public httplib::Server {
- public:
-  explicit GuardedServer(const HttpLimits& limits) : limits_(limits) {}
-
-  uint64_t refused() const {
-    std::lock_guard lock(mutex_);
-    return refused_;
-  }
-
-  // httplib listens with a backlog of 5: a burst of connections (a crowd, or slow sockets that
-  // arrive together) would wait out SYN retransmits of a second or more. Listening again on the
-  // bound socket widens it.
-  void WidenBacklog() {
-    if (svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, SOMAXCONN);
-  }
-
- private:
-  bool process_and_close_socket(socket_t sock) override {
-    ConnectionStream stream(sock, limits_.max_header_bytes + limits_.max_body_bytes,
-                            [this] { return svr_sock_ == INVALID_SOCKET; });
-    std::string address;
-    int port = 0;
-    stream.get_remote_ip_and_port(address, port);
-    if (Admit(address)) {
-      Serve(stream);
-      Leave(address);
-    } else {
-      const std::string body =
-          ErrorJson(grpc::StatusCode::UNAVAILABLE,
-                    "too many connections from " + address + " (" +
-                        std::to_string(limits_.max_connections_per_address) + "); retry later");
-      const std::string answer =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-          "Retry-After: 5\r\nConnection: close\r\nContent-Length: " +
-          std::to_string(body.size()) + "\r\n\r\n" + body;
-      stream.write(answer.data(), answer.size());
-    }
-    linger_.Add(sock);
-    return true;
-  }
-
-  void Serve(ConnectionStream& stream) {
-    auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
-    current_connection = &stream;
-    struct Reset {
-      ~Reset() { current_connection = nullptr; }
-    } reset;
-    for (size_t served = 0; served < limits_.keep_alive_max_requests; ++served) {
-      if (!stream.WaitForRequest(limits_.keep_alive_timeout, stopping)) return;
-      stream.BeginRequest(Clock::now() + limits_.request_timeout);
-      close_after_answer = false;
-      bool connection_closed = false;
-      const bool last = served + 1 == limits_.keep_alive_max_requests;
-      const bool ok = process_request(stream, last, connection_closed, nullptr);
-      if (!ok || connection_closed || stream.failed() || close_after_answer) return;
-    }
-  }
-
-  bool Admit(const std::string& address) {
-    std::lock_guard lock(mutex_);
-    size_t& open = by_address_[address];
-    if (limits_.max_connections_per_address > 0 && open >= limits_.max_connections_per_address) {
-      ++refused_;
-      return false;
-    }
-    ++open;
-    return true;
-  }
-
-  void Leave(const std::string& address) {
-    std::lock_guard lock(mutex_);
-    auto it = by_address_.find(address);
-    if (it != by_address_.end() && --it->second == 0) by_address_.erase(it);
-  }
-
-  const HttpLimits limits_;
-  Lingerer linger_;
-  mutable std::mutex mutex_;
-  std::map<std::string, size_t> by_address_;  // Open connections by client address.
-  uint64_t refused_ = 0;
-};
 
 // Calls `method` over `channel` with the serialized request; the serialized response or a status.
 grpc::Status CallUnary(grpc::GenericStub& stub, const std::string& method, const Message& request,
@@ -539,7 +207,7 @@ void InstallRequestChecks(httplib::Server& server, size_t max_body) {
           SendError(response, grpc::StatusCode::INVALID_ARGUMENT,
                     "request body larger than " + std::to_string(max_body) + " bytes");
           response.status = 413;
-          close_after_answer = true;
+          http::GuardedServer::CloseAfterAnswer();
           return 413;
         }
         return 100;
@@ -551,7 +219,7 @@ void InstallRequestChecks(httplib::Server& server, size_t max_body) {
           SendError(response, grpc::StatusCode::INVALID_ARGUMENT,
                     "chunked request bodies are not accepted; send Content-Length");
           response.status = 411;
-          close_after_answer = true;
+          http::GuardedServer::CloseAfterAnswer();
           return httplib::Server::HandlerResponse::Handled;
         }
         if (ContentLength(request) > max_body) {
@@ -559,7 +227,7 @@ void InstallRequestChecks(httplib::Server& server, size_t max_body) {
                     "request body larger than " + std::to_string(max_body) + " bytes");
           response.status = 413;
           response.set_header("Connection", "close");
-          close_after_answer = true;
+          http::GuardedServer::CloseAfterAnswer();
           return httplib::Server::HandlerResponse::Handled;
         }
         return httplib::Server::HandlerResponse::Unhandled;
@@ -637,7 +305,7 @@ bool PumpEvents(WatchCall& call, const std::atomic<bool>& stopping, Clock::time_
     }
     case WatchCall::Next::kNothingYet:
       // A client that went away frees its slot now, not at the next keep-alive.
-      if (current_connection != nullptr && current_connection->PeerClosed()) return false;
+      if (http::GuardedServer::ClientClosed()) return false;
       if (!sink.is_writable()) return false;
       if (Clock::now() - last_write >= kHeartbeat) return write(": keep-alive\n\n");
       return true;
@@ -742,6 +410,22 @@ Result<std::pair<std::string, int>> SplitListen(const std::string& listen) {
 
 }  // namespace
 
+http::ConnectionLimits HttpLimits::connections() const {
+  return {.max_connections = 0,
+          .max_connections_per_address = max_connections_per_address,
+          .request_timeout = request_timeout,
+          .keep_alive_timeout = keep_alive_timeout,
+          .keep_alive_max_requests = keep_alive_max_requests,
+          .max_request_bytes = max_header_bytes + max_body_bytes};
+}
+
+void HttpLimits::SetConnections(const http::ConnectionLimits& limits) {
+  max_connections_per_address = limits.max_connections_per_address;
+  request_timeout = limits.request_timeout;
+  keep_alive_timeout = limits.keep_alive_timeout;
+  keep_alive_max_requests = limits.keep_alive_max_requests;
+}
+
 Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& listen,
                                                         std::shared_ptr<grpc::Channel> channel,
                                                         StaticFiles files,
@@ -755,7 +439,7 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
   limits.keep_alive_max_requests = std::max<size_t>(1, limits.keep_alive_max_requests);
 
   std::unique_ptr<HttpGateway> gateway(new HttpGateway());
-  gateway->server_ = std::make_unique<GuardedServer>(limits);
+  gateway->server_ = std::make_unique<http::GuardedServer>(limits.connections());
   auto& server = *gateway->server_;
   // Every event stream holds a worker for its life; the rest keeps workers of its own.
   const size_t workers = limits.max_event_streams + limits.workers;
@@ -771,20 +455,13 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
   if (export_contest) InstallExport(server, std::move(export_contest));
   InstallStaticFiles(server, std::move(files));
 
-  if (port == 0) {
-    gateway->port_ = server.bind_to_any_port(host);
-  } else {
-    gateway->port_ = server.bind_to_port(host, port) ? port : -1;
-  }
+  gateway->port_ = server.Bind(host, port);
   if (gateway->port_ <= 0) return Status::Error("cannot bind HTTP to " + listen);
-  static_cast<GuardedServer&>(server).WidenBacklog();
   gateway->thread_ = std::thread([&server] { server.listen_after_bind(); });
   return gateway;
 }
 
-uint64_t HttpGateway::refused_connections() const {
-  return static_cast<const GuardedServer&>(*server_).refused();
-}
+uint64_t HttpGateway::refused_connections() const { return server_->refused(); }
 
 HttpGateway::~HttpGateway() {
   stopping_->store(true);

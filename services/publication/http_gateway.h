@@ -15,7 +15,8 @@
 // Every connection is bounded (HttpLimits): the request line, headers and body must arrive within
 // a deadline and a byte budget, bodies beyond a size are refused with 413 before they are read,
 // an idle kept-alive connection is closed, and one client address holds at most so many
-// connections, so that slow or hostile sockets cannot starve real readers of worker threads.
+// connections, so that slow or hostile sockets cannot starve real readers of worker threads
+// (common/http/guarded_server.h, shared with hattama-tlog).
 // Failures answer {"code":"<gRPC code name>","message":...} with the HTTP status of that code
 // (common/base/status_grpc.h): overload is 503 (or 429), never 404.
 #pragma once
@@ -31,10 +32,7 @@
 #include <thread>
 
 #include "common/base/result.h"
-
-namespace httplib {
-class Server;
-}
+#include "common/http/guarded_server.h"
 
 namespace hattama::publication {
 
@@ -67,6 +65,12 @@ struct HttpLimits {
   size_t max_body_bytes = 64 * 1024;
   // Most bytes of request line and headers of one request; more: the connection is dropped.
   size_t max_header_bytes = 32 * 1024;
+
+  // The bounds every connection is held to, as the guarded server takes them: one request's
+  // budget is its headers and its body.
+  http::ConnectionLimits connections() const;
+  // Takes the bounds of the shared flags (common/http/limit_flags.h); the byte limits stay.
+  void SetConnections(const http::ConnectionLimits& limits);
 };
 
 class HttpGateway {
@@ -87,7 +91,7 @@ class HttpGateway {
 
  private:
   HttpGateway() = default;
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<http::GuardedServer> server_;
   // Set first on destruction: open event streams end within a quarter second.
   std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
   std::thread thread_;

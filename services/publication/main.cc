@@ -6,6 +6,7 @@
 
 #include "common/config/config.h"
 #include "common/domain/registry.h"
+#include "common/http/limit_flags.h"
 #include "common/log/log.h"
 #include "common/metrics/grpc_metrics.h"
 #include "common/metrics/health.h"
@@ -31,10 +32,7 @@ struct Flags {
   int redis_connections = static_cast<int>(server.redis_connections);
   int http_max_streams = static_cast<int>(server.http.max_event_streams);
   int http_workers = static_cast<int>(server.http.workers);
-  int http_max_connections_per_address = static_cast<int>(server.http.max_connections_per_address);
-  double http_request_timeout = 10;
-  double http_keep_alive_timeout = 5;
-  int http_keep_alive_max_requests = static_cast<int>(server.http.keep_alive_max_requests);
+  http::LimitFlags http_limits{server.http.connections()};
   int64_t http_max_body_bytes = static_cast<int64_t>(server.http.max_body_bytes);
   int64_t http_max_header_bytes = static_cast<int64_t>(server.http.max_header_bytes);
   int watch_max_streams = static_cast<int>(server.watch.max_streams);
@@ -79,17 +77,7 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "http-workers", flags.http_workers,
                   "HTTP worker threads besides those of event streams (unary API, /export, the "
                   "portal's files)");
-  config::AddFlag(app, "http-max-connections-per-address", flags.http_max_connections_per_address,
-                  "Most HTTP connections open at once from one client address; beyond it a "
-                  "connection is answered 503 and closed; 0: no cap (behind a reverse proxy, "
-                  "where every client has the proxy's address)");
-  config::AddFlag(app, "http-request-timeout", flags.http_request_timeout,
-                  "Seconds from a request's first byte to the end of its body; a slower request "
-                  "(slowloris) is dropped");
-  config::AddFlag(app, "http-keep-alive-timeout", flags.http_keep_alive_timeout,
-                  "Seconds a connection may wait for its (next) request before it is closed");
-  config::AddFlag(app, "http-keep-alive-max-requests", flags.http_keep_alive_max_requests,
-                  "Requests served on one HTTP connection before it is closed");
+  http::AddLimitFlags(app, flags.http_limits, /*with_max_connections=*/false);
   config::AddFlag(app, "http-max-body-bytes", flags.http_max_body_bytes,
                   "Largest HTTP request body; larger: 413 before the body is read (chunked "
                   "request bodies: 411)");
@@ -128,12 +116,7 @@ publication::ServerConfig ServerConfigOf(const Flags& flags) {
   publication::HttpLimits& http = server.http;
   http.max_event_streams = static_cast<size_t>(std::max(1, flags.http_max_streams));
   http.workers = static_cast<size_t>(std::max(1, flags.http_workers));
-  http.max_connections_per_address =
-      static_cast<size_t>(std::max(0, flags.http_max_connections_per_address));
-  http.request_timeout = Seconds(flags.http_request_timeout);
-  http.keep_alive_timeout = Seconds(flags.http_keep_alive_timeout);
-  http.keep_alive_max_requests =
-      static_cast<size_t>(std::max(1, flags.http_keep_alive_max_requests));
+  http.SetConnections(flags.http_limits.ToLimits(http.connections()));
   http.max_body_bytes = static_cast<size_t>(std::max<int64_t>(0, flags.http_max_body_bytes));
   http.max_header_bytes = static_cast<size_t>(std::max<int64_t>(1024, flags.http_max_header_bytes));
   server.watch.max_streams = static_cast<size_t>(std::max(0, flags.watch_max_streams));

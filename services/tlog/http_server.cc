@@ -7,7 +7,6 @@
 
 #include "common/base/status_grpc.h"
 #include "common/tlog/tile.h"
-#include "services/tlog/guarded_http_server.h"
 
 namespace hattama::transparency {
 namespace {
@@ -190,8 +189,8 @@ Result<std::unique_ptr<TlogHttpServer>> TlogHttpServer::Start(const std::string&
   auto address = SplitHostPort(listen);
   if (!address.ok()) return address.status();
   std::unique_ptr<TlogHttpServer> server(new TlogHttpServer());
-  server->server_ = std::make_unique<GuardedHttpServer>(limits);
-  GuardedHttpServer& http = *server->server_;
+  server->server_ = std::make_unique<http::GuardedServer>(limits.connections);
+  http::GuardedServer& http = *server->server_;
   const std::size_t workers = std::max<std::size_t>(1, limits.workers);
   http.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   http.set_tcp_nodelay(true);
@@ -206,13 +205,7 @@ Result<std::unique_ptr<TlogHttpServer>> TlogHttpServer::Start(const std::string&
     }
   });
   const auto& [host, port] = *address;
-  if (port == 0) {
-    server->port_ = http.bind_to_any_port(host);
-  } else if (http.bind_to_port(host, port)) {
-    server->port_ = port;
-  } else {
-    server->port_ = -1;
-  }
+  server->port_ = http.Bind(host, port);
   if (server->port_ <= 0) return Status::Unavailable("cannot listen for HTTP on " + listen);
   server->thread_ = std::thread([&http] { http.listen_after_bind(); });
   return server;

@@ -23,7 +23,7 @@
 // the time from its first byte to its end (a slower or larger request drops the connection; a
 // body announced larger is answered 413 first); the wait for the next request on a kept-alive
 // connection; requests per connection. Worker threads are a fixed pool: connections beyond them
-// wait their turn.
+// wait their turn. The bounds are common/http/guarded_server.h's, shared with publication.
 //
 // Thread-safety: Start and the destructor from one thread; requests are answered on the server's
 // own threads, reading the api and the tiles directory, both safe to read concurrently.
@@ -36,6 +36,7 @@
 #include <thread>
 
 #include "common/base/result.h"
+#include "common/http/guarded_server.h"
 #include "services/tlog/tile_store.h"
 #include "services/tlog/transparency_api.h"
 
@@ -43,17 +44,14 @@ namespace hattama::transparency {
 
 struct HttpLimits {
   std::size_t workers = 16;
-  std::size_t max_connections = 256;
-  // 0: none (behind a reverse proxy or CDN every client has its address).
-  std::size_t max_connections_per_address = 64;
-  std::chrono::milliseconds request_timeout{10000};
-  std::chrono::milliseconds keep_alive_timeout{5000};
-  std::size_t keep_alive_max_requests = 100;
-  // Request line, headers and body of one request.
-  std::size_t max_request_bytes = 16 * 1024;
+  // The connection bounds, each a flag (common/http/limit_flags.h, --http-max-request-bytes).
+  http::ConnectionLimits connections{.max_connections = 256,
+                                     .max_connections_per_address = 64,
+                                     .request_timeout = std::chrono::milliseconds(10000),
+                                     .keep_alive_timeout = std::chrono::milliseconds(5000),
+                                     .keep_alive_max_requests = 100,
+                                     .max_request_bytes = 16 * 1024};
 };
-
-class GuardedHttpServer;
 
 class TlogHttpServer {
  public:
@@ -68,7 +66,7 @@ class TlogHttpServer {
 
  private:
   TlogHttpServer() = default;
-  std::unique_ptr<GuardedHttpServer> server_;
+  std::unique_ptr<http::GuardedServer> server_;
   std::thread thread_;
   int port_ = 0;
 };

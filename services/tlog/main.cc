@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "common/config/config.h"
+#include "common/http/limit_flags.h"
 #include "common/kafka/reader.h"
 #include "common/kafka/topics.h"
 #include "common/log/log.h"
@@ -49,13 +50,10 @@ struct Flags {
   double checkpoint_interval = 0.5;
   int64_t max_in_flight = 10000;
   int grpc_max_threads = 64;
-  int http_workers = 16;
-  int http_max_connections = 256;
-  int http_max_connections_per_address = 64;
-  double http_request_timeout = 10;
-  double http_keep_alive_timeout = 5;
-  int http_keep_alive_max_requests = 100;
-  int64_t http_max_request_bytes = 16 * 1024;
+  int http_workers = static_cast<int>(transparency::HttpLimits{}.workers);
+  http::LimitFlags http_limits{transparency::HttpLimits{}.connections};
+  int64_t http_max_request_bytes =
+      static_cast<int64_t>(transparency::HttpLimits{}.connections.max_request_bytes);
   std::string metrics_listen;
   std::string log_format = "auto";
   std::string log_level = "info";
@@ -103,22 +101,7 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "http-workers", flags.http_workers,
                   "HTTP worker threads; connections beyond them wait their turn")
       ->check(CLI::Range(1, 10000));
-  config::AddFlag(app, "http-max-connections", flags.http_max_connections,
-                  "HTTP connections open at once, at most; beyond: 503 and closed")
-      ->check(CLI::Range(1, 1000000));
-  config::AddFlag(app, "http-max-connections-per-address", flags.http_max_connections_per_address,
-                  "HTTP connections open at once from one client address; beyond: 503 and "
-                  "closed; 0: no cap (behind a reverse proxy or CDN)")
-      ->check(CLI::Range(0, 1000000));
-  config::AddFlag(app, "http-request-timeout", flags.http_request_timeout,
-                  "Seconds from a request's first byte to its end; slower: dropped")
-      ->check(CLI::Range(0.1, 3600.0));
-  config::AddFlag(app, "http-keep-alive-timeout", flags.http_keep_alive_timeout,
-                  "Seconds a connection may wait for its next request")
-      ->check(CLI::Range(0.1, 3600.0));
-  config::AddFlag(app, "http-keep-alive-max-requests", flags.http_keep_alive_max_requests,
-                  "Requests served on one HTTP connection before it is closed")
-      ->check(CLI::Range(1, 1000000));
+  http::AddLimitFlags(app, flags.http_limits, /*with_max_connections=*/true);
   config::AddFlag(app, "http-max-request-bytes", flags.http_max_request_bytes,
                   "Bytes of one HTTP request (line, headers and body); more: the connection is "
                   "dropped (a larger announced body: 413)")
@@ -187,14 +170,10 @@ Result<tlog::NoteSigner> LogKeyOf(const Flags& flags) {
 }
 
 HttpLimits HttpLimitsOf(const Flags& flags) {
-  return {
-      .workers = static_cast<size_t>(flags.http_workers),
-      .max_connections = static_cast<size_t>(flags.http_max_connections),
-      .max_connections_per_address = static_cast<size_t>(flags.http_max_connections_per_address),
-      .request_timeout = Milliseconds(flags.http_request_timeout),
-      .keep_alive_timeout = Milliseconds(flags.http_keep_alive_timeout),
-      .keep_alive_max_requests = static_cast<size_t>(flags.http_keep_alive_max_requests),
-      .max_request_bytes = static_cast<size_t>(flags.http_max_request_bytes)};
+  HttpLimits limits{.workers = static_cast<size_t>(flags.http_workers)};
+  limits.connections = flags.http_limits.ToLimits(limits.connections);
+  limits.connections.max_request_bytes = static_cast<size_t>(flags.http_max_request_bytes);
+  return limits;
 }
 
 Result<std::unique_ptr<grpc::Server>> ServeGrpc(const Flags& flags, grpc::Service& service) {

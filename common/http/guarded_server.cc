@@ -1,4 +1,4 @@
-#include "services/tlog/guarded_http_server.h"
+#include "common/http/guarded_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -10,19 +10,23 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <thread>
+#include <utility>
+#include <vector>
 
-namespace hattama::transparency {
+namespace hattama::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How often a blocked read looks at the server stopping.
+// How often a blocked read looks at the server stopping, so that a slow request does not hold up
+// the server's shutdown.
 constexpr int kStopCheckMs = 100;
 // How long one write may wait for a client that does not read.
 constexpr int kWriteTimeoutMs = 5000;
-// How long a refused connection's unread request is drained before closing, so that the client
-// reads the 503 instead of a reset.
-constexpr int kDrainMs = 200;
+// After the last answer on a connection, how long unread input is drained before closing, so
+// that the client reads the answer (e.g. a 413 or a 503) instead of a reset.
+constexpr auto kLingerTime = std::chrono::milliseconds(2000);
 
 // "ip" of a socket's peer, or of its own end.
 std::string AddressOf(int fd, bool peer, int& port) {
@@ -45,7 +49,8 @@ std::string AddressOf(int fd, bool peer, int& port) {
 }
 
 // One connection as httplib reads and writes it: every read of a request counts against the
-// request's deadline and byte budget (BeginRequest), however the client spaces its bytes.
+// request's deadline and byte budget (BeginRequest), however the client spaces its bytes. Used by
+// one worker thread.
 class BoundedStream final : public httplib::Stream {
  public:
   BoundedStream(int fd, std::size_t budget, std::function<bool()> stopping)
@@ -55,6 +60,7 @@ class BoundedStream final : public httplib::Stream {
     deadline_ = deadline;
     used_ = 0;
   }
+  // The request could not be read in time or within its budget: the connection ends.
   bool failed() const { return failed_; }
 
   // Waits up to `timeout` for the first byte of the next request; false when none came, the
@@ -75,6 +81,15 @@ class BoundedStream final : public httplib::Stream {
       }
     }
     return false;
+  }
+
+  // The client closed or reset its side. (An answer to an ordinary request is still written to a
+  // client that only half-closed.)
+  bool PeerClosed() const {
+    char byte;
+    const ssize_t peeked = recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (peeked == 0) return true;
+    return peeked < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
   }
 
   bool is_readable() const override {
@@ -165,34 +180,140 @@ class BoundedStream final : public httplib::Stream {
   std::size_t buffer_from_ = 0;
 };
 
-// Answers a connection that is not let in, then closes it.
-void Refuse(int fd, const std::string& why) {
+// Set by a handler that answered so that the connection must not serve another request: the
+// worker's connection loop closes it after the answer.
+thread_local bool close_after_answer = false;
+// The connection the worker thread is serving (handlers and content providers run on it).
+thread_local const BoundedStream* current_connection = nullptr;
+
+// The 503 of a connection not let in.
+std::string RefusalAnswer(const std::string& why) {
   const std::string body = R"({"code":"UNAVAILABLE","message":")" + why + "; retry later\"}\n";
-  const std::string answer =
-      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\n"
-      "Connection: close\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
-  (void)send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-  shutdown(fd, SHUT_WR);
-  const auto until = Clock::now() + std::chrono::milliseconds(kDrainMs);
-  char scratch[4096];
-  while (Clock::now() < until) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, kDrainMs) <= 0) break;
-    if (recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT) <= 0) break;
-  }
-  close(fd);
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\n"
+         "Connection: close\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
 }  // namespace
 
-GuardedHttpServer::GuardedHttpServer(const HttpLimits& limits) : limits_(limits) {
+// Closes finished connections gently on one thread of its own: half-closes each, then reads and
+// drops what the client still sends for kLingerTime (or until it closes), so that closing with
+// unread input does not reset the connection before the client read the answer. Worker threads
+// hand their sockets over and move on. Thread-safe.
+class Lingerer {
+ public:
+  Lingerer() : thread_([this] { Run(); }) {}
+  ~Lingerer() {
+    {
+      std::lock_guard lock(mutex_);
+      quit_ = true;
+    }
+    thread_.join();
+    for (const auto& [fd, until] : sockets_) close(fd);
+  }
+
+  void Add(int fd) {
+    shutdown(fd, SHUT_WR);
+    std::lock_guard lock(mutex_);
+    // Bounded: beyond it a socket is closed at once (a reset at worst, never unbounded memory).
+    if (quit_ || sockets_.size() >= kMaxLingering) {
+      close(fd);
+      return;
+    }
+    sockets_.emplace_back(fd, Clock::now() + kLingerTime);
+  }
+
+ private:
+  static constexpr std::size_t kMaxLingering = 4096;
+  using Lingering = std::vector<std::pair<int, Clock::time_point>>;
+
+  void Run() {
+    while (true) {
+      Lingering sockets;
+      {
+        std::lock_guard lock(mutex_);
+        if (quit_) return;
+        sockets.swap(sockets_);
+      }
+      Lingering keep = DrainOnce(sockets);
+      std::lock_guard lock(mutex_);
+      sockets_.insert(sockets_.end(), keep.begin(), keep.end());
+    }
+  }
+
+  // One turn: waits up to 20 ms for input, drops it, closes the sockets done; the rest.
+  static Lingering DrainOnce(const Lingering& sockets) {
+    std::vector<pollfd> polls;
+    for (const auto& [fd, until] : sockets) polls.push_back({fd, POLLIN, 0});
+    if (!polls.empty()) {
+      poll(polls.data(), polls.size(), 20);
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    char scratch[4096];
+    Lingering keep;
+    const auto now = Clock::now();
+    for (std::size_t i = 0; i < sockets.size(); ++i) {
+      bool done = now >= sockets[i].second;
+      if (!done && (polls[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        // A bounded read a turn: a client that keeps sending cannot keep this thread.
+        ssize_t n = 1;
+        for (int reads = 0; reads < 16 && n > 0; ++reads) {
+          n = recv(sockets[i].first, scratch, sizeof(scratch), MSG_DONTWAIT);
+        }
+        done = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+      }
+      if (done) {
+        close(sockets[i].first);
+      } else {
+        keep.push_back(sockets[i]);
+      }
+    }
+    return keep;
+  }
+
+  std::mutex mutex_;
+  Lingering sockets_;  // guarded by mutex_
+  bool quit_ = false;  // guarded by mutex_
+  std::thread thread_;
+};
+
+GuardedServer::GuardedServer(const ConnectionLimits& limits)
+    : limits_(limits), linger_(std::make_unique<Lingerer>()) {
   set_payload_max_length(limits_.max_request_bytes);
 }
 
-std::string GuardedHttpServer::Admit(const std::string& address) {
+GuardedServer::~GuardedServer() = default;
+
+int GuardedServer::Bind(const std::string& host, int port) {
+  int bound = -1;
+  if (port == 0) {
+    bound = bind_to_any_port(host);
+  } else if (bind_to_port(host, port)) {
+    bound = port;
+  }
+  // httplib listens with a backlog of 5: a burst of connections (a crowd, or slow sockets that
+  // arrive together) would wait out SYN retransmits of a second or more. Listening again on the
+  // bound socket widens it.
+  if (bound > 0 && svr_sock_ != INVALID_SOCKET) ::listen(svr_sock_, SOMAXCONN);
+  return bound > 0 ? bound : -1;
+}
+
+uint64_t GuardedServer::refused() const {
   std::lock_guard lock(mutex_);
-  if (open_ >= limits_.max_connections) {
+  return refused_;
+}
+
+void GuardedServer::CloseAfterAnswer() { close_after_answer = true; }
+
+bool GuardedServer::ClientClosed() {
+  return current_connection != nullptr && current_connection->PeerClosed();
+}
+
+std::string GuardedServer::Admit(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  if (limits_.max_connections > 0 && open_ >= limits_.max_connections) {
+    ++refused_;
     return "too many HTTP connections open (" + std::to_string(limits_.max_connections) +
            ", --http-max-connections)";
   }
@@ -200,6 +321,7 @@ std::string GuardedHttpServer::Admit(const std::string& address) {
   if (limits_.max_connections_per_address > 0 &&
       from_address >= limits_.max_connections_per_address) {
     if (from_address == 0) by_address_.erase(address);
+    ++refused_;
     return "too many HTTP connections from " + address + " (" +
            std::to_string(limits_.max_connections_per_address) +
            ", --http-max-connections-per-address)";
@@ -209,33 +331,37 @@ std::string GuardedHttpServer::Admit(const std::string& address) {
   return "";
 }
 
-void GuardedHttpServer::Leave(const std::string& address) {
+void GuardedServer::Leave(const std::string& address) {
   std::lock_guard lock(mutex_);
   --open_;
   auto it = by_address_.find(address);
   if (it != by_address_.end() && --it->second == 0) by_address_.erase(it);
 }
 
-bool GuardedHttpServer::process_and_close_socket(socket_t sock) {
+bool GuardedServer::process_and_close_socket(socket_t sock) {
+  BoundedStream stream(sock, limits_.max_request_bytes, [this] { return stopping(); });
   int port = 0;
   const std::string address = AddressOf(sock, true, port);
   if (std::string refused = Admit(address); !refused.empty()) {
-    Refuse(sock, refused);
+    const std::string answer = RefusalAnswer(refused);
+    stream.write(answer.data(), answer.size());
+    linger_->Add(sock);
     return true;
   }
-  BoundedStream stream(sock, limits_.max_request_bytes, [this] { return stopping(); });
-  for (std::size_t served = 0; served < limits_.keep_alive_max_requests; ++served) {
+  current_connection = &stream;
+  const std::size_t most = std::max<std::size_t>(1, limits_.keep_alive_max_requests);
+  for (std::size_t served = 0; served < most; ++served) {
     if (!stream.WaitForRequest(limits_.keep_alive_timeout)) break;
     stream.BeginRequest(Clock::now() + limits_.request_timeout);
+    close_after_answer = false;
     bool connection_closed = false;
-    const bool last = served + 1 == limits_.keep_alive_max_requests;
-    const bool ok = process_request(stream, last, connection_closed, nullptr);
-    if (!ok || connection_closed || stream.failed()) break;
+    const bool ok = process_request(stream, served + 1 == most, connection_closed, nullptr);
+    if (!ok || connection_closed || stream.failed() || close_after_answer) break;
   }
+  current_connection = nullptr;
   Leave(address);
-  shutdown(sock, SHUT_RDWR);
-  close(sock);
+  linger_->Add(sock);
   return true;
 }
 
-}  // namespace hattama::transparency
+}  // namespace hattama::http
