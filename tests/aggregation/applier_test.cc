@@ -9,6 +9,7 @@
 
 #include "common/domain/dispute.h"
 #include "tests/testing/election.h"
+#include "tests/testing/redis_server_test.h"
 #include "tests/testing/redis_state.h"
 #include "tools/stack/stack.h"
 
@@ -20,16 +21,8 @@ using testing::ExpectedByRule;
 using testing::ExpectedTotals;
 using testing::ObserverRecord;
 
-class ApplierTest : public ::testing::Test {
+class ApplierTest : public testing::RedisServerTest {
  protected:
-  void SetUp() override {
-    auto server = stack::RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(server).value();
-    redis_ = testing::Connect(server_->address());
-    ASSERT_NE(redis_, nullptr);
-  }
-
   std::vector<Outcome> Apply(const std::vector<v1::SubmissionRecord>& records) {
     return testing::ApplyBatch(applier_, *redis_, records);
   }
@@ -55,8 +48,6 @@ class ApplierTest : public ::testing::Test {
 
   std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
   Applier applier_{registry_};
-  std::unique_ptr<stack::RedisServer> server_;
-  std::unique_ptr<redis::Connection> redis_;
 };
 
 TEST_F(ApplierTest, DistrictRegionAndNationTotalsEqualTheStationsFigures) {

@@ -15,6 +15,7 @@
 #include "services/publication/publication_service.h"
 #include "services/publication/published_store.h"
 #include "tests/testing/election.h"
+#include "tests/testing/redis_server_test.h"
 #include "tests/testing/redis_state.h"
 #include "tools/stack/stack.h"
 
@@ -44,16 +45,13 @@ inline std::vector<v1::SubmissionRecord> DisputedStationS1() {
 }
 
 // A redis-server and the read model (PublishedStore) over a pool of `redis_connections_`.
-class StoreFixture : public ::testing::Test {
+class StoreFixture : public testing::RedisServerTest {
  protected:
   // A test with another registry sets registry_ before calling this.
   void SetUp() override {
-    auto server = stack::RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    redis_server_ = std::move(server).value();
-    redis_ = testing::Connect(redis_server_->address());
-    ASSERT_NE(redis_, nullptr);
-    pool_ = std::make_shared<ConnectionPool>(redis_server_->address(), redis_connections_,
+    testing::RedisServerTest::SetUp();
+    if (HasFatalFailure()) return;
+    pool_ = std::make_shared<ConnectionPool>(server_->address(), redis_connections_,
                                              std::chrono::seconds(2));
     store_ = std::make_shared<PublishedStore>(registry_, pool_);
   }
@@ -74,8 +72,6 @@ class StoreFixture : public ::testing::Test {
 
   std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
   size_t redis_connections_ = 4;
-  std::unique_ptr<stack::RedisServer> redis_server_;
-  std::unique_ptr<redis::Connection> redis_;
   std::shared_ptr<ConnectionPool> pool_;
   std::shared_ptr<PublishedStore> store_;
 };

@@ -222,7 +222,7 @@ TEST_F(CrowdTest, ConcurrentExportsAreProducedOnceAndServedToAll) {
 }
 
 TEST_F(HttpGatewayTest, StoreDownIsA503NotA404) {
-  redis_server_->process().Stop();
+  server_->process().Stop();
   for (const std::string path :
        {"/export/mazhilis.jsonl", "/v1/GetAreaTotals?area_id=kz&contest_id=mazhilis",
         "/v1/GetStationResults?station_id=S1", "/v1/ListStations?area_id=kz&contest_id=mazhilis",

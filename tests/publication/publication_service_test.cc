@@ -117,7 +117,7 @@ TEST_F(PublicationTest, MissingArgumentIsInvalid) {
 TEST_F(PublicationTest, RedisDownIsUnavailable) {
   v1::AreaTotals totals;
   ASSERT_TRUE(GetAreaTotals("kz", "mazhilis", totals).ok());  // Leaves an idle connection.
-  redis_server_->process().Stop();
+  server_->process().Stop();
 
   auto status = GetAreaTotals("kz", "mazhilis", totals);
 
@@ -127,7 +127,7 @@ TEST_F(PublicationTest, RedisDownIsUnavailable) {
 TEST_F(PublicationTest, ServesAgainAfterRedisRestarts) {
   v1::AreaTotals totals;
   ASSERT_TRUE(GetAreaTotals("kz", "mazhilis", totals).ok());  // Leaves an idle connection.
-  ASSERT_TRUE(redis_server_->Restart().ok());
+  ASSERT_TRUE(server_->Restart().ok());
 
   auto status = GetAreaTotals("kz", "mazhilis", totals);
 

@@ -97,7 +97,7 @@ TEST_F(PublishedStoreTest, TotalsComeFromTheCacheUntilTheirKeyIsInvalidated) {
 }
 
 TEST_F(PublishedStoreTest, ABadKeyIsRefusedWithoutAskingRedis) {
-  redis_server_->process().Stop();
+  server_->process().Stop();
 
   EXPECT_EQ(store_->ReadTotals({"atlantis", "mazhilis", false}).status().code(),
             StatusCode::kNotFound);
@@ -160,7 +160,7 @@ TEST_F(PublishedStoreTest, EveryReadIsTriedAgainOnAFreshConnectionAfterRedisRest
   // Each read leaves an idle pooled connection that the restart breaks.
   ASSERT_TRUE(store_->ReadTotals(kNation).ok());
   ASSERT_TRUE(store_->ReadDeploymentCounts().ok());
-  ASSERT_TRUE(redis_server_->Restart().ok());
+  ASSERT_TRUE(server_->Restart().ok());
 
   auto totals = store_->ReadTotals(kNation);
   auto counts = store_->ReadDeploymentCounts();
@@ -170,7 +170,7 @@ TEST_F(PublishedStoreTest, EveryReadIsTriedAgainOnAFreshConnectionAfterRedisRest
 }
 
 TEST_F(PublishedStoreTest, RedisGoneIsUnavailableNamingTheStore) {
-  redis_server_->process().Stop();
+  server_->process().Stop();
 
   auto counts = store_->ReadDeploymentCounts();
   auto station = store_->ReadStation(*registry_->FindStation("S1"));
