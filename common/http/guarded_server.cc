@@ -281,6 +281,13 @@ class Lingerer {
 GuardedServer::GuardedServer(const ConnectionLimits& limits)
     : limits_(limits), linger_(std::make_unique<Lingerer>()) {
   set_payload_max_length(limits_.max_request_bytes);
+  // httplib's default adds SO_REUSEPORT, which would let another process bind the same port and
+  // take part of the connections (a port handed out twice in a test run went to gRPC and to an
+  // HTTP server at once); only SO_REUSEADDR (restart over TIME_WAIT) is wanted.
+  set_socket_options([](socket_t socket) {
+    int yes = 1;
+    ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
 }
 
 GuardedServer::~GuardedServer() = default;

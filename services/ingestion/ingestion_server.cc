@@ -105,6 +105,9 @@ Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
   // beyond that gRPC ends the stream RESOURCE_EXHAUSTED (the hub client refuses to send those).
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(kHardMessageLimitFactor * config.service.limits.max_message_bytes));
+  // A port already taken is an error, never a port shared with another process: gRPC's default
+  // SO_REUSEPORT would let a server bound later silently take half of the connections.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.RegisterService(server->service_.get());
   metrics::AddGrpcMetrics(builder);

@@ -15,6 +15,9 @@ Result<std::unique_ptr<grpc::Server>> StartGrpcServer(const std::string& listen,
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int bound = 0;
+  // A port already taken is an error, never a port shared with another process: gRPC's default
+  // SO_REUSEPORT would let a server bound later silently take half of the connections.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &bound);
   for (grpc::Service* service : services) builder.RegisterService(service);
   metrics::AddGrpcMetrics(builder);

@@ -181,6 +181,9 @@ Result<std::unique_ptr<grpc::Server>> ServeGrpc(const Flags& flags, grpc::Servic
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
+  // A port already taken is an error, never a port shared with another process: gRPC's default
+  // SO_REUSEPORT would let a server bound later silently take half of the connections.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(flags.listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
   builder.SetMaxReceiveMessageSize(kMaxGrpcRequestBytes);
