@@ -1,0 +1,68 @@
+// What a service needs of Redis, whether it is one server or a Redis Cluster: commands, pipelines
+// and Lua scripts, each routed where its keys live. Aggregation, ingestion's claims and publication
+// hold a Client and never ask which kind it is; ConnectClient picks the kind from the flags
+// (--redis-address for one server, --redis-cluster-seeds for a cluster).
+//
+// Every Hattama key that is written together with others carries its Kafka partition's hash tag
+// ({p<N>}, common/redis/layout.h), so a pipeline, a MULTI ... EXEC group or a script whose keys
+// share a tag lands on one node as one request in either kind.
+//
+// A Client is used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/redis/redis.h"
+
+namespace hattama::redis {
+
+class Client {
+ public:
+  virtual ~Client() = default;
+
+  // One command; a Redis error reply is a Reply of type kError, a failure to get any answer a
+  // Status (connect again: ConnectClient).
+  virtual Result<Reply> Run(const Command& command) = 0;
+  // One reply per command, in the order given, in one round trip per node. MULTI ... EXEC groups
+  // inside `commands` run whole on one node.
+  virtual Result<std::vector<Reply>> Pipeline(const std::vector<Command>& commands) = 0;
+  // Calls of `script` (from Script::Call) pipelined; calls answered NOSCRIPT (a restarted or newly
+  // promoted node) are run again after the script is loaded.
+  virtual Result<std::vector<Reply>> RunScript(const Script& script,
+                                               const std::vector<Command>& calls) = 0;
+  // SCRIPT LOAD on every node that may run it (up front, so NOSCRIPT stays rare).
+  virtual Status LoadScript(const Script& script) = 0;
+  // "redis host:port" or "redis cluster host:port,...": for logs and errors.
+  virtual std::string Describe() const = 0;
+};
+
+struct ClientOptions {
+  // One Redis server, "host:port"; used when cluster_seeds is empty.
+  std::string address = "127.0.0.1:6379";
+  // Any nodes of a Redis Cluster, "host:port" each; when given the client speaks Redis Cluster
+  // (cluster.h) and `address` is not used.
+  std::vector<std::string> cluster_seeds;
+  // Connect, read and write timeout of each connection.
+  std::chrono::milliseconds timeout{2000};
+  // Cluster only: how long one call keeps retrying through a failover (ClusterConnection::Options).
+  std::chrono::milliseconds retry_for{10000};
+  // Cluster only: replicas of each master that must hold a call's writes before it succeeds (WAIT);
+  // 0: none. With 1, an acknowledged write survives the loss of its master.
+  int replica_acks = 0;
+  std::chrono::milliseconds replica_ack_timeout{1000};
+
+  bool cluster() const { return !cluster_seeds.empty(); }
+};
+
+// Connects to the server or the cluster `options` name. Fails when none answers, when the
+// cluster's slot map does not cover every slot, or when replica_acks is asked of one server.
+Result<std::unique_ptr<Client>> ConnectClient(const ClientOptions& options);
+
+// Splits "host:port,host:port" (spaces allowed around commas) into seed addresses.
+std::vector<std::string> SplitSeeds(const std::string& list);
+
+}  // namespace hattama::redis

@@ -1,0 +1,80 @@
+// The Client a service is given for one Redis server (ConnectClient without cluster seeds), against
+// a real redis-server; the cluster kind is held by redis_cluster_test and the services' cluster
+// tests.
+#include "common/redis/client.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/redis_server_test.h"
+
+namespace hattama::redis {
+namespace {
+
+TEST(SplitSeedsTest, SplitsOnCommasAndTrimsSpaces) {
+  EXPECT_EQ(SplitSeeds("a:1,b:2"), (std::vector<std::string>{"a:1", "b:2"}));
+  EXPECT_EQ(SplitSeeds(" a:1 , b:2 ,"), (std::vector<std::string>{"a:1", "b:2"}));
+  EXPECT_TRUE(SplitSeeds("").empty());
+}
+
+class ServerClientTest : public testing::RedisServerTest {
+ protected:
+  std::unique_ptr<Client> ConnectToServer() {
+    ClientOptions options;
+    options.address = server_->address();
+    auto client = ConnectClient(options);
+    EXPECT_TRUE(client.ok()) << client.status().message();
+    return client.ok() ? std::move(client).value() : nullptr;
+  }
+};
+
+TEST_F(ServerClientTest, RunsCommandsAndPipelinesOnTheServer) {
+  auto client = ConnectToServer();
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->Describe(), "redis " + server_->address());
+  auto set = client->Run({"SET", "k", "v"});
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->str, "OK");
+  auto replies = client->Pipeline({{"INCR", "n"}, {"INCR", "n"}, {"GET", "k"}});
+  ASSERT_TRUE(replies.ok());
+  ASSERT_EQ(replies->size(), 3u);
+  EXPECT_EQ((*replies)[1].integer, 2);
+  EXPECT_EQ((*replies)[2].str, "v");
+}
+
+TEST_F(ServerClientTest, RunsAScriptTheServerHasNotLoaded) {
+  auto client = ConnectToServer();
+  ASSERT_NE(client, nullptr);
+  Script script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  ASSERT_TRUE(redis_->Run({"SCRIPT", "FLUSH"}).ok());
+  auto replies = client->RunScript(script, {script.Call({"n"}, {"5"}), script.Call({"n"}, {"2"})});
+  ASSERT_TRUE(replies.ok()) << replies.status().message();
+  ASSERT_EQ(replies->size(), 2u);
+  EXPECT_EQ((*replies)[0].integer, 5);
+  EXPECT_EQ((*replies)[1].integer, 7);
+  ASSERT_TRUE(client->LoadScript(script).ok());
+  auto exists = redis_->Run({"SCRIPT", "EXISTS", script.sha()});
+  ASSERT_TRUE(exists.ok());
+  ASSERT_EQ(exists->elements.size(), 1u);
+  EXPECT_EQ(exists->elements[0].integer, 1);
+}
+
+TEST(ConnectClientTest, RefusesReplicaAcknowledgementsOfOneServer) {
+  ClientOptions options;
+  options.replica_acks = 1;
+  auto client = ConnectClient(options);
+  ASSERT_FALSE(client.ok());
+  EXPECT_NE(client.status().message().find("--redis-cluster-seeds"), std::string::npos);
+}
+
+TEST(ConnectClientTest, NamesTheServerItCannotReach) {
+  ClientOptions options;
+  options.address = "127.0.0.1:1";
+  options.timeout = std::chrono::milliseconds(500);
+  auto client = ConnectClient(options);
+  ASSERT_FALSE(client.ok());
+  EXPECT_NE(client.status().message().find("127.0.0.1:1"), std::string::npos)
+      << client.status().message();
+}
+
+}  // namespace
+}  // namespace hattama::redis
