@@ -7,7 +7,8 @@
 // ({p<N>}, common/redis/layout.h), so a pipeline, a MULTI ... EXEC group or a script whose keys
 // share a tag lands on one node as one request in either kind.
 //
-// A Client is used by one thread at a time.
+// Client itself is declared in redis.h, beside the one-server Connection that implements it;
+// ClusterConnection (cluster.h) is the other. A Client is used by one thread at a time.
 #pragma once
 
 #include <chrono>
@@ -19,26 +20,6 @@
 #include "common/redis/redis.h"
 
 namespace hattama::redis {
-
-class Client {
- public:
-  virtual ~Client() = default;
-
-  // One command; a Redis error reply is a Reply of type kError, a failure to get any answer a
-  // Status (connect again: ConnectClient).
-  virtual Result<Reply> Run(const Command& command) = 0;
-  // One reply per command, in the order given, in one round trip per node. MULTI ... EXEC groups
-  // inside `commands` run whole on one node.
-  virtual Result<std::vector<Reply>> Pipeline(const std::vector<Command>& commands) = 0;
-  // Calls of `script` (from Script::Call) pipelined; calls answered NOSCRIPT (a restarted or newly
-  // promoted node) are run again after the script is loaded.
-  virtual Result<std::vector<Reply>> RunScript(const Script& script,
-                                               const std::vector<Command>& calls) = 0;
-  // SCRIPT LOAD on every node that may run it (up front, so NOSCRIPT stays rare).
-  virtual Status LoadScript(const Script& script) = 0;
-  // "redis host:port" or "redis cluster host:port,...": for logs and errors.
-  virtual std::string Describe() const = 0;
-};
 
 struct ClientOptions {
   // One Redis server, "host:port"; used when cluster_seeds is empty.

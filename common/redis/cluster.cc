@@ -387,6 +387,21 @@ Result<std::vector<Reply>> ClusterConnection::RunOnEveryMaster(const Command& co
   }
 }
 
+Status ClusterConnection::LoadScript(const Script& script) {
+  auto replies = RunOnEveryMaster({"SCRIPT", "LOAD", script.source()});
+  if (!replies.ok()) return replies.status();
+  for (const auto& reply : *replies) {
+    if (reply.is_error()) return Status::Error("SCRIPT LOAD failed: " + reply.str);
+  }
+  return Status::Ok();
+}
+
+std::string ClusterConnection::Describe() const {
+  std::string seeds;
+  for (const auto& seed : seeds_) seeds += (seeds.empty() ? "" : ",") + seed;
+  return "redis cluster " + seeds;
+}
+
 Result<std::vector<Reply>> ClusterConnection::RunScript(const Script& script,
                                                         const std::vector<Command>& calls) {
   auto replies = Execute(calls);

@@ -39,7 +39,7 @@
 
 namespace hattama::redis {
 
-class ClusterConnection {
+class ClusterConnection final : public Client {
  public:
   struct Options {
     // Connect, read and write timeout of each node connection.
@@ -74,10 +74,10 @@ class ClusterConnection {
   ~ClusterConnection();
 
   // As Connection::Run, on the node owning the command's slot (any master for keyless commands).
-  Result<Reply> Run(const Command& command);
+  Result<Reply> Run(const Command& command) override;
   // As Connection::Pipeline: one reply per command in the order given, one round trip per node
   // (more when redirected). MULTI ... EXEC groups go whole to one node.
-  Result<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
+  Result<std::vector<Reply>> Pipeline(const std::vector<Command>& commands) override;
   // MULTI, `commands`, EXEC on the owner of their one slot; the replies of EXEC (an error Reply
   // when Redis aborted the transaction).
   Result<Reply> Transaction(const std::vector<Command>& commands);
@@ -88,7 +88,12 @@ class ClusterConnection {
   // As Script::RunPipelined: `calls` (from script.Call, keys of one slot each) pipelined; calls
   // answered NOSCRIPT (a new or promoted node) are run again after loading the script on every
   // master.
-  Result<std::vector<Reply>> RunScript(const Script& script, const std::vector<Command>& calls);
+  Result<std::vector<Reply>> RunScript(const Script& script,
+                                       const std::vector<Command>& calls) override;
+  // SCRIPT LOAD on every master.
+  Status LoadScript(const Script& script) override;
+  // "redis cluster " and the seeds.
+  std::string Describe() const override;
 
   // Fetches the slot map again from any known node.
   Status RefreshSlotMap();

@@ -97,6 +97,8 @@ class Connection::Impl {
     return Convert(*reply);
   }
 
+  const std::string& address() const { return address_; }
+
  private:
   ContextPtr context_;
   std::string address_;
@@ -162,6 +164,15 @@ Result<std::vector<Reply>> Connection::Pipeline(const std::vector<Command>& comm
   }
   return replies;
 }
+
+Result<std::vector<Reply>> Connection::RunScript(const Script& script,
+                                                 const std::vector<Command>& calls) {
+  return script.RunPipelined(*this, calls);
+}
+
+Status Connection::LoadScript(const Script& script) { return script.Load(*this); }
+
+std::string Connection::Describe() const { return "redis " + impl_->address(); }
 
 Script::Script(std::string source) : source_(std::move(source)), sha_(Sha1Hex(source_)) {}
 

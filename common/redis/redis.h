@@ -24,7 +24,31 @@ struct Reply {
 
 using Command = std::vector<std::string>;
 
-class Connection {
+class Script;
+
+// What a service needs of Redis, one server (Connection) or a cluster (ClusterConnection): see
+// client.h for how a service gets one.
+class Client {
+ public:
+  virtual ~Client() = default;
+
+  // One command; a Redis error reply is a Reply of type kError, a failure to get any answer a
+  // Status (connect again: ConnectClient).
+  virtual Result<Reply> Run(const Command& command) = 0;
+  // One reply per command, in the order given, in one round trip per node. MULTI ... EXEC groups
+  // inside `commands` run whole on one node.
+  virtual Result<std::vector<Reply>> Pipeline(const std::vector<Command>& commands) = 0;
+  // Calls of `script` (from Script::Call) pipelined; calls answered NOSCRIPT (a restarted or newly
+  // promoted node) are run again after the script is loaded.
+  virtual Result<std::vector<Reply>> RunScript(const Script& script,
+                                               const std::vector<Command>& calls) = 0;
+  // SCRIPT LOAD on every node that may run it (up front, so NOSCRIPT stays rare).
+  virtual Status LoadScript(const Script& script) = 0;
+  // "redis host:port" or "redis cluster host:port,...": for logs and errors.
+  virtual std::string Describe() const = 0;
+};
+
+class Connection final : public Client {
  public:
   // `address` is "host:port".
   static Result<std::unique_ptr<Connection>> Connect(const std::string& address,
@@ -33,9 +57,13 @@ class Connection {
 
   // One command; a Redis error reply is returned as a Reply of type kError, an I/O failure as a
   // Status (the connection is then unusable; connect again).
-  Result<Reply> Run(const Command& command);
+  Result<Reply> Run(const Command& command) override;
   // Sends every command in one write and reads the replies in order: one round trip.
-  Result<std::vector<Reply>> Pipeline(const std::vector<Command>& commands);
+  Result<std::vector<Reply>> Pipeline(const std::vector<Command>& commands) override;
+  Result<std::vector<Reply>> RunScript(const Script& script,
+                                       const std::vector<Command>& calls) override;
+  Status LoadScript(const Script& script) override;
+  std::string Describe() const override;
 
   class Impl;
 

@@ -71,13 +71,13 @@ AggregatorCounts Aggregator::counts() const {
 
 Status Aggregator::EnsureConnected() {
   if (redis_ != nullptr) return Status::Ok();
-  auto connection = redis::Connection::Connect(options_.redis_address, options_.redis_timeout);
+  auto connection = redis::ConnectClient(options_.redis);
   if (!connection.ok()) return connection.status();
   // Loading up front keeps NOSCRIPT (and its reload) to the rare SCRIPT FLUSH while connected.
-  auto loaded = applier_.script().Load(**connection);
+  auto loaded = (*connection)->LoadScript(applier_.script());
   if (!loaded.ok()) return loaded;
   redis_ = std::move(connection).value();
-  spdlog::info("connected to redis {}", options_.redis_address);
+  spdlog::info("connected to {}", redis_->Describe());
   return Status::Ok();
 }
 
@@ -186,8 +186,7 @@ bool Aggregator::ApplyWithRetry(const std::vector<redis::Command>& calls,
                    applied.status().message());
       redis_.reset();
     } else {
-      spdlog::warn("redis {} unavailable, retrying: {}", options_.redis_address,
-                   connected.message());
+      spdlog::warn("redis unavailable, retrying: {}", connected.message());
     }
     if (stop.load()) return false;
     SleepUnlessStopped(backoff, stop);

@@ -18,19 +18,19 @@
 #include "common/kafka/consumer.h"
 #include "common/kafka/producer.h"
 #include "common/kafka/properties.h"
-#include "common/redis/redis.h"
+#include "common/redis/client.h"
 #include "services/aggregation/applier.h"
 
 namespace hattama::aggregation {
 
 struct AggregatorOptions {
   std::string kafka_bootstrap = "127.0.0.1:9092";
-  std::string redis_address = "127.0.0.1:6379";
+  // One Redis server or a Redis Cluster (redis/client.h); its timeout bounds each round trip.
+  redis::ClientOptions redis{.timeout = std::chrono::milliseconds(5000)};
   std::string group = "hattama-aggregation";
   size_t batch_size = 500;
   // How long a poll waits for the first message; also how quickly a stop request is noticed.
   std::chrono::milliseconds poll_timeout{200};
-  std::chrono::milliseconds redis_timeout{5000};
   // Longest wait between attempts to reach Redis again.
   std::chrono::milliseconds max_backoff{2000};
   std::chrono::seconds progress_interval{10};
@@ -93,7 +93,7 @@ class Aggregator {
   std::unique_ptr<kafka::Consumer> consumer_;
   // Topic metadata (the partition count; the consumer interface has none) and the change feed.
   std::unique_ptr<kafka::Producer> metadata_;
-  std::unique_ptr<redis::Connection> redis_;
+  std::unique_ptr<redis::Client> redis_;
   bool assignment_changed_ = false;
   // For a rebuild: the end of each partition when it started, and the offset after the last
   // record applied (and committed) per partition.

@@ -108,10 +108,10 @@ Result<redis::Command> Applier::Call(int32_t partition, int64_t offset,
   return script_.Call(keys, args);
 }
 
-Result<std::vector<Outcome>> Applier::Apply(redis::Connection& connection,
+Result<std::vector<Outcome>> Applier::Apply(redis::Client& redis,
                                             const std::vector<redis::Command>& calls,
                                             std::vector<v1::TotalsChange>* changes) const {
-  auto replies = script_.RunPipelined(connection, calls);
+  auto replies = redis.RunScript(script_, calls);
   if (!replies.ok()) return replies.status();
   std::vector<Outcome> outcomes;
   outcomes.reserve(replies->size());

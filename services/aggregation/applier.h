@@ -1,5 +1,5 @@
 // Applies SubmissionRecords to Redis through the apply.lua script: the arithmetic of aggregation,
-// without Kafka. One Applier is shared read-only; the Connection passed in is the caller's.
+// without Kafka. One Applier is shared read-only; the Redis client passed in is the caller's.
 #pragma once
 
 #include <cstdint>
@@ -42,8 +42,7 @@ class Applier {
   // same calls again is safe, since an applied submission is a duplicate the second time.
   // `changes`, when given, receives every area total the calls moved, as it stands after the
   // change (for the change feed, hattama.totals.v1).
-  Result<std::vector<Outcome>> Apply(redis::Connection& connection,
-                                     const std::vector<redis::Command>& calls,
+  Result<std::vector<Outcome>> Apply(redis::Client& redis, const std::vector<redis::Command>& calls,
                                      std::vector<v1::TotalsChange>* changes = nullptr) const;
 
   const redis::Script& script() const { return script_; }

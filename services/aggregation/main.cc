@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
       ->required();
   config::AddFlag(app, "stations", stations_path, "Station registry CSV")->required();
   config::AddFlag(app, "kafka-bootstrap", options.kafka_bootstrap, "Kafka bootstrap servers");
-  config::AddFlag(app, "redis-address", options.redis_address, "Redis host:port");
+  config::AddFlag(app, "redis-address", options.redis.address, "Redis host:port");
   config::AddFlag(app, "group", options.group, "Kafka consumer group");
   config::AddFlag(app, "batch-size", options.batch_size, "Submissions applied per Redis round trip")
       ->check(CLI::Range(1, 100000));
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
     auto partitions =
         (*kafka_probe)->PartitionCount(kafka::kSubmissionsTopic, std::chrono::seconds(3));
     if (!partitions.ok()) return partitions.status();
-    return redis::Ping(options.redis_address, std::chrono::seconds(2));
+    return redis::Ping(options.redis.address, std::chrono::seconds(2));
   });
   if (!operations.ok()) {
     spdlog::error("cannot start: {}", operations.status().message());
@@ -83,14 +83,14 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);
   spdlog::info("consuming {} as group {} from {}, applying to redis {}", kafka::kSubmissionsTopic,
-               options.group, options.kafka_bootstrap, options.redis_address);
+               options.group, options.kafka_bootstrap, options.redis.address);
   // The deployment table runs beside the totals, as a consumer group of its own on its own topic,
   // so that neither holds the other up; a rebuild replays submissions only.
   std::unique_ptr<aggregation::DeploymentApplier> deployment;
   if (!options.rebuild) {
     auto created =
         aggregation::DeploymentApplier::Create({.kafka_bootstrap = options.kafka_bootstrap,
-                                                .redis_address = options.redis_address,
+                                                .redis_address = options.redis.address,
                                                 .group = options.group + "-deployment"},
                                                *registry);
     if (!created.ok()) {

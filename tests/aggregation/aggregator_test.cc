@@ -154,7 +154,7 @@ class AggregatorTest : public ::testing::Test {
   std::unique_ptr<Aggregator> NewAggregator(const std::string& group) {
     AggregatorOptions options;
     options.kafka_bootstrap = kafka_->bootstrap();
-    options.redis_address = redis_server_->address();
+    options.redis.address = redis_server_->address();
     options.group = group;
     options.batch_size = 7;  // Several batches per test, and batches that span partitions.
     options.poll_timeout = 100ms;
@@ -243,7 +243,7 @@ TEST_F(AggregatorTest, RebuildReplaysTheWholeLogIntoAnEmptyRedisAndReturns) {
 
   AggregatorOptions options;
   options.kafka_bootstrap = kafka_->bootstrap();
-  options.redis_address = redis_server_->address();
+  options.redis.address = redis_server_->address();
   options.group = "totals";  // Its committed offsets must not matter to a rebuild.
   options.rebuild = true;
   options.poll_timeout = 100ms;
@@ -258,7 +258,7 @@ TEST_F(AggregatorTest, RebuildReplaysTheWholeLogIntoAnEmptyRedisAndReturns) {
 TEST_F(AggregatorTest, RebuildOfAnEmptyLogReturnsAtOnce) {
   AggregatorOptions options;
   options.kafka_bootstrap = kafka_->bootstrap();
-  options.redis_address = redis_server_->address();
+  options.redis.address = redis_server_->address();
   options.group = "totals";
   options.rebuild = true;
   auto rebuild = Aggregator::Create(options, testing::TinyRegistry());
