@@ -40,17 +40,23 @@ function(hattama_embed_text target)
 endfunction()
 
 # hattama_test(<name> SOURCES <file>... LIBS <lib>... [LABEL <label>] [NEEDS <target>...]
-#              [SERIAL] [TIMEOUT <s>] [DISCOVERY_TIMEOUT <s>])
+#              [SERIAL] [TIMEOUT <s>] [DISCOVERY_TIMEOUT <s>] [ONE_PROCESS <suite>...])
 #
 # A gtest executable in build/bin with its tests discovered into ctest. LABEL says which suite it
 # belongs to (none: a fast unit test). One label only: gtest_discover_tests splits a list of them
 # into separate property names; a second label for a whole folder goes on the folder
-# (set_property(DIRECTORY APPEND PROPERTY LABELS <label>), as tests/portal does). NEEDS names the binaries it starts (services, devkafka), so
-# that building the test builds them; SERIAL keeps a test that runs the whole stack from sharing
-# the machine with others (its timings would measure the neighbours); HATTAMA_SOURCE_DIR points
-# at the source tree for test data.
+# (set_property(DIRECTORY APPEND PROPERTY LABELS <label>), as tests/portal does). NEEDS names the
+# binaries it starts (services, devkafka), so that building the test builds them; SERIAL keeps a
+# test that runs the whole stack from sharing the machine with others (its timings would measure
+# the neighbours); HATTAMA_SOURCE_DIR points at the source tree for test data.
+#
+# ctest runs each discovered case in a process of its own, so a fixture's SetUpTestSuite starts
+# its parts once per case. A suite named in ONE_PROCESS runs instead as one ctest test of that
+# name, all its cases in one process, so that what its SetUpTestSuite starts (a Redis Cluster,
+# say) is started once; a failing case is named in the test's output.
 function(hattama_test name)
-  cmake_parse_arguments(T "SERIAL" "LABEL;TIMEOUT;DISCOVERY_TIMEOUT" "SOURCES;LIBS;NEEDS" ${ARGN})
+  cmake_parse_arguments(T "SERIAL" "LABEL;TIMEOUT;DISCOVERY_TIMEOUT" "SOURCES;LIBS;NEEDS;ONE_PROCESS"
+                        ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE HATTAMA_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
@@ -70,9 +76,21 @@ function(hattama_test name)
   if(T_TIMEOUT)
     list(APPEND properties TIMEOUT ${T_TIMEOUT})
   endif()
+  set(discover ${name} DISCOVERY_TIMEOUT ${T_DISCOVERY_TIMEOUT})
   if(properties)
-    gtest_discover_tests(${name} PROPERTIES ${properties} DISCOVERY_TIMEOUT ${T_DISCOVERY_TIMEOUT})
-  else()
-    gtest_discover_tests(${name} DISCOVERY_TIMEOUT ${T_DISCOVERY_TIMEOUT})
+    list(APPEND discover PROPERTIES ${properties})
   endif()
+  if(T_ONE_PROCESS)
+    set(whole "")
+    foreach(suite ${T_ONE_PROCESS})
+      add_test(NAME ${suite} COMMAND ${name} --gtest_filter=${suite}.*)
+      if(properties)
+        set_tests_properties(${suite} PROPERTIES ${properties})
+      endif()
+      list(APPEND whole "${suite}.*")
+    endforeach()
+    list(JOIN whole ":" whole)
+    list(APPEND discover TEST_FILTER "-${whole}")
+  endif()
+  gtest_discover_tests(${discover})
 endfunction()

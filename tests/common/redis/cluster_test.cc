@@ -21,12 +21,11 @@ namespace {
 using testing::Eventually;
 using testing::RedisCluster;
 
-class ClusterTest : public ::testing::Test {
+// A case's client, connected to a cluster its fixture started.
+class ClusterCase : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto cluster = RedisCluster::Start();
-    ASSERT_TRUE(cluster.ok()) << cluster.status().message();
-    cluster_ = std::move(cluster).value();
+  void Connect(RedisCluster& cluster) {
+    cluster_ = &cluster;
     auto client = ClusterConnection::Connect(cluster_->addresses());
     ASSERT_TRUE(client.ok()) << client.status().message();
     client_ = std::move(client).value();
@@ -38,8 +37,51 @@ class ClusterTest : public ::testing::Test {
     return reply.ok() ? reply->str : "(" + reply.status().message() + ")";
   }
 
-  std::unique_ptr<RedisCluster> cluster_;
+  RedisCluster* cluster_ = nullptr;
   std::unique_ptr<ClusterConnection> client_;
+};
+
+// Cases that leave every node running share one cluster, started once for the suite (ctest runs
+// the suite in one process: tests/common/redis/CMakeLists.txt); each starts from empty masters
+// with no scripts loaded, and its own client, which learns the slot map afresh.
+class ClusterTest : public ClusterCase {
+ protected:
+  static void SetUpTestSuite() {
+    auto cluster = RedisCluster::Start();
+    if (cluster.ok()) {
+      shared_ = std::move(cluster).value();
+    } else {
+      start_error_ = cluster.status().message();
+    }
+  }
+  static void TearDownTestSuite() { shared_.reset(); }
+
+  void SetUp() override {
+    ASSERT_NE(shared_, nullptr) << start_error_;
+    ASSERT_NO_FATAL_FAILURE(Connect(*shared_));
+    for (const Command& clear : {Command{"FLUSHALL"}, Command{"SCRIPT", "FLUSH"}}) {
+      auto cleared = client_->RunOnEveryMaster(clear);
+      ASSERT_TRUE(cleared.ok()) << cleared.status().message();
+    }
+  }
+
+ private:
+  static inline std::unique_ptr<RedisCluster> shared_;
+  static inline std::string start_error_;
+};
+
+// Cases that kill a node start a cluster of their own.
+class ClusterFaultTest : public ClusterCase {
+ protected:
+  void SetUp() override {
+    auto cluster = RedisCluster::Start();
+    ASSERT_TRUE(cluster.ok()) << cluster.status().message();
+    own_ = std::move(cluster).value();
+    Connect(*own_);
+  }
+
+ private:
+  std::unique_ptr<RedisCluster> own_;
 };
 
 TEST_F(ClusterTest, ComputesTheSlotRedisComputes) {
@@ -216,7 +258,7 @@ TEST_F(ClusterTest, FollowsASlotMigratedUnderIt) {
   EXPECT_EQ(client_->MasterOf(slot), target);
 }
 
-TEST_F(ClusterTest, EveryAcknowledgedWriteSurvivesAMasterKilledMidStream) {
+TEST_F(ClusterFaultTest, EveryAcknowledgedWriteSurvivesAMasterKilledMidStream) {
   const std::string victim = client_->MasterOf(KeySlot("hattama:{p0}:x"));
   std::atomic<int> written{0};
   std::thread killer([&] {
@@ -256,7 +298,7 @@ TEST_F(ClusterTest, EveryAcknowledgedWriteSurvivesAMasterKilledMidStream) {
                             << " acknowledged writes lost, " << lost.front() << " among them";
 }
 
-TEST_F(ClusterTest, WithReplicaAcksAWriteSucceedsOnlyOnceAReplicaHoldsIt) {
+TEST_F(ClusterFaultTest, WithReplicaAcksAWriteSucceedsOnlyOnceAReplicaHoldsIt) {
   auto confirming = ClusterConnection::Connect(
       cluster_->addresses(),
       {.replica_acks = 1, .replica_ack_timeout = std::chrono::milliseconds(300)});
