@@ -46,9 +46,15 @@ endfunction()
 # belongs to (none: a fast unit test). One label only: gtest_discover_tests splits a list of them
 # into separate property names; a second label for a whole folder goes on the folder
 # (set_property(DIRECTORY APPEND PROPERTY LABELS <label>), as tests/portal does). NEEDS names the
-# binaries it starts (services, devkafka), so that building the test builds them; SERIAL keeps a
-# test that runs the whole stack from sharing the machine with others (its timings would measure
-# the neighbours); HATTAMA_SOURCE_DIR points at the source tree for test data.
+# binaries it starts (services, devkafka), so that building the test builds them; HATTAMA_SOURCE_DIR
+# points at the source tree for test data.
+#
+# SERIAL marks a test that runs the whole stack: such tests run one at a time (RESOURCE_LOCK
+# hattama_stack), so that two stacks never measure each other, and ctest starts them first (COST),
+# so that the lighter tests fill the other core around them. They mostly wait on the stack
+# (Election.PublishedTotalsEqualGroundTruth: 0.6 s of CPU in 5 s), so RUN_SERIAL, which they had,
+# left a core idle for 300 s of a 506 s run (e1fb776); their timing bounds are seconds, which one
+# neighbour on the other core does not approach.
 #
 # ctest runs each discovered case in a process of its own, so a fixture's SetUpTestSuite starts
 # its parts once per case. A suite named in ONE_PROCESS runs instead as one ctest test of that
@@ -71,7 +77,7 @@ function(hattama_test name)
     list(APPEND properties LABELS ${T_LABEL})
   endif()
   if(T_SERIAL)
-    list(APPEND properties RUN_SERIAL TRUE)
+    list(APPEND properties RESOURCE_LOCK hattama_stack COST 1000)
   endif()
   if(T_TIMEOUT)
     list(APPEND properties TIMEOUT ${T_TIMEOUT})
