@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/base/digest.h"
+#include "common/base/files.h"
 #include "common/crypto/base64.h"
 #include "common/tlog/utf8.h"
 
@@ -242,6 +243,23 @@ std::string NoteSigner::Sign(std::string_view text, std::int64_t unix_seconds) c
     signature += static_cast<char>(timestamp >> shift & 0xff);
   }
   return signature + key_.Sign(CosignedMessage(text, timestamp));
+}
+
+Result<NoteVerifier> ReadLogVerifierKey(std::string_view flag) {
+  constexpr std::size_t kMaxKeyFileBytes = 4096;
+  std::string text(flag);
+  if (flag.starts_with("@")) {
+    auto file = ReadSmallFile(std::string(flag.substr(1)), kMaxKeyFileBytes);
+    if (!file.ok()) return Status::InvalidArgument("the log key: " + file.status().message());
+    text = std::move(file).value();
+  }
+  auto key = NoteVerifier::FromVerifierKey(text);
+  if (!key.ok()) return Status::InvalidArgument("the log key: " + key.status().message());
+  if (key->type() != NoteKeyType::kEd25519) {
+    return Status::InvalidArgument("the log key " + key->name() +
+                                   " is a witness's (cosignature) key, not a log's (Ed25519)");
+  }
+  return key;
 }
 
 }  // namespace hattama::tlog

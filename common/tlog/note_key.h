@@ -97,4 +97,10 @@ class NoteSigner {
   NoteVerifier verifier_;
 };
 
+// The log's verifier key as an operator gives it on a command line (publication's
+// --tlog-verifier-key, hattama-verify's --log-key): the key text itself, or "@FILE" for a file
+// holding it (at most 4 KiB). InvalidArgument naming what is wrong; a key of another type than
+// Ed25519 (a witness's cosignature key) is refused, since only the log signs checkpoints.
+Result<NoteVerifier> ReadLogVerifierKey(std::string_view flag);
+
 }  // namespace hattama::tlog

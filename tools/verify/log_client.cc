@@ -6,7 +6,6 @@
 
 #include <cstdio>
 
-#include "common/base/files.h"
 #include "common/tlog/hash.h"
 #include "common/tlog/proof.h"
 #include "common/tlog/tile.h"
@@ -18,8 +17,6 @@ namespace {
 // The most an entry bundle can be: 256 entries of at most 65,535 bytes, each after its 2-byte
 // length (C2SP tlog-tiles with Hattama's entries).
 constexpr std::size_t kMaxBundleBytes = tlog::kTileWidth * (2 + tlog::kMaxEntrySize);
-// A verifier key is one short line; a larger file is not one.
-constexpr std::size_t kMaxKeyFileBytes = 4096;
 
 // The "message" of the log's error answer {"code": …, "message": …}, or the start of the body.
 std::string ErrorMessage(const HttpAnswer& answer) {
@@ -92,22 +89,6 @@ Result<VerifiedCheckpoint> OpenSignedCheckpoint(std::string_view signed_note,
   return VerifiedCheckpoint{.checkpoint = std::move(checkpoint).value(),
                             .signed_note = std::string(signed_note),
                             .note = std::move(note).value()};
-}
-
-Result<tlog::NoteVerifier> ReadLogKeyFlag(std::string_view flag) {
-  std::string text(flag);
-  if (flag.starts_with("@")) {
-    auto file = ReadSmallFile(std::string(flag.substr(1)), kMaxKeyFileBytes);
-    if (!file.ok()) return Status::InvalidArgument("the log key: " + file.status().message());
-    text = std::move(file).value();
-  }
-  auto key = tlog::NoteVerifier::FromVerifierKey(text);
-  if (!key.ok()) return Status::InvalidArgument("the log key: " + key.status().message());
-  if (key->type() != tlog::NoteKeyType::kEd25519) {
-    return Status::InvalidArgument("the log key " + key->name() +
-                                   " is a witness's (cosignature) key, not a log's (Ed25519)");
-  }
-  return key;
 }
 
 Result<std::unique_ptr<LogClient>> LogClient::Create(std::string_view url,

@@ -134,8 +134,4 @@ class LogClient {
 Result<VerifiedCheckpoint> OpenSignedCheckpoint(std::string_view signed_note,
                                                 const tlog::NoteVerifier& log_key);
 
-// The log's verifier key from a flag: the key text itself, or "@FILE" for a file holding it.
-// InvalidArgument naming what is wrong; a key of another type than Ed25519 is refused.
-Result<tlog::NoteVerifier> ReadLogKeyFlag(std::string_view flag);
-
 }  // namespace hattama::verify

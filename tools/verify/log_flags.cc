@@ -4,6 +4,7 @@
 
 #include "common/config/config.h"
 #include "common/tlog/hash.h"
+#include "common/tlog/note_key.h"
 #include "tools/verify/commands.h"
 
 namespace hattama::verify {
@@ -28,7 +29,7 @@ void AddLogFlags(CLI::App& command, LogFlags& flags) {
 
 Result<tlog::NoteVerifier> LogKeyOf(const LogFlags& flags) {
   if (flags.key.empty()) return Status::InvalidArgument("--log-key is required");
-  return ReadLogKeyFlag(flags.key);
+  return tlog::ReadLogVerifierKey(flags.key);
 }
 
 Result<std::unique_ptr<LogClient>> ConnectLog(const LogFlags& flags) {

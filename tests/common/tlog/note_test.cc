@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "common/base/digest.h"
 #include "common/crypto/base64.h"
 
@@ -134,6 +136,37 @@ TEST(NoteKey, TheKeyHashIsTheSpecsSha256Prefix) {
   // PRIVATE+KEY+<name>+<8 hex digits>+<base64, which may hold '+' itself>
   const std::size_t key_start = std::string("PRIVATE+KEY+witness.example/w1+01234567+").size();
   EXPECT_EQ(crypto::DecodeBase64(signer_key.substr(key_start))->front(), '\x04');
+}
+
+TEST(NoteKey, ALogKeyIsReadFromTheFlagOrAFileAndMustBeALogs) {
+  const NoteSigner log = NewSigner("hattama.example/log");
+  const std::string key = log.verifier().VerifierKey();
+  auto inline_key = ReadLogVerifierKey(key);
+  ASSERT_TRUE(inline_key.ok()) << inline_key.status().message();
+  EXPECT_EQ(inline_key->VerifierKey(), key);
+
+  const std::string path = ::testing::TempDir() + "/log.pub";
+  {
+    std::ofstream file(path);
+    file << key << "\n";  // as a Secret or `keygen` writes it
+  }
+  auto from_file = ReadLogVerifierKey("@" + path);
+  ASSERT_TRUE(from_file.ok()) << from_file.status().message();
+  EXPECT_EQ(from_file->VerifierKey(), key);
+
+  {
+    std::ofstream file(path);
+    file << std::string(5000, 'k');
+  }
+  EXPECT_FALSE(ReadLogVerifierKey("@" + path).ok());  // bounded: no key is 5,000 bytes
+  EXPECT_FALSE(ReadLogVerifierKey("@" + path + ".missing").ok());
+  EXPECT_FALSE(ReadLogVerifierKey("not a key").ok());
+
+  const NoteSigner witness = NewSigner("witness.example/w1", NoteKeyType::kCosignatureV1);
+  auto refused = ReadLogVerifierKey(witness.verifier().VerifierKey());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("witness"), std::string::npos)
+      << refused.status().message();
 }
 
 TEST(Note, SigningTheGoExampleGivesGosSignatureLine) {
