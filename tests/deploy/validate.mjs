@@ -8,6 +8,7 @@
 // Prints one line per problem and exits 1 when there is any.
 import { execFileSync } from 'node:child_process';
 import { parseAllDocuments } from 'yaml';
+import { checkRedis } from './redis.mjs';
 
 const [overlay, binDir] = process.argv.slice(2);
 if (!overlay || !binDir) {
@@ -28,6 +29,7 @@ const MODULES = {
   'v1': 'kubernetes-models/v1',
   'apps/v1': 'kubernetes-models/apps/v1',
   'policy/v1': 'kubernetes-models/policy/v1',
+  'batch/v1': 'kubernetes-models/batch/v1',
   'autoscaling/v2': 'kubernetes-models/autoscaling/v2',
   'networking.k8s.io/v1': 'kubernetes-models/networking.k8s.io/v1',
   'keda.sh/v1alpha1': '@kubernetes-models/keda/keda.sh/v1alpha1',
@@ -193,13 +195,6 @@ for (const peer of peers) {
     problem(`Kafka listener admits pods ${JSON.stringify(pod)}`);
   }
 }
-const redisPolicy = ofKind('NetworkPolicy').find(
-  (p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'hattama-redis');
-const redisFrom = redisPolicy?.spec.ingress?.flatMap((rule) => rule.from ?? []) ?? [];
-if (!redisPolicy || redisFrom.length === 0 ||
-    redisFrom.some((f) => f.podSelector?.matchLabels?.['hattama.kz/redis-client'] !== 'true')) {
-  problem('Redis: a NetworkPolicy must admit only pods labelled hattama.kz/redis-client');
-}
 
 // --- Flags, variables and ports against the binaries ---------------------------------------------
 const help = new Map();
@@ -270,6 +265,7 @@ for (const service of ofKind('Service')) {
   }
 }
 
+checkRedis(objects, problem);
 checkTransparencyLog();
 checkRegistry();
 
