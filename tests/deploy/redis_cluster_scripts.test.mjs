@@ -2,8 +2,8 @@
 // redis.conf, as the pods run them: create-cluster.sh (the create Job) makes 3 masters with a
 // replica each, once, takes back a node that lost its volume and makes two more nodes a fourth
 // shard; rejoin.sh (every pod's postStart) heals the cluster after every node came back at a new
-// address. The pods' names are loopback addresses here (127.77.0.x; a "new IP" is 127.77.1.x),
-// which getent resolves as it resolves a pod's name. About 15 s.
+// address; handover.sh (preStop) makes a stopping master's replica the master. The pods' names are loopback addresses here (127.77.0.x; a "new IP" is 127.77.1.x),
+// which getent resolves as it resolves a pod's name. About 20 s.
 //
 //   node --test redis_cluster_scripts.test.mjs
 import { after, before, test } from 'node:test';
@@ -203,6 +203,23 @@ test('after every node restarted at a new address, rejoin.sh makes them one clus
                    () => everyNodeSeesMastersWithOneReplicaEach(1));
   const view = await clusterNodes(addressOf(0, 1));
   for (const [id, node] of earlier) assert.equal(view.get(id)?.slots, node.slots, `slots of ${id}`);
+});
+
+test('a master about to stop hands its shard to its replica first (handover.sh, preStop)',
+     async () => {
+  const view = await clusterNodes(addressOf(0, 1));
+  const ids = await Promise.all(nodes.slice(0, FIRST).map(async (_, i) =>
+    (await redisCli(addressOf(i, 1), 'cluster', 'myid')).trim()));
+  const master = ids.findIndex((id) => view.get(id).role === 'master');
+  const replica = ids.findIndex((id) => view.get(id).master === ids[master]);
+
+  await runScript('handover.sh', {}, `${addressOf(master, 1)}:${port}`);
+  const role = async (i) => (await redisCli(addressOf(i, 1), 'role')).split('\n')[0];
+  assert.equal(await role(master), 'slave', 'the stopping master is a replica now');
+  assert.equal(await role(replica), 'master', 'its replica took over');
+  await eventually('every node reports cluster_state:ok', () => everyNodeReportsOk(1));
+  assert.equal((await clusterNodes(addressOf(0, 1))).get(ids[replica]).slots,
+               view.get(ids[master]).slots, 'the replica serves the master\'s slots');
 });
 
 test('two more nodes make a fourth shard: a new master with its own replica and its share of slots',
