@@ -49,9 +49,12 @@ function checkSingle({ statefulSet, config, clients, ofKind, problem }) {
       problem(`Deployment/${client.metadata.name}: HATTAMA_REDIS_ADDRESS is ` +
               `${env.get('HATTAMA_REDIS_ADDRESS')}, not Redis' Service ${address}`);
     }
-    if (env.get('HATTAMA_REDIS_CLUSTER_SEEDS')) {
-      problem(`Deployment/${client.metadata.name}: HATTAMA_REDIS_CLUSTER_SEEDS is set, but ` +
-              `${name} is no cluster`);
+    for (const variable of ['HATTAMA_REDIS_CLUSTER_SEEDS', 'HATTAMA_REDIS_REPLICA_ACKS']) {
+      // The service refuses replica acks without a cluster (common/redis/client.h).
+      if (env.get(variable) && env.get(variable) !== '0') {
+        problem(`Deployment/${client.metadata.name}: ${variable} is set, but ${name} is no ` +
+                'cluster');
+      }
     }
   }
   const admitted = admissions(statefulSet, ofKind);
@@ -179,8 +182,9 @@ function checkCreateJob({ statefulSet, allNodes, ofKind, problem }) {
   return perMaster;
 }
 
-// A writer waits for acks replicas of each master (WAIT): at least 1, so an acknowledged write
-// survives its master, and at most the replicas there are, or no write is ever acknowledged.
+// A writer (every Redis client but publication, which only reads) waits for acks replicas of each
+// master (WAIT): at least 1, so an acknowledged write survives its master, and at most the
+// replicas there are, or no write is ever acknowledged.
 function checkReplicaAcks(at, client, value, replicasPerMaster, problem) {
   const acks = Number(value ?? 0);
   const writes = client.metadata.name !== 'hattama-publication';
