@@ -3,6 +3,7 @@
 // observers, every answer as planned and every published figure equal to the ground truth.
 #include <gtest/gtest.h>
 
+#include "tests/testing/night.h"
 #include "tools/hub/client/client.h"
 #include "tools/hub/simulator/observer_registry.h"
 #include "tools/hub/simulator/plan.h"
@@ -23,14 +24,7 @@ std::string Lines(const std::vector<std::string>& lines) {
   return text;
 }
 
-hub::PlanOptions NightOptions() {
-  return {.seed = kSeed,
-          .hubs = 2,
-          .confirm_rate = 0.03,
-          .dispute_rate = 0.03,
-          .revision_rate = 0.03,
-          .official_results = true};
-}
+hub::PlanOptions NightOptions() { return testing::NightPlanOptions(kSeed, /*hubs=*/2); }
 
 TEST(SignedNight, EveryAnswerAndPublishedFigureMatchesTheGroundTruth) {
   stack::TempDir dir("hattama-signed-night");

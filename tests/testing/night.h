@@ -24,17 +24,23 @@ struct Night {
   hub::Plan plan;
 };
 
+// The plan options of the suites' nights: `hubs` hubs, confirmations, disputes and revisions 3 %
+// each, official results.
+inline hub::PlanOptions NightPlanOptions(uint64_t seed, int hubs = 3) {
+  return {.seed = seed,
+          .hubs = hubs,
+          .confirm_rate = 0.03,
+          .dispute_rate = 0.03,
+          .revision_rate = 0.03,
+          .official_results = true};
+}
+
 // Writes a registry of `stations` stations drawn from `seed` to `dir` (what Stack::Options'
 // registry_dir names) and draws the night's plan from the same seed.
 inline Result<Night> DrawNight(int stations, uint64_t seed, const std::string& dir) {
   auto registry = hub::GenerateRegistryFiles({.stations = stations, .seed = seed}, dir);
   if (!registry.ok()) return registry.status();
-  auto plan = hub::DrawPlan(**registry, {.seed = seed,
-                                         .hubs = 3,
-                                         .confirm_rate = 0.03,
-                                         .dispute_rate = 0.03,
-                                         .revision_rate = 0.03,
-                                         .official_results = true});
+  auto plan = hub::DrawPlan(**registry, NightPlanOptions(seed));
   if (!plan.ok()) return plan.status();
   return Night{.registry = *registry, .plan = std::move(plan).value()};
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "tests/testing/eventually.h"
+#include "tests/testing/night.h"
 #include "tools/hub/simulator/observer_registry.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/registry_files.h"
@@ -143,12 +144,7 @@ class VerifyStack : public ::testing::Test {
 
   static constexpr std::uint64_t kSeed = 31;
   static hub::PlanOptions NightOptions() {
-    return {.seed = kSeed,
-            .hubs = 2,
-            .confirm_rate = 0.03,
-            .dispute_rate = 0.03,
-            .revision_rate = 0.03,
-            .official_results = true};
+    return hattama::testing::NightPlanOptions(kSeed, /*hubs=*/2);
   }
 
   stack::TempDir dir_{"hattama-verify-stack"};
