@@ -68,6 +68,24 @@ class Consumer::Impl {
     return Status::Ok();
   }
 
+  Status Seek(const std::string& topic, int32_t partition, int64_t offset,
+              std::chrono::milliseconds timeout) {
+    PartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = offset;
+    if (rd_kafka_error_t* error =
+            rd_kafka_seek_partitions(rk_, list.get(), static_cast<int>(timeout.count()))) {
+      Status status = Status::Error("seek of " + topic + "/" + std::to_string(partition) +
+                                    " failed: " + rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+      return status;
+    }
+    if (list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return ErrorStatus("seek of " + topic + "/" + std::to_string(partition) + " failed",
+                         list->elems[0].err);
+    }
+    return Status::Ok();
+  }
+
   std::map<std::string, std::vector<int32_t>> Assignment() {
     std::map<std::string, std::vector<int32_t>> result;
     rd_kafka_topic_partition_list_t* raw = nullptr;
@@ -191,6 +209,11 @@ Result<std::vector<Message>> Consumer::Poll(size_t max_messages,
 }
 
 Status Consumer::Commit(const std::vector<Message>& applied) { return impl_->Commit(applied); }
+
+Status Consumer::Seek(const std::string& topic, int32_t partition, int64_t offset,
+                      std::chrono::milliseconds timeout) {
+  return impl_->Seek(topic, partition, offset, timeout);
+}
 
 std::map<std::string, std::vector<int32_t>> Consumer::Assignment() { return impl_->Assignment(); }
 

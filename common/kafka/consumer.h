@@ -38,6 +38,10 @@ class Consumer {
   Result<std::vector<Message>> Poll(size_t max_messages, std::chrono::milliseconds timeout);
   // Synchronously commits, for each partition of `applied`, the offset after its last message.
   Status Commit(const std::vector<Message>& applied);
+  // Reads `partition` of `topic` again from `offset`: the next Poll returns its records from there
+  // (records of it already fetched are dropped). The partition must be assigned to this member.
+  Status Seek(const std::string& topic, int32_t partition, int64_t offset,
+              std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Partitions currently assigned to this member, per topic: "topic" -> partitions.
   std::map<std::string, std::vector<int32_t>> Assignment();
   // Messages in the assigned partitions not yet read by this member (high watermark minus

@@ -2,8 +2,9 @@
 // table) and publication (a reader); ingestion writes only its id claims (below). Every key is
 // spelled here, once; the Lua scripts get theirs as KEYS.
 //
-// Every key a submission's apply script touches carries the hash tag of the Kafka partition the
-// submission came from, "{p<N>}", so that each script call touches one Redis Cluster slot. Area
+// Every key applying a submission touches carries the hash tag of the Kafka partition the
+// submission came from, "{p<N>}", so that each write step (one per partition and batch) touches one
+// Redis Cluster slot. Area
 // totals are therefore kept per partition and summed over all partitions on read. Ingestion puts
 // every submission of a station into partition domain::PartitionOf(station_id, P), so a reader
 // finds a station's keys from its id and P.
@@ -13,14 +14,20 @@
 //   hattama:{p<N>}:seen:<submission_id>     digest of a submission already applied (string)
 //   hattama:{p<N>}:position                 the log position of partition N's keys (string): the
 //                                           offset after the highest record of partition N that
-//                                           apply.lua was called for, in the same call as that
-//                                           record's keys (whatever its outcome, duplicate and
-//                                           id_reused included), so the partition's totals are
-//                                           exactly those of its records below it; never goes
-//                                           back on a replay; absent (0) before the first. Records
-//                                           aggregation skips without a call (not a
+//                                           aggregation applied, written in the same atomic step
+//                                           as those records' keys (whatever their outcome,
+//                                           duplicate and id_reused included), so the partition's
+//                                           totals are exactly those of its records below it;
+//                                           never goes back on a replay; absent (0) before the
+//                                           first. Records aggregation skips (not a
 //                                           SubmissionRecord, no submission id, a station unknown
-//                                           to the registry) do not move it, and change nothing
+//                                           to the registry) change nothing; a batch moves it past
+//                                           them too. Each write step of aggregation is a
+//                                           compare-and-set on it (apply_batch.lua)
+//   hattama:{p<N>}:feed-pending             the totals aggregation's last write step of partition N
+//                                           moved, one "<area>|<contest>|<observer|official>" a
+//                                           line: published to the change feed again by the member
+//                                           that takes the partition over
 //   hattama:{p<N>}:station:<contest>:<station>
 //                                           hash: the counted figures of the station ("f:<name>",
 //                                           "v:<option_id>", see figures.h), "submission_id" (the
@@ -93,6 +100,9 @@ inline std::string SeenKey(int32_t partition, std::string_view submission_id) {
 }
 inline std::string PositionKey(int32_t partition) {
   return "hattama:" + PartitionTag(partition) + ":position";
+}
+inline std::string FeedPendingKey(int32_t partition) {
+  return "hattama:" + PartitionTag(partition) + ":feed-pending";
 }
 inline std::string ClaimKey(std::string_view submission_id) {
   return "hattama:claim:" + std::string(submission_id);

@@ -16,7 +16,10 @@
 namespace hattama::aggregation {
 
 Aggregator::Aggregator(AggregatorOptions options, std::shared_ptr<const domain::Registry> registry)
-    : options_(std::move(options)), registry_(registry), applier_(std::move(registry)) {}
+    : options_(std::move(options)),
+      registry_(registry),
+      applier_(registry),
+      batch_applier_(std::move(registry), options_.state_cache_entries) {}
 
 Aggregator::~Aggregator() = default;
 
@@ -41,6 +44,13 @@ Result<std::unique_ptr<Aggregator>> Aggregator::Create(
       // Runs inside Poll, on the thread of Run: only note it, act after Poll returns.
       [self](const std::vector<int32_t>& assigned, const std::vector<int32_t>& revoked) {
         if (!assigned.empty()) self->assignment_changed_ = true;
+        for (int32_t partition : assigned) self->feed_pending_.insert(partition);
+        // What this member knew of a partition is stale once another may write it.
+        for (int32_t partition : revoked) {
+          self->batch_applier_.Forget(partition);
+          self->feed_pending_.erase(partition);
+          self->sought_.erase(partition);
+        }
         spdlog::info("partitions assigned: {}, revoked: {}", assigned.size(), revoked.size());
       });
   if (!consumer.ok()) return consumer.status();
@@ -74,7 +84,7 @@ Status Aggregator::EnsureConnected() {
   auto connection = redis::ConnectClient(options_.redis);
   if (!connection.ok()) return connection.status();
   // Loading up front keeps NOSCRIPT (and its reload) to the rare SCRIPT FLUSH while connected.
-  auto loaded = (*connection)->LoadScript(applier_.script());
+  auto loaded = (*connection)->LoadScript(BatchApplier::script());
   if (!loaded.ok()) return loaded;
   redis_ = std::move(connection).value();
   spdlog::info("connected to {}", redis_->Describe());
@@ -163,26 +173,23 @@ bool Aggregator::PublishChangesWithRetry(const std::vector<v1::TotalsChange>& ch
   return true;
 }
 
-bool Aggregator::ApplyWithRetry(const std::vector<redis::Command>& calls,
-                                std::vector<Outcome>& outcomes,
-                                std::vector<v1::TotalsChange>& changes,
+bool Aggregator::ApplyWithRetry(const Batch& batch, BatchResult& result,
                                 const std::atomic<bool>& stop) {
   std::chrono::milliseconds backoff{50};
   while (true) {
     auto connected = EnsureConnected();
     if (connected.ok()) {
-      changes.clear();
       auto started = std::chrono::steady_clock::now();
-      auto applied = applier_.Apply(*redis_, calls, &changes);
+      auto applied = batch_applier_.Apply(*redis_, batch.records, batch.options);
       metrics::RecordRedisRoundTrip("aggregation", std::chrono::steady_clock::now() - started);
       if (applied.ok()) {
-        outcomes = std::move(applied).value();
+        result = std::move(applied).value();
         return true;
       }
       // Whatever part of the batch was applied is a duplicate when the batch runs again. An I/O
       // failure leaves the connection unusable; an error reply (OOM, a replica, a script error)
       // is retried on a fresh one as well, since skipping would lose submissions.
-      spdlog::warn("applying a batch of {} failed, retrying: {}", calls.size(),
+      spdlog::warn("applying a batch of {} failed, retrying: {}", batch.records.size(),
                    applied.status().message());
       redis_.reset();
     } else {
@@ -193,6 +200,114 @@ bool Aggregator::ApplyWithRetry(const std::vector<redis::Command>& calls,
     if (stop.load()) return false;
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
+}
+
+Aggregator::Batch Aggregator::Prepare(const std::vector<kafka::Message>& messages) {
+  Batch batch;
+  batch.records.reserve(messages.size());
+  for (const auto& message : messages) {
+    // The position moves past every record read, applied or not.
+    auto range = batch.options.read
+                     .try_emplace(message.partition,
+                                  BatchOptions::ReadRange{message.offset, message.offset + 1})
+                     .first;
+    range->second.first = std::min(range->second.first, message.offset);
+    range->second.end = std::max(range->second.end, message.offset + 1);
+    v1::SubmissionRecord record;
+    Result<PreparedRecord> prepared = Status::Error("not a SubmissionRecord");
+    if (record.ParseFromString(message.value)) {
+      prepared = applier_.Prepare(message.partition, message.offset, record);
+    }
+    if (!prepared.ok()) {
+      // Such a record fails the same way on every replay; holding the partition back for it
+      // would stop every station behind it. It stays in the log for a person to look at.
+      spdlog::error("skipping {}[{}]@{}: {}", message.topic, message.partition, message.offset,
+                    prepared.status().message());
+      skipped_.fetch_add(1);
+      metrics::RecordApplied("skipped");
+      continue;
+    }
+    batch.records.push_back(std::move(prepared).value());
+    batch.accepted_ms.push_back(
+        google::protobuf::util::TimeUtil::TimestampToMilliseconds(record.accepted_time()));
+  }
+  // A partition whose first record lies past its position in Redis is read again from there,
+  // once for each position (a log may really have no record at an offset).
+  batch.options.leave_out_gap = [this](int32_t partition, int64_t position) {
+    auto sought = sought_.find(partition);
+    return sought == sought_.end() || sought->second != position;
+  };
+  return batch;
+}
+
+void Aggregator::Record(const Batch& batch, const BatchResult& result) {
+  const int64_t now_ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(
+      google::protobuf::util::TimeUtil::GetCurrentTime());
+  int64_t applied = 0;
+  for (size_t i = 0; i < result.outcomes.size(); ++i) {
+    if (!result.outcomes[i]) continue;  // Left out: read again.
+    const Outcome outcome = *result.outcomes[i];
+    const std::string& id = batch.records[i].version.submission_id;
+    switch (outcome) {
+      case Outcome::kCounted:
+        counted_.fetch_add(1);
+        break;
+      case Outcome::kDuplicate:
+        duplicates_.fetch_add(1);
+        break;
+      case Outcome::kIdReused:
+        spdlog::warn("submission {}: id applied before with another digest; ignored", id);
+        break;
+      default:
+        break;
+    }
+    spdlog::debug("submission {}: {}", id, OutcomeName(outcome));
+    metrics::RecordApplied(std::string(OutcomeName(outcome)));
+    metrics::RecordApplyLatency((now_ms - batch.accepted_ms[i]) / 1000.0);
+    ++applied;
+  }
+  if (applied > 0) metrics::RecordBatch(applied);
+  applied_.fetch_add(applied);
+}
+
+void Aggregator::SeekLeftOut(const BatchResult& result) {
+  for (const auto& [partition, position] : result.left_out) {
+    spdlog::warn(
+        "partition {}: Redis holds its records only up to {}, before this batch: reading it "
+        "again from there",
+        partition, position);
+    if (Status sought = consumer_->Seek(kafka::kSubmissionsTopic, partition, position);
+        !sought.ok()) {
+      // The records stay unapplied and uncommitted: the next owner, or the next poll, has them.
+      spdlog::warn("{}", sought.message());
+      continue;
+    }
+    sought_[partition] = position;
+    applied_next_.erase(partition);
+  }
+}
+
+bool Aggregator::PublishFeedPending(const std::atomic<bool>& stop) {
+  if (feed_pending_.empty() || !options_.publish_changes) return true;
+  if (!EnsureConnected().ok()) return true;  // Tried again after the next poll.
+  std::vector<v1::TotalsChange> changes;
+  for (int32_t partition : feed_pending_) {
+    auto pending = batch_applier_.ReadFeedPending(*redis_, partition);
+    if (!pending.ok()) {
+      spdlog::warn("cannot read the feed-pending totals of partition {}: {}", partition,
+                   pending.status().message());
+      redis_.reset();
+      return true;
+    }
+    changes.insert(changes.end(), pending->begin(), pending->end());
+  }
+  if (!PublishChangesWithRetry(changes, stop)) return false;
+  if (!changes.empty()) {
+    spdlog::info("published again {} totals moved by the last writes of {} partitions",
+                 changes.size(), feed_pending_.size());
+  }
+  feed_pending_.clear();
+  return true;
 }
 
 Status Aggregator::Run(const std::atomic<bool>& stop) {
@@ -209,82 +324,45 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
     metrics::RecordConsumerLag(consumer_->Lag());
     const std::vector<kafka::Message>& batch = *polled;
 
+    if (!PublishFeedPending(stop)) break;
+
     if (!batch.empty()) {
-      std::vector<redis::Command> calls;
-      std::vector<std::string> ids;
-      std::vector<int64_t> accepted_ms;  // For the apply-latency histogram.
-      calls.reserve(batch.size());
-      for (const auto& message : batch) {
-        v1::SubmissionRecord record;
-        Result<redis::Command> call = Status::Error("not a SubmissionRecord");
-        if (record.ParseFromString(message.value)) {
-          call = applier_.Call(message.partition, message.offset, record);
-        }
-        if (!call.ok()) {
-          // Such a record fails the same way on every replay; holding the partition back for it
-          // would stop every station behind it. It stays in the log for a person to look at.
-          spdlog::error("skipping {}[{}]@{}: {}", message.topic, message.partition, message.offset,
-                        call.status().message());
-          skipped_.fetch_add(1);
-          metrics::RecordApplied("skipped");
-          continue;
-        }
-        calls.push_back(std::move(call).value());
-        ids.push_back(record.submission().submission_id());
-        accepted_ms.push_back(
-            google::protobuf::util::TimeUtil::TimestampToMilliseconds(record.accepted_time()));
-      }
-
-      std::vector<Outcome> outcomes;
-      std::vector<v1::TotalsChange> changes;
-      if (!calls.empty() && !ApplyWithRetry(calls, outcomes, changes, stop)) {
-        spdlog::info("stopping with a batch of {} not applied; it will be replayed", calls.size());
+      Batch prepared = Prepare(batch);
+      BatchResult result;
+      if (!ApplyWithRetry(prepared, result, stop)) {
+        spdlog::info("stopping with a batch of {} not applied; it will be replayed",
+                     prepared.records.size());
         break;
       }
-      for (size_t i = 0; i < outcomes.size(); ++i) {
-        switch (outcomes[i]) {
-          case Outcome::kCounted:
-            counted_.fetch_add(1);
-            break;
-          case Outcome::kDuplicate:
-            duplicates_.fetch_add(1);
-            break;
-          case Outcome::kIdReused:
-            spdlog::warn("submission {}: id applied before with another digest; ignored", ids[i]);
-            break;
-          default:
-            break;
-        }
-        spdlog::debug("submission {}: {}", ids[i], OutcomeName(outcomes[i]));
-        metrics::RecordApplied(std::string(OutcomeName(outcomes[i])));
-      }
-      if (!calls.empty()) metrics::RecordBatch(calls.size());
-      const int64_t now_ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(
-          google::protobuf::util::TimeUtil::GetCurrentTime());
-      for (int64_t ms : accepted_ms) metrics::RecordApplyLatency((now_ms - ms) / 1000.0);
-      applied_.fetch_add(static_cast<int64_t>(outcomes.size()));
+      Record(prepared, result);
+      SeekLeftOut(result);
 
-      // The change feed is written before the commit: a crash in between replays the batch, and
-      // the script reports the totals of a replayed submission again (at-least-once; readers
-      // keep the highest version). Moving on without it would leave readers of the feed on
-      // older totals until some later batch touched the same ones, which the last batch of a
-      // night never gets: it is retried like the batch itself.
-      if (!PublishChangesWithRetry(changes, stop)) {
+      // The change feed is written before the commit. A crash in between leaves the totals in
+      // the partition's feed-pending list (layout.h), which its next owner publishes again
+      // (at-least-once; readers keep the highest version). Moving on without it would leave
+      // readers of the feed on older totals until some later batch touched the same ones, which
+      // the last batch of a night never gets: it is retried like the batch itself.
+      if (!PublishChangesWithRetry(result.changes, stop)) {
         spdlog::info(
-            "stopping with the changes of a batch of {} not published; it will be "
-            "replayed",
-            calls.size());
+            "stopping with the changes of a batch of {} not published; they stay in "
+            "feed-pending",
+            prepared.records.size());
         break;
       }
-      // Only now, with Redis holding the batch, may the log move past it.
+      // Only now, with Redis holding the batch, may the log move past it; never past records of a
+      // partition left out, which are read again.
+      std::vector<kafka::Message> applied;
+      applied.reserve(batch.size());
       for (const auto& message : batch) {
+        if (result.left_out.contains(message.partition)) continue;
         int64_t& next = applied_next_[message.partition];
         next = std::max(next, message.offset + 1);
+        applied.push_back(message);
       }
-      auto committed = consumer_->Commit(batch);
+      auto committed = consumer_->Commit(applied);
       if (!committed.ok()) {
         // Harmless: a later commit covers these offsets, or the next owner replays them.
-        spdlog::warn("commit of {} messages failed: {}", batch.size(), committed.message());
+        spdlog::warn("commit of {} messages failed: {}", applied.size(), committed.message());
       }
     }
 

@@ -1,9 +1,13 @@
 // The aggregation loop: consume hattama.submissions.v1 as a consumer-group member, apply each
-// batch to Redis in one round trip, then commit the batch's offsets.
+// batch to Redis (batch_applier.h: a read and a write round trip, the reads mostly spared by the
+// member's state cache), publish the totals it moved, then commit the batch's offsets.
 //
-// Offsets are committed only after Redis applied the whole batch, so a crash, a rebalance or a
-// lost Redis connection replays submissions, never skips them; the apply script turns a replayed
-// submission into a no-op, which makes the totals exact whatever is replayed.
+// What Redis holds of a partition is its position (layout.h), written in the same atomic
+// compare-and-set step as the records: a replayed record below it changes nothing, and two members
+// writing one partition (after a rebalance the old one did not notice) cannot both apply a record.
+// Offsets committed to Kafka are only where a new owner starts reading: a crash, a rebalance or a
+// lost Redis connection replays submissions, never skips them. When Redis holds less than the
+// committed offsets say (it lost writes), the member reads the partition again from the position.
 #pragma once
 
 #include <atomic>
@@ -11,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "common/base/result.h"
@@ -20,6 +25,7 @@
 #include "common/kafka/properties.h"
 #include "common/redis/client.h"
 #include "services/aggregation/applier.h"
+#include "services/aggregation/batch_applier.h"
 
 namespace hattama::aggregation {
 
@@ -39,6 +45,9 @@ struct AggregatorOptions {
   int session_timeout_ms = 10000;
   // Extra librdkafka properties for the consumer (tests shorten group timeouts with these).
   kafka::Properties consumer_properties;
+  // The member's state cache (state_cache.h): stations and submission ids it remembers between
+  // batches, so that they need no reads of Redis. Past it, whole partitions are forgotten.
+  size_t state_cache_entries = 500000;
   // Write each applied change of an area total to hattama.totals.v1.
   bool publish_changes = true;
   // Start from the beginning of the log whatever the group committed: rebuilds the totals of a
@@ -71,9 +80,22 @@ class Aggregator {
 
  private:
   Aggregator(AggregatorOptions options, std::shared_ptr<const domain::Registry> registry);
+  // A polled batch as the batch applier takes it.
+  struct Batch {
+    std::vector<PreparedRecord> records;
+    std::vector<int64_t> accepted_ms;  // For the apply-latency histogram, one per record.
+    BatchOptions options;
+  };
+  Batch Prepare(const std::vector<kafka::Message>& messages);
   // Applies the batch, reconnecting and retrying on any Redis failure. False when stopped first.
-  bool ApplyWithRetry(const std::vector<redis::Command>& calls, std::vector<Outcome>& outcomes,
-                      std::vector<v1::TotalsChange>& changes, const std::atomic<bool>& stop);
+  bool ApplyWithRetry(const Batch& batch, BatchResult& result, const std::atomic<bool>& stop);
+  // Counts, logs and measures the outcomes of an applied batch.
+  void Record(const Batch& batch, const BatchResult& result);
+  // Reads again from their position the partitions the batch left out (Redis lost writes).
+  void SeekLeftOut(const BatchResult& result);
+  // Publishes the totals the last write of each newly assigned partition moved (feed-pending,
+  // layout.h): its former owner may have stopped before publishing them. False when stopped first.
+  bool PublishFeedPending(const std::atomic<bool>& stop);
   // Writes the newest change of each total to hattama.totals.v1 and waits for the broker's
   // acknowledgement. False when any was not acknowledged.
   bool PublishChanges(const std::vector<v1::TotalsChange>& changes);
@@ -90,11 +112,17 @@ class Aggregator {
   AggregatorOptions options_;
   std::shared_ptr<const domain::Registry> registry_;
   Applier applier_;
+  BatchApplier batch_applier_;
   std::unique_ptr<kafka::Consumer> consumer_;
   // Topic metadata (the partition count; the consumer interface has none) and the change feed.
   std::unique_ptr<kafka::Producer> metadata_;
   std::unique_ptr<redis::Client> redis_;
   bool assignment_changed_ = false;
+  // Assigned partitions whose feed-pending totals are still to be published.
+  std::set<int32_t> feed_pending_;
+  // Partitions read again from their position (SeekLeftOut) -> that position: sought once, so a
+  // log that really has no record there (a gap in its offsets) is applied on the second reading.
+  std::map<int32_t, int64_t> sought_;
   // For a rebuild: the end of each partition when it started, and the offset after the last
   // record applied (and committed) per partition.
   std::map<int32_t, int64_t> rebuild_ends_;

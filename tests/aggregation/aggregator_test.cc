@@ -48,6 +48,22 @@ std::vector<v1::SubmissionRecord> Submissions(const std::string& tag, int count)
   return records;
 }
 
+// A dump of Redis without what depends on how the log was cut into batches: the totals' versions
+// (one a batch that moved them) and the feed-pending lists (the last batch's). And without the
+// partition count, which only the service writes.
+std::map<std::string, std::string> Comparable(std::map<std::string, std::string> dump) {
+  dump.erase("hattama:partitions");
+  std::erase_if(dump, [](const auto& key) { return key.first.ends_with(":feed-pending"); });
+  for (auto& [key, content] : dump) {
+    if (key.find(":totals:") == std::string::npos) continue;
+    size_t at = content.starts_with("version=") ? 0 : content.find(";version=");
+    if (at == std::string::npos) continue;
+    if (at > 0) ++at;
+    content.erase(at, content.find(';', at) + 1 - at);
+  }
+  return dump;
+}
+
 // The aggregation loop on its own thread until the object goes away.
 class RunningAggregator {
  public:
@@ -134,15 +150,11 @@ class AggregatorTest : public ::testing::Test {
     return positions;
   }
 
-  std::map<std::string, std::string> State() {
-    auto dump = testing::Dump(*redis_);
-    dump.erase("hattama:partitions");  // Written by the service only.
-    return dump;
-  }
+  std::map<std::string, std::string> State() { return Comparable(testing::Dump(*redis_)); }
 
   // True once Redis holds exactly what the reference holds.
   bool ConvergesToReference(std::chrono::seconds timeout = 60s) {
-    const auto expected = testing::Dump(*reference_);
+    const auto expected = Comparable(testing::Dump(*reference_));
     return testing::Eventually(
         [&] {
           if (redis_ == nullptr) redis_ = testing::Connect(redis_server_->address());
@@ -251,7 +263,7 @@ TEST_F(AggregatorTest, RebuildReplaysTheWholeLogIntoAnEmptyRedisAndReturns) {
   ASSERT_TRUE(rebuild.ok()) << rebuild.status().message();
   ASSERT_TRUE(RunRebuild(**rebuild, 60s).ok());
   // Complete when it returns, not some time later.
-  EXPECT_EQ(State(), testing::Dump(*reference_));
+  EXPECT_EQ(State(), Comparable(testing::Dump(*reference_)));
   EXPECT_EQ((*rebuild)->counts().applied, 40);
 }
 

@@ -90,10 +90,10 @@ class WatchTest : public PublicationFixture {
   void Apply(const std::vector<v1::SubmissionRecord>& records, bool publish = true) {
     WritePartitionCount();
     aggregation::Applier applier(registry_);
-    std::vector<redis::Command> calls;
+    std::vector<aggregation::PreparedRecord> calls;
     for (const auto& record : records) {
       const int32_t partition = testing::PartitionOf(record);
-      auto call = applier.Call(partition, next_offset_[partition]++, record);
+      auto call = applier.Prepare(partition, next_offset_[partition]++, record);
       ASSERT_TRUE(call.ok()) << call.status().message();
       calls.push_back(*call);
     }
@@ -231,7 +231,7 @@ TEST_F(WatchTest, TotalsComeFromMemoryUntilTheirChangeArrives) {
   aggregation::Applier applier(registry_);
   auto record = ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10);
   const int32_t partition = testing::PartitionOf(record);
-  auto call = applier.Call(partition, next_offset_[partition]++, record);
+  auto call = applier.Prepare(partition, next_offset_[partition]++, record);
   ASSERT_TRUE(call.ok());
   std::vector<v1::TotalsChange> changes;
   ASSERT_TRUE(applier.Apply(*redis_, {*call}, &changes).ok());

@@ -40,21 +40,29 @@ inline std::unique_ptr<redis::Connection> Connect(const std::string& address) {
 
 // Applies `records` in one batch, each from its station's partition, as aggregation does. Each
 // takes the next offset of its partition in `next_offsets` (which moves on), as if read from the
-// log; without it, the records of each partition take offsets 0, 1, ...
+// log; without it, the records of each partition follow what Redis holds of it (its position), as
+// new records of the log would.
 inline std::vector<aggregation::Outcome> ApplyBatch(
-    const aggregation::Applier& applier, redis::Connection& connection,
+    const aggregation::Applier& applier, redis::Client& connection,
     const std::vector<v1::SubmissionRecord>& records, int32_t partitions = kPartitions,
     std::map<int32_t, int64_t>* next_offsets = nullptr) {
-  std::vector<redis::Command> calls;
-  std::map<int32_t, int64_t> from_zero;
-  if (next_offsets == nullptr) next_offsets = &from_zero;
+  std::vector<aggregation::PreparedRecord> prepared;
+  std::map<int32_t, int64_t> appended;
+  if (next_offsets == nullptr) {
+    next_offsets = &appended;
+    for (int32_t p = 0; p < partitions; ++p) {
+      auto position = connection.Run({"GET", redis::layout::PositionKey(p)});
+      EXPECT_TRUE(position.ok());
+      if (position.ok() && !position->str.empty()) appended[p] = std::stoll(position->str);
+    }
+  }
   for (const auto& record : records) {
     const int32_t partition = PartitionOf(record, partitions);
-    auto call = applier.Call(partition, (*next_offsets)[partition]++, record);
-    EXPECT_TRUE(call.ok()) << call.status().message();
-    if (call.ok()) calls.push_back(*call);
+    auto ready = applier.Prepare(partition, (*next_offsets)[partition]++, record);
+    EXPECT_TRUE(ready.ok()) << ready.status().message();
+    if (ready.ok()) prepared.push_back(*ready);
   }
-  auto outcomes = applier.Apply(connection, calls);
+  auto outcomes = applier.Apply(connection, prepared);
   EXPECT_TRUE(outcomes.ok()) << outcomes.status().message();
   return outcomes.ok() ? *outcomes : std::vector<aggregation::Outcome>{};
 }

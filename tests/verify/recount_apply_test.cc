@@ -1,7 +1,7 @@
 // The recount held to aggregation itself: random logs — reused ids, resends, revisions,
 // retractions, disputes, flags, official results, unknown stations, records without an id and
 // values that are no record, a station's versions in several partitions — applied through
-// aggregation's Applier and apply.lua into a real redis-server as aggregation applies them, and
+// aggregation's Applier into a real redis-server as aggregation applies them, and
 // recounted from the same records as log entries. Every area total of every contest and scope is
 // the same, half way through and at the end.
 #include <gtest/gtest.h>
@@ -64,11 +64,11 @@ class RecountAgainstApply : public testing::RedisServerTest {
   // Applies `records` in order as aggregation does: a value that is no SubmissionRecord, or that
   // the applier refuses (no id, an unknown station), is skipped.
   void Apply(std::span<const LoggedRecord> records) {
-    std::vector<redis::Command> calls;
+    std::vector<aggregation::PreparedRecord> calls;
     for (const LoggedRecord& logged : records) {
       v1::SubmissionRecord record;
       if (!record.ParseFromString(logged.value)) continue;
-      auto call = applier_.Call(logged.partition, logged.offset, record);
+      auto call = applier_.Prepare(logged.partition, logged.offset, record);
       if (call.ok()) calls.push_back(*call);
     }
     auto applied = applier_.Apply(*redis_, calls);

@@ -1,0 +1,405 @@
+#include "services/aggregation/batch_applier.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "common/redis/figures.h"
+#include "common/redis/layout.h"
+#include "services/aggregation/apply_batch_lua.h"
+
+namespace hattama::aggregation {
+namespace {
+
+namespace layout = redis::layout;
+
+// How often one batch folds a partition again after finding its position moved before the batch
+// fails as a whole (and is retried like a lost connection).
+constexpr int kMaxAttempts = 4;
+
+int64_t Integer(const std::string& text) {
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+std::vector<std::string> Flat(const redis::Reply& reply) {
+  std::vector<std::string> flat;
+  flat.reserve(reply.elements.size());
+  for (const auto& element : reply.elements) flat.push_back(element.str);
+  return flat;
+}
+
+// Appends one command to a step's writes: its word count, then its words.
+void Add(std::vector<std::string>& args, std::initializer_list<std::string_view> words) {
+  args.push_back(std::to_string(words.size()));
+  for (std::string_view word : words) args.emplace_back(word);
+}
+
+std::string_view ScopeName(layout::Scope scope) {
+  return scope == layout::Scope::kOfficial ? "official" : "observer";
+}
+
+}  // namespace
+
+// One partition's writes, ready for apply_batch.lua.
+struct BatchApplier::Step {
+  struct Total {
+    std::string contest_id;
+    layout::Scope scope;
+    std::string area_id;
+  };
+  int32_t partition = 0;
+  int64_t expected = 0;  // The position the fold started from.
+  int64_t position = 0;  // The position after the step.
+  std::vector<std::string> args;
+  std::vector<Total> totals;  // One per HGETALL of the writes, in order.
+};
+
+const redis::Script& BatchApplier::script() {
+  static const redis::Script* script = new redis::Script(std::string(kApplyBatchLua));
+  return *script;
+}
+
+BatchApplier::BatchApplier(std::shared_ptr<const domain::Registry> registry, size_t cache_entries)
+    : registry_(std::move(registry)), cache_(cache_entries) {}
+
+Status BatchApplier::Read(redis::Client& redis, std::span<const PreparedRecord> records,
+                          const std::map<int32_t, std::vector<size_t>>& partitions,
+                          std::map<int32_t, std::map<std::string, std::string>>& seen) {
+  // What each read is for, in the order of the pipeline.
+  struct Wanted {
+    enum class Kind { kPosition, kSeen, kStation } kind;
+    int32_t partition;
+    std::string name;  // The id, or the station's cache key.
+  };
+  std::vector<redis::Command> commands;
+  std::vector<Wanted> wanted;
+  for (const auto& [partition, indices] : partitions) {
+    PartitionState& state = cache_.Partition(partition);
+    if (!state.position) {
+      commands.push_back({"GET", layout::PositionKey(partition)});
+      wanted.push_back({Wanted::Kind::kPosition, partition, {}});
+    }
+    if (state.complete) continue;
+    std::unordered_set<std::string> asked;
+    for (size_t i : indices) {
+      const PreparedRecord& record = records[i];
+      if (asked.insert(record.version.submission_id).second) {
+        commands.push_back({"GET", layout::SeenKey(partition, record.version.submission_id)});
+        wanted.push_back({Wanted::Kind::kSeen, partition, record.version.submission_id});
+      }
+      std::string key = StationStateKey(record.contest_id, record.station_id, record.scope);
+      if (state.stations.contains(key) || !asked.insert(key).second) continue;
+      commands.push_back({"HGETALL", layout::BackersKey(partition, record.contest_id,
+                                                        record.station_id, record.scope)});
+      commands.push_back({"HGETALL", layout::FiguresKey(partition, record.contest_id,
+                                                        record.station_id, record.scope)});
+      wanted.push_back({Wanted::Kind::kStation, partition, std::move(key)});
+    }
+  }
+  if (commands.empty()) return Status::Ok();
+  auto replies = redis.Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  // Partitions found never applied, and whether anything of them turned up anyway.
+  std::map<int32_t, bool> fresh;
+  size_t r = 0;
+  for (const Wanted& want : wanted) {
+    const redis::Reply& reply = (*replies)[r++];
+    if (reply.is_error()) return Status::Error("reading the state of a batch: " + reply.str);
+    PartitionState& state = cache_.Partition(want.partition);
+    switch (want.kind) {
+      case Wanted::Kind::kPosition:
+        state.position = reply.type == redis::Reply::Type::kNil ? 0 : Integer(reply.str);
+        if (reply.type == redis::Reply::Type::kNil) fresh.emplace(want.partition, true);
+        break;
+      case Wanted::Kind::kSeen:
+        if (reply.type != redis::Reply::Type::kNil) {
+          seen[want.partition][want.name] = reply.str;
+          fresh[want.partition] = false;
+        }
+        break;
+      case Wanted::Kind::kStation: {
+        const redis::Reply& figures = (*replies)[r++];
+        if (figures.is_error())
+          return Status::Error("reading the state of a batch: " + figures.str);
+        StationState station;
+        if (!station.Load(Flat(reply), Flat(figures))) {
+          return Status::Error("a backers hash of partition " + std::to_string(want.partition) +
+                               " holds an entry that cannot be parsed");
+        }
+        if (!station.standing.empty() || !station.figures.empty()) fresh[want.partition] = false;
+        state.stations.emplace(want.name, std::move(station));
+        break;
+      }
+    }
+  }
+  // Nothing of the partition was ever applied (every write of it sets its position): what is not
+  // in the cache is empty, and stays known here as long as this member's writes succeed.
+  // A partition's stations were not cached while its position was unknown (it was just dropped, or
+  // never seen), so what was read is all there is.
+  for (const auto& [partition, empty] : fresh) {
+    if (empty) cache_.Partition(partition).complete = true;
+  }
+  return Status::Ok();
+}
+
+std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
+                                                     std::span<const PreparedRecord> records,
+                                                     const std::vector<size_t>& indices,
+                                                     const std::map<std::string, std::string>& seen,
+                                                     const BatchOptions& options,
+                                                     BatchResult& result) {
+  PartitionState& state = cache_.Partition(partition);
+  const int64_t position = state.position.value_or(0);
+  const auto read = options.read.find(partition);
+  auto first_new = std::find_if(indices.begin(), indices.end(),
+                                [&](size_t i) { return records[i].offset >= position; });
+  const bool gap = read != options.read.end()
+                       ? read->second.first > position
+                       : first_new != indices.end() && records[*first_new].offset > position;
+  if (gap && options.leave_out_gap && options.leave_out_gap(partition, position)) {
+    result.left_out[partition] = position;
+    for (size_t i : indices) result.outcomes[i].reset();
+    return std::nullopt;
+  }
+  result.left_out.erase(partition);
+
+  Step step{.partition = partition, .expected = position, .position = position};
+  std::unordered_map<std::string, std::string> batch_ids;
+  std::vector<std::string> touched;  // Station cache keys, in the order first touched.
+  std::unordered_map<std::string, size_t> touched_by;  // Key -> a record of the station.
+  for (size_t i : indices) {
+    const PreparedRecord& record = records[i];
+    const std::string& id = record.version.submission_id;
+    if (record.offset < position) {  // Redis holds it already.
+      result.outcomes[i] = Outcome::kDuplicate;
+      continue;
+    }
+    step.position = std::max(step.position, record.offset + 1);
+    const std::string* applied = nullptr;
+    if (auto it = batch_ids.find(id); it != batch_ids.end()) {
+      applied = &it->second;
+    } else if (state.complete) {
+      if (auto known = state.ids.find(id); known != state.ids.end()) applied = &known->second;
+    } else if (auto known = seen.find(id); known != seen.end()) {
+      applied = &known->second;
+    }
+    if (applied != nullptr) {
+      result.outcomes[i] = *applied == record.digest ? Outcome::kDuplicate : Outcome::kIdReused;
+      continue;
+    }
+    batch_ids.emplace(id, record.digest);
+    if (state.complete) state.ids.emplace(id, record.digest);
+    Add(step.args, {"SET", layout::SeenKey(partition, id), record.digest});
+    Add(step.args, {"RPUSH", layout::VersionsKey(partition, record.contest_id, record.station_id),
+                    record.bytes});
+
+    std::string key = StationStateKey(record.contest_id, record.station_id, record.scope);
+    StationState& station = state.stations[key];
+    if (touched_by.emplace(key, i).second) touched.push_back(key);
+    const Folded folded = aggregation::Fold(station, record);
+    result.outcomes[i] = folded.outcome;
+    if (folded.standing) {
+      Add(step.args,
+          {"HSET",
+           layout::BackersKey(partition, record.contest_id, record.station_id, record.scope),
+           record.version.observer_id, EncodeEntry(record.version)});
+    }
+    if (folded.new_figures) {
+      Add(step.args,
+          {"HSETNX",
+           layout::FiguresKey(partition, record.contest_id, record.station_id, record.scope),
+           record.version.figures_digest, record.figures_text});
+    }
+  }
+  if (read != options.read.end()) step.position = std::max(step.position, read->second.end);
+
+  // Each station whose counted state changed is written once, and the totals of its areas move
+  // by the sum over the batch.
+  std::map<std::string, std::pair<Step::Total, std::map<std::string, int64_t>>> totals;
+  for (const std::string& key : touched) {
+    StationState& station = state.stations[key];
+    if (station.current == station.written) continue;
+    const PreparedRecord& record = records[touched_by[key]];
+    const std::string station_key =
+        layout::StationKey(partition, record.contest_id, record.station_id, record.scope);
+    step.args.push_back("2");
+    step.args.push_back("DEL");
+    step.args.push_back(station_key);
+    std::vector<std::string> fields = StationFields(station, station.current);
+    if (!fields.empty()) {
+      step.args.push_back(std::to_string(2 + fields.size()));
+      step.args.push_back("HSET");
+      step.args.push_back(station_key);
+      for (auto& field : fields) step.args.push_back(std::move(field));
+    }
+    const std::map<std::string, int64_t> delta = TotalsDelta(station);
+    station.written = station.current;
+    if (delta.empty()) continue;
+    for (const std::string& area : record.areas) {
+      auto& [total, sums] =
+          totals[layout::TotalsKey(partition, record.contest_id, area, record.scope)];
+      total = {record.contest_id, record.scope, area};
+      for (const auto& [field, value] : delta) sums[field] += value;
+    }
+  }
+  std::string pending;
+  for (auto& [key, entry] : totals) {
+    auto& [total, sums] = entry;
+    std::erase_if(sums, [](const auto& field) { return field.second == 0; });
+    if (sums.empty()) continue;
+    for (const auto& [field, value] : sums)
+      Add(step.args, {"HINCRBY", key, field, std::to_string(value)});
+    Add(step.args, {"HINCRBY", key, layout::kTotalsVersion, "1"});
+    Add(step.args, {"HGETALL", key});
+    pending +=
+        total.area_id + "|" + total.contest_id + "|" + std::string(ScopeName(total.scope)) + "\n";
+    step.totals.push_back(std::move(total));
+  }
+  // Whoever takes the partition over after a crash between this step and the change feed
+  // publishes these totals again (at-least-once feed).
+  if (!pending.empty()) Add(step.args, {"SET", layout::FeedPendingKey(partition), pending});
+  if (step.args.empty() && step.position == position) return std::nullopt;
+  return step;
+}
+
+void BatchApplier::AddChanges(const Step& step, const redis::Reply& totals,
+                              BatchResult& result) const {
+  for (size_t t = 0; t < step.totals.size() && t < totals.elements.size(); ++t) {
+    const Step::Total& total = step.totals[t];
+    const v1::Contest* contest = registry_->FindContest(total.contest_id);
+    const v1::Area* area = registry_->FindArea(total.area_id);
+    if (contest == nullptr || area == nullptr) continue;
+    const std::vector<std::string> flat = Flat(totals.elements[t]);
+    redis::FigureFields fields;
+    if (!redis::AddHashFields(flat, fields, nullptr)) continue;
+    v1::TotalsChange change;
+    change.set_area_id(area->area_id());
+    change.set_area_kind(area->kind());
+    change.set_contest_id(contest->contest_id());
+    *change.mutable_figures() = redis::FromFields(fields, *contest, /*all_present=*/true);
+    change.set_partition(step.partition);
+    change.set_official(total.scope == layout::Scope::kOfficial);
+    for (size_t f = 0; f + 1 < flat.size(); f += 2) {
+      const int64_t value = Integer(flat[f + 1]);
+      if (flat[f] == layout::kTotalsVersion) change.set_version(value);
+      if (flat[f] == layout::kStationsReporting) change.set_stations_reporting(value);
+      if (flat[f] == layout::kFlaggedCount) change.set_flagged_count(value);
+      if (flat[f] == layout::kDisputedCount) change.set_disputed_count(value);
+    }
+    result.changes.push_back(std::move(change));
+  }
+}
+
+Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
+                                        std::span<const PreparedRecord> records,
+                                        const BatchOptions& options) {
+  BatchResult result;
+  result.outcomes.resize(records.size());
+  std::map<int32_t, std::vector<size_t>> partitions;
+  for (size_t i = 0; i < records.size(); ++i) partitions[records[i].partition].push_back(i);
+  for (const auto& [partition, range] : options.read) partitions[partition];  // Skipped only.
+  for (auto& [partition, indices] : partitions) {
+    std::stable_sort(indices.begin(), indices.end(),
+                     [&](size_t a, size_t b) { return records[a].offset < records[b].offset; });
+  }
+  // Whatever this member folded may not be what Redis holds once a round trip failed.
+  auto fail = [&](Status status) -> Result<BatchResult> {
+    for (const auto& [partition, indices] : partitions) cache_.Drop(partition);
+    return status;
+  };
+
+  std::map<int32_t, std::vector<size_t>> pending = partitions;
+  for (int attempt = 0; attempt < kMaxAttempts && !pending.empty(); ++attempt) {
+    std::map<int32_t, std::map<std::string, std::string>> seen;
+    if (Status read = Read(redis, records, pending, seen); !read.ok()) return fail(read);
+    std::vector<Step> steps;
+    for (const auto& [partition, indices] : pending) {
+      auto step = Fold(partition, records, indices, seen[partition], options, result);
+      if (step) steps.push_back(std::move(*step));
+    }
+    pending.clear();
+    if (steps.empty()) break;
+    std::vector<redis::Command> calls;
+    calls.reserve(steps.size());
+    for (Step& step : steps) {
+      std::vector<std::string> args = {std::to_string(step.expected),
+                                       std::to_string(step.position)};
+      args.insert(args.end(), std::make_move_iterator(step.args.begin()),
+                  std::make_move_iterator(step.args.end()));
+      calls.push_back(script().Call({layout::PositionKey(step.partition)}, args));
+    }
+    auto replies = redis.RunScript(script(), calls);
+    if (!replies.ok()) return fail(replies.status());
+    for (size_t s = 0; s < steps.size(); ++s) {
+      const redis::Reply& reply = (*replies)[s];
+      const Step& step = steps[s];
+      if (reply.is_error() || reply.elements.size() != 2) {
+        return fail(Status::Error("writing partition " + std::to_string(step.partition) +
+                                  " failed: " + (reply.is_error() ? reply.str : "no answer")));
+      }
+      if (reply.elements[0].str == "moved") {
+        // Someone else wrote the partition since this member read it, or Redis lost writes: what
+        // it knew is worth nothing now; fold again from what Redis holds.
+        spdlog::warn("partition {}: position {} expected, {} found; folding its records again",
+                     step.partition, step.expected, reply.elements[1].str);
+        cache_.Drop(step.partition);
+        pending[step.partition] = partitions[step.partition];
+        continue;
+      }
+      cache_.Partition(step.partition).position = step.position;
+      AddChanges(step, reply.elements[1], result);
+    }
+  }
+  if (!pending.empty()) {
+    return fail(Status::Error("the position of partition " +
+                              std::to_string(pending.begin()->first) + " kept moving under " +
+                              std::to_string(kMaxAttempts) + " attempts"));
+  }
+  cache_.Trim();
+  return result;
+}
+
+Result<std::vector<v1::TotalsChange>> BatchApplier::ReadFeedPending(redis::Client& redis,
+                                                                    int32_t partition) {
+  auto listed = redis.Run({"GET", layout::FeedPendingKey(partition)});
+  if (!listed.ok()) return listed.status();
+  if (listed->is_error()) return Status::Error("reading the feed-pending list: " + listed->str);
+  Step step{.partition = partition};
+  std::vector<redis::Command> reads;
+  size_t start = 0;
+  const std::string& text = listed->str;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    const size_t bar1 = line.find('|');
+    const size_t bar2 = line.find('|', bar1 == std::string::npos ? bar1 : bar1 + 1);
+    if (bar1 == std::string::npos || bar2 == std::string::npos) continue;
+    Step::Total total{
+        line.substr(bar1 + 1, bar2 - bar1 - 1),
+        line.substr(bar2 + 1) == "official" ? layout::Scope::kOfficial : layout::Scope::kObserver,
+        line.substr(0, bar1)};
+    reads.push_back(
+        {"HGETALL", layout::TotalsKey(partition, total.contest_id, total.area_id, total.scope)});
+    step.totals.push_back(std::move(total));
+  }
+  if (reads.empty()) return std::vector<v1::TotalsChange>{};
+  auto replies = redis.Pipeline(reads);
+  if (!replies.ok()) return replies.status();
+  redis::Reply all;
+  all.type = redis::Reply::Type::kArray;
+  all.elements = std::move(replies).value();
+  BatchResult result;
+  AddChanges(step, all, result);
+  return result.changes;
+}
+
+}  // namespace hattama::aggregation

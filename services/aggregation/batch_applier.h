@@ -1,0 +1,98 @@
+// Applies a batch of submissions to Redis in two round trips whatever its size: one pipeline of
+// reads (what the member's state cache does not hold), the counting rule folded in C++
+// (station_state.h), then one atomic compare-and-set step per partition (apply_batch.lua), all
+// partitions pipelined. Replaces a Lua call per protocol; the keys and values written are those of
+// common/redis/layout.h.
+//
+// Exactly once: each partition's position (layout.h) says which of its records Redis holds. A
+// record below it is a duplicate and writes nothing; the step writes only if the position is still
+// the one the fold started from, so two members writing one partition (a zombie after a
+// rebalance) cannot both apply a record: the second finds the position moved, forgets what it knew
+// of the partition and folds again from what Redis holds.
+//
+// A BatchApplier is used by one thread (its cache is not shared).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "common/base/result.h"
+#include "common/domain/registry.h"
+#include "common/redis/redis.h"
+#include "hattama/v1/records.pb.h"
+#include "services/aggregation/prepared_record.h"
+#include "services/aggregation/state_cache.h"
+
+namespace hattama::aggregation {
+
+struct BatchOptions {
+  // Asked for a partition whose first record not yet applied lies past the partition's position
+  // (Redis lost writes, e.g. a failover that lost its tail): true leaves the partition's records
+  // out of this batch, for the caller to read the log again from `position`. Unset: apply anyway.
+  std::function<bool(int32_t partition, int64_t position)> leave_out_gap;
+  // The offsets of the records read from each partition for this batch, [first, end), counting
+  // records the caller could not prepare (skipped): the position moves past them too, and a gap is
+  // judged from the first record read.
+  struct ReadRange {
+    int64_t first = 0;
+    int64_t end = 0;
+  };
+  std::map<int32_t, ReadRange> read;
+};
+
+struct BatchResult {
+  // One per record, in the order given; empty for a record of a partition left out.
+  std::vector<std::optional<Outcome>> outcomes;
+  // Partitions left out (BatchOptions::leave_out_gap) -> their position in Redis.
+  std::map<int32_t, int64_t> left_out;
+  // Every area total the batch moved, as it stands after the batch (one per partition's share of
+  // a total), for the change feed hattama.totals.v1.
+  std::vector<v1::TotalsChange> changes;
+};
+
+class BatchApplier {
+ public:
+  // `cache_entries`: the state cache's bound (state_cache.h); 0 reads everything every batch.
+  BatchApplier(std::shared_ptr<const domain::Registry> registry, size_t cache_entries);
+
+  // Applies `records` (any partitions; each partition's in offset order). On an error (Redis
+  // unreachable, an error reply, the position moving under every retry) any part may have been
+  // applied: applying the same records again is safe, and what this member knew of their
+  // partitions is forgotten.
+  Result<BatchResult> Apply(redis::Client& redis, std::span<const PreparedRecord> records,
+                            const BatchOptions& options = {});
+
+  // Forgets what is known of `partition` (it was revoked, or its changes must be read again).
+  void Forget(int32_t partition) { cache_.Drop(partition); }
+  // The totals named by a feed-pending list (layout.h), read as they stand now.
+  Result<std::vector<v1::TotalsChange>> ReadFeedPending(redis::Client& redis, int32_t partition);
+
+  static const redis::Script& script();
+  const StateCache& cache() const { return cache_; }
+
+ private:
+  struct Step;
+  // Reads what `partitions`' records need and is not cached; false (nothing changed) on a reply
+  // that cannot be parsed.
+  Status Read(redis::Client& redis, std::span<const PreparedRecord> records,
+              const std::map<int32_t, std::vector<size_t>>& partitions,
+              std::map<int32_t, std::map<std::string, std::string>>& seen);
+  // Folds one partition's records into the cache and spells its write step; nullopt when it has
+  // nothing to write (or is left out).
+  std::optional<Step> Fold(int32_t partition, std::span<const PreparedRecord> records,
+                           const std::vector<size_t>& indices,
+                           const std::map<std::string, std::string>& seen,
+                           const BatchOptions& options, BatchResult& result);
+  void AddChanges(const Step& step, const redis::Reply& totals, BatchResult& result) const;
+
+  std::shared_ptr<const domain::Registry> registry_;
+  StateCache cache_;
+};
+
+}  // namespace hattama::aggregation

@@ -1,0 +1,68 @@
+// What aggregation knows of one station x contest x scope (observer or official), and the step that
+// applies one submission to it: the counting rule of common/domain/dispute.h, in memory. Pure, no
+// I/O: the batch applier (batch_applier.h) loads the state from Redis (or from its cache), folds a
+// batch of records into it, then writes what changed.
+//
+// The Redis spelling of the state (layout.h): the backers hash (observer -> standing entry, see
+// EncodeEntry), the figures hash (digest -> figures text) and the station hash (the counted
+// decision and its figures, StationFields).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/domain/dispute.h"
+#include "services/aggregation/prepared_record.h"
+
+namespace hattama::aggregation {
+
+struct StationState {
+  // The standing entry of each observer (one each), as the backers hash holds them.
+  std::vector<domain::DisputeVersion> standing;
+  // Every set of figures received: figures digest -> figures text.
+  std::map<std::string, std::string> figures;
+  // The rule over `standing`, kept up to date by Fold.
+  domain::DisputeDecision current;
+  // The decision the station hash in Redis holds (what the totals include).
+  domain::DisputeDecision written;
+
+  // The state as Redis holds it: HGETALL of the backers and figures hashes (flat field, value
+  // lists). The station hash is not read: it is the rule over these two (every write of them goes
+  // through Fold), so `written` is computed. False when an entry cannot be parsed.
+  bool Load(const std::vector<std::string>& backers, const std::vector<std::string>& figures);
+};
+
+// What applying one record to its station did.
+struct Folded {
+  Outcome outcome = Outcome::kStored;
+  bool standing = false;     // The record is now its observer's standing entry (HSET backers).
+  bool new_figures = false;  // Its figures were not known before (HSETNX figures).
+};
+
+// Applies `record` (not applied before: the caller checked its id) to `state`.
+Folded Fold(StationState& state, const PreparedRecord& record);
+
+// "<revision>\t<retraction 0/1>\t<flagged 0/1>\t<figures digest>\t<submission id>": an observer's
+// standing entry in the backers hash.
+std::string EncodeEntry(const domain::DisputeVersion& version);
+std::optional<domain::DisputeVersion> DecodeEntry(const std::string& observer,
+                                                  const std::string& entry);
+
+// The fields of a figures text, "f:x=1\nv:y=2" -> {{"f:x", 1}, {"v:y", 2}}.
+std::vector<std::pair<std::string, int64_t>> ParseFiguresText(const std::string& text);
+
+// The station hash of `decision` (empty while nothing counts): submission_id, digest,
+// confirmations, variants, disputed, flagged, then the counted figures.
+std::vector<std::string> StationFields(const StationState& state,
+                                       const domain::DisputeDecision& decision);
+
+// What the totals of the station's areas move by when the station hash goes from `written` to
+// `current`: the figure differences (a figure the new figures lack is taken back in full),
+// stations_reporting, flagged_count, disputed_count. Only non-zero entries.
+std::map<std::string, int64_t> TotalsDelta(const StationState& state);
+
+}  // namespace hattama::aggregation
