@@ -9,8 +9,10 @@
 #include <set>
 
 #include "common/domain/dispute.h"
+#include "common/redis/client.h"
 #include "services/aggregation/batch_applier.h"
 #include "tests/testing/election.h"
+#include "tests/testing/redis_cluster.h"
 #include "tests/testing/redis_server_test.h"
 #include "tests/testing/redis_state.h"
 #include "tools/stack/stack.h"
@@ -700,6 +702,51 @@ TEST(BatchApplierProperty, LostTailIsLeftOutAndReplayedFromThePositionRedisHolds
     if (i >= 25 || applied->left_out.contains(log[i].partition)) kept.push_back(records[i]);
   }
   EXPECT_EQ(AreaTotals(*redis, "mazhilis", "kz"), ExpectedByRule(FirstOfEachId(kept)));
+}
+
+}  // namespace
+}  // namespace hattama::aggregation
+
+namespace hattama::aggregation {
+namespace {
+
+// The write steps on a real Redis Cluster (3 masters, 3 replicas): each partition's step is one
+// script call on the master of its {p<N>} slot, with only the position declared as a key; a
+// member, its redeliveries and a zombie leave the totals the model predicts.
+TEST(BatchApplierOnRedisCluster, StepsOfEveryPartitionLandWholeOnTheirMasters) {
+  auto cluster = testing::RedisCluster::Start();
+  ASSERT_TRUE(cluster.ok()) << cluster.status().message();
+  auto redis = redis::ConnectClient({.cluster_seeds = (*cluster)->addresses()});
+  ASSERT_TRUE(redis.ok()) << redis.status().message();
+  auto registry = testing::TinyRegistry();
+  Applier applier(registry);
+  std::mt19937 random(31);
+  std::vector<v1::SubmissionRecord> records;
+  const auto log = RandomLog(applier, random, 80, records);
+  BatchApplier member(registry, 100000);
+  BatchApplier zombie(registry, 100000);
+  size_t at = 0;
+  while (at < log.size()) {
+    const size_t end = std::min(log.size(), at + 1 + random() % 12);
+    auto applied = member.Apply(**redis, std::span(log.data() + at, end - at));
+    ASSERT_TRUE(applied.ok()) << applied.status().message();
+    if (random() % 3 == 0) {
+      ASSERT_TRUE(zombie.Apply(**redis, std::span(log.data(), end)).ok());
+    }
+    at = end;
+  }
+
+  std::map<std::string, int64_t> totals;
+  for (int32_t p = 0; p < testing::kPartitions; ++p) {
+    auto reply = (*redis)->Run({"HGETALL", redis::layout::TotalsKey(p, "mazhilis", "kz")});
+    ASSERT_TRUE(reply.ok()) << reply.status().message();
+    for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+      if (reply->elements[i].str == redis::layout::kTotalsVersion) continue;
+      totals[reply->elements[i].str] += std::stoll(reply->elements[i + 1].str);
+    }
+  }
+  std::erase_if(totals, [](const auto& field) { return field.second == 0; });
+  EXPECT_EQ(totals, ExpectedByRule(FirstOfEachId(records)));
 }
 
 }  // namespace
