@@ -18,13 +18,21 @@ std::vector<std::string> SplitSeeds(const std::string& list) {
   return seeds;
 }
 
+Status ValidateClientOptions(const ClientOptions& options) {
+  if (!options.cluster() && options.replica_acks > 0) {
+    return Status::InvalidArgument(
+        "replica acknowledgements (--redis-replica-acks) need a Redis Cluster "
+        "(--redis-cluster-seeds)");
+  }
+  if (options.replica_acks < 0) {
+    return Status::InvalidArgument("--redis-replica-acks must not be negative");
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Client>> ConnectClient(const ClientOptions& options) {
+  if (Status valid = ValidateClientOptions(options); !valid.ok()) return valid;
   if (!options.cluster()) {
-    if (options.replica_acks > 0) {
-      return Status::InvalidArgument(
-          "replica acknowledgements (--redis-replica-acks) need a Redis Cluster "
-          "(--redis-cluster-seeds)");
-    }
     auto connection = Connection::Connect(options.address, options.timeout);
     if (!connection.ok()) return connection.status();
     return std::unique_ptr<Client>(std::move(connection).value());
@@ -37,6 +45,36 @@ Result<std::unique_ptr<Client>> ConnectClient(const ClientOptions& options) {
   auto cluster = ClusterConnection::Connect(options.cluster_seeds, cluster_options);
   if (!cluster.ok()) return cluster.status();
   return std::unique_ptr<Client>(std::move(cluster).value());
+}
+
+std::string Describe(const ClientOptions& options) {
+  if (!options.cluster()) return "redis " + options.address;
+  std::string seeds;
+  for (const std::string& seed : options.cluster_seeds) seeds += (seeds.empty() ? "" : ",") + seed;
+  return "redis cluster " + seeds;
+}
+
+Status Ping(const ClientOptions& options, std::chrono::milliseconds timeout) {
+  if (!options.cluster()) return Ping(options.address, timeout);
+  // Any node knows whether the cluster serves every slot; the first seed that answers is asked.
+  std::string failures;
+  for (const std::string& seed : options.cluster_seeds) {
+    auto connection = Connection::Connect(seed, timeout);
+    if (!connection.ok()) {
+      failures += " " + seed + ": " + connection.status().message() + ";";
+      continue;
+    }
+    auto info = (*connection)->Run({"CLUSTER", "INFO"});
+    if (!info.ok() || info->is_error()) {
+      failures += " " + seed + ": " + (info.ok() ? info->str : info.status().message()) + ";";
+      continue;
+    }
+    if (info->str.find("cluster_state:ok") == std::string::npos) {
+      return Status::Unavailable("redis cluster: " + seed + " says the cluster is not ok");
+    }
+    return Status::Ok();
+  }
+  return Status::Unavailable("redis cluster: no seed answers:" + failures);
 }
 
 }  // namespace hattama::redis

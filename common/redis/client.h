@@ -39,9 +39,19 @@ struct ClientOptions {
   bool cluster() const { return !cluster_seeds.empty(); }
 };
 
+// kInvalidArgument naming the flag when `options` cannot work: replica_acks asked of one server.
+Status ValidateClientOptions(const ClientOptions& options);
+
 // Connects to the server or the cluster `options` name. Fails when none answers, when the
-// cluster's slot map does not cover every slot, or when replica_acks is asked of one server.
+// cluster's slot map does not cover every slot, or when `options` are not valid.
 Result<std::unique_ptr<Client>> ConnectClient(const ClientOptions& options);
+
+// "redis host:port" or "redis cluster host:port,...", as Client::Describe says it once connected.
+std::string Describe(const ClientOptions& options);
+
+// A readiness check on fresh connections: one server answers PING; of a cluster, the first seed
+// that answers says cluster_state:ok (every slot served).
+Status Ping(const ClientOptions& options, std::chrono::milliseconds timeout);
 
 // Splits "host:port,host:port" (spaces allowed around commas) into seed addresses.
 std::vector<std::string> SplitSeeds(const std::string& list);

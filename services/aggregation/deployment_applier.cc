@@ -38,11 +38,11 @@ Result<std::unique_ptr<DeploymentApplier>> DeploymentApplier::Create(
   std::unique_ptr<DeploymentApplier> applier(new DeploymentApplier());
   applier->options_ = options;
   applier->registry_ = std::move(registry);
-  auto redis = redis::Connection::Connect(options.redis_address, std::chrono::seconds(5));
+  auto redis = redis::ConnectClient(options.redis);
   if (!redis.ok()) return redis.status();
   applier->redis_ = std::move(redis).value();
   applier->script_ = std::make_unique<redis::Script>(kDeploymentLua);
-  if (Status loaded = applier->script_->Load(*applier->redis_); !loaded.ok()) return loaded;
+  if (Status loaded = applier->redis_->LoadScript(*applier->script_); !loaded.ok()) return loaded;
   auto consumer =
       kafka::Consumer::Create(options.kafka_bootstrap, options.group, {kafka::kDeploymentTopic});
   if (!consumer.ok()) return consumer.status();
@@ -79,7 +79,7 @@ Result<size_t> DeploymentApplier::RunOnce(std::chrono::milliseconds poll_timeout
         {event.event_id(), counter, station->station_id(), region, registry_->nation_id()}));
   }
   if (!calls.empty()) {
-    auto replies = script_->RunPipelined(*redis_, calls);
+    auto replies = redis_->RunScript(*script_, calls);
     if (!replies.ok()) return replies.status();
     for (const auto& reply : *replies) {
       if (reply.is_error()) return Status::Error("deployment.lua: " + reply.str);
@@ -90,8 +90,8 @@ Result<size_t> DeploymentApplier::RunOnce(std::chrono::milliseconds poll_timeout
 }
 
 Status DeploymentApplier::Run(const std::atomic<bool>& stop) {
-  spdlog::info("consuming {} as group {}, applying to redis {}", kafka::kDeploymentTopic,
-               options_.group, options_.redis_address);
+  spdlog::info("consuming {} as group {}, applying to {}", kafka::kDeploymentTopic, options_.group,
+               redis_->Describe());
   int failures = 0;
   while (!stop.load()) {
     auto applied = RunOnce(std::chrono::milliseconds(200));
@@ -103,7 +103,7 @@ Status DeploymentApplier::Run(const std::atomic<bool>& stop) {
     spdlog::warn("deployment table: {}", applied.status().message());
     if (++failures > 50) return applied.status();
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto redis = redis::Connection::Connect(options_.redis_address, std::chrono::seconds(5));
+    auto redis = redis::ConnectClient(options_.redis);
     if (redis.ok()) redis_ = std::move(redis).value();
   }
   return Status::Ok();

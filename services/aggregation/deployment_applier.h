@@ -11,8 +11,8 @@
 #include "common/base/result.h"
 #include "common/domain/registry.h"
 #include "common/kafka/consumer.h"
+#include "common/redis/client.h"
 #include "common/redis/layout.h"
-#include "common/redis/redis.h"
 
 namespace hattama::aggregation {
 
@@ -22,7 +22,8 @@ std::string DeploymentCounter(int kind);
 
 struct DeploymentOptions {
   std::string kafka_bootstrap = "127.0.0.1:9092";
-  std::string redis_address = "127.0.0.1:6379";
+  // One server or a Redis Cluster (the table's keys share one hash tag: one slot).
+  redis::ClientOptions redis{.timeout = std::chrono::seconds(5)};
   std::string group = "hattama-deployment";
   size_t batch_size = 500;
 };
@@ -42,7 +43,7 @@ class DeploymentApplier {
   DeploymentOptions options_;
   std::shared_ptr<const domain::Registry> registry_;
   std::unique_ptr<kafka::Consumer> consumer_;
-  std::unique_ptr<redis::Connection> redis_;
+  std::unique_ptr<redis::Client> redis_;
   std::unique_ptr<redis::Script> script_;
 };
 

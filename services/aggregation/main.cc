@@ -8,7 +8,7 @@
 #include "common/kafka/topics.h"
 #include "common/log/log.h"
 #include "common/metrics/health.h"
-#include "common/redis/redis.h"
+#include "common/redis/client_flags.h"
 #include "services/aggregation/aggregator.h"
 #include "services/aggregation/deployment_applier.h"
 
@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
       ->required();
   config::AddFlag(app, "stations", stations_path, "Station registry CSV")->required();
   config::AddFlag(app, "kafka-bootstrap", options.kafka_bootstrap, "Kafka bootstrap servers");
-  config::AddFlag(app, "redis-address", options.redis.address, "Redis host:port");
+  redis::AddClientFlags(app, options.redis, "the totals and the deployment table");
   config::AddFlag(app, "group", options.group, "Kafka consumer group");
   config::AddFlag(app, "batch-size", options.batch_size, "Submissions applied per Redis round trip")
       ->check(CLI::Range(1, 100000));
@@ -55,6 +55,10 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "log-level", log_level, "trace, debug, info, warn or error");
   if (auto code = config::Parse(app, argc, argv)) return *code;
   log::Init("aggregation", log::ParseFormat(log_format), log_level);
+  if (Status valid = redis::ValidateClientOptions(options.redis); !valid.ok()) {
+    spdlog::error("{}", valid.message());
+    return 1;
+  }
 
   auto registry = domain::Registry::Load(election_path, stations_path);
   if (!registry.ok()) {
@@ -77,7 +81,7 @@ int main(int argc, char** argv) {
     auto partitions =
         (*kafka_probe)->PartitionCount(kafka::kSubmissionsTopic, std::chrono::seconds(3));
     if (!partitions.ok()) return partitions.status();
-    return redis::Ping(options.redis.address, std::chrono::seconds(2));
+    return redis::Ping(options.redis, std::chrono::seconds(2));
   });
   if (!operations.ok()) {
     spdlog::error("cannot start: {}", operations.status().message());
@@ -85,15 +89,15 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGTERM, RequestStop);
   std::signal(SIGINT, RequestStop);
-  spdlog::info("consuming {} as group {} from {}, applying to redis {}", kafka::kSubmissionsTopic,
-               options.group, options.kafka_bootstrap, options.redis.address);
+  spdlog::info("consuming {} as group {} from {}, applying to {}", kafka::kSubmissionsTopic,
+               options.group, options.kafka_bootstrap, redis::Describe(options.redis));
   // The deployment table runs beside the totals, as a consumer group of its own on its own topic,
   // so that neither holds the other up; a rebuild replays submissions only.
   std::unique_ptr<aggregation::DeploymentApplier> deployment;
   if (!options.rebuild) {
     auto created =
         aggregation::DeploymentApplier::Create({.kafka_bootstrap = options.kafka_bootstrap,
-                                                .redis_address = options.redis.address,
+                                                .redis = options.redis,
                                                 .group = options.group + "-deployment"},
                                                *registry);
     if (!created.ok()) {

@@ -141,7 +141,7 @@ std::vector<Result<std::string>> Claims::RoundTrip(const std::deque<Call>& batch
     return std::vector<Result<std::string>>(batch.size(), Status::Unavailable(why));
   };
   if (!connection_) {
-    auto connected = redis::Connection::Connect(options_.redis_address, options_.timeout);
+    auto connected = redis::ConnectClient(options_.redis);
     if (!connected.ok()) return fail_all(connected.status().message());
     connection_ = std::move(connected).value();
   }
@@ -150,7 +150,7 @@ std::vector<Result<std::string>> Claims::RoundTrip(const std::deque<Call>& batch
   for (const Call& call : batch) {
     calls.push_back(script_.Call({call.key}, {call.confirm ? "confirm" : "claim", call.digest}));
   }
-  auto replies = script_.RunPipelined(*connection_, calls);
+  auto replies = connection_->RunScript(script_, calls);
   if (!replies.ok()) {
     connection_.reset();  // Unusable after an I/O failure: the next round trip connects again.
     return fail_all(replies.status().message());
@@ -162,8 +162,8 @@ std::vector<Result<std::string>> Claims::RoundTrip(const std::deque<Call>& batch
       answers.emplace_back(reply.str);
     } else {
       // E.g. OOM or a replica that is read-only: Redis is there but cannot take the claim now.
-      answers.emplace_back(Status::Unavailable("redis " + options_.redis_address +
-                                               " refused an id claim: " + reply.str));
+      answers.emplace_back(
+          Status::Unavailable(connection_->Describe() + " refused an id claim: " + reply.str));
     }
   }
   return answers;

@@ -15,7 +15,7 @@
 //                   and restarts, and every answer is given only once its content is in the log.
 // A claim is never released: a write that failed leaves it pending, and the hub's resend of the
 // same content goes through. Each step is one Lua script on one key, so it is atomic, and fine on
-// Redis Cluster (a single-key operation needs no hash tag).
+// Redis Cluster (a single-key operation needs no hash tag: each goes to its key's master).
 #pragma once
 
 #include <chrono>
@@ -29,7 +29,7 @@
 #include <thread>
 
 #include "common/base/result.h"
-#include "common/redis/redis.h"
+#include "common/redis/client.h"
 
 namespace hattama::ingestion {
 
@@ -47,8 +47,9 @@ enum class ClaimState {
 // The Redis key of an id's claim.
 std::string ClaimKey(IdKind kind, const std::string& id);
 
-// Runs claims and confirms on one Redis connection from one worker thread, pipelining whatever
-// has queued up meanwhile into one round trip (up to max_batch calls): the callers, gRPC reactor
+// Runs claims and confirms on one Redis client (one server, or a cluster: one pipeline per master)
+// from one worker thread, pipelining whatever has queued up meanwhile into one round trip (up to
+// max_batch calls): the callers, gRPC reactor
 // threads and the Kafka producer's delivery thread, never wait for Redis. Callbacks run on the
 // worker thread, in the order the calls were made, exactly once each; a Redis that cannot be
 // reached or answers an error fails the calls of that round trip with an UNAVAILABLE status (the
@@ -56,9 +57,10 @@ std::string ClaimKey(IdKind kind, const std::string& id);
 class Claims {
  public:
   struct Options {
-    std::string redis_address = "127.0.0.1:6379";
-    // Bound on connecting and on each round trip; past it the calls fail UNAVAILABLE.
-    std::chrono::milliseconds timeout{2000};
+    // Its timeout bounds connecting and each round trip (on a cluster, retry_for bounds riding
+    // through a failover); past it the calls fail UNAVAILABLE. With replica_acks, a claim made
+    // durable survives the loss of its master, so a resend is still answered DUPLICATE.
+    redis::ClientOptions redis;
     size_t max_batch = 512;
   };
   using ClaimDone = std::function<void(Result<ClaimState>)>;
@@ -94,7 +96,7 @@ class Claims {
 
   const Options options_;
   const redis::Script script_;
-  std::unique_ptr<redis::Connection> connection_;  // Worker thread only; null until connected.
+  std::unique_ptr<redis::Client> connection_;  // Worker thread only; null until connected.
 
   std::mutex mu_;
   std::condition_variable wake_;

@@ -70,8 +70,7 @@ void WarnUnlessRecordsFit(const ServerConfig& config) {
 Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
     std::shared_ptr<const domain::Registry> registry, const ServerConfig& config) {
   std::unique_ptr<IngestionServer> server(new IngestionServer());
-  server->claims_ = std::make_unique<Claims>(
-      Claims::Options{.redis_address = config.redis_address, .timeout = config.redis_timeout});
+  server->claims_ = std::make_unique<Claims>(Claims::Options{.redis = config.redis});
   auto producer = kafka::Producer::Create(config.kafka_bootstrap, config.kafka_overrides);
   if (!producer.ok()) return producer.status();
   server->producer_ = std::move(producer).value();
@@ -89,7 +88,7 @@ Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
   server->partition_count_ = *partitions;
   // Without the id claims no submission could be answered: a Redis missing at start is named now
   // rather than in every stream's error.
-  if (Status redis = redis::Ping(config.redis_address, config.redis_timeout); !redis.ok()) {
+  if (Status redis = redis::Ping(config.redis, config.redis.timeout); !redis.ok()) {
     return Status::Unavailable("cannot start: the id claims' Redis: " + redis.message());
   }
 
@@ -117,10 +116,10 @@ Result<std::unique_ptr<IngestionServer>> IngestionServer::Start(
   }
   spdlog::info(
       "ingestion listening on {} (port {}, {}), kafka {} with {} submission partitions, id "
-      "claims in redis {}, {}",
+      "claims in {}, {}",
       config.listen, server->port_,
       config.tls_cert.empty() ? "plaintext" : (config.tls_client_ca.empty() ? "TLS" : "mTLS"),
-      config.kafka_bootstrap, server->partition_count_, config.redis_address,
+      config.kafka_bootstrap, server->partition_count_, redis::Describe(config.redis),
       config.service.hubs
           ? fmt::format("{} hubs authenticated by token", config.service.hubs->hubs().size())
           : std::string("UNAUTHENTICATED (every stream let in)"));

@@ -12,17 +12,18 @@
 #include "common/domain/registry.h"
 #include "common/kafka/producer.h"
 #include "common/kafka/properties.h"
+#include "common/redis/client.h"
 #include "services/ingestion/ingestion_service.h"
 
 namespace hattama::ingestion {
 
 struct ServerConfig {
   std::string kafka_bootstrap = "127.0.0.1:9092";
-  // The Redis holding the id claims (claims.h): the same for every replica, and persistent (AOF),
-  // as the claims are what makes a resend DUPLICATE and a reused id REJECTED.
-  std::string redis_address = "127.0.0.1:6379";
-  // Bound on connecting to Redis and on each claim round trip; past it the stream ends UNAVAILABLE.
-  std::chrono::milliseconds redis_timeout{2000};
+  // The Redis holding the id claims (claims.h), one server or a cluster: the same for every
+  // replica, and persistent (AOF), as the claims are what makes a resend DUPLICATE and a reused id
+  // REJECTED. Its timeout bounds connecting and each claim round trip; past it the stream ends
+  // UNAVAILABLE.
+  redis::ClientOptions redis;
   // host:port; port 0 picks a free one (see IngestionServer::port).
   std::string listen = "0.0.0.0:7001";
   ServiceOptions service;

@@ -18,7 +18,7 @@
 #include "common/log/log.h"
 #include "common/metrics/grpc_metrics.h"
 #include "common/metrics/health.h"
-#include "common/redis/redis.h"
+#include "common/redis/client_flags.h"
 #include "services/ingestion/ingestion_server.h"
 
 namespace hattama::ingestion {
@@ -62,9 +62,9 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "max-streams", config.service.limits.max_streams,
                   "Streams open at once over all hubs; more are refused RESOURCE_EXHAUSTED")
       ->check(CLI::PositiveNumber);
-  config::AddFlag(app, "redis-address", config.redis_address,
-                  "Redis host:port holding the submission and event id claims, shared by every "
-                  "ingestion replica (the same Redis as aggregation's; persistent)");
+  redis::AddClientFlags(app, config.redis,
+                        "the submission and event id claims, shared by every ingestion replica "
+                        "(the same Redis as aggregation's; persistent)");
   config::AddFlag(app, "kafka-message-timeout-ms", flags.message_timeout_ms,
                   "How long Kafka may take to confirm a write before the stream fails UNAVAILABLE")
       ->check(CLI::PositiveNumber);
@@ -132,6 +132,7 @@ Result<std::shared_ptr<const domain::HubRegistry>> LoadHubs(const Flags& flags,
 // The server's configuration: the flags' own, with what main derived from the other flags.
 Result<ServerConfig> ServerConfigFrom(const Flags& flags, const domain::Registry& registry) {
   ServerConfig config = flags.config;
+  if (Status valid = redis::ValidateClientOptions(config.redis); !valid.ok()) return valid;
   config.kafka_overrides["message.timeout.ms"] = std::to_string(flags.message_timeout_ms);
   auto hubs = LoadHubs(flags, registry);
   if (!hubs.ok()) return hubs.status();
@@ -150,13 +151,13 @@ Result<std::unique_ptr<metrics::Operations>> StartOperations(const Flags& flags,
   auto kafka_probe = kafka::Producer::Create(config.kafka_bootstrap);
   if (!kafka_probe.ok()) return kafka_probe.status();
   std::shared_ptr<kafka::Producer> probe = std::move(kafka_probe).value();
-  const std::string redis_address = config.redis_address;
+  const redis::ClientOptions redis = config.redis;
   return metrics::Operations::Start(
       flags.metrics_listen,
-      [probe, redis_address]() -> Status {
+      [probe, redis]() -> Status {
         auto partitions = probe->PartitionCount(kafka::kSubmissionsTopic, std::chrono::seconds(3));
         if (!partitions.ok()) return partitions.status();
-        return redis::Ping(redis_address, std::chrono::seconds(2));
+        return redis::Ping(redis, std::chrono::seconds(2));
       },
       metrics::ServeReadiness(server.health()));
 }

@@ -11,13 +11,12 @@ ConnectionPool::Lease::~Lease() {
   if (pool_ != nullptr && connection_ != nullptr) pool_->Return(std::move(connection_), broken_);
 }
 
-ConnectionPool::ConnectionPool(std::string address, size_t max_connections,
-                               std::chrono::milliseconds timeout)
-    : address_(std::move(address)), max_connections_(max_connections), timeout_(timeout) {}
+ConnectionPool::ConnectionPool(redis::ClientOptions redis, size_t max_connections)
+    : redis_(std::move(redis)), max_connections_(max_connections) {}
 
 Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
   std::unique_lock lock(mutex_);
-  bool available = returned_.wait_for(lock, timeout_,
+  bool available = returned_.wait_for(lock, redis_.timeout,
                                       [&] { return !idle_.empty() || open_ < max_connections_; });
   if (!available) {
     return Status::Error("all " + std::to_string(max_connections_) +
@@ -31,7 +30,7 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
   ++open_;
   lock.unlock();
   // Connecting outside the lock: a slow connect must not hold up threads with idle connections.
-  auto connection = redis::Connection::Connect(address_, timeout_);
+  auto connection = redis::ConnectClient(redis_);
   if (!connection.ok()) {
     lock.lock();
     --open_;
@@ -41,7 +40,7 @@ Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
   return Lease(this, std::move(connection).value());
 }
 
-void ConnectionPool::Return(std::unique_ptr<redis::Connection> connection, bool broken) {
+void ConnectionPool::Return(std::unique_ptr<redis::Client> connection, bool broken) {
   std::lock_guard lock(mutex_);
   if (broken) {
     --open_;

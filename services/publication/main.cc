@@ -10,7 +10,7 @@
 #include "common/log/log.h"
 #include "common/metrics/grpc_metrics.h"
 #include "common/metrics/health.h"
-#include "common/redis/redis.h"
+#include "common/redis/client_flags.h"
 #include "services/publication/portal.h"
 #include "services/publication/publication_server.h"
 
@@ -47,7 +47,7 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "election", flags.election_path, "Election JSON (hattama.v1.Election)")
       ->required();
   config::AddFlag(app, "stations", flags.stations_path, "Station registry CSV")->required();
-  config::AddFlag(app, "redis-address", flags.server.redis_address, "Redis host:port");
+  redis::AddClientFlags(app, flags.server.redis, "the totals aggregation publishes");
   config::AddFlag(app, "redis-connections", flags.redis_connections,
                   "Redis connections publication keeps at most; a read waits up to 2 s for a free "
                   "one, then answers UNAVAILABLE (503)");
@@ -112,6 +112,10 @@ std::chrono::milliseconds Seconds(double value) {
 // The server's configuration from the flags, each number clamped to what works.
 publication::ServerConfig ServerConfigOf(const Flags& flags) {
   publication::ServerConfig server = flags.server;
+  // Publication only reads: a WAIT after each read would confirm nothing, and would fail every
+  // read while a promoted master has no replica yet. The flag is taken, so that one environment
+  // serves every service.
+  server.redis.replica_acks = 0;
   server.redis_connections = static_cast<size_t>(std::max(1, flags.redis_connections));
   publication::HttpLimits& http = server.http;
   http.max_event_streams = static_cast<size_t>(std::max(1, flags.http_max_streams));
@@ -139,6 +143,10 @@ int main(int argc, char** argv) {
   if (auto code = config::Parse(app, argc, argv)) return *code;
   log::Init("publication", log::ParseFormat(flags.log_format), flags.log_level);
   publication::ServerConfig config = ServerConfigOf(flags);
+  if (Status valid = redis::ValidateClientOptions(config.redis); !valid.ok()) {
+    spdlog::error("{}", valid.message());
+    return 1;
+  }
   auto verifier_key = publication::ReadVerifierKeyFlag(flags.tlog_verifier_key);
   if (!verifier_key.ok()) {
     spdlog::error("--tlog-verifier-key: {}", verifier_key.status().message());
@@ -164,9 +172,9 @@ int main(int argc, char** argv) {
     spdlog::error("{}", server.status().message());
     return 1;
   }
-  // Ready only while Redis answers PING.
+  // Ready only while Redis answers PING (a cluster: while it serves every slot).
   auto operations = metrics::Operations::Start(
-      flags.metrics_listen, [&] { return redis::Ping(config.redis_address, config.redis_timeout); },
+      flags.metrics_listen, [&] { return redis::Ping(config.redis, config.redis.timeout); },
       metrics::ServeReadiness((*server)->health()));
   if (!operations.ok()) {
     spdlog::error("{}", operations.status().message());

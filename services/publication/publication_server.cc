@@ -36,8 +36,8 @@ Result<std::unique_ptr<PublicationServer>> PublicationServer::Start(
     if (Status followed = server->FollowTransparencyLog(config); !followed.ok()) return followed;
   }
   if (Status grpc = server->ServeGrpc(config); !grpc.ok()) return grpc;
-  spdlog::info("serving election {} on {}, reading redis {}", registry->election().election_id(),
-               config.listen, config.redis_address);
+  spdlog::info("serving election {} on {}, reading {}", registry->election().election_id(),
+               config.listen, redis::Describe(config.redis));
   if (Status http = server->ServeHttp(config); !http.ok()) return http;
   spdlog::info("portal and HTTP/JSON API on http://{}/", config.http_listen);
   return server;
@@ -45,8 +45,8 @@ Result<std::unique_ptr<PublicationServer>> PublicationServer::Start(
 
 void PublicationServer::BuildReadModel(std::shared_ptr<const domain::Registry> registry,
                                        const ServerConfig& config) {
-  auto pool = std::make_shared<ConnectionPool>(
-      config.redis_address, std::max<size_t>(1, config.redis_connections), config.redis_timeout);
+  auto pool =
+      std::make_shared<ConnectionPool>(config.redis, std::max<size_t>(1, config.redis_connections));
   store_ = std::make_shared<PublishedStore>(std::move(registry), std::move(pool));
   checkpoints_ = std::make_unique<CheckpointHistory>();
   // Each contest's export produced once per change (or per export_max_age) and shared by every

@@ -14,6 +14,7 @@
 
 #include "common/base/result.h"
 #include "common/domain/registry.h"
+#include "common/redis/client.h"
 #include "services/publication/analysis_service.h"
 #include "services/publication/change_feed.h"
 #include "services/publication/deployment_service.h"
@@ -29,11 +30,12 @@ namespace hattama::publication {
 
 // Each field is a flag of hattama-publication (main.cc, README).
 struct ServerConfig {
-  std::string redis_address = "127.0.0.1:6379";
-  // Enough for the handler threads of one replica; requests beyond it wait for a free connection
-  // up to redis_timeout, then answer UNAVAILABLE.
+  // One server or a Redis Cluster; its timeout bounds connecting, each read, and the wait for a
+  // free pooled client.
+  redis::ClientOptions redis;
+  // Enough for the handler threads of one replica; requests beyond it wait for a free client up
+  // to redis.timeout, then answer UNAVAILABLE.
   size_t redis_connections = 8;
-  std::chrono::milliseconds redis_timeout{2000};
   // gRPC host:port; port 0 picks a free one (see PublicationServer::port).
   std::string listen = "0.0.0.0:7003";
   // HTTP host:port of the portal and the HTTP/JSON API; port 0 picks a free one.

@@ -71,7 +71,7 @@ TEST(DeploymentApplier, CountsEachEventOnceAndEachCoveredStationOnceEvenOnReplay
       {"kz|protocols_confiscated", 1}};
   for (const std::string group : {"first", "replay-from-the-start"}) {
     auto applier = DeploymentApplier::Create({.kafka_bootstrap = (*kafka)->bootstrap(),
-                                              .redis_address = (*redis)->address(),
+                                              .redis = {.address = (*redis)->address()},
                                               .group = group},
                                              testing::TinyRegistry());
     ASSERT_TRUE(applier.ok()) << applier.status().message();

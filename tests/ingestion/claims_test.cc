@@ -51,7 +51,7 @@ class ClaimsTest : public ::testing::Test {
   }
   void SetUp() override {
     ASSERT_NE(redis_, nullptr);
-    claims_ = std::make_unique<Claims>(Claims::Options{.redis_address = redis_->address()});
+    claims_ = std::make_unique<Claims>(Claims::Options{.redis = {.address = redis_->address()}});
   }
 
   // What the claim key holds, as any replica would read it.
@@ -95,7 +95,7 @@ TEST_F(ClaimsTest, AnotherInstanceSharingTheRedisSeesTheSameClaims) {
   ASSERT_EQ(*ClaimNow(*claims_, IdKind::kSubmission, id, kFirst), ClaimState::kNew);
   ASSERT_TRUE(*ConfirmNow(*claims_, IdKind::kSubmission, id, kFirst));
   claims_.reset();  // A restart.
-  Claims replica(Claims::Options{.redis_address = redis_->address()});
+  Claims replica(Claims::Options{.redis = {.address = redis_->address()}});
   EXPECT_EQ(*ClaimNow(replica, IdKind::kSubmission, id, kFirst), ClaimState::kDurableSame);
   EXPECT_EQ(*ClaimNow(replica, IdKind::kSubmission, id, kOther), ClaimState::kReused);
 }
@@ -186,7 +186,7 @@ TEST_F(ClaimsTest, WaitIdleReturnsOnceEveryEarlierCallbackRan) {
 TEST_F(ClaimsTest, UnreachableRedisFailsTheCallsUnavailableAndTheNextCallsConnectAgain) {
   auto redis = stack::RedisServer::Start();
   ASSERT_TRUE(redis.ok()) << redis.status().message();
-  Claims claims(Claims::Options{.redis_address = (*redis)->address(), .timeout = 500ms});
+  Claims claims(Claims::Options{.redis = {.address = (*redis)->address(), .timeout = 500ms}});
   ASSERT_EQ(*ClaimNow(claims, IdKind::kSubmission, "before", kFirst), ClaimState::kNew);
 
   (*redis)->process().Stop();

@@ -53,7 +53,7 @@ class IngestionSuite : public ::testing::Test {
   static std::unique_ptr<IngestionServer> StartServer(ServiceOptions options = {},
                                                       ServerConfig config = {}) {
     config.kafka_bootstrap = bootstrap();
-    config.redis_address = redis_->address();
+    config.redis.address = redis_->address();
     config.listen = "127.0.0.1:0";
     config.service = std::move(options);
     auto server = IngestionServer::Start(testing::TinyRegistry(), config);

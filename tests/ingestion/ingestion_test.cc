@@ -1004,7 +1004,7 @@ class IngestionWithoutKafkaTest : public ::testing::Test {
     redis_ = std::move(redis).value();
     ServerConfig config;
     config.kafka_bootstrap = kafka_->bootstrap();
-    config.redis_address = redis_->address();
+    config.redis.address = redis_->address();
     config.listen = "127.0.0.1:0";
     config.kafka_overrides["message.timeout.ms"] = "2000";
     auto server = IngestionServer::Start(testing::TinyRegistry(), config);

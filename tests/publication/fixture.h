@@ -51,8 +51,9 @@ class StoreFixture : public testing::RedisServerTest {
   void SetUp() override {
     testing::RedisServerTest::SetUp();
     if (HasFatalFailure()) return;
-    pool_ = std::make_shared<ConnectionPool>(server_->address(), redis_connections_,
-                                             std::chrono::seconds(2));
+    pool_ = std::make_shared<ConnectionPool>(
+        redis::ClientOptions{.address = server_->address(), .timeout = std::chrono::seconds(2)},
+        redis_connections_);
     store_ = std::make_shared<PublishedStore>(registry_, pool_);
   }
 
