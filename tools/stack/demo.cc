@@ -1,8 +1,9 @@
 // hattama-demo: a whole synthetic national election through the full stack on this machine.
-// Generates the registry, starts redis-server, the embedded Kafka, the three services and the
-// transparency log, lets the simulator stream every station x contest and check every published
-// figure against its ground truth, then verifies the night as anyone could, with hattama-verify
-// and the log's key alone (the recount and inclusion), and stops everything it started.
+// Generates the registry, starts redis-server (or with --redis-cluster a Redis Cluster of 3
+// masters and 3 replicas), the embedded Kafka, the three services and the transparency log, lets
+// the simulator stream every station x contest and check every published figure against its
+// ground truth, then verifies the night as anyone could, with hattama-verify and the log's key
+// alone (the recount and inclusion), and stops everything it started.
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -122,10 +123,15 @@ int main(int argc, char** argv) {
   int hubs = 4;
   int partitions = 12;
   std::string work_dir;
+  bool redis_cluster = false;
   hattama::config::AddFlag(app, "station-count", stations, "Polling stations in the election");
   hattama::config::AddFlag(app, "seed", seed, "Seed of the synthetic election");
   hattama::config::AddFlag(app, "hubs", hubs, "Concurrent regional hubs streaming submissions");
   hattama::config::AddFlag(app, "partitions", partitions, "Partitions of each Kafka topic");
+  app.add_flag("--redis-cluster", redis_cluster,
+               "Run on a Redis Cluster of 3 masters and 3 replicas (every write waiting for its "
+               "master's replica, --redis-replica-acks 1) instead of one redis-server")
+      ->envname(hattama::config::EnvName("redis-cluster"));
   bool keep = false;
   app.add_flag("--keep", keep,
                "Keep the stack running after the run, for a person to browse the portal; "
@@ -153,13 +159,16 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::cout << "== starting redis-server, the embedded Kafka, the services and the transparency "
-               "log\n"
+  std::cout << "== starting "
+            << (redis_cluster ? "a Redis Cluster (3 masters, 3 replicas)" : "redis-server")
+            << ", the embedded Kafka, the services and the transparency log\n"
             << std::flush;
   auto stack = hattama::stack::Stack::Start(
       {.registry_dir = work_dir,
        .partitions = partitions,
        .log_dir = work_dir + "/logs",
+       .redis_cluster_masters = redis_cluster ? 3 : 0,
+       .redis_replica_acks = redis_cluster ? 1 : 0,
        // Every hub authenticates with its own token and may submit only for its regions.
        .hub_registry = work_dir + "/hubs.csv",
        // Every accepted record a leaf of the signed log, so that the night can be verified.
@@ -172,7 +181,7 @@ int main(int argc, char** argv) {
     if (temp) std::cerr << "(logs removed with " << work_dir << "; pass --work-dir to keep)\n";
     return 1;
   }
-  std::cout << "   redis " << (*stack)->redis().address() << ", kafka "
+  std::cout << "   " << hattama::redis::Describe((*stack)->redis_options()) << ", kafka "
             << (*stack)->kafka().bootstrap() << ", ingestion " << (*stack)->ingestion_address()
             << " (hubs authenticated by token: " << work_dir << "/hubs.csv)"
             << ", publication " << (*stack)->publication_address() << ", transparency log http://"

@@ -106,9 +106,19 @@ Result<std::unique_ptr<Stack>> Stack::Start(Options options) {
     stack->log_dir_ = stack->options_.log_dir;
     std::filesystem::create_directories(stack->log_dir_);
   }
-  auto redis = RedisServer::Start(stack->options_.redis_appendonly);
-  if (!redis.ok()) return redis.status();
-  stack->redis_ = std::move(redis).value();
+  if (stack->options_.shared_redis_cluster != nullptr) {
+    stack->redis_cluster_ = stack->options_.shared_redis_cluster;
+  } else if (stack->options_.redis_cluster_masters > 0) {
+    auto cluster = RedisCluster::Start(stack->options_.redis_cluster_masters,
+                                       stack->options_.redis_cluster_replicas);
+    if (!cluster.ok()) return cluster.status();
+    stack->owned_redis_cluster_ = std::move(cluster).value();
+    stack->redis_cluster_ = stack->owned_redis_cluster_.get();
+  } else {
+    auto redis = RedisServer::Start(stack->options_.redis_appendonly);
+    if (!redis.ok()) return redis.status();
+    stack->redis_ = std::move(redis).value();
+  }
   auto kafka = DevKafka::Start(stack->options_.partitions, stack->log_dir_ + "/devkafka.log",
                                stack->options_.kafka_brokers);
   if (!kafka.ok()) return kafka.status();
@@ -163,6 +173,27 @@ Stack::~Stack() {
   }
   kafka_.reset();
   redis_.reset();
+  owned_redis_cluster_.reset();
+}
+
+redis::ClientOptions Stack::redis_options() const {
+  redis::ClientOptions options;
+  if (redis_cluster_) {
+    options.cluster_seeds = redis_cluster_->addresses();
+    options.replica_acks = options_.redis_replica_acks;
+  } else {
+    options.address = redis_->address();
+  }
+  return options;
+}
+
+std::vector<std::string> Stack::redis_flags() const {
+  const redis::ClientOptions options = redis_options();
+  if (!options.cluster()) return {"--redis-address", options.address};
+  std::string seeds;
+  for (const std::string& seed : options.cluster_seeds) seeds += (seeds.empty() ? "" : ",") + seed;
+  return {"--redis-cluster-seeds", seeds, "--redis-replica-acks",
+          std::to_string(options.replica_acks)};
 }
 
 Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, int port,
@@ -177,7 +208,8 @@ Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, in
                                    "--log-format",
                                    "json"};
   argv.insert(argv.end(), {"--kafka-bootstrap", kafka_->bootstrap()});
-  argv.insert(argv.end(), {"--redis-address", redis_->address()});
+  const std::vector<std::string> redis = redis_flags();
+  argv.insert(argv.end(), redis.begin(), redis.end());
   if (port != 0) argv.insert(argv.end(), {"--listen", "127.0.0.1:" + std::to_string(port)});
   if (name == "ingestion") {
     if (options_.hub_registry.empty()) {

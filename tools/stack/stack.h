@@ -1,6 +1,7 @@
 // The whole Hattama stack on one machine: a real redis-server on a free port with a temporary
-// directory, the embedded Kafka (devkafka), and the three services, each a child process. Used by
-// the end-to-end tests and by the demo; everything started is stopped when the Stack goes away.
+// directory (or a Redis Cluster, redis_cluster.h), the embedded Kafka (devkafka), and the three
+// services, each a child process. Used by the end-to-end tests, the demo and the benchmark;
+// everything started is stopped when the Stack goes away.
 #pragma once
 
 #include <memory>
@@ -8,7 +9,9 @@
 #include <vector>
 
 #include "common/base/result.h"
+#include "common/redis/client.h"
 #include "tools/stack/process.h"
+#include "tools/stack/redis_cluster.h"
 
 namespace hattama::stack {
 
@@ -56,7 +59,8 @@ class DevKafka {
   std::unique_ptr<Process> process_;
 };
 
-// Redis, the embedded Kafka and the three services, started in that order on free ports.
+// Redis (one server or a cluster), the embedded Kafka and the three services, started in that
+// order on free ports.
 class Stack {
  public:
   struct Options {
@@ -66,6 +70,15 @@ class Stack {
     // Where each part's log goes (<dir>/<part>.log); empty: a temporary directory.
     std::string log_dir;
     bool redis_appendonly = false;
+    // 0: one redis-server. N > 0: a Redis Cluster of N masters with redis_cluster_replicas each,
+    // which every service speaks to through --redis-cluster-seeds (all its nodes).
+    int redis_cluster_masters = 0;
+    int redis_cluster_replicas = 1;
+    // A running cluster to use instead of starting one (a suite's, shared by its cases): the Stack
+    // neither flushes nor stops it.
+    RedisCluster* shared_redis_cluster = nullptr;
+    // --redis-replica-acks of every service (a cluster only).
+    int redis_replica_acks = 0;
     // Hub registry ingestion loads (see common/domain/hubs.h); empty: ingestion runs with
     // --allow-unauthenticated.
     std::string hub_registry;
@@ -99,7 +112,14 @@ class Stack {
   // The portal and the HTTP/JSON API of publication.
   const std::string& publication_http_address() const { return publication_http_address_; }
   const std::string& log_dir() const { return log_dir_; }
+  // The one redis-server (without Options::redis_cluster_masters).
   RedisServer& redis() { return *redis_; }
+  // The Redis Cluster (with Options::redis_cluster_masters or shared_redis_cluster).
+  RedisCluster& redis_cluster() { return *redis_cluster_; }
+  // What the services were told of Redis: for a test's own client (ConnectClient).
+  redis::ClientOptions redis_options() const;
+  // The same as flags: --redis-address or --redis-cluster-seeds and --redis-replica-acks.
+  std::vector<std::string> redis_flags() const;
   DevKafka& kafka() { return *kafka_; }
   Process& ingestion(size_t instance = 0) { return *ingestions_.at(instance); }
   Process& aggregation(size_t instance = 0) { return *aggregations_[instance]; }
@@ -139,6 +159,8 @@ class Stack {
   std::unique_ptr<TempDir> temp_logs_;
   std::string log_dir_;
   std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<RedisCluster> owned_redis_cluster_;
+  RedisCluster* redis_cluster_ = nullptr;  // owned or shared; null with one redis-server
   std::unique_ptr<DevKafka> kafka_;
   std::vector<std::unique_ptr<Process>> aggregations_;
   std::vector<int> ingestion_ports_;
