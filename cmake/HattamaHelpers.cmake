@@ -40,7 +40,7 @@ function(hattama_embed_text target)
 endfunction()
 
 # hattama_test(<name> SOURCES <file>... LIBS <lib>... [LABEL <label>] [NEEDS <target>...]
-#              [SERIAL] [TIMEOUT <s>] [DISCOVERY_TIMEOUT <s>] [ONE_PROCESS <suite>...])
+#              [SERIAL] [ALONE] [TIMEOUT <s>] [DISCOVERY_TIMEOUT <s>] [ONE_PROCESS <suite>...])
 #
 # A gtest executable in build/bin with its tests discovered into ctest. LABEL says which suite it
 # belongs to (none: a fast unit test). One label only: gtest_discover_tests splits a list of them
@@ -52,16 +52,16 @@ endfunction()
 # SERIAL marks a test that runs the whole stack: such tests run one at a time (RESOURCE_LOCK
 # hattama_stack), so that two stacks never measure each other, and ctest starts them first (COST),
 # so that the lighter tests fill the other core around them. They mostly wait on the stack
-# (Election.PublishedTotalsEqualGroundTruth: 0.6 s of CPU in 5 s), so RUN_SERIAL, which they had,
-# left a core idle for 300 s of a 506 s run (e1fb776); their timing bounds are seconds, which one
-# neighbour on the other core does not approach.
+# (Election.PublishedTotalsEqualGroundTruth: 0.6 s of CPU in 5 s), so RUN_SERIAL, which they all
+# had, left a core idle for 300 s of a 506 s run (e1fb776). ALONE keeps RUN_SERIAL for a test that
+# times the stack under its own load (a flood, slow sockets): a busy neighbour would be measured.
 #
 # ctest runs each discovered case in a process of its own, so a fixture's SetUpTestSuite starts
 # its parts once per case. A suite named in ONE_PROCESS runs instead as one ctest test of that
 # name, all its cases in one process, so that what its SetUpTestSuite starts (a Redis Cluster,
 # say) is started once; a failing case is named in the test's output.
 function(hattama_test name)
-  cmake_parse_arguments(T "SERIAL" "LABEL;TIMEOUT;DISCOVERY_TIMEOUT" "SOURCES;LIBS;NEEDS;ONE_PROCESS"
+  cmake_parse_arguments(T "SERIAL;ALONE" "LABEL;TIMEOUT;DISCOVERY_TIMEOUT" "SOURCES;LIBS;NEEDS;ONE_PROCESS"
                         ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest_main)
@@ -76,7 +76,9 @@ function(hattama_test name)
   if(T_LABEL)
     list(APPEND properties LABELS ${T_LABEL})
   endif()
-  if(T_SERIAL)
+  if(T_ALONE)
+    list(APPEND properties RUN_SERIAL TRUE COST 1000)
+  elseif(T_SERIAL)
     list(APPEND properties RESOURCE_LOCK hattama_stack COST 1000)
   endif()
   if(T_TIMEOUT)
