@@ -109,6 +109,38 @@ std::vector<std::string> AcceptedIds(std::span<const v1::Submission> sent, const
   return ids;
 }
 
+// Redis's peak RSS, CPU seconds, keys and used memory: of its one server, or summed over the
+// cluster's nodes (all masters: the benchmark's cluster has no replicas).
+void RedisFigures(stack::Stack& s, E2eFigures& figures) {
+  std::vector<Process*> processes;
+  std::vector<std::string> addresses;
+  if (figures.redis_masters > 1) {
+    processes = s.redis_cluster().processes();
+    addresses = s.redis_cluster().addresses();
+  } else {
+    processes = {&s.redis().process()};
+    addresses = {s.redis().address()};
+  }
+  int64_t& rss = figures.peak_rss_kb["redis-server"];
+  double& cpu = figures.cpu_seconds["redis-server"];
+  for (Process* process : processes) {
+    auto kb = process->PeakRssKb();
+    rss = kb.ok() && rss >= 0 ? rss + *kb : -1;
+    cpu += CpuSeconds(process->pid());
+  }
+  for (const std::string& address : addresses) {
+    auto redis = redis::Connection::Connect(address, std::chrono::seconds(5));
+    if (!redis.ok()) continue;
+    if (auto keys = (*redis)->Run({"DBSIZE"}); keys.ok()) figures.redis_keys += keys->integer;
+    if (auto info = (*redis)->Run({"INFO", "memory"}); info.ok()) {
+      const auto at = info->str.find("used_memory:");
+      if (at != std::string::npos) {
+        figures.redis_used_memory += std::stoll(info->str.substr(at + 12));
+      }
+    }
+  }
+}
+
 PhaseFigures Summarise(LoadResult& load, double rate) {
   PhaseFigures figures;
   figures.sent = load.sent;
@@ -133,6 +165,7 @@ PhaseFigures Summarise(LoadResult& load, double rate) {
 Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
   E2eFigures figures;
   figures.stations = options.stations;
+  figures.redis_masters = options.redis_masters;
   const std::string dir = options.work_dir + "/stations-" + std::to_string(options.stations);
   Say("registry of " + std::to_string(options.stations) + " stations in " + dir);
   if (auto generated = Generate(dir, options.stations); !generated.ok()) return generated;
@@ -173,10 +206,13 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
   }
   figures.peak_per_second = static_cast<double>(figures.night_protocols) * kPeakMinuteShare / 60.0;
 
-  auto stack = stack::Stack::Start({.registry_dir = dir,
-                                    .partitions = options.partitions,
-                                    .log_dir = dir + "/logs",
-                                    .tlog = true});
+  auto stack = stack::Stack::Start(
+      {.registry_dir = dir,
+       .partitions = options.partitions,
+       .log_dir = dir + "/logs",
+       .redis_cluster_masters = options.redis_masters > 1 ? options.redis_masters : 0,
+       .redis_cluster_replicas = 0,
+       .tlog = true});
   if (!stack.ok()) return Status::Error("the stack did not start: " + stack.status().message());
   auto& s = **stack;
   CheckpointWatcher checkpoints(s.tlog_address());
@@ -304,21 +340,12 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
     figures.peak_rss_kb[part] = kb.ok() ? *kb : -1;
     figures.cpu_seconds[part] = CpuSeconds(process.pid());
   };
-  rss("redis-server", s.redis().process());
+  RedisFigures(s, figures);
   rss("devkafka", s.kafka().process());
   rss("ingestion", s.ingestion());
   rss("aggregation", s.aggregation());
   rss("publication", s.publication());
   rss("tlog", s.tlog());
-  if (auto redis = redis::Connection::Connect(s.redis().address(), std::chrono::seconds(5));
-      redis.ok()) {
-    if (auto keys = (*redis)->Run({"DBSIZE"}); keys.ok()) figures.redis_keys = keys->integer;
-    if (auto info = (*redis)->Run({"INFO", "memory"}); info.ok()) {
-      const auto at = info->str.find("used_memory:");
-      if (at != std::string::npos)
-        figures.redis_used_memory = std::stoll(info->str.substr(at + 12));
-    }
-  }
   return figures;
 }
 

@@ -1,6 +1,7 @@
 // The end-to-end benchmark of one registry size: a synthetic registry of N stations, the whole
-// stack (redis-server, the embedded Kafka, ingestion, aggregation, publication, and hattama-tlog
-// logging every accepted record) started on it, then two runs of the simulated night through it:
+// stack (redis-server or a Redis Cluster of E2eOptions::redis_masters masters, the embedded Kafka,
+// ingestion, aggregation, publication, and hattama-tlog logging every accepted record) started on
+// it, then two runs of the simulated night through it:
 //   1. paced at ten times election night's peak rate, measuring how long a protocol takes from
 //      being sent to being visible in publication (freshness);
 //   2. flat out (as fast as the hub windows allow), measuring accepted protocols per second at
@@ -33,6 +34,9 @@ struct E2eOptions {
   // The registry of each size is generated once into <work_dir>/stations-<N> and reused.
   std::string work_dir;
   int partitions = 12;
+  // 1: one redis-server. More: a Redis Cluster of that many masters (without replicas, so that
+  // the figure is the masters' alone), which every service speaks to (--redis-cluster-seeds).
+  int redis_masters = 1;
   int streams = 4;
   int64_t window = 1024;
   // The paced run: how long it sends at `peak_factor` times the peak rate (0: no paced run).
@@ -71,12 +75,14 @@ struct E2eFigures {
   int64_t stations = 0;
   int64_t night_protocols = 0;       // station x contest protocols of the whole night
   int64_t night_stations = 100'000;  // stations the night sent covers
+  int redis_masters = 1;             // E2eOptions::redis_masters
   double peak_per_second = 0;        // election night's busiest minute, per second
   std::optional<PhaseFigures> paced;
   PhaseFigures flat;
   // The transparency log against the flat-out run; inclusion proofs only with the reads.
   TlogFigures tlog;
-  // Peak RSS in KiB per part: redis, devkafka, ingestion, aggregation, publication, tlog.
+  // Peak RSS in KiB per part: redis, devkafka, ingestion, aggregation, publication, tlog (with a
+  // cluster, redis-server is the sum over its nodes, as are its CPU seconds, keys and memory).
   std::map<std::string, int64_t> peak_rss_kb;
   // CPU seconds (user + system) each part used over the whole run: where the two cores went.
   std::map<std::string, double> cpu_seconds;

@@ -4,6 +4,7 @@
 // part's peak memory, printed as one table at the end with every figure's ratio to its ceiling.
 //
 //   hattama-bench all  [--stations 10000,1000000] [--quick]   everything below
+//                      [--redis-masters 1,3]                   each size on 1, then 3 masters
 //   hattama-bench raw                                          the raw limits only
 //   hattama-bench e2e  [--stations ...]                        end to end (+ memory) only
 //   hattama-bench read [--stations ...]                        load the night, then the reads
@@ -32,6 +33,16 @@ std::vector<int64_t> ParseStations(const std::string& list) {
   return out;
 }
 
+// Every registry size with every count of Redis masters, in that order.
+std::vector<std::pair<int64_t, int>> EndToEndRuns(const std::string& stations,
+                                                  const std::string& masters) {
+  std::vector<std::pair<int64_t, int>> runs;
+  for (int64_t size : ParseStations(stations)) {
+    for (int64_t count : ParseStations(masters)) runs.emplace_back(size, static_cast<int>(count));
+  }
+  return runs;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,6 +53,7 @@ int main(int argc, char** argv) {
       "read rate of publication, and each part's peak memory."};
   app.require_subcommand(1);
   std::string stations_list = "10000,1000000";
+  std::string masters_list = "1";
   bool quick = false;
   // The flags set these for every registry size; the defaults are E2eOptions' own.
   E2eOptions base;
@@ -50,6 +62,11 @@ int main(int argc, char** argv) {
     // No HATTAMA_STATIONS fallback: the services read that one as the registry's CSV path.
     sub->add_option("--stations", stations_list,
                     "Registry sizes to run end to end, comma separated")
+        ->capture_default_str();
+    sub->add_option("--redis-masters", masters_list,
+                    "Redis masters of the end-to-end runs, comma separated: 1 is one "
+                    "redis-server, more a Redis Cluster of that many masters without replicas "
+                    "(each registry size runs once per entry)")
         ->capture_default_str();
     sub->add_flag("--quick", quick,
                   "A short run: 10,000 stations unless --stations says otherwise, shorter paced "
@@ -108,10 +125,12 @@ int main(int argc, char** argv) {
   }
   std::vector<E2eFigures> runs;
   if (!raw_cmd->parsed()) {
-    for (int64_t stations : ParseStations(stations_list)) {
-      std::cout << "== end to end, " << stations << " stations\n" << std::flush;
+    for (const auto& [stations, masters] : EndToEndRuns(stations_list, masters_list)) {
+      std::cout << "== end to end, " << stations << " stations, " << masters << " Redis master(s)\n"
+                << std::flush;
       E2eOptions options = base;
       options.stations = stations;
+      options.redis_masters = masters;
       if (read->parsed()) options.paced_seconds = 0;
       options.read = !e2e->parsed();
       options.read_options.duration =

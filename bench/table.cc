@@ -329,6 +329,8 @@ void PrintTable(const std::optional<RawFigures>& raw, const std::vector<E2eFigur
              [](const E2eFigures* r) { return Rate(r->night_stations); });
     rows.Add("election night peak (busiest minute), /s",
              [](const E2eFigures* r) { return fmt::format("{:.1f}", r->peak_per_second); });
+    rows.Add("Redis masters (1: one redis-server; more: a Redis Cluster)",
+             [](const E2eFigures* r) { return std::to_string(r->redis_masters); });
     FlatOutRows(rows, table, raw);
     TlogRows(rows, table);
     PacedRows(rows, table);
