@@ -6,13 +6,13 @@
 -- ARGV[1]    the position the batch was folded against ('0' when it was absent)
 -- ARGV[2]    the new position (the offset after the batch's last record of the partition)
 -- ARGV[3..]  the writes, one after the other, each as <n> followed by the n words of the command
---            (SET, RPUSH, HSET, HSETNX, DEL, HINCRBY, HGETALL ...)
+--            (MSET, RPUSH, HSET, HSETNX, DEL, SET ...)
 --
 -- When the stored position is not ARGV[1] (another member or a zombie wrote the partition since
 -- the fold read it, or Redis lost writes) nothing is written and the answer is {'moved', <stored
 -- position>}. Otherwise every command runs in order, the position becomes ARGV[2], and the answer
--- is {'applied', {reply of each HGETALL, in order}}: the totals the batch moved, as they stand, for
--- the change feed.
+-- is {'applied', {reply of each HGETALL among the commands, in order}} (aggregation sends none: it
+-- knows the totals it writes).
 
 local stored = redis.call('GET', KEYS[1]) or '0'
 if stored ~= ARGV[1] then return {'moved', stored} end

@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <set>
+#include <sstream>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -58,7 +60,7 @@ struct BatchApplier::Step {
   int64_t expected = 0;  // The position the fold started from.
   int64_t position = 0;  // The position after the step.
   std::vector<std::string> args;
-  std::vector<Total> totals;  // One per HGETALL of the writes, in order.
+  std::vector<v1::TotalsChange> changes;  // The totals the step moves, as they stand after it.
 };
 
 const redis::Script& BatchApplier::script() {
@@ -74,9 +76,9 @@ Status BatchApplier::Read(redis::Client& redis, std::span<const PreparedRecord> 
                           std::map<int32_t, std::map<std::string, std::string>>& seen) {
   // What each read is for, in the order of the pipeline.
   struct Wanted {
-    enum class Kind { kPosition, kSeen, kStation } kind;
+    enum class Kind { kPosition, kSeen, kStation, kTotals } kind;
     int32_t partition;
-    std::string name;  // The id, or the station's cache key.
+    std::string name;  // The id, the station's cache key or the totals key.
   };
   std::vector<redis::Command> commands;
   std::vector<Wanted> wanted;
@@ -93,6 +95,12 @@ Status BatchApplier::Read(redis::Client& redis, std::span<const PreparedRecord> 
       if (asked.insert(record.version.submission_id).second) {
         commands.push_back({"GET", layout::SeenKey(partition, record.version.submission_id)});
         wanted.push_back({Wanted::Kind::kSeen, partition, record.version.submission_id});
+      }
+      for (const std::string& area : record.areas) {
+        std::string totals = layout::TotalsKey(partition, record.contest_id, area, record.scope);
+        if (state.totals.contains(totals) || !asked.insert(totals).second) continue;
+        commands.push_back({"HGETALL", totals});
+        wanted.push_back({Wanted::Kind::kTotals, partition, std::move(totals)});
       }
       std::string key = StationStateKey(record.contest_id, record.station_id, record.scope);
       if (state.stations.contains(key) || !asked.insert(key).second) continue;
@@ -137,6 +145,14 @@ Status BatchApplier::Read(redis::Client& redis, std::span<const PreparedRecord> 
         state.stations.emplace(want.name, std::move(station));
         break;
       }
+      case Wanted::Kind::kTotals: {
+        std::map<std::string, int64_t>& fields = state.totals[want.name];
+        for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+          fields[reply.elements[i].str] = Integer(reply.elements[i + 1].str);
+        }
+        if (!fields.empty()) fresh[want.partition] = false;
+        break;
+      }
     }
   }
   // Nothing of the partition was ever applied (every write of it sets its position): what is not
@@ -174,6 +190,7 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
   std::unordered_map<std::string, std::string> batch_ids;
   std::vector<std::string> touched;  // Station cache keys, in the order first touched.
   std::unordered_map<std::string, size_t> touched_by;  // Key -> a record of the station.
+  std::vector<std::string> seen_keys = {"MSET"};       // seen:<id> digest ... of the batch.
   for (size_t i : indices) {
     const PreparedRecord& record = records[i];
     const std::string& id = record.version.submission_id;
@@ -196,7 +213,8 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
     }
     batch_ids.emplace(id, record.digest);
     if (state.complete) state.ids.emplace(id, record.digest);
-    Add(step.args, {"SET", layout::SeenKey(partition, id), record.digest});
+    seen_keys.push_back(layout::SeenKey(partition, id));
+    seen_keys.push_back(record.digest);
     Add(step.args, {"RPUSH", layout::VersionsKey(partition, record.contest_id, record.station_id),
                     record.bytes});
 
@@ -229,9 +247,8 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
     const PreparedRecord& record = records[touched_by[key]];
     const std::string station_key =
         layout::StationKey(partition, record.contest_id, record.station_id, record.scope);
-    step.args.push_back("2");
-    step.args.push_back("DEL");
-    step.args.push_back(station_key);
+    // A station that counted before may have had figures the new ones lack.
+    if (station.written.counted) Add(step.args, {"DEL", station_key});
     std::vector<std::string> fields = StationFields(station, station.current);
     if (!fields.empty()) {
       step.args.push_back(std::to_string(2 + fields.size()));
@@ -249,18 +266,32 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
       for (const auto& [field, value] : delta) sums[field] += value;
     }
   }
+  if (seen_keys.size() > 1) {
+    step.args.push_back(std::to_string(seen_keys.size()));
+    for (auto& word : seen_keys) step.args.push_back(std::move(word));
+  }
+  // Each moved total is written whole (HSET of the fields that moved and the version), from what
+  // this member holds of it: no other member writes this partition's share (the compare-and-set).
   std::string pending;
   for (auto& [key, entry] : totals) {
     auto& [total, sums] = entry;
     std::erase_if(sums, [](const auto& field) { return field.second == 0; });
     if (sums.empty()) continue;
-    for (const auto& [field, value] : sums)
-      Add(step.args, {"HINCRBY", key, field, std::to_string(value)});
-    Add(step.args, {"HINCRBY", key, layout::kTotalsVersion, "1"});
-    Add(step.args, {"HGETALL", key});
+    std::map<std::string, int64_t>& held = state.totals[key];
+    std::vector<std::string> words = {"HSET", key};
+    for (const auto& [field, delta] : sums) {
+      words.push_back(field);
+      words.push_back(std::to_string(held[field] += delta));
+    }
+    words.emplace_back(layout::kTotalsVersion);
+    words.push_back(std::to_string(held[std::string(layout::kTotalsVersion)] += 1));
+    step.args.push_back(std::to_string(words.size()));
+    for (auto& word : words) step.args.push_back(std::move(word));
     pending +=
         total.area_id + "|" + total.contest_id + "|" + std::string(ScopeName(total.scope)) + "\n";
-    step.totals.push_back(std::move(total));
+    if (auto change = Change(partition, total.contest_id, total.scope, total.area_id, held)) {
+      step.changes.push_back(std::move(*change));
+    }
   }
   // Whoever takes the partition over after a crash between this step and the change feed
   // publishes these totals again (at-least-once feed).
@@ -269,32 +300,34 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
   return step;
 }
 
-void BatchApplier::AddChanges(const Step& step, const redis::Reply& totals,
-                              BatchResult& result) const {
-  for (size_t t = 0; t < step.totals.size() && t < totals.elements.size(); ++t) {
-    const Step::Total& total = step.totals[t];
-    const v1::Contest* contest = registry_->FindContest(total.contest_id);
-    const v1::Area* area = registry_->FindArea(total.area_id);
-    if (contest == nullptr || area == nullptr) continue;
-    const std::vector<std::string> flat = Flat(totals.elements[t]);
-    redis::FigureFields fields;
-    if (!redis::AddHashFields(flat, fields, nullptr)) continue;
-    v1::TotalsChange change;
-    change.set_area_id(area->area_id());
-    change.set_area_kind(area->kind());
-    change.set_contest_id(contest->contest_id());
-    *change.mutable_figures() = redis::FromFields(fields, *contest, /*all_present=*/true);
-    change.set_partition(step.partition);
-    change.set_official(total.scope == layout::Scope::kOfficial);
-    for (size_t f = 0; f + 1 < flat.size(); f += 2) {
-      const int64_t value = Integer(flat[f + 1]);
-      if (flat[f] == layout::kTotalsVersion) change.set_version(value);
-      if (flat[f] == layout::kStationsReporting) change.set_stations_reporting(value);
-      if (flat[f] == layout::kFlaggedCount) change.set_flagged_count(value);
-      if (flat[f] == layout::kDisputedCount) change.set_disputed_count(value);
+std::optional<v1::TotalsChange> BatchApplier::Change(
+    int32_t partition, const std::string& contest_id, layout::Scope scope,
+    const std::string& area_id, const std::map<std::string, int64_t>& fields) const {
+  const v1::Contest* contest = registry_->FindContest(contest_id);
+  const v1::Area* area = registry_->FindArea(area_id);
+  if (contest == nullptr || area == nullptr) return std::nullopt;
+  redis::FigureFields figures;
+  for (const auto& [field, value] : fields) {
+    if (field.starts_with(layout::kFigurePrefix) || field.starts_with(layout::kVotesPrefix)) {
+      figures[field] = value;
     }
-    result.changes.push_back(std::move(change));
   }
+  v1::TotalsChange change;
+  change.set_area_id(area->area_id());
+  change.set_area_kind(area->kind());
+  change.set_contest_id(contest->contest_id());
+  *change.mutable_figures() = redis::FromFields(figures, *contest, /*all_present=*/true);
+  change.set_partition(partition);
+  change.set_official(scope == layout::Scope::kOfficial);
+  auto value = [&](std::string_view field) {
+    auto it = fields.find(std::string(field));
+    return it == fields.end() ? 0 : it->second;
+  };
+  change.set_version(value(layout::kTotalsVersion));
+  change.set_stations_reporting(value(layout::kStationsReporting));
+  change.set_flagged_count(value(layout::kFlaggedCount));
+  change.set_disputed_count(value(layout::kDisputedCount));
+  return change;
 }
 
 Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
@@ -354,7 +387,8 @@ Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
         continue;
       }
       cache_.Partition(step.partition).position = step.position;
-      AddChanges(step, reply.elements[1], result);
+      result.changes.insert(result.changes.end(), std::make_move_iterator(step.changes.begin()),
+                            std::make_move_iterator(step.changes.end()));
     }
   }
   if (!pending.empty()) {
@@ -371,35 +405,37 @@ Result<std::vector<v1::TotalsChange>> BatchApplier::ReadFeedPending(redis::Clien
   auto listed = redis.Run({"GET", layout::FeedPendingKey(partition)});
   if (!listed.ok()) return listed.status();
   if (listed->is_error()) return Status::Error("reading the feed-pending list: " + listed->str);
-  Step step{.partition = partition};
+  // Each line "<area>|<contest>|<observer|official>".
+  std::vector<std::array<std::string, 3>> totals;
   std::vector<redis::Command> reads;
-  size_t start = 0;
-  const std::string& text = listed->str;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    start = end + 1;
+  std::istringstream lines(listed->str);
+  for (std::string line; std::getline(lines, line);) {
     const size_t bar1 = line.find('|');
-    const size_t bar2 = line.find('|', bar1 == std::string::npos ? bar1 : bar1 + 1);
-    if (bar1 == std::string::npos || bar2 == std::string::npos) continue;
-    Step::Total total{
-        line.substr(bar1 + 1, bar2 - bar1 - 1),
-        line.substr(bar2 + 1) == "official" ? layout::Scope::kOfficial : layout::Scope::kObserver,
-        line.substr(0, bar1)};
-    reads.push_back(
-        {"HGETALL", layout::TotalsKey(partition, total.contest_id, total.area_id, total.scope)});
-    step.totals.push_back(std::move(total));
+    const size_t bar2 = bar1 == std::string::npos ? bar1 : line.find('|', bar1 + 1);
+    if (bar2 == std::string::npos) continue;
+    std::array<std::string, 3> total = {
+        line.substr(0, bar1), line.substr(bar1 + 1, bar2 - bar1 - 1), line.substr(bar2 + 1)};
+    const auto scope = total[2] == "official" ? layout::Scope::kOfficial : layout::Scope::kObserver;
+    reads.push_back({"HGETALL", layout::TotalsKey(partition, total[1], total[0], scope)});
+    totals.push_back(std::move(total));
   }
-  if (reads.empty()) return std::vector<v1::TotalsChange>{};
+  std::vector<v1::TotalsChange> changes;
+  if (reads.empty()) return changes;
   auto replies = redis.Pipeline(reads);
   if (!replies.ok()) return replies.status();
-  redis::Reply all;
-  all.type = redis::Reply::Type::kArray;
-  all.elements = std::move(replies).value();
-  BatchResult result;
-  AddChanges(step, all, result);
-  return result.changes;
+  for (size_t t = 0; t < totals.size(); ++t) {
+    std::map<std::string, int64_t> fields;
+    const redis::Reply& reply = (*replies)[t];
+    for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+      fields[reply.elements[i].str] = Integer(reply.elements[i + 1].str);
+    }
+    const auto scope =
+        totals[t][2] == "official" ? layout::Scope::kOfficial : layout::Scope::kObserver;
+    if (auto change = Change(partition, totals[t][1], scope, totals[t][0], fields)) {
+      changes.push_back(std::move(*change));
+    }
+  }
+  return changes;
 }
 
 }  // namespace hattama::aggregation

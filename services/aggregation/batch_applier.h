@@ -1,7 +1,7 @@
 // Applies a batch of submissions to Redis in two round trips whatever its size: one pipeline of
-// reads (what the member's state cache does not hold), the counting rule folded in C++
-// (station_state.h), then one atomic compare-and-set step per partition (apply_batch.lua), all
-// partitions pipelined. Replaces a Lua call per protocol; the keys and values written are those of
+// reads (what the member's state cache does not hold; none at all for a partition it holds
+// completely), the counting rule folded in C++ (station_state.h), then one atomic compare-and-set
+// step per partition (apply_batch.lua), all partitions pipelined. Replaces a Lua call per protocol; the keys and values written are those of
 // common/redis/layout.h.
 //
 // Exactly once: each partition's position (layout.h) says which of its records Redis holds. A
@@ -24,6 +24,7 @@
 
 #include "common/base/result.h"
 #include "common/domain/registry.h"
+#include "common/redis/layout.h"
 #include "common/redis/redis.h"
 #include "hattama/v1/records.pb.h"
 #include "services/aggregation/prepared_record.h"
@@ -89,7 +90,11 @@ class BatchApplier {
                            const std::vector<size_t>& indices,
                            const std::map<std::string, std::string>& seen,
                            const BatchOptions& options, BatchResult& result);
-  void AddChanges(const Step& step, const redis::Reply& totals, BatchResult& result) const;
+  // The change-feed entry of a total whose hash holds `fields`; nullopt for an unknown area or
+  // contest.
+  std::optional<v1::TotalsChange> Change(int32_t partition, const std::string& contest_id,
+                                         redis::layout::Scope scope, const std::string& area_id,
+                                         const std::map<std::string, int64_t>& fields) const;
 
   std::shared_ptr<const domain::Registry> registry_;
   StateCache cache_;

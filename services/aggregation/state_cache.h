@@ -1,7 +1,7 @@
 // What one aggregation member remembers of the partitions it applies, so that a batch needs no
 // reads of Redis for what it already knows: the position its last write left (the compare-and-set
-// of the next write checks it), the state of the stations it touched and, for a partition it holds
-// completely, every submission id applied.
+// of the next write checks it), the state of the stations and totals it touched and, for a
+// partition it holds completely, every submission id applied.
 //
 // Valid only while this member's writes to the partition succeed: the batch applier drops a
 // partition's part when its compare-and-set finds the position moved (another member, a zombie,
@@ -32,8 +32,12 @@ struct PartitionState {
   std::unordered_map<std::string, std::string> ids;
   // StationStateKey -> state, for the stations loaded or written.
   std::unordered_map<std::string, StationState> stations;
+  // Totals key (layout.h) -> its fields as Redis holds them, for the totals loaded or written: only
+  // the partition's owner writes its share of a total, so it can write the sums whole (HSET) and
+  // publish them without reading them back.
+  std::unordered_map<std::string, std::map<std::string, int64_t>> totals;
 
-  size_t entries() const { return ids.size() + stations.size(); }
+  size_t entries() const { return ids.size() + stations.size() + totals.size(); }
 };
 
 // The cache key of a station x contest x scope.
