@@ -1,79 +1,135 @@
 #include "bench/apply_script.h"
 
-#include <fstream>
-#include <sstream>
+#include <malloc.h>
 
-#include "bench/redis_pipeline.h"
-#include "common/redis/layout.h"
+#include <atomic>
+#include <chrono>
+#include <map>
+
+#include "common/domain/dispute.h"
+#include "common/domain/partition.h"
+#include "common/kafka/producer.h"
+#include "common/kafka/topics.h"
 #include "common/redis/redis.h"
+#include "services/aggregation/aggregator.h"
+#include "services/aggregation/batch_applier.h"
+#include "tools/hub/simulator/synthetic.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::bench {
 namespace {
 
-namespace layout = redis::layout;
-
-Result<std::string> ApplyLuaSource() {
-  std::ifstream in(HATTAMA_APPLY_LUA_PATH);
-  if (!in) return Status::Error(std::string("cannot read ") + HATTAMA_APPLY_LUA_PATH);
-  std::stringstream source;
-  source << in.rdbuf();
-  return source.str();
-}
-
-// EVALSHA as services/aggregation/applier.cc builds it (KEYS and ARGV: apply.lua's header).
-int AppendApplyCall(const std::string& sha, const PreparedProtocol& protocol,
-                    const ProtocolNames& names, int64_t offset, std::string& out) {
-  const int32_t p = names.partition;
-  const std::string& contest = protocol.contest_id;
-  const std::string& station = names.station_id;
-  const std::string key_count = std::to_string(6 + names.areas.size());
-  const std::string partition = std::to_string(p);
-  const std::string offset_text = std::to_string(offset);
-  std::vector<std::string> keys = {
-      layout::SeenKey(p, names.submission_id), layout::VersionsKey(p, contest, station),
-      layout::StationKey(p, contest, station), layout::BackersKey(p, contest, station),
-      layout::FiguresKey(p, contest, station), layout::PositionKey(p)};
-  for (const auto& area : names.areas) keys.push_back(layout::TotalsKey(p, contest, area));
-  std::vector<std::string_view> command = {"EVALSHA", sha, key_count};
-  command.insert(command.end(), keys.begin(), keys.end());
-  command.insert(command.end(), {names.submission_id, protocol.digest, protocol.record, "protocol",
-                                 protocol.observer_id, "0", "0", protocol.figures_digest, contest,
-                                 "observer", partition, offset_text});
-  command.insert(command.end(), names.areas.begin(), names.areas.end());
+// Unit `unit` as aggregation's Prepare would give it: a new station and submission (NamesOf), in
+// the areas of one of the registry's stations, at the next offset of its partition.
+aggregation::PreparedRecord Record(const PreparedProtocol& protocol, const ProtocolNames& names,
+                                   const domain::Registry& registry, int64_t unit, int64_t offset) {
+  aggregation::PreparedRecord record;
+  record.partition = names.partition;
+  record.offset = offset;
+  record.digest = protocol.digest + names.submission_id;
+  record.bytes = protocol.record;
+  record.contest_id = protocol.contest_id;
+  record.station_id = names.station_id;
+  record.version = {.submission_id = names.submission_id,
+                    .observer_id = protocol.observer_id,
+                    .figures_digest = protocol.figures_digest};
   for (const auto& [field, value] : protocol.fields) {
-    command.push_back(field);
-    command.push_back(value);
+    if (!record.figures_text.empty()) record.figures_text += '\n';
+    record.figures_text += field + "=" + value;
   }
-  AppendCommand(out, command);
-  return 1;
+  const auto& stations = registry.stations();
+  for (const v1::Area* area :
+       registry.EnclosingAreas(stations[static_cast<size_t>(unit) % stations.size()])) {
+    record.areas.push_back(area->area_id());
+  }
+  return record;
 }
 
 }  // namespace
 
-Result<double> ApplyScriptRate(std::span<const PreparedProtocol> samples,
-                               const RedisWriteOptions& options) {
+Result<FoldStepFigures> FoldStepRate(std::span<const PreparedProtocol> samples,
+                                     const FoldStepOptions& options) {
   if (samples.empty()) return Status::Error("no sample protocols");
-  auto source = ApplyLuaSource();
-  if (!source.ok()) return source.status();
-  const redis::Script script(*source);
+  auto registry = hub::GenerateRegistry({.stations = options.registry_stations, .seed = 2021});
+  if (!registry.ok()) return registry.status();
+  std::vector<aggregation::PreparedRecord> records;
+  records.reserve(static_cast<size_t>(options.protocols));
+  std::map<int32_t, int64_t> offsets;
+  for (int64_t unit = 0; unit < options.protocols; ++unit) {
+    const ProtocolNames names = NamesOf(unit, options.partitions);
+    records.push_back(Record(samples[static_cast<size_t>(unit) % samples.size()], names, **registry,
+                             unit, offsets[names.partition]++));
+  }
   auto server = stack::RedisServer::Start();
   if (!server.ok()) return server.status();
-  auto loaded = PipelinedRate({.port = (*server)->port(), .units = 1, .connections = 1},
-                              [&](int64_t, std::string& out) {
-                                AppendCommand(out, {"SCRIPT", "LOAD", *source});
-                                return 1;
-                              });
-  if (!loaded.ok()) return loaded.status();
-  return PipelinedRate({.port = (*server)->port(),
-                        .units = options.protocols,
-                        .connections = options.connections,
-                        .depth = options.depth},
-                       [&](int64_t unit, std::string& out) {
-                         return AppendApplyCall(script.sha(),
-                                                samples[static_cast<size_t>(unit) % samples.size()],
-                                                NamesOf(unit, options.partitions), unit, out);
-                       });
+  auto redis = redis::Connection::Connect((*server)->address(), std::chrono::seconds(30));
+  if (!redis.ok()) return redis.status();
+  if (Status loaded = (*redis)->LoadScript(aggregation::BatchApplier::script()); !loaded.ok()) {
+    return loaded;
+  }
+  const size_t heap_before = mallinfo2().uordblks;
+  aggregation::BatchApplier member(*registry, /*cache_entries=*/500'000);
+
+  const auto started = std::chrono::steady_clock::now();
+  for (size_t at = 0; at < records.size(); at += static_cast<size_t>(options.batch)) {
+    const size_t size = std::min(records.size() - at, static_cast<size_t>(options.batch));
+    auto applied = member.Apply(**redis, std::span(records.data() + at, size));
+    if (!applied.ok()) return applied.status();
+  }
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  FoldStepFigures figures;
+  figures.protocols_per_second = static_cast<double>(records.size()) / elapsed.count();
+  const size_t entries = member.cache().entries();
+  if (entries > 0) {
+    figures.cache_bytes_per_entry =
+        static_cast<double>(mallinfo2().uordblks - heap_before) / static_cast<double>(entries);
+  }
+  return figures;
+}
+
+Result<double> RebuildRate(std::span<const v1::Submission> samples, int partitions,
+                           int64_t registry_stations) {
+  auto registry = hub::GenerateRegistry({.stations = registry_stations, .seed = 2021});
+  if (!registry.ok()) return registry.status();
+  auto kafka = stack::DevKafka::Start(partitions);
+  if (!kafka.ok()) return kafka.status();
+  auto producer = kafka::Producer::Create((*kafka)->bootstrap());
+  if (!producer.ok()) return producer.status();
+  std::atomic<int64_t> failed{0};
+  for (const auto& submission : samples) {
+    const auto& protocol = submission.protocol();
+    v1::SubmissionRecord record;
+    *record.mutable_submission() = submission;
+    record.set_digest(domain::FiguresDigest(protocol.figures()) + submission.submission_id());
+    auto queued = (*producer)->Produce(
+        kafka::kSubmissionsTopic, domain::PartitionOf(protocol.station_id(), partitions),
+        domain::SubmissionKey(protocol.station_id(), protocol.contest_id()),
+        record.SerializeAsString(), [&failed](const Status& status, int32_t, int64_t) {
+          if (!status.ok()) failed.fetch_add(1);
+        });
+    if (!queued.ok()) return queued;
+  }
+  if (Status flushed = (*producer)->Flush(std::chrono::seconds(60)); !flushed.ok()) return flushed;
+  if (failed.load() > 0) return Status::Error("the embedded Kafka refused sample records");
+  auto server = stack::RedisServer::Start();
+  if (!server.ok()) return server.status();
+
+  const auto started = std::chrono::steady_clock::now();
+  aggregation::AggregatorOptions options;
+  options.kafka_bootstrap = (*kafka)->bootstrap();
+  options.redis.address = (*server)->address();
+  options.rebuild = true;
+  auto rebuild = aggregation::Aggregator::Create(options, *registry);
+  if (!rebuild.ok()) return rebuild.status();
+  const std::atomic<bool> stop{false};
+  if (Status run = (*rebuild)->Run(stop); !run.ok()) return run;
+  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  const int64_t applied = (*rebuild)->counts().applied;
+  if (applied != static_cast<int64_t>(samples.size())) {
+    return Status::Error("the rebuild applied " + std::to_string(applied) + " of " +
+                         std::to_string(samples.size()) + " records");
+  }
+  return static_cast<double>(applied) / elapsed.count();
 }
 
 }  // namespace hattama::bench

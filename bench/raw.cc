@@ -84,11 +84,21 @@ Result<RawFigures> RunRaw(const RawOptions& options) {
   Say(fmt::format("Redis writes of a protocol {:.0f}/s ({} commands each), GET {:.0f}/s",
                   raw.redis_protocol_writes, raw.redis_commands_per_protocol, raw.redis_get));
 
-  auto script = ApplyScriptRate(
-      protocols, {.protocols = quick ? 10'000 : 50'000, .partitions = options.partitions});
-  if (!script.ok()) return Status::Error("apply.lua: " + script.status().message());
-  raw.apply_script = *script;
-  Say(fmt::format("Hattama's apply.lua {:.0f} calls/s", raw.apply_script));
+  auto fold = FoldStepRate(protocols, {.protocols = quick ? 10'000 : 50'000,
+                                       .partitions = options.partitions,
+                                       .registry_stations = quick ? 2'000 : 20'000});
+  if (!fold.ok()) return Status::Error("aggregation's fold step: " + fold.status().message());
+  raw.apply_script = fold->protocols_per_second;
+  Say(fmt::format(
+      "Hattama's aggregation fold and write step {:.0f} protocols/s; its state cache {:.0f} "
+      "bytes an entry",
+      raw.apply_script, fold->cache_bytes_per_entry));
+  auto rebuild = RebuildRate(samples, options.partitions, quick ? 2'000 : 20'000);
+  if (!rebuild.ok()) return Status::Error("aggregation's rebuild: " + rebuild.status().message());
+  Say(
+      fmt::format("Hattama's hattama-aggregation --rebuild of {} records into an empty Redis: "
+                  "{:.0f} records/s",
+                  samples.size(), *rebuild));
   return raw;
 }
 

@@ -1,6 +1,6 @@
 // The raw limits of the parts on this machine, each measured alone by a plain client with nothing
 // of Hattama in between (bench/raw_grpc.h, raw_kafka.h, raw_redis.h), and beside them Hattama's
-// own Redis script (bench/apply_script.h), which is one of Hattama's parts and never a raw limit.
+// aggregation's fold and write step (bench/apply_script.h), one of Hattama's parts, never a limit.
 #pragma once
 
 #include <chrono>
@@ -35,7 +35,7 @@ struct RawFigures {
   double kafka_latency_p50_ms = 0, kafka_latency_p99_ms = 0;
   double kafka_short_wait_p50_ms = 0, kafka_short_wait_p99_ms = 0;
   // Hattama's own part, for comparison with the raw Redis writes.
-  double apply_script = 0;
+  double apply_script = 0;  // aggregation's fold and write step, protocols per second
 
   struct Part {
     const char* name;

@@ -22,14 +22,14 @@ std::string ChangesKey(int32_t partition) {
 }
 
 // What one counted protocol (a station's first) must leave in Redis for publication to show it
-// and for a replay to skip it, the same fields apply.lua writes:
+// and for a replay to skip it, the same fields aggregation writes:
 //   SET     seen:<submission>                 the applied-id marker (its digest)
 //   RPUSH   versions:<contest>:<station>      the SubmissionRecord, kept as a version
 //   HSET    station:<contest>:<station>       the counted figures, submission id, digest, ...
 //   HINCRBY totals:<contest>:<area> ...       each figure, stations_reporting and version, for
 //                                             the district, the region and the nation
 //   XADD    changes                           one change entry a total moved (area, version)
-// Not the dispute state (backers, figures by digest) that apply.lua also keeps: an aggregation
+// Not the dispute state (backers, figures by digest) that aggregation also keeps: an aggregation
 // member holding its stations' state in memory (issue #14 item 2) needs it only to rebuild that
 // state, which the versions allow.
 // Returns the number of commands.

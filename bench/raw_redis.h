@@ -1,7 +1,7 @@
 // The raw limits of Redis (a fresh redis-server started as the stack starts it), measured by plain
 // hiredis loops (bench/redis_pipeline.h):
 //   - the writes one counted protocol needs, pipelined, as protocols per second: the figures
-//     apply.lua writes for a station's first protocol, without the Lua that decides them;
+//     aggregation writes for a station's first protocol, without the fold that decides them;
 //   - GET, one request in flight per client thread, for the read benchmark's ratio.
 #pragma once
 

@@ -143,7 +143,8 @@ void RawRows(Rows& rows, Table& table, const RawFigures& raw, const TableContext
   rows.Same("  fetch.wait.max.ms=5",
             MsPair(raw.kafka_short_wait_p50_ms, raw.kafka_short_wait_p99_ms));
   table.Section("Hattama's own part (not a raw limit), per second");
-  rows.Same("Redis running apply.lua by EVALSHA, same loop, calls", Rate(raw.apply_script));
+  rows.Same("aggregation's fold + write step, one member, batches of 500, protocols",
+            Rate(raw.apply_script));
   rows.Ratio("the Redis writes of a protocol", raw.apply_script, raw.redis_protocol_writes, false);
 }
 
@@ -173,7 +174,7 @@ void FlatOutRows(Rows& rows, Table& table, const std::optional<RawFigures>& raw)
     const auto slowest = raw->Slowest();
     rows.Ratio(fmt::format("the slowest raw part ({}): end to end", slowest.name), counted,
                slowest.rate);
-    rows.Ratio("Hattama's apply.lua", counted, raw->apply_script, false);
+    rows.Ratio("aggregation's fold step", counted, raw->apply_script, false);
   }
   rows.Add("the whole night at that rate, s", [](const E2eFigures* r) {
     return r->flat.visible_per_second <= 0

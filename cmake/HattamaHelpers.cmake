@@ -7,7 +7,7 @@ set(HATTAMA_EMBED_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/embed_text.cmake)
 # hattama_embed_text(<target> HEADER <include path> NAMESPACE <ns> FILES <kName> <file> ...)
 #
 # Compiles text files into <target> as `inline constexpr char kName[]` constants of a generated
-# header, included as "<include path>" (e.g. services/aggregation/apply_lua.h). The header is
+# header, included as "<include path>" (e.g. services/aggregation/apply_batch_lua.h). The header is
 # written at build time, so editing a file rebuilds what includes it: the text that runs is the
 # text that was tested.
 function(hattama_embed_text target)

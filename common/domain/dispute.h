@@ -1,8 +1,9 @@
 // The dispute rule: which of several versions of one station × contest counts in the totals.
 //
-// Pure, no I/O. services/aggregation/apply.lua implements the same rule inside Redis; the
-// simulator's ground truth (tools/hub/simulator/truth.cc) and the property tests use this model, so
-// the two are held against each other on every test run.
+// Pure, no I/O. Aggregation applies this rule itself, one submission at a time, to the state it
+// folds in memory (services/aggregation/station_state.h); the simulator's ground truth
+// (tools/hub/simulator/truth.cc) and the property tests use it too, so what aggregation leaves in
+// Redis is held against the model on every test run.
 //
 // The rule, applied separately to observer versions and to official versions (never mixed):
 //  1. Each observer has at most one standing entry: among that observer's versions, the one

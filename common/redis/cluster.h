@@ -12,7 +12,7 @@
 // Guarantee: a command whose reply was received is answered exactly once. A command whose
 // connection broke after it was sent may have been applied before the retry applies it again
 // (at least once), so non-idempotent commands that must not repeat are made idempotent by their
-// caller (as apply.lua does with its seen-keys). Redis replicates asynchronously: an acknowledged
+// caller (as aggregation does by its position). Redis replicates asynchronously: an acknowledged
 // write survives its master's failure only if it reached the replica first. With
 // Options::replica_acks > 0 every per-node pipeline ends with WAIT, and a call succeeds only when
 // that many replicas of each master it wrote to hold its writes: what it acknowledges survives the

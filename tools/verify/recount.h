@@ -1,6 +1,6 @@
 // The recount: every area total recomputed from the transparency log's entries alone, at the log
 // position publication states for it (AreaTotals.log_position), by the rule aggregation applies
-// (services/aggregation/apply.lua, whose model is common/domain/dispute.h), and compared with
+// (common/domain/dispute.h, services/aggregation/station_state.h), and compared with
 // what publication published. Pure, no I/O: the entries and the published totals come from the
 // caller (recount_command.cc fetches them).
 //
