@@ -351,13 +351,16 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
       }
       // Only now, with Redis holding the batch, may the log move past it; never past records of a
       // partition left out, which are read again.
-      std::vector<kafka::Message> applied;
+      std::vector<kafka::Message> applied;  // Where each is, not what it holds: for the commit.
       applied.reserve(batch.size());
       for (const auto& message : batch) {
         if (result.left_out.contains(message.partition)) continue;
         int64_t& next = applied_next_[message.partition];
         next = std::max(next, message.offset + 1);
-        applied.push_back(message);
+        kafka::Message& at = applied.emplace_back();
+        at.topic = message.topic;
+        at.partition = message.partition;
+        at.offset = message.offset;
       }
       auto committed = consumer_->Commit(applied);
       if (!committed.ok()) {

@@ -362,11 +362,19 @@ Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
     std::vector<redis::Command> calls;
     calls.reserve(steps.size());
     for (Step& step : steps) {
-      std::vector<std::string> args = {std::to_string(step.expected),
-                                       std::to_string(step.position)};
-      args.insert(args.end(), std::make_move_iterator(step.args.begin()),
+      // EVALSHA sha 1 <position key> <expected> <new position> <writes...>, as Script::Call spells
+      // it, with the writes moved rather than copied.
+      redis::Command call = {"EVALSHA",
+                             script().sha(),
+                             "1",
+                             layout::PositionKey(step.partition),
+                             std::to_string(step.expected),
+                             std::to_string(step.position)};
+      call.reserve(call.size() + step.args.size());
+      call.insert(call.end(), std::make_move_iterator(step.args.begin()),
                   std::make_move_iterator(step.args.end()));
-      calls.push_back(script().Call({layout::PositionKey(step.partition)}, args));
+      step.args.clear();
+      calls.push_back(std::move(call));
     }
     auto replies = redis.RunScript(script(), calls);
     if (!replies.ok()) return fail(replies.status());

@@ -1,5 +1,7 @@
-// The apply script against a real redis-server: what the totals hold after submissions, resends,
-// replays, new versions, flags, official results and retractions.
+// The applier against a real redis-server: what the totals hold after submissions, resends,
+// replays, new versions, flags, official results and retractions; the counting rule's model
+// (common/domain/dispute.h) against batches cut anywhere, cached members, zombies and a lost tail;
+// and the write steps on a real Redis Cluster.
 #include "services/aggregation/applier.h"
 
 #include <gtest/gtest.h>
@@ -557,12 +559,6 @@ TEST(ApplierProperty, IdsAreOrderedByBytesWhateverTheServersLocale) {
   }
 }
 
-}  // namespace
-}  // namespace hattama::aggregation
-
-namespace hattama::aggregation {
-namespace {
-
 // A log of `count` random versions (revisions, retractions, flags, resends, reused ids) of the tiny
 // registry's mazhilis stations, each with its partition and offset as Kafka would give them.
 std::vector<PreparedRecord> RandomLog(const Applier& applier, std::mt19937& random, int count,
@@ -606,89 +602,78 @@ std::vector<v1::SubmissionRecord> FirstOfEachId(const std::vector<v1::Submission
   return first;
 }
 
+// A redis-server of the test's own, the tiny registry and its applier.
+class BatchApplierProperty : public testing::RedisServerTest {
+ protected:
+  std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
+  Applier applier_{registry_};
+};
+
 // Property: a member that keeps its state cache between batches, batches cut at random points,
 // batches delivered again (a crash before the commit), and a zombie member writing old batches
 // with what it remembered (a rebalance it did not notice) leave the totals the model predicts.
-TEST(BatchApplierProperty, CachedMembersAndAZombieYieldTheModelsTotals) {
-  auto server = stack::RedisServer::Start();
-  ASSERT_TRUE(server.ok()) << server.status().message();
-  auto redis = testing::Connect((*server)->address());
-  ASSERT_NE(redis, nullptr);
-  auto registry = testing::TinyRegistry();
-  Applier applier(registry);
+TEST_F(BatchApplierProperty, CachedMembersAndAZombieYieldTheModelsTotals) {
   std::mt19937 random(23);
   for (int scenario = 0; scenario < 12; ++scenario) {
-    ASSERT_TRUE(redis->Run({"FLUSHALL"}).ok());
+    ASSERT_TRUE(redis_->Run({"FLUSHALL"}).ok());
     std::vector<v1::SubmissionRecord> records;
-    const auto log = RandomLog(applier, random, 60, records);
-    BatchApplier member(registry, /*cache_entries=*/scenario % 3 == 0 ? 4 : 100000);
-    BatchApplier zombie(registry, 100000);
+    const auto log = RandomLog(applier_, random, 60, records);
+    BatchApplier member(registry_, /*cache_entries=*/scenario % 3 == 0 ? 4 : 100000);
+    BatchApplier zombie(registry_, 100000);
     size_t at = 0;
     size_t previous = 0;
     size_t zombie_at = 0;  // The zombie reads the same log on its own, from where it was.
     while (at < log.size()) {
       const size_t end = std::min(log.size(), at + 1 + random() % 9);
-      ASSERT_TRUE(member.Apply(*redis, std::span(log.data() + at, end - at)).ok());
+      ASSERT_TRUE(member.Apply(*redis_, std::span(log.data() + at, end - at)).ok());
       if (random() % 4 == 0) {  // Delivered again from the last committed offset.
-        ASSERT_TRUE(member.Apply(*redis, std::span(log.data() + previous, end - previous)).ok());
+        ASSERT_TRUE(member.Apply(*redis_, std::span(log.data() + previous, end - previous)).ok());
       }
       if (random() % 3 == 0 && zombie_at < log.size()) {
         const size_t zombie_end = std::min(log.size(), zombie_at + 1 + random() % 12);
         ASSERT_TRUE(
-            zombie.Apply(*redis, std::span(log.data() + zombie_at, zombie_end - zombie_at)).ok());
+            zombie.Apply(*redis_, std::span(log.data() + zombie_at, zombie_end - zombie_at)).ok());
         zombie_at = zombie_end;
       }
       previous = at;
       at = end;
     }
-    ASSERT_EQ(AreaTotals(*redis, "mazhilis", "kz"), ExpectedByRule(FirstOfEachId(records)))
+    ASSERT_EQ(AreaTotals(*redis_, "mazhilis", "kz"), ExpectedByRule(FirstOfEachId(records)))
         << "scenario " << scenario;
   }
 }
 
 // A batch of one record at a time (the latency path) through a cached member: the same totals.
-TEST(BatchApplierProperty, OneRecordBatchesYieldTheModelsTotals) {
-  auto server = stack::RedisServer::Start();
-  ASSERT_TRUE(server.ok()) << server.status().message();
-  auto redis = testing::Connect((*server)->address());
-  ASSERT_NE(redis, nullptr);
-  auto registry = testing::TinyRegistry();
-  Applier applier(registry);
+TEST_F(BatchApplierProperty, OneRecordBatchesYieldTheModelsTotals) {
   std::mt19937 random(7);
   std::vector<v1::SubmissionRecord> records;
-  const auto log = RandomLog(applier, random, 80, records);
-  BatchApplier member(registry, 100000);
+  const auto log = RandomLog(applier_, random, 80, records);
+  BatchApplier member(registry_, 100000);
   for (const auto& record : log) {
-    auto applied = member.Apply(*redis, std::span(&record, 1));
+    auto applied = member.Apply(*redis_, std::span(&record, 1));
     ASSERT_TRUE(applied.ok()) << applied.status().message();
     ASSERT_TRUE(applied->outcomes[0].has_value());
   }
-  EXPECT_EQ(AreaTotals(*redis, "mazhilis", "kz"), ExpectedByRule(FirstOfEachId(records)));
+  EXPECT_EQ(AreaTotals(*redis_, "mazhilis", "kz"), ExpectedByRule(FirstOfEachId(records)));
 }
 
 // Redis lost the tail of a partition (FLUSHALL: a failover to a replica that had not got it): the
 // member's next write finds the position moved, and the partition is left out for the caller to
 // read the log again from the position Redis holds; applied from there, the totals are whole.
-TEST(BatchApplierProperty, LostTailIsLeftOutAndReplayedFromThePositionRedisHolds) {
-  auto server = stack::RedisServer::Start();
-  ASSERT_TRUE(server.ok()) << server.status().message();
-  auto redis = testing::Connect((*server)->address());
-  ASSERT_NE(redis, nullptr);
-  auto registry = testing::TinyRegistry();
-  Applier applier(registry);
+TEST_F(BatchApplierProperty, LostTailIsLeftOutAndReplayedFromThePositionRedisHolds) {
   std::mt19937 random(3);
   std::vector<v1::SubmissionRecord> records;
-  const auto log = RandomLog(applier, random, 40, records);
-  BatchApplier member(registry, 100000);
-  ASSERT_TRUE(member.Apply(*redis, std::span(log.data(), 25)).ok());
-  ASSERT_TRUE(redis->Run({"FLUSHALL"}).ok());
+  const auto log = RandomLog(applier_, random, 40, records);
+  BatchApplier member(registry_, 100000);
+  ASSERT_TRUE(member.Apply(*redis_, std::span(log.data(), 25)).ok());
+  ASSERT_TRUE(redis_->Run({"FLUSHALL"}).ok());
 
   std::set<int32_t> sought;
   BatchOptions options{.leave_out_gap = [&](int32_t partition, int64_t position) {
     EXPECT_EQ(position, 0);
     return sought.insert(partition).second;  // Once per partition, as the aggregator seeks.
   }};
-  auto applied = member.Apply(*redis, std::span(log.data() + 25, log.size() - 25), options);
+  auto applied = member.Apply(*redis_, std::span(log.data() + 25, log.size() - 25), options);
   ASSERT_TRUE(applied.ok()) << applied.status().message();
   EXPECT_FALSE(applied->left_out.empty());
   // Read again from each left-out partition's position (0): its whole log.
@@ -696,19 +681,13 @@ TEST(BatchApplierProperty, LostTailIsLeftOutAndReplayedFromThePositionRedisHolds
   for (const auto& record : log) {
     if (applied->left_out.contains(record.partition)) again.push_back(record);
   }
-  ASSERT_TRUE(member.Apply(*redis, again, options).ok());
+  ASSERT_TRUE(member.Apply(*redis_, again, options).ok());
   std::vector<v1::SubmissionRecord> kept;    // What Redis holds: every partition not left out lost
   for (size_t i = 0; i < log.size(); ++i) {  // its first 25 records' share.
     if (i >= 25 || applied->left_out.contains(log[i].partition)) kept.push_back(records[i]);
   }
-  EXPECT_EQ(AreaTotals(*redis, "mazhilis", "kz"), ExpectedByRule(FirstOfEachId(kept)));
+  EXPECT_EQ(AreaTotals(*redis_, "mazhilis", "kz"), ExpectedByRule(FirstOfEachId(kept)));
 }
-
-}  // namespace
-}  // namespace hattama::aggregation
-
-namespace hattama::aggregation {
-namespace {
 
 // The write steps on a real Redis Cluster (3 masters, 3 replicas): each partition's step is one
 // script call on the master of its {p<N>} slot, with only the position declared as a key; a
