@@ -238,7 +238,8 @@ void InstallRequestChecks(httplib::Server& server, size_t max_body) {
 // in-process channel, and the answer (or its error) written as JSON.
 void AnswerUnary(grpc::GenericStub& stub, const httplib::Request& request,
                  httplib::Response& response) {
-  auto call = ParseHttpCall(std::string(request.matches[1]), request.params,
+  const std::string method_name = request.matches[1];
+  auto call = ParseHttpCall(method_name, request.params,
                             request.method == "POST" ? request.body : std::string());
   if (!call.ok()) {
     SendError(response, call.status());
@@ -277,6 +278,29 @@ void InstallUnaryApi(httplib::Server& server, std::shared_ptr<grpc::GenericStub>
   };
   server.Get(R"(/v1/(\w+))", handle);
   server.Post(R"(/v1/(\w+))", handle);
+}
+
+// GET /v1/GetAreaTotals and /v1/GetOfficialTotals naming exactly an area_id and a contest_id:
+// the JSON the store encoded once for the read that GetAreaTotals answers from (the same message,
+// printed by the same ToJson), without a call through the in-process channel and without printing
+// JSON per request. Everything else (another parameter, a POST, any failure) is answered the
+// generic way, so that an answer, error or not, is always the mirror's.
+void InstallTotals(httplib::Server& server, TotalsJsonFunction totals_json,
+                   std::shared_ptr<grpc::GenericStub> stub) {
+  server.Get(R"(/v1/(GetAreaTotals|GetOfficialTotals))", [totals_json = std::move(totals_json),
+                                                          stub](const httplib::Request& request,
+                                                                httplib::Response& response) {
+    const auto& params = request.params;
+    if (params.size() == 2 && params.count("area_id") == 1 && params.count("contest_id") == 1) {
+      auto json = totals_json({params.find("area_id")->second, params.find("contest_id")->second,
+                               /*official=*/request.matches[1] == "GetOfficialTotals"});
+      if (json.ok() && (*json)->text.ok()) {
+        response.set_content(*(*json)->text + "\n", "application/json");
+        return;
+      }
+    }
+    AnswerUnary(*stub, request, response);
+  });
 }
 
 // One turn of an event stream: the next event of `call` written to `sink`, or, with none within
@@ -426,11 +450,9 @@ void HttpLimits::SetConnections(const http::ConnectionLimits& limits) {
   keep_alive_max_requests = limits.keep_alive_max_requests;
 }
 
-Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& listen,
-                                                        std::shared_ptr<grpc::Channel> channel,
-                                                        StaticFiles files,
-                                                        ExportFunction export_contest,
-                                                        HttpLimits limits) {
+Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(
+    const std::string& listen, std::shared_ptr<grpc::Channel> channel, StaticFiles files,
+    ExportFunction export_contest, HttpLimits limits, TotalsJsonFunction totals_json) {
   auto address = SplitListen(listen);
   if (!address.ok()) return address.status();
   const auto& [host, port] = *address;
@@ -451,7 +473,9 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(const std::string& liste
   InstallRequestChecks(server, limits.max_body_bytes);
   InstallWatch(server, v1::PublicationService::NewStub(channel), gateway->stopping_,
                limits.max_event_streams);
-  InstallUnaryApi(server, std::make_shared<grpc::GenericStub>(std::move(channel)));
+  auto stub = std::make_shared<grpc::GenericStub>(std::move(channel));
+  if (totals_json) InstallTotals(server, std::move(totals_json), stub);
+  InstallUnaryApi(server, std::move(stub));
   if (export_contest) InstallExport(server, std::move(export_contest));
   InstallStaticFiles(server, std::move(files));
 

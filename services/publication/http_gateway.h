@@ -17,6 +17,10 @@
 // an idle kept-alive connection is closed, and one client address holds at most so many
 // connections, so that slow or hostile sockets cannot starve real readers of worker threads
 // (common/http/guarded_server.h, shared with hattama-tlog).
+// With a totals function, GET /v1/GetAreaTotals and /v1/GetOfficialTotals of an area and contest
+// answer the JSON the store keeps encoded for GetAreaTotals' cached answer (the same message,
+// printed once per change), without a call through the channel; anything else about them goes
+// the generic way.
 // Failures answer {"code":"<gRPC code name>","message":...} with the HTTP status of that code
 // (common/base/status_grpc.h): overload is 503 (or 429), never 404.
 #pragma once
@@ -33,6 +37,7 @@
 
 #include "common/base/result.h"
 #include "common/http/guarded_server.h"
+#include "services/publication/totals_cache.h"
 
 namespace hattama::publication {
 
@@ -73,16 +78,22 @@ struct HttpLimits {
   void SetConnections(const http::ConnectionLimits& limits);
 };
 
+// The JSON of a total, as PublishedStore::ReadTotalsJson answers it.
+using TotalsJsonFunction =
+    std::function<Result<std::shared_ptr<const CachedTotals::Encoding>>(const TotalsKey& key)>;
+
 class HttpGateway {
  public:
   // Binds `listen` ("host:port") and serves until destroyed. `channel` reaches the gRPC service
   // (e.g. grpc::Server::InProcessChannel). "/" serves "/index.html" of `files` when there is one.
-  // With `export_contest`, /export/<contest_id>.csv and .jsonl serve the open-data files.
+  // With `export_contest`, /export/<contest_id>.csv and .jsonl serve the open-data files. With
+  // `totals_json`, a total's JSON comes from it (see above) rather than through the channel.
   static Result<std::unique_ptr<HttpGateway>> Start(const std::string& listen,
                                                     std::shared_ptr<grpc::Channel> channel,
                                                     StaticFiles files = {},
                                                     ExportFunction export_contest = nullptr,
-                                                    HttpLimits limits = {});
+                                                    HttpLimits limits = {},
+                                                    TotalsJsonFunction totals_json = nullptr);
   ~HttpGateway();  // Stops accepting, finishes the requests in flight.
 
   int port() const { return port_; }

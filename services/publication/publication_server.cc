@@ -119,7 +119,8 @@ Status PublicationServer::ServeHttp(const ServerConfig& config) {
       [exports = exports_.get()](const std::string& contest_id, bool csv) {
         return exports->Get(contest_id, csv ? ExportFormat::kCsv : ExportFormat::kJsonLines);
       },
-      config.http);
+      config.http,
+      [store = store_.get()](const TotalsKey& key) { return store->ReadTotalsJson(key); });
   if (!gateway.ok()) return gateway.status();
   gateway_ = std::move(gateway).value();
   return Status::Ok();

@@ -14,14 +14,6 @@ namespace {
 constexpr int32_t kDefaultStationsPage = 500;
 constexpr int32_t kMaxStationsPage = 2000;
 
-// A successful read's value moved into `response`, or the read's failure as a gRPC status.
-template <typename T>
-grpc::Status Answer(Result<T> read, T* response) {
-  if (!read.ok()) return ToGrpc(read.status());
-  *response = std::move(read).value();
-  return grpc::Status::OK;
-}
-
 // The stations under `area` that vote in `contest_id`, in registry order.
 std::vector<const v1::Station*> StationsUnder(const domain::Registry& registry,
                                               const v1::Area& area, const std::string& contest_id) {
@@ -79,18 +71,39 @@ grpc::Status PublicationService::GetElection(grpc::ServerContext*, const v1::Get
   return grpc::Status::OK;
 }
 
-grpc::Status PublicationService::GetAreaTotals(grpc::ServerContext*,
-                                               const v1::GetAreaTotalsRequest* request,
-                                               v1::AreaTotals* response) {
-  return Answer(store_->ReadTotals({request->area_id(), request->contest_id(), /*official=*/false}),
-                response);
+template <typename Request>
+grpc::Status PublicationService::SerializedTotals(const grpc::ByteBuffer& request, bool official,
+                                                  grpc::ByteBuffer& response) {
+  Request parsed;
+  grpc::ByteBuffer bytes(request);  // Shares the request's slices: no copy.
+  if (!grpc::SerializationTraits<Request>::Deserialize(&bytes, &parsed).ok()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "the request is not a " + Request::descriptor()->full_name());
+  }
+  auto totals = store_->ReadSerializedTotals({parsed.area_id(), parsed.contest_id(), official});
+  if (!totals.ok()) return ToGrpc(totals.status());
+  const Result<std::string>& serialized = (*totals)->text;
+  if (!serialized.ok()) return ToGrpc(serialized.status());
+  grpc::Slice slice(serialized->data(), serialized->size());
+  grpc::ByteBuffer answer(&slice, 1);
+  response.Swap(&answer);
+  return grpc::Status::OK;
 }
 
-grpc::Status PublicationService::GetOfficialTotals(grpc::ServerContext*,
-                                                   const v1::GetOfficialTotalsRequest* request,
-                                                   v1::AreaTotals* response) {
-  return Answer(store_->ReadTotals({request->area_id(), request->contest_id(), /*official=*/true}),
-                response);
+grpc::ServerUnaryReactor* PublicationService::GetAreaTotals(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(SerializedTotals<v1::GetAreaTotalsRequest>(*request, false, *response));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* PublicationService::GetOfficialTotals(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(SerializedTotals<v1::GetOfficialTotalsRequest>(*request, true, *response));
+  return reactor;
 }
 
 grpc::Status PublicationService::GetLogCheckpoint(grpc::ServerContext*,

@@ -23,10 +23,17 @@ namespace hattama::publication {
 inline constexpr int kMaxVersionsPerContest = 100;
 inline constexpr size_t kMaxVersionBytes = 1 << 20;
 
-// Watch is a callback (reactor) method, so that an open stream holds no thread; the rest is
-// synchronous. Thread-safe once serving; the Use/Limit calls come before.
-class PublicationService final
-    : public v1::PublicationService::WithCallbackMethod_Watch<v1::PublicationService::Service> {
+// GetAreaTotals and GetOfficialTotals are raw callback methods: a cached total is answered with
+// the bytes it was serialized to once (PublishedStore::ReadSerializedTotals), on the thread that
+// read the request, without a message built, copied or serialized per request. Watch is a
+// callback (reactor) method, so that an open stream holds no thread; the rest is synchronous.
+using PublicationServiceBase = v1::PublicationService::WithCallbackMethod_Watch<
+    v1::PublicationService::WithRawCallbackMethod_GetAreaTotals<
+        v1::PublicationService::WithRawCallbackMethod_GetOfficialTotals<
+            v1::PublicationService::Service>>>;
+
+// Thread-safe once serving; the Use/Limit calls come before.
+class PublicationService final : public PublicationServiceBase {
  public:
   explicit PublicationService(std::shared_ptr<PublishedStore> store);
 
@@ -55,9 +62,11 @@ class PublicationService final
 
   grpc::Status GetElection(grpc::ServerContext* context, const v1::GetElectionRequest* request,
                            v1::Election* response) override;
-  // The area's totals summed over every partition (PublishedStore::ReadTotals).
-  grpc::Status GetAreaTotals(grpc::ServerContext* context, const v1::GetAreaTotalsRequest* request,
-                             v1::AreaTotals* response) override;
+  // The area's totals summed over every partition (PublishedStore::ReadTotals), as a serialized
+  // AreaTotals for a serialized GetAreaTotalsRequest.
+  grpc::ServerUnaryReactor* GetAreaTotals(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
   // The station's counted protocol and its versions, for each of its contests. One answer carries
   // at most `per_contest` versions per contest and `bytes` of versions in all (LimitVersions):
   // the counted version always, then the newest others that fit (see the README).
@@ -69,10 +78,10 @@ class PublicationService final
   grpc::Status GetLogCheckpoint(grpc::ServerContext* context,
                                 const v1::GetLogCheckpointRequest* request,
                                 v1::LogCheckpoint* response) override;
-  // The official results' totals, kept apart from the observers'.
-  grpc::Status GetOfficialTotals(grpc::ServerContext* context,
-                                 const v1::GetOfficialTotalsRequest* request,
-                                 v1::AreaTotals* response) override;
+  // The official results' totals, kept apart from the observers' (as GetAreaTotals, serialized).
+  grpc::ServerUnaryReactor* GetOfficialTotals(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
   // Official against observer figures for every area (of a kind) and station of a contest.
   grpc::Status ListDiscrepancies(grpc::ServerContext* context,
                                  const v1::ListDiscrepanciesRequest* request,
@@ -83,6 +92,11 @@ class PublicationService final
                             v1::ListStationsResponse* response) override;
 
  private:
+  // The serialized totals of the area and contest that `request` (a serialized Request, one of
+  // GetAreaTotals' or GetOfficialTotals', which have the same fields) names, into `response`.
+  template <typename Request>
+  grpc::Status SerializedTotals(const grpc::ByteBuffer& request, bool official,
+                                grpc::ByteBuffer& response);
   // Official against observer totals of the areas (of `kind`, or all) holding the contest.
   Status AreaDiscrepancies(const v1::Contest& contest, v1::AreaKind kind,
                            std::vector<v1::Discrepancy>& found);

@@ -99,7 +99,7 @@ Result<int32_t> PublishedStore::ReadPartitionCount() {
   return partitions;
 }
 
-Result<v1::AreaTotals> PublishedStore::ReadTotals(const TotalsKey& key) {
+Result<std::shared_ptr<const CachedTotals>> PublishedStore::ReadCachedTotals(const TotalsKey& key) {
   auto found = FindAreaAndContest(*registry_, key.area_id, key.contest_id);
   if (!found.ok()) return found.status();
   const auto [area, contest] = *found;
@@ -107,17 +107,34 @@ Result<v1::AreaTotals> PublishedStore::ReadTotals(const TotalsKey& key) {
   // invalidation overtook from being stored (totals_cache.h).
   TotalsCache::Ticket ticket = 0;
   if (cache_ != nullptr) {
-    if (auto cached = cache_->Find(key, ticket)) {
-      StateTreeSize(*cached);
-      return std::move(*cached);
-    }
+    if (auto cached = cache_->Find(key, ticket)) return cached;
   }
   auto read =
       ReadTotalsOfAreas(*contest, key.official ? Scope::kOfficial : Scope::kObserver, {area});
   if (!read.ok()) return read.status();
   v1::AreaTotals totals = std::move((*read)[0]);
-  if (cache_ != nullptr) cache_->Store(key, ticket, totals);
-  return totals;
+  if (cache_ != nullptr) return cache_->Store(key, ticket, std::move(totals));
+  return std::make_shared<const CachedTotals>(std::move(totals));
+}
+
+Result<v1::AreaTotals> PublishedStore::ReadTotals(const TotalsKey& key) {
+  auto read = ReadCachedTotals(key);
+  if (!read.ok()) return read.status();
+  return (*read)->At(CoveringTreeSize((*read)->totals()));
+}
+
+Result<std::shared_ptr<const CachedTotals::Encoding>> PublishedStore::ReadSerializedTotals(
+    const TotalsKey& key) {
+  auto read = ReadCachedTotals(key);
+  if (!read.ok()) return read.status();
+  return (*read)->Serialized(CoveringTreeSize((*read)->totals()));
+}
+
+Result<std::shared_ptr<const CachedTotals::Encoding>> PublishedStore::ReadTotalsJson(
+    const TotalsKey& key) {
+  auto read = ReadCachedTotals(key);
+  if (!read.ok()) return read.status();
+  return (*read)->Json(CoveringTreeSize((*read)->totals()));
 }
 
 Result<std::vector<v1::AreaTotals>> PublishedStore::ReadTotalsOfAreas(
@@ -139,12 +156,14 @@ Result<std::vector<v1::AreaTotals>> PublishedStore::ReadTotalsOfAreas(
 }
 
 void PublishedStore::StateTreeSize(v1::AreaTotals& totals) const {
-  v1::LogPosition& position = *totals.mutable_log_position();
-  position.set_tree_size(checkpoints_ == nullptr
-                             ? 0
-                             : checkpoints_->CoveringTreeSize(std::span<const int64_t>(
-                                   position.partition_ends().data(),
-                                   static_cast<size_t>(position.partition_ends_size()))));
+  totals.mutable_log_position()->set_tree_size(CoveringTreeSize(totals));
+}
+
+int64_t PublishedStore::CoveringTreeSize(const v1::AreaTotals& totals) const {
+  if (checkpoints_ == nullptr) return 0;
+  const auto& ends = totals.log_position().partition_ends();
+  return checkpoints_->CoveringTreeSize(
+      std::span<const int64_t>(ends.data(), static_cast<size_t>(ends.size())));
 }
 
 Result<PublishedStore::SummedTotals> PublishedStore::SumTotals(

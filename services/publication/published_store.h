@@ -58,6 +58,11 @@ class PublishedStore {
   // as they stand now, see UseCheckpoints). kInvalidArgument / kNotFound for a bad key,
   // kInternal for data that cannot be read.
   Result<v1::AreaTotals> ReadTotals(const TotalsKey& key);
+  // The same answer already encoded, shared with every reader of the same read and checkpoint:
+  // the serialized AreaTotals (what GetAreaTotals sends) and its JSON (what /v1/GetAreaTotals
+  // sends). A cached total costs no Redis read and no encoding.
+  Result<std::shared_ptr<const CachedTotals::Encoding>> ReadSerializedTotals(const TotalsKey& key);
+  Result<std::shared_ptr<const CachedTotals::Encoding>> ReadTotalsJson(const TotalsKey& key);
 
   // The totals of each of `areas` (one contest, one scope) summed over every partition, in one
   // round trip after reading P, in the order of `areas`, each with the log position they were all
@@ -100,6 +105,11 @@ class PublishedStore {
   // tag: each transaction touches one Redis Cluster slot.)
   // Sets totals.log_position.tree_size for its partition ends, from the checkpoints as they are.
   void StateTreeSize(v1::AreaTotals& totals) const;
+  // The tree size of the first remembered checkpoint covering `totals`' partition ends, now.
+  int64_t CoveringTreeSize(const v1::AreaTotals& totals) const;
+  // The totals `key` names as one read, from the cache while the change feed vouches for it,
+  // else from Redis (and kept in the cache when the ticket allows).
+  Result<std::shared_ptr<const CachedTotals>> ReadCachedTotals(const TotalsKey& key);
   Result<SummedTotals> SumTotals(const v1::Contest& contest, redis::layout::Scope scope,
                                  int32_t partitions, const std::vector<const v1::Area*>& areas);
 

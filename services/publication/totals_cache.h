@@ -1,5 +1,6 @@
 // Published totals kept in memory and invalidated by aggregation's change feed, so that a burst
-// of readers costs one Redis read per change instead of one per request.
+// of readers costs one Redis read per change instead of one per request, and one encoding of the
+// answer (protobuf for gRPC, JSON for HTTP) per change and checkpoint instead of one per request.
 //
 // Correctness rests on three rules, each enforced here or by ChangeFeed:
 //  - Aggregation writes Redis before it publishes the change (services/aggregation), so after a
@@ -17,10 +18,12 @@
 #include <compare>
 #include <cstdint>
 #include <map>
-#include <mutex>
+#include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 
+#include "common/base/result.h"
 #include "hattama/v1/publication.pb.h"
 
 namespace hattama::publication {
@@ -33,6 +36,47 @@ struct TotalsKey {
   auto operator<=>(const TotalsKey&) const = default;
 };
 
+// One read of a total, shared by every answer given from it (immutable once built), with its
+// answers encoded once: the AreaTotals message serialized (what gRPC sends) and as JSON (what
+// HTTP sends), each stating a given tree size in its log position. The tree size is resolved
+// when answering (a later checkpoint may cover the same read), so each encoding is kept for the
+// last tree size asked and made again when a newer checkpoint covers the read.
+//
+// Thread-safe: any number of threads may ask for its encodings at once; encoding takes no lock
+// (two threads may both encode, and one result is kept).
+class CachedTotals {
+ public:
+  // `totals` as read, its log_position.tree_size ignored (each encoding states its own).
+  explicit CachedTotals(v1::AreaTotals totals);
+
+  const v1::AreaTotals& totals() const { return totals_; }
+  // The totals stating `tree_size`, as a new message.
+  v1::AreaTotals At(int64_t tree_size) const;
+
+  // One encoding of the totals at one tree size. `text` is the encoding; JSON may have failed
+  // (never the case for totals, but a 200 must never carry "" for it), hence a Result.
+  struct Encoding {
+    int64_t tree_size = 0;
+    Result<std::string> text;
+  };
+  // The serialized AreaTotals stating `tree_size`, what GetAreaTotals answers byte for byte.
+  std::shared_ptr<const Encoding> Serialized(int64_t tree_size) const;
+  // The JSON of the same message (http_request.h's ToJson), what /v1/GetAreaTotals answers.
+  std::shared_ptr<const Encoding> Json(int64_t tree_size) const;
+
+ private:
+  using Slot = std::atomic<std::shared_ptr<const Encoding>>;
+  template <typename Encode>
+  std::shared_ptr<const Encoding> EncodedAt(Slot& slot, int64_t tree_size, Encode encode) const;
+
+  const v1::AreaTotals totals_;
+  mutable Slot serialized_;
+  mutable Slot json_;
+};
+
+// Thread-safe: Find is called by every reader at once and takes a shared lock only; Store,
+// Invalidate, Enable and Disable (the change feed's thread, and readers after a miss) take it
+// exclusively, each for a map update.
 class TotalsCache {
  public:
   // The cache's clock when a read began; handed back to Store.
@@ -42,12 +86,14 @@ class TotalsCache {
   // should the feed ever miss one (e.g. Redis restored from an old snapshot without a replay).
   explicit TotalsCache(std::chrono::milliseconds max_age = std::chrono::seconds(30));
 
-  // The cached totals of `key` (a hit), or nullopt (a miss) with `ticket` set: read Redis, then
+  // The cached totals of `key` (a hit), or null (a miss) with `ticket` set: read Redis, then
   // Store with that ticket. Always a miss while disabled.
-  std::optional<v1::AreaTotals> Find(const TotalsKey& key, Ticket& ticket);
+  std::shared_ptr<const CachedTotals> Find(const TotalsKey& key, Ticket& ticket);
   // Keeps `totals`, read from Redis after `ticket` was taken, unless `key` was invalidated or
-  // the cache disabled or enabled since (the read may predate what changed).
-  void Store(const TotalsKey& key, Ticket ticket, const v1::AreaTotals& totals);
+  // the cache disabled or enabled since (the read may predate what changed). Returns the read
+  // as an answer either way (shared with later readers only when kept).
+  std::shared_ptr<const CachedTotals> Store(const TotalsKey& key, Ticket ticket,
+                                            v1::AreaTotals totals);
   // `key` changed: drops its totals and refuses reads of it that began before now.
   void Invalidate(const TotalsKey& key);
 
@@ -63,13 +109,13 @@ class TotalsCache {
 
  private:
   struct Entry {
-    std::optional<v1::AreaTotals> totals;
+    std::shared_ptr<const CachedTotals> totals;
     std::chrono::steady_clock::time_point stored;
     Ticket invalidated = 0;  // The clock at the key's last invalidation.
   };
 
   const std::chrono::milliseconds max_age_;
-  mutable std::mutex mutex_;
+  mutable std::shared_mutex mutex_;
   Ticket clock_ = 1;
   Ticket reset_ = 1;  // The clock at the last Enable or Disable.
   bool enabled_ = false;

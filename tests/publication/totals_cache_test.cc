@@ -7,6 +7,8 @@
 #include <chrono>
 #include <optional>
 
+#include "services/publication/http_request.h"
+
 namespace hattama::publication {
 namespace {
 
@@ -26,9 +28,8 @@ v1::AreaTotals Reporting(int64_t stations) {
 // What a reader does: Find, and on a miss "read Redis" (`read`) and Store with the ticket.
 v1::AreaTotals Read(TotalsCache& cache, const TotalsKey& key, const v1::AreaTotals& read) {
   TotalsCache::Ticket ticket = 0;
-  if (auto cached = cache.Find(key, ticket)) return *cached;
-  cache.Store(key, ticket, read);
-  return read;
+  if (auto cached = cache.Find(key, ticket)) return cached->totals();
+  return cache.Store(key, ticket, read)->totals();
 }
 
 // What the cache answers for `key` (the stations reporting of its totals), nullopt on a miss.
@@ -36,7 +37,7 @@ std::optional<int64_t> Cached(TotalsCache& cache, const TotalsKey& key) {
   TotalsCache::Ticket ignored = 0;
   auto cached = cache.Find(key, ignored);
   if (!cached) return std::nullopt;
-  return cached->stations_reporting();
+  return cached->totals().stations_reporting();
 }
 
 TEST(TotalsCache, AStoredReadIsAnsweredUntilItsKeyChanges) {
@@ -74,14 +75,14 @@ TEST(TotalsCache, AReadOvertakenByAnInvalidationIsNotKept) {
   TotalsCache cache(1h);
   cache.Enable();
   TotalsCache::Ticket before_change = 0;
-  ASSERT_FALSE(cache.Find(kNation, before_change).has_value());
+  ASSERT_EQ(cache.Find(kNation, before_change), nullptr);
   // The read of Redis is under way when the change arrives from the feed...
   cache.Invalidate(kNation);
   // ...so what it read may predate the change: refused.
   cache.Store(kNation, before_change, Reporting(1));
 
   TotalsCache::Ticket after_change = 0;
-  EXPECT_FALSE(cache.Find(kNation, after_change).has_value());
+  EXPECT_EQ(cache.Find(kNation, after_change), nullptr);
   // A read that began after the change is kept.
   cache.Store(kNation, after_change, Reporting(2));
   EXPECT_EQ(Cached(cache, kNation), 2);
@@ -91,7 +92,7 @@ TEST(TotalsCache, AnInvalidationOfAnotherKeyDoesNotRefuseARead) {
   TotalsCache cache(1h);
   cache.Enable();
   TotalsCache::Ticket ticket = 0;
-  ASSERT_FALSE(cache.Find(kNation, ticket).has_value());
+  ASSERT_EQ(cache.Find(kNation, ticket), nullptr);
   cache.Invalidate(kRegion);
   cache.Store(kNation, ticket, Reporting(1));
 
@@ -112,7 +113,7 @@ TEST(TotalsCache, DisablingDropsEverythingAndRefusesReadsThatBeganBefore) {
   cache.Enable();
   Read(cache, kNation, Reporting(1));
   TotalsCache::Ticket before = 0;
-  ASSERT_FALSE(cache.Find(kRegion, before).has_value());
+  ASSERT_EQ(cache.Find(kRegion, before), nullptr);
 
   cache.Disable();  // The feed was lost.
   EXPECT_FALSE(cache.enabled());
@@ -146,6 +147,75 @@ TEST(TotalsCache, EntriesOlderThanMaxAgeAreReadAgain) {
   Read(lasting, kNation, Reporting(1));
   EXPECT_EQ(Read(lasting, kNation, Reporting(2)).stations_reporting(), 1);
   EXPECT_EQ(lasting.hits(), 1u);
+}
+
+// Totals as a read gives them: an area, figures, and the log position they were read at.
+v1::AreaTotals ReadAt(int64_t stations, int64_t tree_size) {
+  v1::AreaTotals totals = Reporting(stations);
+  totals.mutable_area()->set_area_id("kz");
+  totals.set_contest_id("mazhilis");
+  totals.mutable_figures()->set_ballots_valid(500);
+  totals.mutable_log_position()->add_partition_ends(3);
+  totals.mutable_log_position()->set_tree_size(tree_size);
+  return totals;
+}
+
+TEST(CachedTotals, EachAnswerIsTheMessageStatingTheTreeSizeAskedFor) {
+  const CachedTotals read(ReadAt(2, /*tree_size=*/0));
+
+  auto serialized = read.Serialized(7);
+  auto json = read.Json(7);
+
+  v1::AreaTotals answered;
+  ASSERT_TRUE(serialized->text.ok());
+  ASSERT_TRUE(answered.ParseFromString(*serialized->text));
+  EXPECT_EQ(answered.SerializeAsString(), ReadAt(2, 7).SerializeAsString());
+  EXPECT_EQ(answered.log_position().tree_size(), 7);
+  ASSERT_TRUE(json->text.ok());
+  EXPECT_EQ(*json->text, *ToJson(ReadAt(2, 7)));
+  EXPECT_EQ(read.At(7).SerializeAsString(), ReadAt(2, 7).SerializeAsString());
+}
+
+TEST(CachedTotals, AnAnswerIsEncodedOnceUntilAnotherCheckpointCoversTheRead) {
+  const CachedTotals read(ReadAt(2, 0));
+
+  auto first = read.Serialized(7);
+  EXPECT_EQ(read.Serialized(7), first) << "encoded again for the same tree size";
+  EXPECT_EQ(read.Json(7), read.Json(7));
+
+  // A newer checkpoint covers the same read: the answer states it.
+  auto later = read.Serialized(9);
+  v1::AreaTotals answered;
+  ASSERT_TRUE(answered.ParseFromString(*later->text));
+  EXPECT_EQ(answered.log_position().tree_size(), 9);
+  EXPECT_NE(*read.Json(9)->text, *read.Json(7)->text);
+}
+
+TEST(TotalsCache, AStoredReadIsTheAnswerLaterReadersShare) {
+  TotalsCache cache(1h);
+  cache.Enable();
+  TotalsCache::Ticket ticket = 0;
+  ASSERT_EQ(cache.Find(kNation, ticket), nullptr);
+  auto stored = cache.Store(kNation, ticket, ReadAt(2, 0));
+  auto encoded = stored->Serialized(5);
+
+  auto found = cache.Find(kNation, ticket);
+
+  ASSERT_EQ(found, stored);
+  EXPECT_EQ(found->Serialized(5), encoded) << "a hit encoded the answer again";
+}
+
+TEST(TotalsCache, ARefusedReadIsStillAnsweredButNotShared) {
+  TotalsCache cache(1h);
+  cache.Enable();
+  TotalsCache::Ticket ticket = 0;
+  ASSERT_EQ(cache.Find(kNation, ticket), nullptr);
+  cache.Invalidate(kNation);
+
+  auto answered = cache.Store(kNation, ticket, ReadAt(2, 0));
+
+  EXPECT_EQ(answered->totals().stations_reporting(), 2);
+  EXPECT_FALSE(Cached(cache, kNation).has_value());
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "common/kafka/topics.h"
 #include "services/publication/change_feed.h"
 #include "services/publication/http_gateway.h"
+#include "services/publication/http_request.h"
 #include "services/publication/totals_cache.h"
 #include "tests/publication/fixture.h"
 #include "tests/testing/eventually.h"
@@ -79,8 +80,10 @@ class WatchTest : public PublicationFixture {
   void StartGateway(size_t max_event_streams = 8) {
     HttpLimits limits;
     limits.max_event_streams = max_event_streams;
+    // Totals' JSON from the store, as publication's server gives it.
     auto gateway =
-        HttpGateway::Start("127.0.0.1:0", grpc_server_->InProcessChannel({}), {}, nullptr, limits);
+        HttpGateway::Start("127.0.0.1:0", grpc_server_->InProcessChannel({}), {}, nullptr, limits,
+                           [this](const TotalsKey& key) { return store_->ReadTotalsJson(key); });
     ASSERT_TRUE(gateway.ok()) << gateway.status().message();
     gateway_ = std::move(gateway).value();
   }
@@ -242,6 +245,55 @@ TEST_F(WatchTest, TotalsComeFromMemoryUntilTheirChangeArrives) {
   EXPECT_TRUE(
       Eventually([this] { return Totals("kz", "mazhilis").stations_reporting() == 2; }, 10s));
   EXPECT_EQ(Totals("kz", "mazhilis").figures().ballots_valid(), 500 + 350);
+}
+
+TEST_F(WatchTest, CachedAnswersOverGrpcAndHttpEqualAFreshReadAsChangesArrive) {
+  StartGateway();
+  httplib::Client client("127.0.0.1", gateway_->port());
+  // A read model without the cache: what Redis holds now, at the checkpoints as they are.
+  PublishedStore fresh(registry_, pool_);
+  fresh.UseCheckpoints(&checkpoints_);
+  // Whether GetAreaTotals and GetOfficialTotals of `area`, over gRPC and over HTTP, each answer
+  // exactly what a fresh read gives.
+  auto answers_are_fresh = [&](const std::string& area) {
+    for (bool official : {false, true}) {
+      auto expected = fresh.ReadTotals({area, "mazhilis", official});
+      if (!expected.ok()) return false;
+      v1::AreaTotals answered;
+      grpc::ClientContext context;
+      v1::GetOfficialTotalsRequest request;
+      request.set_area_id(area);
+      request.set_contest_id("mazhilis");
+      grpc::Status status = official ? stub_->GetOfficialTotals(&context, request, &answered)
+                                     : GetAreaTotals(area, "mazhilis", answered);
+      if (!status.ok() || !MessageDifferencer::Equals(answered, *expected)) return false;
+      auto http = client.Get(std::string(official ? "/v1/GetOfficialTotals" : "/v1/GetAreaTotals") +
+                             "?area_id=" + area + "&contest_id=mazhilis");
+      if (!http || http->status != 200 || http->body != *ToJson(*expected) + "\n") return false;
+    }
+    return true;
+  };
+
+  Apply({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20),
+         OfficialRecord("o", "S1", "mazhilis", {450, 40, 10})});
+  EXPECT_TRUE(answers_are_fresh("kz"));
+  const uint64_t hits = cache_.hits();
+  EXPECT_TRUE(answers_are_fresh("kz"));
+  EXPECT_EQ(cache_.hits(), hits + 4) << "the second answers did not all come from memory";
+
+  Apply({ObserverRecord("b", "S2", "mazhilis", {200, 100, 50}, 10),
+         OfficialRecord("p", "S2", "mazhilis", {210, 90, 50})});
+  EXPECT_TRUE(Eventually([&] { return answers_are_fresh("kz"); }, 10s));
+  EXPECT_EQ(Totals("kz", "mazhilis").stations_reporting(), 2);
+
+  // The log signs a tree holding the totals; nothing else changes: the answers kept in memory
+  // state it at once.
+  v1::SignedCheckpoint checkpoint;
+  checkpoint.set_tree_size(7);
+  *checkpoint.mutable_partition_ends() = Totals("kz", "mazhilis").log_position().partition_ends();
+  checkpoints_.Add(checkpoint);
+  EXPECT_EQ(Totals("kz", "mazhilis").log_position().tree_size(), 7);
+  EXPECT_TRUE(answers_are_fresh("kz"));
 }
 
 TEST_F(WatchTest, WithoutKafkaEveryReadGoesToRedisAndStreamsEnd) {
