@@ -122,6 +122,15 @@ int main(int argc, char** argv) {
       return 1;
     }
     raw = *figures;
+  } else if (read->parsed()) {
+    // The reads' own ceilings, measured beside them, so that their ratios print too.
+    auto figures =
+        RunRawReads(std::chrono::milliseconds(static_cast<int64_t>(read_seconds * 1000)));
+    if (!figures.ok()) {
+      std::cerr << "raw read benchmarks failed: " << figures.status().message() << "\n";
+      return 1;
+    }
+    raw = *figures;
   }
   std::vector<E2eFigures> runs;
   if (!raw_cmd->parsed()) {

@@ -52,11 +52,7 @@ Result<RawFigures> RunRaw(const RawOptions& options) {
   auto stream = GrpcStreamEchoRate(samples, options.streams, options.window);
   if (!stream.ok()) return Status::Error("gRPC stream echo: " + stream.status().message());
   raw.grpc_stream_echo = *stream;
-  auto unary = GrpcUnaryEchoRate(kReadClients, options.read_duration);
-  if (!unary.ok()) return Status::Error("gRPC unary echo: " + unary.status().message());
-  raw.grpc_unary_echo = *unary;
-  Say(fmt::format("gRPC stream echo {:.0f}/s, unary echo {:.0f}/s", raw.grpc_stream_echo,
-                  raw.grpc_unary_echo));
+  Say(fmt::format("gRPC stream echo {:.0f}/s", raw.grpc_stream_echo));
 
   auto kafka = RawKafkaRates(KafkaRecords(samples, 1'000), {.partitions = options.partitions,
                                                             .records = quick ? 50'000 : 120'000,
@@ -78,11 +74,12 @@ Result<RawFigures> RunRaw(const RawOptions& options) {
   if (!redis.ok()) return Status::Error("Redis writes: " + redis.status().message());
   raw.redis_protocol_writes = redis->protocols_per_second;
   raw.redis_commands_per_protocol = redis->commands_per_protocol;
-  auto get = RawRedisGetRate(kReadClients, options.read_duration);
-  if (!get.ok()) return Status::Error("Redis GET: " + get.status().message());
-  raw.redis_get = *get;
-  Say(fmt::format("Redis writes of a protocol {:.0f}/s ({} commands each), GET {:.0f}/s",
-                  raw.redis_protocol_writes, raw.redis_commands_per_protocol, raw.redis_get));
+  Say(fmt::format("Redis writes of a protocol {:.0f}/s ({} commands each)",
+                  raw.redis_protocol_writes, raw.redis_commands_per_protocol));
+  auto reads = RunRawReads(options.read_duration);
+  if (!reads.ok()) return reads.status();
+  raw.grpc_unary_echo = reads->grpc_unary_echo;
+  raw.redis_get = reads->redis_get;
 
   auto fold = FoldStepRate(protocols, {.protocols = quick ? 10'000 : 50'000,
                                        .partitions = options.partitions,
@@ -99,6 +96,19 @@ Result<RawFigures> RunRaw(const RawOptions& options) {
       fmt::format("Hattama's hattama-aggregation --rebuild of {} records into an empty Redis: "
                   "{:.0f} records/s",
                   samples.size(), *rebuild));
+  return raw;
+}
+
+Result<RawFigures> RunRawReads(std::chrono::milliseconds duration) {
+  RawFigures raw;
+  auto unary = GrpcUnaryEchoRate(kReadClients, duration);
+  if (!unary.ok()) return Status::Error("gRPC unary echo: " + unary.status().message());
+  raw.grpc_unary_echo = *unary;
+  auto get = RawRedisGetRate(kReadClients, duration);
+  if (!get.ok()) return Status::Error("Redis GET: " + get.status().message());
+  raw.redis_get = *get;
+  Say(fmt::format("read path, {} client threads: gRPC unary echo {:.0f}/s, Redis GET {:.0f}/s",
+                  kReadClients, raw.grpc_unary_echo, raw.redis_get));
   return raw;
 }
 

@@ -47,5 +47,8 @@ struct RawFigures {
 
 // Runs every raw benchmark in turn, printing each figure as it comes.
 Result<RawFigures> RunRaw(const RawOptions& options);
+// The read path's raw limits only (unary echo, Redis GET), for `hattama-bench read`: the other
+// figures stay 0 (not measured).
+Result<RawFigures> RunRawReads(std::chrono::milliseconds duration);
 
 }  // namespace hattama::bench

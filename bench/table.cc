@@ -119,7 +119,19 @@ class Rows {
   bool exceeded_ = false;
 };
 
+void RawReadRows(Rows& rows, Table& table, const RawFigures& raw) {
+  table.Section(fmt::format(
+      "raw limits of the read path, per second: {} client threads, one request in flight each",
+      kReadClients));
+  rows.Same("gRPC unary echo", Rate(raw.grpc_unary_echo));
+  rows.Same("Redis GET", Rate(raw.redis_get));
+}
+
 void RawRows(Rows& rows, Table& table, const RawFigures& raw, const TableContext& context) {
+  if (raw.grpc_stream_echo <= 0) {  // `hattama-bench read`: the read path's limits only.
+    RawReadRows(rows, table, raw);
+    return;
+  }
   table.Section("raw limits of the write path, per second: each part alone, by a plain client");
   rows.Same(fmt::format("gRPC stream echo, answers ({} streams, window {})", context.streams,
                         context.window),
@@ -132,11 +144,7 @@ void RawRows(Rows& rows, Table& table, const RawFigures& raw, const TableContext
             Rate(raw.redis_protocol_writes));
   const auto slowest = raw.Slowest();
   rows.Same(fmt::format("the slowest raw part: {}", slowest.name), Rate(slowest.rate));
-  table.Section(fmt::format(
-      "raw limits of the read path, per second: {} client threads, one request in flight each",
-      kReadClients));
-  rows.Same("gRPC unary echo", Rate(raw.grpc_unary_echo));
-  rows.Same("Redis GET", Rate(raw.redis_get));
+  RawReadRows(rows, table, raw);
   table.Section("Kafka, one record produce -> consumed, p50 / p99 ms (producer linger 5 ms)");
   rows.Same("  consumer fetch wait as Hattama's",
             MsPair(raw.kafka_latency_p50_ms, raw.kafka_latency_p99_ms));
