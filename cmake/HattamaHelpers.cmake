@@ -67,8 +67,8 @@ function(hattama_test name)
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE HATTAMA_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   # A test's own files are built unoptimised (debug information kept): a test mostly waits on what
-  # it tests, which is built as the services are, and -O0 takes about half the compile time of
-  # -O2 (tests/ingestion/ingestion_test.cc: 12 s of CPU instead of 22 s).
+  # it tests, which is built as the services are, and -O0 compiles them in about a third less time
+  # than -O2 (the 93 test files of 3db1af8: 399 CPU-s instead of 627).
   target_compile_options(${name} PRIVATE -O0)
   if(T_NEEDS)
     add_dependencies(${name} ${T_NEEDS})
