@@ -185,7 +185,9 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
     if (options.night_stations > 0 && all > options.night_stations) {
       std::vector<v1::Station> subset;
       const int64_t step = (all + options.night_stations - 1) / options.night_stations;
-      for (int64_t i = 0; i < all; i += step) subset.push_back((*registry)->stations()[i]);
+      for (int64_t i = 0; i < all; i += step) {
+        subset.push_back((*registry)->stations()[i].ToProto());
+      }
       // With the observers registered for the whole registry, so that the subset's night names
       // the observers, organisations and hubs ingestion knows.
       auto built = domain::Registry::Build((*registry)->election(), std::move(subset),

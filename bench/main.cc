@@ -8,6 +8,7 @@
 //   hattama-bench raw                                          the raw limits only
 //   hattama-bench e2e  [--stations ...]                        end to end (+ memory) only
 //   hattama-bench read [--stations ...]                        load the night, then the reads
+//   hattama-bench registry [--stations ...]                    generate and load the registry
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -16,6 +17,7 @@
 
 #include "bench/e2e.h"
 #include "bench/raw.h"
+#include "bench/registry.h"
 #include "bench/table.h"
 #include "common/config/config.h"
 
@@ -96,8 +98,17 @@ int main(int argc, char** argv) {
   auto* raw_cmd = app.add_subcommand("raw", "Raw limits of the parts only");
   auto* e2e = app.add_subcommand("e2e", "End to end and memory, without reads");
   auto* read = app.add_subcommand("read", "Load the night flat out, then the read benchmark");
-  for (auto* sub : {all, raw_cmd, e2e, read}) add_common(sub);
+  auto* registry_cmd = app.add_subcommand(
+      "registry",
+      "The registry's memory and start-up only: generate, then load in a fresh process");
+  for (auto* sub : {all, raw_cmd, e2e, read, registry_cmd}) add_common(sub);
+  // The fresh process the registry benchmark loads the registry in; not for people.
+  std::string registry_dir;
+  auto* registry_load = app.add_subcommand("registry-load", "");
+  registry_load->add_option("dir", registry_dir)->required();
+  registry_load->group("");
   if (auto code = hattama::config::Parse(app, argc, argv)) return *code;
+  if (registry_load->parsed()) return LoadRegistryAndReport(registry_dir);
 
   if (quick) {
     if (stations_list == "10000,1000000") stations_list = "10000";
@@ -132,8 +143,20 @@ int main(int argc, char** argv) {
     }
     raw = *figures;
   }
+  std::vector<RegistryFigures> registries;
+  if (all->parsed() || registry_cmd->parsed()) {
+    for (int64_t stations : ParseStations(stations_list)) {
+      std::cout << "== registry memory and start-up, " << stations << " stations\n" << std::flush;
+      auto figures = RunRegistryBenchmark(stations, base.work_dir);
+      if (!figures.ok()) {
+        std::cerr << "registry benchmark failed: " << figures.status().message() << "\n";
+        return 1;
+      }
+      registries.push_back(*figures);
+    }
+  }
   std::vector<E2eFigures> runs;
-  if (!raw_cmd->parsed()) {
+  if (!raw_cmd->parsed() && !registry_cmd->parsed()) {
     for (const auto& [stations, masters] : EndToEndRuns(stations_list, masters_list)) {
       std::cout << "== end to end, " << stations << " stations, " << masters << " Redis master(s)\n"
                 << std::flush;
@@ -154,6 +177,7 @@ int main(int argc, char** argv) {
     }
   }
   PrintTable(raw, runs,
-             {.streams = base.streams, .window = base.window, .load_before = load_before});
+             {.streams = base.streams, .window = base.window, .load_before = load_before},
+             registries);
   return 0;
 }

@@ -305,6 +305,38 @@ void ReadRows(Rows& rows, Table& table, const std::optional<RawFigures>& raw) {
   rows.Add("failed read requests", read([](const ReadRates& x) { return Rate(x.errors); }));
 }
 
+// Issue #14 item 4, each column's registry (null: not measured for that column).
+void RegistryRows(Table& table, const std::vector<const RegistryFigures*>& columns) {
+  table.Section("the registry's memory and start-up, each in a fresh process (issue #14 item 4)");
+  auto row = [&](const std::string& name,
+                 const std::function<std::string(const RegistryFigures&)>& cell) {
+    std::vector<std::string> cells = {name};
+    for (const auto* r : columns) cells.push_back(r == nullptr ? "-" : cell(*r));
+    table.Row(std::move(cells));
+  };
+  auto of = [](double part, double whole) { return fmt::format("{:.0f} %", 100.0 * part / whole); };
+  auto mib = [](int64_t kb) { return static_cast<double>(kb) / 1024.0; };
+  row("hattama-hub generate, s",
+      [](const RegistryFigures& r) { return fmt::format("{:.2f}", r.generate_seconds); });
+  row(fmt::format("  of the {:.0f} s aimed at (a million stations)", kGenerateTargetSeconds),
+      [&](const RegistryFigures& r) { return of(r.generate_seconds, kGenerateTargetSeconds); });
+  row("hattama-hub generate, peak RSS MiB",
+      [&](const RegistryFigures& r) { return fmt::format("{:.0f}", mib(r.generate_peak_kb)); });
+  row(fmt::format("  of the {:.0f} MiB aimed at", kGenerateTargetMiB),
+      [&](const RegistryFigures& r) { return of(mib(r.generate_peak_kb), kGenerateTargetMiB); });
+  row("Registry::Load as a service starts, s (CPU s of the whole process)",
+      [](const RegistryFigures& r) {
+        return fmt::format("{:.2f} ({:.2f})", r.load_seconds, r.load_cpu_seconds);
+      });
+  row(fmt::format("  of the {:.0f} s aimed at", kRegistryLoadTargetSeconds),
+      [&](const RegistryFigures& r) { return of(r.load_seconds, kRegistryLoadTargetSeconds); });
+  row("peak RSS with the registry loaded, MiB (before loading)", [&](const RegistryFigures& r) {
+    return fmt::format("{:.0f} ({:.0f})", mib(r.load_peak_kb), mib(r.before_load_kb));
+  });
+  row(fmt::format("  of the {:.0f} MiB aimed at", kRegistryTargetMiB),
+      [&](const RegistryFigures& r) { return of(mib(r.load_peak_kb), kRegistryTargetMiB); });
+}
+
 }  // namespace
 
 std::string Grouped(int64_t value) {
@@ -321,12 +353,25 @@ std::string LoadAverage() {
 }
 
 void PrintTable(const std::optional<RawFigures>& raw, const std::vector<E2eFigures>& runs,
-                const TableContext& context) {
+                const TableContext& context, const std::vector<RegistryFigures>& registries) {
   std::cout << "\n== Hattama benchmark: " << Machine() << "; load average " << context.load_before
             << " at the start, " << LoadAverage() << " at the end\n";
   std::vector<std::string> header = {"figure"};
   for (const auto& run : runs) header.push_back(Grouped(run.stations) + " stations");
-  if (runs.empty()) header.push_back("rate");
+  // Without runs, each registry measured is a column.
+  std::vector<const RegistryFigures*> registry_columns;
+  for (const auto& run : runs) {
+    auto same = std::find_if(registries.begin(), registries.end(),
+                             [&](const RegistryFigures& r) { return r.stations == run.stations; });
+    registry_columns.push_back(same == registries.end() ? nullptr : &*same);
+  }
+  if (runs.empty()) {
+    for (const auto& registry : registries) {
+      header.push_back(Grouped(registry.stations) + " stations");
+      registry_columns.push_back(&registry);
+    }
+  }
+  if (runs.empty() && registries.empty()) header.push_back("rate");
   Table table(header);
   Rows rows(table, runs);
   if (raw) RawRows(rows, table, *raw, context);
@@ -348,6 +393,7 @@ void PrintTable(const std::optional<RawFigures>& raw, const std::vector<E2eFigur
     for (const auto& run : runs) any_read = any_read || run.read.has_value();
     if (any_read) ReadRows(rows, table, raw);
   }
+  if (!registries.empty()) RegistryRows(table, registry_columns);
   table.Print(std::cout);
   if (rows.exceeded()) {
     std::cout << "! Hattama achieved more through that part than its raw row: that raw "

@@ -10,6 +10,7 @@
 
 #include "bench/e2e.h"
 #include "bench/raw.h"
+#include "bench/registry.h"
 
 namespace hattama::bench {
 
@@ -19,8 +20,10 @@ struct TableContext {
   std::string load_before;  // the load average when the run started
 };
 
+// `registries`: the registry benchmark of some of the runs' sizes (bench/registry.h); without
+// runs, each is a column of its own.
 void PrintTable(const std::optional<RawFigures>& raw, const std::vector<E2eFigures>& runs,
-                const TableContext& context);
+                const TableContext& context, const std::vector<RegistryFigures>& registries = {});
 
 // "1,234,567".
 std::string Grouped(int64_t value);

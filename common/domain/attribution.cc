@@ -45,7 +45,7 @@ void CheckSignature(const v1::Submission& submission, const crypto::Ed25519Publi
 
 void CheckObserverResult(const v1::Submission& submission, const ObserverRegistry& observers,
                          std::vector<v1::Reason>& reasons) {
-  const Observer* observer = observers.FindObserver(submission.observer_id());
+  const RegisteredObserver* observer = observers.FindObserver(submission.observer_id());
   if (observer == nullptr) {
     reasons.push_back(MakeReason(
         "observer_id", v1::REASON_CODE_UNKNOWN_OBSERVER,
@@ -56,19 +56,19 @@ void CheckObserverResult(const v1::Submission& submission, const ObserverRegistr
     reasons.push_back(
         MakeReason("hub_id", v1::REASON_CODE_HUB_NOT_ALLOWED_FOR_OBSERVER,
                    fmt::format("hub '{}' may not submit for observer {} (the registry allows {})",
-                               submission.hub_id(), observer->observer_id,
-                               fmt::join(observer->hub_ids, ", "))));
+                               submission.hub_id(), observer->observer_id(),
+                               fmt::join(observer->hub_ids(), ", "))));
   }
-  if (submission.organisation_id() != observer->organisation_id) {
+  if (submission.organisation_id() != observer->organisation_id()) {
     reasons.push_back(MakeReason(
         "organisation_id", v1::REASON_CODE_ORGANISATION_MISMATCH,
-        fmt::format("observer {} belongs to organisation {}, not '{}'", observer->observer_id,
-                    observer->organisation_id, submission.organisation_id())));
+        fmt::format("observer {} belongs to organisation {}, not '{}'", observer->observer_id(),
+                    observer->organisation_id(), submission.organisation_id())));
   }
-  const Organisation* organisation = observers.FindOrganisation(observer->organisation_id);
-  CheckSignature(submission, observer->public_key ? &*observer->public_key : nullptr,
+  const Organisation* organisation = observers.FindOrganisation(observer->organisation_id());
+  CheckSignature(submission, observer->public_key(),
                  organisation != nullptr && organisation->signatures_required,
-                 "observer " + observer->observer_id + "'s protocol", reasons);
+                 "observer " + observer->observer_id() + "'s protocol", reasons);
 }
 
 void CheckOfficialResult(const v1::Submission& submission, std::vector<v1::Reason>& reasons) {

@@ -148,7 +148,7 @@ struct Named {
 };
 
 void CheckFigures(const v1::Figures& figures, const v1::Contest& contest,
-                  const v1::Station* station, Validation& result) {
+                  const domain::Station* station, Validation& result) {
   auto& rejections = result.rejections;
 #define HATTAMA_REQUIRE(name) \
   RequireFigure(figures.has_##name(), figures.name(), Named{#name}, rejections)
@@ -334,7 +334,7 @@ Validation Validate(const v1::Submission& submission, const Registry& registry,
     return result;
   }
   const auto& protocol = submission.protocol();
-  const v1::Station* station = nullptr;
+  const domain::Station* station = nullptr;
   if (FitsLength(protocol.station_id(), "protocol.station_id", rejections)) {
     station = registry.FindStation(protocol.station_id());
     if (station == nullptr) {
@@ -392,7 +392,7 @@ std::vector<v1::Reason> ValidateDeploymentEvent(const v1::DeploymentEvent& event
   if (event.has_time()) CheckTime(event.time(), "time", now, reasons);
   const bool contest_fits = FitsLength(event.contest_id(), "contest_id", reasons);
   if (!FitsLength(event.station_id(), "station_id", reasons)) return reasons;
-  const v1::Station* station = registry.FindStation(event.station_id());
+  const domain::Station* station = registry.FindStation(event.station_id());
   if (station == nullptr) {
     reasons.push_back(MakeReason("station_id", v1::REASON_CODE_UNKNOWN_STATION,
                                  "unknown station '" + event.station_id() + "'"));

@@ -26,6 +26,8 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
+#include <istream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +37,7 @@
 
 #include "common/base/result.h"
 #include "common/crypto/ed25519.h"
+#include "common/domain/id_index.h"
 
 namespace hattama::domain {
 
@@ -67,6 +70,35 @@ struct Observer {
   bool MayBeRelayedBy(std::string_view hub_id) const;
 };
 
+// An observer as the registry holds it, for registries of a million observers: the id (inline up
+// to 15 bytes), and what observers share (organisation and hubs) held once for all of them, 48
+// bytes an observer in all. The accessors read like Observer's fields.
+class RegisteredObserver {
+ public:
+  const std::string& observer_id() const { return observer_id_; }
+  const std::string& organisation_id() const { return profile_->organisation_id; }
+  const std::vector<std::string>& hub_ids() const { return profile_->hub_ids; }
+  // Null when the observer has registered no key.
+  const crypto::Ed25519PublicKey* public_key() const { return public_key_; }
+  bool MayBeRelayedBy(std::string_view hub_id) const;
+  // The observer as Build takes it.
+  Observer ToObserver() const;
+
+ private:
+  friend class ObserverRegistry;
+  struct Profile {
+    std::string organisation_id;
+    std::vector<std::string> hub_ids;
+  };
+  RegisteredObserver(std::string observer_id, const Profile* profile,
+                     const crypto::Ed25519PublicKey* public_key)
+      : observer_id_(std::move(observer_id)), profile_(profile), public_key_(public_key) {}
+
+  std::string observer_id_;
+  const Profile* profile_;
+  const crypto::Ed25519PublicKey* public_key_;
+};
+
 class ObserverRegistry {
  public:
   // Checks every id (present, unique, at most kMaxIdBytes, no control characters), every
@@ -74,9 +106,10 @@ class ObserverRegistry {
   // organisation requiring signatures has a key. Errors name the observer or organisation.
   static Result<std::shared_ptr<const ObserverRegistry>> Build(
       std::vector<Organisation> organisations, std::vector<Observer> observers);
-  // Parses the two files' texts (errors name the file and line), then Build.
+  // Parses the two files' texts (errors name the file and line), checking as Build does.
   static Result<std::shared_ptr<const ObserverRegistry>> Parse(std::string_view organisations_csv,
                                                                std::string_view observers_csv);
+  // Parse of the two files, read a line at a time: nothing but the observers is kept.
   static Result<std::shared_ptr<const ObserverRegistry>> Load(const std::string& organisations_path,
                                                               const std::string& observers_path);
 
@@ -85,9 +118,11 @@ class ObserverRegistry {
   static std::string FormatObservers(const std::vector<Observer>& observers);
 
   const Organisation* FindOrganisation(std::string_view organisation_id) const;
-  const Observer* FindObserver(std::string_view observer_id) const;
+  const RegisteredObserver* FindObserver(std::string_view observer_id) const;
   const std::vector<Organisation>& organisations() const { return organisations_; }
-  const std::vector<Observer>& observers() const { return observers_; }
+  // Every observer, in the order listed, as Build takes them (made on each call).
+  std::vector<Observer> observers() const;
+  size_t observer_count() const { return observers_.size(); }
   // Observers with a registered key.
   size_t keyed_observers() const { return keyed_; }
 
@@ -96,11 +131,27 @@ class ObserverRegistry {
   ObserverRegistry(const ObserverRegistry&) = delete;
   ObserverRegistry& operator=(const ObserverRegistry&) = delete;
 
+  // Checks and indexes organisations_, before any observer is added.
+  Status IndexOrganisations();
+  // Checks and adds one observer; errors name it.
+  Status AddObserver(std::string_view observer_id, std::string_view organisation_id,
+                     std::vector<std::string> hub_ids,
+                     std::optional<crypto::Ed25519PublicKey> public_key);
+  // Parse, with observers.csv as a stream expected to hold about `observers_expected` rows.
+  static Result<std::shared_ptr<const ObserverRegistry>> ParseFrom(
+      std::string_view organisations_csv, std::istream& observers_csv, size_t observers_expected);
+  // Parses observers.csv's rows into AddObserver.
+  Status AddObservers(std::istream& observers_csv);
+
   std::vector<Organisation> organisations_;
-  std::vector<Observer> observers_;
-  // Keys view the ids held by the vectors above, which never change after Build.
+  std::vector<RegisteredObserver> observers_;
+  // Keys view the ids held by organisations_, which never changes after IndexOrganisations.
   std::unordered_map<std::string_view, const Organisation*> organisations_by_id_;
-  std::unordered_map<std::string_view, const Observer*> observers_by_id_;
+  IdIndex observers_by_id_;
+  // What observers share, each held once (a few per organisation and hub); stable addresses.
+  std::vector<std::unique_ptr<RegisteredObserver::Profile>> profiles_;
+  std::unordered_map<std::string, const RegisteredObserver::Profile*> profile_by_key_;
+  std::deque<crypto::Ed25519PublicKey> keys_;
   size_t keyed_ = 0;
 };
 

@@ -57,7 +57,7 @@ Result<size_t> DeploymentApplier::RunOnce(std::chrono::milliseconds poll_timeout
   std::vector<redis::Command> calls;
   for (const auto& message : *batch) {
     v1::DeploymentEvent event;
-    const v1::Station* station = nullptr;
+    const domain::Station* station = nullptr;
     std::string counter;
     if (event.ParseFromString(message.value)) {
       station = registry_->FindStation(event.station_id());

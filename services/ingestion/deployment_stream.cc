@@ -34,7 +34,8 @@ void DeploymentStream::Handle(v1::StreamDeploymentEventsRequest& request) {
   const domain::Registry& registry = *shared_->registry;
   std::vector<v1::Reason> reasons =
       domain::ValidateDeploymentEvent(event, registry, domain::Clock::now());
-  if (const v1::Station* station = registry.FindStation(event.station_id()); station != nullptr) {
+  if (const domain::Station* station = registry.FindStation(event.station_id());
+      station != nullptr) {
     auto refused = HubReasons(registry, hub_, event.hub_id(), *station, "station_id");
     reasons.insert(reasons.end(), refused.begin(), refused.end());
   }

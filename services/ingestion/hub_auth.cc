@@ -25,7 +25,7 @@ Result<const domain::Hub*> Authenticate(const domain::HubRegistry* hubs,
 }
 
 std::vector<v1::Reason> HubReasons(const domain::Registry& registry, const domain::Hub* hub,
-                                   const std::string& hub_id, const v1::Station& station,
+                                   const std::string& hub_id, const domain::Station& station,
                                    const std::string& station_field) {
   std::vector<v1::Reason> reasons;
   if (hub == nullptr) return reasons;

@@ -29,7 +29,7 @@ Result<const domain::Hub*> Authenticate(const domain::HubRegistry* hubs,
 // (`hub_id`, the message's), and a station of one of its regions (`station_field` names the
 // station's field in reasons). Empty when allowed, or when `hub` is null (unauthenticated).
 std::vector<v1::Reason> HubReasons(const domain::Registry& registry, const domain::Hub* hub,
-                                   const std::string& hub_id, const v1::Station& station,
+                                   const std::string& hub_id, const domain::Station& station,
                                    const std::string& station_field);
 
 }  // namespace hattama::ingestion

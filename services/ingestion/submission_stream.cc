@@ -41,7 +41,8 @@ void SubmissionStream::Handle(v1::StreamSubmissionsRequest& request) {
     return;
   }
   // Validation found the station, so it exists.
-  const v1::Station& station = *shared_->registry->FindStation(submission.protocol().station_id());
+  const domain::Station& station =
+      *shared_->registry->FindStation(submission.protocol().station_id());
   if (auto refused =
           HubReasons(*shared_->registry, hub_, submission.hub_id(), station, "protocol.station_id");
       !refused.empty()) {

@@ -102,9 +102,9 @@ grpc::Status AnalysisService::GetSeats(grpc::ServerContext*, const v1::GetSeatsR
   return grpc::Status::OK;
 }
 
-std::vector<const v1::Station*> AnalysisService::StationsOf(const v1::Area& area,
-                                                            const std::string& contest_id) const {
-  std::vector<const v1::Station*> stations;
+std::vector<const domain::Station*> AnalysisService::StationsOf(
+    const v1::Area& area, const std::string& contest_id) const {
+  std::vector<const domain::Station*> stations;
   std::vector<const v1::Area*> pending = {&area};
   while (!pending.empty()) {
     const v1::Area* next = pending.back();
@@ -118,7 +118,7 @@ std::vector<const v1::Station*> AnalysisService::StationsOf(const v1::Area& area
 }
 
 Result<std::vector<AnalysisService::Counted>> AnalysisService::ReadCounted(
-    const std::vector<const v1::Station*>& stations, const v1::Contest& contest) {
+    const std::vector<const domain::Station*>& stations, const v1::Contest& contest) {
   auto results = store_->ReadStationResults(contest, stations);
   if (!results.ok()) return results.status();
   std::vector<Counted> counted;

@@ -28,16 +28,16 @@ class AnalysisService final : public v1::AnalysisService::Service {
 
  private:
   struct Counted {
-    const v1::Station* station;
+    const domain::Station* station;
     v1::Figures figures;
   };
   // The counted protocols of `stations` for `contest` (stations without one are left out), read
   // in bulk (PublishedStore::ReadStationResults).
-  Result<std::vector<Counted>> ReadCounted(const std::vector<const v1::Station*>& stations,
+  Result<std::vector<Counted>> ReadCounted(const std::vector<const domain::Station*>& stations,
                                            const v1::Contest& contest);
   // Stations of an area (nation, region, district) that vote in the contest.
-  std::vector<const v1::Station*> StationsOf(const v1::Area& area,
-                                             const std::string& contest_id) const;
+  std::vector<const domain::Station*> StationsOf(const v1::Area& area,
+                                                 const std::string& contest_id) const;
 
   const std::shared_ptr<PublishedStore> store_;
   const domain::Registry* const registry_;

@@ -41,7 +41,7 @@ Result<std::string> ExportContest(PublishedStore& store, const std::string& cont
     for (const auto& option : contest->options()) out += "," + CsvField(option.option_id());
     out += ",submission_id,flagged,disputed,confirmations\n";
   }
-  std::vector<const v1::Station*> stations;
+  std::vector<const domain::Station*> stations;
   for (const auto& station : registry.stations()) {
     if (domain::Registry::HoldsContest(station, contest_id)) stations.push_back(&station);
   }
@@ -49,7 +49,7 @@ Result<std::string> ExportContest(PublishedStore& store, const std::string& cont
   if (!read.ok()) return read.status();  // kUnavailable stays kUnavailable: a 503, never a 404.
   const std::vector<v1::StationContestResult>& results = *read;
   for (size_t s = 0; s < stations.size(); ++s) {
-    const v1::Station& station = *stations[s];
+    const domain::Station& station = *stations[s];
     const v1::StationContestResult* result = results[s].has_counted() ? &results[s] : nullptr;
     auto areas = registry.EnclosingAreas(station);
     const std::string region = areas.size() > 1 ? areas[1]->area_id() : "";

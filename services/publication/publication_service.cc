@@ -15,8 +15,9 @@ constexpr int32_t kDefaultStationsPage = 500;
 constexpr int32_t kMaxStationsPage = 2000;
 
 // The stations under `area` that vote in `contest_id`, in registry order.
-std::vector<const v1::Station*> StationsUnder(const domain::Registry& registry,
-                                              const v1::Area& area, const std::string& contest_id) {
+std::vector<const domain::Station*> StationsUnder(const domain::Registry& registry,
+                                                  const v1::Area& area,
+                                                  const std::string& contest_id) {
   std::set<std::string> districts;
   std::vector<const v1::Area*> pending = {&area};
   while (!pending.empty()) {
@@ -25,7 +26,7 @@ std::vector<const v1::Station*> StationsUnder(const domain::Registry& registry,
     if (next->kind() == v1::AREA_KIND_DISTRICT) districts.insert(next->area_id());
     for (const v1::Area* child : registry.Children(next->area_id())) pending.push_back(child);
   }
-  std::vector<const v1::Station*> under;
+  std::vector<const domain::Station*> under;
   for (const auto& station : registry.stations()) {
     if (!districts.contains(station.district_id())) continue;
     if (!domain::Registry::HoldsContest(station, contest_id)) continue;
@@ -45,9 +46,9 @@ Result<size_t> PageOffset(const std::string& token) {
   return offset;
 }
 
-v1::StationSummary Summary(const v1::Station& station, v1::StationContestResult& result) {
+v1::StationSummary Summary(const domain::Station& station, v1::StationContestResult& result) {
   v1::StationSummary summary;
-  *summary.mutable_station() = station;
+  *summary.mutable_station() = station.ToProto();
   if (result.has_counted()) {
     summary.mutable_counted()->Swap(result.mutable_counted()->mutable_figures());
   }
@@ -176,7 +177,7 @@ Status PublicationService::AreaDiscrepancies(const v1::Contest& contest, v1::Are
 
 Status PublicationService::StationDiscrepancies(const v1::Contest& contest,
                                                 std::vector<v1::Discrepancy>& found) {
-  std::vector<const v1::Station*> stations;
+  std::vector<const domain::Station*> stations;
   for (const auto& station : registry_.stations()) {
     if (domain::Registry::HoldsContest(station, contest.contest_id())) stations.push_back(&station);
   }
@@ -199,14 +200,14 @@ grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
   if (request->station_id().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "station_id is required");
   }
-  const v1::Station* station = registry_.FindStation(request->station_id());
+  const domain::Station* station = registry_.FindStation(request->station_id());
   if (station == nullptr) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         "no station \"" + request->station_id() + "\" in the registry");
   }
   auto contests = store_->ReadStation(*station);
   if (!contests.ok()) return ToGrpc(contests.status());
-  *response->mutable_station() = *station;
+  *response->mutable_station() = station->ToProto();
   size_t budget = max_version_bytes_;
   for (auto& result : *contests) {
     BoundVersions(result, max_versions_, budget);
@@ -231,12 +232,12 @@ grpc::Status PublicationService::ListStations(grpc::ServerContext*,
   auto offset = PageOffset(request->page_token());
   if (!offset.ok()) return ToGrpc(offset.status());
 
-  const std::vector<const v1::Station*> under =
+  const std::vector<const domain::Station*> under =
       StationsUnder(registry_, *area, contest->contest_id());
   response->set_total_count(static_cast<int64_t>(under.size()));
   if (*offset >= under.size()) return grpc::Status::OK;
   const size_t end = std::min(under.size(), *offset + page_size);
-  const std::vector<const v1::Station*> page(under.begin() + *offset, under.begin() + end);
+  const std::vector<const domain::Station*> page(under.begin() + *offset, under.begin() + end);
   auto results = store_->ReadStationResults(*contest, page);
   if (!results.ok()) return ToGrpc(results.status());
   for (size_t i = 0; i < page.size(); ++i) {

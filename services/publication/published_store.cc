@@ -210,7 +210,7 @@ Result<PublishedStore::SummedTotals> PublishedStore::SumTotals(
 }
 
 Result<std::vector<v1::StationContestResult>> PublishedStore::ReadStation(
-    const v1::Station& station) {
+    const domain::Station& station) {
   auto partitions = ReadPartitionCount();
   if (!partitions.ok()) return partitions.status();
   std::vector<redis::Reply> replies;
@@ -243,7 +243,7 @@ Result<std::vector<v1::StationContestResult>> PublishedStore::ReadStation(
 }
 
 Result<std::vector<v1::StationContestResult>> PublishedStore::ReadStationResults(
-    const v1::Contest& contest, const std::vector<const v1::Station*>& stations) {
+    const v1::Contest& contest, const std::vector<const domain::Station*>& stations) {
   auto partition_count = ReadPartitionCount();
   if (!partition_count.ok()) return partition_count.status();
   const int32_t partitions = *partition_count;
@@ -251,7 +251,7 @@ Result<std::vector<v1::StationContestResult>> PublishedStore::ReadStationResults
   if (partitions > 0 && !stations.empty()) {
     std::vector<redis::Command> commands;
     commands.reserve(2 * stations.size());
-    for (const v1::Station* station : stations) {
+    for (const domain::Station* station : stations) {
       AddStationHashes(commands, domain::PartitionOf(station->station_id(), partitions),
                        contest.contest_id(), station->station_id());
     }

@@ -73,7 +73,7 @@ class PublishedStore {
 
   // Every contest of `station`, in the station's order, with every version received (unbounded:
   // the caller bounds an answer, see BoundVersions). One round trip after reading P.
-  Result<std::vector<v1::StationContestResult>> ReadStation(const v1::Station& station);
+  Result<std::vector<v1::StationContestResult>> ReadStation(const domain::Station& station);
 
   // The results of many stations for one contest at once, in the order of `stations`: the
   // counted protocol, flags, confirmations, disputed and the official protocol, without the
@@ -81,7 +81,7 @@ class PublishedStore {
   // (10,000 stations: about 50 round trips instead of 20,000 requests), then the versions of the
   // flagged stations only, whose flags are in the counted version's record.
   Result<std::vector<v1::StationContestResult>> ReadStationResults(
-      const v1::Contest& contest, const std::vector<const v1::Station*>& stations);
+      const v1::Contest& contest, const std::vector<const domain::Station*>& stations);
 
   // The observer deployment table's counters (services/aggregation/deployment.lua writes them).
   Result<DeploymentCounts> ReadDeploymentCounts();

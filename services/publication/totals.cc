@@ -86,7 +86,7 @@ v1::AreaTotals BuildAreaTotals(const domain::Registry& registry, const v1::Area&
 namespace {
 
 // The counted protocol of a station hash: its figures and the hash's fields.
-Status ReadStationHash(const v1::Station& station, const v1::Contest& contest,
+Status ReadStationHash(const domain::Station& station, const v1::Contest& contest,
                        const std::vector<std::string>& hash, v1::Protocol& protocol,
                        std::map<std::string, std::string>& other) {
   redis::FigureFields fields;
@@ -112,7 +112,7 @@ int64_t IntegerOr0(const std::map<std::string, std::string>& fields, std::string
 }  // namespace
 
 Result<v1::StationContestResult> BuildStationContestResult(
-    const v1::Station& station, const v1::Contest& contest,
+    const domain::Station& station, const v1::Contest& contest,
     const std::vector<std::string>& station_hash, const std::vector<std::string>& versions,
     const std::vector<std::string>& official_hash) {
   v1::StationContestResult result;

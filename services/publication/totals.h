@@ -36,7 +36,7 @@ v1::AreaTotals BuildAreaTotals(const domain::Registry& registry, const v1::Area&
 // nothing is counted), `versions` the SubmissionRecord bytes of its versions list,
 // `official_hash` the flat HGETALL of its official station key (empty without an official result).
 Result<v1::StationContestResult> BuildStationContestResult(
-    const v1::Station& station, const v1::Contest& contest,
+    const domain::Station& station, const v1::Contest& contest,
     const std::vector<std::string>& station_hash, const std::vector<std::string>& versions,
     const std::vector<std::string>& official_hash = {});
 

@@ -128,7 +128,7 @@ v1::Submission BuildSubmission(FuzzedDataProvider& in) {
   auto* protocol = s.mutable_protocol();
   protocol->set_station_id(PickId(in, kStations));
   protocol->set_contest_id(PickId(in, {"mazhilis", "maslikhat"}));
-  const v1::Station* station = registry.FindStation(protocol->station_id());
+  const domain::Station* station = registry.FindStation(protocol->station_id());
   const int64_t registered = station ? station->registered_voters() : 1000;
   auto* f = protocol->mutable_figures();
   using Setter = void (v1::Figures::*)(int64_t);
@@ -211,7 +211,7 @@ void CheckSubmission(const v1::Submission& s) {
   }
   Require(!s.submission_id().empty() && !s.observer_id().empty(), "ids are present");
   if (s.has_captured_time()) Require(TimeAccepted(s.captured_time()), "captured_time is sane");
-  const v1::Station* station = registry.FindStation(s.protocol().station_id());
+  const domain::Station* station = registry.FindStation(s.protocol().station_id());
   Require(station != nullptr, "an accepted protocol's station exists");
   if (s.retraction()) return;
 

@@ -199,9 +199,9 @@ class FakePublication final : public v1::PublicationService::Service {
 
   grpc::Status GetStationResults(grpc::ServerContext*, const v1::GetStationResultsRequest* request,
                                  v1::StationResults* response) override {
-    const v1::Station* station = registry_->FindStation(request->station_id());
+    const domain::Station* station = registry_->FindStation(request->station_id());
     if (station == nullptr) return grpc::Status(grpc::StatusCode::NOT_FOUND, "");
-    *response->mutable_station() = *station;
+    *response->mutable_station() = station->ToProto();
     for (const auto& contest_id : station->contest_ids()) {
       auto* result = response->add_contests();
       result->set_contest_id(contest_id);

@@ -147,13 +147,13 @@ TEST_F(BulkReadTest, ReadsTenThousandStationsAsOneByOneDoes) {
 
   const v1::Contest* contest = registry_->FindContest(hub::kMazhilis);
   ASSERT_NE(contest, nullptr);
-  std::vector<const v1::Station*> stations;
+  std::vector<const domain::Station*> stations;
   for (const auto& station : registry_->stations()) stations.push_back(&station);
   ASSERT_EQ(stations.size(), 10'000u);
 
   auto started = std::chrono::steady_clock::now();
   std::vector<v1::StationContestResult> one_by_one;
-  for (const v1::Station* station : stations) {
+  for (const domain::Station* station : stations) {
     grpc::ServerContext context;
     v1::GetStationResultsRequest request;
     request.set_station_id(station->station_id());

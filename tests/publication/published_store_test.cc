@@ -127,7 +127,7 @@ TEST_F(PublishedStoreTest, StationResultsInBulkCarryFlagsAndOfficialFiguresButNo
   testing::Flag(flagged);
   Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}), flagged,
              OfficialRecord("o", "S1", "mazhilis", {310, 110, 80})});
-  std::vector<const v1::Station*> stations;
+  std::vector<const domain::Station*> stations;
   for (const char* id : {"S3", "S2", "S1"}) stations.push_back(registry_->FindStation(id));
 
   auto results = store_->ReadStationResults(*registry_->FindContest("mazhilis"), stations);

@@ -19,7 +19,9 @@ class TotalsTest : public ::testing::Test {
  protected:
   const v1::Area& Area(const std::string& id) const { return *registry_->FindArea(id); }
   const v1::Contest& Contest(const std::string& id) const { return *registry_->FindContest(id); }
-  const v1::Station& Station(const std::string& id) const { return *registry_->FindStation(id); }
+  const domain::Station& Station(const std::string& id) const {
+    return *registry_->FindStation(id);
+  }
 
   std::shared_ptr<const domain::Registry> registry_ = testing::TinyRegistry();
 };

@@ -101,7 +101,7 @@ inline v1::Submission ObserverSubmission(const std::string& submission_id,
   protocol->set_station_id(station_id);
   protocol->set_contest_id(contest_id);
   auto* figures = protocol->mutable_figures();
-  const v1::Station* station = registry->FindStation(station_id);
+  const domain::Station* station = registry->FindStation(station_id);
   const v1::Contest* contest = registry->FindContest(contest_id);
   figures->set_registered_voters(station ? station->registered_voters() : 0);
   const int64_t valid = std::accumulate(votes.begin(), votes.end(), int64_t{0});

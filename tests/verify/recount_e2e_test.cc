@@ -94,7 +94,7 @@ TEST_F(RecountStack, TheRecountOfTheLogEqualsEveryPublishedTotalAndAMovedStation
     }
   }
   ASSERT_FALSE(station_id.empty());
-  const v1::Station* station = (*registry)->FindStation(station_id);
+  const domain::Station* station = (*registry)->FindStation(station_id);
   ASSERT_NE(station, nullptr);
   std::string other_district;
   for (const auto& area : (*registry)->election().areas()) {

@@ -14,7 +14,7 @@ namespace {
 
 // The versions of one station × contest × scope, and the figures of each digest among them.
 struct StationVersions {
-  const v1::Station* station = nullptr;
+  const domain::Station* station = nullptr;
   std::vector<domain::DisputeVersion> versions;
   // digest -> the figures of the first version with it (every version with it has the same)
   std::map<std::string, const std::vector<std::pair<std::string, int64_t>>*> figures;

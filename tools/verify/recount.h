@@ -100,7 +100,7 @@ class Recount {
     // For a kVersion: the version as the dispute rule sees it (its submission id included), where
     // it counts, and its figures as aggregation stores them.
     domain::DisputeVersion version;
-    const v1::Station* station = nullptr;
+    const domain::Station* station = nullptr;
     std::string contest_id;
     bool official = false;
     std::vector<std::pair<std::string, int64_t>> figures;

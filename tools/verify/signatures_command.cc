@@ -37,21 +37,22 @@ std::string CheckSubmission(const v1::Submission& submission,
     return fmt::format("SIGNED OFFICIAL RESULT {}: hub {} has no registered key to sign with",
                        submission.submission_id(), submission.observer_id());
   }
-  const domain::Observer* observer = registry.FindObserver(submission.observer_id());
+  const domain::RegisteredObserver* observer = registry.FindObserver(submission.observer_id());
   if (!is_signed) {
     if (observer == nullptr) {
       return fmt::format("OBSERVER NOT IN REGISTRY {}: unsigned, by observer {}",
                          submission.submission_id(), submission.observer_id());
     }
-    const domain::Organisation* organisation = registry.FindOrganisation(observer->organisation_id);
+    const domain::Organisation* organisation =
+        registry.FindOrganisation(observer->organisation_id());
     if (organisation != nullptr && organisation->signatures_required) {
       return fmt::format("UNSIGNED {}: observer {} of {}, which requires signatures",
-                         submission.submission_id(), observer->observer_id,
+                         submission.submission_id(), observer->observer_id(),
                          organisation->organisation_id);
     }
-    if (observer->public_key) {
+    if (observer->public_key() != nullptr) {
       return fmt::format("UNSIGNED {}: observer {} has a registered key",
-                         submission.submission_id(), observer->observer_id);
+                         submission.submission_id(), observer->observer_id());
     }
     ++tally.unsigned_allowed;
     return "";
@@ -60,14 +61,14 @@ std::string CheckSubmission(const v1::Submission& submission,
     return fmt::format("SIGNED BY UNKNOWN OBSERVER {}: observer {} is not in the registry",
                        submission.submission_id(), submission.observer_id());
   }
-  if (!observer->public_key) {
+  if (observer->public_key() == nullptr) {
     return fmt::format("KEY NOT IN REGISTRY {}: signed, but the registry has no key for {}",
-                       submission.submission_id(), observer->observer_id);
+                       submission.submission_id(), observer->observer_id());
   }
-  if (Status verified = domain::VerifySignature(submission, *observer->public_key);
+  if (Status verified = domain::VerifySignature(submission, *observer->public_key());
       !verified.ok()) {
     return fmt::format("BAD SIGNATURE {}: not observer {}'s registered key: {}",
-                       submission.submission_id(), observer->observer_id, verified.message());
+                       submission.submission_id(), observer->observer_id(), verified.message());
   }
   ++tally.verified;
   return "";

@@ -1,6 +1,7 @@
 // The observer registry files (common/domain/observers.h) and how the station registry finds them.
 #include "common/domain/observers.h"
 
+#include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -37,16 +38,16 @@ TEST(ObserverRegistry, ParsesOrganisationsAndObserversWithQuotesCommentsAndCrlf)
   EXPECT_EQ((*registry)->FindOrganisation("nur-otan-observers")->name, "Nur Otan \"observers\"");
   EXPECT_EQ((*registry)->FindOrganisation("nur-otan-observers")->affiliation, Affiliation::kParty);
 
-  const Observer* first = (*registry)->FindObserver("obs-1");
+  const RegisteredObserver* first = (*registry)->FindObserver("obs-1");
   ASSERT_NE(first, nullptr);
   EXPECT_TRUE(first->MayBeRelayedBy("hub-almaty"));
   EXPECT_FALSE(first->MayBeRelayedBy("hub-national"));
-  EXPECT_FALSE(first->public_key.has_value());
-  const Observer* second = (*registry)->FindObserver("obs-2");
+  EXPECT_EQ(first->public_key(), nullptr);
+  const RegisteredObserver* second = (*registry)->FindObserver("obs-2");
   ASSERT_NE(second, nullptr);
-  EXPECT_EQ(second->hub_ids, (std::vector<std::string>{"hub-almaty", "hub-national"}));
-  ASSERT_TRUE(second->public_key.has_value());
-  EXPECT_EQ(second->public_key->bytes().size(), 32u);
+  EXPECT_EQ(second->hub_ids(), (std::vector<std::string>{"hub-almaty", "hub-national"}));
+  ASSERT_NE(second->public_key(), nullptr);
+  EXPECT_EQ(second->public_key()->bytes().size(), 32u);
   EXPECT_EQ((*registry)->keyed_observers(), 1u);
   EXPECT_EQ((*registry)->FindObserver("obs-3"), nullptr);
 }
@@ -88,6 +89,31 @@ TEST(ObserverRegistry, RefusesWhatWouldLeaveAnObserverUnbound) {
   ASSERT_FALSE(bad_affiliation.ok());
   EXPECT_NE(bad_affiliation.status().message().find("organisations.csv line 2"), std::string::npos)
       << bad_affiliation.status().message();
+}
+
+// Observers share their organisation and hubs in the registry (one held for many): each must
+// still read back as listed, found by id among thousands.
+TEST(ObserverRegistry, FindsEachOfThousandsOfObserversWithTheirOwnOrganisationHubsAndKey) {
+  const char* organisations[] = {"erkindik-kanaty", "oyan-qazaqstan", "nur-otan-observers"};
+  const char* hubs[] = {"hub-almaty", "hub-almaty;hub-national", "hub-national"};
+  const std::string key = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+  std::string observers = "observer_id,organisation_id,hubs,public_key\n";
+  for (int i = 0; i < 20'000; ++i) {
+    const bool oyan = i % 3 == 1;  // its observers need a key
+    observers += fmt::format("observer-with-a-long-id-{},{},{},{}\n", i, organisations[i % 3],
+                             hubs[(i / 3) % 3], oyan || i % 10 == 0 ? key : "");
+  }
+  auto registry = ObserverRegistry::Parse(kOrganisations, observers);
+  ASSERT_TRUE(registry.ok()) << registry.status().message();
+  EXPECT_EQ((*registry)->observer_count(), 20'000u);
+  for (int i = 0; i < 20'000; ++i) {
+    const auto* observer = (*registry)->FindObserver(fmt::format("observer-with-a-long-id-{}", i));
+    ASSERT_NE(observer, nullptr) << i;
+    EXPECT_EQ(observer->organisation_id(), organisations[i % 3]);
+    EXPECT_EQ(fmt::format("{}", fmt::join(observer->hub_ids(), ";")), hubs[(i / 3) % 3]);
+    EXPECT_EQ(observer->public_key() != nullptr, i % 3 == 1 || i % 10 == 0) << i;
+  }
+  EXPECT_EQ(ObserverRegistry::FormatObservers((*registry)->observers()), observers);
 }
 
 // A directory with the two-region election and stations, and the given registry files.

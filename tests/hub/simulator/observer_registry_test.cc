@@ -160,5 +160,35 @@ TEST(ObserverRegistryFiles, KeysOfAnotherSeedAreNamedRatherThanSignedWith) {
       << plan.status().message();
 }
 
+// An observer as one line of observers.csv, for comparing two lists as sets.
+std::set<std::string> AsLines(const std::vector<domain::Observer>& observers) {
+  std::set<std::string> lines;
+  for (const auto& observer : observers) {
+    lines.insert(domain::ObserverRegistry::FormatObservers({observer}));
+  }
+  return lines;
+}
+
+// generate finds the night's observers without drawing the night (ObserversOfNight): they must be
+// the plan's, with the same organisations, hubs and keys, for any rates and seed.
+TEST(ObserverRegistryFiles, TheNightsObserversFoundWithoutDrawingItAreThePlans) {
+  auto registry = std::move(GenerateRegistry({.stations = 400, .seed = kSeed})).value();
+  std::vector<std::pair<PlanOptions, ObserverRegistryOptions>> cases = {
+      {NightOptions(), {.seed = kSeed}},
+      {{.seed = 3, .hubs = 4, .broken_rate = 0.2, .confirm_rate = 0.3, .dispute_rate = 0.1},
+       {.seed = 3, .signing = true}},
+      {{.seed = 5, .hubs = 1, .confirm_rate = 0, .dispute_rate = 0}, {.seed = 5}},
+  };
+  for (const auto& [plan_options, options] : cases) {
+    auto plan = DrawPlan(*registry, plan_options);
+    ASSERT_TRUE(plan.ok()) << plan.status().message();
+    auto found = ObserversOfNight(*registry, plan_options, options);
+    ASSERT_TRUE(found.ok()) << found.status().message();
+    const auto planned = ObserversOfPlan(*plan, options);
+    EXPECT_EQ(found->size(), planned.size()) << "seed " << plan_options.seed;
+    EXPECT_EQ(AsLines(*found), AsLines(planned)) << "seed " << plan_options.seed;
+  }
+}
+
 }  // namespace
 }  // namespace hattama::hub

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "tests/hub/temp_dir.h"
 #include "tools/hub/simulator/registry_files.h"
@@ -33,7 +35,7 @@ TEST(Synthetic, WrittenRegistryLoadsWithExactlyTheStationsAsked) {
   EXPECT_EQ(registry.StationsRegistered("kz", kMazhilis), 10'000);
   // What was written is what was generated, station by station.
   for (size_t i = 0; i < generated->stations.size(); ++i) {
-    EXPECT_EQ(registry.stations()[i].SerializeAsString(),
+    EXPECT_EQ(registry.stations()[i].ToProto().SerializeAsString(),
               generated->stations[i].SerializeAsString());
   }
 }
@@ -135,6 +137,24 @@ TEST(Synthetic, SameSeedSameElectionOtherSeedAnother) {
 
 TEST(Synthetic, RefusesAnElectionWithoutStations) {
   EXPECT_FALSE(GenerateElection({.stations = 0, .seed = 1}).ok());
+}
+
+// generate writes stations as they are drawn (WriteSyntheticRegistryFiles): the files are byte
+// for byte those of the registry drawn whole and then written.
+TEST(Synthetic, RegistryWrittenAsDrawnIsTheRegistryDrawnWhole) {
+  TempDir whole, streamed;
+  auto generated = GenerateElection({.stations = 5'000, .seed = 9});
+  ASSERT_TRUE(generated.ok()) << generated.status().message();
+  ASSERT_TRUE(WriteRegistryFiles(generated->election, generated->stations, whole.path()).ok());
+  ASSERT_TRUE(WriteSyntheticRegistryFiles({.stations = 5'000, .seed = 9}, streamed.path()).ok());
+  for (const auto& path : {ElectionJsonPath, StationsCsvPath}) {
+    std::ifstream a(path(whole.path())), b(path(streamed.path()));
+    std::stringstream a_text, b_text;
+    a_text << a.rdbuf();
+    b_text << b.rdbuf();
+    EXPECT_FALSE(a_text.str().empty());
+    EXPECT_EQ(a_text.str(), b_text.str()) << path(streamed.path());
+  }
 }
 
 }  // namespace

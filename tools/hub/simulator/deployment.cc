@@ -52,7 +52,7 @@ DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
                               const std::map<std::string, std::string>& hub_of_region) {
   DeploymentPlan plan;
   Rng rng(seed ^ 0x6465706c6f79ULL);  // Its own stream: the protocols' draws stay as they were.
-  std::map<std::string, std::vector<const v1::Station*>> stations_of_region;
+  std::map<std::string, std::vector<const domain::Station*>> stations_of_region;
   for (const auto& station : registry.stations()) {
     const v1::Area* region = RegionOf(registry, station);
     if (region != nullptr) stations_of_region[region->area_id()].push_back(&station);
@@ -71,12 +71,12 @@ DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
         std::max<int64_t>(1, std::llround(stations.size() * rng.Uniform(0.08, 0.15))));
     const int64_t handed_out = std::max<int64_t>(1, std::llround(sent * rng.Uniform(0.07, 0.2)));
     // Distinct stations for the mandates: a partial shuffle.
-    std::vector<const v1::Station*> chosen = stations;
+    std::vector<const domain::Station*> chosen = stations;
     for (int64_t i = 0; i < sent; ++i) {
       std::swap(chosen[i], chosen[rng.UniformInt(i, static_cast<int64_t>(chosen.size()) - 1)]);
     }
     for (int64_t i = 0; i < sent; ++i) {
-      const v1::Station& station = *chosen[i];
+      const domain::Station& station = *chosen[i];
       const std::string observer = fmt::format("observer-{}-{}", region_id, i);
       int serial = 0;
       auto emit = [&](v1::DeploymentEventKind kind, const std::string& contest = "") {

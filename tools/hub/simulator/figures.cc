@@ -149,7 +149,7 @@ std::map<std::string, RegionDraw> DrawRegions(const domain::Registry& registry,
   return draws;
 }
 
-v1::Figures DrawFigures(Rng& rng, const v1::Station& station, const v1::Contest& contest,
+v1::Figures DrawFigures(Rng& rng, const domain::Station& station, const v1::Contest& contest,
                         const ContestTarget& target, const RegionDraw& region) {
   const int64_t registered = station.registered_voters();
   const double turnout =

@@ -51,7 +51,7 @@ std::map<std::string, RegionDraw> DrawRegions(const domain::Registry& registry,
                                               uint64_t seed);
 
 // A consistent protocol of one station for one contest: every control relation holds.
-v1::Figures DrawFigures(Rng& rng, const v1::Station& station, const v1::Contest& contest,
+v1::Figures DrawFigures(Rng& rng, const domain::Station& station, const v1::Contest& contest,
                         const ContestTarget& target, const RegionDraw& region);
 
 }  // namespace hattama::hub

@@ -16,9 +16,15 @@ std::string HubTokensPath(const std::string& dir) {
 }
 
 Status WriteHubCredentials(const Plan& plan, const std::string& dir) {
+  return WriteHubCredentials(plan.hub_ids, plan.hub_of_region, dir);
+}
+
+Status WriteHubCredentials(const std::vector<std::string>& hub_ids,
+                           const std::map<std::string, std::string>& hub_of_region,
+                           const std::string& dir) {
   std::map<std::string, domain::Hub> hubs;
-  for (const auto& hub_id : plan.hub_ids) hubs[hub_id].hub_id = hub_id;
-  for (const auto& [region, hub_id] : plan.hub_of_region) hubs[hub_id].regions.insert(region);
+  for (const auto& hub_id : hub_ids) hubs[hub_id].hub_id = hub_id;
+  for (const auto& [region, hub_id] : hub_of_region) hubs[hub_id].regions.insert(region);
   std::vector<std::pair<domain::Hub, std::string>> hashed;
   std::string tokens = "hub_id,token\n";
   for (auto& [hub_id, hub] : hubs) {

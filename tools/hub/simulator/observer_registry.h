@@ -35,11 +35,23 @@ const std::string& OrganisationOfStation(uint64_t seed, const std::string& stati
 std::vector<domain::Observer> ObserversOfPlan(const Plan& plan,
                                               const ObserverRegistryOptions& options = {});
 
+// The same observers as ObserversOfPlan(DrawPlan(registry, plan_options)), perhaps in another
+// order, found without drawing the night: every station's observer ("obs-STATION"), and the
+// confirming ("obs2-") and disputing ("obs3-") observers of the protocols the plan would pick
+// (PickOtherObservers, plan_steps.h), each with the hub of its station's region. For generate,
+// whose registry may be too large for its night to be drawn whole.
+Result<std::vector<domain::Observer>> ObserversOfNight(const domain::Registry& registry,
+                                                       const PlanOptions& plan_options,
+                                                       const ObserverRegistryOptions& options = {});
+
 std::string OrganisationsCsvPath(const std::string& dir);
 std::string ObserversCsvPath(const std::string& dir);
 
 // Writes both files for `plan` into `dir`.
 Status WriteObserverRegistry(const Plan& plan, const std::string& dir,
+                             const ObserverRegistryOptions& options = {});
+// Writes both files, with `observers`, into `dir`.
+Status WriteObserverRegistry(const std::vector<domain::Observer>& observers, const std::string& dir,
                              const ObserverRegistryOptions& options = {});
 
 }  // namespace hattama::hub

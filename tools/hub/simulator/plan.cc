@@ -15,7 +15,7 @@ void Append(std::vector<PlannedSubmission>& to, std::vector<PlannedSubmission> m
 
 }  // namespace
 
-const v1::Area* RegionOf(const domain::Registry& registry, const v1::Station& station) {
+const v1::Area* RegionOf(const domain::Registry& registry, const domain::Station& station) {
   if (const v1::Area* region = registry.RegionOf(station)) return region;
   const auto chain = registry.EnclosingAreas(station);
   // A tree without regions: the area just below the nation stands in for one.

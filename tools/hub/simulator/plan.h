@@ -55,6 +55,6 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
 
 // The region of a station (Registry::RegionOf); in a tree without regions, the area just below
 // the nation stands in for one.
-const v1::Area* RegionOf(const domain::Registry& registry, const v1::Station& station);
+const v1::Area* RegionOf(const domain::Registry& registry, const domain::Station& station);
 
 }  // namespace hattama::hub

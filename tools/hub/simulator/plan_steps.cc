@@ -35,7 +35,15 @@ std::vector<size_t> PickDistinct(Rng& rng, size_t n, size_t count) {
   return all;
 }
 
+// What Break draws from the stream for `variant`, whatever the figures: k, and for variant 0 the
+// option (PickOtherObservers draws the same without the figures).
+void DrawAsBreak(Rng& rng, int variant) {
+  rng.Next();
+  if (variant == 0) rng.Next();
+}
+
 // Breaks exactly one control relation, keeping every figure non-negative. Returns its flag.
+// Draws exactly what DrawAsBreak draws.
 v1::ReasonCode Break(Rng& rng, int variant, v1::Figures& f) {
   const int64_t k = rng.UniformInt(1, 5);
   if (variant == 2 && f.ballots_in_box() < 1) variant = 4;
@@ -277,6 +285,18 @@ std::vector<PlannedSubmission> DrawOfficialResults(const domain::Registry& regis
     }
   }
   return official;
+}
+
+OtherObserverPicks PickOtherObservers(uint64_t seed, double broken_rate, double confirm_rate,
+                                      double dispute_rate, size_t protocols) {
+  Rng rng(StreamSeed(seed, "plan", 3));
+  const size_t broken =
+      PickDistinct(rng, protocols, CountFor(broken_rate, protocols, kBrokenVariants)).size();
+  for (size_t i = 0; i < broken; ++i) DrawAsBreak(rng, static_cast<int>(i % kBrokenVariants));
+  OtherObserverPicks picks;
+  picks.confirmed = PickDistinct(rng, protocols, CountFor(confirm_rate, protocols, 1));
+  picks.disputed = PickDistinct(rng, protocols, CountFor(dispute_rate, protocols, 1));
+  return picks;
 }
 
 std::vector<size_t> PickResends(Rng& rng, double rate, size_t protocols) {

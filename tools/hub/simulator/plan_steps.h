@@ -75,6 +75,17 @@ std::vector<size_t> PickResends(Rng& rng, double rate, size_t protocols);
 std::vector<PlannedSubmission> DrawMalformed(Rng& rng, double rate, uint64_t seed,
                                              const std::vector<PlannedSubmission>& protocols);
 
+// The protocols (indices in DrawCleanProtocols' order) that DrawPlan with these rates gives a
+// confirming and a disputing observer: the plan's stream drawn as BreakSome, DrawConfirmations and
+// DrawDisputes draw it, without drawing a protocol. For the observer registry of a night too large
+// to draw whole (ObserversOfNight, observer_registry.h).
+struct OtherObserverPicks {
+  std::vector<size_t> confirmed;
+  std::vector<size_t> disputed;
+};
+OtherObserverPicks PickOtherObservers(uint64_t seed, double broken_rate, double confirm_rate,
+                                      double dispute_rate, size_t protocols);
+
 // Election night order: `submissions` shuffled, and a resend (kResend, expected DUPLICATE) of
 // each submissions[i] for i in `resent` at a random point after its original.
 std::vector<PlannedSubmission> InSendOrder(Rng& rng, std::vector<PlannedSubmission> submissions,

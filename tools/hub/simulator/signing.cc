@@ -24,17 +24,18 @@ Status SignForRegisteredKeys(const domain::Registry& registry, uint64_t seed,
   for (auto& planned : submissions) {
     v1::Submission& submission = planned.submission;
     if (submission.source() != v1::SOURCE_OBSERVER) continue;
-    const domain::Observer* observer = observers->FindObserver(submission.observer_id());
-    if (observer == nullptr || !observer->public_key) continue;
-    auto key = keys.find(observer->observer_id);
+    const domain::RegisteredObserver* observer = observers->FindObserver(submission.observer_id());
+    if (observer == nullptr || observer->public_key() == nullptr) continue;
+    auto key = keys.find(observer->observer_id());
     if (key == keys.end()) {
-      key = keys.emplace(observer->observer_id, SyntheticObserverKey(seed, observer->observer_id))
-                .first;
-      if (!(key->second.public_key() == *observer->public_key)) {
+      key =
+          keys.emplace(observer->observer_id(), SyntheticObserverKey(seed, observer->observer_id()))
+              .first;
+      if (!(key->second.public_key() == *observer->public_key())) {
         return Status::Error(fmt::format(
             "the registered key of observer {} is not the synthetic key of seed {}: was the "
             "observer registry generated with another seed?",
-            observer->observer_id, seed));
+            observer->observer_id(), seed));
       }
     }
     if (auto signed_ok = domain::Sign(submission, key->second); !signed_ok.ok()) {

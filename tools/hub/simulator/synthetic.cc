@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <string_view>
 
@@ -209,13 +210,15 @@ int Digits(int64_t n) {
 
 }  // namespace
 
-Result<SyntheticElection> GenerateElection(const SyntheticOptions& options) {
+Result<v1::Election> DrawElection(const SyntheticOptions& options,
+                                  const std::function<void(const v1::Station&)>& each_station) {
   if (options.stations < 1) return Status::Error("the number of stations must be at least 1");
   if (options.stations > 10'000'000) {
     return Status::Error("at most 10,000,000 stations: station ids and memory are sized for it");
   }
-  SyntheticElection out;
-  auto& election = out.election;
+  v1::Election election;
+  // One message reused for every station: its strings keep their room from row to row.
+  v1::Station station;
   election.set_election_id("kz-2021-01-10");
   election.set_name("Elections to the Mazhilis and the maslikhats, 10 January 2021");
   *election.add_contests() =
@@ -269,7 +272,7 @@ Result<SyntheticElection> GenerateElection(const SyntheticOptions& options) {
       district->set_parent_id(region_id);
       const bool urban = spec.is_city || d == 0;
       for (int64_t s = 0; s < district_stations[d]; ++s) {
-        v1::Station station;
+        station.Clear();
         station.set_station_id(fmt::format("UIK-{:0{}}", next_station++, width));
         station.set_district_id(district_id);
         // Urban stations serve larger precincts than rural ones.
@@ -278,21 +281,34 @@ Result<SyntheticElection> GenerateElection(const SyntheticOptions& options) {
         station.add_contest_ids(kMazhilis);
         if (!spec.is_city) station.add_contest_ids(kOblastMaslikhat);
         if (urban) station.add_contest_ids(kCityMaslikhat);
-        out.stations.push_back(std::move(station));
+        each_station(station);
       }
     }
   }
+  return election;
+}
+
+Result<SyntheticElection> GenerateElection(const SyntheticOptions& options) {
+  SyntheticElection out;
+  auto election =
+      DrawElection(options, [&](const v1::Station& station) { out.stations.push_back(station); });
+  if (!election.ok()) return election.status();
+  out.election = std::move(election).value();
   return out;
+}
+
+Status WriteSyntheticRegistryFiles(const SyntheticOptions& options, const std::string& dir) {
+  if (auto prepared = PrepareRegistryDir(dir); !prepared.ok()) return prepared;
+  StationsCsvWriter writer(dir);
+  auto election = DrawElection(options, [&](const v1::Station& station) { writer.Add(station); });
+  if (!election.ok()) return election.status();
+  if (auto written = writer.Finish(); !written.ok()) return written;
+  return WriteElectionJson(*election, dir);
 }
 
 Result<std::shared_ptr<const domain::Registry>> GenerateRegistryFiles(
     const SyntheticOptions& options, const std::string& dir) {
-  auto generated = GenerateElection(options);
-  if (!generated.ok()) return generated.status();
-  if (Status written = WriteRegistryFiles(generated->election, generated->stations, dir);
-      !written.ok()) {
-    return written;
-  }
+  if (auto written = WriteSyntheticRegistryFiles(options, dir); !written.ok()) return written;
   return LoadRegistryFiles(dir);
 }
 

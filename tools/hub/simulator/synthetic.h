@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,12 +30,20 @@ struct SyntheticElection {
   std::vector<v1::Station> stations;
 };
 
-// Draws the election and its stations. Station ids are "UIK-00001" upwards (wider past 99,999);
-// every region gets at least one station when there are at least as many stations as regions.
+// Draws the election and hands each station to `each_station` as it is drawn (the message is
+// reused: copy what is kept). Station ids are "UIK-00001" upwards (wider past 99,999); every
+// region gets at least one station when there are at least as many stations as regions.
+Result<v1::Election> DrawElection(const SyntheticOptions& options,
+                                  const std::function<void(const v1::Station&)>& each_station);
+
+// DrawElection with every station kept.
 Result<SyntheticElection> GenerateElection(const SyntheticOptions& options);
 
-// GenerateElection written as DIR's registry files (see registry_files.h) and loaded back from
-// them, the way the services load them.
+// DrawElection written as DIR's registry files (see registry_files.h), a station at a time: a
+// registry of a million stations is never held whole.
+Status WriteSyntheticRegistryFiles(const SyntheticOptions& options, const std::string& dir);
+
+// WriteSyntheticRegistryFiles, loaded back from the files the way the services load them.
 Result<std::shared_ptr<const domain::Registry>> GenerateRegistryFiles(
     const SyntheticOptions& options, const std::string& dir);
 

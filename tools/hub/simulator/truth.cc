@@ -91,7 +91,7 @@ Truth ComputeTruth(const domain::Registry& registry, std::span<const PlannedSubm
       const auto decision = domain::Decide(slot.versions);
       const PlannedSubmission* first = slot.by_id.begin()->second;
       const auto& protocol = first->submission.protocol();
-      const v1::Station* station = registry.FindStation(protocol.station_id());
+      const domain::Station* station = registry.FindStation(protocol.station_id());
       if (!is_official && decision.disputed()) {
         for (const auto* area : registry.EnclosingAreas(*station)) {
           truth.disputed[AreaContestKey(area->area_id(), protocol.contest_id())] += 1;

@@ -200,7 +200,7 @@ class Comparer {
     DiffTally(where, got, want, out);
   }
 
-  void CompareStation(const v1::Station& station, std::vector<std::string>& out) {
+  void CompareStation(const domain::Station& station, std::vector<std::string>& out) {
     v1::GetStationResultsRequest request;
     request.set_station_id(station.station_id());
     v1::StationResults results;

@@ -1,0 +1,116 @@
+#include "bench/registry.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "tools/hub/simulator/registry_files.h"
+#include "tools/stack/stack.h"
+
+extern char** environ;
+
+namespace hattama::bench {
+namespace {
+
+struct Finished {
+  int exit_code = -1;
+  double seconds = 0;
+  int64_t peak_rss_kb = 0;  // ru_maxrss of the process, over its whole life
+  double cpu_seconds = 0;   // user + system
+};
+
+// Runs `argv` to its end with stdout (and stderr) appended to `output_path`. Peak RSS comes from
+// wait4, so it is the process's true peak, however briefly it lasted.
+Result<Finished> RunToEnd(std::vector<std::string> argv, const std::string& output_path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<char*> args;
+  for (auto& arg : argv) args.push_back(arg.data());
+  args.push_back(nullptr);
+  const auto start = std::chrono::steady_clock::now();
+  pid_t pid = -1;
+  const int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return Status::Error("cannot start " + argv[0] + ": " + std::strerror(spawned));
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0) {
+    if (errno != EINTR) return Status::Error("wait4: " + std::string(std::strerror(errno)));
+  }
+  Finished finished;
+  finished.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  finished.peak_rss_kb = usage.ru_maxrss;  // KiB on Linux
+  finished.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  finished.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return finished;
+}
+
+int64_t ResidentKb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+}  // namespace
+
+Result<RegistryFigures> RunRegistryBenchmark(int64_t stations, const std::string& work_dir) {
+  const std::string dir = work_dir + "/registry-bench-" + std::to_string(stations);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string log = work_dir + "/registry-bench-" + std::to_string(stations) + ".log";
+  std::filesystem::remove(log);
+  RegistryFigures figures;
+  figures.stations = stations;
+
+  auto generated = RunToEnd({stack::BinaryPath("hattama-hub"), "generate", "--out", dir,
+                             "--station-count", std::to_string(stations), "--seed", "2021"},
+                            log);
+  if (!generated.ok()) return generated.status();
+  if (generated->exit_code != 0) return Status::Error("hattama-hub generate failed; see " + log);
+  figures.generate_seconds = generated->seconds;
+  figures.generate_peak_kb = generated->peak_rss_kb;
+
+  const std::string report = dir + "/load-report.txt";
+  auto loaded = RunToEnd(
+      {std::filesystem::canonical("/proc/self/exe").string(), "registry-load", dir}, report);
+  if (!loaded.ok()) return loaded.status();
+  std::ifstream in(report);
+  if (loaded->exit_code != 0 || !(in >> figures.load_seconds >> figures.before_load_kb)) {
+    return Status::Error("loading the generated registry failed; see " + report);
+  }
+  figures.load_peak_kb = loaded->peak_rss_kb;
+  figures.load_cpu_seconds = loaded->cpu_seconds;
+  return figures;
+}
+
+int LoadRegistryAndReport(const std::string& dir) {
+  const int64_t before = ResidentKb();
+  const auto start = std::chrono::steady_clock::now();
+  auto registry = hub::LoadRegistryFiles(dir);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!registry.ok()) {
+    std::cout << registry.status().message() << "\n";
+    return 1;
+  }
+  std::cout << seconds << " " << before << "\n" << std::flush;
+  return 0;
+}
+
+}  // namespace hattama::bench
