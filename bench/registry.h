@@ -1,5 +1,5 @@
 // The station registry's memory and start-up (issue #14 item 4), each measured in a fresh process
-// from outside (wall clock, and the peak RSS wait4 reports once the process ended):
+// (wall clock and CPU time from outside, peak RSS as the process's own VmHWM):
 //   - `hattama-hub generate --station-count N` into an empty directory, as a user runs it;
 //   - that registry loaded by domain::Registry::Load, as every service loads it at start, in a
 //     fresh `hattama-bench registry-load DIR` (a binary linked with gRPC and protobuf like the
@@ -38,7 +38,7 @@ struct RegistryFigures {
 Result<RegistryFigures> RunRegistryBenchmark(int64_t stations, const std::string& work_dir);
 
 // The loading process's side (`hattama-bench registry-load DIR`): loads DIR's registry and prints
-// "<seconds Load took> <RSS before it, KiB>" on stdout. Returns the process's exit code.
+// "<seconds Load took> <RSS before it, KiB> <peak RSS, KiB>" on stdout. Returns the exit code.
 int LoadRegistryAndReport(const std::string& dir);
 
 }  // namespace hattama::bench
