@@ -11,6 +11,7 @@
 #include "common/metrics/grpc_metrics.h"
 #include "common/metrics/health.h"
 #include "common/redis/client_flags.h"
+#include "common/tlog/note_key.h"
 #include "services/publication/portal.h"
 #include "services/publication/publication_server.h"
 
@@ -147,12 +148,14 @@ int main(int argc, char** argv) {
     spdlog::error("{}", valid.message());
     return 1;
   }
-  auto verifier_key = publication::ReadVerifierKeyFlag(flags.tlog_verifier_key);
-  if (!verifier_key.ok()) {
-    spdlog::error("--tlog-verifier-key: {}", verifier_key.status().message());
-    return 1;
+  if (!flags.tlog_verifier_key.empty()) {
+    auto verifier_key = tlog::ReadLogVerifierKey(flags.tlog_verifier_key);
+    if (!verifier_key.ok()) {
+      spdlog::error("--tlog-verifier-key: {}", verifier_key.status().message());
+      return 1;
+    }
+    config.tlog_verifier_key = verifier_key->VerifierKey();
   }
-  config.tlog_verifier_key = std::move(verifier_key).value();
 
   auto registry = domain::Registry::Load(flags.election_path, flags.stations_path);
   if (!registry.ok()) {

@@ -3,8 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
 #include "common/tlog/checkpoint.h"
 #include "common/tlog/note.h"
@@ -12,32 +10,15 @@
 namespace hattama::publication {
 
 Status VerifyCheckpoint(const v1::SignedCheckpoint& checkpoint, const tlog::NoteVerifier& log_key) {
-  auto note = tlog::OpenNote(checkpoint.signed_note(), std::span(&log_key, 1));
-  if (!note.ok()) return Status::InvalidArgument("checkpoint note: " + note.status().message());
-  auto signed_text = tlog::ParseCheckpoint(note->text);
-  if (!signed_text.ok()) {
-    return Status::InvalidArgument("checkpoint text: " + signed_text.status().message());
-  }
-  if (signed_text->origin != checkpoint.origin() || signed_text->size != checkpoint.tree_size() ||
+  auto signed_text = tlog::OpenCheckpoint(checkpoint.signed_note(), checkpoint.origin(), log_key);
+  if (!signed_text.ok()) return signed_text.status();
+  if (signed_text->size != checkpoint.tree_size() ||
       tlog::HashBytes(signed_text->root) != checkpoint.root_hash()) {
-    return Status::InvalidArgument("the checkpoint's origin, tree size or root hash (size " +
-                                   std::to_string(checkpoint.tree_size()) +
-                                   ") differ from its signed note's (size " +
-                                   std::to_string(signed_text->size) + ")");
+    return Status::InvalidArgument(
+        "the checkpoint's tree size or root hash (size " + std::to_string(checkpoint.tree_size()) +
+        ") differ from its signed note's (size " + std::to_string(signed_text->size) + ")");
   }
   return Status::Ok();
-}
-
-Result<std::string> ReadVerifierKeyFlag(const std::string& flag) {
-  if (!flag.starts_with("@")) return flag;
-  const std::string path = flag.substr(1);
-  std::ifstream in(path);
-  if (!in) return Status::InvalidArgument("cannot read the verifier key file " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string key = text.str();
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
-  return key;
 }
 
 Result<std::unique_ptr<TlogWatcher>> TlogWatcher::Start(TlogWatcherOptions options,

@@ -29,8 +29,8 @@ namespace hattama::publication {
 struct TlogWatcherOptions {
   // hattama-tlog's gRPC host:port.
   std::string address;
-  // The log's note verifier key text (ReadVerifierKeyFlag); empty: checkpoints are taken as the
-  // log gives them, unchecked.
+  // The log's note verifier key text (tlog::ReadLogVerifierKey reads the flag); empty: checkpoints
+  // are taken as the log gives them, unchecked.
   std::string verifier_key;
   std::chrono::milliseconds poll_interval{500};
   // How long one GetCheckpoint may take.
@@ -77,9 +77,5 @@ class TlogWatcher {
 // and root hash beside it are the ones the signed text states; InvalidArgument naming what is
 // wrong.
 Status VerifyCheckpoint(const v1::SignedCheckpoint& checkpoint, const tlog::NoteVerifier& log_key);
-
-// The log's verifier key from a flag: the key text itself, or "@FILE" for a file holding it (its
-// final newline dropped); empty stays empty. InvalidArgument when the file cannot be read.
-Result<std::string> ReadVerifierKeyFlag(const std::string& flag);
 
 }  // namespace hattama::publication
