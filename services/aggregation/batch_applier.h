@@ -1,8 +1,8 @@
 // Applies a batch of submissions to Redis in two round trips whatever its size: one pipeline of
 // reads (what the member's state cache does not hold; none at all for a partition it holds
 // completely), the counting rule folded in C++ (station_state.h), then one atomic compare-and-set
-// step per partition (apply_batch.lua), all partitions pipelined. Replaces a Lua call per protocol; the keys and values written are those of
-// common/redis/layout.h.
+// step per partition (apply_batch.lua), all partitions pipelined: no Lua call per protocol. The
+// keys and values written are those of common/redis/layout.h.
 //
 // Exactly once: each partition's position (layout.h) says which of its records Redis holds. A
 // record below it is a duplicate and writes nothing; the step writes only if the position is still
