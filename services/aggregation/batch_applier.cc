@@ -24,6 +24,11 @@ namespace layout = redis::layout;
 // fails as a whole (and is retried like a lost connection).
 constexpr int kMaxAttempts = 4;
 
+// The most keys one MSET of a step sets. apply_batch.lua passes each command's words through
+// Lua's unpack, which refuses more than about 8,000 values ("too many results to unpack"), so a
+// batch's seen keys go in MSETs of at most this many pairs (a batch can hold 100,000 records).
+constexpr size_t kMaxPairsPerMset = 1000;
+
 int64_t Integer(const std::string& text) {
   int64_t value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
@@ -190,7 +195,7 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
   std::unordered_map<std::string, std::string> batch_ids;
   std::vector<std::string> touched;  // Station cache keys, in the order first touched.
   std::unordered_map<std::string, size_t> touched_by;  // Key -> a record of the station.
-  std::vector<std::string> seen_keys = {"MSET"};       // seen:<id> digest ... of the batch.
+  std::vector<std::string> seen_keys;                  // seen:<id> digest ... of the batch.
   for (size_t i : indices) {
     const PreparedRecord& record = records[i];
     const std::string& id = record.version.submission_id;
@@ -266,9 +271,11 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
       for (const auto& [field, value] : delta) sums[field] += value;
     }
   }
-  if (seen_keys.size() > 1) {
-    step.args.push_back(std::to_string(seen_keys.size()));
-    for (auto& word : seen_keys) step.args.push_back(std::move(word));
+  for (size_t first = 0; first < seen_keys.size(); first += 2 * kMaxPairsPerMset) {
+    const size_t last = std::min(seen_keys.size(), first + 2 * kMaxPairsPerMset);
+    step.args.push_back(std::to_string(1 + last - first));
+    step.args.push_back("MSET");
+    for (size_t w = first; w < last; ++w) step.args.push_back(std::move(seen_keys[w]));
   }
   // Each moved total is written whole (HSET of the fields that moved and the version), from what
   // this member holds of it: no other member writes this partition's share (the compare-and-set).
