@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "common/domain/csv.h"
+#include "common/domain/localized_names.h"
 
 namespace hattama::domain {
 namespace {
@@ -145,6 +146,7 @@ Result<std::shared_ptr<const Registry>> Registry::BuildFrom(
 }
 
 Status Registry::IndexElection() {
+  if (Status names = CheckLocalizedNames(election_); !names.ok()) return names;
   for (int i = 0; i < election_.contests_size(); ++i) {
     const auto& contest = election_.contests(i);
     if (contest.contest_id().empty()) return Status::Error("a contest has no contest_id");

@@ -62,6 +62,7 @@ class Registry {
   // Loads the election (protobuf JSON of hattama.v1.Election) and the stations CSV, whose header is
   // "station_id,district_id,registered_voters,contest_ids" and whose contest_ids are separated
   // by ';'. Every reference is checked: an unknown district or contest is an error naming the line.
+  // Names per language are checked too (CheckLocalizedNames, localized_names.h).
   // The CSV is read a line at a time: nothing but the stations is kept.
   // The observer registry (observers.h) is read from organisations.csv and observers.csv in the
   // stations CSV's directory: both files, or neither (then observers() is null: observers are not

@@ -1,5 +1,6 @@
 #include "tools/hub/simulator/synthetic.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "tests/hub/temp_dir.h"
 #include "tools/hub/simulator/registry_files.h"
+#include "tools/hub/simulator/synthetic_names.h"
 
 namespace hattama::hub {
 namespace {
@@ -130,7 +132,8 @@ TEST(Synthetic, SameSeedSameElectionOtherSeedAnother) {
     for (const auto& s : e.stations) v.push_back(s.registered_voters());
     return v;
   };
-  EXPECT_EQ(a->election.SerializeAsString(), b->election.SerializeAsString());
+  // Compared as messages: the order of a map's entries (localized_names) in bytes is not fixed.
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(a->election, b->election));
   EXPECT_EQ(voters(*a), voters(*b));
   EXPECT_NE(voters(*a), voters(*c));
 }
@@ -155,6 +158,75 @@ TEST(Synthetic, RegistryWrittenAsDrawnIsTheRegistryDrawnWhole) {
     EXPECT_FALSE(a_text.str().empty());
     EXPECT_EQ(a_text.str(), b_text.str()) << path(streamed.path());
   }
+}
+
+}  // namespace
+}  // namespace hattama::hub
+
+namespace hattama::hub {
+namespace {
+
+// Each of the three languages of a localized_names map, or "" for a missing one.
+std::vector<std::string> ThreeLanguages(const google::protobuf::Map<std::string, std::string>& m) {
+  std::vector<std::string> names;
+  for (const char* language : {"kk", "ru", "en"}) {
+    names.push_back(m.contains(language) ? m.at(language) : "");
+  }
+  return names;
+}
+
+TEST(Synthetic, NamesEveryAreaContestAndOptionInKazakhRussianAndEnglish) {
+  TempDir dir;
+  auto loaded = GenerateRegistryFiles({.stations = 300, .seed = 2021}, dir.path());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const auto& registry = **loaded;
+  const auto& election = registry.election();
+  const auto every_language_named = [](const auto& message) {
+    EXPECT_EQ(message.localized_names().size(), 3u) << message.ShortDebugString();
+    for (const auto& name : ThreeLanguages(message.localized_names())) {
+      EXPECT_FALSE(name.empty()) << message.ShortDebugString();
+    }
+    EXPECT_EQ(message.localized_names().at("en"), message.name());
+  };
+  every_language_named(election);
+  for (const auto& area : election.areas()) every_language_named(area);
+  for (const auto& contest : election.contests()) {
+    every_language_named(contest);
+    for (const auto& option : contest.options()) every_language_named(option);
+  }
+
+  EXPECT_EQ(ThreeLanguages(registry.FindArea("kz")->localized_names()),
+            (std::vector<std::string>{"Қазақстан", "Казахстан", "Kazakhstan"}));
+  EXPECT_EQ(ThreeLanguages(registry.FindArea("kz-almaty-region")->localized_names()),
+            (std::vector<std::string>{"Алматы облысы", "Алматинская область", "Almaty Region"}));
+  EXPECT_EQ(ThreeLanguages(registry.FindArea("kz-east-kazakhstan")->localized_names()),
+            (std::vector<std::string>{"Шығыс Қазақстан облысы", "Восточно-Казахстанская область",
+                                      "East Kazakhstan Region"}));
+  EXPECT_EQ(ThreeLanguages(registry.FindArea("kz-shymkent")->localized_names()),
+            (std::vector<std::string>{"Шымкент", "Шымкент", "Shymkent"}));
+  // An oblast's centre city by its real names; other districts transliterated.
+  EXPECT_EQ(ThreeLanguages(registry.FindArea("kz-east-kazakhstan-01")->localized_names()),
+            (std::vector<std::string>{"Өскемен қаласы", "город Усть-Каменогорск", "Oskemen city"}));
+  EXPECT_EQ(ThreeLanguages(registry.FindArea("kz-abai-02")->localized_names()),
+            (std::vector<std::string>{"Аягоз ауданы", "Район Аягоз", "Ayagoz District"}));
+  EXPECT_EQ(ThreeLanguages(registry.FindContest(kMazhilis)->localized_names()),
+            (std::vector<std::string>{"Мәжіліс (партиялық тізімдер)", "Мажилис (партийные списки)",
+                                      "Mazhilis (party lists)"}));
+  EXPECT_EQ(ThreeLanguages(registry.FindContest(kMazhilis)->options(1).localized_names()),
+            (std::vector<std::string>{"Ақ жол", "Ак жол", "Ak Zhol"}));
+  EXPECT_EQ(OptionName("against-all", "").ru, "Против всех");
+  EXPECT_EQ(OptionName("against-all", "").kk, "Барлығына қарсы");
+}
+
+TEST(Synthetic, TransliteratesRomanisedNamesToCyrillic) {
+  EXPECT_EQ(CyrillicFromLatin("Zhanaarka"), "Жанаарка");
+  EXPECT_EQ(CyrillicFromLatin("Bukhar-Zhyrau"), "Бухар-Жырау");
+  EXPECT_EQ(CyrillicFromLatin("Beineu"), "Бейнеу");
+  EXPECT_EQ(CyrillicFromLatin("Moiynkum"), "Мойынкум");
+  EXPECT_EQ(CyrillicFromLatin("Akkayyn"), "Аккайын");
+  EXPECT_EQ(CyrillicFromLatin("Fyodorov"), "Фёдоров");
+  EXPECT_EQ(CyrillicFromLatin("Yesil"), "Есил");
+  EXPECT_EQ(CyrillicFromLatin("Tselinograd"), "Целиноград");
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "tools/hub/simulator/registry_files.h"
 #include "tools/hub/simulator/rng.h"
+#include "tools/hub/simulator/synthetic_names.h"
 
 namespace hattama::hub {
 namespace {
@@ -166,7 +167,9 @@ v1::Contest MakeContest(std::string_view id, std::string_view name, v1::ContestL
     auto* option = contest.add_options();
     option->set_option_id(std::string(option_id));
     option->set_name(std::string(option_name));
+    SetLocalizedNames(OptionName(option_id, option_name), option->mutable_localized_names());
   }
+  SetLocalizedNames(ContestName(id, name), contest.mutable_localized_names());
   return contest;
 }
 
@@ -221,6 +224,7 @@ Result<v1::Election> DrawElection(const SyntheticOptions& options,
   v1::Station station;
   election.set_election_id("kz-2021-01-10");
   election.set_name("Elections to the Mazhilis and the maslikhats, 10 January 2021");
+  SetLocalizedNames(ElectionName(), election.mutable_localized_names());
   *election.add_contests() =
       MakeContest(kMazhilis, "Mazhilis (party lists)", v1::CONTEST_LEVEL_NATIONAL);
   *election.add_contests() =
@@ -231,6 +235,7 @@ Result<v1::Election> DrawElection(const SyntheticOptions& options,
   nation->set_area_id(kNationId);
   nation->set_name("Kazakhstan");
   nation->set_kind(v1::AREA_KIND_NATION);
+  SetLocalizedNames(NationName(), nation->mutable_localized_names());
 
   const auto& regions = Regions();
   std::vector<double> populations;
@@ -248,6 +253,7 @@ Result<v1::Election> DrawElection(const SyntheticOptions& options,
     region->set_kind(v1::AREA_KIND_REGION);
     region->set_parent_id(kNationId);
     region->set_is_city(spec.is_city);
+    SetLocalizedNames(RegionName(spec.slug, spec.name), region->mutable_localized_names());
 
     Rng rng(StreamSeed(options.seed, region_id));
     // An oblast's centre city holds about a third of its voters; the rest is spread unevenly
@@ -270,6 +276,8 @@ Result<v1::Election> DrawElection(const SyntheticOptions& options,
       district->set_name(std::string(spec.districts[d]));
       district->set_kind(v1::AREA_KIND_DISTRICT);
       district->set_parent_id(region_id);
+      SetLocalizedNames(DistrictName(spec.slug, spec.districts[d]),
+                        district->mutable_localized_names());
       const bool urban = spec.is_city || d == 0;
       for (int64_t s = 0; s < district_stations[d]; ++s) {
         station.Clear();
