@@ -43,7 +43,7 @@ class Consumer::Impl {
     return PollMessages(rk_, max_messages, timeout);
   }
 
-  Status Commit(const std::vector<Message>& applied) {
+  Status Commit(const std::vector<Message>& applied, bool async) {
     if (applied.empty()) return Status::Ok();
     std::map<std::pair<std::string, int32_t>, int64_t> next;
     for (const auto& message : applied) {
@@ -55,9 +55,10 @@ class Consumer::Impl {
       rd_kafka_topic_partition_list_add(list.get(), where.first.c_str(), where.second)->offset =
           offset;
     }
-    if (rd_kafka_resp_err_t err = rd_kafka_commit(rk_, list.get(), /*async=*/0); err) {
+    if (rd_kafka_resp_err_t err = rd_kafka_commit(rk_, list.get(), async ? 1 : 0); err) {
       return ErrorStatus("offset commit failed", err);
     }
+    if (async) return Status::Ok();  // The per-partition results are not known yet.
     for (int i = 0; i < list->cnt; ++i) {
       if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return ErrorStatus("offset commit failed for " + std::string(list->elems[i].topic) + "/" +
@@ -182,6 +183,14 @@ Result<std::unique_ptr<Consumer>> Consumer::Create(const std::string& bootstrap_
   auto impl = std::make_unique<Impl>(std::move(on_rebalance));
   rd_kafka_conf_set_opaque(conf->get(), impl.get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), &Impl::OnRebalance);
+  // Reports the outcome of asynchronous commits (Commit with async), from a later Poll.
+  rd_kafka_conf_set_offset_commit_cb(conf->get(), [](rd_kafka_t*, rd_kafka_resp_err_t err,
+                                                     rd_kafka_topic_partition_list_t*, void*) {
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+      spdlog::warn("offset commit failed: {} (a later commit covers these offsets)",
+                   rd_kafka_err2str(err));
+    }
+  });
   char errstr[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf->get(), errstr, sizeof errstr);
   if (rk == nullptr) return Status::Error(std::string("cannot create kafka consumer: ") + errstr);
@@ -208,7 +217,9 @@ Result<std::vector<Message>> Consumer::Poll(size_t max_messages,
   return impl_->Poll(max_messages, timeout);
 }
 
-Status Consumer::Commit(const std::vector<Message>& applied) { return impl_->Commit(applied); }
+Status Consumer::Commit(const std::vector<Message>& applied, bool async) {
+  return impl_->Commit(applied, async);
+}
 
 Status Consumer::Seek(const std::string& topic, int32_t partition, int64_t offset,
                       std::chrono::milliseconds timeout) {

@@ -36,8 +36,10 @@ class Consumer {
   // Up to `max_messages` messages, waiting at most `timeout` for the first; fewer (or none) when
   // no more are ready. Errors that the client recovers from by itself are logged, not returned.
   Result<std::vector<Message>> Poll(size_t max_messages, std::chrono::milliseconds timeout);
-  // Synchronously commits, for each partition of `applied`, the offset after its last message.
-  Status Commit(const std::vector<Message>& applied);
+  // Commits, for each partition of `applied`, the offset after its last message. Synchronously,
+  // or with `async` only queued: a failure is then logged by a later Poll, and a later commit
+  // covers the same offsets.
+  Status Commit(const std::vector<Message>& applied, bool async = false);
   // Reads `partition` of `topic` again from `offset`: the next Poll returns its records from there
   // (records of it already fetched are dropped). The partition must be assigned to this member.
   Status Seek(const std::string& topic, int32_t partition, int64_t offset,

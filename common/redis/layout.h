@@ -24,10 +24,13 @@
 //                                           to the registry) change nothing; a batch moves it past
 //                                           them too. Each write step of aggregation is a
 //                                           compare-and-set on it (apply_batch.lua)
-//   hattama:{p<N>}:feed-pending             the totals aggregation's last write step of partition N
-//                                           moved, one "<area>|<contest>|<observer|official>" a
-//                                           line: published to the change feed again by the member
-//                                           that takes the partition over
+//   hattama:{p<N>}:feed-pending             the totals whose changes aggregation may not have
+//                                           published yet: those its last write step of partition
+//                                           N moved and those of its earlier steps the broker had
+//                                           not acknowledged then, one
+//                                           "<area>|<contest>|<observer|official>" a line:
+//                                           published to the change feed again by the member that
+//                                           takes the partition over
 //   hattama:{p<N>}:station:<contest>:<station>
 //                                           hash: the counted figures of the station ("f:<name>",
 //                                           "v:<option_id>", see figures.h), "submission_id" (the
@@ -112,6 +115,13 @@ inline std::string EventClaimKey(std::string_view event_id) {
 }
 // Which totals a key belongs to: the observers' or the official ones.
 enum class Scope { kObserver, kOfficial };
+
+// One total's line in a feed-pending list (FeedPendingKey), without its newline.
+inline std::string FeedPendingLine(std::string_view area_id, std::string_view contest_id,
+                                   Scope scope) {
+  return std::string(area_id) + "|" + std::string(contest_id) + "|" +
+         (scope == Scope::kOfficial ? "official" : "observer");
+}
 
 inline std::string ScopedKey(int32_t partition, Scope scope, std::string_view kind,
                              std::string_view contest_id, std::string_view id) {

@@ -14,6 +14,13 @@
 #include "common/redis/layout.h"
 
 namespace hattama::aggregation {
+namespace {
+
+// How long a member stopping waits for the broker to acknowledge the changes it queued.
+constexpr std::chrono::seconds kFeedDrainTimeout{5};
+const std::atomic<bool> kNeverStop{false};
+
+}  // namespace
 
 Aggregator::Aggregator(AggregatorOptions options, std::shared_ptr<const domain::Registry> registry)
     : options_(std::move(options)),
@@ -58,6 +65,7 @@ Result<std::unique_ptr<Aggregator>> Aggregator::Create(
   auto metadata = kafka::Producer::Create(self->options_.kafka_bootstrap);
   if (!metadata.ok()) return metadata.status();
   self->metadata_ = std::move(metadata).value();
+  self->feed_ = std::make_unique<ChangeFeed>(*self->metadata_);
   if (self->options_.rebuild) {
     // Where the log ends now: the rebuild is complete once it applied everything before it.
     // Asked by a Reader, which joins no group and commits nothing.
@@ -130,49 +138,6 @@ void Aggregator::SleepUnlessStopped(std::chrono::milliseconds duration,
   }
 }
 
-bool Aggregator::PublishChanges(const std::vector<v1::TotalsChange>& changes) {
-  if (changes.empty() || !options_.publish_changes) return true;
-  // Only the newest change of each partition's share of a total matters to a reader.
-  std::map<std::string, const v1::TotalsChange*> newest;
-  for (const auto& change : changes) {
-    std::string key = change.area_id() + "|" + change.contest_id() + "|" +
-                      (change.official() ? "official" : "observer") + "|" +
-                      std::to_string(change.partition());
-    auto& slot = newest[key];
-    if (slot == nullptr || change.version() >= slot->version()) slot = &change;
-  }
-  // Shared with the callbacks: a flush that times out leaves some of them still to run.
-  auto failed = std::make_shared<std::atomic<int>>(0);
-  bool queued = true;
-  for (const auto& [key, change] : newest) {
-    // Keyed by area and contest: every change of one total lands in one topic partition, in order.
-    auto produced = metadata_->Produce(
-        kafka::kTotalsTopic, -1, change->area_id() + "|" + change->contest_id(),
-        change->SerializeAsString(), [failed](const Status& status, int32_t, int64_t) {
-          if (!status.ok()) failed->fetch_add(1);
-        });
-    if (!produced.ok()) {
-      queued = false;
-      break;
-    }
-  }
-  auto flushed = metadata_->Flush(std::chrono::seconds(30));
-  return queued && flushed.ok() && failed->load() == 0;
-}
-
-bool Aggregator::PublishChangesWithRetry(const std::vector<v1::TotalsChange>& changes,
-                                         const std::atomic<bool>& stop) {
-  std::chrono::milliseconds backoff{50};
-  while (!PublishChanges(changes)) {
-    spdlog::warn("the change feed did not take {} changes, retrying", changes.size());
-    if (stop.load()) return false;
-    SleepUnlessStopped(backoff, stop);
-    if (stop.load()) return false;
-    backoff = std::min(backoff * 2, options_.max_backoff);
-  }
-  return true;
-}
-
 bool Aggregator::ApplyWithRetry(const Batch& batch, BatchResult& result,
                                 const std::atomic<bool>& stop) {
   std::chrono::milliseconds backoff{50};
@@ -237,6 +202,11 @@ Aggregator::Batch Aggregator::Prepare(const std::vector<kafka::Message>& message
     auto sought = sought_.find(partition);
     return sought == sought_.end() || sought->second != position;
   };
+  if (options_.publish_changes) {
+    batch.options.unacknowledged_feed = [this](int32_t partition) {
+      return feed_->Unacknowledged(partition);
+    };
+  }
   return batch;
 }
 
@@ -301,7 +271,7 @@ bool Aggregator::PublishFeedPending(const std::atomic<bool>& stop) {
     }
     changes.insert(changes.end(), pending->begin(), pending->end());
   }
-  if (!PublishChangesWithRetry(changes, stop)) return false;
+  if (!feed_->Publish(changes, stop)) return false;
   if (!changes.empty()) {
     spdlog::info("published again {} totals moved by the last writes of {} partitions",
                  changes.size(), feed_pending_.size());
@@ -337,12 +307,11 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
       Record(prepared, result);
       SeekLeftOut(result);
 
-      // The change feed is written before the commit. A crash in between leaves the totals in
-      // the partition's feed-pending list (layout.h), which its next owner publishes again
-      // (at-least-once; readers keep the highest version). Moving on without it would leave
-      // readers of the feed on older totals until some later batch touched the same ones, which
-      // the last batch of a night never gets: it is retried like the batch itself.
-      if (!PublishChangesWithRetry(result.changes, stop)) {
+      // Queued for the change feed, not waited for (change_feed.h): until the broker
+      // acknowledges them, the partitions' feed-pending lists (layout.h) name these totals, and
+      // a member taking a partition over after a crash publishes them again (at-least-once;
+      // readers keep the highest version).
+      if (options_.publish_changes && !feed_->Publish(std::move(result.changes), stop)) {
         spdlog::info(
             "stopping with the changes of a batch of {} not published; they stay in "
             "feed-pending",
@@ -362,7 +331,7 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
         at.partition = message.partition;
         at.offset = message.offset;
       }
-      auto committed = consumer_->Commit(applied);
+      auto committed = consumer_->Commit(applied, /*async=*/true);
       if (!committed.ok()) {
         // Harmless: a later commit covers these offsets, or the next owner replays them.
         spdlog::warn("commit of {} messages failed: {}", applied.size(), committed.message());
@@ -377,6 +346,11 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
       last_progress = now;
       last_logged = c.applied;
     }
+  }
+  // What the broker has not acknowledged by then stays named in feed-pending for the next owner.
+  if (!feed_->Drain(kFeedDrainTimeout, kNeverStop)) {
+    spdlog::warn(
+        "stopping with changes the broker has not acknowledged; they stay in feed-pending");
   }
   auto c = counts();
   spdlog::info("stopped after applying {} submissions ({} counted, {} duplicates, {} skipped)",

@@ -1,6 +1,7 @@
 // The aggregation loop: consume hattama.submissions.v1 as a consumer-group member, apply each
 // batch to Redis (batch_applier.h: a read and a write round trip, the reads mostly spared by the
-// member's state cache), publish the totals it moved, then commit the batch's offsets.
+// member's state cache), queue the totals it moved for the change feed (change_feed.h), then
+// commit the batch's offsets, neither waited for.
 //
 // What Redis holds of a partition is its position (layout.h), written in the same atomic
 // compare-and-set step as the records: a replayed record below it changes nothing, and two members
@@ -26,6 +27,7 @@
 #include "common/redis/client.h"
 #include "services/aggregation/applier.h"
 #include "services/aggregation/batch_applier.h"
+#include "services/aggregation/change_feed.h"
 
 namespace hattama::aggregation {
 
@@ -96,12 +98,6 @@ class Aggregator {
   // Publishes the totals the last write of each newly assigned partition moved (feed-pending,
   // layout.h): its former owner may have stopped before publishing them. False when stopped first.
   bool PublishFeedPending(const std::atomic<bool>& stop);
-  // Writes the newest change of each total to hattama.totals.v1 and waits for the broker's
-  // acknowledgement. False when any was not acknowledged.
-  bool PublishChanges(const std::vector<v1::TotalsChange>& changes);
-  // PublishChanges until it succeeds, with backoff. False when stopped first.
-  bool PublishChangesWithRetry(const std::vector<v1::TotalsChange>& changes,
-                               const std::atomic<bool>& stop);
   Status EnsureConnected();
   // Writes hattama:partitions after an assignment, so publication knows which partitions to sum.
   void PublishPartitionCount();
@@ -116,6 +112,7 @@ class Aggregator {
   std::unique_ptr<kafka::Consumer> consumer_;
   // Topic metadata (the partition count; the consumer interface has none) and the change feed.
   std::unique_ptr<kafka::Producer> metadata_;
+  std::unique_ptr<ChangeFeed> feed_;  // Over metadata_.
   std::unique_ptr<redis::Client> redis_;
   bool assignment_changed_ = false;
   // Assigned partitions whose feed-pending totals are still to be published.

@@ -48,10 +48,6 @@ void Add(std::vector<std::string>& args, std::initializer_list<std::string_view>
   for (std::string_view word : words) args.emplace_back(word);
 }
 
-std::string_view ScopeName(layout::Scope scope) {
-  return scope == layout::Scope::kOfficial ? "official" : "observer";
-}
-
 }  // namespace
 
 // One partition's writes, ready for apply_batch.lua.
@@ -279,7 +275,7 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
   }
   // Each moved total is written whole (HSET of the fields that moved and the version), from what
   // this member holds of it: no other member writes this partition's share (the compare-and-set).
-  std::string pending;
+  std::set<std::string> pending;
   for (auto& [key, entry] : totals) {
     auto& [total, sums] = entry;
     std::erase_if(sums, [](const auto& field) { return field.second == 0; });
@@ -294,15 +290,20 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
     words.push_back(std::to_string(held[std::string(layout::kTotalsVersion)] += 1));
     step.args.push_back(std::to_string(words.size()));
     for (auto& word : words) step.args.push_back(std::move(word));
-    pending +=
-        total.area_id + "|" + total.contest_id + "|" + std::string(ScopeName(total.scope)) + "\n";
+    pending.insert(layout::FeedPendingLine(total.area_id, total.contest_id, total.scope));
     if (auto change = Change(partition, total.contest_id, total.scope, total.area_id, held)) {
       step.changes.push_back(std::move(*change));
     }
   }
-  // Whoever takes the partition over after a crash between this step and the change feed
-  // publishes these totals again (at-least-once feed).
-  if (!pending.empty()) Add(step.args, {"SET", layout::FeedPendingKey(partition), pending});
+  // Whoever takes the partition over after a crash before the broker acknowledged these changes,
+  // or those of earlier steps, publishes these totals again (at-least-once feed). A step that
+  // moves no total leaves the list as it is: it already names every earlier unacknowledged line.
+  if (!pending.empty()) {
+    if (options.unacknowledged_feed) pending.merge(options.unacknowledged_feed(partition));
+    std::string lines;
+    for (const std::string& line : pending) lines += line + "\n";
+    Add(step.args, {"SET", layout::FeedPendingKey(partition), lines});
+  }
   if (step.args.empty() && step.position == position) return std::nullopt;
   return step;
 }

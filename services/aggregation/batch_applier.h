@@ -19,7 +19,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "common/base/result.h"
@@ -45,6 +47,9 @@ struct BatchOptions {
     int64_t end = 0;
   };
   std::map<int32_t, ReadRange> read;
+  // The feed-pending lines (layout.h) of a partition's earlier steps whose changes the broker has
+  // not acknowledged yet (change_feed.h): a step that moves totals names them too. Unset: none.
+  std::function<std::set<std::string>(int32_t partition)> unacknowledged_feed;
 };
 
 struct BatchResult {

@@ -415,6 +415,48 @@ TEST_F(ApplierTest, LostConnectionIsAnErrorNotAnOutcome) {
   EXPECT_FALSE(outcomes.ok());
 }
 
+// A step that moves totals names them in feed-pending together with the totals of earlier steps
+// the broker has not acknowledged yet; a step that moves none leaves the list as it was.
+TEST_F(ApplierTest, FeedPendingIsTheUnionOfTheStepAndTheUnacknowledgedTotals) {
+  auto s1 = ObserverRecord("sub-1", "S1", "mazhilis", {300, 120, 80});
+  const int32_t partition = testing::PartitionOf(s1);
+  auto call = applier_.Prepare(partition, 0, s1);
+  ASSERT_TRUE(call.ok());
+  const std::string earlier = "D-earlier|mazhilis|observer";
+  BatchOptions options;
+  options.unacknowledged_feed = [&](int32_t asked) {
+    return asked == partition ? std::set<std::string>{earlier} : std::set<std::string>{};
+  };
+  BatchApplier member(registry_, /*cache_entries=*/1000);
+
+  auto applied = member.Apply(*redis_, std::span(&*call, 1), options);
+
+  ASSERT_TRUE(applied.ok()) << applied.status().message();
+  ASSERT_FALSE(applied->changes.empty());
+  std::string expected;
+  std::set<std::string> lines = {earlier};
+  for (const auto& change : applied->changes) {
+    lines.insert(redis::layout::FeedPendingLine(
+        change.area_id(), change.contest_id(),
+        change.official() ? redis::layout::Scope::kOfficial : redis::layout::Scope::kObserver));
+  }
+  for (const auto& line : lines) expected += line + "\n";
+  auto listed = redis_->Run({"GET", redis::layout::FeedPendingKey(partition)});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->str, expected);
+
+  // The same record again (a resend at the next offset): a duplicate, no total moves.
+  auto again = applier_.Prepare(partition, 1, s1);
+  ASSERT_TRUE(again.ok());
+  options.unacknowledged_feed = [](int32_t) { return std::set<std::string>{"D-other|x|observer"}; };
+  auto replayed = member.Apply(*redis_, std::span(&*again, 1), options);
+  ASSERT_TRUE(replayed.ok());
+  EXPECT_TRUE(replayed->changes.empty());
+  listed = redis_->Run({"GET", redis::layout::FeedPendingKey(partition)});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->str, expected);
+}
+
 }  // namespace
 }  // namespace hattama::aggregation
 
