@@ -133,12 +133,19 @@ Result<std::vector<AnalysisService::Counted>> AnalysisService::ReadCounted(
 grpc::Status AnalysisService::GetPvtEstimate(grpc::ServerContext*,
                                              const v1::GetPvtEstimateRequest* request,
                                              v1::PvtEstimate* response) {
-  auto found = FindContest(*registry_, request->contest_id());
-  if (!found.ok()) return ToGrpc(found.status());
+  auto estimate = EstimatePvt(request->contest_id());
+  if (!estimate.ok()) return ToGrpc(estimate.status());
+  *response = std::move(estimate).value();
+  return grpc::Status::OK;
+}
+
+Result<v1::PvtEstimate> AnalysisService::EstimatePvt(const std::string& contest_id) {
+  auto found = FindContest(*registry_, contest_id);
+  if (!found.ok()) return found.status();
   const v1::Contest* contest = *found;
   const v1::Area* nation = registry_->FindArea(registry_->nation_id());
   auto read = ReadCounted(StationsOf(*nation, contest->contest_id()), *contest);
-  if (!read.ok()) return ToGrpc(read.status());
+  if (!read.ok()) return read.status();
   const std::vector<Counted>& counted = *read;
 
   // Strata: the regions where the contest is held, with their true number of stations.
@@ -157,20 +164,21 @@ grpc::Status AnalysisService::GetPvtEstimate(grpc::ServerContext*,
     sample.push_back({areas[1]->area_id(), base, std::move(votes)});
   }
   auto estimate = analysis::EstimateShares(sample, strata, contest->options_size());
-  response->set_contest_id(contest->contest_id());
+  v1::PvtEstimate out;
+  out.set_contest_id(contest->contest_id());
   for (int k = 0; k < contest->options_size(); ++k) {
-    auto* option = response->add_options();
+    auto* option = out.add_options();
     option->set_option_id(contest->options(k).option_id());
     option->set_name(contest->options(k).name());
     option->set_share_percent(estimate.options[k].share_percent);
     option->set_margin_percent(estimate.options[k].margin_percent);
   }
-  response->set_stations_sampled(estimate.sampled_stations);
-  response->set_stations_registered(
+  out.set_stations_sampled(estimate.sampled_stations);
+  out.set_stations_registered(
       registry_->StationsRegistered(nation->area_id(), contest->contest_id()));
-  response->set_regions_sampled(estimate.strata_sampled);
-  response->set_regions_total(estimate.strata_total);
-  return grpc::Status::OK;
+  out.set_regions_sampled(estimate.strata_sampled);
+  out.set_regions_total(estimate.strata_total);
+  return out;
 }
 
 grpc::Status AnalysisService::GetRedFlags(grpc::ServerContext*,

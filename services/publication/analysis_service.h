@@ -26,6 +26,10 @@ class AnalysisService final : public v1::AnalysisService::Service {
   grpc::Status GetRedFlags(grpc::ServerContext* context, const v1::GetRedFlagsRequest* request,
                            v1::RedFlags* response) override;
 
+  // What GetPvtEstimate answers for the contest: NOT_FOUND for an unknown one, UNAVAILABLE when
+  // the store cannot be read. Thread-safe; also sampled by NightProgress.
+  Result<v1::PvtEstimate> EstimatePvt(const std::string& contest_id);
+
  private:
   struct Counted {
     const domain::Station* station;

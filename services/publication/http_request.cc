@@ -1,11 +1,16 @@
 #include "services/publication/http_request.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/type_resolver_util.h>
 
 #include "hattama/v1/analysis.pb.h"
 
 namespace hattama::publication {
 namespace {
+
+constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
 
 std::string JsonEscape(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -132,8 +137,25 @@ Result<std::string> ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
+  // Printed from bytes serialized deterministically, so that a map's entries (localized_names)
+  // come in key order and the same content always prints the same JSON: snapshot files are named
+  // by their bytes. MessageToJsonString prints them in the order of the copy's hash table, which
+  // differs from copy to copy (protobuf seeds each map's hash).
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    // False only for a message missing required fields, which proto3 has none of.
+    (void)message.SerializeToCodedStream(&coded);
+  }
+  static google::protobuf::util::TypeResolver* const resolver =
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          kTypeUrlPrefix, google::protobuf::DescriptorPool::generated_pool());
   std::string json;
-  auto printed = google::protobuf::util::MessageToJsonString(message, &json, options);
+  auto printed = google::protobuf::util::BinaryToJsonString(
+      resolver, std::string(kTypeUrlPrefix) + "/" + message.GetDescriptor()->full_name(), bytes,
+      &json, options);
   if (!printed.ok()) {
     return Status::Internal("cannot write the " + message.GetDescriptor()->name() +
                             " as JSON: " + std::string(printed.message()));

@@ -39,6 +39,8 @@ struct Flags {
   int watch_max_streams = static_cast<int>(server.watch.max_streams);
   int watch_max_streams_per_address = static_cast<int>(server.watch.max_streams_per_address);
   double export_max_age = 5;
+  double progress_interval =
+      std::chrono::duration<double>(publication::kDefaultProgressInterval).count();
   int station_max_versions = server.station_max_versions;
   int64_t station_max_version_bytes = static_cast<int64_t>(server.station_max_version_bytes);
   std::string tlog_verifier_key;  // The key's text, or @FILE.
@@ -94,6 +96,10 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "export-max-age", flags.export_max_age,
                   "Seconds an /export file is served before it is produced again even without a "
                   "change from the change feed (without --kafka-bootstrap: how stale it may be)");
+  config::AddFlag(app, "progress-interval", flags.progress_interval,
+                  "Seconds between samples of the night's progress (GetNightProgress: stations "
+                  "reporting and the PVT estimate per contest, a point while its national totals "
+                  "changed, at most 2,000 points kept in memory); at least 0.1");
   config::AddFlag(app, "station-max-versions", flags.station_max_versions,
                   "Most versions of one contest in a GetStationResults answer (the counted one "
                   "always, then the newest)");
@@ -128,6 +134,7 @@ publication::ServerConfig ServerConfigOf(const Flags& flags) {
   server.watch.max_streams_per_address =
       static_cast<size_t>(std::max(0, flags.watch_max_streams_per_address));
   server.export_max_age = Seconds(flags.export_max_age);
+  server.progress_interval = Seconds(std::max(0.1, flags.progress_interval));
   server.station_max_versions = std::max(1, flags.station_max_versions);
   server.station_max_version_bytes =
       static_cast<size_t>(std::max<int64_t>(0, flags.station_max_version_bytes));

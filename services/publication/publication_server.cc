@@ -105,6 +105,14 @@ Status PublicationServer::ServeGrpc(const ServerConfig& config) {
   }
   deployment_ = std::make_unique<DeploymentService>(store_);
   analysis_ = std::make_unique<AnalysisService>(store_);
+  night_progress_ = std::make_unique<NightProgress>(
+      store_->registry(),
+      [store = store_.get()](const TotalsKey& key) { return store->ReadTotals(key); },
+      [analysis = analysis_.get()](const std::string& contest_id) {
+        return analysis->EstimatePvt(contest_id);
+      },
+      NightProgress::Options{.interval = config.progress_interval});
+  publication_->UseNightProgress(night_progress_.get());
   auto server = StartGrpcServer(config.listen,
                                 {publication_.get(), deployment_.get(), analysis_.get()}, &port_);
   if (!server.ok()) return server.status();
@@ -134,6 +142,7 @@ void PublicationServer::Shutdown(std::chrono::milliseconds grace) {
   gateway_.reset();
   if (watch_) watch_->Stop();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + grace);
+  if (night_progress_) night_progress_->Stop();
   feed_.reset();
   tlog_.reset();
 }

@@ -20,6 +20,7 @@
 #include "services/publication/deployment_service.h"
 #include "services/publication/export.h"
 #include "services/publication/http_gateway.h"
+#include "services/publication/night_progress.h"
 #include "services/publication/publication_service.h"
 #include "services/publication/published_store.h"
 #include "services/publication/tlog_watcher.h"
@@ -59,6 +60,8 @@ struct ServerConfig {
   // the key also checks every checkpoint polled (empty: taken unchecked).
   std::string tlog_url;
   std::string tlog_verifier_key;
+  // How often the night's progress is sampled (GetNightProgress, night_progress.h).
+  std::chrono::milliseconds progress_interval = kDefaultProgressInterval;
 };
 
 class PublicationServer {
@@ -110,6 +113,8 @@ class PublicationServer {
   std::unique_ptr<PublicationService> publication_;
   std::unique_ptr<DeploymentService> deployment_;
   std::unique_ptr<AnalysisService> analysis_;
+  // Samples through analysis_ and the store; answers through publication_.
+  std::unique_ptr<NightProgress> night_progress_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HttpGateway> gateway_;
   int port_ = 0;

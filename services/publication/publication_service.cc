@@ -125,6 +125,21 @@ grpc::Status PublicationService::GetLogCheckpoint(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status PublicationService::GetNightProgress(grpc::ServerContext*,
+                                                  const v1::GetNightProgressRequest* request,
+                                                  v1::NightProgress* response) {
+  if (request->contest_id().empty()) {
+    return ToGrpc(Status::InvalidArgument("contest_id is required"));
+  }
+  if (night_progress_ == nullptr) {
+    return ToGrpc(Status::FailedPrecondition("this publication samples no night progress"));
+  }
+  auto progress = night_progress_->Progress(request->contest_id());
+  if (!progress.ok()) return ToGrpc(progress.status());
+  *response = std::move(progress).value();
+  return grpc::Status::OK;
+}
+
 grpc::Status PublicationService::ListDiscrepancies(grpc::ServerContext*,
                                                    const v1::ListDiscrepanciesRequest* request,
                                                    v1::ListDiscrepanciesResponse* response) {

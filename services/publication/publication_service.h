@@ -12,6 +12,7 @@
 #include "common/base/result.h"
 #include "hattama/v1/publication.grpc.pb.h"
 #include "services/publication/checkpoint_history.h"
+#include "services/publication/night_progress.h"
 #include "services/publication/published_store.h"
 #include "services/publication/watch.h"
 
@@ -49,6 +50,9 @@ class PublicationService final : public PublicationServiceBase {
     log_url_ = std::move(log_url);
     verifier_key_ = std::move(verifier_key);
   }
+  // GetNightProgress answers from `progress`; without (null, the default), it answers
+  // FAILED_PRECONDITION. Call before serving.
+  void UseNightProgress(const NightProgress* progress) { night_progress_ = progress; }
   // The bounds of a GetStationResults answer (default kMaxVersionsPerContest, kMaxVersionBytes).
   // Call before serving.
   void LimitVersions(int per_contest, size_t bytes) {
@@ -90,6 +94,11 @@ class PublicationService final : public PublicationServiceBase {
   // page at a time (PublishedStore::ReadStationResults).
   grpc::Status ListStations(grpc::ServerContext* context, const v1::ListStationsRequest* request,
                             v1::ListStationsResponse* response) override;
+  // Reporting stations and the PVT estimate over the night (night_progress.h): INVALID_ARGUMENT
+  // without a contest_id, NOT_FOUND for a contest the registry does not hold.
+  grpc::Status GetNightProgress(grpc::ServerContext* context,
+                                const v1::GetNightProgressRequest* request,
+                                v1::NightProgress* response) override;
 
  private:
   // The serialized totals of the area and contest that `request` (a serialized Request, one of
@@ -107,6 +116,7 @@ class PublicationService final : public PublicationServiceBase {
   const domain::Registry& registry_;
   WatchHub* watch_ = nullptr;
   const CheckpointHistory* checkpoints_ = nullptr;
+  const NightProgress* night_progress_ = nullptr;
   std::string log_url_;
   std::string verifier_key_;
   int max_versions_ = kMaxVersionsPerContest;

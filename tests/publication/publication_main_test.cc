@@ -9,6 +9,7 @@
 
 #include "hattama/v1/publication.grpc.pb.h"
 #include "tests/testing/election.h"
+#include "tests/testing/eventually.h"
 #include "tools/stack/stack.h"
 
 namespace hattama::publication {
@@ -144,6 +145,27 @@ TEST_F(PublicationMain, ListsItsServicesThroughServerReflection) {
                            "hattama.v1.AnalysisService", "grpc.health.v1.Health"}) {
     EXPECT_NE(services->find(name), std::string::npos) << name << " is not listed";
   }
+}
+
+TEST_F(PublicationMain, SamplesTheNightsProgressEveryProgressInterval) {
+  ASSERT_NO_FATAL_FAILURE(
+      Start({"--stations", dir_.path() + "/stations.csv", "--progress-interval", "0.2"}));
+
+  // Nothing is counted: the first point, from the start, is the only one.
+  v1::NightProgress progress;
+  ASSERT_TRUE(testing::Eventually([&] {
+    grpc::ClientContext context;
+    v1::GetNightProgressRequest request;
+    request.set_contest_id("mazhilis");
+    return v1::PublicationService::NewStub(channel_)
+               ->GetNightProgress(&context, request, &progress)
+               .ok() &&
+           progress.points_size() > 0;
+  }));
+  ASSERT_EQ(progress.points_size(), 1);
+  EXPECT_EQ(progress.points(0).stations_reporting(), 0);
+  EXPECT_EQ(progress.points(0).stations_total(), 6);
+  EXPECT_EQ(progress.points(0).pvt().options_size(), 3);
 }
 
 TEST_F(PublicationMain, RefusesToStartWithoutARegistry) {
