@@ -23,6 +23,10 @@ StaticFiles PortalFiles() {
   return {{"/index.html", {"text/html; charset=utf-8", Bytes(portal::kIndexHtml)}},
           {"/app.js", {"text/javascript; charset=utf-8", Bytes(portal::kAppJs)}},
           {"/logcheck.js", {"text/javascript; charset=utf-8", Bytes(portal::kLogcheckJs)}},
+          {"/i18n.js", {"text/javascript; charset=utf-8", Bytes(portal::kI18nJs)}},
+          {"/data.js", {"text/javascript; charset=utf-8", Bytes(portal::kDataJs)}},
+          {"/map.js", {"text/javascript; charset=utf-8", Bytes(portal::kMapJs)}},
+          {"/charts.js", {"text/javascript; charset=utf-8", Bytes(portal::kChartsJs)}},
           {"/style.css", {"text/css; charset=utf-8", Bytes(portal::kStyleCss)}}};
 }
 

@@ -1,45 +1,57 @@
 // Drives the portal in headless Chromium against a running stack, as a visitor would:
-//   node check_portal.mjs <portal url> <screenshot.png> <hattama-tlog url>
-// 1. loads the page, checks that the national figures shown equal the API's, prints "ready";
-// 2. waits (no reload) until the page shows more stations reporting, checks the figures against
-//    the API again, prints "updated ... via sse|polling" (how the update came); a second page
-//    whose browser lacks EventSource must update too, by polling;
-// 3. the observer deployment table against GetDeploymentTable: "deployment";
-// 4. the official-against-observers comparison against GetOfficialTotals, GetAreaTotals and
-//    ListDiscrepancies: "comparison"; then takes the screenshot;
-// 5. a region, a district, its stations against ListStations, a station's page: "stations";
-// 6. a phone-sized screen: the page fits its width: "phone";
-// 7. the transparency log: the panel shows hattama-tlog's own checkpoint; a station's version
-//    checked in the log (and the same from a #check= link) is verified, at the leaf where the
-//    log's entry bundles hold its id; an
-//    answer altered on the way (a proof hash, the entry) is not verified, naming the check; an
-//    unknown id is not in the log; the area view states the log size of its totals: "log".
+//   node check_portal.mjs <portal url> <publication HTTP url> <screenshot.png> <hattama-tlog url>
+// The portal url is nginx serving the snapshot files (or publication itself); what the page shows
+// is checked against publication's own HTTP/JSON API. Prints one line a check:
+// 1. "ready": the national figures shown equal the API's;
+// 2. "updated": without a reload the page shows more stations reporting, equal to the API again,
+//    and says how the update came (files: the index polled; sse; polling); a second page whose
+//    browser lacks EventSource updates too;
+// 3. "deployment": the observer deployment table against GetDeploymentTable;
+// 4. "comparison": official against observers, against GetOfficialTotals, GetAreaTotals and
+//    ListDiscrepancies; then the screenshot;
+// 5. "map": 20 region tiles, each labelled, its turnout the API's; the colours change with the
+//    measure; every tile reachable by Tab and one opened by Enter shows its districts;
+// 6. "charts": the night's progress and the PVT estimate drawn from GetNightProgress, one point a
+//    sample, a margin band a list;
+// 7. "stations": a region, a district, its stations against ListStations, a station's page (every
+//    version, confirmations, photo hash) against GetStationResults, linkable as #station=<id>;
+// 8. "languages": Russian and Kazakh labels, numbers as Intl writes them for ru-RU, names from
+//    localized_names; the choice remembered;
+// 9. "tables": at 1,280 px every table fits its card; at 360 px the page is no wider than the
+//    screen and tables scroll inside their cards;
+// 10. "log": the transparency log panel and its checks, as before.
 // Exits non-zero on any difference.
 import { chromium } from 'playwright-core';
 
-const [url, screenshot, tlogUrl] = process.argv.slice(2);
-if (!url || !screenshot || !tlogUrl) {
-  console.error('usage: node check_portal.mjs <portal url> <screenshot.png> <hattama-tlog url>');
+const [url, apiUrl, screenshot, tlogUrl] = process.argv.slice(2);
+if (!url || !apiUrl || !screenshot || !tlogUrl) {
+  console.error('usage: node check_portal.mjs <portal url> <publication HTTP url> <screenshot.png> ' +
+                '<hattama-tlog url>');
   process.exit(2);
 }
 
 const api = async (method, params) => {
-  const response = await fetch(`${url}/v1/${method}?${new URLSearchParams(params)}`);
+  const response = await fetch(`${apiUrl}/v1/${method}?${new URLSearchParams(params)}`);
   if (!response.ok) throw new Error(`${method}: HTTP ${response.status} ${await response.text()}`);
   return response.json();
 };
-const pct = (v) => `${Number(v || 0).toFixed(2)} %`;
-const fmt = (v) => Number(v || 0).toLocaleString('en-US');
+// The page's formats in English (en-GB), and in Russian for the language check.
+const formats = (locale) => ({
+  pct: (v) => new Intl.NumberFormat(locale, {style: 'percent', minimumFractionDigits: 2,
+                                             maximumFractionDigits: 2}).format(Number(v || 0) / 100),
+  fmt: (v) => new Intl.NumberFormat(locale).format(Number(v || 0)),
+});
+const {pct, fmt} = formats('en-GB');
 
 // What the page must show for `totals`, and what it shows.
-function expected(totals) {
+function expected(totals, f = {pct, fmt}, of = (a, b) => `${a} of ${b}`) {
   const bars = {};
-  for (const o of totals.options) bars[o.option_id] = pct(o.share_percent);
+  for (const o of totals.options) bars[o.option_id] = f.pct(o.share_percent);
   return {
-    turnout: pct(totals.turnout_percent),
-    spoiled: pct(totals.spoiled_percent),
-    coverage: `${fmt(totals.stations_reporting)} of ${fmt(totals.stations_registered)}`,
-    flagged: fmt(totals.flagged_count),
+    turnout: f.pct(totals.turnout_percent),
+    spoiled: f.pct(totals.spoiled_percent),
+    coverage: of(f.fmt(totals.stations_reporting), f.fmt(totals.stations_registered)),
+    flagged: f.fmt(totals.flagged_count),
     bars,
   };
 }
@@ -55,23 +67,8 @@ async function shown(page) {
   });
 }
 
-// The page and the API read at slightly different moments while results stream in: compare
-// until they agree on the same totals, for at most `ms`.
-async function agreeWithApi(page, nation, contest, ms) {
-  const until = Date.now() + ms;
-  let last;
-  while (Date.now() < until) {
-    const want = expected(await api('GetAreaTotals', {area_id: nation, contest_id: contest}));
-    const got = await shown(page);
-    if (JSON.stringify(want) === JSON.stringify(got)) return got;
-    last = {want, got};
-    await page.waitForTimeout(250);
-  }
-  throw new Error(`the page does not show the API's figures:\n${JSON.stringify(last, null, 1)}`);
-}
-
 // Retries `check` (which throws on a difference) for at most `ms`: the page redraws on its own
-// schedule.
+// schedule, and the page and the API are read at slightly different moments.
 async function eventually(page, ms, check) {
   const until = Date.now() + ms;
   for (;;) {
@@ -83,16 +80,25 @@ async function eventually(page, ms, check) {
     }
   }
 }
+// JSON with every object's keys sorted: objects compare by content, arrays by order.
+const canonical = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
+    ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
 const same = (what, want, got) => {
-  if (JSON.stringify(want) !== JSON.stringify(got)) {
+  if (canonical(want) !== canonical(got)) {
     throw new Error(`${what}: the page shows\n${JSON.stringify(got)}\nthe API says\n${JSON.stringify(want)}`);
   }
 };
+const agreeWithApi = (page, nation, contest, ms, f, of) => eventually(page, ms, async () => {
+  const want = expected(await api('GetAreaTotals', {area_id: nation, contest_id: contest}), f, of);
+  const got = await shown(page);
+  same('the national figures', want, got);
+  return got;
+});
 // The text of every cell of a table's body rows, keyed by a data attribute of the row.
 const cells = (page, table, key) => page.evaluate(([table, key]) => {
   const rows = {};
   for (const tr of document.querySelectorAll(`#${table} tbody tr`)) {
-    rows[tr.dataset[key]] = [...tr.querySelectorAll('td')].map((td) => td.textContent);
+    rows[tr.dataset[key]] = [...tr.querySelectorAll('td, th')].map((td) => td.textContent);
   }
   return rows;
 }, [table, key]);
@@ -100,13 +106,15 @@ const cells = (page, table, key) => page.evaluate(([table, key]) => {
 const DEPLOYMENT_COLUMNS = ['mandates_sent', 'mandates_handed_out', 'observers_admitted',
   'observers_refused', 'observers_removed', 'stations_covered', 'protocols_obtained',
   'protocols_refused', 'protocols_confiscated', 'protocols_not_obtained'];
+const nameIn = (item, lang) => (item.localized_names || {})[lang] || item.name;
 
-async function checkDeployment(page) {
+async function checkDeployment(page, election) {
   return eventually(page, 20000, async () => {
     const table = await api('GetDeploymentTable', {});
     const want = {};
     for (const f of [table.nation, ...table.regions]) {
-      want[f.area_id] = [f.name || f.area_id, ...DEPLOYMENT_COLUMNS.map((c) => fmt(f[c]))];
+      const area = election.areas.find((a) => a.area_id === f.area_id);
+      want[f.area_id] = [area ? nameIn(area, 'en') : f.name, ...DEPLOYMENT_COLUMNS.map((c) => fmt(f[c]))];
     }
     same('deployment table', want, await cells(page, 'deployment', 'area'));
     if (Number(table.nation.mandates_sent) === 0) throw new Error('no deployment reported');
@@ -123,9 +131,8 @@ async function checkComparison(page, nation, contest) {
     const want = {};
     const officialShare = Object.fromEntries(official.options.map((o) => [o.option_id, o.share_percent]));
     for (const o of observed.options) want[o.option_id] = [pct(o.share_percent), pct(officialShare[o.option_id])];
-    const shown = await cells(page, 'comparison', 'option');
-    const got = Object.fromEntries(Object.entries(shown).filter(([k]) => k !== 'undefined')
-        .map(([k, v]) => [k, [v[1], v[2]]]));
+    const got = Object.fromEntries(Object.entries(await cells(page, 'comparison', 'option'))
+        .filter(([k]) => k !== 'undefined').map(([k, v]) => [k, [v[1], v[2]]]));
     same('comparison by list', want, got);
     const reporting = (await cells(page, 'comparison', 'row')).reporting;
     same('stations reporting, observers and official',
@@ -140,10 +147,112 @@ async function checkComparison(page, nation, contest) {
   });
 }
 
-// Region → district → its stations → one station, by clicking as a visitor would.
+const tiles = (page) => page.evaluate(() => [...document.querySelectorAll('#map .tile')].map((g) => ({
+  area: g.dataset.area, fill: g.dataset.fill, label: g.getAttribute('aria-label'),
+  tabindex: g.getAttribute('tabindex'), value: g.querySelector('.tile-value').textContent})));
+const measure = async (page, value) => {
+  await page.selectOption('#measure', value);
+  await page.waitForFunction((v) => {
+    const svg = document.querySelector('#map svg');
+    return svg && svg.dataset.measure === v;
+  }, value, {timeout: 10000});
+};
+
+// The map: a labelled, focusable tile a region, coloured by the measure chosen; Tab reaches each
+// tile, Enter opens one.
+async function checkMap(page, election, nation, contest) {
+  const regions = election.areas.filter((a) => a.parent_id === nation).map((a) => a.area_id).sort();
+  await measure(page, 'turnout');
+  const byTurnout = await eventually(page, 20000, async () => {
+    const shownTiles = await tiles(page);
+    same('the tiles', regions, shownTiles.map((t) => t.area).sort());
+    const want = {}, got = {};
+    for (const region of regions) {
+      const t = await api('GetAreaTotals', {area_id: region, contest_id: contest});
+      want[region] = Number(t.stations_reporting) ? pct(t.turnout_percent) : '–';
+    }
+    for (const t of shownTiles) {
+      got[t.area] = t.value;
+      const name = nameIn(election.areas.find((a) => a.area_id === t.area), 'en');
+      if (!t.label.startsWith(`${name}: `) || t.tabindex !== '0') {
+        throw new Error(`tile ${t.area} is labelled "${t.label}", tabindex ${t.tabindex}`);
+      }
+    }
+    same('each tile\'s turnout', want, got);
+    return shownTiles;
+  });
+  const fills = {};
+  for (const m of ['leader', 'coverage', 'turnout', 'difference']) {
+    await measure(page, m);
+    fills[m] = (await tiles(page)).map((t) => t.fill).join(' ');
+  }
+  if (new Set(Object.values(fills)).size < 3) {
+    throw new Error(`the colours hardly change with the measure: ${JSON.stringify(fills)}`);
+  }
+  const legend = await page.locator('#map-legend li').count();
+  if (legend < 2) throw new Error(`the legend has ${legend} entries`);
+
+  // Keyboard: from the measure's select, Tab goes through every tile in turn.
+  await page.focus('#measure');
+  const reached = new Set();
+  for (let i = 0; i < regions.length; ++i) {
+    await page.keyboard.press('Tab');
+    const area = await page.evaluate(() => document.activeElement.dataset.area || null);
+    if (!area) break;
+    reached.add(area);
+  }
+  same('the tiles reached by Tab', regions, [...reached].sort());
+  // Enter on a focused tile opens its districts, as tiles too.
+  const region = regions[0];
+  await page.focus(`#map .tile[data-area="${region}"]`);
+  await page.keyboard.press('Enter');
+  const districts = election.areas.filter((a) => a.parent_id === region).map((a) => a.area_id).sort();
+  await eventually(page, 15000, async () => {
+    same(`the district tiles of ${region}`, districts, (await tiles(page)).map((t) => t.area).sort());
+    const title = await page.locator('#areas-title').textContent();
+    if (title !== 'Districts') throw new Error(`the heading says ${title}`);
+  });
+  if (!page.url().endsWith(`#area=${region}`)) throw new Error(`the address is ${page.url()}`);
+  // Back to the nation by the breadcrumb.
+  await page.locator('#breadcrumb a').first().click();
+  await page.waitForFunction((n) => document.querySelectorAll('#map .tile').length === n,
+                             regions.length, {timeout: 15000});
+  return `${byTurnout.length} tiles, ${Object.keys(fills).length} measures in ` +
+         `${new Set(Object.values(fills)).size} colourings, all reached by Tab, Enter opened ` +
+         `${districts.length} districts of ${region}`;
+}
+
+// The night's charts against GetNightProgress: a point a sample, a band and a line a list.
+async function checkCharts(page, contest) {
+  return eventually(page, 40000, async () => {
+    const progress = await api('GetNightProgress', {contest_id: contest});
+    const points = progress.points || [];
+    if (points.length < 2) throw new Error(`GetNightProgress has ${points.length} points`);
+    const drawn = await page.evaluate(() => ({
+      reporting: Number((document.querySelector('#reporting-chart path.line') || {dataset: {}}).dataset.points || 0),
+      label: (document.querySelector('#reporting-chart svg') || {getAttribute: () => ''}).getAttribute('aria-label'),
+      bands: [...document.querySelectorAll('#pvt-chart path.band')].map((p) => p.dataset.option),
+      lines: [...document.querySelectorAll('#pvt-chart path.line')].map((p) => Number(p.dataset.points)),
+      rows: document.querySelectorAll('#reporting-chart table tbody tr').length,
+    }));
+    same('points on the reporting chart', points.length, drawn.reporting);
+    const last = points[points.length - 1];
+    if (!drawn.label.includes(`${fmt(last.stations_reporting)} of ${fmt(last.stations_total)}`)) {
+      throw new Error(`the chart's text alternative: ${drawn.label}`);
+    }
+    const lists = (last.pvt && last.pvt.options || []).map((o) => o.option_id).sort();
+    if (!lists.length) throw new Error('no PVT estimate in the night\'s last point');
+    same('the margin bands', lists, [...drawn.bands].sort());
+    if (drawn.rows < 2) throw new Error('the chart\'s table is empty');
+    return `${points.length} samples drawn (last: ${last.stations_reporting} of ${last.stations_total}), ` +
+           `${drawn.bands.length} estimate lines with their bands`;
+  });
+}
+
+// Region → district → its stations → one station's page, by clicking as a visitor would.
 async function checkStations(page, election, contest) {
   const region = await page.locator('#areas tbody tr').first().getAttribute('data-area');
-  await page.locator(`#areas tbody tr[data-area="${region}"]`).click();
+  await page.locator(`#areas tbody tr[data-area="${region}"] a`).click();
   await page.waitForFunction((r) => document.querySelector('#areas tbody tr') &&
       document.querySelector('#areas tbody tr').dataset.area !== r &&
       document.getElementById('areas-title').textContent === 'Districts', region, {timeout: 20000});
@@ -162,37 +271,127 @@ async function checkStations(page, election, contest) {
           ? pct(100 * Number(f.ballots_in_box) / Number(f.registered_voters || s.station.registered_voters))
           : '–';
     }
-    const shown = await cells(page, 'stations', 'station');
+    const shownRows = await cells(page, 'stations', 'station');
     same(`stations of ${district}`, want,
-         Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, v[1]])));
+         Object.fromEntries(Object.entries(shownRows).map(([k, v]) => [k, v[1]])));
     if (!response.stations.some((s) => s.counted)) throw new Error(`no station of ${district} counted`);
     return response.stations;
   });
   const station = listed.find((s) => s.counted).station.station_id;
-  await page.locator(`#stations tbody tr[data-station="${station}"]`).click();
-  await page.waitForFunction((id) => {
-    const h = document.querySelector('#station h3');
-    return h && h.textContent.startsWith(id);
-  }, station, {timeout: 20000});
-  return `${district} of ${region}: ${listed.length} stations, opened ${station}`;
+  await page.locator(`#stations tbody tr[data-station="${station}"] a`).click();
+  const page_ = await eventually(page, 20000, async () => {
+    const results = await api('GetStationResults', {station_id: station});
+    const got = await page.evaluate(() => ({
+      visible: !document.getElementById('station-view').hidden,
+      dashboard: !document.getElementById('dashboard').hidden,
+      title: (document.querySelector('#station h2') || {dataset: {}}).dataset.station,
+      versions: [...document.querySelectorAll('#station .version')].map((v) => v.dataset.submission),
+      photos: [...document.querySelectorAll('#station [data-photo]')].map((c) => c.dataset.photo),
+      confirmations: [...document.querySelectorAll('#station [data-confirmations]')].map((p) => p.dataset.confirmations),
+    }));
+    const hex = (b64) => Buffer.from(b64, 'base64').toString('hex');
+    const versions = results.contests.flatMap((c) => (c.versions || []).map((v) => v.submission.submission_id));
+    const photos = results.contests.flatMap((c) => (c.versions || []).map((v) => v.submission.photo_sha256)
+        .filter(Boolean).map(hex));
+    same(`the page of ${station}`,
+         {visible: true, dashboard: false, title: station, versions, photos,
+          confirmations: results.contests.map((c) => String(Number(c.confirmations || 0)))},
+         got);
+    if (!photos.length) throw new Error(`no photo hash at ${station}`);
+    return {versions: versions.length, photos: photos.length};
+  });
+  if (!page.url().endsWith(`#station=${station}`)) throw new Error(`the address is ${page.url()}`);
+  return `${district} of ${region}: ${listed.length} stations; ${station}'s page: ` +
+         `${page_.versions} versions, ${page_.photos} photo hashes`;
 }
 
-async function checkPhone(browser) {
-  const phone = await browser.newPage({viewport: {width: 375, height: 740}, isMobile: true,
-                                       hasTouch: true, deviceScaleFactor: 2});
+// Russian, then Kazakh, by the switch: the labels, the numbers (Intl's ru-RU), the names given
+// per language; a new page remembers the choice.
+async function checkLanguages(browser, page, election, nation, contest) {
+  const regions = election.areas.filter((a) => a.parent_id === nation);
+  const namesShown = () => page.evaluate(() => Object.fromEntries(
+      [...document.querySelectorAll('#areas tbody tr')].map((tr) => [tr.dataset.area, tr.querySelector('a').textContent])));
+  const check = async (lang, words) => eventually(page, 15000, async () => {
+    const got = await page.evaluate(() => ({
+      lang: document.documentElement.lang,
+      turnout: document.querySelector('[data-i18n="turnout"]').textContent,
+      title: document.getElementById('areas-title').textContent,
+      pressed: document.querySelector('#languages [aria-pressed="true"]').dataset.lang}));
+    same(`the labels in ${lang}`, {lang, ...words, pressed: lang}, got);
+    const names = await namesShown();
+    const want = Object.fromEntries(regions.filter((r) => r.area_id in names).map((r) => [r.area_id, nameIn(r, lang)]));
+    same(`the region names in ${lang}`, want, names);
+    if (Object.keys(names).length < 10) throw new Error(`${Object.keys(names).length} regions listed`);
+  });
+  await page.locator('#languages [data-lang="ru"]').click();
+  await check('ru', {turnout: 'Явка', title: 'Регионы'});
+  const ru = formats('ru-RU');
+  await agreeWithApi(page, nation, contest, 15000, ru, (a, b) => `${a} из ${b}`);
+  await page.locator('#languages [data-lang="kk"]').click();
+  await check('kk', {turnout: 'Қатысу', title: 'Өңірлер'});
+  const localized = regions.filter((r) => (r.localized_names || {}).kk && r.localized_names.kk !== r.name).length;
+  // The choice is remembered.
+  const again = await browser.newPage();
   try {
-    await phone.goto(url);
-    await phone.waitForSelector('#bars .bar');
-    await phone.waitForSelector('#deployment tbody tr');
-    const fit = await phone.evaluate(() => ({page: document.documentElement.scrollWidth,
-                                             screen: window.innerWidth}));
-    if (fit.page > fit.screen) {
-      throw new Error(`on a ${fit.screen} px wide screen the page is ${fit.page} px wide`);
-    }
-    return `${fit.screen} px wide, nothing wider`;
+    await again.goto(url);
+    await again.waitForFunction(() => document.documentElement.lang === 'kk' &&
+        document.querySelector('[data-i18n="turnout"]').textContent === 'Қатысу', null, {timeout: 15000});
   } finally {
-    await phone.close();
+    await again.close();
   }
+  await page.locator('#languages [data-lang="en"]').click();
+  await check('en', {turnout: 'Turnout', title: 'Regions'});
+  return `ru and kk labels, ru-RU numbers, ${localized} regions named in Kazakh, the choice remembered`;
+}
+
+// Every table within its card: none needs scrolling at 1,280 px; at 360 px the page is no wider
+// than the screen and a table wider than its card scrolls inside it.
+async function checkTables(context) {
+  const measureAt = async (width) => {
+    const p = await context.newPage();
+    try {
+      await p.setViewportSize({width, height: 800});
+      await p.goto(url);
+      await p.waitForSelector('#deployment tbody tr');
+      await p.waitForSelector('#areas tbody tr');
+      await p.waitForSelector('#comparison tbody tr');
+      return await p.evaluate((width) => ({
+        page: document.documentElement.scrollWidth,
+        wider: [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > width + 0.5 && !e.closest('.table-wrap, .map-wrap'))
+            .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}#${e.id}`),
+        tables: [...document.querySelectorAll('#dashboard table')]
+            .filter((t) => !t.hidden && !t.closest('.visually-hidden')).map((t) => {
+              const card = t.closest('section').getBoundingClientRect();
+              const wrap = t.closest('.table-wrap');
+              const box = (wrap || t).getBoundingClientRect();
+              return {id: t.id, table: t.scrollWidth, wrap: wrap ? wrap.clientWidth : 0,
+                      scrolls: wrap ? getComputedStyle(wrap).overflowX : 'none',
+                      inside: box.left >= card.left - 0.5 && box.right <= card.right + 0.5};
+            }),
+      }), width);
+    } finally {
+      await p.close();
+    }
+  };
+  const wide = await measureAt(1280);
+  for (const t of wide.tables) {
+    if (t.table > t.wrap || !t.inside) throw new Error(`at 1280 px table ${t.id} is ${t.table} px in a ${t.wrap} px card`);
+  }
+  const phone = await measureAt(360);
+  if (phone.page > 360) {
+    throw new Error(`at 360 px the page is ${phone.page} px wide; wider: ${phone.wider.join(', ')}`);
+  }
+  let scrolling = 0;
+  for (const t of phone.tables) {
+    if (!t.inside) throw new Error(`at 360 px table ${t.id} leaves its card`);
+    if (t.table > t.wrap) {
+      if (t.scrolls !== 'auto') throw new Error(`at 360 px table ${t.id} is cut, not scrolled`);
+      ++scrolling;
+    }
+  }
+  return `${wide.tables.length} tables fit at 1280 px; at 360 px nothing wider than the screen, ` +
+         `${scrolling} tables scroll inside their cards`;
 }
 
 // The leaf index of the first entry carrying `id`, read from the log's entry bundles up to its
@@ -244,7 +443,7 @@ async function checkLog(browser, page, nation, contest) {
   // The panel against hattama-tlog's own /tlog/checkpoint (both move while the log grows).
   const checkpoint = await eventually(page, 30000, async () => {
     const lines = (await (await fetch(`${tlogUrl}/tlog/checkpoint`)).text()).split('\n');
-    const shown = await page.evaluate(() => {
+    const panel = await page.evaluate(() => {
       const box = document.getElementById('log-checkpoint');
       return {hidden: box.hidden, size: box.dataset.treeSize, root: box.dataset.root,
               text: document.getElementById('log-size').textContent,
@@ -257,13 +456,13 @@ async function checkLog(browser, page, nation, contest) {
     const cosigned = (await (await fetch(`${tlogUrl}/v1/GetCheckpoint`)).json()).cosignatures || [];
     if (!cosigned.length) throw new Error('the log has no cosignature to show');
     same('the cosigning witnesses',
-         Object.fromEntries(cosigned.map((c) => [c.witness, String(Number(c.tree_size))])), shown.witnesses);
-    same(`the log panel ("${shown.status}")`, {hidden: false, size: lines[1], root: lines[2], text: fmt(lines[1])},
-         {hidden: shown.hidden, size: shown.size, root: shown.root, text: shown.text});
-    if (!shown.signer.includes('signature verified in this browser')) {
-      throw new Error(`the panel's signature: ${shown.signer}`);
+         Object.fromEntries(cosigned.map((c) => [c.witness, String(Number(c.tree_size))])), panel.witnesses);
+    same(`the log panel ("${panel.status}")`, {hidden: false, size: lines[1], root: lines[2], text: fmt(lines[1])},
+         {hidden: panel.hidden, size: panel.size, root: panel.root, text: panel.text});
+    if (!panel.signer.includes('signature verified in this browser')) {
+      throw new Error(`the panel's signature: ${panel.signer}`);
     }
-    return {size: Number(lines[1]), root: lines[2], witnesses: Object.keys(shown.witnesses).join(', ')};
+    return {size: Number(lines[1]), root: lines[2], witnesses: Object.keys(panel.witnesses).join(', ')};
   });
 
   // A version of the station on screen, by its "check in the log" action.
@@ -313,14 +512,14 @@ async function checkLog(browser, page, nation, contest) {
   const unknown = await checkByKeyboard(page, 'no-such-submission');
   if (unknown.outcome !== 'not-found') throw new Error(`an unknown id: ${unknown.outcome}: ${unknown.text}`);
 
-  // The area on screen states the tree size its totals were computed at.
-  await page.locator('#breadcrumb a').first().click();
+  // The nation's figures state the tree size their totals were computed at.
+  await page.evaluate(() => { location.hash = ''; });
   const position = await eventually(page, 30000, async () => {
     const totals = await api('GetAreaTotals', {area_id: nation, contest_id: contest});
     const size = Number((totals.log_position || {}).tree_size || 0);
     if (!size) throw new Error('the totals are not yet in the log');
-    const shown = await page.evaluate(() => document.getElementById('log-position').textContent);
-    same('the log size of the totals', `Recountable at log size ${fmt(size)}.`, shown);
+    const text = await page.evaluate(() => document.getElementById('log-position').textContent);
+    same('the log size of the totals', `Recountable at log size ${fmt(size)}.`, text);
     return size;
   });
   return `panel at size ${checkpoint.size} cosigned by ${checkpoint.witnesses}; ${id} verified at leaf ${leaf}; altered hash: ` +
@@ -333,7 +532,10 @@ const browser = await chromium.launch({
          '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 try {
-  const page = await browser.newPage({viewport: {width: 1000, height: 1500}});
+  // English: the tests read the English labels (a browser asking for en-US gets English).
+  const context = await browser.newContext({locale: 'en-US'});
+  const page = await context.newPage();
+  await page.setViewportSize({width: 1280, height: 1500});
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
@@ -342,8 +544,8 @@ try {
   const nation = election.areas.find((a) => !a.parent_id).area_id;
   const contest = election.contests[0].contest_id;
 
-  // A second visitor whose browser has no EventSource: the page must fall back to polling.
-  const old = await browser.newPage({viewport: {width: 1000, height: 1500}});
+  // A second visitor whose browser has no EventSource: the page must still update.
+  const old = await context.newPage();
   old.on('pageerror', (e) => errors.push(`(without EventSource) ${e.message}`));
   await old.addInitScript(() => { delete window.EventSource; });
   await old.goto(url);
@@ -362,20 +564,23 @@ try {
   await Promise.all([changed(page), changed(old)]);
   const after = await agreeWithApi(page, nation, contest, 15000);
   await agreeWithApi(old, nation, contest, 15000);
-  const rows = await page.locator('#areas tbody tr').count();
-  if (rows === 0) throw new Error('the region table is empty');
   const path = await page.evaluate(() => document.body.dataset.live);
   const oldPath = await old.evaluate(() => document.body.dataset.live);
-  if (oldPath !== 'polling') throw new Error(`without EventSource the page says ${oldPath}`);
+  if (path === 'files' ? oldPath !== 'files' : oldPath !== 'polling') {
+    throw new Error(`without EventSource the page says ${oldPath} (with it: ${path})`);
+  }
   await old.close();
-  console.log(`updated ${after.coverage} (${rows} regions) via ${path}; without EventSource via ${oldPath}`);
+  console.log(`updated ${after.coverage} via ${path}; without EventSource via ${oldPath}`);
 
-  console.log(`deployment ${await checkDeployment(page)}`);
+  console.log(`deployment ${await checkDeployment(page, election)}`);
   console.log(`comparison ${await checkComparison(page, nation, contest)}`);
   await page.screenshot({path: screenshot, fullPage: true});
+  console.log(`map ${await checkMap(page, election, nation, contest)}`);
+  console.log(`charts ${await checkCharts(page, contest)}`);
+  console.log(`languages ${await checkLanguages(context, page, election, nation, contest)}`);
+  console.log(`tables ${await checkTables(context)}`);
   console.log(`stations ${await checkStations(page, election, contest)}`);
-  console.log(`phone ${await checkPhone(browser)}`);
-  console.log(`log ${await checkLog(browser, page, nation, contest)}`);
+  console.log(`log ${await checkLog(context, page, nation, contest)}`);
   if (errors.length) throw new Error(`errors in the page: ${errors.join('; ')}`);
 } catch (e) {
   console.error(e.message);

@@ -1,10 +1,13 @@
 // The public portal in a real browser (headless Chromium driven by playwright-core) against the
 // whole stack: the national figures the page shows equal the API's, a live update appears
-// without a reload while more protocols stream in (by Server-Sent Events or by polling), and the
-// deployment table, the official-against-observers comparison and the district's station list
-// show the API's figures, also on a phone-sized screen; and the transparency log: the panel shows
-// hattama-tlog's checkpoint, a protocol checked in the browser is verified at its leaf, an altered
-// answer is not, and the totals state the log size they were computed at.
+// without a reload while more protocols stream in, and the deployment table, the
+// official-against-observers comparison, the tile map of the regions (its colours, its keyboard
+// use, its drill-down), the night's charts, the district's station list and a station's page
+// show the API's figures; Russian and Kazakh replace the labels, the numbers' formats and the
+// names; tables stay inside their cards at 1,280 and 360 px; and the transparency log: the panel
+// shows hattama-tlog's checkpoint, a protocol checked in the browser is verified at its leaf, an
+// altered answer is not, and the totals state the log size they were computed at. One stack for
+// every case (check_portal.mjs runs them in turn).
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -83,9 +86,10 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   ASSERT_TRUE(settled.ok());
   Cosign((*stack)->tlog_http_address(), witness);
 
+  const std::string portal_url = "http://" + (*stack)->publication_http_address();
   const std::string screenshot = stack::ExecutableDir() + "/portal.png";
   auto browser =
-      stack::Process::Start({.argv = {"node", kScriptDir + "/check_portal.mjs",
+      stack::Process::Start({.argv = {"node", kScriptDir + "/check_portal.mjs", portal_url,
                                       "http://" + (*stack)->publication_http_address(), screenshot,
                                       "http://" + (*stack)->tlog_http_address()},
                              .capture_stdout = true});
@@ -101,9 +105,11 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   ASSERT_TRUE(updated.ok()) << "no live update reached the page: " << updated.status().message();
   EXPECT_TRUE(updated->starts_with("updated ")) << *updated;
   std::printf("%s\n%s\n", ready->c_str(), updated->c_str());  // Says whether SSE or polling.
-  // The other views, each against the API: the deployment table, the comparison, the district
-  // drill-down to its stations, the narrow screen, the transparency log.
-  for (const char* check : {"deployment ", "comparison ", "stations ", "phone ", "log "}) {
+  // The other views, each against the API: the deployment table, the comparison, the map, the
+  // charts, the languages, the tables' widths, the district drill-down to its stations and a
+  // station's page, the transparency log.
+  for (const char* check : {"deployment ", "comparison ", "map ", "charts ", "languages ",
+                            "tables ", "stations ", "log "}) {
     auto line = (*browser)->ReadLine(std::chrono::seconds(60));
     ASSERT_TRUE(line.ok()) << "no answer for " << check << ": " << line.status().message();
     EXPECT_TRUE(line->starts_with(check)) << *line;
