@@ -16,6 +16,9 @@
 namespace hattama::aggregation {
 namespace {
 
+// Records a rebuild reads and applies at once, at least: the more, the fewer writes of each total
+// and station (each is written once a batch) and the fewer round trips.
+constexpr size_t kRebuildBatchSize = 20000;
 // How long a member stopping waits for the broker to acknowledge the changes it queued.
 constexpr std::chrono::seconds kFeedDrainTimeout{5};
 const std::atomic<bool> kNeverStop{false};
@@ -32,15 +35,16 @@ Aggregator::~Aggregator() = default;
 
 Result<std::unique_ptr<Aggregator>> Aggregator::Create(
     AggregatorOptions options, std::shared_ptr<const domain::Registry> registry) {
-  if (options.rebuild) {
-    // A group of its own has no committed offsets, so it starts from the earliest record.
-    options.group +=
-        "-rebuild-" + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count());
-  }
   std::unique_ptr<Aggregator> aggregator(new Aggregator(std::move(options), std::move(registry)));
   Aggregator* self = aggregator.get();
+  auto metadata = kafka::Producer::Create(self->options_.kafka_bootstrap);
+  if (!metadata.ok()) return metadata.status();
+  self->metadata_ = std::move(metadata).value();
+  self->feed_ = std::make_unique<ChangeFeed>(*self->metadata_);
+  if (self->options_.rebuild) {
+    if (Status started = self->StartRebuild(); !started.ok()) return started;
+    return aggregator;
+  }
   kafka::Properties properties = self->options_.consumer_properties;
   properties.emplace("session.timeout.ms", std::to_string(self->options_.session_timeout_ms));
   // Three heartbeats per session, as Kafka recommends, so one lost heartbeat is not a crash.
@@ -62,25 +66,31 @@ Result<std::unique_ptr<Aggregator>> Aggregator::Create(
       });
   if (!consumer.ok()) return consumer.status();
   self->consumer_ = std::move(consumer).value();
-  auto metadata = kafka::Producer::Create(self->options_.kafka_bootstrap);
-  if (!metadata.ok()) return metadata.status();
-  self->metadata_ = std::move(metadata).value();
-  self->feed_ = std::make_unique<ChangeFeed>(*self->metadata_);
-  if (self->options_.rebuild) {
-    // Where the log ends now: the rebuild is complete once it applied everything before it.
-    // Asked by a Reader, which joins no group and commits nothing.
-    auto reader = kafka::Reader::Create(self->options_.kafka_bootstrap, kafka::kSubmissionsTopic);
-    if (!reader.ok()) return reader.status();
-    if (Status assigned = (*reader)->AssignAtEnd(std::chrono::seconds(30)); !assigned.ok()) {
-      return assigned;
-    }
-    self->rebuild_ends_ = (*reader)->Positions();
-    int64_t records = 0;
-    for (const auto& [partition, end] : self->rebuild_ends_) records += end;
-    spdlog::info("rebuild: replaying {} partitions of {} up to their ends now (at most {} records)",
-                 self->rebuild_ends_.size(), kafka::kSubmissionsTopic, records);
-  }
   return aggregator;
+}
+
+Status Aggregator::StartRebuild() {
+  // A Reader joins no group and commits nothing: every partition is read from its beginning at
+  // once, without waiting for a group to form, and the regular group's offsets stay as they are.
+  auto reader = kafka::Reader::Create(options_.kafka_bootstrap, kafka::kSubmissionsTopic);
+  if (!reader.ok()) return reader.status();
+  // Where the log ends now: the rebuild is complete once it applied everything before it.
+  if (Status at_end = (*reader)->AssignAtEnd(std::chrono::seconds(30)); !at_end.ok()) {
+    return at_end;
+  }
+  rebuild_ends_ = (*reader)->Positions();
+  std::map<int32_t, int64_t> beginning;
+  int64_t records = 0;
+  for (const auto& [partition, end] : rebuild_ends_) {
+    beginning[partition] = 0;
+    records += end;
+  }
+  if (Status assigned = (*reader)->Assign(beginning); !assigned.ok()) return assigned;
+  reader_ = std::move(reader).value();
+  assignment_changed_ = true;  // Publishes the partition count.
+  spdlog::info("rebuild: replaying {} partitions of {} up to their ends now (at most {} records)",
+               rebuild_ends_.size(), kafka::kSubmissionsTopic, records);
+  return Status::Ok();
 }
 
 AggregatorCounts Aggregator::counts() const {
@@ -204,7 +214,12 @@ Aggregator::Batch Aggregator::Prepare(const std::vector<kafka::Message>& message
   };
   if (options_.publish_changes) {
     batch.options.unacknowledged_feed = [this](int32_t partition) {
-      return feed_->Unacknowledged(partition);
+      std::set<std::string> lines = feed_->Unacknowledged(partition);
+      // A rebuild publishes its changes once it is done; until then they are pending too.
+      if (auto held = rebuild_changes_.find(partition); held != rebuild_changes_.end()) {
+        for (const auto& [line, change] : held->second) lines.insert(line);
+      }
+      return lines;
     };
   }
   return batch;
@@ -246,8 +261,15 @@ void Aggregator::SeekLeftOut(const BatchResult& result) {
         "partition {}: Redis holds its records only up to {}, before this batch: reading it "
         "again from there",
         partition, position);
-    if (Status sought = consumer_->Seek(kafka::kSubmissionsTopic, partition, position);
-        !sought.ok()) {
+    Status sought = Status::Ok();
+    if (reader_ != nullptr) {
+      std::map<int32_t, int64_t> positions = reader_->Positions();
+      positions[partition] = position;
+      sought = reader_->Assign(positions);
+    } else {
+      sought = consumer_->Seek(kafka::kSubmissionsTopic, partition, position);
+    }
+    if (!sought.ok()) {
       // The records stay unapplied and uncommitted: the next owner, or the next poll, has them.
       spdlog::warn("{}", sought.message());
       continue;
@@ -280,18 +302,44 @@ bool Aggregator::PublishFeedPending(const std::atomic<bool>& stop) {
   return true;
 }
 
+void Aggregator::HoldRebuildChanges(std::vector<v1::TotalsChange> changes) {
+  if (!options_.publish_changes) return;
+  for (auto& change : changes) {
+    const auto scope =
+        change.official() ? redis::layout::Scope::kOfficial : redis::layout::Scope::kObserver;
+    v1::TotalsChange& held = rebuild_changes_[change.partition()][redis::layout::FeedPendingLine(
+        change.area_id(), change.contest_id(), scope)];
+    if (change.version() >= held.version()) held = std::move(change);
+  }
+}
+
+bool Aggregator::PublishRebuildChanges(const std::atomic<bool>& stop) {
+  std::vector<v1::TotalsChange> changes;
+  for (auto& [partition, held] : rebuild_changes_) {
+    for (auto& [line, change] : held) changes.push_back(std::move(change));
+  }
+  rebuild_changes_.clear();
+  if (changes.empty()) return true;
+  spdlog::info("rebuild: publishing the {} totals it moved", changes.size());
+  return feed_->Publish(std::move(changes), stop);
+}
+
 Status Aggregator::Run(const std::atomic<bool>& stop) {
   auto last_progress = std::chrono::steady_clock::now();
   int64_t last_logged = 0;
   while (!stop.load()) {
-    if (options_.rebuild && RebuildCaughtUp()) {
+    if (reader_ != nullptr && RebuildCaughtUp()) {
       spdlog::info("rebuild caught up with the log");
+      PublishRebuildChanges(stop);  // Drained (or left in feed-pending) below.
       break;
     }
-    auto polled = consumer_->Poll(options_.batch_size, options_.poll_timeout);
+    auto polled =
+        reader_ != nullptr
+            ? reader_->Poll(std::max(options_.batch_size, kRebuildBatchSize), options_.poll_timeout)
+            : consumer_->Poll(options_.batch_size, options_.poll_timeout);
     if (!polled.ok()) return polled.status();
     PublishPartitionCount();
-    metrics::RecordConsumerLag(consumer_->Lag());
+    if (consumer_ != nullptr) metrics::RecordConsumerLag(consumer_->Lag());
     const std::vector<kafka::Message>& batch = *polled;
 
     if (!PublishFeedPending(stop)) break;
@@ -311,7 +359,9 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
       // acknowledges them, the partitions' feed-pending lists (layout.h) name these totals, and
       // a member taking a partition over after a crash publishes them again (at-least-once;
       // readers keep the highest version).
-      if (options_.publish_changes && !feed_->Publish(std::move(result.changes), stop)) {
+      if (reader_ != nullptr) {
+        HoldRebuildChanges(std::move(result.changes));
+      } else if (options_.publish_changes && !feed_->Publish(std::move(result.changes), stop)) {
         spdlog::info(
             "stopping with the changes of a batch of {} not published; they stay in "
             "feed-pending",
@@ -331,10 +381,12 @@ Status Aggregator::Run(const std::atomic<bool>& stop) {
         at.partition = message.partition;
         at.offset = message.offset;
       }
-      auto committed = consumer_->Commit(applied, /*async=*/true);
-      if (!committed.ok()) {
-        // Harmless: a later commit covers these offsets, or the next owner replays them.
-        spdlog::warn("commit of {} messages failed: {}", applied.size(), committed.message());
+      if (consumer_ != nullptr) {
+        auto committed = consumer_->Commit(applied, /*async=*/true);
+        if (!committed.ok()) {
+          // Harmless: a later commit covers these offsets, or the next owner replays them.
+          spdlog::warn("commit of {} messages failed: {}", applied.size(), committed.message());
+        }
       }
     }
 

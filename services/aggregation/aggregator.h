@@ -24,6 +24,7 @@
 #include "common/kafka/consumer.h"
 #include "common/kafka/producer.h"
 #include "common/kafka/properties.h"
+#include "common/kafka/reader.h"
 #include "common/redis/client.h"
 #include "services/aggregation/applier.h"
 #include "services/aggregation/batch_applier.h"
@@ -54,9 +55,10 @@ struct AggregatorOptions {
   bool publish_changes = true;
   // Start from the beginning of the log whatever the group committed: rebuilds the totals of a
   // Redis that lost them (replayed submissions already in Redis are no-ops).
-  // The rebuild runs as a group of its own; it reads the end of every partition when it starts
-  // and returns once it has applied the log up to there. The regular group then goes on from its
-  // own offsets.
+  // The rebuild joins no group (a kafka::Reader): it reads the end of every partition when it
+  // starts, reads every partition from its beginning in batches of at least 20,000 records,
+  // publishes the totals it moved to the change feed once at the end, and returns once it has
+  // applied the log up to those ends. The regular group then goes on from its own offsets.
   bool rebuild = false;
 };
 
@@ -98,6 +100,11 @@ class Aggregator {
   // Publishes the totals the last write of each newly assigned partition moved (feed-pending,
   // layout.h): its former owner may have stopped before publishing them. False when stopped first.
   bool PublishFeedPending(const std::atomic<bool>& stop);
+  // Sets up a rebuild: a Reader of every partition from its beginning, and where each ends now.
+  Status StartRebuild();
+  // Keeps the newest change of each total a rebuild moved, to publish once at its end.
+  void HoldRebuildChanges(std::vector<v1::TotalsChange> changes);
+  bool PublishRebuildChanges(const std::atomic<bool>& stop);
   Status EnsureConnected();
   // Writes hattama:partitions after an assignment, so publication knows which partitions to sum.
   void PublishPartitionCount();
@@ -109,7 +116,8 @@ class Aggregator {
   std::shared_ptr<const domain::Registry> registry_;
   Applier applier_;
   BatchApplier batch_applier_;
-  std::unique_ptr<kafka::Consumer> consumer_;
+  std::unique_ptr<kafka::Consumer> consumer_;  // Null for a rebuild, which reads with reader_.
+  std::unique_ptr<kafka::Reader> reader_;
   // Topic metadata (the partition count; the consumer interface has none) and the change feed.
   std::unique_ptr<kafka::Producer> metadata_;
   std::unique_ptr<ChangeFeed> feed_;  // Over metadata_.
@@ -124,6 +132,9 @@ class Aggregator {
   // record applied (and committed) per partition.
   std::map<int32_t, int64_t> rebuild_ends_;
   std::map<int32_t, int64_t> applied_next_;
+  // For a rebuild: partition -> feed-pending line -> the newest change of that total, published
+  // once the rebuild is done.
+  std::map<int32_t, std::map<std::string, v1::TotalsChange>> rebuild_changes_;
 
   std::atomic<int64_t> applied_{0};
   std::atomic<int64_t> counted_{0};
