@@ -96,10 +96,13 @@ void NightProgress::SampleAll() {
     std::string fingerprint;
     auto point = Sample(contest.contest_id(), last_totals, fingerprint);
     if (!point.has_value()) continue;
-    std::lock_guard lock(mutex_);
-    Contest& sampled = contests_.at(contest.contest_id());
-    sampled.history.Add(std::move(*point));
-    sampled.last_totals = std::move(fingerprint);
+    {
+      std::lock_guard lock(mutex_);
+      Contest& sampled = contests_.at(contest.contest_id());
+      sampled.history.Add(std::move(*point));
+      sampled.last_totals = std::move(fingerprint);
+    }
+    if (options_.on_point) options_.on_point(contest.contest_id());
   }
 }
 

@@ -61,6 +61,10 @@ class NightProgress {
   struct Options {
     std::chrono::milliseconds interval = kDefaultProgressInterval;
     size_t max_points = kMaxNightProgressPoints;
+    // Called on the sampler's thread after a point of the contest was added (so that a reader
+    // that copies the answer, such as the snapshot files, knows when to copy it again); may be
+    // empty. It must not call back into this object's Stop.
+    std::function<void(const std::string& contest_id)> on_point;
   };
 
   // Starts sampling. `read_totals` and `estimate_pvt` are what GetAreaTotals and GetPvtEstimate

@@ -9,6 +9,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <map>
+#include <mutex>
+
 #include "tests/publication/fixture.h"
 #include "tests/testing/eventually.h"
 
@@ -53,6 +56,81 @@ TEST(NightProgressHistory, HoldsAtMostTwoThousandPointsSpanningTheWholeNight) {
   EXPECT_EQ(reporting.back(), 10'000);
   EXPECT_GE(reporting.size(), kMaxNightProgressPoints / 2);
   EXPECT_TRUE(std::is_sorted(reporting.begin(), reporting.end()));
+}
+
+// The sampling rule alone, over totals and estimates the test sets: a point at start, one per
+// change, none while a read fails, each told to on_point.
+TEST(NightProgressSampler, AddsAPointPerChangeAndTellsEachOne) {
+  auto registry = testing::TinyRegistry();
+  std::mutex mutex;
+  std::map<std::string, int64_t> reporting = {{"mazhilis", 0}, {"maslikhat", 0}};
+  bool redis_away = false;
+  int failed_reads = 0;
+  std::vector<std::string> told;
+  NightProgress progress(
+      *registry,
+      [&](const TotalsKey& key) -> Result<v1::AreaTotals> {
+        std::lock_guard lock(mutex);
+        if (redis_away) {
+          ++failed_reads;
+          return Status::Unavailable("Redis is away");
+        }
+        v1::AreaTotals totals;
+        totals.set_contest_id(key.contest_id);
+        totals.set_stations_reporting(reporting.at(key.contest_id));
+        totals.set_stations_registered(6);
+        // Moves with every record of any contest: no reason for a point.
+        totals.mutable_log_position()->add_partition_ends(static_cast<int64_t>(told.size()) + 7);
+        return totals;
+      },
+      [](const std::string& contest_id) -> Result<v1::PvtEstimate> {
+        v1::PvtEstimate estimate;
+        estimate.set_contest_id(contest_id);
+        auto* option = estimate.add_options();
+        option->set_option_id("nur");
+        option->set_name("Party nur");
+        option->set_share_percent(50);
+        return estimate;
+      },
+      {.interval = std::chrono::milliseconds(20), .on_point = [&](const std::string& contest_id) {
+         std::lock_guard lock(mutex);
+         told.push_back(contest_id);
+       }});
+  const auto told_count = [&] {
+    std::lock_guard lock(mutex);
+    return told.size();
+  };
+  const auto points_of = [&](const std::string& contest_id) {
+    auto answer = progress.Progress(contest_id);
+    EXPECT_TRUE(answer.ok());
+    return Reporting({answer->points().begin(), answer->points().end()});
+  };
+  ASSERT_TRUE(testing::Eventually([&] { return told_count() == 2; }));
+  {
+    std::lock_guard lock(mutex);
+    redis_away = true;
+    reporting["mazhilis"] = 3;
+  }
+  // Many rounds without a read: nothing is added.
+  ASSERT_TRUE(testing::Eventually([&] {
+    std::lock_guard lock(mutex);
+    return failed_reads >= 10;
+  }));
+  EXPECT_EQ(points_of("mazhilis"), (std::vector<int64_t>{0}));
+  {
+    std::lock_guard lock(mutex);
+    redis_away = false;
+  }
+  ASSERT_TRUE(testing::Eventually([&] { return told_count() == 3; }));
+  EXPECT_EQ(points_of("mazhilis"), (std::vector<int64_t>{0, 3}));
+  EXPECT_EQ(points_of("maslikhat"), (std::vector<int64_t>{0}));
+  progress.Stop();
+  EXPECT_EQ(told, (std::vector<std::string>{"mazhilis", "maslikhat", "mazhilis"}));
+  auto answer = progress.Progress("mazhilis");
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->points(1).pvt().options(0).share_percent(), 50);
+  EXPECT_EQ(answer->points(1).pvt().options(0).name(), "") << "names stay in GetElection";
+  EXPECT_EQ(progress.Progress("senate").status().code(), StatusCode::kNotFound);
 }
 
 // TinyElection with names per language, written to an election JSON file and loaded by the
