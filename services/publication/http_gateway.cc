@@ -234,39 +234,17 @@ void InstallRequestChecks(httplib::Server& server, size_t max_body) {
       });
 }
 
-// One /v1/<Method> request: parsed into the method's request message, called over the
-// in-process channel, and the answer (or its error) written as JSON.
+// One /v1/<Method> request: answered with MirrorJson's JSON, or its error.
 void AnswerUnary(grpc::GenericStub& stub, const httplib::Request& request,
                  httplib::Response& response) {
-  const std::string method_name = request.matches[1];
-  auto call = ParseHttpCall(method_name, request.params,
-                            request.method == "POST" ? request.body : std::string());
-  if (!call.ok()) {
-    SendError(response, call.status());
-    return;
-  }
-  std::string bytes;
-  grpc::Status status =
-      CallUnary(stub, "/" + call->method->service()->full_name() + "/" + call->method->name(),
-                *call->request, bytes);
+  std::string json;
+  grpc::Status status = MirrorJson(stub, request.matches[1].str(), request.params,
+                                   request.method == "POST" ? request.body : std::string(), json);
   if (!status.ok()) {
     SendError(response, status.error_code(), status.error_message());
     return;
   }
-  auto* factory = google::protobuf::MessageFactory::generated_factory();
-  std::unique_ptr<Message> answer(factory->GetPrototype(call->method->output_type())->New());
-  if (!answer->ParseFromString(bytes)) {
-    SendError(response, grpc::StatusCode::INTERNAL, "unreadable response");
-    return;
-  }
-  // Never an empty 200: an answer that has no JSON form is reported as the error it is.
-  auto json = ToJson(*answer);
-  if (!json.ok()) {
-    spdlog::error("/v1/{}: {}", call->method->name(), json.status().message());
-    SendError(response, json.status());
-    return;
-  }
-  response.set_content(*json + "\n", "application/json");
+  response.set_content(json, "application/json");
 }
 
 // The unary API, GET and POST /v1/<Method>: totals, stations, discrepancies, the deployment
@@ -433,6 +411,30 @@ Result<std::pair<std::string, int>> SplitListen(const std::string& listen) {
 }
 
 }  // namespace
+
+grpc::Status MirrorJson(grpc::GenericStub& stub, std::string_view method_name,
+                        const QueryParams& params, std::string_view body, std::string& json) {
+  auto call = ParseHttpCall(method_name, params, body);
+  if (!call.ok()) return ToGrpc(call.status());
+  std::string bytes;
+  grpc::Status status =
+      CallUnary(stub, "/" + call->method->service()->full_name() + "/" + call->method->name(),
+                *call->request, bytes);
+  if (!status.ok()) return status;
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  std::unique_ptr<Message> answer(factory->GetPrototype(call->method->output_type())->New());
+  if (!answer->ParseFromString(bytes)) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "unreadable response");
+  }
+  // Never an empty 200: an answer that has no JSON form is reported as the error it is.
+  auto printed = ToJson(*answer);
+  if (!printed.ok()) {
+    spdlog::error("/v1/{}: {}", call->method->name(), printed.status().message());
+    return ToGrpc(printed.status());
+  }
+  json = std::move(printed).value() + "\n";
+  return grpc::Status::OK;
+}
 
 http::ConnectionLimits HttpLimits::connections() const {
   return {.max_connections = 0,

@@ -25,6 +25,7 @@
 // (common/base/status_grpc.h): overload is 503 (or 429), never 404.
 #pragma once
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
@@ -37,6 +38,7 @@
 
 #include "common/base/result.h"
 #include "common/http/guarded_server.h"
+#include "services/publication/http_request.h"
 #include "services/publication/totals_cache.h"
 
 namespace hattama::publication {
@@ -81,6 +83,14 @@ struct HttpLimits {
 // The JSON of a total, as PublishedStore::ReadTotalsJson answers it.
 using TotalsJsonFunction =
     std::function<Result<std::shared_ptr<const CachedTotals::Encoding>>(const TotalsKey& key)>;
+
+// The body GET (or, with `body`, POST) /v1/<method_name> answers with 200, made as the gateway
+// makes it: the request parsed by ParseHttpCall, the call through `stub` (the in-process channel),
+// the answer printed by ToJson with a final newline; or the gRPC status of the failure the gateway
+// answers instead. The snapshot files (snapshot_publisher.h) are made by it, so that a file is the
+// mirror's answer byte for byte. Safe from any thread.
+grpc::Status MirrorJson(grpc::GenericStub& stub, std::string_view method_name,
+                        const QueryParams& params, std::string_view body, std::string& json);
 
 class HttpGateway {
  public:

@@ -14,6 +14,7 @@
 #include "common/tlog/note_key.h"
 #include "services/publication/portal.h"
 #include "services/publication/publication_server.h"
+#include "services/publication/snapshot_directory.h"
 
 namespace {
 
@@ -44,6 +45,9 @@ struct Flags {
   int station_max_versions = server.station_max_versions;
   int64_t station_max_version_bytes = static_cast<int64_t>(server.station_max_version_bytes);
   std::string tlog_verifier_key;  // The key's text, or @FILE.
+  std::string portal_dir;
+  int snapshot_sweep = static_cast<int>(server.snapshots.sweep.count());
+  int snapshot_keep = static_cast<int>(server.snapshots.keep.count());
 };
 
 void AddFlags(CLI::App& app, Flags& flags) {
@@ -106,6 +110,20 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "station-max-version-bytes", flags.station_max_version_bytes,
                   "Most bytes of versions in one GetStationResults answer (the counted one always, "
                   "then the newest that fit): keeps answers under gRPC clients' 4 MB limit");
+  config::AddFlag(app, "snapshot-dir", flags.server.snapshots.dir,
+                  "Directory where the portal's answers are written as files for nginx: "
+                  "index.json and v/<sha256>.json, each the bytes GET /v1/<Method> answers, a "
+                  "file rewritten at most once a second and only when it changed; empty: none");
+  config::AddFlag(app, "snapshot-sweep-seconds", flags.snapshot_sweep,
+                  "Every snapshot file is read again within this many seconds even without a "
+                  "change reported (a version that changes no line of its district's list); 0: "
+                  "never");
+  config::AddFlag(app, "snapshot-keep-seconds", flags.snapshot_keep,
+                  "Seconds a snapshot version stays on disk once no index names it (readers "
+                  "holding an older index still find its files)");
+  config::AddFlag(app, "portal-dir", flags.portal_dir,
+                  "Directory where the portal's static files (what / serves) are written at start, "
+                  "for nginx to serve; empty: none");
   config::AddFlag(app, "metrics-listen", flags.metrics_listen,
                   "HTTP host:port of /metrics, /healthz (ready), /livez; empty: none");
   config::AddFlag(app, "log-format", flags.log_format, "auto, json or text");
@@ -139,6 +157,8 @@ publication::ServerConfig ServerConfigOf(const Flags& flags) {
   server.station_max_version_bytes =
       static_cast<size_t>(std::max<int64_t>(0, flags.station_max_version_bytes));
   server.files = publication::PortalFiles();
+  server.snapshots.sweep = std::chrono::seconds(std::max(0, flags.snapshot_sweep));
+  server.snapshots.keep = std::chrono::seconds(std::max(0, flags.snapshot_keep));
   return server;
 }
 
@@ -162,6 +182,14 @@ int main(int argc, char** argv) {
       return 1;
     }
     config.tlog_verifier_key = verifier_key->VerifierKey();
+  }
+
+  if (!flags.portal_dir.empty()) {
+    if (Status written = publication::WritePortalFiles(flags.portal_dir, config.files);
+        !written.ok()) {
+      spdlog::error("--portal-dir: {}", written.message());
+      return 1;
+    }
   }
 
   auto registry = domain::Registry::Load(flags.election_path, flags.stations_path);

@@ -31,6 +31,9 @@ Result<std::unique_ptr<PublicationServer>> PublicationServer::Start(
     std::shared_ptr<const domain::Registry> registry, const ServerConfig& config) {
   std::unique_ptr<PublicationServer> server(new PublicationServer());
   server->BuildReadModel(registry, config);
+  if (!config.snapshots.dir.empty()) {
+    server->snapshots_ = std::make_unique<SnapshotPublisher>(registry, config.snapshots);
+  }
   if (!config.kafka_bootstrap.empty()) server->FollowChangeFeed(registry, config);
   if (!config.tlog_address.empty()) {
     if (Status followed = server->FollowTransparencyLog(config); !followed.ok()) return followed;
@@ -40,6 +43,14 @@ Result<std::unique_ptr<PublicationServer>> PublicationServer::Start(
                config.listen, redis::Describe(config.redis));
   if (Status http = server->ServeHttp(config); !http.ok()) return http;
   spdlog::info("portal and HTTP/JSON API on http://{}/", config.http_listen);
+  if (server->snapshots_) {
+    Status started =
+        server->snapshots_->Start(server->server_->InProcessChannel(grpc::ChannelArguments()),
+                                  [store = server->store_.get()](const TotalsKey& key) {
+                                    return store->ReadTotalsJson(key);
+                                  });
+    if (!started.ok()) return started;
+  }
   return server;
 }
 
@@ -72,11 +83,16 @@ void PublicationServer::FollowChangeFeed(std::shared_ptr<const domain::Registry>
   options.bootstrap_servers = config.kafka_bootstrap;
   feed_ = std::make_unique<ChangeFeed>(
       options, cache_.get(),
-      [watch = watch_.get(), exports = exports_.get()](const TotalsKey& key) {
+      [watch = watch_.get(), exports = exports_.get(),
+       snapshots = snapshots_.get()](const TotalsKey& key) {
         watch->Changed(key);
         exports->Changed(key.contest_id);
+        if (snapshots) snapshots->Changed(key);
       },
-      [watch = watch_.get()](bool ready) { watch->SetFeedReady(ready); });
+      [watch = watch_.get(), snapshots = snapshots_.get()](bool ready) {
+        watch->SetFeedReady(ready);
+        if (snapshots) snapshots->FeedReady(ready);
+      });
 }
 
 Status PublicationServer::FollowTransparencyLog(const ServerConfig& config) {
@@ -140,6 +156,7 @@ void PublicationServer::Shutdown(std::chrono::milliseconds grace) {
   if (shut_down_) return;
   shut_down_ = true;
   gateway_.reset();
+  if (snapshots_) snapshots_->Stop();
   if (watch_) watch_->Stop();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + grace);
   if (night_progress_) night_progress_->Stop();

@@ -23,6 +23,7 @@
 #include "services/publication/night_progress.h"
 #include "services/publication/publication_service.h"
 #include "services/publication/published_store.h"
+#include "services/publication/snapshot_publisher.h"
 #include "services/publication/tlog_watcher.h"
 #include "services/publication/totals_cache.h"
 #include "services/publication/watch.h"
@@ -53,6 +54,8 @@ struct ServerConfig {
   size_t station_max_version_bytes = kMaxVersionBytes;
   // Static files served beside the API (the portal, PortalFiles()).
   StaticFiles files;
+  // The snapshot files nginx serves (snapshot_publisher.h); an empty dir: none.
+  SnapshotOptions snapshots;
   // hattama-tlog's gRPC host:port, polled for checkpoints (TlogWatcher). Empty: totals state tree
   // size 0 and GetLogCheckpoint answers UNAVAILABLE.
   std::string tlog_address;
@@ -106,6 +109,9 @@ class PublicationServer {
   std::shared_ptr<PublishedStore> store_;
   std::unique_ptr<TotalsCache> cache_;
   std::unique_ptr<ExportCache> exports_;
+  // Told of changes by the feed, reads through the gRPC server: stopped before the server shuts
+  // down, destroyed after the feed.
+  std::unique_ptr<SnapshotPublisher> snapshots_;
   std::unique_ptr<WatchHub> watch_;
   std::unique_ptr<ChangeFeed> feed_;
   // Adds to the checkpoints and tells the watch hub: goes before both.

@@ -153,6 +153,8 @@ Result<std::unique_ptr<Stack>> Stack::Start(Options options) {
                          "--tlog-url",          "http://" + stack->tlog_http_address_,
                          "--tlog-verifier-key", "@" + stack->tlog_key_path_ + ".pub"};
   }
+  publication_flags.insert(publication_flags.end(), stack->options_.publication_flags.begin(),
+                           stack->options_.publication_flags.end());
   int publication_port = FreePort();
   auto publication = stack->StartService("publication", publication_port, publication_flags);
   if (!publication.ok()) return publication.status();

@@ -98,6 +98,8 @@ class Stack {
     bool tlog = false;
     // Extra flags for hattama-tlog.
     std::vector<std::string> tlog_flags;
+    // Extra flags for hattama-publication (e.g. {"--snapshot-dir", dir}).
+    std::vector<std::string> publication_flags;
   };
 
   static Result<std::unique_ptr<Stack>> Start(Options options);

@@ -1,0 +1,167 @@
+#include "services/publication/snapshot_directory.h"
+
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+#include <filesystem>
+#include <regex>
+
+#include "common/base/digest.h"
+#include "common/base/files.h"
+
+namespace hattama::publication {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The longest index.json read at start for its sequence (an index of 10,000 stations is ~1 MB).
+constexpr size_t kMaxIndexBytes = 64 << 20;
+// Hex digits of a version's name: 128 bits of SHA-256.
+constexpr size_t kNameHexDigits = 32;
+
+// A name as a JSON string (names are method names and URL-encoded queries, but a quote or a
+// backslash must never break the index).
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string UtcNow() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// Files rebuilt from Redis on the next start need no fsync; readers never see a partial one.
+FileWriteOptions WriteOptions(const std::string& dir) {
+  return {.mode = 0644, .sync = false, .temp_dir = dir + "/.tmp"};
+}
+
+}  // namespace
+
+SnapshotDirectory::SnapshotDirectory(std::string dir, std::chrono::seconds keep)
+    : dir_(std::move(dir)), keep_(keep) {}
+
+Result<std::unique_ptr<SnapshotDirectory>> SnapshotDirectory::Open(const std::string& dir,
+                                                                   std::chrono::seconds keep) {
+  std::error_code error;
+  for (const std::string& sub : {dir + "/v", dir + "/.tmp"}) {
+    fs::create_directories(sub, error);
+    if (error) return Status::Unavailable("cannot create " + sub + ": " + error.message());
+  }
+  std::unique_ptr<SnapshotDirectory> directory(new SnapshotDirectory(dir, keep));
+  const auto now = Clock::now();
+  for (const auto& entry : fs::directory_iterator(dir + "/v", error)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_regular_file() && name.ends_with(".json")) {
+      directory->unused_["v/" + name] = now;
+    }
+  }
+  if (error) return Status::Unavailable("cannot read " + dir + "/v: " + error.message());
+  // Temporary files of a run that stopped between write and rename.
+  for (const auto& entry : fs::directory_iterator(dir + "/.tmp", error)) {
+    fs::remove(entry.path(), error);
+  }
+  auto index = ReadSmallFile(dir + "/index.json", kMaxIndexBytes);
+  std::smatch sequence;
+  if (index.ok() && std::regex_search(*index, sequence, std::regex(R"("sequence":\s*(\d+))"))) {
+    directory->sequence_ = std::stoll(sequence[1].str());
+  }
+  return directory;
+}
+
+void SnapshotDirectory::Use(const std::string& path) {
+  ++uses_[path];
+  unused_.erase(path);
+}
+
+void SnapshotDirectory::Release(const std::string& path) {
+  auto it = uses_.find(path);
+  if (it == uses_.end() || --it->second > 0) return;
+  uses_.erase(it);
+  // The index on disk still names it until the next Publish; its time starts then.
+  unused_[path] = Clock::time_point::max();
+}
+
+Result<bool> SnapshotDirectory::Put(const std::string& name, std::string_view bytes) {
+  const std::string path = "v/" + Hex(Sha256(bytes)).substr(0, kNameHexDigits) + ".json";
+  auto current = files_.find(name);
+  if (current != files_.end() && current->second == path) return false;
+  if (uses_.count(path) == 0 && !fs::exists(dir_ + "/" + path)) {
+    Status written = WriteFileAtomically(dir_ + "/" + path, bytes, WriteOptions(dir_));
+    if (!written.ok()) return written;
+    ++versions_written_;
+  }
+  Use(path);
+  if (current != files_.end()) {
+    Release(current->second);
+    current->second = path;
+  } else {
+    files_.emplace(name, path);
+  }
+  changed_ = true;
+  return true;
+}
+
+std::string SnapshotDirectory::IndexJson() const {
+  std::string json = "{\"format\": 1, \"generated_at\": \"" + UtcNow() +
+                     "\", \"sequence\": " + std::to_string(sequence_) + ", \"files\": {";
+  bool first = true;
+  for (const auto& [name, path] : files_) {
+    json += (first ? "\n  " : ",\n  ") + JsonString(name) + ": " + JsonString(path);
+    first = false;
+  }
+  return json + "}}\n";
+}
+
+Status SnapshotDirectory::Publish(Clock::time_point now) {
+  if (changed_) {
+    ++sequence_;
+    Status written = WriteFileAtomically(dir_ + "/index.json", IndexJson(), WriteOptions(dir_));
+    if (!written.ok()) {
+      --sequence_;
+      return written;
+    }
+    changed_ = false;
+    // Versions the replaced index named: their time starts now.
+    for (auto& [path, since] : unused_) {
+      if (since == Clock::time_point::max()) since = now;
+    }
+  }
+  for (auto it = unused_.begin(); it != unused_.end();) {
+    if (it->second == Clock::time_point::max() || now - it->second < keep_) {
+      ++it;
+      continue;
+    }
+    std::error_code error;
+    fs::remove(dir_ + "/" + it->first, error);
+    if (error) spdlog::warn("cannot delete {}/{}: {}", dir_, it->first, error.message());
+    ++versions_deleted_;
+    it = unused_.erase(it);
+  }
+  return Status::Ok();
+}
+
+Status WritePortalFiles(const std::string& dir, const StaticFiles& files) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) return Status::Unavailable("cannot create " + dir + ": " + error.message());
+  for (const auto& [path, file] : files) {
+    const std::string target = dir + path;
+    fs::create_directories(fs::path(target).parent_path(), error);
+    Status written =
+        WriteFileAtomically(target, file.second, {.mode = 0644, .sync = false, .temp_dir = ""});
+    if (!written.ok()) return written;
+  }
+  return Status::Ok();
+}
+
+}  // namespace hattama::publication

@@ -1,0 +1,109 @@
+// Publication's snapshot files (snapshot_directory.h, snapshot_plan.h): every answer the portal
+// reads, written where nginx serves it, so that public load never reaches gRPC or Redis.
+//
+// A thread of its own wakes every `interval` (1 s) and refreshes the files due, reading each one
+// exactly as the HTTP gateway answers its GET /v1/ call (MirrorJson; the totals from the store's
+// encoded JSON, which is what the gateway answers for them), and writes a new version of those
+// whose bytes changed, then the index. A file is refreshed at most once a turn, so changes are
+// coalesced to one version a second at most. What is due in a turn:
+//  - everything, on the first turn and whenever the change feed becomes read to its end again
+//    (changes may have been missed while it was not);
+//  - for each total the change feed reported since the last turn (Changed): its file, its
+//    district's station list, and its contest's discrepancies, PVT, seats and night progress;
+//  - each station whose line in its district's station list changed (counted figures, flags,
+//    confirmations, dispute, official figures) when that list was refreshed;
+//  - every turn, the deployment table and the log checkpoint, and every total when the
+//    checkpoint changed (totals state the tree size of the checkpoint covering them);
+//  - a sweep through every file, `sweep` for all of them, for what no signal reports (a version
+//    that changes no line of the list), and again a turn later whatever failed with UNAVAILABLE.
+//
+// Thread-safe: Changed and FeedReady are called from the change feed's thread; Start and Stop
+// from the owner's.
+#pragma once
+
+#include <grpcpp/generic/generic_stub.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/domain/registry.h"
+#include "services/publication/http_gateway.h"
+#include "services/publication/snapshot_directory.h"
+#include "services/publication/snapshot_plan.h"
+
+namespace hattama::publication {
+
+// Each is a flag of hattama-publication (main.cc, README).
+struct SnapshotOptions {
+  // Where the files go; empty: no snapshots.
+  std::string dir;
+  // A turn: how often changed files are written at most.
+  std::chrono::milliseconds interval{1000};
+  // Every file is read again within this long even without a change (0: never).
+  std::chrono::seconds sweep{60};
+  // How long a version no index names any more stays on disk.
+  std::chrono::seconds keep{300};
+};
+
+class SnapshotPublisher {
+ public:
+  SnapshotPublisher(std::shared_ptr<const domain::Registry> registry, SnapshotOptions options);
+  ~SnapshotPublisher();  // Stop()s.
+
+  // Opens the directory and starts the thread, which reads through `channel` (publication's
+  // in-process channel) and `totals_json` (the store's, as the gateway's). kUnavailable when the
+  // directory cannot be made.
+  Status Start(std::shared_ptr<grpc::Channel> channel, TotalsJsonFunction totals_json);
+  // The thread ends after the file it is writing; call before the gRPC server shuts down.
+  void Stop();
+
+  // From the change feed, after the cache forgot `key`: its files are due next turn.
+  void Changed(const TotalsKey& key);
+  // From the change feed: read to its end again (true) makes every file due.
+  void FeedReady(bool ready);
+
+  // Turns done (each ends with the index written when anything changed); for tests and the
+  // benchmark.
+  uint64_t turns() const { return turns_.load(); }
+
+ private:
+  void Run();
+  // One turn: the files due read, the changed ones written, the index published.
+  void Turn(std::vector<char>& due);
+  // The bytes of file `index` as the gateway answers them; sets `retry` for a failure worth
+  // trying again next turn (UNAVAILABLE), and `list` to a station list's stations.
+  Result<std::string> Read(size_t index, bool& retry, v1::ListStationsResponse& list);
+  Result<std::string> ReadStationList(const SnapshotFile& file, v1::ListStationsResponse& list);
+  // Marks the stations of a station list of `contest_id` whose line changed since it was last
+  // read (every one the first time).
+  void MarkChangedStations(const std::string& contest_id, const v1::ListStationsResponse& list,
+                           std::vector<char>& due);
+
+  const std::shared_ptr<const domain::Registry> registry_;
+  const SnapshotOptions options_;
+  const SnapshotPlan plan_;
+  std::unique_ptr<SnapshotDirectory> directory_;
+  std::unique_ptr<grpc::GenericStub> stub_;
+  TotalsJsonFunction totals_json_;
+  // Per contest and station ("<contest>\n<station>"): a hash of its line in the last list read.
+  std::unordered_map<std::string, size_t> station_lines_;
+  size_t sweep_cursor_ = 0;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::set<TotalsKey> changed_;
+  bool everything_ = true;
+  bool stop_ = false;
+  std::atomic<uint64_t> turns_{0};
+  std::thread thread_;
+};
+
+}  // namespace hattama::publication
