@@ -79,9 +79,15 @@ void NightProgress::Run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     lock.unlock();
+    const auto started = std::chrono::steady_clock::now();
     SampleAll();
+    // A round's PVT estimates read every station of their contests (about 0.5 s at 10,000
+    // stations, so tens of seconds at a million): resting at least as long as the round took
+    // keeps the sampler to half a thread and one Redis connection at most, whatever the size.
+    const auto took = std::chrono::steady_clock::now() - started;
     lock.lock();
-    wake_.wait_for(lock, options_.interval, [this] { return stopping_; });
+    wake_.wait_for(lock, std::max<std::chrono::steady_clock::duration>(options_.interval, took),
+                   [this] { return stopping_; });
   }
 }
 
