@@ -5,6 +5,7 @@
 #   docker build --target publication -t hattama/publication:TAG .
 #   docker build --target tlog        -t hattama/tlog:TAG .
 #   docker build --target verify      -t hattama/verify:TAG .   (hattama-verify, for anyone)
+#   docker build --target nginx       -t hattama/nginx:TAG .    (the portal's edge, Debian's nginx)
 # The build stage compiles everything once; each runtime stage holds one binary and the shared
 # libraries it links, runs as an unprivileged user, and is configured by HATTAMA_* variables.
 
@@ -65,3 +66,16 @@ FROM runtime AS verify
 COPY --from=build /build/bin/hattama-verify /usr/local/bin/
 WORKDIR /data
 ENTRYPOINT ["/usr/local/bin/hattama-verify"]
+
+# Debian's nginx for the public portal (deploy/components/nginx): serves the portal's page and the
+# snapshot files its pod's writer puts on their shared volume; the configuration is the ConfigMap
+# hattama-portal-nginx. Runs unprivileged: its pid and temporary files go to /tmp.
+FROM debian:bookworm-slim AS nginx
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 65532 --no-create-home hattama
+USER 65532
+EXPOSE 8080 8081
+ENTRYPOINT ["/usr/sbin/nginx", "-p", "/srv/hattama/", "-e", "stderr", \
+            "-c", "/etc/hattama/nginx/nginx.conf", "-g", "daemon off;"]

@@ -182,12 +182,12 @@ function checkCreateJob({ statefulSet, allNodes, ofKind, problem }) {
   return perMaster;
 }
 
-// A writer (every Redis client but publication, which only reads) waits for acks replicas of each
-// master (WAIT): at least 1, so an acknowledged write survives its master, and at most the
-// replicas there are, or no write is ever acknowledged.
+// A writer (every Redis client but publication and the portal's snapshot writer, which only read)
+// waits for acks replicas of each master (WAIT): at least 1, so an acknowledged write survives its
+// master, and at most the replicas there are, or no write is ever acknowledged.
 function checkReplicaAcks(at, client, value, replicasPerMaster, problem) {
   const acks = Number(value ?? 0);
-  const writes = client.metadata.name !== 'hattama-publication';
+  const writes = !['hattama-publication', 'hattama-portal'].includes(client.metadata.name);
   if (writes && acks < 1) {
     problem(`${at}: HATTAMA_REDIS_REPLICA_ACKS ${value ?? 'unset'}: a write must wait for a ` +
             'replica, or a failover may lose it');
@@ -293,6 +293,9 @@ function envOfContainer(container) {
   return new Map((container.env ?? []).map((e) => [e.name, e.value]));
 }
 
+// The Redis client's own container: the first running a hattama binary (a pod may hold nginx too).
 function envOf(deployment) {
-  return envOfContainer(deployment.spec.template.spec.containers[0]);
+  const containers = deployment.spec.template.spec.containers;
+  const own = containers.find((c) => /hattama[-/](ingestion|aggregation|publication|tlog)/.test(c.image));
+  return envOfContainer(own ?? containers[0]);
 }

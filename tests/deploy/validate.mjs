@@ -173,17 +173,18 @@ const workloads = [...ofKind('Deployment'), ...ofKind('StatefulSet')];
 const labelled = (label) => workloads
   .filter((d) => d.spec.template.metadata.labels?.[label] === 'true')
   .map((d) => d.metadata.name).sort().join(',');
-// publication only reads the totals change feed, but it still has to reach the listener; the
-// transparency log writer reads the submissions and writes its own topic.
+// publication (and the portal's snapshot writer, a publication) only reads the totals change feed,
+// but it still has to reach the listener; the transparency log writer reads the submissions and
+// writes its own topic.
 if (labelled('hattama.kz/kafka-client') !==
-    'hattama-aggregation,hattama-ingestion,hattama-publication,hattama-tlog') {
+    'hattama-aggregation,hattama-ingestion,hattama-portal,hattama-publication,hattama-tlog') {
   problem(`Kafka clients are ${labelled('hattama.kz/kafka-client')}, ` +
-          'not aggregation+ingestion+publication+tlog');
+          'not aggregation+ingestion+portal+publication+tlog');
 }
 if (labelled('hattama.kz/redis-client') !==
-    'hattama-aggregation,hattama-ingestion,hattama-publication') {
+    'hattama-aggregation,hattama-ingestion,hattama-portal,hattama-publication') {
   problem(`Redis clients are ${labelled('hattama.kz/redis-client')}, ` +
-          'not aggregation+ingestion+publication');
+          'not aggregation+ingestion+portal+publication');
 }
 const peers = listeners.flatMap((l) => l.networkPolicyPeers ?? []);
 if (listeners.some((l) => !l.networkPolicyPeers?.length)) {
@@ -268,6 +269,7 @@ for (const service of ofKind('Service')) {
 checkRedis(objects, problem);
 checkTransparencyLog();
 checkRegistry();
+checkPortal();
 
 // --- The transparency log writer and publication's way to it --------------------------------------
 function checkTransparencyLog() {
@@ -311,14 +313,16 @@ function checkTransparencyLog() {
   for (const port of [7004, 8084]) {
     if (!servicePorts.has(port)) problem(`Service/hattama-tlog does not expose ${port}`);
   }
-  const policy = ofKind('NetworkPolicy').find(
+  // NetworkPolicies add up: every rule of every policy of the log's pods counts.
+  const policies = ofKind('NetworkPolicy').filter(
     (p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'hattama-tlog');
-  const grpcRules = (policy?.spec.ingress ?? []).filter(
+  const grpcRules = policies.flatMap((policy) => policy.spec.ingress ?? []).filter(
     (rule) => (rule.ports ?? []).some((p) => p.port === 7004));
-  if (!policy || grpcRules.length === 0 || grpcRules.some((rule) => !rule.from?.length ||
-      rule.from.some((f) => f.podSelector?.matchLabels?.['app.kubernetes.io/name'] !==
-                            'hattama-publication'))) {
-    problem('hattama-tlog: a NetworkPolicy must admit gRPC 7004 only from hattama-publication');
+  const readers = ['hattama-publication', 'hattama-portal'];
+  if (grpcRules.length === 0 || grpcRules.some((rule) => !rule.from?.length ||
+      rule.from.some((f) => !readers.includes(f.podSelector?.matchLabels?.['app.kubernetes.io/name'])))) {
+    problem('hattama-tlog: NetworkPolicies must admit gRPC 7004 only from hattama-publication ' +
+            '(and the portal\'s snapshot writer)');
   }
 
   checkLogKeys(env);
@@ -373,6 +377,55 @@ function checkRegistry() {
   const bytes = Object.values(registry?.data ?? {})
     .reduce((sum, text) => sum + Buffer.byteLength(text), 0);
   if (bytes > 1024 * 1024) problem(`ConfigMap hattama-registry holds ${bytes} bytes, over 1 MiB`);
+}
+
+// --- The public portal: nginx serving what its pod's snapshot writer writes, proxying nothing ------
+function checkPortal() {
+  const portal = deployments.get('hattama-portal');
+  if (!portal) {
+    problem('no Deployment hattama-portal (the public portal: components/nginx)');
+    return;
+  }
+  const spec = portal.spec.template.spec;
+  const writer = spec.containers.find((c) => /hattama[-/]publication/.test(c.image));
+  const nginx = spec.containers.find((c) => /nginx/.test(c.image));
+  if (!writer || !nginx) {
+    problem(`${id(portal)}: needs a snapshot writer (hattama-publication) and nginx`);
+    return;
+  }
+  const env = new Map((writer.env ?? []).map((e) => [e.name, e.value]));
+  const snapshots = env.get('HATTAMA_SNAPSHOT_DIR');
+  const pages = env.get('HATTAMA_PORTAL_DIR');
+  if (!snapshots || !pages) {
+    problem(`${id(portal)}: the writer needs HATTAMA_SNAPSHOT_DIR and HATTAMA_PORTAL_DIR`);
+  }
+  // portal.conf's roots are <prefix>/www/data and <prefix>/www/portal: the volume the writer
+  // writes must be what nginx has there.
+  const written = (writer.volumeMounts ?? []).find((m) => (snapshots ?? '').startsWith(m.mountPath + '/'));
+  const served = (nginx.volumeMounts ?? []).find((m) => m.mountPath.endsWith('/www'));
+  if (!written || !served || served.name !== written.name ||
+      snapshots !== `${written.mountPath}/data` || pages !== `${written.mountPath}/portal`) {
+    problem(`${id(portal)}: nginx does not serve the volume the snapshot writer writes ` +
+            '(<its mount>/data and /portal at nginx\'s www)');
+  }
+  const volume = (spec.volumes ?? []).find((v) => v.name === written?.name);
+  if (volume && !volume.emptyDir && !volume.persistentVolumeClaim) {
+    problem(`${id(portal)}: the snapshot volume ${volume.name} is neither an emptyDir nor a claim`);
+  }
+  const config = ofKind('ConfigMap').find((m) => m.metadata.name.startsWith('hattama-portal-nginx'));
+  if (!config?.data?.['portal.conf'] ||
+      !/include\s+\S*portal\.conf;/.test(config.data['nginx.conf'] ?? '')) {
+    problem('ConfigMap hattama-portal-nginx: nginx.conf must include portal.conf');
+  }
+  if (/\b(proxy|fastcgi|grpc|uwsgi|scgi)_pass\b/.test(Object.values(config?.data ?? {}).join('\n'))) {
+    problem('ConfigMap hattama-portal-nginx: nginx proxies; public load must never reach publication');
+  }
+  if (!ofKind('Service').some((s) => s.metadata.name === 'hattama-portal')) {
+    problem('no Service hattama-portal');
+  }
+  const routed = ofKind('Ingress').some((i) => (i.spec.rules ?? []).some((r) =>
+    (r.http?.paths ?? []).some((p) => p.backend?.service?.name === 'hattama-portal')));
+  if (!routed) problem('no Ingress routes to Service hattama-portal');
 }
 
 for (const p of problems) console.log(`PROBLEM ${p}`);
