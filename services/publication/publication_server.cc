@@ -127,7 +127,14 @@ Status PublicationServer::ServeGrpc(const ServerConfig& config) {
       [analysis = analysis_.get()](const std::string& contest_id) {
         return analysis->EstimatePvt(contest_id);
       },
-      NightProgress::Options{.interval = config.progress_interval});
+      NightProgress::Options{
+          .interval = config.progress_interval,
+          // A point comes up to an interval after the change that caused it: the snapshot of
+          // GetNightProgress follows it then, not at the next change or sweep.
+          .on_point = [snapshots = snapshots_.get(),
+                       nation = store_->registry().nation_id()](const std::string& contest_id) {
+            if (snapshots) snapshots->Changed({nation, contest_id, /*official=*/false});
+          }});
   publication_->UseNightProgress(night_progress_.get());
   auto server = StartGrpcServer(config.listen,
                                 {publication_.get(), deployment_.get(), analysis_.get()}, &port_);

@@ -4,13 +4,16 @@
 // short progress interval, and an election whose names are given per language in its JSON file.
 #include "services/publication/night_progress.h"
 
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 
 #include "tests/publication/fixture.h"
 #include "tests/testing/eventually.h"
@@ -164,6 +167,9 @@ class NightProgressTest : public StoreFixture {
     config.listen = "127.0.0.1:0";
     config.http_listen = "127.0.0.1:0";
     config.progress_interval = std::chrono::milliseconds(100);
+    config.snapshots.dir = dir_.path() + "/snapshots";
+    // No sweep: a snapshot file changes only when something tells publication it changed.
+    config.snapshots.sweep = std::chrono::seconds(0);
     auto started = PublicationServer::Start(registry_, config);
     ASSERT_TRUE(started.ok()) << started.status().message();
     publication_ = std::move(started).value();
@@ -242,6 +248,42 @@ TEST_F(NightProgressTest, GrowsAPointEachTimeProtocolsAreCounted) {
   EXPECT_TRUE(MessageDifferencer::Equals(over_http, progress)) << response->body;
   EXPECT_NE(response->body.find("\"stations_reporting\""), std::string::npos);
   EXPECT_NE(response->body.find("\"margin_percent\""), std::string::npos);
+}
+
+// The snapshot file nginx serves for GetNightProgress (the file the index names now).
+Result<v1::NightProgress> SnapshotOfNightProgress(const std::string& snapshots_dir) {
+  auto read = [](const std::string& path) -> std::string {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  google::protobuf::Struct index;
+  if (!google::protobuf::util::JsonStringToMessage(read(snapshots_dir + "/index.json"), &index)
+           .ok()) {
+    return Status::NotFound("no index yet");
+  }
+  const auto& files = index.fields().at("files").struct_value().fields();
+  auto file = files.find("GetNightProgress?contest_id=mazhilis");
+  if (file == files.end()) return Status::NotFound("no GetNightProgress file");
+  v1::NightProgress progress;
+  if (!google::protobuf::util::JsonStringToMessage(
+           read(snapshots_dir + "/" + file->second.string_value()), &progress)
+           .ok()) {
+    return Status::NotFound("unreadable");
+  }
+  return progress;
+}
+
+TEST_F(NightProgressTest, ItsSnapshotFileFollowsEachNewPoint) {
+  ASSERT_TRUE(NewestPointReports(0));
+  // Without a change feed nothing else tells the snapshot files of the count: only the new point.
+  Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20)});
+  EXPECT_TRUE(testing::Eventually([&] {
+    auto snapshot = SnapshotOfNightProgress(dir_.path() + "/snapshots");
+    return snapshot.ok() && snapshot->points_size() == 2 &&
+           snapshot->points(1).stations_reporting() == 1;
+  }));
 }
 
 TEST_F(NightProgressTest, RefusesAMissingOrUnknownContest) {
