@@ -99,14 +99,26 @@ AggregatorCounts Aggregator::counts() const {
 
 Status Aggregator::EnsureConnected() {
   if (redis_ != nullptr) return Status::Ok();
-  auto connection = redis::ConnectClient(options_.redis);
-  if (!connection.ok()) return connection.status();
-  // Loading up front keeps NOSCRIPT (and its reload) to the rare SCRIPT FLUSH while connected.
-  auto loaded = (*connection)->LoadScript(BatchApplier::script());
-  if (!loaded.ok()) return loaded;
-  redis_ = std::move(connection).value();
+  // Two connections: the batch's write steps go out on the second while the first reads and the
+  // member folds (BatchApplier::Apply).
+  std::unique_ptr<redis::Client> connections[2];
+  for (auto& connection : connections) {
+    auto connected = redis::ConnectClient(options_.redis);
+    if (!connected.ok()) return connected.status();
+    // Loading up front keeps NOSCRIPT (and its reload) to the rare SCRIPT FLUSH while connected.
+    auto loaded = (*connected)->LoadScript(BatchApplier::script());
+    if (!loaded.ok()) return loaded;
+    connection = std::move(connected).value();
+  }
+  redis_ = std::move(connections[0]);
+  writer_ = std::move(connections[1]);
   spdlog::info("connected to {}", redis_->Describe());
   return Status::Ok();
+}
+
+void Aggregator::Disconnect() {
+  redis_.reset();
+  writer_.reset();
 }
 
 void Aggregator::PublishPartitionCount() {
@@ -120,7 +132,7 @@ void Aggregator::PublishPartitionCount() {
   if (!EnsureConnected().ok()) return;
   auto reply = redis_->Run({"SET", redis::layout::PartitionsKey(), std::to_string(*count)});
   if (!reply.ok() || reply->is_error()) {
-    if (!reply.ok()) redis_.reset();
+    if (!reply.ok()) Disconnect();
     spdlog::warn("cannot write {}: {}", redis::layout::PartitionsKey(),
                  reply.ok() ? reply->str : reply.status().message());
     return;
@@ -155,7 +167,7 @@ bool Aggregator::ApplyWithRetry(const Batch& batch, BatchResult& result,
     auto connected = EnsureConnected();
     if (connected.ok()) {
       auto started = std::chrono::steady_clock::now();
-      auto applied = batch_applier_.Apply(*redis_, batch.records, batch.options);
+      auto applied = batch_applier_.Apply(*redis_, batch.records, batch.options, writer_.get());
       metrics::RecordRedisRoundTrip("aggregation", std::chrono::steady_clock::now() - started);
       if (applied.ok()) {
         result = std::move(applied).value();
@@ -166,7 +178,7 @@ bool Aggregator::ApplyWithRetry(const Batch& batch, BatchResult& result,
       // is retried on a fresh one as well, since skipping would lose submissions.
       spdlog::warn("applying a batch of {} failed, retrying: {}", batch.records.size(),
                    applied.status().message());
-      redis_.reset();
+      Disconnect();
     } else {
       spdlog::warn("redis unavailable, retrying: {}", connected.message());
     }
@@ -288,7 +300,7 @@ bool Aggregator::PublishFeedPending(const std::atomic<bool>& stop) {
     if (!pending.ok()) {
       spdlog::warn("cannot read the feed-pending totals of partition {}: {}", partition,
                    pending.status().message());
-      redis_.reset();
+      Disconnect();
       return true;
     }
     changes.insert(changes.end(), pending->begin(), pending->end());

@@ -106,6 +106,7 @@ class Aggregator {
   void HoldRebuildChanges(std::vector<v1::TotalsChange> changes);
   bool PublishRebuildChanges(const std::atomic<bool>& stop);
   Status EnsureConnected();
+  void Disconnect();
   // Writes hattama:partitions after an assignment, so publication knows which partitions to sum.
   void PublishPartitionCount();
   // A rebuild has applied every partition up to where it ended when the rebuild started.
@@ -122,6 +123,7 @@ class Aggregator {
   std::unique_ptr<kafka::Producer> metadata_;
   std::unique_ptr<ChangeFeed> feed_;  // Over metadata_.
   std::unique_ptr<redis::Client> redis_;
+  std::unique_ptr<redis::Client> writer_;  // Connected and dropped with redis_.
   bool assignment_changed_ = false;
   // Assigned partitions whose feed-pending totals are still to be published.
   std::set<int32_t> feed_pending_;

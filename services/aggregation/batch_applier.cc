@@ -50,20 +50,6 @@ void Add(std::vector<std::string>& args, std::initializer_list<std::string_view>
 
 }  // namespace
 
-// One partition's writes, ready for apply_batch.lua.
-struct BatchApplier::Step {
-  struct Total {
-    std::string contest_id;
-    layout::Scope scope;
-    std::string area_id;
-  };
-  int32_t partition = 0;
-  int64_t expected = 0;  // The position the fold started from.
-  int64_t position = 0;  // The position after the step.
-  std::vector<std::string> args;
-  std::vector<v1::TotalsChange> changes;  // The totals the step moves, as they stand after it.
-};
-
 const redis::Script& BatchApplier::script() {
   static const redis::Script* script = new redis::Script(std::string(kApplyBatchLua));
   return *script;
@@ -338,9 +324,84 @@ std::optional<v1::TotalsChange> BatchApplier::Change(
   return change;
 }
 
+redis::Command BatchApplier::Call(Step& step) {
+  // EVALSHA sha 1 <position key> <expected> <new position> <writes...>, as Script::Call spells
+  // it, with the writes moved rather than copied.
+  redis::Command call = {"EVALSHA",
+                         script().sha(),
+                         "1",
+                         layout::PositionKey(step.partition),
+                         std::to_string(step.expected),
+                         std::to_string(step.position)};
+  call.reserve(call.size() + step.args.size());
+  call.insert(call.end(), std::make_move_iterator(step.args.begin()),
+              std::make_move_iterator(step.args.end()));
+  step.args.clear();
+  return call;
+}
+
+BatchApplier::StepWriter::StepWriter(redis::Client* writer) : writer_(writer) {
+  if (writer_ != nullptr) thread_ = std::thread([this] { Run(); });
+}
+
+BatchApplier::StepWriter::~StepWriter() {
+  if (!thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    done_ = true;
+  }
+  ready_.notify_one();
+  thread_.join();
+}
+
+void BatchApplier::StepWriter::Send(redis::Command call) {
+  {
+    std::lock_guard lock(mu_);
+    queued_.push_back(std::move(call));
+  }
+  ready_.notify_one();
+}
+
+void BatchApplier::StepWriter::Run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    ready_.wait(lock, [this] { return done_ || !queued_.empty(); });
+    if (queued_.empty()) return;  // Done, and everything written.
+    std::vector<redis::Command> calls = std::move(queued_);
+    queued_.clear();
+    lock.unlock();
+    // Whatever was queued meanwhile goes in one pipeline.
+    auto replies = status_.ok() ? writer_->RunScript(script(), calls)
+                                : Result<std::vector<redis::Reply>>(status_);
+    lock.lock();
+    if (!replies.ok()) {
+      status_ = replies.status();  // The rest is not sent: the batch fails as a whole.
+    } else {
+      replies_.insert(replies_.end(), std::make_move_iterator(replies->begin()),
+                      std::make_move_iterator(replies->end()));
+    }
+  }
+}
+
+Result<std::vector<redis::Reply>> BatchApplier::StepWriter::Finish(redis::Client& redis) {
+  if (writer_ == nullptr) {
+    std::vector<redis::Command> calls = std::move(queued_);
+    queued_.clear();
+    return redis.RunScript(script(), calls);
+  }
+  {
+    std::lock_guard lock(mu_);
+    done_ = true;
+  }
+  ready_.notify_one();
+  thread_.join();
+  if (!status_.ok()) return status_;
+  return std::move(replies_);
+}
+
 Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
                                         std::span<const PreparedRecord> records,
-                                        const BatchOptions& options) {
+                                        const BatchOptions& options, redis::Client* writer) {
   BatchResult result;
   result.outcomes.resize(records.size());
   std::map<int32_t, std::vector<size_t>> partitions;
@@ -360,35 +421,23 @@ Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
   for (int attempt = 0; attempt < kMaxAttempts && !pending.empty(); ++attempt) {
     std::map<int32_t, std::map<std::string, std::string>> seen;
     if (Status read = Read(redis, records, pending, seen); !read.ok()) return fail(read);
+    // Each partition's step is written (by `writer`, on a thread of its own) while the next
+    // partition is folded: the fold and Redis's work on the writes overlap.
+    StepWriter steps_out(writer);
     std::vector<Step> steps;
     for (const auto& [partition, indices] : pending) {
       auto step = Fold(partition, records, indices, seen[partition], options, result);
-      if (step) steps.push_back(std::move(*step));
+      if (!step) continue;
+      steps_out.Send(Call(*step));
+      steps.push_back(std::move(*step));
     }
     pending.clear();
     if (steps.empty()) break;
-    std::vector<redis::Command> calls;
-    calls.reserve(steps.size());
-    for (Step& step : steps) {
-      // EVALSHA sha 1 <position key> <expected> <new position> <writes...>, as Script::Call spells
-      // it, with the writes moved rather than copied.
-      redis::Command call = {"EVALSHA",
-                             script().sha(),
-                             "1",
-                             layout::PositionKey(step.partition),
-                             std::to_string(step.expected),
-                             std::to_string(step.position)};
-      call.reserve(call.size() + step.args.size());
-      call.insert(call.end(), std::make_move_iterator(step.args.begin()),
-                  std::make_move_iterator(step.args.end()));
-      step.args.clear();
-      calls.push_back(std::move(call));
-    }
-    auto replies = redis.RunScript(script(), calls);
+    auto replies = steps_out.Finish(redis);
     if (!replies.ok()) return fail(replies.status());
     for (size_t s = 0; s < steps.size(); ++s) {
       const redis::Reply& reply = (*replies)[s];
-      const Step& step = steps[s];
+      Step& step = steps[s];
       if (reply.is_error() || reply.elements.size() != 2) {
         return fail(Status::Error("writing partition " + std::to_string(step.partition) +
                                   " failed: " + (reply.is_error() ? reply.str : "no answer")));

@@ -13,15 +13,18 @@
 // A BatchApplier is used by one thread (its cache is not shared).
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/base/result.h"
@@ -71,8 +74,13 @@ class BatchApplier {
   // unreachable, an error reply, the position moving under every retry) any part may have been
   // applied: applying the same records again is safe, and what this member knew of their
   // partitions is forgotten.
+  //
+  // With `writer` (another connection to the same Redis, used by no one else meanwhile), each
+  // partition's write step goes out on a thread of its own as soon as it is folded, while the next
+  // partition is folded: Redis works on the writes while the member folds. Without it, the steps
+  // go out in one pipeline once all are folded.
   Result<BatchResult> Apply(redis::Client& redis, std::span<const PreparedRecord> records,
-                            const BatchOptions& options = {});
+                            const BatchOptions& options = {}, redis::Client* writer = nullptr);
 
   // Forgets what is known of `partition` (it was revoked, or its changes must be read again).
   void Forget(int32_t partition) { cache_.Drop(partition); }
@@ -83,7 +91,42 @@ class BatchApplier {
   const StateCache& cache() const { return cache_; }
 
  private:
-  struct Step;
+  // One partition's writes, ready for apply_batch.lua.
+  struct Step {
+    struct Total {
+      std::string contest_id;
+      redis::layout::Scope scope;
+      std::string area_id;
+    };
+    int32_t partition = 0;
+    int64_t expected = 0;  // The position the fold started from.
+    int64_t position = 0;  // The position after the step.
+    std::vector<std::string> args;
+    std::vector<v1::TotalsChange> changes;  // The totals the step moves, as they stand after it.
+  };
+  // Sends write steps, in order, on a thread of its own when given a writer connection;
+  // otherwise holds them for one pipeline in Finish.
+  class StepWriter {
+   public:
+    explicit StepWriter(redis::Client* writer);
+    ~StepWriter();
+    void Send(redis::Command call);
+    // Every step's reply, in the order sent; `redis` sends them when there is no writer.
+    Result<std::vector<redis::Reply>> Finish(redis::Client& redis);
+
+   private:
+    void Run();
+    redis::Client* const writer_;
+    std::mutex mu_;
+    std::condition_variable ready_;
+    std::vector<redis::Command> queued_;
+    std::vector<redis::Reply> replies_;
+    Status status_ = Status::Ok();
+    bool done_ = false;
+    std::thread thread_;
+  };
+  // The step's EVALSHA of apply_batch.lua; takes its writes.
+  static redis::Command Call(Step& step);
   // Reads what `partitions`' records need and is not cached; false (nothing changed) on a reply
   // that cannot be parsed.
   Status Read(redis::Client& redis, std::span<const PreparedRecord> records,

@@ -662,14 +662,20 @@ TEST_F(BatchApplierProperty, CachedMembersAndAZombieYieldTheModelsTotals) {
     const auto log = RandomLog(applier_, random, 60, records);
     BatchApplier member(registry_, /*cache_entries=*/scenario % 3 == 0 ? 4 : 100000);
     BatchApplier zombie(registry_, 100000);
+    // Every other scenario, the member writes its steps on a second connection while it folds.
+    auto second = testing::Connect(server_->address());
+    ASSERT_NE(second, nullptr);
+    redis::Client* writer = scenario % 2 == 1 ? second.get() : nullptr;
     size_t at = 0;
     size_t previous = 0;
     size_t zombie_at = 0;  // The zombie reads the same log on its own, from where it was.
     while (at < log.size()) {
       const size_t end = std::min(log.size(), at + 1 + random() % 9);
-      ASSERT_TRUE(member.Apply(*redis_, std::span(log.data() + at, end - at)).ok());
+      ASSERT_TRUE(member.Apply(*redis_, std::span(log.data() + at, end - at), {}, writer).ok());
       if (random() % 4 == 0) {  // Delivered again from the last committed offset.
-        ASSERT_TRUE(member.Apply(*redis_, std::span(log.data() + previous, end - previous)).ok());
+        ASSERT_TRUE(
+            member.Apply(*redis_, std::span(log.data() + previous, end - previous), {}, writer)
+                .ok());
       }
       if (random() % 3 == 0 && zombie_at < log.size()) {
         const size_t zombie_end = std::min(log.size(), zombie_at + 1 + random() % 12);
