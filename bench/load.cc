@@ -194,6 +194,7 @@ Result<LoadResult> RunLoad(std::span<const v1::Submission> submissions,
           if (it == index_of.end()) continue;
           times.answered[it->second] = now;
           times.outcome[it->second].store(ack.outcome(), std::memory_order_release);
+          if (options.on_answer) options.on_answer(it->second, ack.outcome(), now);
           std::lock_guard lock(mutex);
           --in_flight;
           ++answered;

@@ -40,6 +40,9 @@ struct LoadOptions {
   int64_t sample_every = 1;
   // Gives up on a sample that is not visible this long after the last answer.
   std::chrono::milliseconds visible_timeout{60'000};
+  // Called on a stream's reader thread with each answer: submissions[index] was answered
+  // `outcome` at `answered` (the portal benchmark times freshness from there).
+  std::function<void(size_t index, v1::Outcome outcome, Clock::time_point answered)> on_answer;
 };
 
 struct LoadResult {

@@ -9,6 +9,7 @@
 //   hattama-bench e2e  [--stations ...]                        end to end (+ memory) only
 //   hattama-bench read [--stations ...]                        load the night, then the reads
 //   hattama-bench registry [--stations ...]                    generate and load the registry
+//   hattama-bench portal [--stations 10000]                    snapshot files through nginx
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -16,6 +17,7 @@
 #include <sstream>
 
 #include "bench/e2e.h"
+#include "bench/portal.h"
 #include "bench/raw.h"
 #include "bench/registry.h"
 #include "bench/table.h"
@@ -101,7 +103,11 @@ int main(int argc, char** argv) {
   auto* registry_cmd = app.add_subcommand(
       "registry",
       "The registry's memory and start-up only: generate, then load in a fresh process");
-  for (auto* sub : {all, raw_cmd, e2e, read, registry_cmd}) add_common(sub);
+  auto* portal = app.add_subcommand(
+      "portal",
+      "The public portal at the edge: acknowledged -> shown by the snapshot files through nginx at "
+      "ten times the peak, and nginx serving them against a plain file (wrk)");
+  for (auto* sub : {all, raw_cmd, e2e, read, registry_cmd, portal}) add_common(sub);
   // The fresh process the registry benchmark loads the registry in; not for people.
   std::string registry_dir;
   auto* registry_load = app.add_subcommand("registry-load", "");
@@ -118,6 +124,14 @@ int main(int argc, char** argv) {
   }
   if (base.work_dir.empty()) base.work_dir = "/tmp/hattama-bench";
   std::filesystem::create_directories(base.work_dir);
+  if (portal->parsed()) {
+    return RunPortalCommand({.stations = ParseStations(stations_list).front(),
+                             .work_dir = base.work_dir,
+                             .partitions = base.partitions,
+                             .paced_seconds = base.paced_seconds,
+                             .samples = base.samples,
+                             .wrk_seconds = quick ? 2.0 : 5.0});
+  }
 
   const std::string load_before = LoadAverage();
   std::optional<RawFigures> raw;
