@@ -4,8 +4,9 @@
 // is checked against publication's own HTTP/JSON API. Prints one line a check:
 // 1. "ready": the national figures shown equal the API's;
 // 2. "updated": without a reload the page shows more stations reporting, equal to the API again,
-//    and says how the update came (files: the index polled; sse; polling); a second page whose
-//    browser lacks EventSource updates too;
+//    and says how the update came (files: the index polled; sse; polling); so do the page as
+//    publication's own server serves it (by the /v1/Watch stream) and one whose browser lacks
+//    EventSource (by polling); a page read through nginx asks nothing of /v1/;
 // 3. "deployment": the observer deployment table against GetDeploymentTable;
 // 4. "comparison": official against observers, against GetOfficialTotals, GetAreaTotals and
 //    ListDiscrepancies; then the screenshot;
@@ -222,10 +223,20 @@ async function checkMap(page, election, nation, contest) {
          `${districts.length} districts of ${region}`;
 }
 
+// What the page reads for a call: through nginx the file the index names (the files lag the API
+// by up to their publisher's coalescing), else the API.
+async function portalRead(method, params) {
+  if (url === apiUrl) return api(method, params);
+  const index = await (await fetch(`${url}/data/index.json`)).json();
+  const key = `${method}?${new URLSearchParams(Object.entries(params).sort())}`;
+  if (!index.files[key]) throw new Error(`the index names no ${key}`);
+  return (await fetch(new URL(index.files[key], `${url}/data/index.json`))).json();
+}
+
 // The night's charts against GetNightProgress: a point a sample, a band and a line a list.
 async function checkCharts(page, contest) {
-  return eventually(page, 40000, async () => {
-    const progress = await api('GetNightProgress', {contest_id: contest});
+  return eventually(page, 70000, async () => {
+    const progress = await portalRead('GetNightProgress', {contest_id: contest});
     const points = progress.points || [];
     if (points.length < 2) throw new Error(`GetNightProgress has ${points.length} points`);
     const drawn = await page.evaluate(() => ({
@@ -544,33 +555,44 @@ try {
   const nation = election.areas.find((a) => !a.parent_id).area_id;
   const contest = election.contests[0].contest_id;
 
-  // A second visitor whose browser has no EventSource: the page must still update.
+  // Through nginx the page reads files only: public load never reaches publication.
+  const apiCalls = [];
+  page.on('request', (r) => { if (r.url().startsWith(`${url}/v1/`)) apiCalls.push(r.url()); });
+
+  // Publication's own server: the page as it serves it (live by /v1/Watch), and a visitor whose
+  // browser has no EventSource (polling).
+  const own = await context.newPage();
+  own.on('pageerror', (e) => errors.push(`(publication's own server) ${e.message}`));
+  await own.goto(apiUrl);
   const old = await context.newPage();
   old.on('pageerror', (e) => errors.push(`(without EventSource) ${e.message}`));
   await old.addInitScript(() => { delete window.EventSource; });
-  await old.goto(url);
-  await old.waitForSelector('#bars .bar');
+  await old.goto(apiUrl);
+  const pages = [page, own, old];
+  for (const p of pages) await p.waitForSelector('#bars .bar');
 
   const before = await agreeWithApi(page, nation, contest, 15000);
-  const oldBefore = await agreeWithApi(old, nation, contest, 15000);
-  if (oldBefore.coverage !== before.coverage) {
-    throw new Error(`the two pages start apart: ${before.coverage} and ${oldBefore.coverage}`);
+  for (const p of [own, old]) {
+    const other = await agreeWithApi(p, nation, contest, 15000);
+    if (other.coverage !== before.coverage) {
+      throw new Error(`the pages start apart: ${before.coverage} and ${other.coverage}`);
+    }
   }
   console.log(`ready ${before.coverage}`);
 
   const changed = (p) => p.waitForFunction(
       (coverage) => document.getElementById('coverage').textContent !== coverage,
       before.coverage, {timeout: 60000, polling: 200});
-  await Promise.all([changed(page), changed(old)]);
+  await Promise.all(pages.map(changed));
   const after = await agreeWithApi(page, nation, contest, 15000);
-  await agreeWithApi(old, nation, contest, 15000);
-  const path = await page.evaluate(() => document.body.dataset.live);
-  const oldPath = await old.evaluate(() => document.body.dataset.live);
-  if (path === 'files' ? oldPath !== 'files' : oldPath !== 'polling') {
-    throw new Error(`without EventSource the page says ${oldPath} (with it: ${path})`);
-  }
+  for (const p of [own, old]) await agreeWithApi(p, nation, contest, 15000);
+  const [path, ownPath, oldPath] = await Promise.all(pages.map((p) => p.evaluate(() => document.body.dataset.live)));
+  if (url !== apiUrl && path !== 'files') throw new Error(`through nginx the page says ${path}`);
+  if (oldPath !== 'polling') throw new Error(`without EventSource the page says ${oldPath}`);
+  await own.close();
   await old.close();
-  console.log(`updated ${after.coverage} via ${path}; without EventSource via ${oldPath}`);
+  console.log(`updated ${after.coverage} via ${path}; on publication's own server via ${ownPath}; ` +
+              `without EventSource via ${oldPath}`);
 
   console.log(`deployment ${await checkDeployment(page, election)}`);
   console.log(`comparison ${await checkComparison(page, nation, contest)}`);
@@ -582,6 +604,9 @@ try {
   console.log(`stations ${await checkStations(page, election, contest)}`);
   console.log(`log ${await checkLog(context, page, nation, contest)}`);
   if (errors.length) throw new Error(`errors in the page: ${errors.join('; ')}`);
+  if (url !== apiUrl && apiCalls.length) {
+    throw new Error(`through nginx the page asked /v1/: ${[...new Set(apiCalls)].slice(0, 5).join(', ')}`);
+  }
 } catch (e) {
   console.error(e.message);
   process.exitCode = 1;

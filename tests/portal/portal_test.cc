@@ -6,8 +6,10 @@
 // show the API's figures; Russian and Kazakh replace the labels, the numbers' formats and the
 // names; tables stay inside their cards at 1,280 and 360 px; and the transparency log: the panel
 // shows hattama-tlog's checkpoint, a protocol checked in the browser is verified at its leaf, an
-// altered answer is not, and the totals state the log size they were computed at. One stack for
-// every case (check_portal.mjs runs them in turn).
+// altered answer is not, and the totals state the log size they were computed at. The page is
+// served by a real nginx from publication's snapshot files (the live update comes from the index
+// polled, and the page asks nothing of /v1/); pages on publication's own server update too. One
+// stack for every case (check_portal.mjs runs them in turn).
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -24,6 +26,7 @@
 #include "tools/hub/simulator/synthetic.h"
 #include "tools/hub/simulator/truth.h"
 #include "tools/hub/simulator/verify.h"
+#include "tools/stack/nginx.h"
 #include "tools/stack/stack.h"
 
 namespace hattama {
@@ -57,12 +60,19 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   // The transparency log, with one witness whose cosignature the portal is to show.
   const tlog::NoteSigner witness =
       transparency::testing::WitnessSigner("witness.example/portal", 5);
-  auto stack =
-      stack::Stack::Start({.registry_dir = dir.path(),
-                           .partitions = 4,
-                           .tlog = true,
-                           .tlog_flags = {"--witness-key", witness.verifier().VerifierKey()}});
+  // Publication writes the snapshot files and the portal's own files; nginx serves both, as in
+  // production.
+  const std::string snapshot_dir = dir.path() + "/snapshots";
+  const std::string portal_dir = dir.path() + "/portal";
+  auto stack = stack::Stack::Start(
+      {.registry_dir = dir.path(),
+       .partitions = 4,
+       .tlog = true,
+       .tlog_flags = {"--witness-key", witness.verifier().VerifierKey()},
+       .publication_flags = {"--snapshot-dir", snapshot_dir, "--portal-dir", portal_dir}});
   ASSERT_TRUE(stack.ok()) << stack.status().message();
+  auto nginx = stack::Nginx::Start({.snapshot_dir = snapshot_dir, .portal_dir = portal_dir});
+  ASSERT_TRUE(nginx.ok()) << nginx.status().message();
 
   // Half of the night, and wait until publication shows all of it, so the page starts settled.
   std::span<const hub::PlannedSubmission> all = plan->submissions;
@@ -86,7 +96,7 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   ASSERT_TRUE(settled.ok());
   Cosign((*stack)->tlog_http_address(), witness);
 
-  const std::string portal_url = "http://" + (*stack)->publication_http_address();
+  const std::string portal_url = (*nginx)->url();
   const std::string screenshot = stack::ExecutableDir() + "/portal.png";
   auto browser =
       stack::Process::Start({.argv = {"node", kScriptDir + "/check_portal.mjs", portal_url,
@@ -104,7 +114,9 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   auto updated = (*browser)->ReadLine(std::chrono::seconds(90));
   ASSERT_TRUE(updated.ok()) << "no live update reached the page: " << updated.status().message();
   EXPECT_TRUE(updated->starts_with("updated ")) << *updated;
-  std::printf("%s\n%s\n", ready->c_str(), updated->c_str());  // Says whether SSE or polling.
+  EXPECT_NE(updated->find(" via files;"), std::string::npos)
+      << "not from nginx's files: " << *updated;
+  std::printf("%s\n%s\n", ready->c_str(), updated->c_str());
   // The other views, each against the API: the deployment table, the comparison, the map, the
   // charts, the languages, the tables' widths, the district drill-down to its stations and a
   // station's page, the transparency log.

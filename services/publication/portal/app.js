@@ -771,7 +771,7 @@ function drawFooter() {
   const [before, after] = t(files ? 'openDataFiles' : 'openDataApi', {index: '\u0000', api: '\u0000'}).split('\u0000');
   document.getElementById('open-data').replaceChildren(before, link, after);
   // The exports are publication's own (/export/); a web server of the files has none.
-  document.querySelector('footer [data-i18n="exportsLead"]').hidden = files;
+  document.getElementById('exports-line').hidden = files;
   document.getElementById('exports').replaceChildren(...(files ? [] : state.election.contests.flatMap((c, i) => [
     i ? ' · ' : '', `${i18n.name(c, c.contest_id)} `,
     el('a', {href: `/export/${c.contest_id}.csv`}, 'CSV'), ' ',

@@ -6,7 +6,7 @@
 
 const HattamaCharts = (() => {
   const SVG = 'http://www.w3.org/2000/svg';
-  const WIDTH = 640, HEIGHT = 240;
+  const WIDTH = 560, HEIGHT = 240;
   const M = {left: 58, right: 14, top: 12, bottom: 28};
   const num = (v) => Number(v || 0);
 
@@ -40,10 +40,11 @@ const HattamaCharts = (() => {
                   node('text', {x: M.left - 6, y: sy(v) + 4, 'text-anchor': 'end'}, yLabel(v)));
     }
     const times = x1 > x0 ? [0, 1, 2, 3].map((i) => x0 + (i * (x1 - x0)) / 3) : [x0];
+    // Seconds too when the night shown is short (a demo), so that no two ticks read the same.
+    const when = x1 - x0 < 20 * 60 * 1000 ? HattamaI18n.time : HattamaI18n.shortTime;
     times.forEach((t, i) => {
       const anchor = times.length === 1 ? 'middle' : i === 0 ? 'start' : i === times.length - 1 ? 'end' : 'middle';
-      axis.append(node('text', {x: sx(t), y: HEIGHT - 8, 'text-anchor': anchor},
-                       HattamaI18n.shortTime(new Date(t))));
+      axis.append(node('text', {x: sx(t), y: HEIGHT - 8, 'text-anchor': anchor}, when(new Date(t))));
     });
     axis.append(node('line', {x1: M.left, x2: WIDTH - M.right, y1: HEIGHT - M.bottom,
                               y2: HEIGHT - M.bottom, class: 'base'}));
@@ -112,7 +113,8 @@ const HattamaCharts = (() => {
   // options: the contest's lists in order, {option_id, label}; colours as on the map.
   function pvt(box, points, options, legendBox) {
     const i18n = HattamaI18n;
-    const withPvt = points.filter((p) => p.pvt && (p.pvt.options || []).length);
+    // Samples before any station reported estimate nothing.
+    const withPvt = points.filter((p) => p.pvt && (p.pvt.options || []).length && num(p.pvt.stations_sampled) > 0);
     if (!withPvt.length) {
       box.replaceChildren(Object.assign(document.createElement('p'), {className: 'note', textContent: i18n.t('progressEmpty')}));
       legendBox.replaceChildren();

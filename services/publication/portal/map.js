@@ -23,8 +23,19 @@ const HattamaMap = (() => {
   const SEQUENTIAL = ['#eff3ff', '#bdd7e7', '#6baed6', '#3182bd', '#08519c'];
   const DIVERGING = ['#2166ac', '#92c5de', '#f7f7f7', '#f4a582', '#b2182b'];
   const NO_DATA = '#e4e7eb';
-  // Class edges of each measure (percent, or points for the difference).
-  const EDGES = {turnout: [50, 60, 70, 80], coverage: [20, 40, 60, 80], difference: [-2, -0.5, 0.5, 2]};
+  // Class edges of coverage (percent) and of the difference (points): fixed, so that colours
+  // compare over the night. Turnout's follow the areas shown (edgesOf).
+  const EDGES = {coverage: [20, 40, 60, 80], difference: [-2, -0.5, 0.5, 2]};
+
+  // Turnout: five classes of whole percents spanning the values on the map, so that differences
+  // between areas show whatever the country's level.
+  function edgesOf(measure, values) {
+    if (EDGES[measure]) return EDGES[measure];
+    if (!values.length) return [20, 40, 60, 80];
+    const lo = Math.floor(Math.min(...values));
+    const step = Math.max(1, Math.ceil((Math.ceil(Math.max(...values)) - lo) / 5));
+    return [1, 2, 3, 4].map((i) => lo + i * step);
+  }
 
   // Relative luminance and contrast (WCAG 2): tile text is black or white, whichever contrasts
   // more with its fill (at least 4.5:1 for any fill).
@@ -61,8 +72,8 @@ const HattamaMap = (() => {
 
   const num = (v) => Number(v || 0);
 
-  // The value of `measure` for one area, its class (a colour) and its words. The leader by votes;
-  // the rest in percent; null when the area has nothing to show.
+  // The value of `measure` for one area and its words, with the colour of the leading list or of
+  // no data; `value` (a number) to be classed otherwise.
   function valueOf(measure, item, listIndex) {
     const t = item.totals;
     const i18n = HattamaI18n;
@@ -88,20 +99,19 @@ const HattamaMap = (() => {
       }
       value = num(o.turnout_percent) - num(t.turnout_percent);
     }
-    const edges = EDGES[measure];
-    const bin = edges.filter((e) => value >= e).length;
     const text = measure === 'difference' ? i18n.t('points', {v: i18n.signed(value)}) : i18n.percent(value);
-    return {fill: (measure === 'difference' ? DIVERGING : SEQUENTIAL)[bin], text, words: text};
+    return {value, text, words: text};
   }
+  const colourOf = (measure, value, edges) =>
+      (measure === 'difference' ? DIVERGING : SEQUENTIAL)[edges.filter((e) => value >= e).length];
 
   // The legend's entries for `measure`: [colour, words].
-  function legendOf(measure, options) {
+  function legendOf(measure, options, edges) {
     const i18n = HattamaI18n;
     const noData = [NO_DATA, i18n.t('noData')];
     if (measure === 'leader') {
       return [...options.map((o, i) => [LIST_COLOURS[i % LIST_COLOURS.length], o.label]), noData];
     }
-    const edges = EDGES[measure];
     const colours = measure === 'difference' ? DIVERGING : SEQUENTIAL;
     const show = (v) => (measure === 'difference' ? i18n.t('points', {v: i18n.signed(v)})
                                                   : i18n.wholePercent(v));
@@ -149,9 +159,12 @@ const HattamaMap = (() => {
     const svg = node('svg', {viewBox: `0 0 ${width} ${height}`, role: 'group', 'aria-label': label,
                              class: 'tilemap', 'data-measure': measure,
                              style: `max-width:${Math.max(width, 360)}px`});
+    const values = items.map((item) => valueOf(measure, item, listIndex));
+    const edges = edgesOf(measure, values.filter((v) => v.value !== undefined).map((v) => v.value));
+    for (const v of values) if (v.value !== undefined) v.fill = colourOf(measure, v.value, edges);
     items.forEach((item, i) => {
       const [c, r] = spots[i];
-      const v = valueOf(measure, item, listIndex);
+      const v = values[i];
       const ink = textOn(v.fill);
       const name = item.name;
       const tile = node('g', {class: `tile${item.area.area_id === current ? ' current' : ''}`,
@@ -162,7 +175,9 @@ const HattamaMap = (() => {
         node('rect', {width: W, height: H, rx: 6, fill: v.fill, class: 'tile-box'}));
       const nameLines = lines(name);
       nameLines.forEach((line, k) => {
-        tile.append(node('text', {x: 6, y: 15 + k * 13, fill: ink, class: 'tile-name'}, line));
+        // A long word (Кызылординская) is narrowed to the tile rather than cut.
+        const fit = line.length * 6.6 > W - 12 ? {textLength: W - 12, lengthAdjust: 'spacingAndGlyphs'} : {};
+        tile.append(node('text', {x: 6, y: 15 + k * 13, fill: ink, class: 'tile-name', ...fit}, line));
       });
       tile.append(node('text', {x: 6, y: H - 8, fill: ink, class: 'tile-value'}, v.text));
       const select = () => onSelect(item.area.area_id);
@@ -176,7 +191,7 @@ const HattamaMap = (() => {
       svg.append(tile);
     });
     svgBox.replaceChildren(svg);
-    const entries = legendOf(measure, options);
+    const entries = legendOf(measure, options, edges);
     legendBox.replaceChildren(...entries.map(([colour, words]) => {
       const li = document.createElement('li');
       const swatch = document.createElement('span');
