@@ -53,6 +53,7 @@ SnapshotPlan::SnapshotPlan(const domain::Registry& registry) {
   Add({.method = "GetDeploymentTable"});
   Add({.method = "GetLogCheckpoint"});
 
+  first_contest_ = files_.size();
   for (const v1::Contest& contest : election.contests()) {
     const std::string& c = contest.contest_id();
     auto& files = contest_files_[c];
@@ -67,6 +68,7 @@ SnapshotPlan::SnapshotPlan(const domain::Registry& registry) {
     }
     files.push_back(Add({.method = "GetNightProgress", .params = {{"contest_id", c}}}));
   }
+  end_contest_ = files_.size();
 
   for (const v1::Area& area : election.areas()) {
     for (const v1::Contest& contest : election.contests()) {

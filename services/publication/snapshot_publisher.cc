@@ -34,7 +34,10 @@ Result<v1::ListStationsResponse> ParseStationList(const std::string& json) {
 
 SnapshotPublisher::SnapshotPublisher(std::shared_ptr<const domain::Registry> registry,
                                      SnapshotOptions options)
-    : registry_(std::move(registry)), options_(std::move(options)), plan_(*registry_) {}
+    : registry_(std::move(registry)), options_(std::move(options)), plan_(*registry_) {
+  lanes_[1].contests = true;
+  for (Lane& lane : lanes_) lane.due.assign(plan_.files().size(), 0);
+}
 
 SnapshotPublisher::~SnapshotPublisher() { Stop(); }
 
@@ -45,7 +48,7 @@ Status SnapshotPublisher::Start(std::shared_ptr<grpc::Channel> channel,
   directory_ = std::move(directory).value();
   stub_ = std::make_unique<grpc::GenericStub>(std::move(channel));
   totals_json_ = std::move(totals_json);
-  thread_ = std::thread([this] { Run(); });
+  for (Lane& lane : lanes_) lane.thread = std::thread([this, &lane] { Run(lane); });
   spdlog::info("writing {} snapshot files to {} (index.json, v/)", plan_.files().size(),
                options_.dir);
   return Status::Ok();
@@ -57,52 +60,74 @@ void SnapshotPublisher::Stop() {
     stop_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (Lane& lane : lanes_) {
+    if (lane.thread.joinable()) lane.thread.join();
+  }
 }
 
 void SnapshotPublisher::Changed(const TotalsKey& key) {
   std::lock_guard lock(mutex_);
-  changed_.insert(key);
+  for (Lane& lane : lanes_) lane.changed.insert(key);
 }
 
 void SnapshotPublisher::FeedReady(bool ready) {
   if (!ready) return;
   std::lock_guard lock(mutex_);
-  everything_ = true;
+  for (Lane& lane : lanes_) lane.everything = true;
 }
 
-void SnapshotPublisher::Run() {
-  std::vector<char> due(plan_.files().size(), 0);
+bool SnapshotPublisher::InLane(const Lane& lane, size_t index) const {
+  return plan_.OfContest(index) == lane.contests;
+}
+
+void SnapshotPublisher::Run(Lane& lane) {
   while (true) {
     const auto started = std::chrono::steady_clock::now();
-    Turn(due);
+    Turn(lane);
     turns_.fetch_add(1);
     std::unique_lock lock(mutex_);
     if (wake_.wait_until(lock, started + options_.interval, [this] { return stop_; })) return;
   }
 }
 
-void SnapshotPublisher::Turn(std::vector<char>& due) {
+void SnapshotPublisher::MarkSignalled(Lane& lane) {
+  if (lane.everything) {
+    for (size_t index = 0; index < lane.due.size(); ++index) {
+      if (InLane(lane, index)) lane.due[index] = 1;
+    }
+  }
+  lane.everything = false;
+  for (const TotalsKey& key : lane.changed) {
+    for (size_t index : plan_.TouchedBy(key)) {
+      if (InLane(lane, index)) lane.due[index] = 1;
+    }
+  }
+  lane.changed.clear();
+}
+
+void SnapshotPublisher::MarkSweep(Lane& lane) {
+  if (options_.sweep.count() <= 0) return;
+  const size_t files = lane.due.size();
+  const size_t per_turn =
+      1 + files * static_cast<size_t>(options_.interval.count()) /
+              static_cast<size_t>(std::chrono::milliseconds(options_.sweep).count());
+  for (size_t n = 0; n < per_turn; ++n) {
+    if (InLane(lane, lane.sweep_cursor)) lane.due[lane.sweep_cursor] = 1;
+    lane.sweep_cursor = (lane.sweep_cursor + 1) % files;
+  }
+}
+
+void SnapshotPublisher::Turn(Lane& lane) {
   const auto& files = plan_.files();
+  std::vector<char>& due = lane.due;
   {
     std::lock_guard lock(mutex_);
-    if (everything_) std::fill(due.begin(), due.end(), 1);
-    everything_ = false;
-    for (const TotalsKey& key : changed_) {
-      for (size_t index : plan_.TouchedBy(key)) due[index] = 1;
-    }
-    changed_.clear();
+    MarkSignalled(lane);
   }
-  due[SnapshotPlan::kDeploymentTable] = due[SnapshotPlan::kLogCheckpoint] = 1;
-  if (options_.sweep.count() > 0) {
-    const size_t per_turn =
-        1 + files.size() * static_cast<size_t>(options_.interval.count()) /
-                static_cast<size_t>(std::chrono::milliseconds(options_.sweep).count());
-    for (size_t n = 0; n < per_turn; ++n) {
-      due[sweep_cursor_] = 1;
-      sweep_cursor_ = (sweep_cursor_ + 1) % files.size();
-    }
+  if (!lane.contests) {
+    due[SnapshotPlan::kDeploymentTable] = due[SnapshotPlan::kLogCheckpoint] = 1;
   }
+  MarkSweep(lane);
 
   std::vector<size_t> retry_next;
   size_t read = 0;
@@ -125,7 +150,11 @@ void SnapshotPublisher::Turn(std::vector<char>& due) {
       if (retry) retry_next.push_back(index);
       continue;
     }
-    auto changed = directory_->Put(files[index].name, *bytes);
+    Result<bool> changed = false;
+    {
+      std::lock_guard lock(directory_mutex_);
+      changed = directory_->Put(files[index].name, *bytes);
+    }
     if (!changed.ok()) {
       spdlog::warn("snapshot {}: {}", files[index].name, changed.status().message());
       retry_next.push_back(index);
@@ -141,11 +170,13 @@ void SnapshotPublisher::Turn(std::vector<char>& due) {
     }
   }
   for (size_t index : retry_next) due[index] = 1;
+  std::lock_guard lock(directory_mutex_);
   if (Status published = directory_->Publish(); !published.ok()) {
     spdlog::warn("snapshot index: {}", published.message());
   }
   if (written > 0) {
-    spdlog::debug("snapshots: {} read, {} new versions, {} failed, index {}", read, written, failed,
+    spdlog::debug("snapshots ({}): {} read, {} new versions, {} failed, index {}",
+                  lane.contests ? "contests" : "areas and stations", read, written, failed,
                   directory_->sequence());
   }
 }

@@ -1,11 +1,14 @@
 // Publication's snapshot files (snapshot_directory.h, snapshot_plan.h): every answer the portal
 // reads, written where nginx serves it, so that public load never reaches gRPC or Redis.
 //
-// A thread of its own wakes every `interval` (1 s) and refreshes the files due, reading each one
-// exactly as the HTTP gateway answers its GET /v1/ call (MirrorJson; the totals from the store's
-// encoded JSON, which is what the gateway answers for them), and writes a new version of those
-// whose bytes changed, then the index. A file is refreshed at most once a turn, so changes are
-// coalesced to one version a second at most. What is due in a turn:
+// Two threads ("lanes") each wake every `interval` (1 s) and refresh the files due, reading each
+// one exactly as the HTTP gateway answers its GET /v1/ call (MirrorJson; the totals from the
+// store's encoded JSON, which is what the gateway answers for them), and write a new version of
+// those whose bytes changed, then the index. A file is refreshed at most once a turn, so changes
+// are coalesced to one version a second at most. One lane has the contests' files, whose every
+// read goes through all stations of a contest (PVT, discrepancies, seats: about 0.5 s each at
+// 10,000 stations); the other everything else, so that totals, station lists and stations
+// (a turn of some tens of milliseconds) never wait behind them. What is due in a turn:
 //  - everything, on the first turn and whenever the change feed becomes read to its end again
 //    (changes may have been missed while it was not);
 //  - for each total the change feed reported since the last turn (Changed): its file, its
@@ -18,7 +21,7 @@
 //    that changes no line of the list), and again a turn later whatever failed with UNAVAILABLE.
 //
 // Thread-safe: Changed and FeedReady are called from the change feed's thread; Start and Stop
-// from the owner's.
+// from the owner's. The lanes share the directory under a mutex.
 #pragma once
 
 #include <grpcpp/generic/generic_stub.h>
@@ -70,14 +73,26 @@ class SnapshotPublisher {
   // From the change feed: read to its end again (true) makes every file due.
   void FeedReady(bool ready);
 
-  // Turns done (each ends with the index written when anything changed); for tests and the
-  // benchmark.
+  // Turns done by both lanes (each ends with the index written when anything changed).
   uint64_t turns() const { return turns_.load(); }
 
  private:
-  void Run();
+  // The files one thread refreshes, and what is due for it.
+  struct Lane {
+    bool contests = false;  // the contests' files, or all the others
+    std::vector<char> due;  // by file index; only this lane's files are ever set
+    std::set<TotalsKey> changed;
+    bool everything = true;
+    size_t sweep_cursor = 0;
+    std::thread thread;
+  };
+  bool InLane(const Lane& lane, size_t index) const;
+  void Run(Lane& lane);
   // One turn: the files due read, the changed ones written, the index published.
-  void Turn(std::vector<char>& due);
+  void Turn(Lane& lane);
+  // Marks what the lane's signals since its last turn make due; under mutex_.
+  void MarkSignalled(Lane& lane);
+  void MarkSweep(Lane& lane);
   // The bytes of file `index` as the gateway answers them; sets `retry` for a failure worth
   // trying again next turn (UNAVAILABLE), and `list` to a station list's stations.
   Result<std::string> Read(size_t index, bool& retry, v1::ListStationsResponse& list);
@@ -94,16 +109,15 @@ class SnapshotPublisher {
   std::unique_ptr<grpc::GenericStub> stub_;
   TotalsJsonFunction totals_json_;
   // Per contest and station ("<contest>\n<station>"): a hash of its line in the last list read.
+  // The station lists' lane only.
   std::unordered_map<std::string, size_t> station_lines_;
-  size_t sweep_cursor_ = 0;
 
-  std::mutex mutex_;
+  std::mutex directory_mutex_;  // Put and Publish of the two lanes
+  std::mutex mutex_;            // the lanes' signals and stop_
   std::condition_variable wake_;
-  std::set<TotalsKey> changed_;
-  bool everything_ = true;
+  Lane lanes_[2];
   bool stop_ = false;
   std::atomic<uint64_t> turns_{0};
-  std::thread thread_;
 };
 
 }  // namespace hattama::publication
