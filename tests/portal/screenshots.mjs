@@ -3,7 +3,7 @@
 //   node screenshots.mjs <portal url> <output dir> [station id]
 // writes portal-en.png, portal-kk.png and portal-ru.png (the top of the page: the figures, the
 // night's charts, the map coloured by turnout) and, given a station id, station-<id>.png (the
-// top of its page, in Kazakh).
+// top of its page, in Russian).
 import { chromium } from 'playwright-core';
 
 const [url, out, station] = process.argv.slice(2);
@@ -42,7 +42,7 @@ try {
   }
   if (station) {
     const page = await browser.newPage({viewport: {width: 1280, height: 1180}});
-    await page.goto(`${url}/?lang=kk#station=${encodeURIComponent(station)}`);
+    await page.goto(`${url}/?lang=ru#station=${encodeURIComponent(station)}`);
     await page.waitForSelector('#station h2[data-station]');
     await page.screenshot({path: `${out}/station-${station}.png`});
     console.log(`${out}/station-${station}.png`);

@@ -536,7 +536,8 @@ async function route() {
     state.station = hash.get('station');
     showView('station');
     await redraw('station');
-    document.getElementById('station-view').focus();
+    window.scrollTo(0, 0);
+    document.getElementById('station-view').focus({preventScroll: true});
     return;
   }
   const wasStation = state.station !== null;

@@ -176,7 +176,7 @@ const HattamaMap = (() => {
       const nameLines = lines(name);
       nameLines.forEach((line, k) => {
         // A long word (Кызылординская) is narrowed to the tile rather than cut.
-        const fit = line.length * 6.6 > W - 12 ? {textLength: W - 12, lengthAdjust: 'spacingAndGlyphs'} : {};
+        const fit = line.length * 7 > W - 12 ? {textLength: W - 12, lengthAdjust: 'spacingAndGlyphs'} : {};
         tile.append(node('text', {x: 6, y: 15 + k * 13, fill: ink, class: 'tile-name', ...fit}, line));
       });
       tile.append(node('text', {x: 6, y: H - 8, fill: ink, class: 'tile-value'}, v.text));
