@@ -182,10 +182,25 @@ async function checkMap(page, election, nation, contest) {
     same('each tile\'s turnout', want, got);
     return shownTiles;
   });
+  // Each measure colours the tiles its own way, and every tile's text stays readable on its
+  // colour (WCAG AA: contrast at least 4.5:1).
   const fills = {};
   for (const m of ['leader', 'coverage', 'turnout', 'difference']) {
     await measure(page, m);
     fills[m] = (await tiles(page)).map((t) => t.fill).join(' ');
+    const low = await page.evaluate(() => {
+      const luminance = (rgb) => {
+        const c = rgb.match(/\d+/g).slice(0, 3).map((v) => Number(v) / 255)
+            .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+      };
+      return [...document.querySelectorAll('#map .tile')].map((g) => {
+        const [a, b] = [getComputedStyle(g.querySelector('rect')).fill,
+                        getComputedStyle(g.querySelector('.tile-value')).fill].map(luminance);
+        return {area: g.dataset.area, ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)};
+      }).filter((t) => t.ratio < 4.5);
+    });
+    if (low.length) throw new Error(`by ${m}, tiles whose text contrasts too little: ${JSON.stringify(low)}`);
   }
   if (new Set(Object.values(fills)).size < 3) {
     throw new Error(`the colours hardly change with the measure: ${JSON.stringify(fills)}`);
