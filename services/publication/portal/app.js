@@ -455,7 +455,13 @@ function figureRows(figures) {
 
 const hexOf = (base64) => [...atob(base64)].map((ch) => ch.charCodeAt(0).toString(16).padStart(2, '0')).join('');
 const when = (timestamp) => (timestamp ? i18n.dateTime(new Date(timestamp)) : '–');
-const flagText = (f) => `⚑ ${f.message || f.code}${f.field ? ` (${f.field})` : ''}`;
+// A flag: its reason in the visitor's language where the tables have it, and the server's own
+// message (in English, with the figures involved).
+const flagText = (f) => {
+  const where = f.field ? ` (${f.field})` : '';
+  if (!i18n.has(f.code)) return `⚑ ${f.message || f.code}${where}`;
+  return `⚑ ${t(f.code)}${where}${f.message ? ` — ${f.message}` : ''}`;
+};
 
 // One version of a station's protocol: who sent it, when, its photo's hash, its flags.
 function versionCard(version, counted, official) {

@@ -189,6 +189,15 @@ const HattamaI18n = (() => {
     openDataApi: 'Open data: every figure here comes from {api} (JSON) and the same gRPC API.',
     exportsLead: 'Every station\'s counted protocol:',
     openSource: 'Hattama is open source.',
+    // Flags on counted protocols, by their reason code (the server's message, with its figures,
+    // is shown beside them as it words it).
+    REASON_CODE_VALID_PLUS_SPOILED_NOT_IN_BOX: 'Valid plus spoiled ballots differ from the ballots in the box',
+    REASON_CODE_OPTION_VOTES_NOT_VALID: 'The lists\' votes do not add up to the valid ballots',
+    REASON_CODE_IN_BOX_ABOVE_ISSUED: 'More ballots in the box than were issued',
+    REASON_CODE_ISSUED_ABOVE_REGISTERED: 'More ballots issued than voters registered',
+    REASON_CODE_RECEIVED_NOT_ISSUED_PLUS_CANCELLED: 'Ballots received differ from those issued plus cancelled',
+    REASON_CODE_REGISTERED_NOT_REGISTRY: 'Registered voters differ from the registry\'s figure',
+    REASON_CODE_IMPLAUSIBLE: 'An implausible figure',
   };
 
   const ru = {
@@ -376,6 +385,13 @@ const HattamaI18n = (() => {
     openDataApi: 'Открытые данные: каждая цифра здесь взята из {api} (JSON) и того же gRPC API.',
     exportsLead: 'Подсчитанный протокол каждого участка:',
     openSource: 'Хаттама — открытое программное обеспечение.',
+    REASON_CODE_VALID_PLUS_SPOILED_NOT_IN_BOX: 'Сумма действительных и недействительных бюллетеней не равна числу бюллетеней в ящиках',
+    REASON_CODE_OPTION_VOTES_NOT_VALID: 'Сумма голосов за списки не равна числу действительных бюллетеней',
+    REASON_CODE_IN_BOX_ABOVE_ISSUED: 'Бюллетеней в ящиках больше, чем выдано',
+    REASON_CODE_ISSUED_ABOVE_REGISTERED: 'Выдано бюллетеней больше, чем зарегистрировано избирателей',
+    REASON_CODE_RECEIVED_NOT_ISSUED_PLUS_CANCELLED: 'Число полученных бюллетеней не равно сумме выданных и погашенных',
+    REASON_CODE_REGISTERED_NOT_REGISTRY: 'Число зарегистрированных избирателей расходится с реестром',
+    REASON_CODE_IMPLAUSIBLE: 'Неправдоподобная цифра',
   };
 
   const kk = {
@@ -562,6 +578,13 @@ const HattamaI18n = (() => {
     openDataApi: 'Ашық деректер: мұндағы әр сан {api} (JSON) және сол gRPC API арқылы алынған.',
     exportsLead: 'Әр учаскенің есептелген хаттамасы:',
     openSource: 'Хаттама — ашық бастапқы кодты бағдарлама.',
+    REASON_CODE_VALID_PLUS_SPOILED_NOT_IN_BOX: 'Жарамды және жарамсыз бюллетеньдердің қосындысы жәшіктегі бюллетеньдер санына тең емес',
+    REASON_CODE_OPTION_VOTES_NOT_VALID: 'Тізімдерге берілген дауыстардың қосындысы жарамды бюллетеньдер санына тең емес',
+    REASON_CODE_IN_BOX_ABOVE_ISSUED: 'Жәшіктегі бюллетеньдер берілгеннен көп',
+    REASON_CODE_ISSUED_ABOVE_REGISTERED: 'Берілген бюллетеньдер тіркелген сайлаушылардан көп',
+    REASON_CODE_RECEIVED_NOT_ISSUED_PLUS_CANCELLED: 'Алынған бюллетеньдер берілген және жойылған бюллетеньдердің қосындысына тең емес',
+    REASON_CODE_REGISTERED_NOT_REGISTRY: 'Тіркелген сайлаушылар саны тізілімдегі саннан өзгеше',
+    REASON_CODE_IMPLAUSIBLE: 'Ақылға сыйымсыз сан',
   };
 
   const TABLES = {kk, ru, en};
@@ -634,6 +657,10 @@ const HattamaI18n = (() => {
       const text = TABLES[lang][key] ?? en[key] ?? key;
       return text.replace(/\{(\w+)\}/g, (m, name) => (vars && name in vars ? String(vars[name]) : m));
     },
+    // One language's whole table (for the tests: every language has every key).
+    table: (code) => TABLES[code],
+    // Whether the tables have words for `key` (a reason code, say).
+    has: (key) => key in en,
     // A registry name (Area, Contest, Option, Election) in the current language.
     name(item, fallback) {
       if (!item) return fallback || '';
@@ -663,3 +690,5 @@ const HattamaI18n = (() => {
     },
   };
 })();
+
+if (typeof module !== 'undefined') module.exports = HattamaI18n;
