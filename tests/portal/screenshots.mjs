@@ -1,9 +1,9 @@
 // Takes the README's screenshots of a running portal (e.g. `hattama-demo --keep`, 10,000
 // stations), in headless Chromium at 1,280 px:
 //   node screenshots.mjs <portal url> <output dir> [station id]
-// writes portal-en.png, portal-kk.png and portal-ru.png (the top of the page: the figures, the
-// night's charts, the map coloured by turnout) and, given a station id, station-<id>.png (the
-// top of its page, in Russian).
+// writes the README's docs/ files: portal.png (English) and portal-kk.png (Kazakh), the top of
+// the page (the figures, the night's charts, the map coloured by turnout), and, given a station
+// id, portal-station-ru.png (the top of its page, in Russian).
 import { chromium } from 'playwright-core';
 
 const [url, out, station] = process.argv.slice(2);
@@ -24,7 +24,7 @@ try {
                                {timeout: 30000});
     await page.waitForTimeout(500);  // the bars' width transition
   };
-  for (const lang of ['en', 'kk', 'ru']) {
+  for (const [lang, file] of [['en', 'portal.png'], ['kk', 'portal-kk.png']]) {
     const page = await browser.newPage({viewport: {width: 1280, height: 1000}});
     await page.goto(`${url}/?lang=${lang}`);
     await ready(page);
@@ -35,17 +35,17 @@ try {
       const legend = document.getElementById('map-legend').getBoundingClientRect();
       return Math.ceil(legend.bottom + window.scrollY + 16);
     });
-    await page.screenshot({path: `${out}/portal-${lang}.png`, fullPage: true,
+    await page.screenshot({path: `${out}/${file}`, fullPage: true,
                            clip: {x: 0, y: 0, width: 1280, height: bottom}});
-    console.log(`${out}/portal-${lang}.png`);
+    console.log(`${out}/${file}`);
     await page.close();
   }
   if (station) {
     const page = await browser.newPage({viewport: {width: 1280, height: 1180}});
     await page.goto(`${url}/?lang=ru#station=${encodeURIComponent(station)}`);
     await page.waitForSelector('#station h2[data-station]');
-    await page.screenshot({path: `${out}/station-${station}.png`});
-    console.log(`${out}/station-${station}.png`);
+    await page.screenshot({path: `${out}/portal-station-ru.png`});
+    console.log(`${out}/portal-station-ru.png`);
     await page.close();
   }
 } finally {
