@@ -64,16 +64,16 @@ Result<FoldStepFigures> FoldStepRate(std::span<const PreparedProtocol> samples,
   if (!server.ok()) return server.status();
   auto redis = redis::Connection::Connect((*server)->address(), std::chrono::seconds(30));
   if (!redis.ok()) return redis.status();
-  if (Status loaded = (*redis)->LoadScript(aggregation::BatchApplier::script()); !loaded.ok()) {
-    return loaded;
-  }
+  // The write steps on a second connection, while the next partition is folded, as the loop does.
+  auto writer = redis::Connection::Connect((*server)->address(), std::chrono::seconds(30));
+  if (!writer.ok()) return writer.status();
   const size_t heap_before = mallinfo2().uordblks;
   aggregation::BatchApplier member(*registry, /*cache_entries=*/500'000);
 
   const auto started = std::chrono::steady_clock::now();
   for (size_t at = 0; at < records.size(); at += static_cast<size_t>(options.batch)) {
     const size_t size = std::min(records.size() - at, static_cast<size_t>(options.batch));
-    auto applied = member.Apply(**redis, std::span(records.data() + at, size));
+    auto applied = member.Apply(**redis, std::span(records.data() + at, size), {}, writer->get());
     if (!applied.ok()) return applied.status();
   }
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;

@@ -1,6 +1,7 @@
 // One of Hattama's own parts, measured beside the raw limits but never one of them: aggregation's
 // fold and write step (services/aggregation/batch_applier.h), one member applying batches of
-// protocols to a fresh redis-server over one connection, as the aggregation loop does. The same
+// protocols to a fresh redis-server over two connections (reads, and the write steps sent while
+// the next partition is folded), as the aggregation loop does. The same
 // sample protocols as the raw protocol writes (bench/raw_redis.h), each a new station and
 // submission, so the two rates compare what aggregation writes and decides with the bare writes.
 #pragma once

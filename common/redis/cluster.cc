@@ -387,6 +387,41 @@ Result<std::vector<Reply>> ClusterConnection::RunOnEveryMaster(const Command& co
   }
 }
 
+Result<Client::Guarded> ClusterConnection::RunGuarded(const std::string& key,
+                                                      const std::string& expected,
+                                                      std::vector<Command> commands) {
+  const std::string node = MasterOf(KeySlot(key));
+  if (node.empty()) {
+    (void)RefreshSlotMap();
+    return Status::Unavailable("Redis Cluster: no master owns the slot of " + key);
+  }
+  auto connection = NodeConnection(node);
+  Result<Guarded> guarded = connection.ok()
+                                ? (*connection)->RunGuarded(key, expected, std::move(commands))
+                                : Result<Guarded>(connection.status());
+  if (!guarded.ok()) {
+    // A redirection (the slot moved), a lost master or an error reply: the caller writes again
+    // from a fresh check, against a fresh map.
+    DropConnection(node);
+    (void)RefreshSlotMap();
+    return Status::Unavailable("redis " + node + ": " + guarded.status().message());
+  }
+  if (guarded->applied && options_.replica_acks > 0) {
+    auto acks = (*connection)
+                    ->Run({"WAIT", std::to_string(options_.replica_acks),
+                           std::to_string(options_.replica_ack_timeout.count())});
+    if (!acks.ok() || acks->type != Reply::Type::kInteger ||
+        acks->integer < options_.replica_acks) {
+      if (!acks.ok()) DropConnection(node);
+      return Status::Unavailable("redis " + node + " did not confirm a guarded write on " +
+                                 std::to_string(options_.replica_acks) + " replicas within " +
+                                 std::to_string(options_.replica_ack_timeout.count()) +
+                                 " ms; it may be lost");
+    }
+  }
+  return guarded;
+}
+
 Status ClusterConnection::LoadScript(const Script& script) {
   auto replies = RunOnEveryMaster({"SCRIPT", "LOAD", script.source()});
   if (!replies.ok()) return replies.status();

@@ -23,7 +23,8 @@
 //                                           SubmissionRecord, no submission id, a station unknown
 //                                           to the registry) change nothing; a batch moves it past
 //                                           them too. Each write step of aggregation is a
-//                                           compare-and-set on it (apply_batch.lua)
+//                                           compare-and-set on it (WATCH, MULTI ... EXEC:
+//                                           redis::Client::RunGuarded)
 //   hattama:{p<N>}:feed-pending             the totals whose changes aggregation may not have
 //                                           published yet: those its last write step of partition
 //                                           N moved and those of its earlier steps the broker had

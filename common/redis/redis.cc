@@ -172,6 +172,34 @@ Result<std::vector<Reply>> Connection::RunScript(const Script& script,
 
 Status Connection::LoadScript(const Script& script) { return script.Load(*this); }
 
+Result<Client::Guarded> Connection::RunGuarded(const std::string& key, const std::string& expected,
+                                               std::vector<Command> commands) {
+  auto checked = Pipeline({{"WATCH", key}, {"GET", key}});
+  if (!checked.ok()) return checked.status();
+  for (const Reply& reply : *checked) {
+    if (reply.is_error()) {
+      (void)Run({"UNWATCH"});
+      return Status::Error("checking " + key + ": " + reply.str);
+    }
+  }
+  const Reply& held = (*checked)[1];
+  std::string found = held.type == Reply::Type::kNil ? "0" : held.str;
+  if (found != expected) {
+    auto unwatched = Run({"UNWATCH"});
+    if (!unwatched.ok()) return unwatched.status();
+    return Guarded{.applied = false, .found = std::move(found)};
+  }
+  commands.insert(commands.begin(), {"MULTI"});
+  commands.push_back({"EXEC"});
+  auto replies = Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  Reply& exec = replies->back();
+  // A command Redis refused to queue makes EXEC answer EXECABORT: nothing ran.
+  if (exec.is_error()) return Status::Error("writing under " + key + ": " + exec.str);
+  if (exec.type == Reply::Type::kNil) return Guarded{.applied = false, .found = ""};
+  return Guarded{.applied = true, .found = expected, .replies = std::move(exec.elements)};
+}
+
 std::string Connection::Describe() const { return "redis " + impl_->address(); }
 
 Script::Script(std::string source) : source_(std::move(source)), sha_(Sha1Hex(source_)) {}

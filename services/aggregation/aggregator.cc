@@ -105,9 +105,6 @@ Status Aggregator::EnsureConnected() {
   for (auto& connection : connections) {
     auto connected = redis::ConnectClient(options_.redis);
     if (!connected.ok()) return connected.status();
-    // Loading up front keeps NOSCRIPT (and its reload) to the rare SCRIPT FLUSH while connected.
-    auto loaded = (*connected)->LoadScript(BatchApplier::script());
-    if (!loaded.ok()) return loaded;
     connection = std::move(connected).value();
   }
   redis_ = std::move(connections[0]);

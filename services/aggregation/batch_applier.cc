@@ -13,7 +13,6 @@
 
 #include "common/redis/figures.h"
 #include "common/redis/layout.h"
-#include "services/aggregation/apply_batch_lua.h"
 
 namespace hattama::aggregation {
 namespace {
@@ -24,9 +23,8 @@ namespace layout = redis::layout;
 // fails as a whole (and is retried like a lost connection).
 constexpr int kMaxAttempts = 4;
 
-// The most keys one MSET of a step sets. apply_batch.lua passes each command's words through
-// Lua's unpack, which refuses more than about 8,000 values ("too many results to unpack"), so a
-// batch's seen keys go in MSETs of at most this many pairs (a batch can hold 100,000 records).
+// The most keys one MSET of a step sets: a batch can hold 100,000 records, and one command of
+// 200,000 words would hold Redis (and every reader) for its whole length.
 constexpr size_t kMaxPairsPerMset = 1000;
 
 int64_t Integer(const std::string& text) {
@@ -42,18 +40,14 @@ std::vector<std::string> Flat(const redis::Reply& reply) {
   return flat;
 }
 
-// Appends one command to a step's writes: its word count, then its words.
-void Add(std::vector<std::string>& args, std::initializer_list<std::string_view> words) {
-  args.push_back(std::to_string(words.size()));
-  for (std::string_view word : words) args.emplace_back(word);
+// Appends one command to a step's writes.
+void Add(std::vector<redis::Command>& writes, std::initializer_list<std::string_view> words) {
+  redis::Command& command = writes.emplace_back();
+  command.reserve(words.size());
+  for (std::string_view word : words) command.emplace_back(word);
 }
 
 }  // namespace
-
-const redis::Script& BatchApplier::script() {
-  static const redis::Script* script = new redis::Script(std::string(kApplyBatchLua));
-  return *script;
-}
 
 BatchApplier::BatchApplier(std::shared_ptr<const domain::Registry> registry, size_t cache_entries)
     : registry_(std::move(registry)), cache_(cache_entries) {}
@@ -202,8 +196,8 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
     if (state.complete) state.ids.emplace(id, record.digest);
     seen_keys.push_back(layout::SeenKey(partition, id));
     seen_keys.push_back(record.digest);
-    Add(step.args, {"RPUSH", layout::VersionsKey(partition, record.contest_id, record.station_id),
-                    record.bytes});
+    Add(step.writes, {"RPUSH", layout::VersionsKey(partition, record.contest_id, record.station_id),
+                      record.bytes});
 
     std::string key = StationStateKey(record.contest_id, record.station_id, record.scope);
     StationState& station = state.stations[key];
@@ -211,13 +205,13 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
     const Folded folded = aggregation::Fold(station, record);
     result.outcomes[i] = folded.outcome;
     if (folded.standing) {
-      Add(step.args,
+      Add(step.writes,
           {"HSET",
            layout::BackersKey(partition, record.contest_id, record.station_id, record.scope),
            record.version.observer_id, EncodeEntry(record.version)});
     }
     if (folded.new_figures) {
-      Add(step.args,
+      Add(step.writes,
           {"HSETNX",
            layout::FiguresKey(partition, record.contest_id, record.station_id, record.scope),
            record.version.figures_digest, record.figures_text});
@@ -235,13 +229,14 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
     const std::string station_key =
         layout::StationKey(partition, record.contest_id, record.station_id, record.scope);
     // A station that counted before may have had figures the new ones lack.
-    if (station.written.counted) Add(step.args, {"DEL", station_key});
+    if (station.written.counted) Add(step.writes, {"DEL", station_key});
     std::vector<std::string> fields = StationFields(station, station.current);
     if (!fields.empty()) {
-      step.args.push_back(std::to_string(2 + fields.size()));
-      step.args.push_back("HSET");
-      step.args.push_back(station_key);
-      for (auto& field : fields) step.args.push_back(std::move(field));
+      redis::Command& hset = step.writes.emplace_back();
+      hset.reserve(2 + fields.size());
+      hset.push_back("HSET");
+      hset.push_back(station_key);
+      for (auto& field : fields) hset.push_back(std::move(field));
     }
     const std::map<std::string, int64_t> delta = TotalsDelta(station);
     station.written = station.current;
@@ -255,9 +250,10 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
   }
   for (size_t first = 0; first < seen_keys.size(); first += 2 * kMaxPairsPerMset) {
     const size_t last = std::min(seen_keys.size(), first + 2 * kMaxPairsPerMset);
-    step.args.push_back(std::to_string(1 + last - first));
-    step.args.push_back("MSET");
-    for (size_t w = first; w < last; ++w) step.args.push_back(std::move(seen_keys[w]));
+    redis::Command& mset = step.writes.emplace_back();
+    mset.reserve(1 + last - first);
+    mset.push_back("MSET");
+    for (size_t w = first; w < last; ++w) mset.push_back(std::move(seen_keys[w]));
   }
   // Each moved total is written whole (HSET of the fields that moved and the version), from what
   // this member holds of it: no other member writes this partition's share (the compare-and-set).
@@ -274,8 +270,7 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
     }
     words.emplace_back(layout::kTotalsVersion);
     words.push_back(std::to_string(held[std::string(layout::kTotalsVersion)] += 1));
-    step.args.push_back(std::to_string(words.size()));
-    for (auto& word : words) step.args.push_back(std::move(word));
+    step.writes.push_back(std::move(words));
     pending.insert(layout::FeedPendingLine(total.area_id, total.contest_id, total.scope));
     if (auto change = Change(partition, total.contest_id, total.scope, total.area_id, held)) {
       step.changes.push_back(std::move(*change));
@@ -288,9 +283,9 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
     if (options.unacknowledged_feed) pending.merge(options.unacknowledged_feed(partition));
     std::string lines;
     for (const std::string& line : pending) lines += line + "\n";
-    Add(step.args, {"SET", layout::FeedPendingKey(partition), lines});
+    Add(step.writes, {"SET", layout::FeedPendingKey(partition), lines});
   }
-  if (step.args.empty() && step.position == position) return std::nullopt;
+  if (step.writes.empty() && step.position == position) return std::nullopt;
   return step;
 }
 
@@ -324,22 +319,6 @@ std::optional<v1::TotalsChange> BatchApplier::Change(
   return change;
 }
 
-redis::Command BatchApplier::Call(Step& step) {
-  // EVALSHA sha 1 <position key> <expected> <new position> <writes...>, as Script::Call spells
-  // it, with the writes moved rather than copied.
-  redis::Command call = {"EVALSHA",
-                         script().sha(),
-                         "1",
-                         layout::PositionKey(step.partition),
-                         std::to_string(step.expected),
-                         std::to_string(step.position)};
-  call.reserve(call.size() + step.args.size());
-  call.insert(call.end(), std::make_move_iterator(step.args.begin()),
-              std::make_move_iterator(step.args.end()));
-  step.args.clear();
-  return call;
-}
-
 BatchApplier::StepWriter::StepWriter(redis::Client* writer) : writer_(writer) {
   if (writer_ != nullptr) thread_ = std::thread([this] { Run(); });
 }
@@ -354,40 +333,52 @@ BatchApplier::StepWriter::~StepWriter() {
   thread_.join();
 }
 
-void BatchApplier::StepWriter::Send(redis::Command call) {
+void BatchApplier::StepWriter::Send(Step& step) {
+  Write write{.position_key = layout::PositionKey(step.partition),
+              .expected = std::to_string(step.expected),
+              .commands = std::move(step.writes)};
+  step.writes.clear();
+  write.commands.push_back({"SET", write.position_key, std::to_string(step.position)});
   {
     std::lock_guard lock(mu_);
-    queued_.push_back(std::move(call));
+    queued_.push_back(std::move(write));
   }
   ready_.notify_one();
+}
+
+Result<redis::Client::Guarded> BatchApplier::StepWriter::Perform(redis::Client& redis,
+                                                                 Write& write) {
+  return redis.RunGuarded(write.position_key, write.expected, std::move(write.commands));
 }
 
 void BatchApplier::StepWriter::Run() {
   std::unique_lock lock(mu_);
   while (true) {
-    ready_.wait(lock, [this] { return done_ || !queued_.empty(); });
-    if (queued_.empty()) return;  // Done, and everything written.
-    std::vector<redis::Command> calls = std::move(queued_);
-    queued_.clear();
+    ready_.wait(lock, [this] { return done_ || sent_ < queued_.size(); });
+    if (sent_ == queued_.size()) return;  // Done, and everything written.
+    Write& write = queued_[sent_];        // A deque: Send's push_back keeps it in place.
     lock.unlock();
-    // Whatever was queued meanwhile goes in one pipeline.
-    auto replies = status_.ok() ? writer_->RunScript(script(), calls)
-                                : Result<std::vector<redis::Reply>>(status_);
+    // After a failure the rest is not sent: the batch fails as a whole.
+    auto outcome =
+        status_.ok() ? Perform(*writer_, write) : Result<redis::Client::Guarded>(status_);
     lock.lock();
-    if (!replies.ok()) {
-      status_ = replies.status();  // The rest is not sent: the batch fails as a whole.
+    ++sent_;
+    if (!outcome.ok()) {
+      status_ = outcome.status();
     } else {
-      replies_.insert(replies_.end(), std::make_move_iterator(replies->begin()),
-                      std::make_move_iterator(replies->end()));
+      outcomes_.push_back(std::move(outcome).value());
     }
   }
 }
 
-Result<std::vector<redis::Reply>> BatchApplier::StepWriter::Finish(redis::Client& redis) {
+Result<std::vector<redis::Client::Guarded>> BatchApplier::StepWriter::Finish(redis::Client& redis) {
   if (writer_ == nullptr) {
-    std::vector<redis::Command> calls = std::move(queued_);
-    queued_.clear();
-    return redis.RunScript(script(), calls);
+    for (Write& write : queued_) {
+      auto outcome = Perform(redis, write);
+      if (!outcome.ok()) return outcome.status();
+      outcomes_.push_back(std::move(outcome).value());
+    }
+    return std::move(outcomes_);
   }
   {
     std::lock_guard lock(mu_);
@@ -396,7 +387,7 @@ Result<std::vector<redis::Reply>> BatchApplier::StepWriter::Finish(redis::Client
   ready_.notify_one();
   thread_.join();
   if (!status_.ok()) return status_;
-  return std::move(replies_);
+  return std::move(outcomes_);
 }
 
 Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
@@ -428,28 +419,32 @@ Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
     for (const auto& [partition, indices] : pending) {
       auto step = Fold(partition, records, indices, seen[partition], options, result);
       if (!step) continue;
-      steps_out.Send(Call(*step));
+      steps_out.Send(*step);
       steps.push_back(std::move(*step));
     }
     pending.clear();
     if (steps.empty()) break;
-    auto replies = steps_out.Finish(redis);
-    if (!replies.ok()) return fail(replies.status());
+    auto written = steps_out.Finish(redis);
+    if (!written.ok()) return fail(written.status());
     for (size_t s = 0; s < steps.size(); ++s) {
-      const redis::Reply& reply = (*replies)[s];
+      const redis::Client::Guarded& outcome = (*written)[s];
       Step& step = steps[s];
-      if (reply.is_error() || reply.elements.size() != 2) {
-        return fail(Status::Error("writing partition " + std::to_string(step.partition) +
-                                  " failed: " + (reply.is_error() ? reply.str : "no answer")));
-      }
-      if (reply.elements[0].str == "moved") {
+      if (!outcome.applied) {
         // Someone else wrote the partition since this member read it, or Redis lost writes: what
         // it knew is worth nothing now; fold again from what Redis holds.
         spdlog::warn("partition {}: position {} expected, {} found; folding its records again",
-                     step.partition, step.expected, reply.elements[1].str);
+                     step.partition, step.expected,
+                     outcome.found.empty() ? "a write meanwhile" : outcome.found);
         cache_.Drop(step.partition);
         pending[step.partition] = partitions[step.partition];
         continue;
+      }
+      for (const redis::Reply& reply : outcome.replies) {
+        if (reply.is_error()) {
+          // A command Redis ran and refused (e.g. OOM): the step is only partly written.
+          return fail(Status::Error("writing partition " + std::to_string(step.partition) +
+                                    " failed: " + reply.str));
+        }
       }
       cache_.Partition(step.partition).position = step.position;
       result.changes.insert(result.changes.end(), std::make_move_iterator(step.changes.begin()),

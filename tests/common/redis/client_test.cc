@@ -58,6 +58,38 @@ TEST_F(ServerClientTest, RunsAScriptTheServerHasNotLoaded) {
   EXPECT_EQ(exists->elements[0].integer, 1);
 }
 
+TEST_F(ServerClientTest, AGuardedTransactionRunsOnlyWhileItsKeyHoldsWhatWasExpected) {
+  auto client = ConnectToServer();
+  ASSERT_NE(client, nullptr);
+  // Absent reads as "0".
+  auto first = client->RunGuarded("pos", "0", {{"SET", "a", "1"}, {"SET", "pos", "5"}});
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_TRUE(first->applied);
+  ASSERT_EQ(first->replies.size(), 2u);
+  EXPECT_EQ(first->replies[1].str, "OK");
+
+  // Another writer moved the key: nothing runs, and what it holds is said.
+  auto stale = client->RunGuarded("pos", "0", {{"SET", "a", "2"}, {"SET", "pos", "6"}});
+  ASSERT_TRUE(stale.ok());
+  EXPECT_FALSE(stale->applied);
+  EXPECT_EQ(stale->found, "5");
+  EXPECT_EQ(redis_->Run({"GET", "a"})->str, "1");
+
+  auto next = client->RunGuarded("pos", "5", {{"INCR", "a"}, {"SET", "pos", "6"}});
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(next->applied);
+  EXPECT_EQ(next->replies[0].integer, 2);
+  // The connection is left without a WATCH: a plain transaction after it runs.
+  auto after = client->Pipeline({{"MULTI"}, {"SET", "pos", "9"}, {"EXEC"}});
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->back().elements.size(), 1u);
+
+  // A command Redis cannot queue aborts the whole transaction: an error, nothing written.
+  auto refused = client->RunGuarded("pos", "9", {{"SET", "a"}, {"SET", "pos", "10"}});
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(redis_->Run({"GET", "pos"})->str, "9");
+}
+
 TEST(ConnectClientTest, RefusesReplicaAcknowledgementsOfOneServer) {
   ClientOptions options;
   options.replica_acks = 1;

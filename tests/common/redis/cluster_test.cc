@@ -189,6 +189,25 @@ TEST_F(ClusterTest, AScriptRunsOnTheMasterOfItsTagAndIsLoadedWhereMissing) {
   }
 }
 
+TEST_F(ClusterTest, AGuardedTransactionRunsOnTheMasterOfItsKeysSlot) {
+  for (int p = 0; p < 30; ++p) {
+    const std::string tag = "hattama:{p" + std::to_string(p) + "}:";
+    auto written = client_->RunGuarded(
+        tag + "position", "0",
+        {{"SET", tag + "last", "step " + std::to_string(p)}, {"SET", tag + "position", "7"}});
+    ASSERT_TRUE(written.ok()) << written.status().message();
+    EXPECT_TRUE(written->applied);
+    auto stale = client_->RunGuarded(tag + "position", "0", {{"SET", tag + "last", "again"}});
+    ASSERT_TRUE(stale.ok()) << stale.status().message();
+    EXPECT_FALSE(stale->applied);
+    EXPECT_EQ(stale->found, "7");
+  }
+  for (int p = 0; p < 30; ++p) {
+    const std::string tag = "hattama:{p" + std::to_string(p) + "}:";
+    EXPECT_EQ(GetDirectly(tag + "last"), "step " + std::to_string(p));
+  }
+}
+
 TEST_F(ClusterTest, FollowsASlotMigratedUnderIt) {
   const std::string key = "hattama:{p5}:moved-early";
   const std::string stays = "hattama:{p5}:moved-late";
