@@ -37,6 +37,7 @@ SnapshotPublisher::SnapshotPublisher(std::shared_ptr<const domain::Registry> reg
     : registry_(std::move(registry)), options_(std::move(options)), plan_(*registry_) {
   lanes_[1].contests = true;
   for (Lane& lane : lanes_) lane.due.assign(plan_.files().size(), 0);
+  uncovered_.assign(plan_.files().size(), 1);
 }
 
 SnapshotPublisher::~SnapshotPublisher() { Stop(); }
@@ -118,6 +119,7 @@ void SnapshotPublisher::MarkSweep(Lane& lane) {
 }
 
 void SnapshotPublisher::Turn(Lane& lane) {
+  const auto turn_started = std::chrono::steady_clock::now();
   const auto& files = plan_.files();
   std::vector<char>& due = lane.due;
   {
@@ -161,9 +163,13 @@ void SnapshotPublisher::Turn(Lane& lane) {
       continue;
     }
     if (*changed) ++written;
-    // Every total states the tree size of the checkpoint covering it, resolved when read.
+    // A total states the tree size of the first checkpoint covering it, resolved when read: one
+    // written before any did (0) may be covered now. (One covered stays so while publication
+    // remembers that checkpoint, the last 64; the sweep catches a later one.)
     if (*changed && index == SnapshotPlan::kLogCheckpoint) {
-      for (size_t totals : plan_.totals()) due[totals] = 1;
+      for (size_t totals : plan_.totals()) {
+        if (uncovered_[totals]) due[totals] = 1;
+      }
     }
     if (files[index].kind == SnapshotFile::Kind::kStationList) {
       MarkChangedStations(files[index].params.at("contest_id"), list, due);
@@ -175,9 +181,12 @@ void SnapshotPublisher::Turn(Lane& lane) {
     spdlog::warn("snapshot index: {}", published.message());
   }
   if (written > 0) {
-    spdlog::debug("snapshots ({}): {} read, {} new versions, {} failed, index {}",
+    spdlog::debug("snapshots ({}): {} read, {} new versions, {} failed, index {}, in {} ms",
                   lane.contests ? "contests" : "areas and stations", read, written, failed,
-                  directory_->sequence());
+                  directory_->sequence(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - turn_started)
+                      .count());
   }
 }
 
@@ -192,6 +201,7 @@ Result<std::string> SnapshotPublisher::Read(size_t index, bool& retry,
         return json.status();
       }
       if (!(*json)->text.ok()) return (*json)->text.status();
+      uncovered_[index] = (*json)->tree_size == 0;
       return *(*json)->text + "\n";
     }
     case SnapshotFile::Kind::kStationList: {

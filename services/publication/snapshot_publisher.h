@@ -15,8 +15,8 @@
 //    district's station list, and its contest's discrepancies, PVT, seats and night progress;
 //  - each station whose line in its district's station list changed (counted figures, flags,
 //    confirmations, dispute, official figures) when that list was refreshed;
-//  - every turn, the deployment table and the log checkpoint, and every total when the
-//    checkpoint changed (totals state the tree size of the checkpoint covering them);
+//  - every turn, the deployment table and the log checkpoint, and when the checkpoint changed
+//    every total last read at tree size 0 (no checkpoint covered it yet);
 //  - a sweep through every file, `sweep` for all of them, for what no signal reports (a version
 //    that changes no line of the list), and again a turn later whatever failed with UNAVAILABLE.
 //
@@ -111,6 +111,8 @@ class SnapshotPublisher {
   // Per contest and station ("<contest>\n<station>"): a hash of its line in the last list read.
   // The station lists' lane only.
   std::unordered_map<std::string, size_t> station_lines_;
+  // By file index: totals last read before a checkpoint covered them (tree size 0).
+  std::vector<char> uncovered_;
 
   std::mutex directory_mutex_;  // Put and Publish of the two lanes
   std::mutex mutex_;            // the lanes' signals and stop_
