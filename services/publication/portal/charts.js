@@ -137,12 +137,18 @@ const HattamaCharts = (() => {
       const colour = HattamaMap.listColour(i);
       const upper = series.map(([t, o]) => [sx(t), sy(Math.min(hi, num(o.share_percent) + num(o.margin_percent)))]);
       const lower = series.map(([t, o]) => [sx(t), sy(Math.max(0, num(o.share_percent) - num(o.margin_percent)))]).reverse();
+      // The newest estimate as a dot with its margin as a bar: visible from the first sample on.
+      const [t1, o1] = series[series.length - 1];
       svg.append(
           node('path', {d: `${pathOf(upper)}${pathOf(lower).replace(/^M/, 'L')}Z`, class: 'band',
                         fill: colour, 'data-option': option.option_id}),
           node('path', {d: pathOf(series.map(([t, o]) => [sx(t), sy(num(o.share_percent))])),
                         class: 'line estimate', stroke: colour, 'data-option': option.option_id,
-                        'data-points': String(series.length)}));
+                        'data-points': String(series.length)}),
+          node('line', {x1: sx(t1), x2: sx(t1), class: 'margin', stroke: colour,
+                        y1: sy(Math.min(hi, num(o1.share_percent) + num(o1.margin_percent))),
+                        y2: sy(Math.max(0, num(o1.share_percent) - num(o1.margin_percent)))}),
+          node('circle', {cx: sx(t1), cy: sy(num(o1.share_percent)), r: 4, fill: colour}));
     });
     box.replaceChildren(svg, table(i18n.t('pvtChart'), ['', ...ranked.map((o) => labelOf(o.option_id))],
         sampled(withPvt).map((p) => {

@@ -420,7 +420,7 @@ const HattamaI18n = (() => {
     notInLog: 'Әзірге журналда жоқ.',
     mapTitle: 'Өңірлер картасы',
     colourBy: 'Түсі бойынша',
-    measureLeader: 'Алдағы тізім',
+    measureLeader: 'Көш бастаған тізім',
     measureTurnout: 'Қатысу',
     measureCoverage: 'Қамту (деректері бар учаскелер)',
     measureDifference: 'Ресми − бақылаушылар, қатысу',
