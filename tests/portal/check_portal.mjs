@@ -348,6 +348,16 @@ async function checkLanguages(browser, page, election, nation, contest) {
     const want = Object.fromEntries(regions.filter((r) => r.area_id in names).map((r) => [r.area_id, nameIn(r, lang)]));
     same(`the region names in ${lang}`, want, names);
     if (Object.keys(names).length < 10) throw new Error(`${Object.keys(names).length} regions listed`);
+    // The contests and the lists too.
+    const shownNames = await page.evaluate(() => ({
+      contests: [...document.querySelectorAll('#contests button')].map((b) => b.textContent),
+      lists: Object.fromEntries([...document.querySelectorAll('#bars .bar')]
+          .map((b) => [b.dataset.option, b.querySelector('.name').textContent]))}));
+    const contestShown = election.contests[0];
+    same(`the contest and list names in ${lang}`,
+         {contests: election.contests.map((c) => nameIn(c, lang)),
+          lists: Object.fromEntries(contestShown.options.map((o) => [o.option_id, nameIn(o, lang)]))},
+         shownNames);
   });
   await page.locator('#languages [data-lang="ru"]').click();
   await check('ru', {turnout: 'Явка', title: 'Регионы'});
@@ -356,6 +366,7 @@ async function checkLanguages(browser, page, election, nation, contest) {
   await page.locator('#languages [data-lang="kk"]').click();
   await check('kk', {turnout: 'Қатысу', title: 'Өңірлер'});
   const localized = regions.filter((r) => (r.localized_names || {}).kk && r.localized_names.kk !== r.name).length;
+  if (!localized) throw new Error('the registry names no region in Kazakh: nothing to check');
   // The choice is remembered.
   const again = await browser.newPage();
   try {
