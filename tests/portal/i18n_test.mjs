@@ -62,3 +62,13 @@ test('labels, numbers and names follow the language', () => {
   assert.equal(i18n.t('turnout'), 'Қатысу');
   assert.equal(i18n.count(1234567), '1\u00a0234\u00a0567');
 });
+
+test('every check the log panel lists has a name in each language', async () => {
+  const {readFile} = await import('node:fs/promises');
+  const logcheck = await readFile(require.resolve('../../services/publication/portal/logcheck.js'), 'utf8');
+  const names = [...logcheck.matchAll(/(?:check|compare)\('((?:[^'\\]|\\.)*)'|name: '([^']*)', ok/g)]
+      .map((m) => (m[1] ?? m[2]).replace(/\\'/g, '\''));
+  assert.ok(names.length >= 9, `found ${names.length} checks`);
+  const {i18n} = load();
+  for (const name of names) assert.ok(i18n.has(`check:${name}`), `no words for the check "${name}"`);
+});

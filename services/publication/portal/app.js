@@ -682,13 +682,16 @@ async function inclusionProof(id, treeSize) {
   return {status: response.status, body};
 }
 
-// The checks' own details come from logcheck.js, in English (they quote hashes and sizes).
+// A log check's name in the visitor's language; its details come from logcheck.js in English
+// (they quote hashes and sizes).
+const checkName = (name) => (i18n.has(`check:${name}`) ? t(`check:${name}`) : name);
+
 function checkList(checks) {
   const mark = {true: ['ok', '✓'], false: ['bad', '✗'], null: ['', '–']};
   return el('ul', {class: 'check-list'}, ...checks.map((c) => {
     const [cls, sign] = mark[String(c.ok)];
     return el('li', {'data-check': c.name, 'data-ok': String(c.ok), class: cls},
-              `${sign} ${c.name}: ${c.detail || ''}`);
+              `${sign} ${checkName(c.name)}: ${c.detail || ''}`);
   }));
 }
 
@@ -748,7 +751,7 @@ async function checkProtocol(id, scroll) {
          result.verified
            ? el('p', {class: 'verdict ok'}, t('verifiedLeaf', {id, i: fmt(result.index), n: fmt(result.size)}),
                 longValue(`${result.root.slice(0, 16)}…`, result.root))
-           : el('p', {class: 'verdict bad'}, t('notVerified', {names: result.failed.map((c) => c.name).join(', ')})),
+           : el('p', {class: 'verdict bad'}, t('notVerified', {names: result.failed.map((c) => checkName(c.name)).join(', ')})),
          checkList(result.checks),
          others.length ? el('p', {class: 'note'}, t('alsoLeaf', {list: others.join(', ')})) : '',
          ...(result.verified ? entryProtocol(answer.body.entry) : []));

@@ -198,6 +198,16 @@ const HattamaI18n = (() => {
     REASON_CODE_RECEIVED_NOT_ISSUED_PLUS_CANCELLED: 'Ballots received differ from those issued plus cancelled',
     REASON_CODE_REGISTERED_NOT_REGISTRY: 'Registered voters differ from the registry\'s figure',
     REASON_CODE_IMPLAUSIBLE: 'An implausible figure',
+    // The names of the log checks (portal/logcheck.js); their details stay in English.
+    'check:entry format': 'entry format',
+    'check:submission id': 'submission id',
+    'check:record hash': 'record hash',
+    'check:decoded fields': 'decoded fields',
+    'check:audit path': 'audit path',
+    'check:root of the answer\'s checkpoint': 'root of the answer\'s checkpoint',
+    'check:root of the portal\'s checkpoint': 'root of the portal\'s checkpoint',
+    'check:log signature': 'log signature',
+    'check:checkpoint': 'checkpoint',
   };
 
   const ru = {
@@ -392,6 +402,15 @@ const HattamaI18n = (() => {
     REASON_CODE_RECEIVED_NOT_ISSUED_PLUS_CANCELLED: 'Число полученных бюллетеней не равно сумме выданных и погашенных',
     REASON_CODE_REGISTERED_NOT_REGISTRY: 'Число зарегистрированных избирателей расходится с реестром',
     REASON_CODE_IMPLAUSIBLE: 'Неправдоподобная цифра',
+    'check:entry format': 'формат записи',
+    'check:submission id': 'идентификатор отправки',
+    'check:record hash': 'хеш записи',
+    'check:decoded fields': 'декодированные поля',
+    'check:audit path': 'путь аудита',
+    'check:root of the answer\'s checkpoint': 'корень контрольной точки ответа',
+    'check:root of the portal\'s checkpoint': 'корень контрольной точки портала',
+    'check:log signature': 'подпись журнала',
+    'check:checkpoint': 'контрольная точка',
   };
 
   const kk = {
@@ -585,6 +604,15 @@ const HattamaI18n = (() => {
     REASON_CODE_RECEIVED_NOT_ISSUED_PLUS_CANCELLED: 'Алынған бюллетеньдер берілген және жойылған бюллетеньдердің қосындысына тең емес',
     REASON_CODE_REGISTERED_NOT_REGISTRY: 'Тіркелген сайлаушылар саны тізілімдегі саннан өзгеше',
     REASON_CODE_IMPLAUSIBLE: 'Ақылға сыйымсыз сан',
+    'check:entry format': 'жазба пішімі',
+    'check:submission id': 'жіберілім идентификаторы',
+    'check:record hash': 'жазба хеші',
+    'check:decoded fields': 'декодталған өрістер',
+    'check:audit path': 'аудит жолы',
+    'check:root of the answer\'s checkpoint': 'жауаптың бақылау нүктесінің түбірі',
+    'check:root of the portal\'s checkpoint': 'порталдың бақылау нүктесінің түбірі',
+    'check:log signature': 'журнал қолтаңбасы',
+    'check:checkpoint': 'бақылау нүктесі',
   };
 
   const TABLES = {kk, ru, en};
