@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "common/config/config.h"
+#include "tools/stack/nginx.h"
 #include "tools/stack/stack.h"
 
 namespace {
@@ -172,7 +173,11 @@ int main(int argc, char** argv) {
        // Every hub authenticates with its own token and may submit only for its regions.
        .hub_registry = work_dir + "/hubs.csv",
        // Every accepted record a leaf of the signed log, so that the night can be verified.
-       .tlog = true});
+       .tlog = true,
+       // With --keep, the portal's answers as files, and its page, for nginx to serve.
+       .publication_flags = keep ? std::vector<std::string>{"--snapshot-dir", work_dir + "/data",
+                                                            "--portal-dir", work_dir + "/portal"}
+                                 : std::vector<std::string>{}});
   if (!stack.ok()) {
     std::cerr << "the stack did not start: " << stack.status().message() << "\n";
     for (const char* part : {"devkafka", "aggregation", "ingestion", "publication", "tlog"}) {
@@ -199,8 +204,27 @@ int main(int argc, char** argv) {
       PrintLogTail(work_dir + "/logs/" + part + ".log");
     }
   }
-  const std::string portal = "http://" + (*stack)->publication_http_address() + "/";
-  std::cout << "== portal: " << portal << "\n" << std::flush;
+  const std::string api = "http://" + (*stack)->publication_http_address() + "/";
+  std::unique_ptr<hattama::stack::Nginx> nginx;
+  if (keep) {
+    // The portal as the public gets it: nginx serving publication's snapshot files, never
+    // reaching publication itself.
+    auto started = hattama::stack::Nginx::Start(
+        {.snapshot_dir = work_dir + "/data", .portal_dir = work_dir + "/portal"});
+    if (started.ok()) {
+      nginx = std::move(started).value();
+    } else {
+      std::cerr << "nginx did not start (" << started.status().message()
+                << "); the portal is served by publication only\n";
+    }
+  }
+  if (nginx) {
+    std::cout << "== portal: " << nginx->url() << "/ (nginx, from the snapshot files in "
+              << work_dir << "/data)\n== API and publication's own portal: " << api << "\n"
+              << std::flush;
+  } else {
+    std::cout << "== portal: " << api << "\n" << std::flush;
+  }
   if (keep) {
     std::cout << "   the stack keeps running (--keep); Ctrl-C stops it\n" << std::flush;
     sigset_t signals;
@@ -212,6 +236,7 @@ int main(int argc, char** argv) {
     sigwait(&signals, &signal);
   }
   std::cout << "== stopping everything\n" << std::flush;
+  nginx.reset();
   stack->reset();
   if (code != 0 && temp) {
     // Keep the evidence of a failed run: the registry, truth and logs.
