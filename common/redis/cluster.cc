@@ -387,39 +387,43 @@ Result<std::vector<Reply>> ClusterConnection::RunOnEveryMaster(const Command& co
   }
 }
 
-Result<Client::Guarded> ClusterConnection::RunGuarded(const std::string& key,
-                                                      const std::string& expected,
-                                                      std::vector<Command> commands) {
-  const std::string node = MasterOf(KeySlot(key));
-  if (node.empty()) {
-    (void)RefreshSlotMap();
-    return Status::Unavailable("Redis Cluster: no master owns the slot of " + key);
-  }
-  auto connection = NodeConnection(node);
-  Result<Guarded> guarded = connection.ok()
-                                ? (*connection)->RunGuarded(key, expected, std::move(commands))
-                                : Result<Guarded>(connection.status());
-  if (!guarded.ok()) {
-    // A redirection (the slot moved), a lost master or an error reply: the caller writes again
-    // from a fresh check, against a fresh map.
-    DropConnection(node);
-    (void)RefreshSlotMap();
-    return Status::Unavailable("redis " + node + ": " + guarded.status().message());
-  }
-  if (guarded->applied && options_.replica_acks > 0) {
-    auto acks = (*connection)
-                    ->Run({"WAIT", std::to_string(options_.replica_acks),
-                           std::to_string(options_.replica_ack_timeout.count())});
-    if (!acks.ok() || acks->type != Reply::Type::kInteger ||
-        acks->integer < options_.replica_acks) {
-      if (!acks.ok()) DropConnection(node);
-      return Status::Unavailable("redis " + node + " did not confirm a guarded write on " +
-                                 std::to_string(options_.replica_acks) + " replicas within " +
-                                 std::to_string(options_.replica_ack_timeout.count()) +
-                                 " ms; it may be lost");
+Result<std::vector<Client::Guarded>> ClusterConnection::RunGuarded(std::vector<Guard> guards) {
+  std::vector<Guarded> outcomes;
+  outcomes.reserve(guards.size());
+  for (Guard& guard : guards) {
+    const std::string node = MasterOf(KeySlot(guard.key));
+    if (node.empty()) {
+      (void)RefreshSlotMap();
+      return Status::Unavailable("Redis Cluster: no master owns the slot of " + guard.key);
     }
+    auto connection = NodeConnection(node);
+    std::vector<Guard> one;
+    one.push_back(std::move(guard));
+    auto guarded = connection.ok() ? (*connection)->RunGuarded(std::move(one))
+                                   : Result<std::vector<Guarded>>(connection.status());
+    if (!guarded.ok()) {
+      // A redirection (the slot moved), a lost master or an error reply: the caller writes again
+      // from a fresh check, against a fresh map.
+      DropConnection(node);
+      (void)RefreshSlotMap();
+      return Status::Unavailable("redis " + node + ": " + guarded.status().message());
+    }
+    if (guarded->front().applied && options_.replica_acks > 0) {
+      auto acks = (*connection)
+                      ->Run({"WAIT", std::to_string(options_.replica_acks),
+                             std::to_string(options_.replica_ack_timeout.count())});
+      if (!acks.ok() || acks->type != Reply::Type::kInteger ||
+          acks->integer < options_.replica_acks) {
+        if (!acks.ok()) DropConnection(node);
+        return Status::Unavailable("redis " + node + " did not confirm a guarded write on " +
+                                   std::to_string(options_.replica_acks) + " replicas within " +
+                                   std::to_string(options_.replica_ack_timeout.count()) +
+                                   " ms; it may be lost");
+      }
+    }
+    outcomes.push_back(std::move(guarded->front()));
   }
-  return guarded;
+  return outcomes;
 }
 
 Status ClusterConnection::LoadScript(const Script& script) {

@@ -92,12 +92,11 @@ class ClusterConnection final : public Client {
                                        const std::vector<Command>& calls) override;
   // SCRIPT LOAD on every master.
   Status LoadScript(const Script& script) override;
-  // As Connection::RunGuarded, on the master owning `key`'s slot, then (with replica_acks) WAIT:
-  // an applied write whose replicas did not confirm it is an Unavailable Status (it may be lost).
-  // Never retried here: after a redirection or a lost node the slot map is fetched again and the
-  // Status returned.
-  Result<Guarded> RunGuarded(const std::string& key, const std::string& expected,
-                             std::vector<Command> commands) override;
+  // As Connection::RunGuarded, each guard on its own on the master owning its key's slot (a
+  // transaction cannot span slots), then (with replica_acks) WAIT: an applied write whose replicas
+  // did not confirm it is an Unavailable Status (it may be lost). Never retried here: after a
+  // redirection or a lost node the slot map is fetched again and the Status returned.
+  Result<std::vector<Guarded>> RunGuarded(std::vector<Guard> guards) override;
   // "redis cluster " and the seeds.
   std::string Describe() const override;
 

@@ -172,32 +172,69 @@ Result<std::vector<Reply>> Connection::RunScript(const Script& script,
 
 Status Connection::LoadScript(const Script& script) { return script.Load(*this); }
 
-Result<Client::Guarded> Connection::RunGuarded(const std::string& key, const std::string& expected,
-                                               std::vector<Command> commands) {
-  auto checked = Pipeline({{"WATCH", key}, {"GET", key}});
+Result<std::vector<Client::Guarded>> Connection::RunGuarded(std::vector<Guard> guards) {
+  std::vector<Guarded> outcomes(guards.size());
+  if (guards.empty()) return outcomes;
+  Command watch = {"WATCH"};
+  Command read = {"MGET"};
+  for (const Guard& guard : guards) {
+    watch.push_back(guard.key);
+    read.push_back(guard.key);
+  }
+  auto checked = Pipeline({watch, read});
   if (!checked.ok()) return checked.status();
   for (const Reply& reply : *checked) {
     if (reply.is_error()) {
       (void)Run({"UNWATCH"});
-      return Status::Error("checking " + key + ": " + reply.str);
+      return Status::Error("checking " + guards.front().key + " ...: " + reply.str);
     }
   }
   const Reply& held = (*checked)[1];
-  std::string found = held.type == Reply::Type::kNil ? "0" : held.str;
-  if (found != expected) {
+  if (held.elements.size() != guards.size()) {
+    (void)Run({"UNWATCH"});
+    return Status::Error("MGET of the guarded keys answered " +
+                         std::to_string(held.elements.size()) + " values for " +
+                         std::to_string(guards.size()) + " keys");
+  }
+  std::vector<Command> transaction = {{"MULTI"}};
+  std::vector<size_t> running;  // The guards whose commands are in the transaction.
+  for (size_t g = 0; g < guards.size(); ++g) {
+    const Reply& value = held.elements[g];
+    std::string found = value.type == Reply::Type::kNil ? "0" : value.str;
+    if (found != guards[g].expected) {
+      outcomes[g].found = std::move(found);
+      continue;
+    }
+    running.push_back(g);
+    for (Command& command : guards[g].commands) transaction.push_back(std::move(command));
+  }
+  if (running.empty()) {
     auto unwatched = Run({"UNWATCH"});
     if (!unwatched.ok()) return unwatched.status();
-    return Guarded{.applied = false, .found = std::move(found)};
+    return outcomes;
   }
-  commands.insert(commands.begin(), {"MULTI"});
-  commands.push_back({"EXEC"});
-  auto replies = Pipeline(commands);
+  transaction.push_back({"EXEC"});
+  auto replies = Pipeline(transaction);
   if (!replies.ok()) return replies.status();
   Reply& exec = replies->back();
   // A command Redis refused to queue makes EXEC answer EXECABORT: nothing ran.
-  if (exec.is_error()) return Status::Error("writing under " + key + ": " + exec.str);
-  if (exec.type == Reply::Type::kNil) return Guarded{.applied = false, .found = ""};
-  return Guarded{.applied = true, .found = expected, .replies = std::move(exec.elements)};
+  if (exec.is_error())
+    return Status::Error("writing under " + guards.front().key + ": " + exec.str);
+  if (exec.type == Reply::Type::kNil) return outcomes;  // Aborted: a watched key was written.
+  size_t at = 0;
+  for (size_t g : running) {
+    const size_t count = guards[g].commands.size();
+    if (at + count > exec.elements.size()) {
+      return Status::Error("EXEC answered " + std::to_string(exec.elements.size()) +
+                           " replies for more commands");
+    }
+    outcomes[g].applied = true;
+    outcomes[g].found = guards[g].expected;
+    outcomes[g].replies.assign(std::make_move_iterator(exec.elements.begin() + at),
+                               std::make_move_iterator(exec.elements.begin() + at + count));
+    at += count;
+  }
+  return outcomes;
 }
 
 std::string Connection::Describe() const { return "redis " + impl_->address(); }

@@ -47,23 +47,30 @@ class Client {
   // "redis host:port" or "redis cluster host:port,...": for logs and errors.
   virtual std::string Describe() const = 0;
 
-  // What RunGuarded did.
+  // One compare-and-set of RunGuarded: `commands`, to run only while `key` holds `expected`
+  // (absent reads as "0"). Every key of `commands` shares `key`'s slot.
+  struct Guard {
+    std::string key;
+    std::string expected;
+    std::vector<Command> commands;
+  };
+  // What RunGuarded did with one guard.
   struct Guarded {
     bool applied = false;
     // Not applied: what `key` held when checked ("0" when absent), or "" when it held `expected`
-    // but changed before EXEC.
+    // but someone wrote one of the guarded keys before EXEC.
     std::string found;
     std::vector<Reply> replies;  // Applied: the reply of each command.
   };
-  // Compare-and-set over a transaction: WATCH `key`, GET it, and only if it holds `expected`
-  // (absent reads as "0") run `commands` as one MULTI ... EXEC, which Redis aborts if anyone
-  // wrote `key` since the WATCH. Every key of `commands` must share `key`'s slot: on a cluster
-  // it runs on the node owning it. Two round trips, without Lua: a Lua script pays about 4 us of
-  // Redis's time per command it calls, more than most commands take themselves. Never re-sent on
-  // another connection (the WATCH is lost with its connection): a broken connection, a
-  // redirection or an error reply is a Status, and the caller decides what to do again.
-  virtual Result<Guarded> RunGuarded(const std::string& key, const std::string& expected,
-                                     std::vector<Command> commands) = 0;
+  // Compare-and-set over transactions, without Lua (a script pays about 4 us of Redis's time per
+  // command it calls, more than most commands take): WATCH every guard's key and read them, then
+  // run the commands of the guards whose key holds what was expected in MULTI ... EXEC, which
+  // Redis aborts (none applied) if anyone wrote a watched key since the WATCH. Two round trips for
+  // all the guards of one server; on a cluster, each guard on its own on the master of its slot.
+  // One outcome per guard, in order. Never re-sent on another connection (a WATCH is lost with
+  // its connection): a broken connection, a redirection or an error reply is a Status, and the
+  // caller decides what to do again.
+  virtual Result<std::vector<Guarded>> RunGuarded(std::vector<Guard> guards) = 0;
 };
 
 class Connection final : public Client {
@@ -82,8 +89,7 @@ class Connection final : public Client {
                                        const std::vector<Command>& calls) override;
   Status LoadScript(const Script& script) override;
   std::string Describe() const override;
-  Result<Guarded> RunGuarded(const std::string& key, const std::string& expected,
-                             std::vector<Command> commands) override;
+  Result<std::vector<Guarded>> RunGuarded(std::vector<Guard> guards) override;
 
   class Impl;
 

@@ -334,52 +334,42 @@ BatchApplier::StepWriter::~StepWriter() {
 }
 
 void BatchApplier::StepWriter::Send(Step& step) {
-  Write write{.position_key = layout::PositionKey(step.partition),
-              .expected = std::to_string(step.expected),
-              .commands = std::move(step.writes)};
+  redis::Client::Guard guard{.key = layout::PositionKey(step.partition),
+                             .expected = std::to_string(step.expected),
+                             .commands = std::move(step.writes)};
   step.writes.clear();
-  write.commands.push_back({"SET", write.position_key, std::to_string(step.position)});
+  guard.commands.push_back({"SET", guard.key, std::to_string(step.position)});
   {
     std::lock_guard lock(mu_);
-    queued_.push_back(std::move(write));
+    queued_.push_back(std::move(guard));
   }
   ready_.notify_one();
-}
-
-Result<redis::Client::Guarded> BatchApplier::StepWriter::Perform(redis::Client& redis,
-                                                                 Write& write) {
-  return redis.RunGuarded(write.position_key, write.expected, std::move(write.commands));
 }
 
 void BatchApplier::StepWriter::Run() {
   std::unique_lock lock(mu_);
   while (true) {
-    ready_.wait(lock, [this] { return done_ || sent_ < queued_.size(); });
-    if (sent_ == queued_.size()) return;  // Done, and everything written.
-    Write& write = queued_[sent_];        // A deque: Send's push_back keeps it in place.
+    ready_.wait(lock, [this] { return done_ || !queued_.empty(); });
+    if (queued_.empty()) return;  // Done, and everything written.
+    // Whatever was folded meanwhile goes in one compare-and-set round.
+    std::vector<redis::Client::Guard> guards = std::move(queued_);
+    queued_.clear();
     lock.unlock();
     // After a failure the rest is not sent: the batch fails as a whole.
-    auto outcome =
-        status_.ok() ? Perform(*writer_, write) : Result<redis::Client::Guarded>(status_);
+    auto outcomes = status_.ok() ? writer_->RunGuarded(std::move(guards))
+                                 : Result<std::vector<redis::Client::Guarded>>(status_);
     lock.lock();
-    ++sent_;
-    if (!outcome.ok()) {
-      status_ = outcome.status();
+    if (!outcomes.ok()) {
+      status_ = outcomes.status();
     } else {
-      outcomes_.push_back(std::move(outcome).value());
+      outcomes_.insert(outcomes_.end(), std::make_move_iterator(outcomes->begin()),
+                       std::make_move_iterator(outcomes->end()));
     }
   }
 }
 
 Result<std::vector<redis::Client::Guarded>> BatchApplier::StepWriter::Finish(redis::Client& redis) {
-  if (writer_ == nullptr) {
-    for (Write& write : queued_) {
-      auto outcome = Perform(redis, write);
-      if (!outcome.ok()) return outcome.status();
-      outcomes_.push_back(std::move(outcome).value());
-    }
-    return std::move(outcomes_);
-  }
+  if (writer_ == nullptr) return redis.RunGuarded(std::move(queued_));
   {
     std::lock_guard lock(mu_);
     done_ = true;

@@ -17,7 +17,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -105,9 +104,10 @@ class BatchApplier {
     std::vector<redis::Command> writes;
     std::vector<v1::TotalsChange> changes;  // The totals the step moves, as they stand after it.
   };
-  // Writes steps in order, each one a compare-and-set on its partition's position
-  // (Client::RunGuarded): on a thread of its own when given a writer connection, so that the next
-  // partition is folded meanwhile; otherwise all in Finish.
+  // Writes steps in order, each a compare-and-set on its partition's position
+  // (Client::RunGuarded): on a thread of its own when given a writer connection, the steps folded
+  // since its last round together in one round (two round trips on one server), while the next
+  // partitions are folded; otherwise all at once in Finish.
   class StepWriter {
    public:
     explicit StepWriter(redis::Client* writer);
@@ -115,22 +115,15 @@ class BatchApplier {
     // Queues `step`'s writes (taken from it) and the new position.
     void Send(Step& step);
     // Every step's outcome, in the order sent; `redis` writes them when there is no writer. An
-    // error when any write failed (the ones after it were not sent).
+    // error when any round failed (the steps after it were not sent).
     Result<std::vector<redis::Client::Guarded>> Finish(redis::Client& redis);
 
    private:
-    struct Write {
-      std::string position_key;
-      std::string expected;
-      std::vector<redis::Command> commands;
-    };
-    static Result<redis::Client::Guarded> Perform(redis::Client& redis, Write& write);
     void Run();
     redis::Client* const writer_;
     std::mutex mu_;
     std::condition_variable ready_;
-    std::deque<Write> queued_;
-    size_t sent_ = 0;
+    std::vector<redis::Client::Guard> queued_;  // Not yet taken by a round.
     std::vector<redis::Client::Guarded> outcomes_;
     Status status_ = Status::Ok();
     bool done_ = false;

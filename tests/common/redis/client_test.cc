@@ -58,36 +58,69 @@ TEST_F(ServerClientTest, RunsAScriptTheServerHasNotLoaded) {
   EXPECT_EQ(exists->elements[0].integer, 1);
 }
 
+// One guard: its key, what it must hold, its commands.
+std::vector<Client::Guard> One(const std::string& key, const std::string& expected,
+                               std::vector<Command> commands) {
+  std::vector<Client::Guard> guards;
+  guards.push_back({key, expected, std::move(commands)});
+  return guards;
+}
+
 TEST_F(ServerClientTest, AGuardedTransactionRunsOnlyWhileItsKeyHoldsWhatWasExpected) {
   auto client = ConnectToServer();
   ASSERT_NE(client, nullptr);
   // Absent reads as "0".
-  auto first = client->RunGuarded("pos", "0", {{"SET", "a", "1"}, {"SET", "pos", "5"}});
+  auto first = client->RunGuarded(One("pos", "0", {{"SET", "a", "1"}, {"SET", "pos", "5"}}));
   ASSERT_TRUE(first.ok()) << first.status().message();
-  EXPECT_TRUE(first->applied);
-  ASSERT_EQ(first->replies.size(), 2u);
-  EXPECT_EQ(first->replies[1].str, "OK");
+  ASSERT_EQ(first->size(), 1u);
+  EXPECT_TRUE((*first)[0].applied);
+  ASSERT_EQ((*first)[0].replies.size(), 2u);
+  EXPECT_EQ((*first)[0].replies[1].str, "OK");
 
   // Another writer moved the key: nothing runs, and what it holds is said.
-  auto stale = client->RunGuarded("pos", "0", {{"SET", "a", "2"}, {"SET", "pos", "6"}});
+  auto stale = client->RunGuarded(One("pos", "0", {{"SET", "a", "2"}, {"SET", "pos", "6"}}));
   ASSERT_TRUE(stale.ok());
-  EXPECT_FALSE(stale->applied);
-  EXPECT_EQ(stale->found, "5");
+  EXPECT_FALSE((*stale)[0].applied);
+  EXPECT_EQ((*stale)[0].found, "5");
   EXPECT_EQ(redis_->Run({"GET", "a"})->str, "1");
 
-  auto next = client->RunGuarded("pos", "5", {{"INCR", "a"}, {"SET", "pos", "6"}});
+  auto next = client->RunGuarded(One("pos", "5", {{"INCR", "a"}, {"SET", "pos", "6"}}));
   ASSERT_TRUE(next.ok());
-  EXPECT_TRUE(next->applied);
-  EXPECT_EQ(next->replies[0].integer, 2);
+  EXPECT_TRUE((*next)[0].applied);
+  EXPECT_EQ((*next)[0].replies[0].integer, 2);
   // The connection is left without a WATCH: a plain transaction after it runs.
   auto after = client->Pipeline({{"MULTI"}, {"SET", "pos", "9"}, {"EXEC"}});
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->back().elements.size(), 1u);
 
   // A command Redis cannot queue aborts the whole transaction: an error, nothing written.
-  auto refused = client->RunGuarded("pos", "9", {{"SET", "a"}, {"SET", "pos", "10"}});
+  auto refused = client->RunGuarded(One("pos", "9", {{"SET", "a"}, {"SET", "pos", "10"}}));
   EXPECT_FALSE(refused.ok());
   EXPECT_EQ(redis_->Run({"GET", "pos"})->str, "9");
+}
+
+TEST_F(ServerClientTest, GuardsThatHoldRunTogetherAndTheOthersSayWhatTheyFound) {
+  auto client = ConnectToServer();
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(redis_->Run({"SET", "p2", "4"}).ok());
+  std::vector<Client::Guard> guards;
+  guards.push_back({"p1", "0", {{"SET", "x1", "a"}, {"SET", "p1", "3"}}});
+  guards.push_back({"p2", "0", {{"SET", "x2", "b"}, {"SET", "p2", "3"}}});  // p2 holds 4.
+  guards.push_back({"p3", "0", {{"RPUSH", "x3", "c"}, {"SET", "p3", "1"}}});
+
+  auto outcomes = client->RunGuarded(std::move(guards));
+
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status().message();
+  ASSERT_EQ(outcomes->size(), 3u);
+  EXPECT_TRUE((*outcomes)[0].applied);
+  EXPECT_FALSE((*outcomes)[1].applied);
+  EXPECT_EQ((*outcomes)[1].found, "4");
+  EXPECT_TRUE((*outcomes)[2].applied);
+  ASSERT_EQ((*outcomes)[2].replies.size(), 2u);
+  EXPECT_EQ((*outcomes)[2].replies[0].integer, 1);  // RPUSH's length: each guard its own replies.
+  EXPECT_EQ(redis_->Run({"GET", "x1"})->str, "a");
+  EXPECT_EQ(redis_->Run({"EXISTS", "x2"})->integer, 0);
+  EXPECT_EQ(redis_->Run({"GET", "p3"})->str, "1");
 }
 
 TEST(ConnectClientTest, RefusesReplicaAcknowledgementsOfOneServer) {

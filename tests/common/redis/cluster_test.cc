@@ -192,15 +192,19 @@ TEST_F(ClusterTest, AScriptRunsOnTheMasterOfItsTagAndIsLoadedWhereMissing) {
 TEST_F(ClusterTest, AGuardedTransactionRunsOnTheMasterOfItsKeysSlot) {
   for (int p = 0; p < 30; ++p) {
     const std::string tag = "hattama:{p" + std::to_string(p) + "}:";
-    auto written = client_->RunGuarded(
-        tag + "position", "0",
-        {{"SET", tag + "last", "step " + std::to_string(p)}, {"SET", tag + "position", "7"}});
+    std::vector<Client::Guard> guards;
+    guards.push_back(
+        {tag + "position",
+         "0",
+         {{"SET", tag + "last", "step " + std::to_string(p)}, {"SET", tag + "position", "7"}}});
+    guards.push_back({tag + "position", "0", {{"SET", tag + "last", "again"}}});
+    // Each guard runs on its own: the second finds what the first wrote.
+    auto written = client_->RunGuarded(std::move(guards));
     ASSERT_TRUE(written.ok()) << written.status().message();
-    EXPECT_TRUE(written->applied);
-    auto stale = client_->RunGuarded(tag + "position", "0", {{"SET", tag + "last", "again"}});
-    ASSERT_TRUE(stale.ok()) << stale.status().message();
-    EXPECT_FALSE(stale->applied);
-    EXPECT_EQ(stale->found, "7");
+    ASSERT_EQ(written->size(), 2u);
+    EXPECT_TRUE((*written)[0].applied);
+    EXPECT_FALSE((*written)[1].applied);
+    EXPECT_EQ((*written)[1].found, "7");
   }
   for (int p = 0; p < 30; ++p) {
     const std::string tag = "hattama:{p" + std::to_string(p) + "}:";
