@@ -113,7 +113,11 @@ Result<std::shared_ptr<const CachedTotals>> PublishedStore::ReadCachedTotals(con
       ReadTotalsOfAreas(*contest, key.official ? Scope::kOfficial : Scope::kObserver, {area});
   if (!read.ok()) return read.status();
   v1::AreaTotals totals = std::move((*read)[0]);
-  if (cache_ != nullptr) return cache_->Store(key, ticket, std::move(totals));
+  // Read before aggregation applied anything (no partitions yet), it states no log position; no
+  // change of this total will say when one exists, so it is answered but not kept.
+  if (cache_ != nullptr && totals.log_position().partition_ends_size() > 0) {
+    return cache_->Store(key, ticket, std::move(totals));
+  }
   return std::make_shared<const CachedTotals>(std::move(totals));
 }
 

@@ -96,6 +96,21 @@ TEST_F(PublishedStoreTest, TotalsComeFromTheCacheUntilTheirKeyIsInvalidated) {
   EXPECT_EQ(store_->ReadTotals(kNation)->stations_reporting(), 2);
 }
 
+TEST_F(PublishedStoreTest, TotalsReadBeforeAnyPartitionExistedAreNotKept) {
+  TotalsCache cache;
+  cache.Enable();
+  store_->UseTotalsCache(&cache);
+  // Read at start, before aggregation applied anything: no log position to state.
+  ASSERT_EQ(store_->ReadTotals(kNation)->log_position().partition_ends_size(), 0);
+
+  // Aggregation applies a protocol of another contest: no change of this total will come, yet
+  // its log position now names every partition.
+  Aggregate({ObserverRecord("a", "S1", "maslikhat", {300, 120})});
+  EXPECT_EQ(store_->ReadTotals(kNation)->log_position().partition_ends_size(),
+            testing::kPartitions);
+  EXPECT_EQ(cache.hits(), 0u);
+}
+
 TEST_F(PublishedStoreTest, ABadKeyIsRefusedWithoutAskingRedis) {
   server_->process().Stop();
 
