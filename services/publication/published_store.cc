@@ -113,9 +113,13 @@ Result<std::shared_ptr<const CachedTotals>> PublishedStore::ReadCachedTotals(con
       ReadTotalsOfAreas(*contest, key.official ? Scope::kOfficial : Scope::kObserver, {area});
   if (!read.ok()) return read.status();
   v1::AreaTotals totals = std::move((*read)[0]);
-  // Read before aggregation applied anything (no partitions yet), it states no log position; no
-  // change of this total will say when one exists, so it is answered but not kept.
-  if (cache_ != nullptr && totals.log_position().partition_ends_size() > 0) {
+  // Read before aggregation applied anything (no partitions yet, or every partition's position
+  // still 0), it states no log position past the empty log, whose tree of size 0 a recount takes
+  // as "not yet logged"; and no change of a total that no record moves will ever come to replace
+  // it. So it is answered but not kept: a later read states the log position of its time.
+  const auto& ends = totals.log_position().partition_ends();
+  if (cache_ != nullptr &&
+      std::any_of(ends.begin(), ends.end(), [](int64_t end) { return end > 0; })) {
     return cache_->Store(key, ticket, std::move(totals));
   }
   return std::make_shared<const CachedTotals>(std::move(totals));

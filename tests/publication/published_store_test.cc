@@ -111,6 +111,29 @@ TEST_F(PublishedStoreTest, TotalsReadBeforeAnyPartitionExistedAreNotKept) {
   EXPECT_EQ(cache.hits(), 0u);
 }
 
+TEST_F(PublishedStoreTest, TotalsReadWhilePartitionsStoodAtZeroAreNotKept) {
+  TotalsCache cache;
+  cache.Enable();
+  store_->UseTotalsCache(&cache);
+  // Aggregation has published the partition count but applied nothing yet: every end is 0, the
+  // empty log's, which a recount takes as not yet logged.
+  ASSERT_TRUE(
+      redis_->Run({"SET", redis::layout::PartitionsKey(), std::to_string(testing::kPartitions)})
+          .ok());
+  auto early = store_->ReadTotals(kNation);
+  ASSERT_TRUE(early.ok()) << early.status().message();
+  ASSERT_EQ(early->log_position().partition_ends_size(), testing::kPartitions);
+
+  // A protocol of another contest moves the positions but never this total.
+  Aggregate({ObserverRecord("a", "S1", "maslikhat", {300, 120})});
+  auto later = store_->ReadTotals(kNation);
+  ASSERT_TRUE(later.ok());
+  int64_t applied = 0;
+  for (int64_t end : later->log_position().partition_ends()) applied += end;
+  EXPECT_GT(applied, 0) << "the early read was kept";
+  EXPECT_EQ(cache.hits(), 0u);
+}
+
 TEST_F(PublishedStoreTest, ABadKeyIsRefusedWithoutAskingRedis) {
   server_->process().Stop();
 
