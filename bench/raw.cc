@@ -92,6 +92,8 @@ Result<RawFigures> RunRaw(const RawOptions& options) {
       raw.apply_script, fold->cache_bytes_per_entry));
   auto rebuild = RebuildRate(samples, options.partitions, quick ? 2'000 : 20'000);
   if (!rebuild.ok()) return Status::Error("aggregation's rebuild: " + rebuild.status().message());
+  raw.rebuild = *rebuild;
+  raw.rebuild_records = static_cast<int64_t>(samples.size());
   Say(
       fmt::format("Hattama's hattama-aggregation --rebuild of {} records into an empty Redis: "
                   "{:.0f} records/s",

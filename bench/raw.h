@@ -36,6 +36,10 @@ struct RawFigures {
   double kafka_short_wait_p50_ms = 0, kafka_short_wait_p99_ms = 0;
   // Hattama's own part, for comparison with the raw Redis writes.
   double apply_script = 0;  // aggregation's fold and write step, protocols per second
+  // hattama-aggregation --rebuild of the sample records into an empty Redis, records per second,
+  // and how many records it replayed.
+  double rebuild = 0;
+  int64_t rebuild_records = 0;
 
   struct Part {
     const char* name;

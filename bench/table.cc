@@ -127,6 +127,9 @@ void RawReadRows(Rows& rows, Table& table, const RawFigures& raw) {
   rows.Same("Redis GET", Rate(raw.redis_get));
 }
 
+// Issue #14 item 2: how fast a Redis lost on election night is rebuilt from the log.
+constexpr double kRebuildTargetPerSecond = 100000;
+
 void RawRows(Rows& rows, Table& table, const RawFigures& raw, const TableContext& context) {
   if (raw.grpc_stream_echo <= 0) {  // `hattama-bench read`: the read path's limits only.
     RawReadRows(rows, table, raw);
@@ -154,6 +157,11 @@ void RawRows(Rows& rows, Table& table, const RawFigures& raw, const TableContext
   rows.Same("aggregation's fold + write step, one member, batches of 500, protocols",
             Rate(raw.apply_script));
   rows.Ratio("the Redis writes of a protocol", raw.apply_script, raw.redis_protocol_writes, false);
+  rows.Same(fmt::format("hattama-aggregation --rebuild of {} records into an empty Redis, records",
+                        raw.rebuild_records),
+            Rate(raw.rebuild));
+  rows.Ratio(fmt::format("the {:.0f} aimed at", kRebuildTargetPerSecond), raw.rebuild,
+             kRebuildTargetPerSecond, false);
 }
 
 void FlatOutRows(Rows& rows, Table& table, const std::optional<RawFigures>& raw) {
