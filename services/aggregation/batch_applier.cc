@@ -431,7 +431,9 @@ Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
       }
       for (const redis::Reply& reply : outcome.replies) {
         if (reply.is_error()) {
-          // A command Redis ran and refused (e.g. OOM): the step is only partly written.
+          // A command Redis queued but refused to run (a key of another type: a keyspace someone
+          // else wrote into). The rest of the step ran, the position included, so the member
+          // forgets what it knew and reads again; what that command was to write is missing.
           return fail(Status::Error("writing partition " + std::to_string(step.partition) +
                                     " failed: " + reply.str));
         }
