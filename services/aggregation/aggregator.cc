@@ -314,10 +314,7 @@ bool Aggregator::PublishFeedPending(const std::atomic<bool>& stop) {
 void Aggregator::HoldRebuildChanges(std::vector<v1::TotalsChange> changes) {
   if (!options_.publish_changes) return;
   for (auto& change : changes) {
-    const auto scope =
-        change.official() ? redis::layout::Scope::kOfficial : redis::layout::Scope::kObserver;
-    v1::TotalsChange& held = rebuild_changes_[change.partition()][redis::layout::FeedPendingLine(
-        change.area_id(), change.contest_id(), scope)];
+    v1::TotalsChange& held = rebuild_changes_[change.partition()][FeedPendingLine(change)];
     if (change.version() >= held.version()) held = std::move(change);
   }
 }

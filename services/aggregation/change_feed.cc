@@ -14,15 +14,17 @@ namespace {
 
 namespace layout = redis::layout;
 
-layout::Scope ScopeOf(const v1::TotalsChange& change) {
-  return change.official() ? layout::Scope::kOfficial : layout::Scope::kObserver;
-}
-
 // How long the loops below sleep between looks at the delivery reports (the producer's delivery
 // thread polls every few milliseconds).
 constexpr std::chrono::milliseconds kTick{2};
 
 }  // namespace
+
+std::string FeedPendingLine(const v1::TotalsChange& change) {
+  return layout::FeedPendingLine(
+      change.area_id(), change.contest_id(),
+      change.official() ? layout::Scope::kOfficial : layout::Scope::kObserver);
+}
 
 ChangeFeed::ChangeFeed(kafka::Producer& producer, size_t max_in_flight)
     : producer_(producer), max_in_flight_(std::max<size_t>(max_in_flight, 1)) {}
@@ -38,17 +40,14 @@ bool ChangeFeed::Publish(std::vector<v1::TotalsChange> changes, const std::atomi
   // Only the newest change of each partition's share of a total matters to a reader.
   std::map<std::string, v1::TotalsChange*> newest;
   for (auto& change : changes) {
-    std::string key =
-        layout::FeedPendingLine(change.area_id(), change.contest_id(), ScopeOf(change)) + "|" +
-        std::to_string(change.partition());
+    std::string key = FeedPendingLine(change) + "|" + std::to_string(change.partition());
     auto& slot = newest[key];
     if (slot == nullptr || change.version() >= slot->version()) slot = &change;
   }
   Batch batch;
   batch.changes.reserve(newest.size());
   for (auto& [key, change] : newest) {
-    batch.lines[change->partition()].insert(
-        layout::FeedPendingLine(change->area_id(), change->contest_id(), ScopeOf(*change)));
+    batch.lines[change->partition()].insert(FeedPendingLine(*change));
     batch.changes.push_back(std::move(*change));
   }
   batch.outstanding = static_cast<int>(batch.changes.size());

@@ -30,6 +30,9 @@
 
 namespace hattama::aggregation {
 
+// The total `change` moved, as a line of a feed-pending list (redis::layout::FeedPendingLine).
+std::string FeedPendingLine(const v1::TotalsChange& change);
+
 class ChangeFeed {
  public:
   // `max_in_flight`: batches queued and not yet acknowledged before Publish waits for the broker,

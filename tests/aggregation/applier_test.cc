@@ -13,6 +13,7 @@
 #include "common/domain/dispute.h"
 #include "common/redis/client.h"
 #include "services/aggregation/batch_applier.h"
+#include "services/aggregation/change_feed.h"
 #include "tests/testing/election.h"
 #include "tests/testing/redis_cluster.h"
 #include "tests/testing/redis_server_test.h"
@@ -436,9 +437,7 @@ TEST_F(ApplierTest, FeedPendingIsTheUnionOfTheStepAndTheUnacknowledgedTotals) {
   std::string expected;
   std::set<std::string> lines = {earlier};
   for (const auto& change : applied->changes) {
-    lines.insert(redis::layout::FeedPendingLine(
-        change.area_id(), change.contest_id(),
-        change.official() ? redis::layout::Scope::kOfficial : redis::layout::Scope::kObserver));
+    lines.insert(FeedPendingLine(change));
   }
   for (const auto& line : lines) expected += line + "\n";
   auto listed = redis_->Run({"GET", redis::layout::FeedPendingKey(partition)});
