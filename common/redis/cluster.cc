@@ -230,10 +230,7 @@ ClusterConnection::RoundOutcome ClusterConnection::SendRound(const std::vector<C
       if (!units[u].ask_target.empty()) batch.push_back({"ASKING"});
       for (size_t i = 0; i < units[u].count; ++i) batch.push_back(commands[units[u].first + i]);
     }
-    if (options_.replica_acks > 0) {
-      batch.push_back({"WAIT", std::to_string(options_.replica_acks),
-                       std::to_string(options_.replica_ack_timeout.count())});
-    }
+    if (options_.replica_acks > 0) batch.push_back(WaitCommand());
     Result<std::vector<Reply>> answered = Status::Unavailable("no master owns the slot");
     if (!node.empty()) {
       auto connection = NodeConnection(node);
@@ -251,12 +248,8 @@ ClusterConnection::RoundOutcome ClusterConnection::SendRound(const std::vector<C
     if (options_.replica_acks > 0) {
       const Reply acks = std::move(answered->back());
       answered->pop_back();
-      if (acks.type != Reply::Type::kInteger || acks.integer < options_.replica_acks) {
-        outcome.fatal = Status::Unavailable(
-            "redis " + node + " confirmed the writes on " +
-            (acks.is_error() ? acks.str : std::to_string(acks.integer)) + " of " +
-            std::to_string(options_.replica_acks) + " replicas within " +
-            std::to_string(options_.replica_ack_timeout.count()) + " ms; they may be lost");
+      if (Status confirmed = CheckReplicaAcks(node, acks); !confirmed.ok()) {
+        outcome.fatal = confirmed;
       }
     }
     size_t at = 0;
@@ -337,6 +330,22 @@ Result<std::vector<Reply>> ClusterConnection::Execute(const std::vector<Command>
   }
 }
 
+Command ClusterConnection::WaitCommand() const {
+  return {"WAIT", std::to_string(options_.replica_acks),
+          std::to_string(options_.replica_ack_timeout.count())};
+}
+
+Status ClusterConnection::CheckReplicaAcks(const std::string& node, const Reply& acks) const {
+  if (acks.type == Reply::Type::kInteger && acks.integer >= options_.replica_acks) {
+    return Status::Ok();
+  }
+  return Status::Unavailable("redis " + node + " confirmed the writes on " +
+                             (acks.is_error() ? acks.str : std::to_string(acks.integer)) + " of " +
+                             std::to_string(options_.replica_acks) + " replicas within " +
+                             std::to_string(options_.replica_ack_timeout.count()) +
+                             " ms; they may be lost");
+}
+
 Result<Reply> ClusterConnection::Run(const Command& command) {
   auto replies = Execute({command});
   if (!replies.ok()) return replies.status();
@@ -409,17 +418,13 @@ Result<std::vector<Client::Guarded>> ClusterConnection::RunGuarded(std::vector<G
       return Status::Unavailable("redis " + node + ": " + guarded.status().message());
     }
     if (guarded->front().applied && options_.replica_acks > 0) {
-      auto acks = (*connection)
-                      ->Run({"WAIT", std::to_string(options_.replica_acks),
-                             std::to_string(options_.replica_ack_timeout.count())});
-      if (!acks.ok() || acks->type != Reply::Type::kInteger ||
-          acks->integer < options_.replica_acks) {
-        if (!acks.ok()) DropConnection(node);
-        return Status::Unavailable("redis " + node + " did not confirm a guarded write on " +
-                                   std::to_string(options_.replica_acks) + " replicas within " +
-                                   std::to_string(options_.replica_ack_timeout.count()) +
-                                   " ms; it may be lost");
+      auto acks = (*connection)->Run(WaitCommand());
+      if (!acks.ok()) {
+        DropConnection(node);
+        return Status::Unavailable("redis " + node + ": " + acks.status().message() +
+                                   " while waiting for replicas; the writes may be lost");
       }
+      if (Status confirmed = CheckReplicaAcks(node, *acks); !confirmed.ok()) return confirmed;
     }
     outcomes.push_back(std::move(guarded->front()));
   }

@@ -120,6 +120,11 @@ class ClusterConnection final : public Client {
   struct RoundOutcome;
   RoundOutcome SendRound(const std::vector<Command>& commands, std::vector<Unit>& units,
                          std::vector<size_t>& pending, std::vector<Reply>& replies);
+  // WAIT for Options::replica_acks replicas, at most Options::replica_ack_timeout.
+  Command WaitCommand() const;
+  // Ok when `acks`, WAIT's answer from `node`, counts Options::replica_acks replicas; otherwise
+  // an Unavailable Status: the writes may be lost with the master.
+  Status CheckReplicaAcks(const std::string& node, const Reply& acks) const;
   // The connection to `address`, opened when first needed.
   Result<Connection*> NodeConnection(const std::string& address);
   void DropConnection(const std::string& address);
