@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   config::AddFlag(app, "kafka-bootstrap", options.kafka_bootstrap, "Kafka bootstrap servers");
   redis::AddClientFlags(app, options.redis, "the totals and the deployment table");
   config::AddFlag(app, "group", options.group, "Kafka consumer group");
-  config::AddFlag(app, "batch-size", options.batch_size, "Submissions applied per Redis round trip")
+  config::AddFlag(app, "batch-size", options.batch_size,
+                  "Most submissions polled and applied to Redis as one batch")
       ->check(CLI::Range(1, 100000));
   config::AddFlag(app, "state-cache-entries", options.state_cache_entries,
                   "Stations and submission ids a member remembers between batches (about 1 KiB "
