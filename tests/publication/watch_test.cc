@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <thread>
@@ -58,7 +59,11 @@ class WatchTest : public PublicationFixture {
     options.check_interval = 300ms;
     options.kafka_timeout = 1s;
     feed_ = std::make_unique<ChangeFeed>(
-        options, &cache_, [this](const TotalsKey& key) { hub_->Changed(key); },
+        options, &cache_,
+        [this](const TotalsKey& key) {
+          hub_->Changed(key);
+          changes_read_.fetch_add(1);
+        },
         [this](bool ready) { hub_->SetFeedReady(ready); });
     ASSERT_TRUE(Eventually([this] { return feed_->ready(); }, 20s)) << "the feed never got ready";
   }
@@ -116,6 +121,12 @@ class WatchTest : public PublicationFixture {
                       .ok());
     }
     ASSERT_TRUE(producer_->Flush(10s).ok());
+    // Acknowledged by the broker is not yet read by publication: until its feed has read them, a
+    // read may still be answered from entries these changes are about to invalidate.
+    changes_published_ += changes.size();
+    ASSERT_TRUE(Eventually([this] { return changes_read_.load() >= changes_published_; }, 10s))
+        << "publication's feed read " << changes_read_.load() << " of " << changes_published_
+        << " changes";
   }
 
   v1::AreaTotals Totals(const std::string& area, const std::string& contest) {
@@ -145,6 +156,9 @@ class WatchTest : public PublicationFixture {
   CheckpointHistory checkpoints_;
   std::unique_ptr<WatchHub> hub_;
   std::unique_ptr<ChangeFeed> feed_;
+  // Changes written to the feed by Publish, and read from it by publication's ChangeFeed.
+  size_t changes_published_ = 0;
+  std::atomic<size_t> changes_read_{0};
   std::unique_ptr<HttpGateway> gateway_;
 };
 
