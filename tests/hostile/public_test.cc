@@ -9,8 +9,10 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -101,7 +103,7 @@ TEST_F(PublicSide, SlowlorisSocketsDoNotStarveAReader) {
   std::vector<int> slow;
   for (int i = 0; i < 300; ++i) {
     int fd = testing::ConnectFrom(http_port_, "127.0.0.2");
-    ASSERT_GE(fd, 0);
+    ASSERT_GE(fd, 0) << "slow socket " << i << ": " << std::strerror(errno);
     testing::SendAll(fd, "GET /v1/GetElection HTTP/1.1\r\nHost: hattama\r\nX-Slow: ");
     slow.push_back(fd);
     // Paced as a real attacker's would be, so that every socket is accepted rather than some

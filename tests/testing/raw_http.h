@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -16,16 +17,25 @@
 namespace hattama::testing {
 
 // A TCP connection to 127.0.0.1:`port`, from `source` (another loopback address such as
-// "127.0.0.2", so that it counts as another client) when not empty; -1 when it fails.
+// "127.0.0.2", so that it counts as another client) when not empty; -1 when it fails, with errno
+// saying why.
 inline int ConnectFrom(int port, const std::string& source = "") {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
   if (!source.empty()) {
+    // The source port is chosen by connect(), which picks one whose whole four-tuple is free.
+    // bind() alone would pick a port free on `source` only: one that a closed earlier connection
+    // to a server since restarted on the same port still holds in TIME_WAIT, and the connection
+    // fails (seen once in CI).
+    const int no_port = 1;
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &no_port, sizeof(no_port));
     sockaddr_in local{};
     local.sin_family = AF_INET;
     inet_pton(AF_INET, source.c_str(), &local.sin_addr);
     if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+      const int error = errno;
       close(fd);
+      errno = error;
       return -1;
     }
   }
@@ -34,7 +44,9 @@ inline int ConnectFrom(int port, const std::string& source = "") {
   server.sin_port = htons(static_cast<uint16_t>(port));
   inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
   if (connect(fd, reinterpret_cast<sockaddr*>(&server), sizeof(server)) != 0) {
+    const int error = errno;
     close(fd);
+    errno = error;
     return -1;
   }
   return fd;
