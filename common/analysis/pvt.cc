@@ -1,7 +1,9 @@
 #include "common/analysis/pvt.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 
 namespace hattama::analysis {
 
@@ -77,6 +79,63 @@ PvtEstimate EstimateShares(std::span<const SampledStation> sample, std::span<con
     estimate.options[k].margin_percent = 100.0 * 1.96 * std::sqrt(std::max(0.0, variance));
   }
   return estimate;
+}
+
+SampleEstimate EstimateFromSample(std::span<const SampledStation> reported,
+                                  std::span<const SampleStratum> strata, size_t option_count) {
+  SampleEstimate out;
+  std::vector<Stratum> population;
+  std::map<std::string, int64_t> reports;
+  for (const auto& station : reported) ++reports[station.stratum];
+  for (const auto& stratum : strata) {
+    population.push_back({stratum.stratum, stratum.stations});
+    StratumCompletion completion{stratum.stratum, stratum.stations, stratum.sampled};
+    const auto found = reports.find(stratum.stratum);
+    completion.reported = found == reports.end() ? 0 : found->second;
+    if (stratum.sampled > 0) {
+      completion.completion_percent = 100.0 * completion.reported / stratum.sampled;
+    }
+    completion.under_reported = completion.completion_percent < kMinSampleCompletionPercent;
+    out.under_reported = out.under_reported || completion.under_reported;
+    out.sampled += stratum.sampled;
+    out.reported += completion.reported;
+    out.strata.push_back(std::move(completion));
+  }
+  out.estimate = EstimateShares(reported, population, option_count);
+  return out;
+}
+
+int64_t SampleSize(int64_t population, const SampleSizeOptions& options) {
+  if (population <= 0 || !(options.margin_percent > 0)) return 0;
+  constexpr double kZ = 1.96;
+  const double n0 = std::pow(kZ * options.spread_percent / options.margin_percent, 2);
+  const double n = n0 / (1 + (n0 - 1) / static_cast<double>(population));
+  return std::clamp<int64_t>(static_cast<int64_t>(std::ceil(n - 1e-9)), 1, population);
+}
+
+std::vector<int64_t> AllocateSample(std::span<const Stratum> strata, int64_t n,
+                                    int64_t min_per_stratum) {
+  std::vector<int64_t> sizes(strata.size(), 0);
+  const int64_t total =
+      std::accumulate(strata.begin(), strata.end(), int64_t{0},
+                      [](int64_t sum, const Stratum& s) { return sum + s.stations; });
+  if (total <= 0) return sizes;
+  n = std::min(n, total);
+  // Integer arithmetic, so that equal remainders are equal and ties fall to the first stratum.
+  std::vector<std::pair<int64_t, size_t>> remainders;
+  int64_t given = 0;
+  for (size_t h = 0; h < strata.size(); ++h) {
+    sizes[h] = n * strata[h].stations / total;
+    given += sizes[h];
+    remainders.emplace_back(n * strata[h].stations % total, h);
+  }
+  std::stable_sort(remainders.begin(), remainders.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (int64_t i = 0; i < n - given; ++i) ++sizes[remainders[static_cast<size_t>(i)].second];
+  for (size_t h = 0; h < strata.size(); ++h) {
+    sizes[h] = std::max(sizes[h], std::min(min_per_stratum, strata[h].stations));
+  }
+  return sizes;
 }
 
 }  // namespace hattama::analysis

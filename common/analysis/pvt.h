@@ -49,4 +49,70 @@ struct PvtEstimate {
 PvtEstimate EstimateShares(std::span<const SampledStation> sample, std::span<const Stratum> strata,
                            size_t option_count);
 
+// A stratum of a PVT sample drawn before the night: its stations in the population (N_h) and in
+// the sample (n_h).
+struct SampleStratum {
+  std::string stratum;
+  int64_t stations = 0;
+  int64_t sampled = 0;
+};
+
+// A stratum is under-reported while fewer than this share of its sampled stations have reported:
+// its reports may then be those that come in first (the cities' on a real night), not a random
+// part of its sample.
+inline constexpr double kMinSampleCompletionPercent = 80;
+
+struct StratumCompletion {
+  std::string stratum;
+  int64_t stations = 0;
+  int64_t sampled = 0;
+  int64_t reported = 0;
+  // reported / sampled in percent; 100 when nothing is sampled (nothing is missing).
+  double completion_percent = 100;
+  bool under_reported = false;
+};
+
+struct SampleEstimate {
+  // EstimateShares over the sample's reports, each stratum weighted by its N_h.
+  PvtEstimate estimate;
+  // In `strata` order.
+  std::vector<StratumCompletion> strata;
+  int64_t sampled = 0;
+  int64_t reported = 0;
+  // Some stratum is under-reported.
+  bool under_reported = false;
+};
+
+// The estimate from a sample drawn before the night: `reported` are the sampled stations that
+// have reported (their stratum one of `strata`; others are ignored). Within a stratum the reports
+// stand for a simple random sample of its N_h stations, which holds when they are a random part
+// of its sample: the completion per stratum says how far that can be trusted.
+SampleEstimate EstimateFromSample(std::span<const SampledStation> reported,
+                                  std::span<const SampleStratum> strata, size_t option_count);
+
+// The size of a PVT sample drawn before the night (hattama-hub draw-sample), for a target margin:
+// the 95 % margin of an option's share from a simple random sample of n stations is about
+// z·S/√n, with S the standard deviation of that share between stations (the ratio estimator's
+// residuals over the mean valid votes, for stations of similar size). Hence
+//   n₀ = (z·S/m)²,  z = 1.96,   then with the finite population of N stations
+//   n  = ⌈n₀ / (1 + (n₀ − 1)/N)⌉  (Cochran), at most N.
+// S and m in percentage points. Stratifying by region only makes the margin smaller.
+struct SampleSizeOptions {
+  // m: the 95 % margin aimed at.
+  double margin_percent = 1;
+  // S: the spread of an option's share between stations, with no better figure from a past
+  // election: about 15 points in the synthetic election's Mazhilis votes, whose regions differ.
+  double spread_percent = 15;
+  // Every stratum gets at least this many stations (or all of them): a stratum needs two for a
+  // variance of its own.
+  int64_t min_per_stratum = 2;
+};
+int64_t SampleSize(int64_t population, const SampleSizeOptions& options);
+
+// n split over the strata in proportion to their stations: ⌊n·N_h/N⌋, the stations left over one
+// each to the largest remainders n·N_h mod N (ties: the first stratum), then each raised to
+// min(min_per_stratum, N_h) — so the total can exceed n by those raises. In `strata` order.
+std::vector<int64_t> AllocateSample(std::span<const Stratum> strata, int64_t n,
+                                    int64_t min_per_stratum);
+
 }  // namespace hattama::analysis

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <random>
 
 namespace hattama::analysis {
@@ -109,6 +110,74 @@ TEST(Pvt, NoStationReportedGivesNoEstimate) {
   EXPECT_EQ(estimate.strata_sampled, 0);
   EXPECT_EQ(estimate.strata_total, 3);
   EXPECT_EQ(estimate.options[0].share_percent, 0);
+}
+
+// The sizes of draw-sample, by hand. 1,000 stations in three regions (600, 300, 100), a 2-point
+// margin with a spread of 15 points: n₀ = (1.96 · 15 / 2)² = 14.7² = 216.09; with the finite
+// population n = 216.09 / (1 + 215.09 / 1000) = 177.84, rounded up to 178.
+TEST(PvtSampleSize, TargetMarginGivesCochransSizeWithFinitePopulation) {
+  EXPECT_EQ(SampleSize(1000, {.margin_percent = 2, .spread_percent = 15}), 178);
+  // Without the correction n₀ = (1.96 · 15 / 1)² = 864.36 -> 865; at 10,000 stations
+  // 864.36 / (1 + 863.36 / 10000) = 795.65 -> 796.
+  EXPECT_EQ(SampleSize(10000, {.margin_percent = 1, .spread_percent = 15}), 796);
+  // A margin smaller than the population allows takes every station.
+  EXPECT_EQ(SampleSize(50, {.margin_percent = 0.01, .spread_percent = 15}), 50);
+  EXPECT_EQ(SampleSize(0, {}), 0);
+}
+
+// 178 over 600/300/100: 106.8, 53.4, 17.8 -> floors 106 + 53 + 17 = 176; the two left over go
+// to the largest remainders .8 (the first region) and .8 (the third).
+TEST(PvtSampleSize, AllocationIsProportionalByLargestRemainder) {
+  const std::vector<Stratum> strata = {{"a", 600}, {"b", 300}, {"c", 100}};
+  EXPECT_EQ(AllocateSample(strata, 178, 2), (std::vector<int64_t>{107, 53, 18}));
+}
+
+// 34 over 990/5/5: 33.66, 0.17, 0.17 -> 33 + 0 + 0, the one left to the first; then the small
+// regions are raised to two each (36 + 2 = 38 in all), and a region of one station to one.
+TEST(PvtSampleSize, EveryStratumGetsAtLeastTwoOrAllItsStations) {
+  EXPECT_EQ(SampleSize(1000, {.margin_percent = 5, .spread_percent = 15}), 34);
+  const std::vector<Stratum> strata = {{"a", 990}, {"b", 5}, {"c", 5}};
+  EXPECT_EQ(AllocateSample(strata, 34, 2), (std::vector<int64_t>{34, 2, 2}));
+  const std::vector<Stratum> tiny = {{"a", 999}, {"b", 1}};
+  EXPECT_EQ(AllocateSample(tiny, 10, 2), (std::vector<int64_t>{10, 1}));
+}
+
+// The estimator on a sample, by hand. Region A: 10 stations, 3 sampled, 2 reported with valid
+// votes 100 each and option 0 at 70 and 50; region B: 20 stations, 2 sampled, both reported, 200
+// valid each, option 0 at 80 and 120. Weights N_h/n_h: A 10/2 = 5, B 20/2 = 10.
+//   X = 5·200 + 10·400 = 5000, Y₀ = 5·120 + 10·200 = 2600, R = 0.52.
+//   Residuals d = y − R·x: A 18 and −2 (s² = 200), B −24 and 16 (s² = 800).
+//   V = [10²·(1 − 2/10)·200/2 + 20²·(1 − 2/20)·800/2] / 5000² = 152,000 / 25,000,000 = 0.00608
+//   margin = 1.96 · √0.00608 = 0.15283 -> 52.00 ± 15.28 points.
+TEST(PvtSample, EstimateFromSampledStationsWeighsEachRegionByItsStations) {
+  const std::vector<SampleStratum> strata = {{"A", 10, 3}, {"B", 20, 2}};
+  const std::vector<SampledStation> reported = {
+      {"A", 100, {70, 30}}, {"A", 100, {50, 50}}, {"B", 200, {80, 120}}, {"B", 200, {120, 80}}};
+  auto result = EstimateFromSample(reported, strata, 2);
+  EXPECT_NEAR(result.estimate.options[0].share_percent, 52.0, 1e-9);
+  EXPECT_NEAR(result.estimate.options[0].margin_percent, 100 * 1.96 * std::sqrt(0.00608), 1e-9);
+  EXPECT_NEAR(result.estimate.options[0].margin_percent, 15.283, 1e-3);
+  EXPECT_NEAR(result.estimate.options[1].share_percent, 48.0, 1e-9);
+  EXPECT_EQ(result.sampled, 5);
+  EXPECT_EQ(result.reported, 4);
+  // A: 2 of 3 = 66.7 % < 80 %: under-reported, and so the whole estimate says so.
+  ASSERT_EQ(result.strata.size(), 2u);
+  EXPECT_NEAR(result.strata[0].completion_percent, 200.0 / 3, 1e-9);
+  EXPECT_TRUE(result.strata[0].under_reported);
+  EXPECT_DOUBLE_EQ(result.strata[1].completion_percent, 100);
+  EXPECT_FALSE(result.strata[1].under_reported);
+  EXPECT_TRUE(result.under_reported);
+}
+
+TEST(PvtSample, NoWarningOnceEveryStratumReachedEightyPercent) {
+  const std::vector<SampleStratum> strata = {{"A", 10, 5}, {"B", 20, 0}};
+  const std::vector<SampledStation> reported = {
+      {"A", 100, {70, 30}}, {"A", 100, {50, 50}}, {"A", 100, {60, 40}}, {"A", 100, {40, 60}}};
+  auto result = EstimateFromSample(reported, strata, 2);
+  EXPECT_DOUBLE_EQ(result.strata[0].completion_percent, 80);   // 4 of 5: at the threshold
+  EXPECT_DOUBLE_EQ(result.strata[1].completion_percent, 100);  // nothing sampled, nothing missing
+  EXPECT_FALSE(result.under_reported);
+  EXPECT_NEAR(result.estimate.options[0].share_percent, 55, 1e-9);
 }
 
 }  // namespace
