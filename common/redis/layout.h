@@ -80,13 +80,18 @@
 //
 //   {deployment}:events                     hash: event id -> 1, the events already applied (a
 //                                           redelivery or a resend is counted once)
-//   {deployment}:counts                     hash: "<area_id>|<counter>" -> count, for the nation
-//                                           and each region; the counters are named below
-//                                           (kMandatesSent, ...); deployment.lua gets the one an
-//                                           event moves as ARGV, and spells "observers_admitted"
-//                                           and "stations_covered" itself
-//   {deployment}:covered                    set: stations where an observer was admitted (so
-//                                           "stations_covered" counts each station once)
+//   {deployment}:counts                     hash: "<scope>|<counter>" -> count, where a scope
+//                                           is an area (the nation, each region and each
+//                                           district) or "organisation:<organisation_id>"
+//                                           (DeploymentOrganisationScope); the counters are named
+//                                           below (kMandatesSent, ...); deployment.lua gets the
+//                                           one an event moves as ARGV, and spells
+//                                           "observers_admitted" and "stations_covered" itself
+//   {deployment}:covered                    set: "<scope>|<station_id>" for each scope's stations
+//                                           where an observer was admitted (so that
+//                                           "stations_covered" counts each station once a scope;
+//                                           publication reads the organisations' members for
+//                                           the coverage by camp and the observer effect)
 #pragma once
 
 #include <cstdint>
@@ -155,6 +160,11 @@ inline std::string TotalsKey(int32_t partition, std::string_view contest_id,
 inline std::string DeploymentEventsKey() { return "{deployment}:events"; }
 inline std::string DeploymentCountsKey() { return "{deployment}:counts"; }
 inline std::string DeploymentCoveredKey() { return "{deployment}:covered"; }
+// The deployment scope of an organisation's own counters, in the counts hash and covered set.
+inline constexpr std::string_view kDeploymentOrganisationPrefix = "organisation:";
+inline std::string DeploymentOrganisationScope(std::string_view organisation_id) {
+  return std::string(kDeploymentOrganisationPrefix) + std::string(organisation_id);
+}
 // The field of `counter` of `area_id` in the counts hash.
 inline std::string DeploymentCountField(std::string_view area_id, std::string_view counter) {
   return std::string(area_id) + "|" + std::string(counter);

@@ -33,6 +33,24 @@ std::string DeploymentCounter(int kind) {
   }
 }
 
+std::optional<redis::Command> DeploymentCall(const redis::Script& script,
+                                             const domain::Registry& registry,
+                                             const v1::DeploymentEvent& event) {
+  const domain::Station* station = registry.FindStation(event.station_id());
+  std::string counter = DeploymentCounter(event.kind());
+  if (station == nullptr || counter.empty() || event.event_id().empty()) return std::nullopt;
+  // Counted in the station's district, region and nation (so that a city district has its row),
+  // and in its organisation's scope.
+  std::vector<std::string> args = {event.event_id(), std::move(counter), station->station_id()};
+  for (const v1::Area* area : registry.EnclosingAreas(*station)) args.push_back(area->area_id());
+  if (!event.organisation_id().empty()) {
+    args.push_back(redis::layout::DeploymentOrganisationScope(event.organisation_id()));
+  }
+  return script.Call({redis::layout::DeploymentEventsKey(), redis::layout::DeploymentCountsKey(),
+                      redis::layout::DeploymentCoveredKey()},
+                     args);
+}
+
 Result<std::unique_ptr<DeploymentApplier>> DeploymentApplier::Create(
     const DeploymentOptions& options, std::shared_ptr<const domain::Registry> registry) {
   std::unique_ptr<DeploymentApplier> applier(new DeploymentApplier());
@@ -57,26 +75,15 @@ Result<size_t> DeploymentApplier::RunOnce(std::chrono::milliseconds poll_timeout
   std::vector<redis::Command> calls;
   for (const auto& message : *batch) {
     v1::DeploymentEvent event;
-    const domain::Station* station = nullptr;
-    std::string counter;
-    if (event.ParseFromString(message.value)) {
-      station = registry_->FindStation(event.station_id());
-      counter = DeploymentCounter(event.kind());
-    }
+    std::optional<redis::Command> call;
+    if (event.ParseFromString(message.value)) call = DeploymentCall(*script_, *registry_, event);
     // Ingestion validated it; a record that still does not fit is skipped, never a stuck group.
-    if (station == nullptr || counter.empty() || event.event_id().empty()) {
+    if (!call) {
       spdlog::warn("deployment record at {}:{} skipped: not a valid event", message.partition,
                    message.offset);
       continue;
     }
-    std::string region = registry_->nation_id();
-    for (const v1::Area* area : registry_->EnclosingAreas(*station)) {
-      if (area->kind() == v1::AREA_KIND_REGION) region = area->area_id();
-    }
-    calls.push_back(script_->Call(
-        {redis::layout::DeploymentEventsKey(), redis::layout::DeploymentCountsKey(),
-         redis::layout::DeploymentCoveredKey()},
-        {event.event_id(), counter, station->station_id(), region, registry_->nation_id()}));
+    calls.push_back(std::move(*call));
   }
   if (!calls.empty()) {
     auto replies = redis_->RunScript(*script_, calls);

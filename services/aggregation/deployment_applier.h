@@ -1,11 +1,13 @@
 // The observer deployment table: a consumer of hattama.deployment.v1, in its own consumer group,
-// that counts each event once into per-region and national counters in Redis (deployment.lua).
+// that counts each event once into its district's, region's, nation's and organisation's counters
+// in Redis (deployment.lua).
 // Offsets are committed only after Redis applied the batch, so a crash replays, never skips, and
 // the script ignores events it has already applied.
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/base/result.h"
@@ -13,12 +15,19 @@
 #include "common/kafka/consumer.h"
 #include "common/redis/client.h"
 #include "common/redis/layout.h"
+#include "hattama/v1/records.pb.h"
 
 namespace hattama::aggregation {
 
 // The counter a kind of event moves (redis::layout::kMandatesSent, ...); "" for an unknown kind.
 // The table's keys and counters are those of common/redis/layout.h, which publication reads.
 std::string DeploymentCounter(int kind);
+
+// The call of deployment.lua (`script`, loaded from kDeploymentLua) that applies `event`, or none
+// for an event that cannot be counted (unknown station or kind, no id).
+std::optional<redis::Command> DeploymentCall(const redis::Script& script,
+                                             const domain::Registry& registry,
+                                             const v1::DeploymentEvent& event);
 
 struct DeploymentOptions {
   std::string kafka_bootstrap = "127.0.0.1:9092";

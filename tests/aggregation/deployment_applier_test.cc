@@ -1,5 +1,5 @@
 // The deployment table against a real redis-server and the embedded Kafka: each event counted
-// once, stations covered counted once per station, and a replay changes nothing.
+// once, stations covered counted once per station and scope, and a replay changes nothing.
 #include "services/aggregation/deployment_applier.h"
 
 #include <gtest/gtest.h>
@@ -37,11 +37,13 @@ TEST(DeploymentApplier, CountsEachEventOnceAndEachCoveredStationOnceEvenOnReplay
   auto producer = kafka::Producer::Create((*kafka)->bootstrap());
   ASSERT_TRUE(producer.ok());
   int events = 0;
-  auto send = [&](const std::string& id, const std::string& station, v1::DeploymentEventKind kind) {
+  auto send = [&](const std::string& id, const std::string& station, v1::DeploymentEventKind kind,
+                  const std::string& organisation = "") {
     v1::DeploymentEvent event;
     event.set_event_id(id);
     event.set_station_id(station);
     event.set_kind(kind);
+    event.set_organisation_id(organisation);
     std::promise<Status> done;
     ASSERT_TRUE(
         (*producer)
@@ -55,20 +57,34 @@ TEST(DeploymentApplier, CountsEachEventOnceAndEachCoveredStationOnceEvenOnReplay
   send("e1", "S1", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
   send("e2", "S2", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
   send("e3", "S4", v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
-  send("e4", "S1", v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);
-  send("e5", "S1",
-       v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);  // A second observer, same station.
+  send("e4", "S1", v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED, "org-1");
+  send("e5", "S1", v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED,
+       "org-1");  // A second observer, same station.
   send("e6", "S1", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);
   send("e6", "S1", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_OBTAINED);  // Resent.
   send("e7", "S4", v1::DEPLOYMENT_EVENT_KIND_PROTOCOL_CONFISCATED);
 
-  const std::map<std::string, int64_t> expected = {
-      {"kz-a|mandates_sent", 2},      {"kz-b|mandates_sent", 1},
-      {"kz|mandates_sent", 3},        {"kz-a|observers_admitted", 2},
-      {"kz|observers_admitted", 2},   {"kz-a|stations_covered", 1},
-      {"kz|stations_covered", 1},     {"kz-a|protocols_obtained", 1},
-      {"kz|protocols_obtained", 1},   {"kz-b|protocols_confiscated", 1},
-      {"kz|protocols_confiscated", 1}};
+  // Each event counts in its station's district, region and the nation, and in its
+  // organisation's scope when it names one.
+  const std::map<std::string, int64_t> expected = {{"kz-a-1|mandates_sent", 2},
+                                                   {"kz-a|mandates_sent", 2},
+                                                   {"kz-b-1|mandates_sent", 1},
+                                                   {"kz-b|mandates_sent", 1},
+                                                   {"kz|mandates_sent", 3},
+                                                   {"kz-a-1|observers_admitted", 2},
+                                                   {"kz-a|observers_admitted", 2},
+                                                   {"kz|observers_admitted", 2},
+                                                   {"organisation:org-1|observers_admitted", 2},
+                                                   {"kz-a-1|stations_covered", 1},
+                                                   {"kz-a|stations_covered", 1},
+                                                   {"kz|stations_covered", 1},
+                                                   {"organisation:org-1|stations_covered", 1},
+                                                   {"kz-a-1|protocols_obtained", 1},
+                                                   {"kz-a|protocols_obtained", 1},
+                                                   {"kz|protocols_obtained", 1},
+                                                   {"kz-b-1|protocols_confiscated", 1},
+                                                   {"kz-b|protocols_confiscated", 1},
+                                                   {"kz|protocols_confiscated", 1}};
   for (const std::string group : {"first", "replay-from-the-start"}) {
     auto applier = DeploymentApplier::Create({.kafka_bootstrap = (*kafka)->bootstrap(),
                                               .redis = {.address = (*redis)->address()},
