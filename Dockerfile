@@ -14,7 +14,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       cmake g++ make pkg-config ca-certificates \
       libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
-      librdkafka-dev libhiredis-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev \
+      librdkafka-dev libhiredis-dev libjemalloc-dev libssl-dev libspdlog-dev libfmt-dev libcli11-dev \
       libgtest-dev libgmock-dev librapidcheck-dev libcpp-httplib-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -29,7 +29,7 @@ FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       ca-certificates libgrpc++1.51 libprotobuf32 librdkafka++1 librdkafka1 libhiredis0.14 \
-      libssl3 libspdlog1.10 libfmt9 libcpp-httplib0.11 \
+      libjemalloc2 libssl3 libspdlog1.10 libfmt9 libcpp-httplib0.11 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 65532 --no-create-home hattama
 USER 65532
