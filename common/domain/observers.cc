@@ -220,6 +220,12 @@ Result<std::shared_ptr<const ObserverRegistry>> ObserverRegistry::ParseFrom(
   return std::shared_ptr<const ObserverRegistry>(std::move(registry));
 }
 
+std::unordered_map<std::string, int64_t> ObserverRegistry::ObserverCountsByOrganisation() const {
+  std::unordered_map<std::string, int64_t> counts;
+  for (const auto& observer : observers_) ++counts[observer.organisation_id()];
+  return counts;
+}
+
 Result<std::shared_ptr<const ObserverRegistry>> ObserverRegistry::Load(
     const std::string& organisations_path, const std::string& observers_path) {
   auto organisations = ReadTextFile(organisations_path);

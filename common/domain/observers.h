@@ -123,6 +123,9 @@ class ObserverRegistry {
   // Every observer, in the order listed, as Build takes them (made on each call).
   std::vector<Observer> observers() const;
   size_t observer_count() const { return observers_.size(); }
+  // Observers listed per organisation id (organisations without any are absent), counted on each
+  // call without copying the observers.
+  std::unordered_map<std::string, int64_t> ObserverCountsByOrganisation() const;
   // Observers with a registered key.
   size_t keyed_observers() const { return keyed_; }
 

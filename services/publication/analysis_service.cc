@@ -9,6 +9,8 @@
 #include "common/analysis/seats.h"
 #include "common/analysis/share.h"
 #include "common/base/status_grpc.h"
+#include "services/publication/deployment_service.h"
+#include "services/publication/observer_effect.h"
 
 namespace hattama::publication {
 namespace {
@@ -179,6 +181,24 @@ Result<v1::PvtEstimate> AnalysisService::EstimatePvt(const std::string& contest_
   out.set_regions_sampled(estimate.strata_sampled);
   out.set_regions_total(estimate.strata_total);
   return out;
+}
+
+grpc::Status AnalysisService::GetObserverEffect(grpc::ServerContext*,
+                                                const v1::GetObserverEffectRequest* request,
+                                                v1::ObserverEffect* response) {
+  auto found = FindContest(*registry_, request->contest_id());
+  if (!found.ok()) return ToGrpc(found.status());
+  const v1::Contest* contest = *found;
+  const v1::Area* nation = registry_->FindArea(registry_->nation_id());
+  auto read = ReadCounted(StationsOf(*nation, contest->contest_id()), *contest);
+  if (!read.ok()) return ToGrpc(read.status());
+  auto observed = StationsCoveredByAffiliation(
+      *store_, domain::AffiliationName(domain::Affiliation::kIndependent));
+  if (!observed.ok()) return ToGrpc(observed.status());
+  std::vector<CountedProtocol> counted;
+  for (const auto& c : *read) counted.push_back({c.station->station_id(), &c.figures});
+  *response = ObserverEffectOf(*contest, counted, *observed);
+  return grpc::Status::OK;
 }
 
 grpc::Status AnalysisService::GetRedFlags(grpc::ServerContext*,

@@ -25,6 +25,11 @@ class AnalysisService final : public v1::AnalysisService::Service {
                               v1::PvtEstimate* response) override;
   grpc::Status GetRedFlags(grpc::ServerContext* context, const v1::GetRedFlagsRequest* request,
                            v1::RedFlags* response) override;
+  // Computed by ObserverEffectOf (observer_effect.h) over the counted stations of the contest and
+  // those an independent organisation covered (deployment_service.h).
+  grpc::Status GetObserverEffect(grpc::ServerContext* context,
+                                 const v1::GetObserverEffectRequest* request,
+                                 v1::ObserverEffect* response) override;
 
   // What GetPvtEstimate answers for the contest: NOT_FOUND for an unknown one, UNAVAILABLE when
   // the store cannot be read. Thread-safe; also sampled by NightProgress.

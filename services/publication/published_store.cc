@@ -325,4 +325,12 @@ Result<DeploymentCounts> PublishedStore::ReadDeploymentCounts() {
   return counts;
 }
 
+Result<std::vector<std::string>> PublishedStore::ReadDeploymentCovered() {
+  auto replies = Read({{"SMEMBERS", redis::layout::DeploymentCoveredKey()}}, "deployment store");
+  if (!replies.ok()) return replies.status();
+  std::vector<std::string> members;
+  for (auto& element : (*replies)[0].elements) members.push_back(std::move(element.str));
+  return members;
+}
+
 }  // namespace hattama::publication

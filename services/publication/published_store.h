@@ -85,6 +85,8 @@ class PublishedStore {
 
   // The observer deployment table's counters (services/aggregation/deployment.lua writes them).
   Result<DeploymentCounts> ReadDeploymentCounts();
+  // Every member of the deployment table's covered set ("<scope>|<station_id>", layout.h).
+  Result<std::vector<std::string>> ReadDeploymentCovered();
 
  private:
   // Runs `commands` pipelined on a pooled connection, kPipelineBatch commands per round trip (so
