@@ -11,6 +11,7 @@
 #include "common/base/status_grpc.h"
 #include "services/publication/deployment_service.h"
 #include "services/publication/observer_effect.h"
+#include "services/publication/reforms.h"
 
 namespace hattama::publication {
 namespace {
@@ -198,6 +199,14 @@ grpc::Status AnalysisService::GetObserverEffect(grpc::ServerContext*,
   std::vector<CountedProtocol> counted;
   for (const auto& c : *read) counted.push_back({c.station->station_id(), &c.figures});
   *response = ObserverEffectOf(*contest, counted, *observed);
+  return grpc::Status::OK;
+}
+
+grpc::Status AnalysisService::GetReforms(grpc::ServerContext*, const v1::GetReformsRequest* request,
+                                         v1::Reforms* response) {
+  auto reforms = ComputeReforms(*store_, *request);
+  if (!reforms.ok()) return ToGrpc(reforms.status());
+  *response = std::move(reforms).value();
   return grpc::Status::OK;
 }
 

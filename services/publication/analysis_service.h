@@ -25,6 +25,9 @@ class AnalysisService final : public v1::AnalysisService::Service {
                               v1::PvtEstimate* response) override;
   grpc::Status GetRedFlags(grpc::ServerContext* context, const v1::GetRedFlagsRequest* request,
                            v1::RedFlags* response) override;
+  // Computed by ComputeReforms (reforms.h).
+  grpc::Status GetReforms(grpc::ServerContext* context, const v1::GetReformsRequest* request,
+                          v1::Reforms* response) override;
   // Computed by ObserverEffectOf (observer_effect.h) over the counted stations of the contest and
   // those an independent organisation covered (deployment_service.h).
   grpc::Status GetObserverEffect(grpc::ServerContext* context,

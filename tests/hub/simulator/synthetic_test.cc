@@ -70,7 +70,12 @@ TEST(Synthetic, ContestsAreVotedWhereTheyBelong) {
   std::set<std::string> contest_ids;
   for (const auto& contest : r.election().contests()) {
     contest_ids.insert(contest.contest_id());
-    EXPECT_EQ(contest.options_size(), 5) << contest.contest_id();
+    // The five 2021 lists; the Mazhilis also "against all" (the line the observers would restore).
+    EXPECT_EQ(contest.options_size(), contest.contest_id() == kMazhilis ? 6 : 5)
+        << contest.contest_id();
+    for (const auto& option : contest.options()) {
+      EXPECT_EQ(option.against_all(), option.option_id() == "against-all") << option.option_id();
+    }
   }
   EXPECT_EQ(contest_ids, (std::set<std::string>{kMazhilis, kOblastMaslikhat, kCityMaslikhat}));
   for (const auto& station : r.stations()) {
@@ -101,6 +106,24 @@ TEST(Synthetic, StationsFollowPopulation) {
   const auto ulytau = (*registry)->StationsRegistered("kz-ulytau", kMazhilis);
   EXPECT_GT(turkistan, 8 * ulytau);
   EXPECT_LT(turkistan, 12 * ulytau);
+}
+
+TEST(Synthetic, EveryAreaHasAPopulationThatAddsUp) {
+  auto registry = GenerateRegistry({.stations = 1'000, .seed = 2021});
+  ASSERT_TRUE(registry.ok());
+  const auto& r = **registry;
+  // The regions' 2022 estimates: Turkistan 2,100 thousand, Ulytau 220 thousand; 19,455 in all.
+  EXPECT_EQ(r.FindArea("kz-turkistan")->population(), 2'100'000);
+  EXPECT_EQ(r.FindArea("kz-ulytau")->population(), 220'000);
+  EXPECT_EQ(r.FindArea("kz")->population(), 19'455'000);
+  for (const auto* region : r.Children("kz")) {
+    int64_t districts = 0;
+    for (const auto* district : r.Children(region->area_id())) {
+      ASSERT_TRUE(district->has_population()) << district->area_id();
+      districts += district->population();
+    }
+    EXPECT_EQ(districts, region->population()) << region->area_id();
+  }
 }
 
 TEST(Synthetic, SmallElectionStillHasAStationInEveryRegion) {

@@ -124,7 +124,7 @@ TEST(Truth, AreasNoProtocolReachedYetShowZeros) {
   const Tally* nation = empty.FindArea("kz", kMazhilis);
   ASSERT_NE(nation, nullptr);
   EXPECT_EQ(nation->stations_reporting, 0);
-  EXPECT_EQ(nation->option_votes.size(), 5u);
+  EXPECT_EQ(nation->option_votes.size(), 6u);  // five lists and "against all"
   EXPECT_EQ(nation->option_votes.at("nur-otan"), 0);
   // No area shows a contest none of its stations votes in.
   EXPECT_EQ(empty.FindArea("kz-almaty", kOblastMaslikhat), nullptr);

@@ -26,9 +26,9 @@ struct ContestTarget {
   double spoiled_max = 0.04;
 };
 
-// The observers' figures for the synthetic contests (Mazhilis 32 %, 50/18/12/10/8; oblast
-// maslikhat 38 %, 58/16/10/9/3; city maslikhat 25 %, 44/21/14/14/3); any other contest gets 30 %
-// and equal shares.
+// The observers' figures for the synthetic contests (Mazhilis 32 %, 50/18/12/10/8 and 2 against
+// all; oblast maslikhat 38 %, 58/16/10/9/3; city maslikhat 25 %, 44/21/14/14/3); any other contest
+// gets 30 % and equal shares.
 ContestTarget TargetFor(const v1::Contest& contest);
 
 // The announced official 2021 Mazhilis figures, for the official results of the simulation.

@@ -85,9 +85,9 @@ v1::ReasonCode Malform(Rng& rng, int variant, v1::Submission& submission) {
           fmt::format("UIK-UNKNOWN-{}", rng.UniformInt(1, 99999)));
       return v1::REASON_CODE_UNKNOWN_STATION;
     case 1: {
-      // "Against all" is not on these ballots; zero votes keep every sum as it was.
+      // A list on no ballot of the election; zero votes keep every sum as it was.
       auto* line = figures->add_option_votes();
-      line->set_option_id("against-all");
+      line->set_option_id("unlisted-party");
       line->set_votes(0);
       return v1::REASON_CODE_UNKNOWN_OPTION;
     }

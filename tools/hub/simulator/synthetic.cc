@@ -169,6 +169,15 @@ v1::Contest MakeContest(std::string_view id, std::string_view name, v1::ContestL
     option->set_name(std::string(option_name));
     SetLocalizedNames(OptionName(option_id, option_name), option->mutable_localized_names());
   }
+  // The Mazhilis ballot carries the "against all" line the observers propose to restore (issue
+  // #16): GetReforms shows its share and the rule on its maximum.
+  if (id == kMazhilis) {
+    auto* option = contest.add_options();
+    option->set_option_id("against-all");
+    option->set_name("Against all");
+    option->set_against_all(true);
+    SetLocalizedNames(OptionName("against-all", "Against all"), option->mutable_localized_names());
+  }
   SetLocalizedNames(ContestName(id, name), contest.mutable_localized_names());
   return contest;
 }
@@ -240,6 +249,10 @@ Result<v1::Election> DrawElection(const SyntheticOptions& options,
   const auto& regions = Regions();
   std::vector<double> populations;
   for (const auto& region : regions) populations.push_back(region.population);
+  // The population (GetReforms' base for "whose votes elected the seats"): the regions' 2022
+  // estimates, the nation their sum, a region's split over its districts as its stations are.
+  nation->set_population(
+      1000 * static_cast<int64_t>(std::accumulate(populations.begin(), populations.end(), 0.0)));
   const auto region_stations = Apportion(options.stations, populations, /*at_least_one=*/true);
 
   const int width = std::max(5, Digits(options.stations));
@@ -253,6 +266,7 @@ Result<v1::Election> DrawElection(const SyntheticOptions& options,
     region->set_kind(v1::AREA_KIND_REGION);
     region->set_parent_id(kNationId);
     region->set_is_city(spec.is_city);
+    region->set_population(1000 * static_cast<int64_t>(spec.population));
     SetLocalizedNames(RegionName(spec.slug, spec.name), region->mutable_localized_names());
 
     Rng rng(StreamSeed(options.seed, region_id));
@@ -269,6 +283,8 @@ Result<v1::Election> DrawElection(const SyntheticOptions& options,
       }
     }
     const auto district_stations = Apportion(region_stations[r], weights, /*at_least_one=*/false);
+    const auto district_population =
+        Apportion(region->population(), weights, /*at_least_one=*/false);
     for (size_t d = 0; d < spec.districts.size(); ++d) {
       const std::string district_id = fmt::format("{}-{:02}", region_id, d + 1);
       auto* district = election.add_areas();
@@ -276,6 +292,7 @@ Result<v1::Election> DrawElection(const SyntheticOptions& options,
       district->set_name(std::string(spec.districts[d]));
       district->set_kind(v1::AREA_KIND_DISTRICT);
       district->set_parent_id(region_id);
+      district->set_population(district_population[d]);
       SetLocalizedNames(DistrictName(spec.slug, spec.districts[d]),
                         district->mutable_localized_names());
       const bool urban = spec.is_city || d == 0;
