@@ -82,11 +82,14 @@ void NightProgress::Run() {
     const auto started = std::chrono::steady_clock::now();
     SampleAll();
     // A round's PVT estimates read every station of their contests (about 0.5 s at 10,000
-    // stations, so tens of seconds at a million): resting at least as long as the round took
-    // keeps the sampler to half a thread and one Redis connection at most, whatever the size.
+    // stations, a minute or more at a million, where a round reads some 3 million station hashes):
+    // resting nine times as long as the round took keeps the sampler to a tenth of a thread and of
+    // Redis's time at most, whatever the size, so that it does not hold back the count.
     const auto took = std::chrono::steady_clock::now() - started;
     lock.lock();
-    wake_.wait_for(lock, std::max<std::chrono::steady_clock::duration>(options_.interval, took),
+    wake_.wait_for(lock,
+                   std::max<std::chrono::steady_clock::duration>(options_.interval,
+                                                                 kProgressRestPerRoundTime * took),
                    [this] { return stopping_; });
   }
 }
@@ -131,6 +134,14 @@ std::optional<v1::NightProgressPoint> NightProgress::Sample(const std::string& c
   *point.mutable_pvt() = std::move(pvt).value();
   // GetElection has the names; 2,000 points of every option's name would only weigh.
   for (auto& option : *point.mutable_pvt()->mutable_options()) option.clear_name();
+  // The PVT sample's estimate stays (the chart draws it beside), without its names, its strata
+  // and its SHA-256, which GetPvtEstimate answers now.
+  if (point.pvt().has_sample()) {
+    auto* sample = point.mutable_pvt()->mutable_sample();
+    for (auto& option : *sample->mutable_options()) option.clear_name();
+    sample->clear_strata();
+    sample->clear_sha256();
+  }
   return point;
 }
 

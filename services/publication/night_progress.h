@@ -33,6 +33,9 @@ namespace hattama::publication {
 inline constexpr size_t kMaxNightProgressPoints = 2000;
 // How often publication samples by default (--progress-interval).
 inline constexpr std::chrono::milliseconds kDefaultProgressInterval{10'000};
+// After a round that took d, the sampler rests at least this many times d (so that at most a
+// tenth of its time, and of Redis's, goes to sampling).
+inline constexpr int kProgressRestPerRoundTime = 9;
 
 // The points of one contest, oldest first, at most `max_points` (at least 2). When full, adding
 // drops every other point first (those at odd positions: the oldest point stays), so that the
@@ -50,10 +53,10 @@ class NightProgressHistory {
 };
 
 // Samples every contest of the registry on its own thread: at start, then every `interval` (or,
-// when a round took longer than that, as long again as it took), a point for each contest whose
-// national observer totals changed since its last point (a contest
-// where nothing was counted gets its first point at start and no other). A read that fails (Redis
-// away) skips the contest until the next round. Thread-safe.
+// when a round took longer than a ninth of that, nine times as long as it took), a point for each
+// contest whose national observer totals changed since its last point (a contest where nothing was
+// counted gets its first point at start and no other). A read that fails (Redis away) skips the
+// contest until the next round. Thread-safe.
 class NightProgress {
  public:
   using ReadTotals = std::function<Result<v1::AreaTotals>(const TotalsKey&)>;
