@@ -100,9 +100,10 @@ SampleEstimate EstimateFromSample(std::span<const SampledStation> reported,
 struct SampleSizeOptions {
   // m: the 95 % margin aimed at.
   double margin_percent = 1;
-  // S: the spread of an option's share between stations, with no better figure from a past
-  // election: about 15 points in the synthetic election's Mazhilis votes, whose regions differ.
-  double spread_percent = 15;
+  // S: the spread of an option's share between stations, where no past election gives a better
+  // figure. The synthetic election's Mazhilis votes spread 7.8 points for the largest list (9.3
+  // on the cities-first night), 2.7-5.1 for the others: 10 covers them.
+  double spread_percent = 10;
   // Every stratum gets at least this many stations (or all of them): a stratum needs two for a
   // variance of its own.
   int64_t min_per_stratum = 2;

@@ -39,6 +39,10 @@ struct Flags {
   std::string tokens_path;
   // simulate: where to write every answer as it arrives, as send journals them; empty: nowhere.
   std::string answers_path;
+  // simulate: the order protocols arrive in, "shuffled" or "cities-first" (PlanOptions::Arrival),
+  // and the PVT sample file whose stations report first; empty: none.
+  std::string arrival = "shuffled";
+  std::string pvt_sample_path;
   std::string tls_ca;
   std::string tls_cert;
   std::string tls_key;

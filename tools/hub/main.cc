@@ -7,6 +7,7 @@
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "tools/hub/commands.h"
+#include "tools/hub/draw_sample_command.h"
 
 namespace hattama::hub {
 
@@ -27,6 +28,7 @@ PlanOptions PlanOptionsFor(const Flags& flags) {
   options.confirm_rate = flags.several_versions_rate;
   options.dispute_rate = flags.several_versions_rate;
   options.revision_rate = flags.several_versions_rate;
+  if (flags.arrival == "cities-first") options.arrival = PlanOptions::Arrival::kCitiesFirst;
   return options;
 }
 
@@ -100,6 +102,14 @@ CLI::App* AddSimulate(CLI::App& app, Flags& flags) {
   simulate->add_flag("--regenerate", flags.regenerate,
                      "Generate the registry even when DIR already holds one");
   AddPlanFlags(*simulate, flags);
+  config::AddFlag(*simulate, "arrival", flags.arrival,
+                  "Order the protocols arrive in: shuffled (over the whole country) or "
+                  "cities-first (city voters give the first list 30 % fewer votes and city "
+                  "protocols arrive first, as on real nights; README: The PVT sample)")
+      ->check(CLI::IsMember({"shuffled", "cities-first"}));
+  config::AddFlag(*simulate, "pvt-sample", flags.pvt_sample_path,
+                  "PVT sample file (draw-sample): its stations' observers report before all "
+                  "others, as a PVT's observers do; default: none");
   simulate->add_flag("--skip-stations", flags.skip_stations,
                      "Compare area totals only, not every station's results");
   return simulate;
@@ -158,9 +168,12 @@ int Main(int argc, char** argv) {
   CLI::App* send = AddSend(app, flags, send_options);
   std::string key_path;
   CLI::App* keygen = AddKeygen(app, key_path);
+  DrawSampleOptions draw_sample_options;
+  CLI::App* draw_sample = AddDrawSample(app, draw_sample_options);
   if (auto code = config::Parse(app, argc, argv)) return *code;
   log::Init("hattama-hub", log::Format::kAuto, flags.log_level);
   if (keygen->parsed()) return Keygen(key_path);
+  if (draw_sample->parsed()) return DrawSample(draw_sample_options);
   if (send->parsed()) return Send(flags, send_options);
   if (generate->parsed()) return Generate(flags);
   return Simulate(flags);

@@ -22,6 +22,7 @@
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/pvt_phases.h"
 #include "tools/hub/simulator/registry_files.h"
+#include "tools/hub/simulator/sample.h"
 #include "tools/hub/simulator/summary.h"
 #include "tools/hub/simulator/synthetic.h"
 #include "tools/hub/simulator/truth.h"
@@ -72,7 +73,13 @@ void PrintPlan(const Plan& plan, const std::string& truth_path) {
 
 // Draws the night and writes its ground truth to DIR/truth.json.
 Result<Plan> DrawNight(const domain::Registry& registry, const Flags& flags) {
-  auto plan = DrawPlan(registry, PlanOptionsFor(flags));
+  PlanOptions options = PlanOptionsFor(flags);
+  if (!flags.pvt_sample_path.empty()) {
+    auto sampled = ReadSampledStations(flags.pvt_sample_path);
+    if (!sampled.ok()) return sampled.status();
+    options.report_first = std::move(sampled).value();
+  }
+  auto plan = DrawPlan(registry, options);
   if (!plan.ok()) return plan.status();
   const std::string truth_path = (std::filesystem::path(flags.dir) / "truth.json").string();
   if (auto written = WriteTruthJson(registry, plan->truth, plan->expected, truth_path);

@@ -2,6 +2,7 @@
 
 #include <iterator>
 
+#include "tools/hub/simulator/biased_night.h"
 #include "tools/hub/simulator/plan_steps.h"
 #include "tools/hub/simulator/rng.h"
 #include "tools/hub/simulator/signing.h"
@@ -30,6 +31,8 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
   auto hubs = AssignRegionsToHubs(registry, options.hubs);
   if (!hubs.ok()) return hubs.status();
   std::vector<PlannedSubmission> protocols = DrawCleanProtocols(registry, options.seed, *hubs);
+  const bool cities_first = options.arrival == PlanOptions::Arrival::kCitiesFirst;
+  if (cities_first) MoveCityVotes(registry, protocols);
 
   // The steps below draw from this one stream, in this order (plan_steps.h).
   Rng rng(StreamSeed(options.seed, "plan", 3));
@@ -57,6 +60,9 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
   }
   Plan plan;
   plan.submissions = InSendOrder(rng, std::move(submissions), resent);
+  if (cities_first) {
+    plan.submissions = CitiesFirst(registry, std::move(plan.submissions), options.report_first);
+  }
   plan.hub_ids = std::move(hubs->hub_ids);
   plan.hub_of_region = std::move(hubs->hub_of_region);
   plan.truth = ComputeTruth(registry, plan.submissions);

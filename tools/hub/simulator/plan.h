@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,13 @@ struct PlanOptions {
   // drawn around the announced 2021 figures (turnout 63 %, Nur Otan 71.1, Ak Zhol 10.9, People's
   // Party 9.1, Auyl 5.3, ADAL 3.6): they differ from the observers' the way the report says.
   bool official_results = false;
+  // The order protocols arrive in. kShuffled: at random over the whole country. kCitiesFirst: a
+  // night as real nights go (biased_night.h): city voters give the first list 30 % fewer votes and
+  // city protocols arrive first, those of the stations in `report_first` (a PVT sample's) before
+  // all others.
+  enum class Arrival { kShuffled, kCitiesFirst };
+  Arrival arrival = Arrival::kShuffled;
+  std::set<std::string> report_first;
 };
 
 struct Plan {

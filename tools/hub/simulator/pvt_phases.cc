@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <thread>
 
@@ -134,6 +135,47 @@ Result<PhasedStream> StreamInPhases(const domain::Registry& registry,
   return out;
 }
 
+namespace {
+
+// The final share of an option in `tally`, in percent of valid votes.
+double FinalShare(const Tally& tally, const std::string& option_id) {
+  auto votes = tally.option_votes.find(option_id);
+  return tally.ballots_valid == 0 || votes == tally.option_votes.end()
+             ? 0
+             : 100.0 * static_cast<double>(votes->second) /
+                   static_cast<double>(tally.ballots_valid);
+}
+
+// "share ± margin", with " *" when the final share lies outside the interval.
+std::string Cell(const v1::OptionEstimate& estimate, double final_share) {
+  const bool misses = std::abs(estimate.share_percent() - final_share) > estimate.margin_percent();
+  return fmt::format("{:.2f} ± {:.2f}{}", estimate.share_percent(), estimate.margin_percent(),
+                     misses ? " *" : "  ");
+}
+
+// One row an option: its estimate at each phase (from `pick`, null when absent) and its final
+// share.
+template <typename Pick>
+std::string OptionRows(const v1::Contest& contest, const std::vector<PvtPhase>& phases,
+                       const Tally& final_tally, Pick pick) {
+  std::string out;
+  for (int k = 0; k < contest.options_size(); ++k) {
+    const auto& option = contest.options(k);
+    const double final_share = FinalShare(final_tally, option.option_id());
+    out += fmt::format("  {:<28}", option.name().substr(0, 28));
+    for (const auto& phase : phases) {
+      const auto* options = pick(phase);
+      out += fmt::format(" {:>20}", options == nullptr || options->size() <= k
+                                        ? std::string("–")
+                                        : Cell((*options)[k], final_share));
+    }
+    out += fmt::format(" {:>9.2f}\n", final_share);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string FormatPvtPhases(const domain::Registry& registry, const std::vector<PvtPhase>& phases,
                             const std::map<std::string, Tally>& final_nation) {
   std::string out;
@@ -142,38 +184,51 @@ std::string FormatPvtPhases(const domain::Registry& registry, const std::vector<
     if (final_tally == final_nation.end()) continue;
     const int64_t registered =
         registry.StationsRegistered(registry.nation_id(), contest.contest_id());
+    auto estimate_at = [&](const PvtPhase& phase) -> const v1::PvtEstimate* {
+      auto it = phase.estimates.find(contest.contest_id());
+      return it == phase.estimates.end() ? nullptr : &it->second;
+    };
     out += fmt::format(
-        "PVT estimate of {} (share of valid votes, ± 95 % margin) as stations "
-        "reported, against the complete count:\n",
+        "PVT estimate of {} (share of valid votes, ± 95 % margin; * the final share is outside "
+        "it) against the complete count.\nFrom the stations reported so far:\n",
         contest.name().empty() ? contest.contest_id() : contest.name());
     out += fmt::format("  {:<28}", "");
     for (const auto& phase : phases) {
-      auto it = phase.estimates.find(contest.contest_id());
-      const int64_t sampled = it == phase.estimates.end() ? 0 : it->second.stations_sampled();
-      out += fmt::format(" {:>18}",
+      const auto* estimate = estimate_at(phase);
+      const int64_t sampled = estimate == nullptr ? 0 : estimate->stations_sampled();
+      out += fmt::format(" {:>20}",
                          fmt::format("{:.0f} % ({}/{})", 100 * phase.mark, sampled, registered));
     }
     out += fmt::format(" {:>9}\n", "final");
-    for (int k = 0; k < contest.options_size(); ++k) {
-      const auto& option = contest.options(k);
-      out += fmt::format("  {:<28}", option.name().substr(0, 28));
+    out += OptionRows(contest, phases, final_tally->second, [&](const PvtPhase& phase) {
+      const auto* estimate = estimate_at(phase);
+      return estimate == nullptr ? nullptr : &estimate->options();
+    });
+    // Beside it, the estimate from the PVT sample drawn before the night, when publication has one.
+    const v1::PvtSampleEstimate* first_sample = nullptr;
+    for (const auto& phase : phases) {
+      const auto* estimate = estimate_at(phase);
+      if (estimate != nullptr && estimate->has_sample()) first_sample = &estimate->sample();
+    }
+    if (first_sample != nullptr) {
+      out += fmt::format(
+          "From the PVT sample alone (sha256 {}; ! a region under {:.0f} % reported):\n",
+          first_sample->sha256(), first_sample->min_completion_percent());
+      out += fmt::format("  {:<28}", "sampled stations reported");
       for (const auto& phase : phases) {
-        auto it = phase.estimates.find(contest.contest_id());
-        if (it == phase.estimates.end() || it->second.options_size() <= k) {
-          out += fmt::format(" {:>18}", "–");
-          continue;
-        }
-        const auto& estimate = it->second.options(k);
-        out += fmt::format(" {:>18}", fmt::format("{:.2f} ± {:.2f}", estimate.share_percent(),
-                                                  estimate.margin_percent()));
+        const auto* estimate = estimate_at(phase);
+        const auto& sample =
+            estimate == nullptr ? v1::PvtSampleEstimate::default_instance() : estimate->sample();
+        out += fmt::format(
+            " {:>20}", fmt::format("{}/{}{}", sample.stations_reported(), sample.stations_sampled(),
+                                   sample.under_reported() ? " !" : "  "));
       }
-      const Tally& tally = final_tally->second;
-      auto votes = tally.option_votes.find(option.option_id());
-      const double share = tally.ballots_valid == 0 || votes == tally.option_votes.end()
-                               ? 0
-                               : 100.0 * static_cast<double>(votes->second) /
-                                     static_cast<double>(tally.ballots_valid);
-      out += fmt::format(" {:>9.2f}\n", share);
+      out += "\n";
+      out += OptionRows(contest, phases, final_tally->second, [&](const PvtPhase& phase) {
+        const auto* estimate = estimate_at(phase);
+        return estimate == nullptr || !estimate->has_sample() ? nullptr
+                                                              : &estimate->sample().options();
+      });
     }
     out += "\n";
   }
