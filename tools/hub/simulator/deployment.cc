@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <set>
 #include <thread>
 
 #include "hattama/v1/publication.grpc.pb.h"
@@ -57,11 +58,7 @@ DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
     const v1::Area* region = RegionOf(registry, station);
     if (region != nullptr) stations_of_region[region->area_id()].push_back(&station);
   }
-  v1::DeploymentFigures& nation = plan.expected[registry.nation_id()];
-  nation.set_area_id(registry.nation_id());
   for (auto& [region_id, stations] : stations_of_region) {
-    v1::DeploymentFigures& row = plan.expected[region_id];
-    row.set_area_id(region_id);
     auto hub = hub_of_region.find(region_id);
     const std::string hub_id = hub == hub_of_region.end() ? "" : hub->second;
     // Observer groups send mandates for about a tenth of a region's stations, and commissions
@@ -88,8 +85,6 @@ DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
         event.set_hub_id(hub_id);
         event.set_kind(kind);
         event.set_contest_id(contest);
-        Count(row, kind);
-        Count(nation, kind);
       };
       emit(v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
       if (i >= handed_out) continue;
@@ -99,8 +94,6 @@ DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
         continue;
       }
       emit(v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED);
-      row.set_stations_covered(row.stations_covered() + 1);
-      nation.set_stations_covered(nation.stations_covered() + 1);
       if (rng.Uniform() < 0.04) {
         emit(v1::DEPLOYMENT_EVENT_KIND_OBSERVER_REMOVED);
         continue;
@@ -119,12 +112,7 @@ DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
       }
     }
   }
-  for (auto& [area_id, row] : plan.expected) {
-    const v1::Area* area = registry.FindArea(area_id);
-    if (area != nullptr) row.set_name(area->name());
-    row.set_protocols_not_obtained(
-        std::max<int64_t>(0, row.mandates_sent() - row.protocols_obtained()));
-  }
+  plan.expected = ExpectedDeployment(registry, plan.events);
   // A share of events sent twice, as a hub that lost answers would: counted once.
   const size_t originals = plan.events.size();
   for (size_t i = 0; i < originals; ++i) {
@@ -134,6 +122,38 @@ DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
     }
   }
   return plan;
+}
+
+std::map<std::string, v1::DeploymentFigures> ExpectedDeployment(
+    const domain::Registry& registry, const std::vector<v1::DeploymentEvent>& events) {
+  std::map<std::string, v1::DeploymentFigures> expected;
+  std::set<std::string> applied;
+  std::set<std::pair<std::string, std::string>> covered;  // (area, station)
+  auto row = [&](const v1::Area& area) -> v1::DeploymentFigures& {
+    v1::DeploymentFigures& figures = expected[area.area_id()];
+    figures.set_area_id(area.area_id());
+    figures.set_name(area.name());
+    return figures;
+  };
+  if (const v1::Area* nation = registry.FindArea(registry.nation_id())) row(*nation);
+  for (const auto& event : events) {
+    const domain::Station* station = registry.FindStation(event.station_id());
+    if (station == nullptr || !applied.insert(event.event_id()).second) continue;
+    for (const v1::Area* area : registry.EnclosingAreas(*station)) {
+      if (area->kind() != v1::AREA_KIND_REGION && area->kind() != v1::AREA_KIND_NATION) continue;
+      v1::DeploymentFigures& figures = row(*area);
+      Count(figures, event.kind());
+      if (event.kind() == v1::DEPLOYMENT_EVENT_KIND_OBSERVER_ADMITTED &&
+          covered.emplace(area->area_id(), station->station_id()).second) {
+        figures.set_stations_covered(figures.stations_covered() + 1);
+      }
+    }
+  }
+  for (auto& [area_id, figures] : expected) {
+    figures.set_protocols_not_obtained(
+        std::max<int64_t>(0, figures.mandates_sent() - figures.protocols_obtained()));
+  }
+  return expected;
 }
 
 std::vector<std::string> VerifyDeploymentTable(const std::string& publication_address,
@@ -186,6 +206,77 @@ std::string FormatDeploymentTable(const v1::DeploymentTable& table) {
   };
   for (const auto& row : table.regions()) line(row);
   line(table.nation());
+  return text;
+}
+
+namespace {
+
+std::unique_ptr<v1::DeploymentService::Stub> DeploymentStub(const std::string& address) {
+  return v1::DeploymentService::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+}
+
+template <typename Response, typename Method>
+Result<Response> Read(const std::string& address, Method method, std::string_view name) {
+  auto stub = DeploymentStub(address);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  Response response;
+  const grpc::Status status = ((*stub).*method)(&context, {}, &response);
+  if (!status.ok()) return Status::Error(fmt::format("{}: {}", name, status.error_message()));
+  return response;
+}
+
+}  // namespace
+
+Result<v1::CityDeploymentTable> ReadCityDeployment(const std::string& publication_address) {
+  return Read<v1::CityDeploymentTable>(
+      publication_address, &v1::DeploymentService::Stub::GetCityDeployment, "GetCityDeployment");
+}
+
+Result<v1::OrganisationDeploymentTable> ReadOrganisationDeployment(
+    const std::string& publication_address) {
+  return Read<v1::OrganisationDeploymentTable>(
+      publication_address, &v1::DeploymentService::Stub::GetOrganisationDeployment,
+      "GetOrganisationDeployment");
+}
+
+std::string FormatCityTable(const v1::CityDeploymentTable& table) {
+  std::string text = fmt::format("  {:<20} {:>6} {:>7} {:>8} {:>9} {:>22}\n", "city", "sent",
+                                 "handed", "stations", "protocols", "confiscated/not adm.");
+  auto line = [&](const v1::DeploymentFigures& row) {
+    text += fmt::format("  {:<20} {:>6} {:>7} {:>8} {:>9} {:>22}\n", row.name(),
+                        row.mandates_sent(), row.mandates_handed_out(), row.stations_covered(),
+                        row.protocols_obtained(), row.protocols_not_obtained());
+  };
+  for (const auto& row : table.cities()) {
+    if (row.mandates_sent() > 0) line(row);
+  }
+  line(table.total());
+  return text;
+}
+
+std::string FormatOrganisationTable(const v1::OrganisationDeploymentTable& table) {
+  std::string text =
+      fmt::format("  {:<34} {:<21} {:>8} {:>6} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>9}\n",
+                  "organisation", "affiliation", "declared", "sent", "handed", "admitted",
+                  "refused", "removed", "stations", "regions", "protocols");
+  auto line = [&](const v1::OrganisationDeployment& row) {
+    text += fmt::format("  {:<34} {:<21} {:>8} {:>6} {:>7} {:>8} {:>7} {:>7} {:>8} {:>7} {:>9}\n",
+                        row.name(), row.affiliation(), row.observers_declared(),
+                        row.mandates_sent(), row.mandates_handed_out(), row.observers_admitted(),
+                        row.observers_refused(), row.observers_removed(), row.stations_covered(),
+                        row.regions_covered(), row.protocols_obtained());
+  };
+  for (const auto& row : table.organisations()) line(row);
+  text += "  by affiliation:\n";
+  for (const auto& row : table.affiliations()) line(row);
+  const v1::StationCoverage& c = table.coverage();
+  text += fmt::format(
+      "  stations covered, of {}: independent {} (only {}), authority-affiliated {} (only {}), "
+      "both {}, neither {}\n",
+      c.stations_registered(), c.independent(), c.independent_only(), c.authority_affiliated(),
+      c.authority_affiliated_only(), c.both(), c.neither());
   return text;
 }
 

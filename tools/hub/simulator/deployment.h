@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/base/result.h"
 #include "common/domain/registry.h"
 #include "hattama/v1/publication.pb.h"
 #include "hattama/v1/records.pb.h"
@@ -25,6 +26,11 @@ struct DeploymentPlan {
   std::map<std::string, v1::DeploymentFigures> expected;
 };
 
+// The table `events` must produce, region rows and the nation by area id, each event id counted
+// once and each station once in stations covered (as aggregation's deployment.lua counts).
+std::map<std::string, v1::DeploymentFigures> ExpectedDeployment(
+    const domain::Registry& registry, const std::vector<v1::DeploymentEvent>& events);
+
 // Deterministic per (registry, seed, hubs of regions).
 DeploymentPlan DrawDeployment(const domain::Registry& registry, uint64_t seed,
                               const std::map<std::string, std::string>& hub_of_region);
@@ -38,5 +44,16 @@ std::vector<std::string> VerifyDeploymentTable(const std::string& publication_ad
 
 // The table as text: one line per region and the nation.
 std::string FormatDeploymentTable(const v1::DeploymentTable& table);
+
+// DeploymentService.GetCityDeployment and GetOrganisationDeployment of the publication at
+// `publication_address` (5 s deadline each).
+Result<v1::CityDeploymentTable> ReadCityDeployment(const std::string& publication_address);
+Result<v1::OrganisationDeploymentTable> ReadOrganisationDeployment(
+    const std::string& publication_address);
+
+// The city table as text, in the report's columns: the cities with any mandate, and the total.
+std::string FormatCityTable(const v1::CityDeploymentTable& table);
+// The organisations' and affiliations' rows, then the stations each camp covers.
+std::string FormatOrganisationTable(const v1::OrganisationDeploymentTable& table);
 
 }  // namespace hattama::hub

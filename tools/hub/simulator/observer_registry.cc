@@ -7,6 +7,7 @@
 
 #include "tools/hub/simulator/plan_steps.h"
 #include "tools/hub/simulator/rng.h"
+#include "tools/hub/simulator/scenario_haq2021.h"
 #include "tools/hub/simulator/signing.h"
 
 namespace hattama::hub {
@@ -30,6 +31,10 @@ std::vector<domain::Organisation> SyntheticOrganisations(bool signing) {
     organisation.signatures_required =
         signing && organisation.organisation_id == kSigningOrganisation;
   }
+  // The scenario haq-2021's organisations, so that its events are accepted by any synthetic
+  // registry (they send no protocols).
+  for (auto& organisation : Haq2021Organisations())
+    organisations.push_back(std::move(organisation));
   return organisations;
 }
 

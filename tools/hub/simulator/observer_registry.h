@@ -22,7 +22,8 @@ struct ObserverRegistryOptions {
 };
 
 // The three observer organisations of the synthetic night, all independent; signatures are
-// optional for all of them, unless `signing` (then kSigningOrganisation requires them).
+// optional for all of them, unless `signing` (then kSigningOrganisation requires them). Then the
+// organisations of the scenario haq-2021 (scenario_haq2021.h), which observe no protocols.
 std::vector<domain::Organisation> SyntheticOrganisations(bool signing = false);
 
 // The organisation whose observer watches `station_id` in the election of `seed`.

@@ -293,6 +293,8 @@ Result<v1::Election> DrawElection(const SyntheticOptions& options,
       district->set_kind(v1::AREA_KIND_DISTRICT);
       district->set_parent_id(region_id);
       district->set_population(district_population[d]);
+      // An oblast's centre is a city inside it (Aktobe city, Oral city): per-city views list it.
+      district->set_is_city(!spec.is_city && d == 0);
       SetLocalizedNames(DistrictName(spec.slug, spec.districts[d]),
                         district->mutable_localized_names());
       const bool urban = spec.is_city || d == 0;
