@@ -13,6 +13,7 @@
 #include "bench/e2e.h"
 #include "bench/load.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
+#include "services/publication/snapshot_directory.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/registry_files.h"
 #include "tools/hub/simulator/synthetic.h"
@@ -26,8 +27,8 @@ double Millis(Clock::duration d) { return std::chrono::duration<double, std::mil
 
 void Say(const std::string& line) { std::cout << "   " << line << "\n" << std::flush; }
 
-// The path the index names for file `name` ("v/<hex>.json"), or "" when it names none. The index
-// is searched as text: parsing a megabyte of JSON a poll would make the poller the load.
+// The path the index (or a bucket file) names for file `name` ("v/<hex>.json"), or "" when it
+// names none. Searched as text, as publication writes them: one "name": "path" a line.
 std::string PathIn(const std::string& index, const std::string& name) {
   const std::string key = "\"" + name + "\": \"";
   const size_t at = index.find(key);
@@ -36,9 +37,67 @@ std::string PathIn(const std::string& index, const std::string& name) {
   return index.substr(start, index.find('"', start) - start);
 }
 
+// The index's bucket files, by bucket (README "Served from the edge", format 2).
+std::vector<std::string> BucketPaths(const std::string& index) {
+  std::vector<std::string> paths;
+  const size_t buckets = index.find("\"buckets\": {");
+  if (buckets == std::string::npos) return paths;
+  size_t at = index.find('[', buckets);
+  const size_t end = index.find(']', at);
+  while (at != std::string::npos && (at = index.find('"', at + 1)) < end) {
+    const size_t close = index.find('"', at + 1);
+    paths.push_back(index.substr(at + 1, close - at - 1));
+    at = close;
+  }
+  return paths;
+}
+
+// Reads files by name through an index as a browser does: the index's own, else through the
+// name's bucket file, which is immutable and so fetched once per version.
+class IndexReader {
+ public:
+  explicit IndexReader(httplib::Client& client) : client_(client) {}
+
+  // The index as last read through nginx (kept when a read fails).
+  void Refresh() {
+    auto fetched = client_.Get("/data/index.json");
+    if (!fetched || fetched->status != 200) return;
+    index_ = std::move(fetched->body);
+    buckets_ = BucketPaths(index_);
+    // Bucket files the new index no longer names are not needed again.
+    std::map<std::string, std::string> kept;
+    for (const std::string& path : buckets_) {
+      if (auto it = bucket_files_.find(path); it != bucket_files_.end()) kept.insert(*it);
+    }
+    bucket_files_.swap(kept);
+  }
+  // The path of file `name`'s newest version as the index read names it; "" when none does.
+  std::string PathOf(const std::string& name) {
+    std::string path = PathIn(index_, name);
+    if (!path.empty() || buckets_.empty()) return path;
+    const std::string& bucket =
+        buckets_[publication::SnapshotBucket(name, static_cast<uint32_t>(buckets_.size()))];
+    auto it = bucket_files_.find(bucket);
+    if (it == bucket_files_.end()) {
+      auto fetched = client_.Get("/data/" + bucket);
+      if (!fetched || fetched->status != 200) return "";
+      it = bucket_files_.emplace(bucket, std::move(fetched->body)).first;
+    }
+    return PathIn(it->second, name);
+  }
+  const std::string& index() const { return index_; }
+  const std::vector<std::string>& buckets() const { return buckets_; }
+
+ private:
+  httplib::Client& client_;
+  std::string index_;
+  std::vector<std::string> buckets_;
+  std::map<std::string, std::string> bucket_files_;  // path -> bytes
+};
+
 // Watches acknowledged protocols until the snapshot files, read through nginx as a browser reads
-// them, show them counted: index.json names a version of the station's file whose
-// counted_submission_id is the protocol's. One request in flight at a time.
+// them, show them counted: index.json (through the station's bucket file) names a version of the
+// station's file whose counted_submission_id is the protocol's. One request in flight at a time.
 class SnapshotPoller {
  public:
   explicit SnapshotPoller(const std::string& url) : client_(url) {
@@ -61,7 +120,7 @@ class SnapshotPoller {
 
   void Run() {
     std::vector<Sample> pending;
-    std::string index;
+    IndexReader index(client_);
     int64_t passes = 0;
     Clock::duration pass_time{};
     for (;;) {
@@ -73,11 +132,10 @@ class SnapshotPoller {
       }
       const auto pass_start = Clock::now();
       // Fetched whole each pass: cpp-httplib waits out its read timeout on a kept-alive 304.
-      auto fetched = client_.Get("/data/index.json");
-      if (fetched && fetched->status == 200) index = std::move(fetched->body);
+      index.Refresh();
       std::vector<Sample> still;
       for (Sample& sample : pending) {
-        const std::string path = PathIn(index, sample.file);
+        const std::string path = index.PathOf(sample.file);
         if (path.empty() || path == sample.checked) {
           still.push_back(std::move(sample));
           continue;
@@ -281,11 +339,22 @@ Result<PortalFigures> RunPortalBenchmark(const PortalOptions& options) {
 
   // What a browser reads, through nginx, against a plain file of each one's size.
   httplib::Client edge((*nginx)->url());
-  auto index = edge.Get("/data/index.json");
-  if (!index || index->status != 200) return Status::Error("no index.json through nginx");
-  figures.index_bytes = static_cast<int64_t>(index->body.size());
-  figures.files =
-      static_cast<int64_t>(std::count(index->body.begin(), index->body.end(), '\n')) - 1;
+  IndexReader index(edge);
+  index.Refresh();
+  if (index.index().empty()) return Status::Error("no index.json through nginx");
+  figures.index_bytes = static_cast<int64_t>(index.index().size());
+  figures.buckets = static_cast<int64_t>(index.buckets().size());
+  // Files: the index's own lines and its buckets' ("name": "path" a line).
+  auto lines = [](const std::string& json) {
+    return static_cast<int64_t>(std::count(json.begin(), json.end(), '\n'));
+  };
+  figures.files = lines(index.index().substr(0, index.index().find("\"buckets\": {"))) - 1;
+  for (const std::string& bucket : index.buckets()) {
+    auto fetched = edge.Get("/data/" + bucket);
+    if (!fetched || fetched->status != 200) return Status::Error("unreadable bucket " + bucket);
+    figures.files += lines(fetched->body) - 1;
+    figures.bucket_bytes += static_cast<int64_t>(fetched->body.size());
+  }
   httplib::Client zipped((*nginx)->url());
   zipped.set_decompress(false);
   if (auto gz = zipped.Get("/data/index.json", {{"Accept-Encoding", "gzip"}}); gz) {
@@ -294,10 +363,11 @@ Result<PortalFigures> RunPortalBenchmark(const PortalOptions& options) {
   const domain::Registry& r = **registry;
   const std::string contest = r.election().contests(0).contest_id();
   const std::string district = r.stations().front().district_id();
+  const std::string station = "GetStationResults?station_id=" + r.stations().front().station_id();
   const std::pair<std::string, std::string> portal_files[] = {
       {"nation totals", "GetAreaTotals?area_id=" + r.nation_id() + "&contest_id=" + contest},
       {"district stations", "ListStations?area_id=" + district + "&contest_id=" + contest},
-      {"station", "GetStationResults?station_id=" + r.stations().front().station_id()}};
+      {"station", station}};
   auto measure = [&](const std::string& what, const std::string& path, int64_t bytes) -> Status {
     auto file = Wrk(what, (*nginx)->url(), path, bytes, options);
     if (!file.ok()) return file.status();
@@ -311,7 +381,7 @@ Result<PortalFigures> RunPortalBenchmark(const PortalOptions& options) {
     return Status::Ok();
   };
   for (const auto& [what, name] : portal_files) {
-    const std::string path = PathIn(index->body, name);
+    const std::string path = index.PathOf(name);
     auto file = edge.Get("/data/" + path);
     if (path.empty() || !file || file->status != 200) {
       return Status::Error("the index names no readable file for " + name);
@@ -320,6 +390,15 @@ Result<PortalFigures> RunPortalBenchmark(const PortalOptions& options) {
         !measured.ok()) {
       return measured;
     }
+  }
+  const std::string& bucket = index.buckets().at(
+      publication::SnapshotBucket(station, static_cast<uint32_t>(index.buckets().size())));
+  auto bucket_file = edge.Get("/data/" + bucket);
+  if (!bucket_file || bucket_file->status != 200) return Status::Error("unreadable " + bucket);
+  if (Status measured = measure("a station's bucket", "/data/" + bucket,
+                                static_cast<int64_t>(bucket_file->body.size()));
+      !measured.ok()) {
+    return measured;
   }
   if (Status measured = measure("index.json", "/data/index.json", figures.index_bytes);
       !measured.ok()) {
@@ -330,8 +409,10 @@ Result<PortalFigures> RunPortalBenchmark(const PortalOptions& options) {
 
 void PrintPortalFigures(const PortalFigures& f) {
   std::cout << fmt::format(
-      "\nThe public portal at the edge, {} stations ({} files, index.json {} bytes, {} gzipped)\n",
-      f.stations, f.files, f.index_bytes, f.index_gzip_bytes);
+      "\nThe public portal at the edge, {} stations ({} files, index.json {} bytes, {} gzipped; "
+      "{} bucket files of {} bytes on average)\n",
+      f.stations, f.files, f.index_bytes, f.index_gzip_bytes, f.buckets,
+      f.bucket_bytes / std::max<int64_t>(1, f.buckets));
   std::cout << fmt::format(
       "  freshness at {:.0f}/s ({:g} x the night's peak of {:.1f}/s), acknowledged -> shown by the "
       "files through nginx: p50 {:.0f} ms, p99 {:.0f} ms, max {:.0f} ms ({} samples, {} never "

@@ -3,12 +3,12 @@
 // (stack::Nginx, the deployed server block), then:
 //   1. freshness: a night paced at ten times election night's peak, each sampled protocol timed
 //      from ingestion's acknowledgement until the snapshot files show it as a browser finds it
-//      (index.json through nginx names a version of the station's file whose counted submission
-//      is that protocol);
+//      (index.json through nginx, and the station's bucket file it names, name a version of the
+//      station's file whose counted submission is that protocol);
 //   2. serving: wrk (Debian's package) against portal files through nginx (the nation's totals,
-//      a district's station list, the index) and, in the same run on the same nginx, against a
-//      plain static file of the same size, so the ratio says what the portal's files cost beyond
-//      a static file's.
+//      a district's station list, a station, a station's bucket, the index) and, in the same run on
+//      the same nginx, against a plain static file of the same size, so the ratio says what the
+//      portal's files cost beyond a static file's.
 #pragma once
 
 #include <cstdint>
@@ -49,9 +49,11 @@ struct WrkFigures {
 
 struct PortalFigures {
   int64_t stations = 0;
-  int64_t files = 0;        // files the index names
+  int64_t files = 0;        // files the index names, itself and through its buckets
   int64_t index_bytes = 0;  // index.json, and gzipped as nginx sends it
   int64_t index_gzip_bytes = 0;
+  int64_t buckets = 0;       // bucket files the index names
+  int64_t bucket_bytes = 0;  // all of them together
   double peak_per_second = 0;
   double rate = 0;  // offered in the paced run
   int64_t sent = 0;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <regex>
@@ -14,7 +15,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The longest index.json read at start for its sequence (an index of 10,000 stations is ~1 MB).
+// The longest index.json read at start for its sequence (a format 1 index of 10,000 stations,
+// naming every file, was ~1 MB).
 constexpr size_t kMaxIndexBytes = 64 << 20;
 // Hex digits of a version's name: 128 bits of SHA-256.
 constexpr size_t kNameHexDigits = 32;
@@ -29,6 +31,17 @@ std::string JsonString(std::string_view text) {
     out += c;
   }
   return out + "\"";
+}
+
+// A JSON object of "name": "path", one a line, in name order.
+std::string JsonFiles(const std::map<std::string, std::string>& files) {
+  std::string json = "{";
+  bool first = true;
+  for (const auto& [name, path] : files) {
+    json += (first ? "\n  " : ",\n  ") + JsonString(name) + ": " + JsonString(path);
+    first = false;
+  }
+  return json + "}";
 }
 
 std::string UtcNow() {
@@ -47,17 +60,27 @@ FileWriteOptions WriteOptions(const std::string& dir) {
 
 }  // namespace
 
-SnapshotDirectory::SnapshotDirectory(std::string dir, std::chrono::seconds keep)
-    : dir_(std::move(dir)), keep_(keep) {}
+uint32_t SnapshotBucket(std::string_view name, uint32_t count) {
+  uint32_t hash = 2166136261u;
+  for (char c : name) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 16777619u;
+  }
+  return hash % std::max<uint32_t>(1, count);
+}
+
+SnapshotDirectory::SnapshotDirectory(std::string dir, std::chrono::seconds keep, uint32_t buckets)
+    : dir_(std::move(dir)), keep_(keep), buckets_(std::max<uint32_t>(1, buckets)) {}
 
 Result<std::unique_ptr<SnapshotDirectory>> SnapshotDirectory::Open(const std::string& dir,
-                                                                   std::chrono::seconds keep) {
+                                                                   std::chrono::seconds keep,
+                                                                   uint32_t buckets) {
   std::error_code error;
   for (const std::string& sub : {dir + "/v", dir + "/.tmp"}) {
     fs::create_directories(sub, error);
     if (error) return Status::Unavailable("cannot create " + sub + ": " + error.message());
   }
-  std::unique_ptr<SnapshotDirectory> directory(new SnapshotDirectory(dir, keep));
+  std::unique_ptr<SnapshotDirectory> directory(new SnapshotDirectory(dir, keep, buckets));
   const auto now = Clock::now();
   for (const auto& entry : fs::directory_iterator(dir + "/v", error)) {
     const std::string name = entry.path().filename().string();
@@ -91,39 +114,77 @@ void SnapshotDirectory::Release(const std::string& path) {
   unused_[path] = Clock::time_point::max();
 }
 
-Result<bool> SnapshotDirectory::Put(const std::string& name, std::string_view bytes) {
+void SnapshotDirectory::Point(std::string& slot, const std::string& path) {
+  Use(path);
+  if (!slot.empty()) Release(slot);
+  slot = path;
+}
+
+Result<std::string> SnapshotDirectory::WriteVersion(std::string_view bytes) {
   const std::string path = "v/" + Hex(Sha256(bytes)).substr(0, kNameHexDigits) + ".json";
-  auto current = files_.find(name);
-  if (current != files_.end() && current->second == path) return false;
   if (uses_.count(path) == 0 && !fs::exists(dir_ + "/" + path)) {
     Status written = WriteFileAtomically(dir_ + "/" + path, bytes, WriteOptions(dir_));
     if (!written.ok()) return written;
     ++versions_written_;
   }
-  Use(path);
-  if (current != files_.end()) {
-    Release(current->second);
-    current->second = path;
-  } else {
-    files_.emplace(name, path);
-  }
+  return path;
+}
+
+Result<bool> SnapshotDirectory::Put(const std::string& name, std::string_view bytes,
+                                    SnapshotListing listing) {
+  Bucket* bucket = listing == SnapshotListing::kBucket
+                       ? &buckets_[SnapshotBucket(name, static_cast<uint32_t>(buckets_.size()))]
+                       : nullptr;
+  auto path = WriteVersion(bytes);
+  if (!path.ok()) return path.status();
+  std::string& slot = bucket ? bucket->files[name] : files_[name];
+  if (slot == *path) return false;
+  Point(slot, *path);
+  if (bucket) bucket->changed = true;
   changed_ = true;
   return true;
 }
 
+std::string SnapshotDirectory::PathOf(const std::string& name) const {
+  if (auto it = files_.find(name); it != files_.end()) return it->second;
+  const auto& bucket = buckets_[SnapshotBucket(name, static_cast<uint32_t>(buckets_.size()))];
+  auto it = bucket.files.find(name);
+  return it == bucket.files.end() ? "" : it->second;
+}
+
+std::vector<std::string> SnapshotDirectory::bucket_paths() const {
+  std::vector<std::string> paths;
+  for (const Bucket& bucket : buckets_) paths.push_back(bucket.path);
+  return paths;
+}
+
+Status SnapshotDirectory::WriteBuckets() {
+  for (Bucket& bucket : buckets_) {
+    if (!bucket.changed) continue;
+    auto path = WriteVersion("{\"files\": " + JsonFiles(bucket.files) + "}\n");
+    if (!path.ok()) return path.status();
+    if (bucket.path != *path) Point(bucket.path, *path);
+    bucket.changed = false;
+  }
+  return Status::Ok();
+}
+
 std::string SnapshotDirectory::IndexJson() const {
-  std::string json = "{\"format\": 1, \"generated_at\": \"" + UtcNow() +
-                     "\", \"sequence\": " + std::to_string(sequence_) + ", \"files\": {";
+  std::string json =
+      "{\"format\": 2, \"generated_at\": \"" + UtcNow() +
+      "\", \"sequence\": " + std::to_string(sequence_) + ", \"files\": " + JsonFiles(files_) +
+      ",\n\"buckets\": {\"count\": " + std::to_string(buckets_.size()) + ", \"files\": [";
   bool first = true;
-  for (const auto& [name, path] : files_) {
-    json += (first ? "\n  " : ",\n  ") + JsonString(name) + ": " + JsonString(path);
+  for (const Bucket& bucket : buckets_) {
+    json += (first ? "\n  " : ",\n  ") + JsonString(bucket.path);
     first = false;
   }
-  return json + "}}\n";
+  return json + "]}}\n";
 }
 
 Status SnapshotDirectory::Publish(Clock::time_point now) {
   if (changed_) {
+    if (Status written = WriteBuckets(); !written.ok()) return written;
     ++sequence_;
     Status written = WriteFileAtomically(dir_ + "/index.json", IndexJson(), WriteOptions(dir_));
     if (!written.ok()) {

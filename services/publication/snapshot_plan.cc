@@ -73,13 +73,16 @@ SnapshotPlan::SnapshotPlan(const domain::Registry& registry) {
   for (const v1::Area& area : election.areas()) {
     for (const v1::Contest& contest : election.contests()) {
       if (registry.StationsRegistered(area.area_id(), contest.contest_id()) == 0) continue;
+      const bool nation_or_region =
+          area.kind() == v1::AREA_KIND_NATION || area.kind() == v1::AREA_KIND_REGION;
       for (bool official : {false, true}) {
         const TotalsKey key{area.area_id(), contest.contest_id(), official};
         const size_t index =
             Add({.kind = SnapshotFile::Kind::kTotals,
                  .method = official ? "GetOfficialTotals" : "GetAreaTotals",
                  .params = {{"area_id", area.area_id()}, {"contest_id", contest.contest_id()}},
-                 .totals = key});
+                 .totals = key,
+                 .listing = nation_or_region ? SnapshotListing::kIndex : SnapshotListing::kBucket});
         totals_.push_back(index);
         totals_by_key_[key] = index;
       }
@@ -93,13 +96,15 @@ SnapshotPlan::SnapshotPlan(const domain::Registry& registry) {
       station_lists_[{area.area_id(), contest.contest_id()}] =
           Add({.kind = SnapshotFile::Kind::kStationList,
                .method = "ListStations",
-               .params = {{"area_id", area.area_id()}, {"contest_id", contest.contest_id()}}});
+               .params = {{"area_id", area.area_id()}, {"contest_id", contest.contest_id()}},
+               .listing = SnapshotListing::kBucket});
     }
   }
 
   for (const domain::Station& station : registry.stations()) {
-    stations_[station.station_id()] =
-        Add({.method = "GetStationResults", .params = {{"station_id", station.station_id()}}});
+    stations_[station.station_id()] = Add({.method = "GetStationResults",
+                                           .params = {{"station_id", station.station_id()}},
+                                           .listing = SnapshotListing::kBucket});
   }
 }
 

@@ -4,6 +4,11 @@
 // A file is named as a reader names the API call it stands for: Method, then "?" and the
 // request's parameters sorted by name, URLSearchParams-encoded, those at their default left out
 // ("GetSeats?area_id=kz&contest_id=mazhilis&threshold_percent=7").
+//
+// The election's and contests' files and the nation's and regions' totals are listed in the
+// index itself; the files there are one or more of per district or station (districts' totals,
+// station lists, stations) are listed in buckets (snapshot_directory.h), so that the index stays
+// small however many stations there are.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +19,7 @@
 #include <vector>
 
 #include "common/domain/registry.h"
+#include "services/publication/snapshot_directory.h"
 #include "services/publication/totals_cache.h"
 
 namespace hattama::publication {
@@ -31,6 +37,7 @@ struct SnapshotFile {
   std::map<std::string, std::string> params;
   std::string name;  // SnapshotName(method, params)
   TotalsKey totals;  // kTotals only
+  SnapshotListing listing = SnapshotListing::kIndex;
 };
 
 class SnapshotPlan {
@@ -46,6 +53,9 @@ class SnapshotPlan {
   static constexpr size_t kElection = 0;
   static constexpr size_t kDeploymentTable = 1;
   static constexpr size_t kLogCheckpoint = 2;
+  // Deployment per organisation and per city (refreshed every turn, as the deployment table).
+  static constexpr size_t kOrganisationDeployment = 3;
+  static constexpr size_t kCityDeployment = 4;
   // Everything a change of the totals `key` may change: those totals, the district's station
   // list (when the area is a district), and the contest's files (discrepancies, PVT, seats, the
   // night's progress). Empty for a key the registry does not know.

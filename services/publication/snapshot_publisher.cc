@@ -44,14 +44,14 @@ SnapshotPublisher::~SnapshotPublisher() { Stop(); }
 
 Status SnapshotPublisher::Start(std::shared_ptr<grpc::Channel> channel,
                                 TotalsJsonFunction totals_json) {
-  auto directory = SnapshotDirectory::Open(options_.dir, options_.keep);
+  auto directory = SnapshotDirectory::Open(options_.dir, options_.keep, options_.buckets);
   if (!directory.ok()) return directory.status();
   directory_ = std::move(directory).value();
   stub_ = std::make_unique<grpc::GenericStub>(std::move(channel));
   totals_json_ = std::move(totals_json);
   for (Lane& lane : lanes_) lane.thread = std::thread([this, &lane] { Run(lane); });
-  spdlog::info("writing {} snapshot files to {} (index.json, v/)", plan_.files().size(),
-               options_.dir);
+  spdlog::info("writing {} snapshot files to {} (index.json, {} buckets, v/)", plan_.files().size(),
+               options_.dir, options_.buckets);
   return Status::Ok();
 }
 
@@ -128,6 +128,7 @@ void SnapshotPublisher::Turn(Lane& lane) {
   }
   if (!lane.contests) {
     due[SnapshotPlan::kDeploymentTable] = due[SnapshotPlan::kLogCheckpoint] = 1;
+    due[SnapshotPlan::kOrganisationDeployment] = due[SnapshotPlan::kCityDeployment] = 1;
   }
   MarkSweep(lane);
 
@@ -155,7 +156,7 @@ void SnapshotPublisher::Turn(Lane& lane) {
     Result<bool> changed = false;
     {
       std::lock_guard lock(directory_mutex_);
-      changed = directory_->Put(files[index].name, *bytes);
+      changed = directory_->Put(files[index].name, *bytes, files[index].listing);
     }
     if (!changed.ok()) {
       spdlog::warn("snapshot {}: {}", files[index].name, changed.status().message());

@@ -54,6 +54,8 @@ struct SnapshotOptions {
   std::chrono::seconds sweep{60};
   // How long a version no index names any more stays on disk.
   std::chrono::seconds keep{300};
+  // Bucket files the index lists the districts' and stations' files through.
+  uint32_t buckets = kDefaultSnapshotBuckets;
 };
 
 class SnapshotPublisher {

@@ -238,14 +238,23 @@ async function checkMap(page, election, nation, contest) {
          `${districts.length} districts of ${region}`;
 }
 
-// What the page reads for a call: through nginx the file the index names (the files lag the API
-// by up to their publisher's coalescing), else the API.
+// What the page reads for a call: through nginx the file the index (or the key's bucket file)
+// names (the files lag the API by up to their publisher's coalescing), else the API.
 async function portalRead(method, params) {
   if (url === apiUrl) return api(method, params);
-  const index = await (await fetch(`${url}/data/index.json`)).json();
+  const indexUrl = `${url}/data/index.json`;
+  const index = await (await fetch(indexUrl)).json();
   const key = `${method}?${new URLSearchParams(Object.entries(params).sort())}`;
-  if (!index.files[key]) throw new Error(`the index names no ${key}`);
-  return (await fetch(new URL(index.files[key], `${url}/data/index.json`))).json();
+  let path = index.files[key];
+  if (!path && index.buckets) {
+    // The README's bucket: FNV-1a 32-bit of the key's UTF-8 bytes, modulo the count.
+    let hash = 0x811c9dc5;
+    for (const byte of new TextEncoder().encode(key)) hash = Math.imul(hash ^ byte, 0x01000193);
+    const bucket = index.buckets.files[(hash >>> 0) % index.buckets.count];
+    path = (await (await fetch(new URL(bucket, indexUrl))).json()).files[key];
+  }
+  if (!path) throw new Error(`the index names no ${key}`);
+  return (await fetch(new URL(path, indexUrl))).json();
 }
 
 // The night's charts against GetNightProgress: a point a sample, a band and a line a list.

@@ -1,7 +1,8 @@
 // The snapshot files of a running hattama-publication (--snapshot-dir, --portal-dir), served by a
 // real nginx, after protocols streamed through the whole stack: each file is the bytes its
-// GET /v1/ answers, a new protocol reaches the index within seconds, and the portal and every file
-// are served while publication is frozen, so that public load never reaches it.
+// GET /v1/ answers, a new protocol reaches the files within seconds, the portal and every file
+// are served while publication is frozen, so that public load never reaches it, and a client
+// written from the README's description of the index (format 2, its buckets) finds them all.
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
@@ -30,6 +31,76 @@ std::string Body(httplib::Client& client, const std::string& path) {
   if (answer->status != 200) return "status " + std::to_string(answer->status);
   return answer->body;
 }
+
+// A reader of the snapshot files written from the README alone ("Served from the edge"), not
+// from publication's code: a key's path is in the index's "files", or else in the bucket file
+// that "buckets"."files"[FNV-1a 32-bit of the key's UTF-8 bytes mod "buckets"."count"] names;
+// every path is relative to the index's URL.
+class ReadmeClient {
+ public:
+  explicit ReadmeClient(const std::string& url) : edge_(url) {}
+
+  // Reads /data/index.json; false unless it is there and of format 2.
+  bool ReadIndex() {
+    index_.Clear();
+    return google::protobuf::util::JsonStringToMessage(Body(edge_, "/data/index.json"), &index_)
+               .ok() &&
+           index_.fields().count("format") && index_.fields().at("format").number_value() == 2;
+  }
+  // The index's own files: key -> path.
+  std::map<std::string, std::string> IndexFiles() const { return Files(index_); }
+  // The path of `key`'s file, or "" when neither the index nor its bucket names it.
+  std::string PathOf(const std::string& key) {
+    auto listed = IndexFiles();
+    if (listed.count(key)) return listed.at(key);
+    const auto bucket = BucketFiles(Bucket(key));
+    return bucket.count(key) ? bucket.at(key) : "";
+  }
+  // Every key the index names, itself or through its buckets.
+  std::map<std::string, std::string> AllFiles() {
+    auto all = IndexFiles();
+    for (int b = 0; b < Buckets().values_size(); ++b)
+      all.merge(BucketFiles(static_cast<size_t>(b)));
+    return all;
+  }
+  // The bytes of the file at `path` (relative to the index).
+  std::string Get(const std::string& path) { return Body(edge_, "/data/" + path); }
+
+ private:
+  static uint32_t Fnv1a(std::string_view bytes) {
+    uint32_t hash = 0x811c9dc5;
+    for (unsigned char c : bytes) hash = (hash ^ c) * 0x01000193;
+    return hash;
+  }
+  static std::map<std::string, std::string> Files(const google::protobuf::Struct& json) {
+    std::map<std::string, std::string> files;
+    if (!json.fields().count("files")) return files;
+    for (const auto& [key, path] : json.fields().at("files").struct_value().fields()) {
+      files[key] = path.string_value();
+    }
+    return files;
+  }
+  const google::protobuf::ListValue& Buckets() const {
+    return index_.fields().at("buckets").struct_value().fields().at("files").list_value();
+  }
+  size_t Bucket(const std::string& key) const {
+    const double count =
+        index_.fields().at("buckets").struct_value().fields().at("count").number_value();
+    return Fnv1a(key) % static_cast<uint32_t>(count);
+  }
+  std::map<std::string, std::string> BucketFiles(size_t bucket) {
+    google::protobuf::Struct json;
+    if (!google::protobuf::util::JsonStringToMessage(
+             Get(Buckets().values(static_cast<int>(bucket)).string_value()), &json)
+             .ok()) {
+      return {};
+    }
+    return Files(json);
+  }
+
+  httplib::Client edge_;
+  google::protobuf::Struct index_;
+};
 
 class SnapshotStackTest : public ::testing::Test {
  protected:
@@ -78,18 +149,11 @@ class SnapshotStackTest : public ::testing::Test {
     ASSERT_TRUE(shown.ok());
   }
 
-  // The index nginx serves: file name -> "v/<hex>.json".
+  // What the index nginx serves names, itself and through its buckets: file name -> "v/<hex>.json".
   static std::map<std::string, std::string> Index() {
-    httplib::Client edge(nginx_->url());
-    google::protobuf::Struct index;
-    std::map<std::string, std::string> files;
-    if (!google::protobuf::util::JsonStringToMessage(Body(edge, "/data/index.json"), &index).ok()) {
-      return files;
-    }
-    for (const auto& [name, path] : index.fields().at("files").struct_value().fields()) {
-      files[name] = path.string_value();
-    }
-    return files;
+    ReadmeClient client(nginx_->url());
+    if (!client.ReadIndex()) return {};
+    return client.AllFiles();
   }
 
   // Names of files whose bytes through nginx differ from publication's GET /v1/ answer now.
@@ -167,6 +231,41 @@ TEST_F(SnapshotStackTest, EachFileIsItsApiAnswerByteForByte) {
     if (files.count(file.name) == 0) ++missing;
   }
   EXPECT_EQ(missing, 0u) << "of " << plan.files().size();
+}
+
+TEST_F(SnapshotStackTest, AClientFollowingTheReadmeFindsADistrictsStationsAndAStation) {
+  const domain::Registry& registry = **registry_;
+  const domain::Station& station = registry.stations().back();
+  // Keys spelled as the README says: Method?params sorted by name.
+  const std::string list = "ListStations?area_id=" + station.district_id() +
+                           "&contest_id=" + registry.election().contests(0).contest_id();
+  const std::string results = "GetStationResults?station_id=" + station.station_id();
+  httplib::Client api("http://" + stack_->publication_http_address());
+  ReadmeClient client(nginx_->url());
+  std::string differing = "not read";
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (!differing.empty() && std::chrono::steady_clock::now() < deadline) {
+    differing.clear();
+    if (!client.ReadIndex()) {
+      differing = "no index.json of format 2";
+      std::this_thread::sleep_for(200ms);
+      continue;
+    }
+    for (const std::string& key : {list, results}) {
+      EXPECT_EQ(client.IndexFiles().count(key), 0u) << key << " is the index's own";
+      const std::string path = client.PathOf(key);
+      if (path.empty() || client.Get(path) != Body(api, "/v1/" + key)) {
+        differing += key + " (" + (path.empty() ? "not found" : path) + ") ";
+      }
+    }
+    if (!differing.empty()) std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(differing, "");
+  // The index itself names the nation's totals.
+  EXPECT_EQ(
+      client.IndexFiles().count("GetAreaTotals?area_id=" + registry.nation_id() +
+                                "&contest_id=" + registry.election().contests(0).contest_id()),
+      1u);
 }
 
 TEST_F(SnapshotStackTest, TheRestOfTheNightReachesTheFilesWithinSeconds) {
