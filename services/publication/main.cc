@@ -32,6 +32,7 @@ struct Flags {
   publication::ServerConfig server;
   // Parsed as numbers a person writes (seconds, signed counts), then clamped by ServerConfigOf.
   int redis_connections = static_cast<int>(server.redis_connections);
+  int max_bulk_reads = static_cast<int>(server.max_bulk_reads);
   int http_max_streams = static_cast<int>(server.http.max_event_streams);
   int http_workers = static_cast<int>(server.http.workers);
   http::LimitFlags http_limits{server.http.connections()};
@@ -58,6 +59,11 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "redis-connections", flags.redis_connections,
                   "Redis connections publication keeps at most; a read waits up to 2 s for a free "
                   "one, then answers UNAVAILABLE (503)");
+  config::AddFlag(app, "max-bulk-reads", flags.max_bulk_reads,
+                  "Reads of a whole contest or large area (more than 2,000 stations: the PVT, "
+                  "red flags, discrepancies, exports) running at once; one more waits up to 2 s, "
+                  "then answers RESOURCE_EXHAUSTED (429). Keep it below --redis-connections so "
+                  "that they never hold every connection; 0: no bound");
   config::AddFlag(app, "kafka-bootstrap", flags.server.kafka_bootstrap,
                   "Kafka bootstrap servers of the totals change feed (hattama.totals.v1), read "
                   "without a consumer group and never committed or written to: enables Watch, "
@@ -146,6 +152,7 @@ publication::ServerConfig ServerConfigOf(const Flags& flags) {
   // serves every service.
   server.redis.replica_acks = 0;
   server.redis_connections = static_cast<size_t>(std::max(1, flags.redis_connections));
+  server.max_bulk_reads = static_cast<size_t>(std::max(0, flags.max_bulk_reads));
   publication::HttpLimits& http = server.http;
   http.max_event_streams = static_cast<size_t>(std::max(1, flags.http_max_streams));
   http.workers = static_cast<size_t>(std::max(1, flags.http_workers));

@@ -59,6 +59,7 @@ void PublicationServer::BuildReadModel(std::shared_ptr<const domain::Registry> r
   auto pool =
       std::make_shared<ConnectionPool>(config.redis, std::max<size_t>(1, config.redis_connections));
   store_ = std::make_shared<PublishedStore>(std::move(registry), std::move(pool));
+  store_->LimitBulkReads(config.max_bulk_reads, config.redis.timeout);
   checkpoints_ = std::make_unique<CheckpointHistory>();
   // Each contest's export produced once per change (or per export_max_age) and shared by every
   // download of it.

@@ -38,6 +38,11 @@ struct ServerConfig {
   // Enough for the handler threads of one replica; requests beyond it wait for a free client up
   // to redis.timeout, then answer UNAVAILABLE.
   size_t redis_connections = 8;
+  // Bulk reads (a whole contest or large area at once: PublishedStore::LimitBulkReads) running at
+  // once; 0: no bound. Below redis_connections, so that they never hold every connection; above
+  // publication's own bulk readers (the night-progress sampler and the snapshot files' two lanes),
+  // so that without a flood nobody waits for one.
+  size_t max_bulk_reads = 4;
   // gRPC host:port; port 0 picks a free one (see PublicationServer::port).
   std::string listen = "0.0.0.0:7003";
   // HTTP host:port of the portal and the HTTP/JSON API; port 0 picks a free one.

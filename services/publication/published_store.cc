@@ -1,5 +1,6 @@
 #include "services/publication/published_store.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -250,8 +251,39 @@ Result<std::vector<v1::StationContestResult>> PublishedStore::ReadStation(
   return results;
 }
 
+void PublishedStore::LimitBulkReads(size_t max_bulk_reads, std::chrono::milliseconds wait) {
+  std::lock_guard lock(bulk_mutex_);
+  max_bulk_reads_ = max_bulk_reads;
+  bulk_wait_ = wait;
+}
+
+Result<std::shared_ptr<void>> PublishedStore::StartBulkRead() {
+  std::unique_lock lock(bulk_mutex_);
+  if (max_bulk_reads_ == 0) return std::shared_ptr<void>();
+  if (!bulk_ended_.wait_for(lock, bulk_wait_, [this] { return bulk_running_ < max_bulk_reads_; })) {
+    return Status::ResourceExhausted(
+        fmt::format("{} reads of a whole contest or area are running, the most at once "
+                    "(--max-bulk-reads); try again in a moment",
+                    max_bulk_reads_));
+  }
+  ++bulk_running_;
+  return std::shared_ptr<void>(nullptr, [this](void*) {
+    {
+      std::lock_guard lock(bulk_mutex_);
+      --bulk_running_;
+    }
+    bulk_ended_.notify_one();
+  });
+}
+
 Result<std::vector<v1::StationContestResult>> PublishedStore::ReadStationResults(
     const v1::Contest& contest, const std::vector<const domain::Station*>& stations) {
+  std::shared_ptr<void> bulk;
+  if (stations.size() > kBulkReadStations) {
+    auto started = StartBulkRead();
+    if (!started.ok()) return started.status();
+    bulk = std::move(started).value();
+  }
   auto partition_count = ReadPartitionCount();
   if (!partition_count.ok()) return partition_count.status();
   const int32_t partitions = *partition_count;

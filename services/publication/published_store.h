@@ -9,8 +9,11 @@
 // pool lends each its own connection); UseTotalsCache is called before serving.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,6 +30,10 @@
 #include "services/publication/totals_cache.h"
 
 namespace hattama::publication {
+
+// A read of more stations than this at once is a bulk read (PublishedStore::LimitBulkReads): more
+// than a ListStations page (at most 2,000), so paging is never bounded by it.
+inline constexpr size_t kBulkReadStations = 2000;
 
 // The deployment table's counters: DeploymentCountField(area, counter) -> count.
 using DeploymentCounts = std::unordered_map<std::string, int64_t>;
@@ -46,6 +53,14 @@ class PublishedStore {
   void UseCheckpoints(const CheckpointHistory* checkpoints) { checkpoints_ = checkpoints; }
 
   const domain::Registry& registry() const { return *registry_; }
+
+  // Bounds the bulk reads (ReadStationResults of more than kBulkReadStations stations: a whole
+  // contest or a large area, as the PVT, red flags, discrepancies and exports read) running at
+  // once to `max_bulk_reads`: each holds a pooled connection for its whole length, so that
+  // without a bound a crowd asking for them took every connection and every other read waited
+  // until it was refused. One more waits up to `wait` for a running one to end, then is refused
+  // kResourceExhausted naming --max-bulk-reads. 0 (the default): no bound. Call before serving.
+  void LimitBulkReads(size_t max_bulk_reads, std::chrono::milliseconds wait);
 
   // P, the number of partitions aggregation has keys for (hattama:partitions); 0 before anything
   // was applied. kInternal when the key holds something else than a count.
@@ -115,8 +130,16 @@ class PublishedStore {
   Result<SummedTotals> SumTotals(const v1::Contest& contest, redis::layout::Scope scope,
                                  int32_t partitions, const std::vector<const v1::Area*>& areas);
 
+  // Waits for a bulk read's turn (LimitBulkReads); the returned guard ends it.
+  Result<std::shared_ptr<void>> StartBulkRead();
+
   const std::shared_ptr<const domain::Registry> registry_;
   const std::shared_ptr<ConnectionPool> redis_;
+  size_t max_bulk_reads_ = 0;
+  std::chrono::milliseconds bulk_wait_{0};
+  std::mutex bulk_mutex_;
+  std::condition_variable bulk_ended_;
+  size_t bulk_running_ = 0;
   TotalsCache* cache_ = nullptr;
   const CheckpointHistory* checkpoints_ = nullptr;
 };

@@ -16,10 +16,14 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/redis/layout.h"
+#include "common/redis/redis.h"
+#include "hattama/v1/analysis.grpc.pb.h"
 #include "hattama/v1/publication.grpc.pb.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/raw_http.h"
@@ -213,6 +217,81 @@ TEST_F(PublicSide, HugeBodiesAreRefusedWith413WithoutGrowingMemory) {
   }
   const int64_t after = PublicationRssKb();
   EXPECT_LT(after - before, 64 * 1024) << "RSS grew from " << before << " KiB to " << after;
+}
+
+// 48 clients asking again and again for answers that read every station of the nation
+// (GetRedFlags, like GetPvtEstimate and the discrepancies), at 100,000 stations: each such read
+// holds one of publication's 8 Redis connections for its whole length (about half a second
+// here), so without a bound they held all eight, and a reader's GetStationResults waited for a
+// connection until it was answered UNAVAILABLE (seen with --max-bulk-reads 0). With the default
+// bound of 4 at most four run at once, the others are refused RESOURCE_EXHAUSTED naming the flag,
+// and the reader's calls are answered.
+TEST_F(PublicSide, WholeContestReadsCannotTakeEveryRedisConnection) {
+  Start({}, /*counted=*/false, /*stations=*/100000);
+  // What aggregation writes before its first protocol: from here on a read of the nation reads
+  // every station, counted or not (200,000 hashes), without the test counting a night first.
+  auto redis = redis::Connection::Connect(stack_->redis().address(), 5s);
+  ASSERT_TRUE(redis.ok()) << redis.status().message();
+  ASSERT_TRUE((*redis)->Run({"SET", redis::layout::PartitionsKey(), "4"}).ok());
+  auto channel =
+      grpc::CreateChannel(stack_->publication_address(), grpc::InsecureChannelCredentials());
+  auto analysis = v1::AnalysisService::NewStub(channel);
+  std::atomic<bool> flooding{true};
+  std::atomic<int> answered{0};
+  std::atomic<int> refused{0};
+  std::mutex mutex;
+  std::vector<std::string> unexpected;
+  std::vector<std::thread> flood;
+  for (int t = 0; t < 48; ++t) {
+    flood.emplace_back([&] {
+      while (flooding.load()) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + 20s);
+        v1::GetRedFlagsRequest request;
+        request.set_area_id(nation_);
+        request.set_contest_id(contest_);
+        v1::RedFlags flags;
+        const grpc::Status status = analysis->GetRedFlags(&context, request, &flags);
+        if (status.ok()) {
+          ++answered;
+        } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+                   status.error_message().find("--max-bulk-reads") != std::string::npos) {
+          ++refused;
+        } else {
+          std::lock_guard lock(mutex);
+          unexpected.push_back(status.error_message());
+        }
+      }
+    });
+  }
+  struct StopFlood {
+    std::atomic<bool>& flooding;
+    std::vector<std::thread>& flood;
+    ~StopFlood() {
+      flooding.store(false);
+      for (auto& thread : flood) thread.join();
+    }
+  } stop_flood{flooding, flood};
+  // The flood is on: every flooder has asked at least once.
+  ASSERT_TRUE(Eventually([&] { return answered.load() + refused.load() >= 48; }, 20s));
+  const std::string station = registry_->stations()[0].station_id();
+  for (int i = 0; i < 10; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    v1::GetStationResultsRequest request;
+    request.set_station_id(station);
+    v1::StationResults results;
+    const grpc::Status status = stub_->GetStationResults(&context, request, &results);
+    EXPECT_TRUE(status.ok()) << "call " << i << ": " << status.error_message();
+    std::this_thread::sleep_for(50ms);
+  }
+  const int refused_during = refused.load();
+  flooding.store(false);
+  for (auto& thread : flood) thread.join();
+  flood.clear();
+  EXPECT_GT(refused_during, 0) << "the bound never refused a read while the flood was on";
+  EXPECT_GT(answered.load(), 0);
+  EXPECT_TRUE(unexpected.empty()) << unexpected.front();
 }
 
 // Redis stopped: what is not in memory answers 503 / UNAVAILABLE (the issue saw 404 "totals store
