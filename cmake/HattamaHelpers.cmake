@@ -11,8 +11,11 @@ set(HATTAMA_EMBED_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/embed_text.cmake)
 # messages a protocol, from several threads; with glibc's malloc that was a quarter of
 # aggregation's CPU (malloc_consolidate among it), and the same 10,000-station night took 30 to 40 %
 # less CPU in aggregation, ingestion and publication with jemalloc (README, "What limits it").
+# Not with HATTAMA_SANITIZE: AddressSanitizer brings its own malloc, which must stay the one.
 function(hattama_service target)
-  target_link_libraries(${target} PRIVATE PkgConfig::JEMALLOC)
+  if(NOT HATTAMA_SANITIZE)
+    target_link_libraries(${target} PRIVATE PkgConfig::JEMALLOC)
+  endif()
 endfunction()
 
 # hattama_embed_text(<target> HEADER <include path> NAMESPACE <ns> FILES <kName> <file> ...)
