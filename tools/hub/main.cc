@@ -1,12 +1,14 @@
 // hattama-hub: the synthetic election (generate), the regional hubs' election night against a
 // running stack checked figure by figure against the ground truth (simulate), a real hub's own
-// submissions (send) and an observer's signing key (keygen). This file holds the flags; each
-// subcommand is a function of commands.h, in a file of its own.
+// submissions (send), an observer's signing key (keygen) and the hub's desk (desk). This file
+// holds the flags; each subcommand is a function of commands.h (desk: desk/desk_command.h), in a
+// file of its own.
 #include <CLI/CLI.hpp>
 
 #include "common/config/config.h"
 #include "common/log/log.h"
 #include "tools/hub/commands.h"
+#include "tools/hub/desk/desk_command.h"
 #include "tools/hub/draw_sample_command.h"
 
 namespace hattama::hub {
@@ -155,6 +157,39 @@ CLI::App* AddKeygen(CLI::App& app, std::string& private_path) {
   return keygen;
 }
 
+// The desk's own flags go into `desk` (tools/hub/desk/desk_command.h).
+CLI::App* AddDesk(CLI::App& app, Flags& flags, DeskOptions& desk) {
+  auto* command = app.add_subcommand(
+      "desk",
+      "The hub's desk: serve a web page to the hub's operators on the local network, who upload "
+      "protocol photos, type each twice (a third settles a disagreement) with ingestion's checks "
+      "as they type; queue the submissions durably (SQLite in DATA) and stream them to ingestion, "
+      "retrying while it is unreachable. --add-operator creates an account and exits");
+  config::AddFlag(*command, "dir", flags.dir, "Registry directory (election.json, stations.csv)");
+  config::AddFlag(*command, "data", desk.data_dir,
+                  "The desk's own directory: desk.sqlite and photos/ (created)");
+  config::AddFlag(*command, "listen", desk.listen, "host:port of the desk's web page");
+  config::AddFlag(*command, "hub-id", desk.hub_id, "The hub this desk relays for");
+  config::AddFlag(*command, "token", desk.token, "The hub's token for ingestion");
+  config::AddFlag(*command, "ingestion", flags.ingestion, "Ingestion service host:port");
+  config::AddFlag(*command, "max-photo-bytes", desk.max_photo_bytes,
+                  "Largest photo accepted (JPEG or PNG)")
+      ->check(CLI::PositiveNumber);
+  config::AddFlag(*command, "send-timeout-ms", desk.send_timeout_ms,
+                  "A batch of the queue waits this long for an answer before it is retried")
+      ->check(CLI::PositiveNumber);
+  config::AddFlag(*command, "retry-ms", desk.retry_ms,
+                  "Wait between attempts while ingestion is unreachable")
+      ->check(CLI::PositiveNumber);
+  config::AddFlag(*command, "add-operator", desk.add_operator,
+                  "Create this operator account in DATA, print its token and exit");
+  config::AddFlag(*command, "role", desk.role, "--add-operator's role: operator or supervisor");
+  config::AddFlag(*command, "operator-token", desk.operator_token,
+                  "--add-operator's token (at least 8 characters; default: a random one)");
+  AddTlsFlags(*command, flags);
+  return command;
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{
       "hattama-hub: a synthetic Kazakhstan election and the regional hubs that stream "
@@ -168,12 +203,15 @@ int Main(int argc, char** argv) {
   CLI::App* send = AddSend(app, flags, send_options);
   std::string key_path;
   CLI::App* keygen = AddKeygen(app, key_path);
+  DeskOptions desk_options;
+  CLI::App* desk = AddDesk(app, flags, desk_options);
   DrawSampleOptions draw_sample_options;
   CLI::App* draw_sample = AddDrawSample(app, draw_sample_options);
   if (auto code = config::Parse(app, argc, argv)) return *code;
   log::Init("hattama-hub", log::Format::kAuto, flags.log_level);
   if (keygen->parsed()) return Keygen(key_path);
   if (draw_sample->parsed()) return DrawSample(draw_sample_options);
+  if (desk->parsed()) return Desk(flags, desk_options);
   if (send->parsed()) return Send(flags, send_options);
   if (generate->parsed()) return Generate(flags);
   return Simulate(flags);
