@@ -52,6 +52,8 @@ SnapshotPlan::SnapshotPlan(const domain::Registry& registry) {
   Add({.method = "GetElection"});
   Add({.method = "GetDeploymentTable"});
   Add({.method = "GetLogCheckpoint"});
+  Add({.method = "GetOrganisationDeployment"});
+  Add({.method = "GetCityDeployment"});
 
   first_contest_ = files_.size();
   for (const v1::Contest& contest : election.contests()) {
@@ -60,6 +62,7 @@ SnapshotPlan::SnapshotPlan(const domain::Registry& registry) {
     files.push_back(Add({.method = "ListDiscrepancies",
                          .params = {{"contest_id", c}, {"limit", kDiscrepancyLimit}}}));
     files.push_back(Add({.method = "GetPvtEstimate", .params = {{"contest_id", c}}}));
+    files.push_back(Add({.method = "GetObserverEffect", .params = {{"contest_id", c}}}));
     for (const char* threshold : kSeatThresholds) {
       files.push_back(Add({.method = "GetSeats",
                            .params = {{"area_id", registry.nation_id()},
