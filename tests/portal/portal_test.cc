@@ -22,6 +22,7 @@
 #include "tools/hub/client/client.h"
 #include "tools/hub/client/deployment_stream.h"
 #include "tools/hub/simulator/deployment.h"
+#include "tools/hub/simulator/observer_registry.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/synthetic.h"
 #include "tools/hub/simulator/truth.h"
@@ -57,6 +58,8 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   // With the commission's results too, for the comparison.
   auto plan = hub::DrawPlan(**registry, {.seed = 11, .hubs = 2, .official_results = true});
   ASSERT_TRUE(plan.ok());
+  // The organisations (and their camps) and observers, for the view of who observed.
+  ASSERT_TRUE(hub::WriteObserverRegistry(*plan, dir.path()).ok());
   // The transparency log, with one witness whose cosignature the portal is to show.
   const tlog::NoteSigner witness =
       transparency::testing::WitnessSigner("witness.example/portal", 5);
@@ -129,6 +132,17 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   }
   EXPECT_EQ((*browser)->Wait(std::chrono::seconds(30)).value(), 0);
   EXPECT_TRUE(std::filesystem::exists(screenshot));
+  // Each view's own check, in its own browser, against the same stack.
+  for (const char* script : {"observers_check.mjs"}) {
+    auto view = stack::Process::Start({.argv = {"node", kScriptDir + "/" + script, portal_url,
+                                                "http://" + (*stack)->publication_http_address()},
+                                       .capture_stdout = true});
+    ASSERT_TRUE(view.ok()) << view.status().message();
+    auto line = (*view)->ReadLine(std::chrono::seconds(90));
+    ASSERT_TRUE(line.ok()) << script << ": " << line.status().message();
+    std::printf("%s\n", line->c_str());
+    EXPECT_EQ((*view)->Wait(std::chrono::seconds(30)).value(), 0) << script;
+  }
 }
 
 }  // namespace

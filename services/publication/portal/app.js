@@ -373,6 +373,11 @@ section('deployment', async (read) => {
       row(table.nation, 'total'), ...(table.regions || []).map((r) => row(r)));
 });
 
+// Who observed (observers.js): per organisation, per city, and the observer effect.
+section('observers', (read) => HattamaObservers.draw(read, {
+  el, t, fmt, pct, i18n, areaName, areaById, optionName, contest: currentContest(),
+}, document.getElementById('observers-view')));
+
 // --- Live updates ---------------------------------------------------------------------------
 
 function setLive(mode) {
@@ -436,7 +441,7 @@ function watch() {
 
 // API mode: what no event carries is read again on a timer, the totals too when polling.
 function apiTick() {
-  const names = ['seats', 'comparison', 'deployment', 'log'];
+  const names = ['seats', 'comparison', 'deployment', 'observers', 'log'];
   if (live.mode !== 'sse') names.push('national', 'map');
   if (Date.now() - pvtAt >= PVT_REFRESH_MS) names.push('pvt');
   if (Date.now() - progressAt >= PROGRESS_REFRESH_MS) names.push('progress');
@@ -833,7 +838,7 @@ async function main() {
   }
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.get('area') && areaById(hash.get('area'))) state.area = hash.get('area');
-  await Promise.all([redrawAll(['national', 'map', 'progress', 'seats', 'pvt', 'comparison', 'deployment']), route()]);
+  await Promise.all([redrawAll(['national', 'map', 'progress', 'seats', 'pvt', 'comparison', 'deployment', 'observers']), route()]);
 }
 
 main().catch((e) => {

@@ -106,6 +106,38 @@ const HattamaI18n = (() => {
     protocols_refused: 'Protocols refused',
     protocols_confiscated: 'Protocols confiscated',
     protocols_not_obtained: 'Protocols not obtained',
+    observersTitle: 'Who observed',
+    observersNote: 'Every observer organisation and its camp, as the observer registry lists them, ' +
+        'and what became of its observers as the hubs report it. Declared: observers the ' +
+        'organisation registered; stations covered: stations where one of them was admitted.',
+    colOrganisation: 'Organisation',
+    colAffiliation: 'Affiliation',
+    observers_declared: 'Observers declared',
+    regions_covered: 'Regions',
+    affIndependent: 'independent',
+    affParty: 'party',
+    affAuthority: 'authority-affiliated',
+    affInternational: 'international',
+    affUnregistered: 'not in the registry',
+    coverageNote: 'Of {n} stations: an independent observer at {i} ({io} without an ' +
+        'authority-affiliated one), an authority-affiliated observer at {a} ({ao} without an ' +
+        'independent one), both at {b}, neither at {x}.',
+    citiesTitle: 'Mandates per city',
+    citiesNote: 'As the observers\' report tabulates them: the cities of republican significance ' +
+        'and the cities inside regions.',
+    colCity: 'City',
+    total: 'Total',
+    confiscatedOrNotAdmitted: 'Confiscated or not admitted',
+    effectTitle: 'Stations with and without an independent observer',
+    effectNote: '{w} counted stations with an independent observer admitted, {o} without. The ' +
+        'difference is with minus without, with its 95 % confidence interval: a comparison of ' +
+        'what was observed, not a proof of its cause.',
+    colFigure: 'Figure',
+    colWith: 'With',
+    colWithout: 'Without',
+    colDifference: 'Difference (95 % CI)',
+    withInterval: '{d} [{lo}; {hi}]',
+    noInterval: '{d} (too few stations for an interval)',
     findTitle: 'Find a station',
     stationIdLabel: 'Station id',
     stationPlaceholder: 'e.g. UIK-00042',
@@ -311,6 +343,38 @@ const HattamaI18n = (() => {
     protocols_refused: 'Отказано в протоколе',
     protocols_confiscated: 'Протоколов изъято',
     protocols_not_obtained: 'Протоколов не получено',
+    observersTitle: 'Кто наблюдал',
+    observersNote: 'Все организации наблюдателей и их лагерь — по реестру наблюдателей, и что ' +
+        'стало с их наблюдателями — по данным штабов. Заявлено: зарегистрированные ' +
+        'организацией наблюдатели; участков охвачено: участки, куда кто-то из них был допущен.',
+    colOrganisation: 'Организация',
+    colAffiliation: 'Принадлежность',
+    observers_declared: 'Заявлено наблюдателей',
+    regions_covered: 'Регионов',
+    affIndependent: 'независимая',
+    affParty: 'партийная',
+    affAuthority: 'аффилированная с властью',
+    affInternational: 'международная',
+    affUnregistered: 'нет в реестре',
+    coverageNote: 'Из {n} участков: независимый наблюдатель на {i} ({io} без аффилированного с ' +
+        'властью), аффилированный с властью на {a} ({ao} без независимого), оба на {b}, ни ' +
+        'одного на {x}.',
+    citiesTitle: 'Мандаты по городам',
+    citiesNote: 'Как в отчёте наблюдателей: города республиканского значения и города в ' +
+        'составе областей.',
+    colCity: 'Город',
+    total: 'Итого',
+    confiscatedOrNotAdmitted: 'Изъято или не допущено',
+    effectTitle: 'Участки с независимым наблюдателем и без него',
+    effectNote: 'Подсчитанных участков с допущенным независимым наблюдателем: {w}, без него: {o}. ' +
+        'Разница — «с» минус «без», с 95-процентным доверительным интервалом: сравнение ' +
+        'наблюдаемого, а не доказательство причины.',
+    colFigure: 'Показатель',
+    colWith: 'С наблюдателем',
+    colWithout: 'Без наблюдателя',
+    colDifference: 'Разница (95 % ДИ)',
+    withInterval: '{d} [{lo}; {hi}]',
+    noInterval: '{d} (слишком мало участков для интервала)',
     findTitle: 'Найти участок',
     stationIdLabel: 'Номер участка',
     stationPlaceholder: 'напр. UIK-00042',
@@ -514,6 +578,39 @@ const HattamaI18n = (() => {
     protocols_refused: 'Хаттама берілмеді',
     protocols_confiscated: 'Тәркіленген хаттамалар',
     protocols_not_obtained: 'Алынбаған хаттамалар',
+    observersTitle: 'Кім бақылады',
+    observersNote: 'Бақылаушылар ұйымдары және олардың тиесілілігі — бақылаушылар тізілімі ' +
+        'бойынша, олардың бақылаушыларына не болғаны — штабтардың деректері бойынша. ' +
+        'Мәлімделген: ұйым тіркеген бақылаушылар; қамтылған учаскелер: олардың біреуі ' +
+        'кіргізілген учаскелер.',
+    colOrganisation: 'Ұйым',
+    colAffiliation: 'Тиесілілігі',
+    observers_declared: 'Мәлімделген бақылаушылар',
+    regions_covered: 'Өңірлер',
+    affIndependent: 'тәуелсіз',
+    affParty: 'партиялық',
+    affAuthority: 'билікпен байланысты',
+    affInternational: 'халықаралық',
+    affUnregistered: 'тізілімде жоқ',
+    coverageNote: '{n} учаскенің: тәуелсіз бақылаушы {i} учаскеде ({io} учаскеде билікпен ' +
+        'байланысты бақылаушысыз), билікпен байланысты бақылаушы {a} учаскеде ({ao} учаскеде ' +
+        'тәуелсізсіз), екеуі де {b} учаскеде, ешқайсысы жоқ {x} учаскеде.',
+    citiesTitle: 'Қалалар бойынша мандаттар',
+    citiesNote: 'Бақылаушылар есебіндегідей: республикалық маңызы бар қалалар және облыс ' +
+        'құрамындағы қалалар.',
+    colCity: 'Қала',
+    total: 'Барлығы',
+    confiscatedOrNotAdmitted: 'Тәркіленді немесе жіберілмеді',
+    effectTitle: 'Тәуелсіз бақылаушысы бар және жоқ учаскелер',
+    effectNote: 'Тәуелсіз бақылаушы кіргізілген есептелген учаскелер: {w}, кіргізілмегендер: {o}. ' +
+        'Айырма — «бар» минус «жоқ», 95 пайыздық сенім аралығымен: байқалғанды салыстыру, ' +
+        'себептің дәлелі емес.',
+    colFigure: 'Көрсеткіш',
+    colWith: 'Бақылаушымен',
+    colWithout: 'Бақылаушысыз',
+    colDifference: 'Айырма (95 % СА)',
+    withInterval: '{d} [{lo}; {hi}]',
+    noInterval: '{d} (аралық үшін учаскелер тым аз)',
     findTitle: 'Учаскені табу',
     stationIdLabel: 'Учаске нөмірі',
     stationPlaceholder: 'мысалы, UIK-00042',
