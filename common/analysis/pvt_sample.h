@@ -15,6 +15,7 @@
 // Ids hold no whitespace. Pure code, no I/O.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,6 +24,10 @@
 #include "common/base/result.h"
 
 namespace hattama::analysis {
+
+// The largest sample file read: about 500,000 sampled stations (a real PVT samples a few
+// thousand). The file is read whole, into a buffer of this size.
+inline constexpr size_t kMaxPvtSampleFileBytes = size_t{16} << 20;
 
 struct PvtSampleStratum {
   std::string region_id;

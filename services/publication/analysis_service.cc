@@ -54,8 +54,11 @@ v1::RedFlagKind KindOf(analysis::RedFlagKind kind) {
 
 }  // namespace
 
-AnalysisService::AnalysisService(std::shared_ptr<PublishedStore> store)
-    : store_(std::move(store)), registry_(&store_->registry()) {}
+AnalysisService::AnalysisService(std::shared_ptr<PublishedStore> store,
+                                 std::shared_ptr<const PvtSample> pvt_sample)
+    : store_(std::move(store)),
+      registry_(&store_->registry()),
+      pvt_sample_(std::move(pvt_sample)) {}
 
 grpc::Status AnalysisService::GetSeats(grpc::ServerContext*, const v1::GetSeatsRequest* request,
                                        v1::SeatAllocation* response) {
@@ -158,6 +161,7 @@ Result<v1::PvtEstimate> AnalysisService::EstimatePvt(const std::string& contest_
     if (stations > 0) strata.push_back({region->area_id(), stations});
   }
   std::vector<analysis::SampledStation> sample;
+  std::vector<ReportedStation> reported;  // for the PVT sample's estimate
   for (const auto& c : counted) {
     auto areas = registry_->EnclosingAreas(*c.station);  // district, region, nation
     if (areas.size() < 2) continue;
@@ -165,6 +169,7 @@ Result<v1::PvtEstimate> AnalysisService::EstimatePvt(const std::string& contest_
     std::vector<int64_t> votes = VotesInBallotOrder(*contest, c.figures);
     const int64_t base = analysis::AllOptionVotes(votes);
     sample.push_back({areas[1]->area_id(), base, std::move(votes)});
+    if (pvt_sample_) reported.push_back({c.station, sample.back()});
   }
   auto estimate = analysis::EstimateShares(sample, strata, contest->options_size());
   v1::PvtEstimate out;
@@ -181,6 +186,9 @@ Result<v1::PvtEstimate> AnalysisService::EstimatePvt(const std::string& contest_
       registry_->StationsRegistered(nation->area_id(), contest->contest_id()));
   out.set_regions_sampled(estimate.strata_sampled);
   out.set_regions_total(estimate.strata_total);
+  if (pvt_sample_) {
+    *out.mutable_sample() = EstimateFromPvtSample(*pvt_sample_, *registry_, *contest, reported);
+  }
   return out;
 }
 

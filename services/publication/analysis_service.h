@@ -11,12 +11,16 @@
 #include "common/domain/registry.h"
 #include "hattama/v1/analysis.grpc.pb.h"
 #include "services/publication/published_store.h"
+#include "services/publication/pvt_sample.h"
 
 namespace hattama::publication {
 
 class AnalysisService final : public v1::AnalysisService::Service {
  public:
-  explicit AnalysisService(std::shared_ptr<PublishedStore> store);
+  // With `pvt_sample` (--pvt-sample), GetPvtEstimate also answers the estimate from the sample
+  // (pvt_sample.h) beside the "reported so far" one.
+  explicit AnalysisService(std::shared_ptr<PublishedStore> store,
+                           std::shared_ptr<const PvtSample> pvt_sample = nullptr);
 
   grpc::Status GetSeats(grpc::ServerContext* context, const v1::GetSeatsRequest* request,
                         v1::SeatAllocation* response) override;
@@ -53,6 +57,7 @@ class AnalysisService final : public v1::AnalysisService::Service {
 
   const std::shared_ptr<PublishedStore> store_;
   const domain::Registry* const registry_;
+  const std::shared_ptr<const PvtSample> pvt_sample_;
 };
 
 }  // namespace hattama::publication

@@ -47,6 +47,7 @@ struct Flags {
   int64_t station_max_version_bytes = static_cast<int64_t>(server.station_max_version_bytes);
   std::string tlog_verifier_key;  // The key's text, or @FILE.
   std::string portal_dir;
+  std::string pvt_sample_path;
   int snapshot_sweep = static_cast<int>(server.snapshots.sweep.count());
   int snapshot_keep = static_cast<int>(server.snapshots.keep.count());
 };
@@ -110,6 +111,11 @@ void AddFlags(CLI::App& app, Flags& flags) {
                   "Seconds between samples of the night's progress (GetNightProgress: stations "
                   "reporting and the PVT estimate per contest, a point while its national totals "
                   "changed, at most 2,000 points kept in memory); at least 0.1");
+  config::AddFlag(app, "pvt-sample", flags.pvt_sample_path,
+                  "PVT sample file drawn before the night (hattama-hub draw-sample): "
+                  "GetPvtEstimate also answers the estimate from its stations alone, each "
+                  "region's completion and the file's SHA-256 (README: The PVT sample); empty: "
+                  "none");
   config::AddFlag(app, "station-max-versions", flags.station_max_versions,
                   "Most versions of one contest in a GetStationResults answer (the counted one "
                   "always, then the newest)");
@@ -207,6 +213,16 @@ int main(int argc, char** argv) {
   if (!registry.ok()) {
     spdlog::error("cannot load the registry: {}", registry.status().message());
     return 1;
+  }
+  if (!flags.pvt_sample_path.empty()) {
+    auto sample = publication::LoadPvtSample(flags.pvt_sample_path, **registry);
+    if (!sample.ok()) {
+      spdlog::error("--pvt-sample: {}", sample.status().message());
+      return 1;
+    }
+    config.pvt_sample = std::move(sample).value();
+    spdlog::info("PVT sample {}: {} stations, sha256 {}", flags.pvt_sample_path,
+                 config.pvt_sample->station_ids.size(), config.pvt_sample->sha256);
   }
   // Blocked before gRPC starts its threads, so that they inherit the mask and the signals wait
   // for sigwait below.

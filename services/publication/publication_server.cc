@@ -121,7 +121,7 @@ Status PublicationServer::ServeGrpc(const ServerConfig& config) {
     publication_->UseTransparencyLog(checkpoints_.get(), config.tlog_url, config.tlog_verifier_key);
   }
   deployment_ = std::make_unique<DeploymentService>(store_);
-  analysis_ = std::make_unique<AnalysisService>(store_);
+  analysis_ = std::make_unique<AnalysisService>(store_, config.pvt_sample);
   night_progress_ = std::make_unique<NightProgress>(
       store_->registry(),
       [store = store_.get()](const TotalsKey& key) { return store->ReadTotals(key); },

@@ -70,6 +70,8 @@ struct ServerConfig {
   std::string tlog_verifier_key;
   // How often the night's progress is sampled (GetNightProgress, night_progress.h).
   std::chrono::milliseconds progress_interval = kDefaultProgressInterval;
+  // The PVT sample drawn before the night (--pvt-sample, pvt_sample.h); null: none.
+  std::shared_ptr<const PvtSample> pvt_sample;
 };
 
 class PublicationServer {

@@ -64,8 +64,7 @@ Result<analysis::PvtSample> DrawPvtSample(const domain::Registry& registry,
 }
 
 Result<std::set<std::string>> ReadSampledStations(const std::string& path) {
-  // A sample names at most every station: 10 million lines of about 30 bytes.
-  auto text = ReadSmallFile(path, size_t{512} << 20);
+  auto text = ReadSmallFile(path, analysis::kMaxPvtSampleFileBytes);
   if (!text.ok()) return text.status();
   auto sample = analysis::ParsePvtSample(*text);
   if (!sample.ok()) return Status::Error(path + ": " + sample.status().message());
