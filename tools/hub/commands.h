@@ -39,6 +39,9 @@ struct Flags {
   std::string tokens_path;
   // simulate: where to write every answer as it arrives, as send journals them; empty: nowhere.
   std::string answers_path;
+  // simulate: a named deployment scenario streamed instead of the drawn deployment ("haq-2021",
+  // simulator/scenario_haq2021.h); empty: the drawn one.
+  std::string scenario;
   // simulate: the order protocols arrive in, "shuffled" or "cities-first" (PlanOptions::Arrival),
   // and the PVT sample file whose stations report first; empty: none.
   std::string arrival = "shuffled";

@@ -10,6 +10,7 @@
 #include "tools/hub/commands.h"
 #include "tools/hub/desk/desk_command.h"
 #include "tools/hub/draw_sample_command.h"
+#include "tools/hub/simulator/scenario_haq2021.h"
 
 namespace hattama::hub {
 
@@ -114,6 +115,11 @@ CLI::App* AddSimulate(CLI::App& app, Flags& flags) {
                   "others, as a PVT's observers do; default: none");
   simulate->add_flag("--skip-stations", flags.skip_stations,
                      "Compare area totals only, not every station's results");
+  config::AddFlag(*simulate, "scenario", flags.scenario,
+                  "Stream the named scenario's deployment events instead of drawn ones and check "
+                  "its table exactly: haq-2021 (the observers' report's mandate table per city; "
+                  "needs about 5,000 stations or more); default: none")
+      ->check(CLI::IsMember({std::string(), std::string(hattama::hub::kHaq2021Scenario)}));
   return simulate;
 }
 

@@ -23,6 +23,7 @@
 #include "tools/hub/simulator/pvt_phases.h"
 #include "tools/hub/simulator/registry_files.h"
 #include "tools/hub/simulator/sample.h"
+#include "tools/hub/simulator/scenario_haq2021.h"
 #include "tools/hub/simulator/summary.h"
 #include "tools/hub/simulator/synthetic.h"
 #include "tools/hub/simulator/truth.h"
@@ -222,11 +223,40 @@ int64_t CheckPublication(const domain::Registry& registry, const Plan& plan,
   return verified.mismatch_count + (verified.reporting_complete ? 0 : 1);
 }
 
+// The per-city table, checked against the report's with --scenario haq-2021, and the deployment
+// per organisation; the number of mismatches, each printed.
+Result<int64_t> CheckScenarioAndPrintOrganisations(const domain::Registry& registry,
+                                                   const Flags& flags) {
+  int64_t mismatches = 0;
+  if (flags.scenario == kHaq2021Scenario) {
+    auto cities = ReadCityDeployment(flags.publication);
+    if (!cities.ok()) return cities.status();
+    const auto differences = CheckHaq2021Cities(registry, *cities);
+    for (const auto& line : differences) fmt::print("MISMATCH {}\n", line);
+    fmt::print("observer deployment per city:\n{}", FormatCityTable(*cities));
+    fmt::print("per-city table {} the report's (haq-2021)\n\n",
+               differences.empty() ? "matches" : "does NOT match");
+    mismatches += static_cast<int64_t>(differences.size());
+  }
+  auto organisations = ReadOrganisationDeployment(flags.publication);
+  if (!organisations.ok()) return organisations.status();
+  fmt::print("observer deployment per organisation:\n{}\n",
+             FormatOrganisationTable(*organisations));
+  return mismatches;
+}
+
 // Observer deployment: every hub streams its regions' events; the table must come out exact.
 // Returns the mismatches, each printed; an error when the events could not be streamed.
 Result<int64_t> CheckDeployment(const domain::Registry& registry, const Plan& plan,
                                 const StreamOptions& stream_options, const Flags& flags) {
-  const DeploymentPlan deployment = DrawDeployment(registry, flags.seed, plan.hub_of_region);
+  DeploymentPlan deployment;
+  if (flags.scenario == kHaq2021Scenario) {
+    auto drawn = DrawHaq2021(registry, plan.hub_of_region);
+    if (!drawn.ok()) return Status::Error("scenario haq-2021: " + drawn.status().message());
+    deployment = std::move(drawn).value();
+  } else {
+    deployment = DrawDeployment(registry, flags.seed, plan.hub_of_region);
+  }
   auto deployed = StreamDeploymentEvents(deployment.events, stream_options);
   if (!deployed.ok()) return Status::Error("deployment events: " + deployed.status().message());
   fmt::print(
@@ -241,7 +271,9 @@ Result<int64_t> CheckDeployment(const domain::Registry& registry, const Plan& pl
   fmt::print("{}", FormatDeploymentTable(table));
   fmt::print("deployment table {} the ground truth\n\n",
              mismatches.empty() ? "matches" : "does NOT match");
-  return static_cast<int64_t>(mismatches.size());
+  auto checked = CheckScenarioAndPrintOrganisations(registry, flags);
+  if (!checked.ok()) return checked.status();
+  return static_cast<int64_t>(mismatches.size()) + *checked;
 }
 
 }  // namespace

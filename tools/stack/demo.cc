@@ -133,6 +133,13 @@ int main(int argc, char** argv) {
                "Run on a Redis Cluster of 3 masters and 3 replicas (every write waiting for its "
                "master's replica, --redis-replica-acks 1) instead of one redis-server")
       ->envname(hattama::config::EnvName("redis-cluster"));
+  std::string scenario;
+  hattama::config::AddFlag(app, "scenario", scenario,
+                           "A named deployment scenario streamed instead of the drawn deployment "
+                           "and checked exactly (non-zero exit on a mismatch): haq-2021, the "
+                           "observers' report's mandate table per city (needs 5,000 stations or "
+                           "more); default: none")
+      ->check(CLI::IsMember({std::string(), std::string("haq-2021")}));
   bool keep = false;
   app.add_flag("--keep", keep,
                "Keep the stack running after the run, for a person to browse the portal; "
@@ -194,10 +201,15 @@ int main(int argc, char** argv) {
             << std::flush;
 
   const std::string answers = work_dir + "/night.answers.jsonl";
-  int code = RunTool({BinaryPath("hattama-hub"), "simulate", "--dir", work_dir, "--ingestion",
-                      (*stack)->ingestion_address(), "--publication",
-                      (*stack)->publication_address(), "--station-count", stations_text, "--seed",
-                      seed_text, "--hubs", std::to_string(hubs), "--answers", answers});
+  std::vector<std::string> simulate = {BinaryPath("hattama-hub"), "simulate", "--dir", work_dir};
+  simulate.insert(simulate.end(),
+                  {"--ingestion", (*stack)->ingestion_address(), "--publication",
+                   (*stack)->publication_address(), "--station-count", stations_text, "--seed",
+                   seed_text, "--hubs", std::to_string(hubs), "--answers", answers});
+  // The scenario's deployment replaces the drawn one; simulate checks its table exactly and
+  // prints it with the deployment per organisation.
+  if (!scenario.empty()) simulate.insert(simulate.end(), {"--scenario", scenario});
+  int code = RunTool(std::move(simulate));
   if (code == 0 && !VerifyNight(**stack, work_dir, answers)) code = 1;
   if (code != 0) {
     for (const char* part : {"ingestion", "aggregation", "publication", "tlog"}) {

@@ -161,7 +161,7 @@ std::vector<int64_t> Columns(const ReportedCity& c) {
 std::span<const ReportedCity> Haq2021Table() { return kTable; }
 
 std::vector<domain::Organisation> Haq2021Organisations() {
-  return {{.organisation_id = kHaq, .name = "Haq (the report's independent observer group)"},
+  return {{.organisation_id = kHaq, .name = "Haq"},
           {.organisation_id = kPartyObservers,
            .name = "Nur Otan's observers",
            .affiliation = domain::Affiliation::kParty},
