@@ -27,6 +27,7 @@ StaticFiles PortalFiles() {
           {"/data.js", {"text/javascript; charset=utf-8", Bytes(portal::kDataJs)}},
           {"/map.js", {"text/javascript; charset=utf-8", Bytes(portal::kMapJs)}},
           {"/charts.js", {"text/javascript; charset=utf-8", Bytes(portal::kChartsJs)}},
+          {"/reforms.js", {"text/javascript; charset=utf-8", Bytes(portal::kReformsJs)}},
           {"/observers.js", {"text/javascript; charset=utf-8", Bytes(portal::kObserversJs)}},
           {"/style.css", {"text/css; charset=utf-8", Bytes(portal::kStyleCss)}}};
 }

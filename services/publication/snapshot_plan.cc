@@ -62,6 +62,7 @@ SnapshotPlan::SnapshotPlan(const domain::Registry& registry) {
     files.push_back(Add({.method = "ListDiscrepancies",
                          .params = {{"contest_id", c}, {"limit", kDiscrepancyLimit}}}));
     files.push_back(Add({.method = "GetPvtEstimate", .params = {{"contest_id", c}}}));
+    files.push_back(Add({.method = "GetReforms", .params = {{"contest_id", c}}}));
     files.push_back(Add({.method = "GetObserverEffect", .params = {{"contest_id", c}}}));
     for (const char* threshold : kSeatThresholds) {
       files.push_back(Add({.method = "GetSeats",

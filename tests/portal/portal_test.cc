@@ -133,7 +133,7 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   EXPECT_EQ((*browser)->Wait(std::chrono::seconds(30)).value(), 0);
   EXPECT_TRUE(std::filesystem::exists(screenshot));
   // Each view's own check, in its own browser, against the same stack.
-  for (const char* script : {"observers_check.mjs"}) {
+  for (const char* script : {"observers_check.mjs", "reforms_check.mjs"}) {
     auto view = stack::Process::Start({.argv = {"node", kScriptDir + "/" + script, portal_url,
                                                 "http://" + (*stack)->publication_http_address()},
                                        .capture_stdout = true});

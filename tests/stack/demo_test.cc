@@ -39,6 +39,12 @@ TEST(Demo, VerifiesTheNightItselfAndSaysWhatItChecked) {
   // 3 contests × (nation, 20 regions, their districts) × observers and official.
   EXPECT_GT(std::stoll(said[3]), 3 * 21 * 2);
   EXPECT_NE(text.find("matches ground truth"), std::string::npos) << text;
+  // The reforms' table, from GetReforms (tools/stack/reform_table.h).
+  EXPECT_NE(
+      text.find("== reforms (GetReforms, contest mazhilis, 98 seats; observers' counts at 300 "
+                "of 300 stations)"),
+      std::string::npos)
+      << text;
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "common/config/config.h"
 #include "tools/stack/nginx.h"
+#include "tools/stack/reform_table.h"
 #include "tools/stack/stack.h"
 
 namespace {
@@ -211,6 +212,11 @@ int main(int argc, char** argv) {
   if (!scenario.empty()) simulate.insert(simulate.end(), {"--scenario", scenario});
   int code = RunTool(std::move(simulate));
   if (code == 0 && !VerifyNight(**stack, work_dir, answers)) code = 1;
+  // The reforms the observers propose, computed on the night's counts (issue #16 item 3).
+  if (code == 0 &&
+      !hattama::stack::PrintReformTable((*stack)->publication_address(), "mazhilis", std::cout)) {
+    code = 1;
+  }
   if (code != 0) {
     for (const char* part : {"ingestion", "aggregation", "publication", "tlog"}) {
       PrintLogTail(work_dir + "/logs/" + part + ".log");

@@ -378,6 +378,11 @@ section('observers', (read) => HattamaObservers.draw(read, {
   el, t, fmt, pct, i18n, areaName, areaById, optionName, contest: currentContest(),
 }, document.getElementById('observers-view')));
 
+// What the reforms would change (reforms.js), for the contest on screen.
+section('reforms', (read) => HattamaReforms.draw(read, {
+  el, t, fmt, pct, i18n, optionName, contest: currentContest(),
+}, document.getElementById('reforms-view')));
+
 // --- Live updates ---------------------------------------------------------------------------
 
 function setLive(mode) {
@@ -441,7 +446,7 @@ function watch() {
 
 // API mode: what no event carries is read again on a timer, the totals too when polling.
 function apiTick() {
-  const names = ['seats', 'comparison', 'deployment', 'observers', 'log'];
+  const names = ['seats', 'comparison', 'deployment', 'observers', 'reforms', 'log'];
   if (live.mode !== 'sse') names.push('national', 'map');
   if (Date.now() - pvtAt >= PVT_REFRESH_MS) names.push('pvt');
   if (Date.now() - progressAt >= PROGRESS_REFRESH_MS) names.push('progress');
@@ -838,7 +843,7 @@ async function main() {
   }
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.get('area') && areaById(hash.get('area'))) state.area = hash.get('area');
-  await Promise.all([redrawAll(['national', 'map', 'progress', 'seats', 'pvt', 'comparison', 'deployment', 'observers']), route()]);
+  await Promise.all([redrawAll(['national', 'map', 'progress', 'seats', 'pvt', 'comparison', 'deployment', 'observers', 'reforms']), route()]);
 }
 
 main().catch((e) => {

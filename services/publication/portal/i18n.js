@@ -138,6 +138,35 @@ const HattamaI18n = (() => {
     colDifference: 'Difference (95 % CI)',
     withInterval: '{d} [{lo}; {hi}]',
     noInterval: '{d} (too few stations for an interval)',
+    reformsTitle: 'What the reforms would change',
+    reformsNote: 'The observers\' report proposes a lower threshold, the "against all" line, a ' +
+        'minimum turnout and a mixed system. Each is computed here on the votes the observers ' +
+        'counted, side by side. Definitions: README, "Reforms".',
+    reformsSeatsNote: '{seats} seats, from {a} of {b} stations counted: by list at today\'s ' +
+        'threshold and at 3 %, and in a mixed system of {list} list seats and {single} ' +
+        'single-member constituencies made of districts (first past the post).',
+    reformsNoMixed: '{seats} seats, from {a} of {b} stations counted: by list at today\'s ' +
+        'threshold and at 3 %. This contest\'s districts are too few to make single-member ' +
+        'constituencies for half the seats: no mixed system is shown.',
+    reformsSeatsCurrent: 'Seats at 7 %',
+    reformsSeatsProposed: 'Seats at 3 %',
+    reformsSeatsMixed: 'Mixed: list + constituencies',
+    reformsAgainstAllNone: 'This ballot has no "against all" line.',
+    reformsAgainstAllStands: '"Against all": {share}, within the {max} maximum: the election stands.',
+    reformsAgainstAllVoid: '"Against all": {share}, above the {max} maximum: the election would be ' +
+        'void and held again with new lists; no seat is given.',
+    reformsTurnoutBelow: 'Turnout {turnout}, under the {min} minimum: the election would be ' +
+        'invalid. Under it: {regions} regions, {districts} districts, {contests} contests.',
+    reformsTurnoutAbove: 'Turnout {turnout}, at or above the {min} minimum. Under it: {regions} ' +
+        'regions, {districts} districts, {contests} contests.',
+    reformsDecidedTitle: 'Whose votes elected the seats',
+    reformsDecidedNote: 'Votes for the lists that won a seat (in the mixed system also, in each ' +
+        'constituency, for its winner; each voter counted once), over all registered voters and ' +
+        'over the population.',
+    reformsColSystem: 'System',
+    reformsColVotes: 'Votes that elected',
+    reformsColRegistered: 'Of registered voters',
+    reformsColPopulation: 'Of the population',
     findTitle: 'Find a station',
     stationIdLabel: 'Station id',
     stationPlaceholder: 'e.g. UIK-00042',
@@ -375,6 +404,35 @@ const HattamaI18n = (() => {
     colDifference: 'Разница (95 % ДИ)',
     withInterval: '{d} [{lo}; {hi}]',
     noInterval: '{d} (слишком мало участков для интервала)',
+    reformsTitle: 'Что изменили бы реформы',
+    reformsNote: 'Отчёт наблюдателей предлагает снизить барьер, вернуть графу «против всех», ' +
+        'ввести порог явки и смешанную систему. Здесь каждое предложение рассчитано по голосам, ' +
+        'подсчитанным наблюдателями, — рядом друг с другом. Определения: README, «Reforms».',
+    reformsSeatsNote: '{seats} мандатов по данным {a} из {b} участков: по спискам при нынешнем ' +
+        'барьере и при 3 %, и в смешанной системе — {list} мандатов по спискам и {single} ' +
+        'одномандатных округов из районов (побеждает набравший больше всех).',
+    reformsNoMixed: '{seats} мандатов по данным {a} из {b} участков: по спискам при нынешнем ' +
+        'барьере и при 3 %. Районов этих выборов не хватает на одномандатные округа для половины ' +
+        'мандатов: смешанная система не показана.',
+    reformsSeatsCurrent: 'Мандаты при 7 %',
+    reformsSeatsProposed: 'Мандаты при 3 %',
+    reformsSeatsMixed: 'Смешанная: списки + округа',
+    reformsAgainstAllNone: 'В этом бюллетене нет графы «против всех».',
+    reformsAgainstAllStands: '«Против всех»: {share}, не выше максимума {max}: выборы состоялись.',
+    reformsAgainstAllVoid: '«Против всех»: {share}, выше максимума {max}: выборы были бы признаны ' +
+        'несостоявшимися и проведены заново с новыми списками; мандаты не распределяются.',
+    reformsTurnoutBelow: 'Явка {turnout}, ниже порога {min}: выборы были бы недействительны. ' +
+        'Ниже порога: регионов — {regions}, районов — {districts}, выборов — {contests}.',
+    reformsTurnoutAbove: 'Явка {turnout}, не ниже порога {min}. Ниже порога: регионов — ' +
+        '{regions}, районов — {districts}, выборов — {contests}.',
+    reformsDecidedTitle: 'Чьи голоса избрали депутатов',
+    reformsDecidedNote: 'Голоса за списки, получившие мандаты (в смешанной системе также — в ' +
+        'каждом округе за его победителя; каждый избиратель учтён один раз), от всех ' +
+        'зарегистрированных избирателей и от населения.',
+    reformsColSystem: 'Система',
+    reformsColVotes: 'Голоса, избравшие депутатов',
+    reformsColRegistered: 'От избирателей',
+    reformsColPopulation: 'От населения',
     findTitle: 'Найти участок',
     stationIdLabel: 'Номер участка',
     stationPlaceholder: 'напр. UIK-00042',
@@ -611,6 +669,36 @@ const HattamaI18n = (() => {
     colDifference: 'Айырма (95 % СА)',
     withInterval: '{d} [{lo}; {hi}]',
     noInterval: '{d} (аралық үшін учаскелер тым аз)',
+    reformsTitle: 'Реформалар нені өзгертер еді',
+    reformsNote: 'Бақылаушылар есебі өту шегін төмендетуді, «барлығына қарсы» бағанын ' +
+        'қайтаруды, қатысудың ең төменгі шегін және аралас жүйені ұсынады. Мұнда әр ұсыныс ' +
+        'бақылаушылар санаған дауыстар бойынша қатар есептелген. Анықтамалар: README, «Reforms».',
+    reformsSeatsNote: '{b} учаскенің {a} деректері бойынша {seats} мандат: тізімдер бойынша ' +
+        'қазіргі өту шегімен және 3 % шегімен, сондай-ақ аралас жүйеде — тізімдер бойынша {list} ' +
+        'мандат және аудандардан құралған {single} бір мандатты округ (ең көп дауыс алған жеңеді).',
+    reformsNoMixed: '{b} учаскенің {a} деректері бойынша {seats} мандат: тізімдер бойынша ' +
+        'қазіргі өту шегімен және 3 % шегімен. Бұл сайлаудың аудандары мандаттардың жартысына ' +
+        'бір мандатты округтер құруға жетпейді: аралас жүйе көрсетілмейді.',
+    reformsSeatsCurrent: '7 % кезіндегі мандаттар',
+    reformsSeatsProposed: '3 % кезіндегі мандаттар',
+    reformsSeatsMixed: 'Аралас: тізімдер + округтер',
+    reformsAgainstAllNone: 'Бұл бюллетеньде «барлығына қарсы» бағаны жоқ.',
+    reformsAgainstAllStands: '«Барлығына қарсы»: {share}, ең жоғарғы шегі {max} аспайды: ' +
+        'сайлау өтті.',
+    reformsAgainstAllVoid: '«Барлығына қарсы»: {share}, ең жоғарғы шегі {max} асады: сайлау ' +
+        'өтпеді деп танылып, жаңа тізімдермен қайта өткізілер еді; мандаттар бөлінбейді.',
+    reformsTurnoutBelow: 'Қатысу {turnout}, ең төменгі шегі {min} төмен: сайлау жарамсыз болар ' +
+        'еді. Шектен төмен: өңірлер — {regions}, аудандар — {districts}, сайлаулар — {contests}.',
+    reformsTurnoutAbove: 'Қатысу {turnout}, ең төменгі шегі {min} төмен емес. Шектен төмен: ' +
+        'өңірлер — {regions}, аудандар — {districts}, сайлаулар — {contests}.',
+    reformsDecidedTitle: 'Депутаттарды кімдердің дауыстары сайлады',
+    reformsDecidedNote: 'Мандат алған тізімдерге берілген дауыстар (аралас жүйеде әр округте ' +
+        'оның жеңімпазына берілгендер де; әр сайлаушы бір рет есептеледі), барлық тіркелген ' +
+        'сайлаушылардан және халықтан үлесі.',
+    reformsColSystem: 'Жүйе',
+    reformsColVotes: 'Сайлаған дауыстар',
+    reformsColRegistered: 'Сайлаушылардан',
+    reformsColPopulation: 'Халықтан',
     findTitle: 'Учаскені табу',
     stationIdLabel: 'Учаске нөмірі',
     stationPlaceholder: 'мысалы, UIK-00042',
