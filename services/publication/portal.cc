@@ -28,6 +28,7 @@ StaticFiles PortalFiles() {
           {"/map.js", {"text/javascript; charset=utf-8", Bytes(portal::kMapJs)}},
           {"/charts.js", {"text/javascript; charset=utf-8", Bytes(portal::kChartsJs)}},
           {"/reforms.js", {"text/javascript; charset=utf-8", Bytes(portal::kReformsJs)}},
+          {"/pvt.js", {"text/javascript; charset=utf-8", Bytes(portal::kPvtJs)}},
           {"/observers.js", {"text/javascript; charset=utf-8", Bytes(portal::kObserversJs)}},
           {"/style.css", {"text/css; charset=utf-8", Bytes(portal::kStyleCss)}}};
 }

@@ -16,6 +16,7 @@
 
 #include <filesystem>
 
+#include "common/base/files.h"
 #include "common/tlog/note.h"
 #include "hattama/v1/transparency.pb.h"
 #include "tests/tlog/tlog_testing.h"
@@ -24,6 +25,7 @@
 #include "tools/hub/simulator/deployment.h"
 #include "tools/hub/simulator/observer_registry.h"
 #include "tools/hub/simulator/plan.h"
+#include "tools/hub/simulator/sample.h"
 #include "tools/hub/simulator/synthetic.h"
 #include "tools/hub/simulator/truth.h"
 #include "tools/hub/simulator/verify.h"
@@ -60,6 +62,11 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   ASSERT_TRUE(plan.ok());
   // The organisations (and their camps) and observers, for the view of who observed.
   ASSERT_TRUE(hub::WriteObserverRegistry(*plan, dir.path()).ok());
+  // A PVT sample drawn before the night, for the sample's view (pvt_check.mjs).
+  const std::string sample_path = dir.path() + "/pvt-sample.txt";
+  auto sample = hub::DrawPvtSample(**registry, {.size = {.margin_percent = 3}, .seed = 11});
+  ASSERT_TRUE(sample.ok()) << sample.status().message();
+  ASSERT_TRUE(WriteNewFile(sample_path, *analysis::FormatPvtSample(*sample), {.sync = false}).ok());
   // The transparency log, with one witness whose cosignature the portal is to show.
   const tlog::NoteSigner witness =
       transparency::testing::WitnessSigner("witness.example/portal", 5);
@@ -67,12 +74,13 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   // production.
   const std::string snapshot_dir = dir.path() + "/snapshots";
   const std::string portal_dir = dir.path() + "/portal";
-  auto stack = stack::Stack::Start(
-      {.registry_dir = dir.path(),
-       .partitions = 4,
-       .tlog = true,
-       .tlog_flags = {"--witness-key", witness.verifier().VerifierKey()},
-       .publication_flags = {"--snapshot-dir", snapshot_dir, "--portal-dir", portal_dir}});
+  auto stack =
+      stack::Stack::Start({.registry_dir = dir.path(),
+                           .partitions = 4,
+                           .tlog = true,
+                           .tlog_flags = {"--witness-key", witness.verifier().VerifierKey()},
+                           .publication_flags = {"--snapshot-dir", snapshot_dir, "--portal-dir",
+                                                 portal_dir, "--pvt-sample", sample_path}});
   ASSERT_TRUE(stack.ok()) << stack.status().message();
   auto nginx = stack::Nginx::Start({.snapshot_dir = snapshot_dir, .portal_dir = portal_dir});
   ASSERT_TRUE(nginx.ok()) << nginx.status().message();
@@ -133,7 +141,7 @@ TEST(Portal, ShowsTheApisFiguresAndUpdatesLive) {
   EXPECT_EQ((*browser)->Wait(std::chrono::seconds(30)).value(), 0);
   EXPECT_TRUE(std::filesystem::exists(screenshot));
   // Each view's own check, in its own browser, against the same stack.
-  for (const char* script : {"observers_check.mjs", "reforms_check.mjs"}) {
+  for (const char* script : {"observers_check.mjs", "pvt_check.mjs", "reforms_check.mjs"}) {
     auto view = stack::Process::Start({.argv = {"node", kScriptDir + "/" + script, portal_url,
                                                 "http://" + (*stack)->publication_http_address()},
                                        .capture_stdout = true});

@@ -321,6 +321,9 @@ section('pvt', async (read) => {
       .map((o) => el('tr', {'data-option': o.option_id}, el('td', {}, optionName(contest, o.option_id)),
                      el('td', {}, pct(o.share_percent)),
                      el('td', {}, t('plusMinusPoints', {v: i18n.decimal(o.margin_percent)})))));
+  // Beside it, the estimate from the PVT sample drawn before the night (pvt.js).
+  HattamaPvt.draw(e, {el, t, fmt, pct, i18n, areaName, areaById, optionName, contest},
+                  document.getElementById('pvt-sample-view'));
 });
 
 // Official results against the observers' for the area on screen, and the largest differences

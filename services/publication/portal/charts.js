@@ -1,5 +1,6 @@
 // The night's charts from GetNightProgress, as inline SVG: stations reporting against time, and
-// the PVT estimate of each list converging, with its 95 % margin as a band. Each chart has a text
+// the PVT estimate of each list converging, with its 95 % margin as a band (and, when publication
+// has a PVT sample, the estimate from the sample alone as a dashed line). Each chart has a text
 // alternative (its aria-label says the latest figures; a table beside it holds every point the
 // chart shows, for screen readers and for anyone who wants the numbers).
 'use strict';
@@ -122,6 +123,10 @@ const HattamaCharts = (() => {
     }
     const last = withPvt[withPvt.length - 1];
     const shares = (p) => Object.fromEntries((p.pvt.options || []).map((o) => [o.option_id, o]));
+    // The PVT sample's estimate, once a sampled station has reported.
+    const sampleShares = (p) => (p.pvt.sample && num(p.pvt.sample.stations_reported) > 0
+      ? Object.fromEntries((p.pvt.sample.options || []).map((o) => [o.option_id, o])) : {});
+    const estimateText = (o) => `${i18n.percent(o.share_percent)} ${i18n.t('plusMinusPoints', {v: i18n.decimal(o.margin_percent)})}`;
     let hi = 0;
     for (const p of withPvt) for (const o of p.pvt.options) hi = Math.max(hi, num(o.share_percent) + num(o.margin_percent));
     hi = Math.min(100, Math.max(10, Math.ceil(hi / 10) * 10));
@@ -149,12 +154,20 @@ const HattamaCharts = (() => {
                         y1: sy(Math.min(hi, num(o1.share_percent) + num(o1.margin_percent))),
                         y2: sy(Math.max(0, num(o1.share_percent) - num(o1.margin_percent)))}),
           node('circle', {cx: sx(t1), cy: sy(num(o1.share_percent)), r: 4, fill: colour}));
+      const fromSample = withPvt.map((p) => [timeOf(p), sampleShares(p)[option.option_id]]).filter(([, o]) => o);
+      if (fromSample.length) {
+        svg.append(node('path', {d: pathOf(fromSample.map(([t, o]) => [sx(t), sy(num(o.share_percent))])),
+                                 class: 'line sample', stroke: colour, 'stroke-dasharray': '6 4',
+                                 'data-option': option.option_id, 'data-points': String(fromSample.length)}));
+      }
     });
     box.replaceChildren(svg, table(i18n.t('pvtChart'), ['', ...ranked.map((o) => labelOf(o.option_id))],
         sampled(withPvt).map((p) => {
           const s = shares(p);
+          const fromSample = sampleShares(p);
           return [i18n.time(new Date(timeOf(p))), ...ranked.map((o) => (s[o.option_id]
-              ? `${i18n.percent(s[o.option_id].share_percent)} ${i18n.t('plusMinusPoints', {v: i18n.decimal(s[o.option_id].margin_percent)})}`
+              ? estimateText(s[o.option_id]) + (fromSample[o.option_id]
+                ? `; ${i18n.t('colSample')} ${estimateText(fromSample[o.option_id])}` : '')
               : '–'))];
         })));
     legendBox.replaceChildren(...options.filter((o) => shares(last)[o.option_id]).map((o) => {
@@ -164,7 +177,8 @@ const HattamaCharts = (() => {
       swatch.style.background = HattamaMap.listColour(options.indexOf(o));
       li.append(swatch, o.label);
       return li;
-    }));
+    }), ...(Object.keys(sampleShares(last)).length ? [Object.assign(document.createElement('li'),
+        {className: 'dashed', textContent: i18n.t('chartSampleLegend')})] : []));
   }
 
   return {reporting, pvt};

@@ -66,6 +66,24 @@ const HattamaI18n = (() => {
     colMargin: '95 % margin',
     points: '{v} pt',
     plusMinusPoints: '± {v} pt',
+    pvtSampleTitle: 'The PVT sample drawn before the night',
+    pvtSampleNote: '{r} of the {s} sampled stations have reported. The sample was drawn at random ' +
+        'in each region before election day, for a 95 % margin of {m} pt; the estimate from it ' +
+        'alone does not lean towards the stations that report first, as the one from all ' +
+        'stations reported so far can.',
+    pvtSampleSha: 'SHA-256 of the sample file, published before the night:',
+    pvtSampleWarning: 'Under-reported: in {n} regions fewer than {p} % of the sampled stations ' +
+        'have reported, so the estimate may still lean towards those that reported first.',
+    colSoFar: 'Stations reported so far',
+    colSample: 'PVT sample',
+    chartSampleLegend: 'Dashed: the estimate from the PVT sample alone',
+    estimateCell: '{v} ± {m} pt',
+    pvtCompletionTitle: 'The sample per region',
+    colSampleRegion: 'Region',
+    colSampled: 'Sampled',
+    colReported: 'Reported',
+    colCompletion: 'Reported, share',
+    underReported: '{p}, under-reported',
     regions: 'Regions',
     districts: 'Districts',
     stations: 'Stations',
@@ -332,6 +350,23 @@ const HattamaI18n = (() => {
     colMargin: 'Погрешность 95 %',
     points: '{v} п. п.',
     plusMinusPoints: '± {v} п. п.',
+    pvtSampleTitle: 'Выборка ПВТ, составленная до дня выборов',
+    pvtSampleNote: 'Сообщили {r} из {s} участков выборки. Выборка отобрана случайно в каждом ' +
+        'регионе до дня голосования, для погрешности 95 % в {m} п. п.; оценка только по ней не ' +
+        'смещена к участкам, сообщающим первыми, в отличие от оценки по всем сообщившим.',
+    pvtSampleSha: 'SHA-256 файла выборки, опубликованный до дня выборов:',
+    pvtSampleWarning: 'Данные неполны: в {n} регионах сообщили меньше {p} % участков выборки, ' +
+        'поэтому оценка ещё может быть смещена к сообщившим первыми.',
+    colSoFar: 'По всем сообщившим участкам',
+    colSample: 'По выборке ПВТ',
+    chartSampleLegend: 'Пунктир: оценка только по выборке ПВТ',
+    estimateCell: '{v} ± {m} п. п.',
+    pvtCompletionTitle: 'Выборка по регионам',
+    colSampleRegion: 'Регион',
+    colSampled: 'В выборке',
+    colReported: 'Сообщили',
+    colCompletion: 'Доля сообщивших',
+    underReported: '{p}, данные неполны',
     regions: 'Регионы',
     districts: 'Районы',
     stations: 'Участки',
@@ -596,6 +631,24 @@ const HattamaI18n = (() => {
     colMargin: '95 % қателік шегі',
     points: '{v} п. т.',
     plusMinusPoints: '± {v} п. т.',
+    pvtSampleTitle: 'Сайлау күніне дейін құрылған ПВТ іріктемесі',
+    pvtSampleNote: 'Іріктемедегі {s} учаскенің {r} учаскесі хабарлады. Іріктеме дауыс беру ' +
+        'күніне дейін әр өңірде кездейсоқ таңдалды, 95 % қателік шегі {m} п. т. болатындай; тек ' +
+        'соған негізделген бағалау барлық хабарлағандар бойынша бағалаудан өзгеше, алдымен ' +
+        'хабарлаған учаскелерге қарай ауытқымайды.',
+    pvtSampleSha: 'Сайлау күніне дейін жарияланған іріктеме файлының SHA-256 хэші:',
+    pvtSampleWarning: 'Деректер толық емес: {n} өңірде іріктеме учаскелерінің {p} %-ынан азы ' +
+        'хабарлады, сондықтан бағалау әлі де алдымен хабарлағандарға қарай ауытқуы мүмкін.',
+    colSoFar: 'Барлық хабарлаған учаскелер бойынша',
+    colSample: 'ПВТ іріктемесі бойынша',
+    chartSampleLegend: 'Үзік сызық: тек ПВТ іріктемесі бойынша бағалау',
+    estimateCell: '{v} ± {m} п. т.',
+    pvtCompletionTitle: 'Өңірлер бойынша іріктеме',
+    colSampleRegion: 'Өңір',
+    colSampled: 'Іріктемеде',
+    colReported: 'Хабарлады',
+    colCompletion: 'Хабарлағандар үлесі',
+    underReported: '{p}, толық емес',
     regions: 'Өңірлер',
     districts: 'Аудандар',
     stations: 'Учаскелер',
