@@ -36,8 +36,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Embedded Kafka for local runs and tests: librdkafka's mock cluster with Hattama's topics.\n"
       "Prints the bootstrap address (host:port[,host:port...]) as one line on stdout, then serves\n"
-      "until SIGTERM/SIGINT. Data lives in memory only, and the mock keeps about the last\n"
-      "100,000 records of each partition.",
+      "until SIGTERM/SIGINT. Data lives in memory only, and the mock keeps the last 5 MiB (or\n"
+      "100,000 produce batches, whichever is less) of each partition, dropping older batches:\n"
+      "about 17,000 submissions a partition, a whole 10,000-station night at 12 partitions.",
       "hattama-devkafka"};
   int partitions = 12;
   int brokers = 1;

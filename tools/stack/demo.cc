@@ -145,6 +145,13 @@ int main(int argc, char** argv) {
   app.add_flag("--keep", keep,
                "Keep the stack running after the run, for a person to browse the portal; "
                "Ctrl-C stops it");
+  std::string arrival = "shuffled";
+  hattama::config::AddFlag(app, "arrival", arrival,
+                           "Order the protocols arrive in: shuffled (over the whole country) or "
+                           "cities-first (city voters give the first list 30 % fewer votes and "
+                           "city protocols arrive first, the PVT sample's before all: the "
+                           "'reported so far' estimate is then biased, the sample's is not)")
+      ->check(CLI::IsMember({std::string("shuffled"), std::string("cities-first")}));
   hattama::config::AddFlag(app, "work-dir", work_dir,
                            "Where the registry, ground truth and logs go (default: a new "
                            "temporary directory, kept only if the demo fails)");
@@ -168,6 +175,15 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // The PVT sample, drawn before the night as observer groups draw it: publication publishes its
+  // SHA-256 and the estimate from its stations beside the one from all stations reported so far.
+  const std::string pvt_sample = work_dir + "/pvt-sample.txt";
+  std::cout << "== drawing the PVT sample before the night\n" << std::flush;
+  if (RunTool({BinaryPath("hattama-hub"), "draw-sample", "--dir", work_dir, "--seed", seed_text}) !=
+      0) {
+    return 1;
+  }
+
   std::cout << "== starting "
             << (redis_cluster ? "a Redis Cluster (3 masters, 3 replicas)" : "redis-server")
             << ", the embedded Kafka, the services and the transparency log\n"
@@ -183,9 +199,10 @@ int main(int argc, char** argv) {
        // Every accepted record a leaf of the signed log, so that the night can be verified.
        .tlog = true,
        // With --keep, the portal's answers as files, and its page, for nginx to serve.
-       .publication_flags = keep ? std::vector<std::string>{"--snapshot-dir", work_dir + "/data",
-                                                            "--portal-dir", work_dir + "/portal"}
-                                 : std::vector<std::string>{}});
+       .publication_flags =
+           keep ? std::vector<std::string>{"--snapshot-dir", work_dir + "/data", "--portal-dir",
+                                           work_dir + "/portal", "--pvt-sample", pvt_sample}
+                : std::vector<std::string>{"--pvt-sample", pvt_sample}});
   if (!stack.ok()) {
     std::cerr << "the stack did not start: " << stack.status().message() << "\n";
     for (const char* part : {"devkafka", "aggregation", "ingestion", "publication", "tlog"}) {
@@ -210,6 +227,8 @@ int main(int argc, char** argv) {
   // The scenario's deployment replaces the drawn one; simulate checks its table exactly and
   // prints it with the deployment per organisation.
   if (!scenario.empty()) simulate.insert(simulate.end(), {"--scenario", scenario});
+  // On a cities-first night the sample's stations report first, as a PVT's observers do.
+  simulate.insert(simulate.end(), {"--arrival", arrival, "--pvt-sample", pvt_sample});
   int code = RunTool(std::move(simulate));
   if (code == 0 && !VerifyNight(**stack, work_dir, answers)) code = 1;
   // The reforms the observers propose, computed on the night's counts (issue #16 item 3).
