@@ -130,18 +130,101 @@ v1::TurnoutBelowMinimum BelowRow(const std::string& id, const std::string& name,
   return row;
 }
 
-// The constituencies of the mixed system, or none when the districts cannot make `count`.
-std::vector<analysis::DrawnConstituency> Constituencies(
-    const domain::Registry& registry, const std::string& contest_id,
-    const std::vector<const v1::Area*>& districts, int count,
-    std::vector<analysis::ConstituencyDistrict>& drawn_from) {
+// The mixed system's constituencies, drawn from `districts` (totals[first_district + i] is the
+// totals of districts[i]), with each one's votes in ballot order; none when the districts cannot
+// make `count` (analysis::DrawConstituencies).
+struct MixedSystem {
+  std::vector<analysis::ConstituencyDistrict> districts;
+  std::vector<analysis::DrawnConstituency> drawn;
+  std::vector<std::vector<analysis::ListVotes>> votes;
+};
+
+MixedSystem DrawMixedSystem(const domain::Registry& registry, const v1::Contest& contest,
+                            const std::vector<const v1::Area*>& districts,
+                            const std::vector<v1::AreaTotals>& totals, size_t first_district,
+                            int count) {
+  MixedSystem mixed;
   for (const auto* district : districts) {
-    drawn_from.push_back({district->area_id(), district->parent_id(),
-                          registry.VotersRegistered(district->area_id(), contest_id)});
+    mixed.districts.push_back(
+        {district->area_id(), district->parent_id(),
+         registry.VotersRegistered(district->area_id(), contest.contest_id())});
   }
-  auto drawn = analysis::DrawConstituencies(drawn_from, count);
+  auto drawn = analysis::DrawConstituencies(mixed.districts, count);
   if (!drawn.ok()) return {};
-  return std::move(drawn).value();
+  mixed.drawn = std::move(drawn).value();
+  for (const auto& constituency : mixed.drawn) {
+    auto& votes = mixed.votes.emplace_back(BallotVotes(contest, v1::AreaTotals()));
+    for (size_t d : constituency.districts) {
+      auto district = BallotVotes(contest, totals[first_district + d]);
+      for (size_t k = 0; k < votes.size(); ++k) votes[k].votes += district[k].votes;
+    }
+  }
+  return mixed;
+}
+
+void AddOptions(const v1::Contest& contest, const std::vector<analysis::ListVotes>& national,
+                const analysis::ReformOutcome& outcome, v1::Reforms& out) {
+  for (int k = 0; k < contest.options_size(); ++k) {
+    const auto& option = contest.options(k);
+    auto* row = out.add_options();
+    row->set_option_id(option.option_id());
+    row->set_name(option.name());
+    row->set_against_all(option.against_all());
+    row->set_votes(national[k].votes);
+    row->set_share_percent(outcome.current[k].share_percent);
+    row->set_seats_current_threshold(outcome.current[k].seats);
+    row->set_seats_proposed_threshold(outcome.proposed[k].seats);
+    row->set_mixed_list_seats(outcome.mixed_list[k].seats);
+    row->set_mixed_constituency_seats(outcome.mixed_constituency_seats[k]);
+  }
+}
+
+void SetAgainstAll(const v1::Contest& contest, const analysis::ReformOutcome& outcome,
+                   double max_percent, v1::Reforms& out) {
+  auto* against_all = out.mutable_against_all();
+  against_all->set_on_ballot(outcome.against_all.on_ballot);
+  if (outcome.against_all.on_ballot) {
+    against_all->set_option_id(contest.options(outcome.against_all.index).option_id());
+  }
+  against_all->set_votes(outcome.against_all.votes);
+  against_all->set_share_percent(outcome.against_all.share_percent);
+  against_all->set_max_percent(max_percent);
+  against_all->set_exceeds_max(outcome.against_all.exceeds_max);
+}
+
+void AddConstituencies(const MixedSystem& mixed, const analysis::ReformOutcome& outcome,
+                       v1::Reforms& out) {
+  for (size_t c = 0; c < mixed.drawn.size(); ++c) {
+    auto* constituency = out.add_constituencies();
+    constituency->set_constituency_id(fmt::format("C{:02}", c + 1));
+    constituency->set_region_id(mixed.drawn[c].region_id);
+    for (size_t d : mixed.drawn[c].districts) {
+      constituency->add_district_ids(mixed.districts[d].district_id);
+    }
+    constituency->set_registered_voters(mixed.drawn[c].registered_voters);
+    int64_t votes = 0;
+    for (const auto& option : mixed.votes[c]) votes += option.votes;
+    constituency->set_votes(votes);
+    if (const auto winner = outcome.winners[c]) {
+      constituency->set_winner_option_id(mixed.votes[c][*winner].option_id);
+      constituency->set_winner_votes(mixed.votes[c][*winner].votes);
+    }
+  }
+}
+
+// Whose votes elected the seats, over the contest's registered voters and population.
+void SetDeciding(const domain::Registry& registry, const v1::Contest& contest,
+                 const analysis::ReformOutcome& outcome, bool mixed, v1::Reforms& out) {
+  const v1::Area& nation = *registry.FindArea(registry.nation_id());
+  const int64_t registered = registry.VotersRegistered(nation.area_id(), contest.contest_id());
+  const std::optional<int64_t> population = PopulationOf(registry, nation, contest.contest_id());
+  out.set_registered_voters(registered);
+  if (population) out.set_population(*population);
+  *out.mutable_decided_current_threshold() =
+      Deciding(outcome.decided_current, registered, population);
+  *out.mutable_decided_proposed_threshold() =
+      Deciding(outcome.decided_proposed, registered, population);
+  if (mixed) *out.mutable_decided_mixed() = Deciding(outcome.decided_mixed, registered, population);
 }
 
 // Turnout rows below the minimum, of the contest's regions then districts (totals[1..]).
@@ -192,31 +275,19 @@ Result<v1::Reforms> ComputeReforms(PublishedStore& store, const v1::GetReformsRe
   if (contest == nullptr) {
     return Status::NotFound(fmt::format("no contest '{}'", request.contest_id()));
   }
-  const v1::Area* nation = registry.FindArea(registry.nation_id());
+  // One read: the nation, then the contest's regions, then its districts.
   const ContestAreas areas = AreasOf(registry, contest->contest_id());
-  std::vector<const v1::Area*> read_areas = {nation};
+  std::vector<const v1::Area*> read_areas = {registry.FindArea(registry.nation_id())};
   read_areas.insert(read_areas.end(), areas.regions.begin(), areas.regions.end());
   read_areas.insert(read_areas.end(), areas.districts.begin(), areas.districts.end());
   auto read = store.ReadTotalsOfAreas(*contest, Scope::kObserver, read_areas);
   if (!read.ok()) return read.status();
   const std::vector<v1::AreaTotals>& totals = *read;
-  const size_t first_district = 1 + areas.regions.size();
 
-  // The mixed system's constituencies and their votes.
-  std::vector<analysis::ConstituencyDistrict> districts;
-  const auto drawn =
-      Constituencies(registry, contest->contest_id(), areas.districts, rules->seats / 2, districts);
-  std::vector<std::vector<analysis::ListVotes>> constituency_votes;
-  for (const auto& constituency : drawn) {
-    auto& votes = constituency_votes.emplace_back(BallotVotes(*contest, v1::AreaTotals()));
-    for (size_t d : constituency.districts) {
-      auto district = BallotVotes(*contest, totals[first_district + d]);
-      for (size_t k = 0; k < votes.size(); ++k) votes[k].votes += district[k].votes;
-    }
-  }
+  const MixedSystem mixed = DrawMixedSystem(registry, *contest, areas.districts, totals,
+                                            1 + areas.regions.size(), rules->seats / 2);
   const std::vector<analysis::ListVotes> national = BallotVotes(*contest, totals[0]);
-  const analysis::ReformOutcome outcome =
-      analysis::CompareReforms(national, constituency_votes, *rules);
+  const analysis::ReformOutcome outcome = analysis::CompareReforms(national, mixed.votes, *rules);
 
   v1::Reforms out;
   out.set_contest_id(contest->contest_id());
@@ -225,29 +296,8 @@ Result<v1::Reforms> ComputeReforms(PublishedStore& store, const v1::GetReformsRe
   out.set_proposed_threshold_percent(rules->proposed_threshold_percent);
   out.set_mixed_list_seats(outcome.mixed_list_seats);
   out.set_mixed_constituency_seats(outcome.mixed_constituency_count);
-  for (int k = 0; k < contest->options_size(); ++k) {
-    const auto& option = contest->options(k);
-    auto* row = out.add_options();
-    row->set_option_id(option.option_id());
-    row->set_name(option.name());
-    row->set_against_all(option.against_all());
-    row->set_votes(national[k].votes);
-    row->set_share_percent(outcome.current[k].share_percent);
-    row->set_seats_current_threshold(outcome.current[k].seats);
-    row->set_seats_proposed_threshold(outcome.proposed[k].seats);
-    row->set_mixed_list_seats(outcome.mixed_list[k].seats);
-    row->set_mixed_constituency_seats(outcome.mixed_constituency_seats[k]);
-  }
-  auto* against_all = out.mutable_against_all();
-  against_all->set_on_ballot(outcome.against_all.on_ballot);
-  if (outcome.against_all.on_ballot) {
-    against_all->set_option_id(contest->options(outcome.against_all.index).option_id());
-  }
-  against_all->set_votes(outcome.against_all.votes);
-  against_all->set_share_percent(outcome.against_all.share_percent);
-  against_all->set_max_percent(rules->against_all_max_percent);
-  against_all->set_exceeds_max(outcome.against_all.exceeds_max);
-
+  AddOptions(*contest, national, outcome, out);
+  SetAgainstAll(*contest, outcome, rules->against_all_max_percent, out);
   out.set_min_turnout_percent(min_turnout);
   out.set_turnout_percent(totals[0].turnout_percent());
   std::vector<const v1::Area*> turnout_areas = areas.regions;
@@ -256,33 +306,8 @@ Result<v1::Reforms> ComputeReforms(PublishedStore& store, const v1::GetReformsRe
   if (auto added = AddContestsBelow(store, *contest, totals[0], min_turnout, out); !added.ok()) {
     return added;
   }
-
-  for (size_t c = 0; c < drawn.size(); ++c) {
-    auto* constituency = out.add_constituencies();
-    constituency->set_constituency_id(fmt::format("C{:02}", c + 1));
-    constituency->set_region_id(drawn[c].region_id);
-    for (size_t d : drawn[c].districts) constituency->add_district_ids(districts[d].district_id);
-    constituency->set_registered_voters(drawn[c].registered_voters);
-    int64_t votes = 0;
-    for (const auto& option : constituency_votes[c]) votes += option.votes;
-    constituency->set_votes(votes);
-    if (const auto winner = outcome.winners[c]) {
-      constituency->set_winner_option_id(constituency_votes[c][*winner].option_id);
-      constituency->set_winner_votes(constituency_votes[c][*winner].votes);
-    }
-  }
-
-  const int64_t registered = registry.VotersRegistered(nation->area_id(), contest->contest_id());
-  const std::optional<int64_t> population = PopulationOf(registry, *nation, contest->contest_id());
-  out.set_registered_voters(registered);
-  if (population) out.set_population(*population);
-  *out.mutable_decided_current_threshold() =
-      Deciding(outcome.decided_current, registered, population);
-  *out.mutable_decided_proposed_threshold() =
-      Deciding(outcome.decided_proposed, registered, population);
-  if (!drawn.empty()) {
-    *out.mutable_decided_mixed() = Deciding(outcome.decided_mixed, registered, population);
-  }
+  AddConstituencies(mixed, outcome, out);
+  SetDeciding(registry, *contest, outcome, !mixed.drawn.empty(), out);
   out.set_stations_reporting(totals[0].stations_reporting());
   out.set_stations_registered(totals[0].stations_registered());
   return out;
