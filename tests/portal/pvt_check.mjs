@@ -8,52 +8,11 @@
 // sample's dashed line for each list once GetNightProgress has a point with a sampled report; then
 // the view in Russian and Kazakh; and the page asked nothing of /v1/.
 // Prints one line, "pvt ...", and exits non-zero on any difference.
-import { chromium } from 'playwright-core';
+import { apiOf, decimal, eventually, fmt, nameIn, pct, rows, runView, same, urls } from './view_check.mjs';
 
-const [url, apiUrl] = process.argv.slice(2);
-if (!url || !apiUrl) {
-  console.error('usage: node pvt_check.mjs <portal url> <publication HTTP url>');
-  process.exit(2);
-}
-
-const api = async (method, params) => {
-  const response = await fetch(`${apiUrl}/v1/${method}?${new URLSearchParams(params || {})}`);
-  if (!response.ok) throw new Error(`${method}: HTTP ${response.status} ${await response.text()}`);
-  return response.json();
-};
-const pct = (v) => new Intl.NumberFormat('en-GB', {style: 'percent', minimumFractionDigits: 2,
-                                                   maximumFractionDigits: 2}).format(Number(v || 0) / 100);
-const decimal = (v) => new Intl.NumberFormat('en-GB', {minimumFractionDigits: 2,
-                                                       maximumFractionDigits: 2}).format(Number(v || 0));
-const fmt = (v) => new Intl.NumberFormat('en-GB').format(Number(v || 0));
-const nameIn = (item, lang) => (item.localized_names || {})[lang] || item.name;
+const where = urls('pvt_check.mjs');
+const api = apiOf(where.apiUrl);
 const cell = (o) => (o ? `${pct(o.share_percent)} ± ${decimal(o.margin_percent)} pt` : '–');
-
-const canonical = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
-    ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
-const same = (what, want, got) => {
-  if (canonical(want) !== canonical(got)) {
-    throw new Error(`${what}: the page shows\n${JSON.stringify(got)}\nthe API says\n${JSON.stringify(want)}`);
-  }
-};
-async function eventually(page, ms, check) {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await page.waitForTimeout(300);
-    }
-  }
-}
-const cells = (page, table, key) => page.evaluate(([table, key]) => {
-  const rows = {};
-  for (const tr of document.querySelectorAll(`#${table} tbody tr`)) {
-    rows[tr.dataset[key]] = [...tr.querySelectorAll('td, th')].map((td) => td.textContent);
-  }
-  return rows;
-}, [table, key]);
 
 async function checkSample(page, election, contest) {
   const e = await api('GetPvtEstimate', {contest_id: contest.contest_id});
@@ -66,7 +25,7 @@ async function checkSample(page, election, contest) {
     const option = contest.options.find((x) => x.option_id === o.option_id);
     both[o.option_id] = [nameIn(option, 'en'), cell(soFar[o.option_id]), cell(o)];
   }
-  same('estimates side by side', both, await cells(page, 'pvt-both', 'option'));
+  same('estimates side by side', both, await rows(page, 'pvt-both', 'option'));
   const regions = {};
   for (const r of s.strata || []) {
     const area = election.areas.find((a) => a.area_id === r.area_id);
@@ -74,7 +33,7 @@ async function checkSample(page, election, contest) {
     regions[r.area_id] = [nameIn(area, 'en'), fmt(r.stations_sampled), fmt(r.stations_reported),
                           r.under_reported ? `${completion}, under-reported` : completion];
   }
-  same('completion per region', regions, await cells(page, 'pvt-completion', 'region'));
+  same('completion per region', regions, await rows(page, 'pvt-completion', 'region'));
   const warning = await page.evaluate(() => document.getElementById('pvt-sample-warning')?.textContent || null);
   const under = (s.strata || []).filter((r) => r.under_reported).length;
   same('warning', s.under_reported
@@ -96,20 +55,7 @@ async function checkChart(page, contest) {
   return `${lines} dashed lines`;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-try {
-  const context = await browser.newContext({locale: 'en-US'});
-  const page = await context.newPage();
-  await page.setViewportSize({width: 1280, height: 1500});
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  const apiCalls = [];
-  page.on('request', (r) => { if (r.url().startsWith(`${url}/v1/`)) apiCalls.push(r.url()); });
-  await page.goto(url);
+await runView('pvt', where, async (page) => {
   await page.waitForSelector('#pvt-both tbody tr', {timeout: 30000});
   const election = await api('GetElection');
   const contest = election.contests[0];
@@ -125,13 +71,5 @@ try {
     title, {timeout: 10000});
   }
   await page.click('#languages button[data-lang="en"]');
-
-  if (url !== apiUrl && apiCalls.length) throw new Error(`the page asked /v1/: ${apiCalls[0]}`);
-  if (errors.length) throw new Error(`errors on the page: ${errors.join('; ')}`);
-  console.log(`pvt ${sample}; chart: ${chart}; in ru and kk`);
-} catch (e) {
-  console.error(e.message);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+  return `${sample}; chart: ${chart}; in ru and kk`;
+});
