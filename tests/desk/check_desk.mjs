@@ -1,7 +1,10 @@
-// Drives the hub's desk in headless Chromium as its operators would, one phase a run:
-//   node check_desk.mjs <desk url> <phase> <targets JSON> <tests/portal dir (playwright-core)>
+// Drives the hub's desk in headless Chromium as its operators would:
+//   node check_desk.mjs <desk url> <targets JSON> <tests/portal dir (playwright-core)> <signal dir>
 // Targets: [{station, contest, observer}] x 6, stations whose observers the desk's hub relays.
-// Phases (desk_test.cc runs them in turn, stopping ingestion and killing the desk between):
+// Three phases, one browser and the same signed-in operators throughout (their sessions outlive
+// the desk's restart). After each phase's line the script waits for desk_test.cc, which stops
+// ingestion (then creates <signal dir>/offline) and kills and restarts the desk (then
+// <signal dir>/after):
 //   typing:  photo 0 typed equally by alice and bob -> accepted on its screen; photo 1 typed
 //            differently -> bob sees no figures of alice's, carol sees both and decides -> accepted;
 //            photo 2: a control relation broken while typing shows ingestion's flag, a figure
@@ -11,13 +14,16 @@
 //            says ingestion is unreachable.
 //   after:   (desk killed and restarted, ingestion back) every photo answered, the resent one
 //            DUPLICATE; the progress per region, contest and operator.
-// Prints a line a check, the phase's name first on its last line; exits non-zero on a difference.
+// Prints a line a check, each phase's summary starting with its name and a colon; exits non-zero
+// on a difference.
+import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import zlib from 'node:zlib';
 
-const [url, phase, targetsJson, portalDir] = process.argv.slice(2);
-if (!url || !phase || !targetsJson || !portalDir) {
-  console.error('usage: node check_desk.mjs <desk url> <phase> <targets JSON> <tests/portal dir>');
+const [url, targetsJson, portalDir, signalDir] = process.argv.slice(2);
+if (!url || !targetsJson || !portalDir || !signalDir) {
+  console.error('usage: node check_desk.mjs <desk url> <targets JSON> <tests/portal dir> ' +
+                '<signal dir>');
   process.exit(2);
 }
 const {chromium} = createRequire(`${portalDir}/package.json`)('playwright-core');
@@ -93,6 +99,7 @@ async function signIn(name) {
 const api = (page, path) => page.evaluate(async (p) => (await fetch(p)).json(), path);
 
 async function upload(page, index) {
+  trace(`upload ${index}`);
   const target = targets[index];
   await page.click('nav button[data-view=upload]');
   await page.fill('#upload-station', target.station);
@@ -107,11 +114,13 @@ async function upload(page, index) {
 
 // "Type the next photo", which must be `sha256`.
 async function next(page, sha256) {
+  trace('next');
   await page.click('#next-button');
   await page.waitForFunction((s) => location.hash === `#photo=${s}` &&
                                     document.getElementById('photo-state').dataset.state,
                              sha256);
   await page.waitForSelector('#figures:not([hidden])');
+  await page.waitForSelector('body[data-checking="false"]');
 }
 
 async function open(page, sha256) {
@@ -123,6 +132,7 @@ async function open(page, sha256) {
 // browser: a dozen page.fill calls cost a second a photo. The events are dispatched before it
 // returns, so that the wait below is for the check of these very figures.
 async function type(page, figures) {
+  trace('type');
   await page.evaluate((f) => {
     const set = (input, value) => {
       input.value = String(value);
@@ -142,7 +152,10 @@ async function type(page, figures) {
 const reasons = (page) => page.$$eval('#check li', (items) =>
     items.map((i) => [i.className, i.dataset.code]));
 
+const trace = (what) => process.env.DESK_TRACE && console.log(`trace ${Date.now() - started} ms ${what}`);
+
 async function save(page) {
+  trace('save');
   await page.waitForSelector('body[data-checking="false"]');
   await page.click('#save-button');
   await page.waitForFunction(() => document.getElementById('photo-message').textContent !== '');
@@ -152,14 +165,23 @@ const state = (page) => page.$eval('#photo-state', (e) => e.dataset.state);
 
 // Waits on the photo's own screen (which asks again by itself) for one of `states`.
 async function answered(page, states, ms = 15000) {
+  trace(`waiting for ${states}`);
   await page.waitForFunction(
       (s) => s.includes(document.getElementById('photo-state').dataset.state), states,
       {timeout: ms});
   return state(page);
 }
 
-async function typing() {
-  const [alice, bob, carol] = [await signIn('alice'), await signIn('bob'), await signIn('carol')];
+// desk_test.cc's go-ahead for the next phase: a file it creates.
+async function signalled(name, ms = 30000) {
+  const until = Date.now() + ms;
+  while (!fs.existsSync(`${signalDir}/${name}`)) {
+    assert(Date.now() < until, `no go-ahead for ${name}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function typing(alice, bob, carol) {
 
   // 1. Typed twice, equally.
   const sha0 = await upload(alice, 0);
@@ -253,8 +275,7 @@ async function typing() {
   return 'typing: three photos accepted';
 }
 
-async function offline() {
-  const [alice, bob, carol] = [await signIn('alice'), await signIn('bob'), await signIn('carol')];
+async function offline(alice, bob, carol) {
   const states = [];
   for (const index of [3, 4, 5]) {
     const sha = await upload(bob, index);
@@ -276,8 +297,7 @@ async function offline() {
          `${waiting} wait in the queue`;
 }
 
-async function after() {
-  const carol = await signIn('carol');
+async function after(carol) {
   const deadline = Date.now() + 20000;
   let photos;
   for (;;) {
@@ -321,10 +341,19 @@ async function after() {
 }
 
 let code = 0;
+let phase = 'sign-in';
+const took = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 try {
-  const summary = await {typing, offline, after}[phase]();
+  const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map(signIn));
+  phase = 'typing';
+  console.log(`${await typing(alice, bob, carol)} (${took()})`);
+  await signalled('offline');
+  phase = 'offline';
+  console.log(`${await offline(alice, bob, carol)} (${took()})`);
+  await signalled('after');
+  phase = 'after';
+  console.log(`${await after(carol)} (${took()})`);
   assert(errors.length === 0, `page errors: ${errors.join('; ')}`);
-  console.log(`${summary} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 } catch (e) {
   console.log(`FAILED ${phase}: ${e.stack || e}`);
   code = 1;

@@ -5,18 +5,25 @@
 // answer comes back to the photo's screen and is corrected as a revision; while ingestion is
 // stopped operators keep working and the queue waits; the desk is killed mid-queue (and an answer
 // it had recorded is lost with it) and restarted; then everything arrives exactly once (the lost
-// answer's resend is answered DUPLICATE) and publication counts each protocol once.
+// answer's resend is answered DUPLICATE) and publication counts each protocol once. Last, the
+// desk hattama-demo --desk starts, beside the same stack, holds its synthetic photos ready to type.
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <thread>
 
 #include "common/domain/registry.h"
 #include "hattama/v1/publication.grpc.pb.h"
 #include "tools/hub/client/hub_tokens.h"
+#include "tools/hub/desk/demo_desk.h"
+#include "tools/hub/desk/desk.pb.h"
 #include "tools/hub/desk/sqlite.h"
 #include "tools/stack/stack.h"
 
@@ -26,32 +33,14 @@ namespace {
 const std::string kScriptDir = HATTAMA_DESK_TEST_DIR;
 const std::string kPortalTestDir = HATTAMA_PORTAL_TEST_DIR;
 
-// What the browser types: a photo of `station`'s `contest` protocol brought by `observer`.
-struct Target {
-  std::string station;
-  std::string contest;
-  std::string observer;
-};
-
-// Six stations whose observers the same hub relays, and that hub.
-std::pair<std::string, std::vector<Target>> PickTargets(const domain::Registry& registry) {
-  std::map<std::string, std::vector<Target>> by_hub;
-  for (const domain::Station& station : registry.stations()) {
-    const auto* observer = registry.observers()->FindObserver("obs-" + station.station_id());
-    if (observer == nullptr || !domain::Registry::HoldsContest(station, "mazhilis")) continue;
-    auto& targets = by_hub[observer->hub_ids().front()];
-    targets.push_back({station.station_id(), "mazhilis", observer->observer_id()});
-    if (targets.size() == 6) return {observer->hub_ids().front(), targets};
-  }
-  return {};
-}
+using Target = desk::DeskTarget;
 
 std::string TargetsJson(const std::vector<Target>& targets) {
   std::string json = "[";
   for (const Target& t : targets) {
     if (json.size() > 1) json += ",";
-    json += "{\"station\":\"" + t.station + "\",\"contest\":\"" + t.contest + "\",\"observer\":\"" +
-            t.observer + "\"}";
+    json += "{\"station\":\"" + t.station_id + "\",\"contest\":\"" + t.contest_id +
+            "\",\"observer\":\"" + t.observer_id + "\"}";
   }
   return json + "]";
 }
@@ -101,23 +90,20 @@ class DeskProcess {
   std::unique_ptr<stack::Process> process_;
 };
 
-// Runs one phase of check_desk.mjs and returns its last line (the phase's summary).
-std::string RunPhase(const std::string& phase, const std::string& desk_url,
-                     const std::string& targets) {
-  auto browser = stack::Process::Start(
-      {.argv = {"node", kScriptDir + "/check_desk.mjs", desk_url, phase, targets, kPortalTestDir},
-       .capture_stdout = true});
-  EXPECT_TRUE(browser.ok()) << browser.status().message();
-  if (!browser.ok()) return "";
-  std::string last;
+// The browser's lines up to the one starting with `summary` (printed as they come); that line, or
+// why there is none (the script failed or went silent for a minute).
+std::string ReadUntil(stack::Process& browser, const std::string& summary) {
   for (;;) {
-    auto line = (*browser)->ReadLine(std::chrono::seconds(60));
-    if (!line.ok()) break;
+    auto line = browser.ReadLine(std::chrono::seconds(60));
+    if (!line.ok()) return "no line: " + line.status().message();
     std::printf("%s\n", line->c_str());
-    last = *line;
+    if (line->starts_with(summary) || line->starts_with("FAILED")) return *line;
   }
-  EXPECT_EQ((*browser)->Wait(std::chrono::seconds(30)).value(), 0) << phase << ": " << last;
-  return last;
+}
+
+// Tells the browser to go on with `phase` (check_desk.mjs waits for the file).
+void Signal(const std::string& dir, const std::string& phase) {
+  std::ofstream(dir + "/" + phase) << "go\n";
 }
 
 // Publication's view of a station's contest, once it shows `versions` versions (or the deadline).
@@ -128,11 +114,11 @@ v1::StationContestResult WaitForVersions(v1::PublicationService::Stub& publicati
   while (std::chrono::steady_clock::now() < deadline) {
     grpc::ClientContext context;
     v1::GetStationResultsRequest request;
-    request.set_station_id(target.station);
+    request.set_station_id(target.station_id);
     v1::StationResults results;
     if (publication.GetStationResults(&context, request, &results).ok()) {
       for (const auto& contest : results.contests()) {
-        if (contest.contest_id() == target.contest) found = contest;
+        if (contest.contest_id() == target.contest_id) found = contest;
       }
       if (found.versions_size() >= versions) return found;
     }
@@ -155,7 +141,7 @@ TEST(Desk, OperatorsTypeTwiceSettleConflictsAndEverythingArrivesOnceThroughOutag
   auto registry =
       domain::Registry::Load(registry_dir + "/election.json", registry_dir + "/stations.csv");
   ASSERT_TRUE(registry.ok()) << registry.status().message();
-  const auto [hub_id, targets] = PickTargets(**registry);
+  const auto [hub_id, targets] = desk::PickDeskTargets(**registry, "mazhilis", 6);
   ASSERT_EQ(targets.size(), 6u) << "no hub relays six observers' stations";
   auto tokens = hub::LoadHubTokens(registry_dir + "/hub-tokens.csv");
   ASSERT_TRUE(tokens.ok());
@@ -173,13 +159,24 @@ TEST(Desk, OperatorsTypeTwiceSettleConflictsAndEverythingArrivesOnceThroughOutag
   ASSERT_TRUE(desk.Start(desk_log).ok());
   const std::string targets_json = TargetsJson(targets);
 
+  // One browser, alice, bob and carol signed in, for the three phases.
+  const std::string signals = dir.path() + "/signals";
+  std::filesystem::create_directories(signals);
+  auto browser = stack::Process::Start({.argv = {"node", kScriptDir + "/check_desk.mjs", desk.url(),
+                                                 targets_json, kPortalTestDir, signals},
+                                        .capture_stdout = true});
+  ASSERT_TRUE(browser.ok()) << browser.status().message();
+
   // Equal entries, different ones settled by a third, a relation broken while typing and a
   // flagged answer corrected as revision 2: each waits for ingestion's answer on its screen.
-  EXPECT_TRUE(RunPhase("typing", desk.url(), targets_json).starts_with("typing:"));
+  ASSERT_TRUE(ReadUntil(**browser, "typing:").starts_with("typing:"));
 
-  // Ingestion stops; operators go on typing three more photos, which wait in the queue.
-  (*stack)->ingestion().Stop();
-  EXPECT_TRUE(RunPhase("offline", desk.url(), targets_json).starts_with("offline:"));
+  // Ingestion dies (the line drops); operators go on typing three more photos, which wait in
+  // the queue.
+  (*stack)->ingestion().Signal(SIGKILL);
+  (void)(*stack)->ingestion().Wait(std::chrono::seconds(10));
+  Signal(signals, "offline");
+  ASSERT_TRUE(ReadUntil(**browser, "offline:").starts_with("offline:"));
 
   // The desk is killed mid-queue. The answer to the first photo is lost with it (as if the crash
   // came between ingestion's answer and the desk writing it down): it must be sent again.
@@ -194,9 +191,11 @@ TEST(Desk, OperatorsTypeTwiceSettleConflictsAndEverythingArrivesOnceThroughOutag
   }
   ASSERT_TRUE(desk.Start(desk_log).ok());
   ASSERT_TRUE((*stack)->RestartIngestion().ok());
+  Signal(signals, "after");
 
   // Everything answered once, the lost answer's resend DUPLICATE, the progress complete.
-  EXPECT_TRUE(RunPhase("after", desk.url(), targets_json).starts_with("after:"));
+  ASSERT_TRUE(ReadUntil(**browser, "after:").starts_with("after:"));
+  EXPECT_EQ((*browser)->Wait(std::chrono::seconds(30)).value(), 0);
 
   // Publication counts each protocol once: one version a photo (two for the corrected one), the
   // desk's last revision counted.
@@ -205,12 +204,37 @@ TEST(Desk, OperatorsTypeTwiceSettleConflictsAndEverythingArrivesOnceThroughOutag
   for (size_t i = 0; i < targets.size(); ++i) {
     const int versions = i == 2 ? 2 : 1;
     const auto result = WaitForVersions(*publication, targets[i], versions);
-    EXPECT_EQ(result.versions_size(), versions) << targets[i].station;
+    EXPECT_EQ(result.versions_size(), versions) << targets[i].station_id;
     EXPECT_TRUE(result.counted_submission_id().starts_with("desk-" + hub_id + "-"))
-        << targets[i].station;
+        << targets[i].station_id;
     EXPECT_TRUE(result.counted_submission_id().ends_with(i == 2 ? "-r2" : "-r1"))
         << result.counted_submission_id();
   }
+
+  // hattama-demo --desk's desk beside the same stack: its operators sign in and find its synthetic
+  // photos received, each a PNG, ready to type.
+  std::ostringstream said;
+  auto demo = desk::StartDemoDesk(registry_dir, (*stack)->ingestion_address(), dir.path() + "/demo",
+                                  4, said);
+  ASSERT_TRUE(demo.ok()) << demo.status().message();
+  httplib::Client client(demo->url);
+  auto login =
+      client.Post("/api/login", R"({"name":"bob","token":"bob-demo-token"})", "application/json");
+  ASSERT_TRUE(login && login->status == 200);
+  const std::string cookie = login->get_header_value("Set-Cookie");
+  const httplib::Headers headers = {{"Cookie", cookie.substr(0, cookie.find(';'))}};
+  auto listed = client.Get("/api/photos", headers);
+  ASSERT_TRUE(listed && listed->status == 200);
+  desk::PhotoList photos;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(listed->body, &photos).ok());
+  ASSERT_EQ(photos.photos_size(), 4) << said.str();
+  for (const desk::Photo& photo : photos.photos()) {
+    EXPECT_EQ(photo.state(), "received");
+    auto image = client.Get("/api/photo/image?sha256=" + photo.photo_sha256(), headers);
+    ASSERT_TRUE(image && image->status == 200);
+    EXPECT_TRUE(image->body.starts_with("\x89PNG")) << photo.photo_sha256();
+  }
+  EXPECT_NE(said.str().find("alice / alice-demo-token"), std::string::npos) << said.str();
 }
 
 }  // namespace

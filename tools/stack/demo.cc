@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "common/config/config.h"
+#include "tools/hub/desk/demo_desk.h"
 #include "tools/stack/nginx.h"
 #include "tools/stack/reform_table.h"
 #include "tools/stack/stack.h"
@@ -141,6 +142,10 @@ int main(int argc, char** argv) {
                            "observers' report's mandate table per city (needs 5,000 stations or "
                            "more); default: none")
       ->check(CLI::IsMember({std::string(), std::string("haq-2021")}));
+  bool desk = false;
+  app.add_flag("--desk", desk,
+               "After the night, start the hub's desk (hattama-hub desk) with three operators and "
+               "a few synthetic protocol photos to type, for a person to try; implies --keep");
   bool keep = false;
   app.add_flag("--keep", keep,
                "Keep the stack running after the run, for a person to browse the portal; "
@@ -156,6 +161,7 @@ int main(int argc, char** argv) {
                            "Where the registry, ground truth and logs go (default: a new "
                            "temporary directory, kept only if the demo fails)");
   if (auto code = hattama::config::Parse(app, argc, argv)) return *code;
+  keep = keep || desk;
   std::signal(SIGPIPE, SIG_IGN);
 
   std::unique_ptr<hattama::stack::TempDir> temp;
@@ -262,6 +268,18 @@ int main(int argc, char** argv) {
   } else {
     std::cout << "== portal: " << api << "\n" << std::flush;
   }
+  // The desk stands apart from the night's verdict: a person may try it either way.
+  std::unique_ptr<hattama::stack::Process> desk_process;
+  if (desk) {
+    auto started = hattama::desk::StartDemoDesk(work_dir, (*stack)->ingestion_address(), work_dir,
+                                                4, std::cout);
+    if (started.ok()) {
+      desk_process = std::move(started->process);
+    } else {
+      std::cerr << "the desk did not start: " << started.status().message() << "\n";
+      code = 1;
+    }
+  }
   if (keep) {
     std::cout << "   the stack keeps running (--keep); Ctrl-C stops it\n" << std::flush;
     sigset_t signals;
@@ -273,6 +291,7 @@ int main(int argc, char** argv) {
     sigwait(&signals, &signal);
   }
   std::cout << "== stopping everything\n" << std::flush;
+  desk_process.reset();
   nginx.reset();
   stack->reset();
   if (code != 0 && temp) {

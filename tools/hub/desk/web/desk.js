@@ -118,7 +118,13 @@ async function api(method, path, body, type = 'application/json') {
     init.body = type === 'application/json' ? JSON.stringify(body) : body;
     init.headers['Content-Type'] = type;
   }
-  const response = await fetch(path, init);
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (e) {
+    // The desk restarting, or the network: the page stays as it is and says so.
+    return {ok: false, status: 0, json: {message: String(e)}};
+  }
   const json = await response.json().catch(() => ({}));
   if (response.status === 401) showLogin();
   return {ok: response.ok, status: response.status, json};
@@ -212,8 +218,10 @@ async function listPhotos() {
 async function typeNext() {
   const answer = await api('GET', '/api/next');
   if (answer.ok && answer.json.photo_sha256) {
-    location.hash = `photo=${answer.json.photo_sha256}`;
-    if (location.hash.slice(1) === `photo=${answer.json.photo_sha256}`) route();
+    const hash = `photo=${answer.json.photo_sha256}`;
+    // Setting another hash routes (hashchange); the same one must be routed here.
+    if (location.hash.slice(1) === hash) route();
+    else location.hash = hash;
   } else {
     show('upload');
     $('upload-result').textContent = t('nothing_to_type');
@@ -311,9 +319,13 @@ function numberInput(label, dataset) {
   return wrapper;
 }
 
+let openSequence = 0;
 async function openPhoto(sha256) {
+  const opening = ++openSequence;
   const [photo, form] = await Promise.all([api('GET', `/api/photo?sha256=${sha256}`),
                                            api('GET', `/api/form?sha256=${sha256}`)]);
+  // A later opening (a refresh, another photo) draws instead of this one.
+  if (opening !== openSequence) return;
   if (!photo.ok || !form.ok) {
     show('upload');
     $('upload-result').textContent = (photo.json.message || form.json.message || '');
