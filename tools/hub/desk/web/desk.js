@@ -33,6 +33,19 @@ const WORDS = {
       sent: 'sent', accepted: 'accepted', flagged: 'accepted with flags',
       duplicate: 'accepted (sent before)', rejected: 'rejected', not_sent: 'not sent',
     },
+    // Ingestion's reason codes (REASON_CODE_…) by name; its message follows in its own words.
+    codes: {
+      MISSING: 'missing',
+      NEGATIVE: 'negative',
+      IMPLAUSIBLE: 'impossible for this station',
+      INVALID_VALUE: 'invalid',
+      VALID_PLUS_SPOILED_NOT_IN_BOX: 'valid + spoiled ≠ in the boxes',
+      OPTION_VOTES_NOT_VALID: 'votes per option ≠ valid',
+      IN_BOX_ABOVE_ISSUED: 'in the boxes > issued',
+      ISSUED_ABOVE_REGISTERED: 'issued > on the list',
+      RECEIVED_NOT_ISSUED_PLUS_CANCELLED: 'received ≠ issued + cancelled',
+      REGISTERED_NOT_REGISTRY: 'on the list ≠ in the registry',
+    },
     counts: {
       received: 'Received', typed_once: 'Typed once', typed_twice: 'Typed twice',
       in_conflict: 'In conflict', queued: 'Queued', sent: 'Sent', acknowledged: 'Acknowledged',
@@ -64,6 +77,18 @@ const WORDS = {
       queued: 'в очереди', sent: 'отправлено', accepted: 'принято',
       flagged: 'принято с отметками', duplicate: 'принято (отправлено ранее)',
       rejected: 'отклонено', not_sent: 'не отправлено',
+    },
+    codes: {
+      MISSING: 'не заполнено',
+      NEGATIVE: 'отрицательное число',
+      IMPLAUSIBLE: 'невозможно для участка',
+      INVALID_VALUE: 'недопустимое значение',
+      VALID_PLUS_SPOILED_NOT_IN_BOX: 'действительные + недействительные ≠ в ящиках',
+      OPTION_VOTES_NOT_VALID: 'сумма голосов ≠ действительные',
+      IN_BOX_ABOVE_ISSUED: 'в ящиках > выдано',
+      ISSUED_ABOVE_REGISTERED: 'выдано > в списке',
+      RECEIVED_NOT_ISSUED_PLUS_CANCELLED: 'получено ≠ выдано + погашено',
+      REGISTERED_NOT_REGISTRY: 'в списке ≠ по реестру',
     },
     counts: {
       received: 'Получено', typed_once: 'Введено раз', typed_twice: 'Введено дважды',
@@ -98,6 +123,18 @@ const WORDS = {
       flagged: 'белгілермен қабылданды', duplicate: 'қабылданды (бұрын жіберілген)',
       rejected: 'қабылданбады', not_sent: 'жіберілмеді',
     },
+    codes: {
+      MISSING: 'толтырылмаған',
+      NEGATIVE: 'теріс сан',
+      IMPLAUSIBLE: 'учаске үшін мүмкін емес',
+      INVALID_VALUE: 'жарамсыз мән',
+      VALID_PLUS_SPOILED_NOT_IN_BOX: 'жарамды + жарамсыз ≠ жәшіктегі',
+      OPTION_VOTES_NOT_VALID: 'дауыстар қосындысы ≠ жарамды',
+      IN_BOX_ABOVE_ISSUED: 'жәшіктегі > берілген',
+      ISSUED_ABOVE_REGISTERED: 'берілген > тізімдегі',
+      RECEIVED_NOT_ISSUED_PLUS_CANCELLED: 'алынған ≠ берілген + жойылған',
+      REGISTERED_NOT_REGISTRY: 'тізімдегі ≠ тізілім бойынша',
+    },
     counts: {
       received: 'Алынды', typed_once: 'Бір рет енгізілді', typed_twice: 'Екі рет енгізілді',
       in_conflict: 'Сәйкессіздік', queued: 'Кезекте', sent: 'Жіберілді',
@@ -111,6 +148,11 @@ let language = localStorage.getItem('desk.language') ||
 const t = (key) => WORDS[language][key] ?? WORDS.en[key] ?? key;
 const nameOf = (names) => (names && (names.localized_names?.[language] || names.name)) || '';
 const $ = (id) => document.getElementById(id);
+// A reason's code in the chosen language, as a prefix ('' for a code without a name here).
+const codeName = (code) => {
+  const name = t('codes')[String(code).replace('REASON_CODE_', '')];
+  return name ? `${name} — ` : '';
+};
 
 async function api(method, path, body, type = 'application/json') {
   const init = {method, headers: {}};
@@ -287,7 +329,7 @@ function showReasons(result) {
     item.dataset.field = reason.field;
     const input = inputOf(reason.field);
     const label = input ? input.closest('label').querySelector('span').textContent + ': ' : '';
-    item.textContent = label + reason.message;
+    item.textContent = `${codeName(reason.code)}${label}${reason.message}`;
     list.append(item);
     if (input) input.classList.add(kind === 'rejection' ? 'bad' : 'warn');
   };
@@ -383,7 +425,7 @@ function showAnswer(photo) {
   for (const reason of photo.answer.reasons || []) {
     const item = document.createElement('li');
     item.dataset.code = reason.code;
-    item.textContent = `${reason.field}: ${reason.message}`;
+    item.textContent = `${codeName(reason.code)}${reason.field}: ${reason.message}`;
     reasons.append(item);
   }
   box.append(title, reasons);
