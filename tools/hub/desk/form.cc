@@ -9,7 +9,7 @@ namespace hattama::desk {
 namespace {
 
 template <typename Named>
-Names NamesOf(const Named& named) {
+Names NamesOfNamed(const Named& named) {
   Names names;
   names.set_name(named.name());
   names.mutable_localized_names()->insert(named.localized_names().begin(),
@@ -27,6 +27,8 @@ std::string Unhex(const std::string& hex) {
 }
 
 }  // namespace
+
+Names NamesOf(const v1::Area& area) { return NamesOfNamed(area); }
 
 std::string SubmissionIdOf(const std::string& hub_id, const std::string& photo_sha256_hex,
                            int32_t revision) {
@@ -82,7 +84,7 @@ Result<Form> BuildForm(const domain::Registry& registry, const PhotoRow& photo) 
   form.set_photo_sha256(photo.sha256);
   form.set_station_id(photo.station_id);
   form.set_revision(photo.revision);
-  *form.mutable_contest() = NamesOf(*contest);
+  *form.mutable_contest() = NamesOfNamed(*contest);
   const auto& enclosing = registry.EnclosingAreas(*station);
   if (!enclosing.empty()) *form.mutable_district() = NamesOf(*enclosing.front());
   if (const v1::Area* region = registry.RegionOf(*station))
@@ -90,7 +92,7 @@ Result<Form> BuildForm(const domain::Registry& registry, const PhotoRow& photo) 
   for (const v1::Option& option : contest->options()) {
     FormOption& line = *form.add_options();
     line.set_option_id(option.option_id());
-    *line.mutable_names() = NamesOf(option);
+    *line.mutable_names() = NamesOfNamed(option);
   }
   const int64_t limit = domain::PlausibleVoterLimit(station->registered_voters());
   form.set_registry_registered_voters(station->registered_voters());

@@ -38,6 +38,9 @@ CheckResult Check(const domain::Registry& registry, const v1::Submission& submis
 std::vector<v1::Reason> CheckPhotoTarget(const domain::Registry& registry,
                                          const std::string& hub_id, const PhotoRow& photo);
 
+// An area's names in every language the registry gives (the form's and the progress's places).
+Names NamesOf(const v1::Area& area);
+
 // The form of `photo`: its contest's ballot in ballot order, its station's place and limits.
 // NotFound for a station or contest the registry lacks.
 Result<Form> BuildForm(const domain::Registry& registry, const PhotoRow& photo);

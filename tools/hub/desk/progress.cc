@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "tools/hub/desk/desk.h"
+#include "tools/hub/desk/form.h"
 
 namespace hattama::desk {
 namespace {
@@ -59,12 +60,14 @@ Result<Progress> ComputeProgress(DeskStore& store, const domain::Registry& regis
     auto found = submission_of.find(current);
     const std::string state =
         StateOf(typed, found == submission_of.end() ? nullptr : found->second);
-    std::string region_id;
+    const v1::Area* region = nullptr;
     if (const auto* station = registry.FindStation(photo.station_id)) {
-      if (const v1::Area* region = registry.RegionOf(*station)) region_id = region->area_id();
+      region = registry.RegionOf(*station);
     }
+    const std::string region_id = region ? region->area_id() : "";
     StateCounts& area = areas[{region_id, photo.contest_id}];
     area.set_region_id(region_id);
+    if (region != nullptr) *area.mutable_region() = NamesOf(*region);
     area.set_contest_id(photo.contest_id);
     Count(area, state, typed);
     Count(*progress.mutable_total(), state, typed);

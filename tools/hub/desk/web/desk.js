@@ -533,7 +533,10 @@ async function showProgress() {
       cell.textContent = String(counts[c] ?? 0);
     }
   };
-  for (const counts of progress.by_region_contest) addRow(counts, counts.region_id, counts.contest_id);
+  for (const counts of progress.by_region_contest) {
+    addRow(counts, counts.region_id, counts.contest_id);
+    areas.rows[areas.rows.length - 1].cells[0].textContent = nameOf(counts.region) || counts.region_id;
+  }
   addRow(progress.total, t('total'), '');
   areas.rows[areas.rows.length - 1].dataset.region = '*';
   const operators = $('progress-operators');
