@@ -7,25 +7,12 @@
 // GetCityDeployment, turnout and each list with and without an independent observer against
 // GetObserverEffect; then the view in Russian and Kazakh; and the page asked nothing of /v1/.
 // Prints one line, "observers ...", and exits non-zero on any difference.
-import { chromium } from 'playwright-core';
+import {apiOf, eventually, fmt, nameIn, pct, rows, runView, same, urls} from './view_check.mjs';
 
-const [url, apiUrl] = process.argv.slice(2);
-if (!url || !apiUrl) {
-  console.error('usage: node observers_check.mjs <portal url> <publication HTTP url>');
-  process.exit(2);
-}
-
-const api = async (method, params) => {
-  const response = await fetch(`${apiUrl}/v1/${method}?${new URLSearchParams(params || {})}`);
-  if (!response.ok) throw new Error(`${method}: HTTP ${response.status} ${await response.text()}`);
-  return response.json();
-};
-const pct = (v) => new Intl.NumberFormat('en-GB', {style: 'percent', minimumFractionDigits: 2,
-                                                   maximumFractionDigits: 2}).format(Number(v || 0) / 100);
-const fmt = (v) => new Intl.NumberFormat('en-GB').format(Number(v || 0));
+const {url, apiUrl} = urls('observers_check.mjs');
+const api = apiOf(apiUrl);
 const signed = (v) => new Intl.NumberFormat('en-GB', {minimumFractionDigits: 2, maximumFractionDigits: 2,
                                                       signDisplay: 'exceptZero'}).format(Number(v || 0));
-const nameIn = (item, lang) => (item.localized_names || {})[lang] || item.name;
 const AFFILIATIONS = {independent: 'independent', party: 'party',
   'authority-affiliated': 'authority-affiliated', international: 'international',
   unregistered: 'not in the registry'};
@@ -35,42 +22,15 @@ const ORGANISATION_COLUMNS = ['observers_declared', 'mandates_sent', 'mandates_h
 const CITY_COLUMNS = ['mandates_sent', 'mandates_handed_out', 'stations_covered',
   'protocols_obtained', 'protocols_not_obtained'];
 
-const canonical = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
-    ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
-const same = (what, want, got) => {
-  if (canonical(want) !== canonical(got)) {
-    throw new Error(`${what}: the page shows\n${JSON.stringify(got)}\nthe API says\n${JSON.stringify(want)}`);
-  }
-};
-async function eventually(page, ms, check) {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await page.waitForTimeout(300);
-    }
-  }
-}
-const cells = (page, table, key) => page.evaluate(([table, key]) => {
-  const rows = {};
-  for (const tr of document.querySelectorAll(`#${table} tbody tr`)) {
-    if (tr.dataset[key] === undefined) continue;
-    rows[tr.dataset[key]] = [...tr.querySelectorAll('td, th')].map((td) => td.textContent);
-  }
-  return rows;
-}, [table, key]);
-
 async function checkOrganisations(page) {
   const deployment = await api('GetOrganisationDeployment');
   const row = (o, name) => [name, AFFILIATIONS[o.affiliation], ...ORGANISATION_COLUMNS.map((c) => fmt(o[c]))];
   const organisations = {};
   for (const o of deployment.organisations || []) organisations[o.organisation_id] = row(o, o.name || o.organisation_id);
-  same('organisations', organisations, await cells(page, 'organisations', 'organisation'));
+  same('organisations', organisations, await rows(page, 'organisations', 'organisation'));
   const affiliations = {};
   for (const o of deployment.affiliations || []) affiliations[o.affiliation] = row(o, AFFILIATIONS[o.affiliation]);
-  same('affiliations', affiliations, await cells(page, 'organisations', 'affiliationRow'));
+  same('affiliations', affiliations, await rows(page, 'organisations', 'affiliationRow'));
   const c = deployment.coverage;
   const sentence = `Of ${fmt(c.stations_registered)} stations: an independent observer at ${fmt(c.independent)} ` +
       `(${fmt(c.independent_only)} without an authority-affiliated one), an authority-affiliated observer at ` +
@@ -90,7 +50,7 @@ async function checkCities(page, election) {
     want[f.area_id] = [area ? nameIn(area, 'en') : f.name, ...CITY_COLUMNS.map((c) => fmt(f[c]))];
   }
   want.total = ['Total', ...CITY_COLUMNS.map((c) => fmt(table.total[c]))];
-  same('cities', want, await cells(page, 'cities', 'city'));
+  same('cities', want, await rows(page, 'cities', 'city'));
   return `${(table.cities || []).length} cities`;
 }
 
@@ -103,14 +63,14 @@ async function checkEffect(page, election, contest) {
   };
   const row = (f, name) => [name, pct(f.with_percent), pct(f.without_percent), difference(f)];
   const want = {turnout: row(e.turnout || {}, 'Turnout')};
-  const got = {turnout: (await cells(page, 'observer-effect', 'figure')).turnout};
+  const got = {turnout: (await rows(page, 'observer-effect', 'figure')).turnout};
   same('turnout with and without', want, got);
   const options = {};
   for (const o of e.options || []) {
     const option = contest.options.find((x) => x.option_id === o.option_id);
     options[o.option_id] = row(o, option ? nameIn(option, 'en') : o.option_id);
   }
-  same('lists with and without', options, await cells(page, 'observer-effect', 'option'));
+  same('lists with and without', options, await rows(page, 'observer-effect', 'option'));
   same('stations', `${fmt(e.stations_with)} counted stations with an independent observer admitted, ` +
        `${fmt(e.stations_without)} without.`,
        (await page.evaluate(() => document.getElementById('effect-note').textContent)).split(' The difference')[0]);
@@ -118,20 +78,7 @@ async function checkEffect(page, election, contest) {
   return `${e.stations_with} stations with, ${e.stations_without} without`;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-try {
-  const context = await browser.newContext({locale: 'en-US'});
-  const page = await context.newPage();
-  await page.setViewportSize({width: 1280, height: 1500});
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  const apiCalls = [];
-  page.on('request', (r) => { if (r.url().startsWith(`${url}/v1/`)) apiCalls.push(r.url()); });
-  await page.goto(url);
+await runView('observers', {url, apiUrl}, async (page) => {
   await page.waitForSelector('#organisations tbody tr', {timeout: 30000});
   const election = await api('GetElection');
   const contest = election.contests[0];
@@ -151,12 +98,5 @@ try {
   }
   await page.click('#languages button[data-lang="en"]');
 
-  if (url !== apiUrl && apiCalls.length) throw new Error(`the page asked /v1/: ${apiCalls[0]}`);
-  if (errors.length) throw new Error(`errors on the page: ${errors.join('; ')}`);
-  console.log(`observers ${organisations}; ${cities}; ${effect}; in ru and kk`);
-} catch (e) {
-  console.error(e.message);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+  return `${organisations}; ${cities}; ${effect}; in ru and kk`;
+});

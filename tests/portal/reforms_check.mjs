@@ -7,48 +7,11 @@
 // share of registered voters and of the population whose votes elected the seats; then the
 // view's words in Russian and Kazakh; and the page asked nothing of /v1/.
 // Prints one line, "reforms ...", and exits non-zero on any difference.
-import { chromium } from 'playwright-core';
+import {apiOf, eventually, fmt, nameIn, pct, rows, runView, same, urls} from './view_check.mjs';
 
-const [url, apiUrl] = process.argv.slice(2);
-if (!url || !apiUrl) {
-  console.error('usage: node reforms_check.mjs <portal url> <publication HTTP url>');
-  process.exit(2);
-}
-
-const api = async (method, params) => {
-  const response = await fetch(`${apiUrl}/v1/${method}?${new URLSearchParams(params || {})}`);
-  if (!response.ok) throw new Error(`${method}: HTTP ${response.status} ${await response.text()}`);
-  return response.json();
-};
+const {url, apiUrl} = urls('reforms_check.mjs');
+const api = apiOf(apiUrl);
 const num = (v) => Number(v || 0);
-const pct = (v) => new Intl.NumberFormat('en-GB', {style: 'percent', minimumFractionDigits: 2,
-                                                   maximumFractionDigits: 2}).format(num(v) / 100);
-const fmt = (v) => new Intl.NumberFormat('en-GB').format(num(v));
-const nameIn = (item, lang) => (item.localized_names || {})[lang] || item.name;
-
-const same = (what, want, got) => {
-  if (JSON.stringify(want) !== JSON.stringify(got)) {
-    throw new Error(`${what}: the page shows\n${JSON.stringify(got)}\nthe API says\n${JSON.stringify(want)}`);
-  }
-};
-async function eventually(page, ms, check) {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await page.waitForTimeout(300);
-    }
-  }
-}
-const rows = (page, table, key) => page.evaluate(([table, key]) => {
-  const out = {};
-  for (const tr of document.querySelectorAll(`#${table} tbody tr`)) {
-    out[tr.dataset[key]] = [...tr.querySelectorAll('td, th')].map((td) => td.textContent);
-  }
-  return out;
-}, [table, key]);
 const text = (page, id) => page.evaluate((id) => document.getElementById(id).textContent, id);
 
 async function check(page, contest) {
@@ -97,20 +60,7 @@ async function check(page, contest) {
       `${pct(r.decided_current_threshold.registered_percent)} of voters elected at 7 %`;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-try {
-  const context = await browser.newContext({locale: 'en-US'});
-  const page = await context.newPage();
-  await page.setViewportSize({width: 1280, height: 1500});
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  const apiCalls = [];
-  page.on('request', (r) => { if (r.url().startsWith(`${url}/v1/`)) apiCalls.push(r.url()); });
-  await page.goto(url);
+await runView('reforms', {url, apiUrl}, async (page) => {
   await page.waitForSelector('#reforms-seats tbody tr', {timeout: 30000});
   const election = await api('GetElection');
   const contest = election.contests[0];
@@ -129,12 +79,5 @@ try {
   }
   await page.click('#languages button[data-lang="en"]');
 
-  if (url !== apiUrl && apiCalls.length) throw new Error(`the page asked /v1/: ${apiCalls[0]}`);
-  if (errors.length) throw new Error(`errors on the page: ${errors.join('; ')}`);
-  console.log(`reforms ${checked}; in ru and kk`);
-} catch (e) {
-  console.error(e.message);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+  return `${checked}; in ru and kk`;
+});

@@ -1,5 +1,5 @@
-// What a browser check of one portal view needs (pvt_check.mjs; observers_check.mjs and
-// reforms_check.mjs spell the same helpers themselves and may move to these): the API to compare
+// What a browser check of one portal view needs (pvt_check.mjs, observers_check.mjs,
+// reforms_check.mjs): the API to compare
 // with, English number formats as the portal writes them for en-GB, a comparison that names what
 // differs, a bounded retry while nginx's files catch up with the API, a table's rows by a data-*
 // key, and the browser run itself, which fails the check on a page error or a request to /v1/.
@@ -51,10 +51,12 @@ export async function eventually(page, ms, check) {
   }
 }
 
-// The rows of table#`table` keyed by their data-`key`, each its cells' text.
+// The rows of table#`table` that have a data-`key`, keyed by it, each its cells' text (a table may
+// hold rows of several kinds, each kind with its own key).
 export const rows = (page, table, key) => page.evaluate(([table, key]) => {
   const out = {};
   for (const tr of document.querySelectorAll(`#${table} tbody tr`)) {
+    if (tr.dataset[key] === undefined) continue;
     out[tr.dataset[key]] = [...tr.querySelectorAll('td, th')].map((td) => td.textContent);
   }
   return out;
