@@ -45,6 +45,11 @@ TEST(Demo, VerifiesTheNightItselfAndSaysWhatItChecked) {
                 "of 300 stations)"),
       std::string::npos)
       << text;
+  // The observer deployment per organisation, and the PVT from the sample drawn before the night
+  // beside the one from the stations reported so far (issue #16).
+  EXPECT_NE(text.find("observer deployment per organisation:"), std::string::npos) << text;
+  EXPECT_NE(text.find("From the stations reported so far:"), std::string::npos) << text;
+  EXPECT_NE(text.find("From the PVT sample alone (sha256 "), std::string::npos) << text;
 }
 
 }  // namespace
