@@ -236,6 +236,17 @@ Result<std::unique_ptr<Process>> Stack::StartService(const std::string& name, in
       return Status::Error("hattama-" + name + " did not start (see " + log + "): " + up.message());
     }
   }
+  if (name == "publication") {
+    // Its HTTP server starts after its gRPC one: a caller's first HTTP request right after Start
+    // was refused once (PublicSide.MalformedReadsAreRefusedAndClosedStreamsFreeTheirSlot in CI).
+    const int http_port =
+        std::stoi(publication_http_address_.substr(publication_http_address_.rfind(':') + 1));
+    auto up = WaitUntilListening(**process, http_port, std::chrono::seconds(120));
+    if (!up.ok()) {
+      return Status::Error("hattama-publication's HTTP did not start (see " + log +
+                           "): " + up.message());
+    }
+  }
   return process;
 }
 
