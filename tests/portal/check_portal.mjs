@@ -22,7 +22,7 @@
 //    screen and tables scroll inside their cards;
 // 10. "log": the transparency log panel and its checks, as before.
 // Exits non-zero on any difference.
-import { chromium } from 'playwright-core';
+import { launchChromium } from './view_check.mjs';
 
 const [url, apiUrl, screenshot, tlogUrl] = process.argv.slice(2);
 if (!url || !apiUrl || !screenshot || !tlogUrl) {
@@ -572,11 +572,7 @@ async function checkLog(browser, page, nation, contest) {
          `${badHash}; altered entry: ${badEntry}; unknown id not found; totals at size ${position}`;
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 try {
   // English: the tests read the English labels (a browser asking for en-US gets English).
   const context = await browser.newContext({locale: 'en-US'});

@@ -62,15 +62,20 @@ export const rows = (page, table, key) => page.evaluate(([table, key]) => {
   return out;
 }, [table, key]);
 
-// Opens `url` in headless Chromium at 1,280 px in English and hands the page to `check`, whose
-// answer is printed after `name`; exits non-zero when it throws, the page threw, or a page read
-// through nginx (url !== apiUrl) asked /v1/.
-export async function runView(name, {url, apiUrl}, check) {
-  const browser = await chromium.launch({
+// Headless Chromium as every portal check runs it ($CHROMIUM, else Debian's /usr/bin/chromium).
+export function launchChromium() {
+  return chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+// Opens `url` in headless Chromium at 1,280 px in English and hands the page to `check`, whose
+// answer is printed after `name`; exits non-zero when it throws, the page threw, or a page read
+// through nginx (url !== apiUrl) asked /v1/.
+export async function runView(name, {url, apiUrl}, check) {
+  const browser = await launchChromium();
   try {
     const context = await browser.newContext({locale: 'en-US'});
     const page = await context.newPage();
