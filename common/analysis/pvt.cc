@@ -7,70 +7,105 @@
 
 namespace hattama::analysis {
 
-PvtEstimate EstimateShares(std::span<const SampledStation> sample, std::span<const Stratum> strata,
-                           size_t option_count) {
+std::vector<StratumSums> SumByStratum(std::span<const SampledStation> sample, size_t option_count) {
+  std::vector<StratumSums> sums;
+  std::map<std::string, size_t> index;
+  for (const auto& station : sample) {
+    auto [it, added] = index.emplace(station.stratum, sums.size());
+    if (added) {
+      sums.push_back({.stratum = station.stratum,
+                      .y = std::vector<int64_t>(option_count, 0),
+                      .yy = std::vector<int64_t>(option_count, 0),
+                      .xy = std::vector<int64_t>(option_count, 0)});
+    }
+    StratumSums& stratum = sums[it->second];
+    const int64_t x = station.valid;
+    ++stratum.stations;
+    stratum.x += x;
+    stratum.xx += x * x;
+    for (size_t k = 0; k < option_count && k < station.option_votes.size(); ++k) {
+      const int64_t y = station.option_votes[k];
+      stratum.y[k] += y;
+      stratum.yy[k] += y * y;
+      stratum.xy[k] += x * y;
+    }
+  }
+  return sums;
+}
+
+namespace {
+
+// The i-th entry of one of a stratum's per-option sums, 0 past its end.
+double At(const std::vector<int64_t>& sums, size_t k) {
+  return k < sums.size() ? static_cast<double>(sums[k]) : 0.0;
+}
+
+// Σd and Σd² of the residuals d = y − R x of option k over one stratum's stations, from its sums.
+struct Residuals {
+  double sum = 0;
+  double squares = 0;
+};
+Residuals ResidualsOf(const StratumSums& s, size_t k, double ratio) {
+  const double y = At(s.y, k), yy = At(s.yy, k), xy = At(s.xy, k);
+  const double x = static_cast<double>(s.x), xx = static_cast<double>(s.xx);
+  return {y - ratio * x, yy - 2 * ratio * xy + ratio * ratio * xx};
+}
+
+// The sample variance of n values from their sum and sum of squares; 0 below two values. Not
+// negative: the difference of the sums rounds to slightly below 0 when the values are all equal.
+double Variance(double sum, double squares, double n) {
+  if (n < 2) return 0;
+  return std::max(0.0, (squares - sum * sum / n) / (n - 1));
+}
+
+}  // namespace
+
+PvtEstimate EstimateSharesFromSums(std::span<const StratumSums> sums,
+                                   std::span<const Stratum> strata, size_t option_count) {
   PvtEstimate estimate;
   estimate.options.resize(option_count);
   estimate.strata_total = static_cast<int64_t>(strata.size());
   std::map<std::string, int64_t> population;
   for (const auto& stratum : strata) population[stratum.stratum] = stratum.stations;
-  std::map<std::string, std::vector<const SampledStation*>> by_stratum;
-  for (const auto& station : sample) {
-    if (!population.contains(station.stratum)) continue;  // Not part of the population.
-    by_stratum[station.stratum].push_back(&station);
-    ++estimate.sampled_stations;
+  // The strata sampled, each with its N_h.
+  std::vector<std::pair<const StratumSums*, double>> sampled;
+  for (const auto& stratum : sums) {
+    auto found = population.find(stratum.stratum);
+    if (found == population.end() || stratum.stations <= 0) continue;  // Not part of it.
+    sampled.emplace_back(&stratum, static_cast<double>(found->second));
+    estimate.sampled_stations += stratum.stations;
   }
-  estimate.strata_sampled = static_cast<int64_t>(by_stratum.size());
-  if (by_stratum.empty()) return estimate;
+  estimate.strata_sampled = static_cast<int64_t>(sampled.size());
+  if (sampled.empty()) return estimate;
 
   // Expanded totals: X = Σ N_h x̄_h, Y_k = Σ N_h ȳ_hk.
   double x_total = 0;
   std::vector<double> y_total(option_count, 0);
-  for (const auto& [id, stations] : by_stratum) {
-    const double weight = static_cast<double>(population[id]) / stations.size();
-    for (const auto* station : stations) {
-      x_total += weight * station->valid;
-      for (size_t k = 0; k < option_count && k < station->option_votes.size(); ++k) {
-        y_total[k] += weight * station->option_votes[k];
-      }
-    }
+  for (const auto& [stratum, big_n] : sampled) {
+    const double weight = big_n / static_cast<double>(stratum->stations);
+    x_total += weight * static_cast<double>(stratum->x);
+    for (size_t k = 0; k < option_count; ++k) y_total[k] += weight * At(stratum->y, k);
   }
   if (x_total <= 0) return estimate;
 
   for (size_t k = 0; k < option_count; ++k) {
     const double ratio = y_total[k] / x_total;
-    auto residual = [&](const SampledStation* s) {
-      const double y = k < s->option_votes.size() ? s->option_votes[k] : 0;
-      return y - ratio * s->valid;
-    };
     // Pooled variance of the residuals, for strata with a single station.
-    double pooled_sum = 0, pooled_sq = 0;
-    int64_t pooled_n = 0;
-    for (const auto& [id, stations] : by_stratum) {
-      for (const auto* s : stations) {
-        double d = residual(s);
-        pooled_sum += d;
-        pooled_sq += d * d;
-        ++pooled_n;
-      }
+    Residuals pooled;
+    double pooled_n = 0;
+    for (const auto& [stratum, big_n] : sampled) {
+      const Residuals d = ResidualsOf(*stratum, k, ratio);
+      pooled.sum += d.sum;
+      pooled.squares += d.squares;
+      pooled_n += static_cast<double>(stratum->stations);
     }
-    const double pooled_variance =
-        pooled_n > 1 ? (pooled_sq - pooled_sum * pooled_sum / pooled_n) / (pooled_n - 1) : 0;
+    const double pooled_variance = Variance(pooled.sum, pooled.squares, pooled_n);
 
     double variance = 0;
-    for (const auto& [id, stations] : by_stratum) {
-      const double n = static_cast<double>(stations.size());
-      const double big_n = static_cast<double>(population[id]);
-      double s2 = pooled_variance;
-      if (stations.size() > 1) {
-        double sum = 0, sq = 0;
-        for (const auto* s : stations) {
-          double d = residual(s);
-          sum += d;
-          sq += d * d;
-        }
-        s2 = (sq - sum * sum / n) / (n - 1);
-      }
+    for (const auto& [stratum, big_n] : sampled) {
+      const double n = static_cast<double>(stratum->stations);
+      const Residuals d = ResidualsOf(*stratum, k, ratio);
+      const double s2 = n > 1 ? Variance(d.sum, d.squares, n) : pooled_variance;
       const double finite_population = big_n > 0 ? std::max(0.0, 1.0 - n / big_n) : 0;
       variance += big_n * big_n * finite_population * s2 / n;
     }
@@ -79,6 +114,11 @@ PvtEstimate EstimateShares(std::span<const SampledStation> sample, std::span<con
     estimate.options[k].margin_percent = 100.0 * 1.96 * std::sqrt(std::max(0.0, variance));
   }
   return estimate;
+}
+
+PvtEstimate EstimateShares(std::span<const SampledStation> sample, std::span<const Stratum> strata,
+                           size_t option_count) {
+  return EstimateSharesFromSums(SumByStratum(sample, option_count), strata, option_count);
 }
 
 SampleEstimate EstimateFromSample(std::span<const SampledStation> reported,

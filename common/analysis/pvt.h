@@ -42,10 +42,33 @@ struct PvtEstimate {
   int64_t strata_total = 0;
 };
 
+// What the estimator needs of a stratum's sampled stations: their sufficient statistics, sums a
+// store can keep up to date as stations report, revise or stop counting (aggregation keeps them in
+// each region's totals, common/redis/layout.h), so that an estimate costs a read of the strata,
+// not of every station. x is a station's valid votes, y an option's votes.
+struct StratumSums {
+  std::string stratum;
+  int64_t stations = 0;  // n_h
+  int64_t x = 0;         // Σx
+  int64_t xx = 0;        // Σx²
+  // One entry per option, in the order of SampledStation::option_votes (shorter: the rest 0).
+  std::vector<int64_t> y;   // Σy
+  std::vector<int64_t> yy;  // Σy²
+  std::vector<int64_t> xy;  // Σxy
+};
+
+// The sums of each stratum's stations in `sample`, in order of first appearance.
+std::vector<StratumSums> SumByStratum(std::span<const SampledStation> sample, size_t option_count);
+
 // R = Σ_h N_h ȳ_h / Σ_h N_h x̄_h per option (y: its votes, x: valid votes). Its variance by
 // linearisation: V(R) = Σ_h N_h² (1 − n_h/N_h) s²_h / n_h / X², with s²_h the sample variance of
 // d = y − R x in stratum h. A stratum with a single sampled station has no variance of its own and
 // borrows the variance of d pooled over all sampled stations. Margin = 1.96 √V.
+// From the sums: Σd = Σy − RΣx, Σd² = Σy² − 2RΣxy + R²Σx², s²_h = (Σd² − (Σd)²/n_h)/(n_h − 1).
+// Sums of a stratum not in `strata`, or of no station, are left out.
+PvtEstimate EstimateSharesFromSums(std::span<const StratumSums> sums,
+                                   std::span<const Stratum> strata, size_t option_count);
+// The same over the sampled stations themselves (SumByStratum, then EstimateSharesFromSums).
 PvtEstimate EstimateShares(std::span<const SampledStation> sample, std::span<const Stratum> strata,
                            size_t option_count);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 
 namespace hattama::analysis {
@@ -101,6 +102,100 @@ TEST(Pvt, OverRepresentedRegionIsWeightedBack) {
   EXPECT_GT(std::abs(naive - population.true_share0), 3.0);  // the naive ratio is off
   EXPECT_LT(std::abs(estimate.options[0].share_percent - population.true_share0),
             estimate.options[0].margin_percent);
+}
+
+// The estimator as its formulas read, over the stations one by one: R from the weighted totals,
+// then each residual d = y − R x, its variance per stratum (pooled for a stratum of one). What
+// EstimateShares computes from the sums alone must be this.
+PvtEstimate EstimateFromResiduals(const std::vector<SampledStation>& sample,
+                                  const std::vector<Stratum>& strata, size_t option_count) {
+  PvtEstimate estimate;
+  estimate.options.resize(option_count);
+  std::map<std::string, double> population;
+  for (const auto& stratum : strata) population[stratum.stratum] = stratum.stations;
+  std::map<std::string, std::vector<const SampledStation*>> by_stratum;
+  for (const auto& station : sample) {
+    if (population.contains(station.stratum)) by_stratum[station.stratum].push_back(&station);
+  }
+  double x_total = 0;
+  std::vector<double> y_total(option_count, 0);
+  for (const auto& [id, stations] : by_stratum) {
+    for (const auto* s : stations) {
+      const double weight = population[id] / stations.size();
+      x_total += weight * s->valid;
+      for (size_t k = 0; k < option_count; ++k) y_total[k] += weight * s->option_votes[k];
+    }
+  }
+  for (size_t k = 0; k < option_count; ++k) {
+    const double ratio = y_total[k] / x_total;
+    auto variance_of = [&](const std::vector<const SampledStation*>& stations) {
+      double mean = 0;
+      for (const auto* s : stations) mean += (s->option_votes[k] - ratio * s->valid);
+      mean /= stations.size();
+      double squares = 0;
+      for (const auto* s : stations)
+        squares += std::pow(s->option_votes[k] - ratio * s->valid - mean, 2);
+      return squares / (stations.size() - 1);
+    };
+    std::vector<const SampledStation*> all;
+    for (const auto& [id, stations] : by_stratum)
+      all.insert(all.end(), stations.begin(), stations.end());
+    double variance = 0;
+    for (const auto& [id, stations] : by_stratum) {
+      const double n = stations.size(), big_n = population[id];
+      const double s2 = stations.size() > 1 ? variance_of(stations) : variance_of(all);
+      variance += big_n * big_n * (1 - n / big_n) * s2 / n;
+    }
+    estimate.options[k].share_percent = 100 * ratio;
+    estimate.options[k].margin_percent = 100 * 1.96 * std::sqrt(variance / (x_total * x_total));
+  }
+  return estimate;
+}
+
+// Random nights: strata of 1 to 200 reported stations (one of a single station, which borrows the
+// pooled variance), stations of 1 to 3,000 valid votes over three to eight options, some in a
+// stratum outside the population.
+TEST(Pvt, TheSumsGiveWhatTheStationsGiveOneByOne) {
+  std::mt19937 rng(2026);
+  for (int night = 0; night < 60; ++night) {
+    const size_t options = std::uniform_int_distribution<size_t>(3, 8)(rng);
+    std::vector<Stratum> strata;
+    std::vector<SampledStation> sample;
+    const int regions = std::uniform_int_distribution<int>(2, 17)(rng);
+    for (int r = 0; r < regions; ++r) {
+      const int reported = r == 0 ? 1 : std::uniform_int_distribution<int>(1, 200)(rng);
+      strata.push_back({"r" + std::to_string(r),
+                        reported + std::uniform_int_distribution<int64_t>(1, 5000)(rng)});
+      const double lean = std::uniform_real_distribution<double>(0.2, 0.7)(rng);
+      for (int i = 0; i < reported; ++i) {
+        SampledStation station{strata.back().stratum, 0, std::vector<int64_t>(options, 0)};
+        const int64_t valid = std::uniform_int_distribution<int64_t>(1, 3000)(rng);
+        std::binomial_distribution<int64_t> first(valid, lean);
+        station.option_votes[0] = first(rng);
+        int64_t left = valid - station.option_votes[0];
+        for (size_t k = 1; k + 1 < options; ++k) {
+          station.option_votes[k] = std::binomial_distribution<int64_t>(left, 0.4)(rng);
+          left -= station.option_votes[k];
+        }
+        station.option_votes[options - 1] = left;
+        station.valid = valid;
+        sample.push_back(std::move(station));
+      }
+    }
+    sample.push_back({"elsewhere", 500, std::vector<int64_t>(options, 100)});
+    std::shuffle(sample.begin(), sample.end(), rng);
+
+    const auto from_sums = EstimateSharesFromSums(SumByStratum(sample, options), strata, options);
+    const auto expected = EstimateFromResiduals(sample, strata, options);
+    ASSERT_EQ(from_sums.sampled_stations, static_cast<int64_t>(sample.size()) - 1);
+    ASSERT_EQ(from_sums.strata_sampled, regions);
+    for (size_t k = 0; k < options; ++k) {
+      ASSERT_NEAR(from_sums.options[k].share_percent, expected.options[k].share_percent, 1e-9)
+          << "night " << night << ", option " << k;
+      ASSERT_NEAR(from_sums.options[k].margin_percent, expected.options[k].margin_percent, 1e-9)
+          << "night " << night << ", option " << k;
+    }
+  }
 }
 
 TEST(Pvt, NoStationReportedGivesNoEstimate) {
