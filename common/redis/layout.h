@@ -55,7 +55,16 @@
 //                                           stations in this partition: the same "f:"/"v:" fields,
 //                                           plus "stations_reporting", "flagged_count",
 //                                           "disputed_count" and "version" (bumped by every change;
-//                                           carried by the change feed, hattama.totals.v1)
+//                                           carried by the change feed, hattama.totals.v1); a
+//                                           region's observer totals also the PVT's sums below
+//
+// The PVT's sums (the sufficient statistics of common/analysis/pvt.h's stratified ratio estimator,
+// whose strata are the regions), in each region's observer totals hash only (not districts', not
+// the nation's, not official totals), over the same counted protocols as the other fields: with x
+// a counted protocol's votes of all its options (the sum of its "v:" fields) and y its votes for
+// one option, "pvt:xx" is Σx², "pvt:yy:<option_id>" Σy², "pvt:xy:<option_id>" Σxy. The estimator's
+// n, Σy and Σx are fields the hash already holds: "stations_reporting", "v:<option_id>" and the
+// sum of the "v:" fields. Moved, like every total, by each station's old and new counted figures.
 //
 // Ingestion's id claims (services/ingestion/claims.h), the one authority on which content owns a
 // submission or deployment-event id, shared by every ingestion replica:
@@ -193,5 +202,9 @@ inline constexpr std::string_view kCountedDigest = "digest";
 inline constexpr std::string_view kConfirmations = "confirmations";
 inline constexpr std::string_view kVariants = "variants";
 inline constexpr std::string_view kDisputed = "disputed";
+// The PVT's sums in a region's totals (above): Σx², and per option Σy² and Σxy.
+inline constexpr std::string_view kPvtSumXX = "pvt:xx";
+inline constexpr std::string_view kPvtSumYYPrefix = "pvt:yy:";  // pvt:yy:<option_id>
+inline constexpr std::string_view kPvtSumXYPrefix = "pvt:xy:";  // pvt:xy:<option_id>
 
 }  // namespace hattama::redis::layout

@@ -239,13 +239,21 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
       for (auto& field : fields) hset.push_back(std::move(field));
     }
     const std::map<std::string, int64_t> delta = TotalsDelta(station);
+    // The PVT's sums: in the region's observer totals only (layout.h), areas[1].
+    const std::map<std::string, int64_t> pvt_sums = record.scope == layout::Scope::kObserver
+                                                        ? PvtSumsDelta(station)
+                                                        : std::map<std::string, int64_t>();
     station.written = station.current;
     if (delta.empty()) continue;
-    for (const std::string& area : record.areas) {
+    for (size_t a = 0; a < record.areas.size(); ++a) {
+      const std::string& area = record.areas[a];
       auto& [total, sums] =
           totals[layout::TotalsKey(partition, record.contest_id, area, record.scope)];
       total = {record.contest_id, record.scope, area};
       for (const auto& [field, value] : delta) sums[field] += value;
+      if (a == 1) {
+        for (const auto& [field, value] : pvt_sums) sums[field] += value;
+      }
     }
   }
   for (size_t first = 0; first < seen_keys.size(); first += 2 * kMaxPairsPerMset) {

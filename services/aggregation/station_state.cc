@@ -185,4 +185,33 @@ std::map<std::string, int64_t> TotalsDelta(const StationState& state) {
   return delta;
 }
 
+namespace {
+
+// A counted protocol's share of the PVT's sums, added to `sums` with `sign`.
+void AddPvtSums(const std::map<std::string, int64_t>& counted, int64_t sign,
+                std::map<std::string, int64_t>& sums) {
+  int64_t x = 0;
+  for (const auto& [field, votes] : counted) {
+    if (field.starts_with(redis::layout::kVotesPrefix)) x += votes;
+  }
+  sums[std::string(redis::layout::kPvtSumXX)] += sign * x * x;
+  for (const auto& [field, y] : counted) {
+    if (!field.starts_with(redis::layout::kVotesPrefix) || y == 0) continue;
+    const std::string_view option =
+        std::string_view(field).substr(redis::layout::kVotesPrefix.size());
+    sums[std::string(redis::layout::kPvtSumYYPrefix).append(option)] += sign * y * y;
+    sums[std::string(redis::layout::kPvtSumXYPrefix).append(option)] += sign * x * y;
+  }
+}
+
+}  // namespace
+
+std::map<std::string, int64_t> PvtSumsDelta(const StationState& state) {
+  std::map<std::string, int64_t> delta;
+  AddPvtSums(CountedFields(state, state.current), +1, delta);
+  AddPvtSums(CountedFields(state, state.written), -1, delta);
+  std::erase_if(delta, [](const auto& field) { return field.second == 0; });
+  return delta;
+}
+
 }  // namespace hattama::aggregation

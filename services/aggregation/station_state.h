@@ -65,4 +65,9 @@ std::vector<std::string> StationFields(const StationState& state,
 // stations_reporting, flagged_count, disputed_count. Only non-zero entries.
 std::map<std::string, int64_t> TotalsDelta(const StationState& state);
 
+// What the PVT's sums of the station's region (layout.h: "pvt:xx", "pvt:yy:<option_id>",
+// "pvt:xy:<option_id>") move by on the same change: each counted protocol's x² and, per option,
+// y² and x·y, with x the sum of its "v:" figures and y one of them. Only non-zero entries.
+std::map<std::string, int64_t> PvtSumsDelta(const StationState& state);
+
 }  // namespace hattama::aggregation

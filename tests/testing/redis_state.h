@@ -104,6 +104,35 @@ inline std::map<std::string, int64_t> ExpectedTotals(
   return sums;
 }
 
+// The PVT's sums a region's totals hold beside ExpectedTotals when exactly `counted` are its
+// counted protocols (layout.h): Σx², and per option Σy² and Σxy, with x a protocol's votes of all
+// its options and y one option's votes.
+inline std::map<std::string, int64_t> ExpectedPvtSums(
+    const std::vector<v1::SubmissionRecord>& counted) {
+  std::map<std::string, int64_t> sums;
+  for (const auto& record : counted) {
+    const auto& lines = record.submission().protocol().figures().option_votes();
+    int64_t x = 0;
+    for (const auto& line : lines) x += line.votes();
+    sums[std::string(redis::layout::kPvtSumXX)] += x * x;
+    for (const auto& line : lines) {
+      sums[std::string(redis::layout::kPvtSumYYPrefix) + line.option_id()] +=
+          line.votes() * line.votes();
+      sums[std::string(redis::layout::kPvtSumXYPrefix) + line.option_id()] += x * line.votes();
+    }
+  }
+  std::erase_if(sums, [](const auto& field) { return field.second == 0; });
+  return sums;
+}
+
+// ExpectedTotals of a region: with its PVT sums.
+inline std::map<std::string, int64_t> ExpectedRegionTotals(
+    const std::vector<v1::SubmissionRecord>& counted, int64_t flagged = 0) {
+  std::map<std::string, int64_t> sums = ExpectedTotals(counted, flagged);
+  sums.merge(ExpectedPvtSums(counted));
+  return sums;
+}
+
 // The model of the dispute rule: of each station's `records` (every version received), the one
 // domain::Decide chooses counts. The totals an area holding all those stations must show; the
 // counted records go to `counted` when it is given.

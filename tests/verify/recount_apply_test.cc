@@ -3,7 +3,7 @@
 // values that are no record, a station's versions in several partitions — applied through
 // aggregation's Applier into a real redis-server as aggregation applies them, and
 // recounted from the same records as log entries. Every area total of every contest and scope is
-// the same, half way through and at the end.
+// the same, half way through and at the end, the PVT's sums of the regions included.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -91,6 +91,7 @@ class RecountAgainstApply : public testing::RedisServerTest {
             mine["stations_reporting"] = it->second.stations_reporting;
             mine["flagged_count"] = it->second.flagged_count;
             mine["disputed_count"] = it->second.disputed_count;
+            mine.insert(it->second.pvt_sums.begin(), it->second.pvt_sums.end());
           }
           std::erase_if(mine, [](const auto& field) { return field.second == 0; });
           EXPECT_EQ(mine, applied) << when << ": area " << area.area_id() << ", contest "

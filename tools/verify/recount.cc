@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/domain/dispute.h"
+#include "common/redis/layout.h"
 
 namespace hattama::verify {
 namespace {
@@ -25,6 +26,7 @@ void Add(RecountedTotals& into, const RecountedTotals& from) {
   into.stations_reporting += from.stations_reporting;
   into.flagged_count += from.flagged_count;
   into.disputed_count += from.disputed_count;
+  for (const auto& [field, value] : from.pvt_sums) into.pvt_sums[field] += value;
 }
 
 void Add(Recounted& into, const Recounted& from) {
@@ -34,6 +36,23 @@ void Add(Recounted& into, const Recounted& from) {
   into.ignored.no_id += from.ignored.no_id;
   into.ignored.unknown_station += from.ignored.unknown_station;
   into.ignored.id_seen_before += from.ignored.id_seen_before;
+}
+
+// A counted protocol's share of its region's PVT sums (layout.h): x² and, per option, y² and x·y,
+// with x the sum of its "v:" figures and y one of them.
+redis::FigureFields PvtSums(const redis::FigureFields& figures) {
+  int64_t x = 0;
+  for (const auto& [field, votes] : figures) {
+    if (field.starts_with(redis::layout::kVotesPrefix)) x += votes;
+  }
+  redis::FigureFields sums = {{std::string(redis::layout::kPvtSumXX), x * x}};
+  for (const auto& [field, y] : figures) {
+    if (!field.starts_with(redis::layout::kVotesPrefix)) continue;
+    const std::string option = field.substr(redis::layout::kVotesPrefix.size());
+    sums[std::string(redis::layout::kPvtSumYYPrefix) + option] = y * y;
+    sums[std::string(redis::layout::kPvtSumXYPrefix) + option] = x * y;
+  }
+  return sums;
 }
 
 // What the counted figures of one station × contest × scope add to each enclosing area.
@@ -51,8 +70,14 @@ void CountStation(const domain::Registry& registry, const std::string& contest_i
   counted.stations_reporting = 1;
   counted.flagged_count = decision.flagged ? 1 : 0;
   counted.disputed_count = decision.disputed() ? 1 : 0;
-  for (const v1::Area* area : registry.EnclosingAreas(*station.station)) {
+  const auto& areas = registry.EnclosingAreas(*station.station);  // district, region, nation
+  for (const v1::Area* area : areas) {
     Add(into.totals[{area->area_id(), contest_id, official}], counted);
+  }
+  if (!official && areas.size() > 1) {
+    RecountedTotals pvt;
+    pvt.pvt_sums = PvtSums(counted.figures);
+    Add(into.totals[{areas[1]->area_id(), contest_id, official}], pvt);
   }
 }
 

@@ -19,6 +19,11 @@
 //    flagged_count those whose counted representative carries flags, disputed_count the disputed
 //    ones. Each partition is folded on its own and the partitions summed, as publication sums
 //    aggregation's per-partition totals.
+//  - A region's observer totals also hold the PVT's sums (common/redis/layout.h): Σx², and per
+//    option Σy² and Σxy, x a counted protocol's votes of all its options, y one option's votes.
+//    GetAreaTotals does not publish them, so CompareTotals cannot hold them against publication;
+//    the recount computes them as aggregation does (tests/verify/recount_apply_test.cc holds the
+//    two together).
 //
 // Not thread-safe: one Recount belongs to one thread (it caches what it folded).
 #pragma once
@@ -56,6 +61,8 @@ struct RecountedTotals {
   int64_t stations_reporting = 0;
   int64_t flagged_count = 0;
   int64_t disputed_count = 0;
+  // A region's observer totals only: "pvt:xx", "pvt:yy:<option_id>", "pvt:xy:<option_id>".
+  redis::FigureFields pvt_sums;
 };
 
 // What a recount left out, and why (each as aggregation leaves it out).
