@@ -1,7 +1,5 @@
 #include "bench/apply_script.h"
 
-#include <malloc.h>
-
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -13,11 +11,29 @@
 #include "common/redis/redis.h"
 #include "services/aggregation/aggregator.h"
 #include "services/aggregation/batch_applier.h"
+#include "services/aggregation/rebuild.h"
 #include "tools/hub/simulator/synthetic.h"
 #include "tools/stack/stack.h"
 
+// jemalloc's control call, there when the process allocates with it: hattama-bench does, as the
+// services do (cmake/HattamaHelpers.cmake), so that its in-process aggregation costs what the
+// service's does; a sanitizer build keeps the sanitizer's malloc and has none.
+extern "C" int mallctl(const char* name, void* old_value, size_t* old_size, void* new_value,
+                       size_t new_size) __attribute__((weak));
+
 namespace hattama::bench {
 namespace {
+
+// Bytes the process holds allocated, as jemalloc counts them; 0 without jemalloc.
+size_t AllocatedBytes() {
+  if (mallctl == nullptr) return 0;
+  uint64_t epoch = 1;
+  size_t size = sizeof epoch;
+  mallctl("epoch", &epoch, &size, &epoch, size);  // Refreshes the statistics.
+  size_t allocated = 0;
+  size = sizeof allocated;
+  return mallctl("stats.allocated", &allocated, &size, nullptr, 0) == 0 ? allocated : 0;
+}
 
 // Unit `unit` as aggregation's Prepare would give it: a new station and submission (NamesOf), in
 // the areas of one of the registry's stations, at the next offset of its partition.
@@ -67,7 +83,7 @@ Result<FoldStepFigures> FoldStepRate(std::span<const PreparedProtocol> samples,
   // The write steps on a second connection, while the next partition is folded, as the loop does.
   auto writer = redis::Connection::Connect((*server)->address(), std::chrono::seconds(30));
   if (!writer.ok()) return writer.status();
-  const size_t heap_before = mallinfo2().uordblks;
+  const size_t heap_before = AllocatedBytes();
   aggregation::BatchApplier member(*registry, /*cache_entries=*/500'000);
 
   const auto started = std::chrono::steady_clock::now();
@@ -82,13 +98,13 @@ Result<FoldStepFigures> FoldStepRate(std::span<const PreparedProtocol> samples,
   const size_t entries = member.cache().entries();
   if (entries > 0) {
     figures.cache_bytes_per_entry =
-        static_cast<double>(mallinfo2().uordblks - heap_before) / static_cast<double>(entries);
+        static_cast<double>(AllocatedBytes() - heap_before) / static_cast<double>(entries);
   }
   return figures;
 }
 
-Result<double> RebuildRate(std::span<const v1::Submission> samples, int partitions,
-                           int64_t registry_stations) {
+Result<std::vector<double>> RebuildRates(std::span<const v1::Submission> samples, int partitions,
+                                         int64_t registry_stations, const std::vector<int>& lanes) {
   auto registry = hub::GenerateRegistry({.stations = registry_stations, .seed = 2021});
   if (!registry.ok()) return registry.status();
   auto kafka = stack::DevKafka::Start(partitions);
@@ -111,25 +127,26 @@ Result<double> RebuildRate(std::span<const v1::Submission> samples, int partitio
   }
   if (Status flushed = (*producer)->Flush(std::chrono::seconds(60)); !flushed.ok()) return flushed;
   if (failed.load() > 0) return Status::Error("the embedded Kafka refused sample records");
-  auto server = stack::RedisServer::Start();
-  if (!server.ok()) return server.status();
-
-  const auto started = std::chrono::steady_clock::now();
-  aggregation::AggregatorOptions options;
-  options.kafka_bootstrap = (*kafka)->bootstrap();
-  options.redis.address = (*server)->address();
-  options.rebuild = true;
-  auto rebuild = aggregation::Aggregator::Create(options, *registry);
-  if (!rebuild.ok()) return rebuild.status();
-  const std::atomic<bool> stop{false};
-  if (Status run = (*rebuild)->Run(stop); !run.ok()) return run;
-  const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-  const int64_t applied = (*rebuild)->counts().applied;
-  if (applied != static_cast<int64_t>(samples.size())) {
-    return Status::Error("the rebuild applied " + std::to_string(applied) + " of " +
-                         std::to_string(samples.size()) + " records");
+  std::vector<double> rates;
+  for (int lane_count : lanes) {
+    auto server = stack::RedisServer::Start();  // Empty each time.
+    if (!server.ok()) return server.status();
+    const auto started = std::chrono::steady_clock::now();
+    aggregation::AggregatorOptions options;
+    options.kafka_bootstrap = (*kafka)->bootstrap();
+    options.redis.address = (*server)->address();
+    options.rebuild = true;
+    const std::atomic<bool> stop{false};
+    auto rebuilt = aggregation::RunRebuild(options, *registry, lane_count, stop);
+    if (!rebuilt.ok()) return rebuilt.status();
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+    if (rebuilt->applied != static_cast<int64_t>(samples.size())) {
+      return Status::Error("the rebuild applied " + std::to_string(rebuilt->applied) + " of " +
+                           std::to_string(samples.size()) + " records");
+    }
+    rates.push_back(static_cast<double>(rebuilt->applied) / elapsed.count());
   }
-  return static_cast<double>(applied) / elapsed.count();
+  return rates;
 }
 
 }  // namespace hattama::bench

@@ -35,12 +35,12 @@ struct FoldStepFigures {
 Result<FoldStepFigures> FoldStepRate(std::span<const PreparedProtocol> samples,
                                      const FoldStepOptions& options);
 
-// `hattama-aggregation --rebuild` in this process (the Aggregator with rebuild set, its defaults
+// `hattama-aggregation --rebuild` in this process (aggregation::RunRebuild, its defaults
 // otherwise): `samples` (a night of the registry SampleSubmissions drew, `registry_stations`
 // stations) written as ingestion writes them into a fresh embedded Kafka of `partitions`
-// partitions, then replayed into an empty redis-server. Records a second, from the rebuild's start
-// (joining the group included) until it returns, caught up.
-Result<double> RebuildRate(std::span<const v1::Submission> samples, int partitions,
-                           int64_t registry_stations);
+// partitions, then replayed into an empty redis-server once for each entry of `lanes`, with that
+// many lanes. Records a second for each, from the rebuild's start until it returns, caught up.
+Result<std::vector<double>> RebuildRates(std::span<const v1::Submission> samples, int partitions,
+                                         int64_t registry_stations, const std::vector<int>& lanes);
 
 }  // namespace hattama::bench

@@ -12,6 +12,7 @@
 #include "bench/raw_redis.h"
 #include "bench/read.h"
 #include "bench/samples.h"
+#include "services/aggregation/rebuild.h"
 
 namespace hattama::bench {
 namespace {
@@ -90,14 +91,17 @@ Result<RawFigures> RunRaw(const RawOptions& options) {
       "Hattama's aggregation fold and write step {:.0f} protocols/s; its state cache {:.0f} "
       "bytes an entry",
       raw.apply_script, fold->cache_bytes_per_entry));
-  auto rebuild = RebuildRate(samples, options.partitions, quick ? 2'000 : 20'000);
+  raw.rebuild_lane_count = aggregation::DefaultRebuildLanes();
+  auto rebuild = RebuildRates(samples, options.partitions, quick ? 2'000 : 20'000,
+                              {1, raw.rebuild_lane_count});
   if (!rebuild.ok()) return Status::Error("aggregation's rebuild: " + rebuild.status().message());
-  raw.rebuild = *rebuild;
+  raw.rebuild = (*rebuild)[0];
+  raw.rebuild_lanes = (*rebuild)[1];
   raw.rebuild_records = static_cast<int64_t>(samples.size());
-  Say(
-      fmt::format("Hattama's hattama-aggregation --rebuild of {} records into an empty Redis: "
-                  "{:.0f} records/s",
-                  samples.size(), *rebuild));
+  Say(fmt::format(
+      "Hattama's hattama-aggregation --rebuild of {} records into an empty Redis: {:.0f} "
+      "records/s with one lane, {:.0f} with {} (one a core)",
+      samples.size(), raw.rebuild, raw.rebuild_lanes, raw.rebuild_lane_count));
   return raw;
 }
 

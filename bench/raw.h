@@ -37,8 +37,10 @@ struct RawFigures {
   // Hattama's own part, for comparison with the raw Redis writes.
   double apply_script = 0;  // aggregation's fold and write step, protocols per second
   // hattama-aggregation --rebuild of the sample records into an empty Redis, records per second,
-  // and how many records it replayed.
+  // with one lane and with its default lanes (one a core), and how many records it replayed.
   double rebuild = 0;
+  double rebuild_lanes = 0;
+  int rebuild_lane_count = 1;
   int64_t rebuild_records = 0;
 
   struct Part {

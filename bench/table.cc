@@ -157,10 +157,14 @@ void RawRows(Rows& rows, Table& table, const RawFigures& raw, const TableContext
   rows.Same("aggregation's fold + write step, one member, batches of 500, protocols",
             Rate(raw.apply_script));
   rows.Ratio("the Redis writes of a protocol", raw.apply_script, raw.redis_protocol_writes, false);
-  rows.Same(fmt::format("hattama-aggregation --rebuild of {} records into an empty Redis, records",
+  rows.Same(fmt::format("hattama-aggregation --rebuild of {} records into an empty Redis, records, "
+                        "one lane",
                         raw.rebuild_records),
             Rate(raw.rebuild));
-  rows.Ratio(fmt::format("the {:.0f} aimed at", kRebuildTargetPerSecond), raw.rebuild,
+  rows.Same(
+      fmt::format("  {} lanes (--rebuild-lanes, default: one a core)", raw.rebuild_lane_count),
+      Rate(raw.rebuild_lanes));
+  rows.Ratio(fmt::format("the {:.0f} aimed at", kRebuildTargetPerSecond), raw.rebuild_lanes,
              kRebuildTargetPerSecond, false);
 }
 

@@ -78,7 +78,14 @@ Status Aggregator::StartRebuild() {
   if (Status at_end = (*reader)->AssignAtEnd(std::chrono::seconds(30)); !at_end.ok()) {
     return at_end;
   }
-  rebuild_ends_ = (*reader)->Positions();
+  const AggregatorOptions::Lane lane = options_.rebuild_lane;
+  if (lane.count < 1 || lane.index < 0 || lane.index >= lane.count) {
+    return Status::Error("rebuild lane " + std::to_string(lane.index) + " of " +
+                         std::to_string(lane.count) + " does not exist");
+  }
+  for (const auto& [partition, end] : (*reader)->Positions()) {
+    if (partition % lane.count == lane.index) rebuild_ends_[partition] = end;
+  }
   std::map<int32_t, int64_t> beginning;
   int64_t records = 0;
   for (const auto& [partition, end] : rebuild_ends_) {
@@ -88,8 +95,10 @@ Status Aggregator::StartRebuild() {
   if (Status assigned = (*reader)->Assign(beginning); !assigned.ok()) return assigned;
   reader_ = std::move(reader).value();
   assignment_changed_ = true;  // Publishes the partition count.
-  spdlog::info("rebuild: replaying {} partitions of {} up to their ends now (at most {} records)",
-               rebuild_ends_.size(), kafka::kSubmissionsTopic, records);
+  spdlog::info(
+      "rebuild lane {} of {}: replaying {} partitions of {} up to their ends now (at most {} "
+      "records)",
+      lane.index + 1, lane.count, rebuild_ends_.size(), kafka::kSubmissionsTopic, records);
   return Status::Ok();
 }
 

@@ -60,6 +60,13 @@ struct AggregatorOptions {
   // publishes the totals it moved to the change feed once at the end, and returns once it has
   // applied the log up to those ends. The regular group then goes on from its own offsets.
   bool rebuild = false;
+  // For a rebuild: this member replays only the partitions p with p % count == index, so that
+  // `count` members (threads of one process, rebuild.h) fold the log side by side, each with its
+  // own reader, cache and Redis connections. Every partition belongs to exactly one lane.
+  struct Lane {
+    int index = 0;
+    int count = 1;
+  } rebuild_lane;
 };
 
 struct AggregatorCounts {

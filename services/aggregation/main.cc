@@ -11,6 +11,7 @@
 #include "common/redis/client_flags.h"
 #include "services/aggregation/aggregator.h"
 #include "services/aggregation/deployment_applier.h"
+#include "services/aggregation/rebuild.h"
 
 namespace {
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   std::string metrics_listen;
   aggregation::AggregatorOptions options;
+  int rebuild_lanes = aggregation::DefaultRebuildLanes();
   config::AddFlag(app, "election", election_path, "Election JSON (hattama.v1.Election)")
       ->required();
   config::AddFlag(app, "stations", stations_path, "Station registry CSV")->required();
@@ -48,6 +50,10 @@ int main(int argc, char** argv) {
                "Replay the submissions log from the beginning into Redis (e.g. after Redis lost "
                "its data), then exit once caught up")
       ->envname(config::EnvName("rebuild"));
+  config::AddFlag(app, "rebuild-lanes", rebuild_lanes,
+                  "With --rebuild: members replaying the log side by side, each a thread with "
+                  "its own share of the partitions (default: one a core)")
+      ->check(CLI::Range(1, 256));
   config::AddFlag(app, "publish-changes", options.publish_changes,
                   "Write each change of an area total to hattama.totals.v1");
   config::AddFlag(app, "metrics-listen", metrics_listen,
@@ -66,10 +72,15 @@ int main(int argc, char** argv) {
     spdlog::error("cannot load the registry: {}", registry.status().message());
     return 1;
   }
-  auto aggregator = aggregation::Aggregator::Create(options, *registry);
-  if (!aggregator.ok()) {
-    spdlog::error("cannot start: {}", aggregator.status().message());
-    return 1;
+  // A rebuild runs its lanes' members itself (rebuild.h).
+  std::unique_ptr<aggregation::Aggregator> aggregator;
+  if (!options.rebuild) {
+    auto created = aggregation::Aggregator::Create(options, *registry);
+    if (!created.ok()) {
+      spdlog::error("cannot start: {}", created.status().message());
+      return 1;
+    }
+    aggregator = std::move(created).value();
   }
   // Aggregation serves no gRPC, so its readiness is HTTP: /healthz answers 200 while Kafka
   // metadata and Redis PING both answer (checked every 5 s on their own connections).
@@ -113,7 +124,18 @@ int main(int argc, char** argv) {
       spdlog::error("deployment table stopped: {}", status.message());
     }
   });
-  auto status = (*aggregator)->Run(g_stop);
+  Status status = Status::Ok();
+  if (aggregator != nullptr) {
+    status = aggregator->Run(g_stop);
+  } else {
+    auto rebuilt = aggregation::RunRebuild(options, *registry, rebuild_lanes, g_stop);
+    if (rebuilt.ok()) {
+      spdlog::info(
+          "rebuild: {} lanes applied {} submissions ({} counted, {} duplicates, {} skipped)",
+          rebuild_lanes, rebuilt->applied, rebuilt->counted, rebuilt->duplicates, rebuilt->skipped);
+    }
+    status = rebuilt.ok() ? Status::Ok() : rebuilt.status();
+  }
   g_stop.store(true);
   deployment_thread.join();
   if (!status.ok()) {

@@ -4,6 +4,7 @@
 // the same order per partition: the service must converge to exactly that state whatever is
 // replayed, restarted or killed.
 #include "services/aggregation/aggregator.h"
+#include "services/aggregation/rebuild.h"
 
 #include <gtest/gtest.h>
 
@@ -312,6 +313,35 @@ TEST_F(AggregatorTest, RebuildReplaysTheWholeLogIntoAnEmptyRedisAndReturns) {
   // Complete when it returns, not some time later.
   EXPECT_EQ(State(), Comparable(testing::Dump(*reference_)));
   EXPECT_EQ((*rebuild)->counts().applied, 40);
+}
+
+// Lanes (rebuild.h) split the partitions between members folding side by side: with more lanes
+// than partitions some lanes have nothing, and the totals are still those of one member.
+TEST_F(AggregatorTest, RebuildInLanesReplaysEveryPartitionOnceIntoAnEmptyRedis) {
+  auto records = Submissions("a", 30);
+  auto revisions = Submissions("b", 10);  // A second version of the first ten stations' protocols.
+  records.insert(records.end(), revisions.begin(), revisions.end());
+  records.push_back(records[3]);  // A resend.
+  Produce(records);
+  {
+    RunningAggregator running(NewAggregator("totals"));
+    ASSERT_TRUE(ConvergesToReference());
+  }
+  const auto expected = State();
+  for (int lanes : {2, kKafkaPartitions + 2}) {
+    ASSERT_TRUE(redis_->Run({"FLUSHALL"}).ok());  // Redis lost everything.
+    AggregatorOptions options;
+    options.kafka_bootstrap = kafka_->bootstrap();
+    options.redis.address = redis_server_->address();
+    options.rebuild = true;
+    options.poll_timeout = 100ms;
+    const std::atomic<bool> stop{false};
+    auto rebuilt = aggregation::RunRebuild(options, testing::TinyRegistry(), lanes, stop);
+    ASSERT_TRUE(rebuilt.ok()) << lanes << " lanes: " << rebuilt.status().message();
+    EXPECT_EQ(rebuilt->applied, 41) << lanes << " lanes";
+    EXPECT_EQ(rebuilt->duplicates, 1) << lanes << " lanes";
+    EXPECT_EQ(State(), expected) << lanes << " lanes";
+  }
 }
 
 TEST_F(AggregatorTest, RebuildOfAnEmptyLogReturnsAtOnce) {
