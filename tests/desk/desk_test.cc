@@ -212,10 +212,11 @@ TEST(Desk, OperatorsTypeTwiceSettleConflictsAndEverythingArrivesOnceThroughOutag
   }
 
   // hattama-demo --desk's desk beside the same stack: its operators sign in and find its synthetic
-  // photos received, each a PNG, ready to type.
+  // photos received, each a PNG, ready to type, and each of a station nobody reported yet (not one
+  // of the six just counted): typed, they are new protocols, not revisions.
   std::ostringstream said;
-  auto demo = desk::StartDemoDesk(registry_dir, (*stack)->ingestion_address(), dir.path() + "/demo",
-                                  4, said);
+  auto demo = desk::StartDemoDesk(registry_dir, (*stack)->ingestion_address(),
+                                  (*stack)->publication_address(), dir.path() + "/demo", 4, said);
   ASSERT_TRUE(demo.ok()) << demo.status().message();
   httplib::Client client(demo->url);
   auto login =
@@ -230,6 +231,10 @@ TEST(Desk, OperatorsTypeTwiceSettleConflictsAndEverythingArrivesOnceThroughOutag
   ASSERT_EQ(photos.photos_size(), 4) << said.str();
   for (const desk::Photo& photo : photos.photos()) {
     EXPECT_EQ(photo.state(), "received");
+    const auto published = WaitForVersions(
+        *publication, {photo.station_id(), photo.contest_id(), photo.observer_id()}, 0);
+    EXPECT_EQ(published.versions_size(), 0) << photo.station_id() << " was reported";
+    EXPECT_FALSE(published.has_counted()) << photo.station_id() << " was counted";
     auto image = client.Get("/api/photo/image?sha256=" + photo.photo_sha256(), headers);
     ASSERT_TRUE(image && image->status == 200);
     EXPECT_TRUE(image->body.starts_with("\x89PNG")) << photo.photo_sha256();

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tools/hub/client/send.h"
 #include "tools/hub/client/stream_options.h"
@@ -46,6 +47,8 @@ struct Flags {
   // and the PVT sample file whose stations report first; empty: none.
   std::string arrival = "shuffled";
   std::string pvt_sample_path;
+  // simulate: stations whose protocols the night does not send (PlanOptions::held_back).
+  std::vector<std::string> held_back;
   std::string tls_ca;
   std::string tls_cert;
   std::string tls_key;

@@ -32,6 +32,7 @@ PlanOptions PlanOptionsFor(const Flags& flags) {
   options.dispute_rate = flags.several_versions_rate;
   options.revision_rate = flags.several_versions_rate;
   if (flags.arrival == "cities-first") options.arrival = PlanOptions::Arrival::kCitiesFirst;
+  options.held_back = {flags.held_back.begin(), flags.held_back.end()};
   return options;
 }
 
@@ -113,6 +114,10 @@ CLI::App* AddSimulate(CLI::App& app, Flags& flags) {
   config::AddFlag(*simulate, "pvt-sample", flags.pvt_sample_path,
                   "PVT sample file (draw-sample): its stations' observers report before all "
                   "others, as a PVT's observers do; default: none");
+  config::AddFlag(*simulate, "hold-back", flags.held_back,
+                  "Stations (ids, comma-separated) whose protocols the night does not send, left "
+                  "for a hub's desk to type (hattama-demo --desk); default: none")
+      ->delimiter(',');
   simulate->add_flag("--skip-stations", flags.skip_stations,
                      "Compare area totals only, not every station's results");
   config::AddFlag(*simulate, "scenario", flags.scenario,

@@ -22,6 +22,9 @@ namespace {
 using hattama::stack::BinaryPath;
 using hattama::stack::Process;
 
+// Synthetic protocol photos the demo's desk (--desk) holds ready to type.
+constexpr size_t kDeskPhotos = 4;
+
 // Runs a tool to its end with its output on our terminal; its exit code, or -1 if it cannot start.
 int RunTool(std::vector<std::string> argv) {
   auto process = Process::Start({.argv = std::move(argv)});
@@ -235,6 +238,20 @@ int main(int argc, char** argv) {
   if (!scenario.empty()) simulate.insert(simulate.end(), {"--scenario", scenario});
   // On a cities-first night the sample's stations report first, as a PVT's observers do.
   simulate.insert(simulate.end(), {"--arrival", arrival, "--pvt-sample", pvt_sample});
+  // The desk's photos are of stations the night leaves unreported: typed, they add protocols.
+  if (desk) {
+    auto held_back = hattama::desk::DemoDeskStations(work_dir, kDeskPhotos);
+    if (!held_back.ok()) {
+      std::cerr << "no stations for the desk: " << held_back.status().message() << "\n";
+      return 1;
+    }
+    std::string ids;
+    for (const std::string& id : *held_back) ids += (ids.empty() ? "" : ",") + id;
+    std::cout << "== holding back " << held_back->size()
+              << " stations for the hub's desk to type: " << ids << "\n"
+              << std::flush;
+    simulate.insert(simulate.end(), {"--hold-back", ids});
+  }
   int code = RunTool(std::move(simulate));
   if (code == 0 && !VerifyNight(**stack, work_dir, answers)) code = 1;
   // The reforms the observers propose, computed on the night's counts (issue #16 item 3).
@@ -271,8 +288,9 @@ int main(int argc, char** argv) {
   // The desk stands apart from the night's verdict: a person may try it either way.
   std::unique_ptr<hattama::stack::Process> desk_process;
   if (desk) {
-    auto started = hattama::desk::StartDemoDesk(work_dir, (*stack)->ingestion_address(), work_dir,
-                                                4, std::cout);
+    auto started = hattama::desk::StartDemoDesk(work_dir, (*stack)->ingestion_address(),
+                                                (*stack)->publication_address(), work_dir,
+                                                kDeskPhotos, std::cout);
     if (started.ok()) {
       desk_process = std::move(started->process);
     } else {

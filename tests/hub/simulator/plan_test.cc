@@ -228,6 +228,31 @@ TEST(Plan, WorksForAFewHundredStations) {
   EXPECT_EQ(plan->hub_ids, (std::vector<std::string>{"hub-1", "hub-2"}));
 }
 
+// hattama-demo --desk holds stations back for its desk: nothing of theirs is sent, and every other
+// submission is the one the night without them sends (the observers generate registered).
+TEST(Plan, HeldBackStationsAreNotSentAndTheRestOfTheNightIsUnchanged) {
+  auto registry = std::move(GenerateRegistry({.stations = 300, .seed = 2021})).value();
+  PlanOptions options{.seed = 2021, .hubs = 2, .confirm_rate = 0.02, .official_results = true};
+  auto whole = DrawPlan(*registry, options);
+  options.held_back = {"UIK-00001", "UIK-00002"};
+  auto held = DrawPlan(*registry, options);
+  ASSERT_TRUE(whole.ok() && held.ok());
+  std::vector<std::string> expected;
+  for (const auto& planned : whole->submissions) {
+    if (!options.held_back.contains(planned.submission.protocol().station_id())) {
+      expected.push_back(planned.submission.SerializeAsString());
+    }
+  }
+  ASSERT_LT(expected.size(), whole->submissions.size());
+  std::vector<std::string> sent;
+  for (const auto& planned : held->submissions)
+    sent.push_back(planned.submission.SerializeAsString());
+  EXPECT_EQ(sent, expected);
+  EXPECT_EQ(held->truth.FindStation("UIK-00001", kMazhilis), nullptr);
+  EXPECT_NE(held->truth.FindStation("UIK-00003", kMazhilis), nullptr);
+  EXPECT_EQ(held->truth.FindArea("kz", kMazhilis)->stations_reporting, 298);
+}
+
 TEST(Plan, RefusesZeroHubs) {
   auto registry = std::move(GenerateRegistry({.stations = 100, .seed = 1})).value();
   EXPECT_FALSE(DrawPlan(*registry, {.seed = 1, .hubs = 0}).ok());

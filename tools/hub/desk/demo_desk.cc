@@ -2,15 +2,18 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
 #include <httplib.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>
 #include <map>
 
 #include "common/domain/checks.h"
+#include "hattama/v1/publication.grpc.pb.h"
 #include "tools/hub/client/hub_tokens.h"
 #include "tools/stack/stack.h"
 
@@ -62,21 +65,52 @@ std::vector<int64_t> ProtocolLines(int64_t registered, size_t options, size_t se
   return lines;
 }
 
+// Whether publication shows any protocol (counted or not) of the target's station and contest; a
+// station publication cannot answer for counts as reported (not a new protocol for sure).
+bool Reported(v1::PublicationService::Stub& publication, const DeskTarget& target) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::GetStationResultsRequest request;
+  request.set_station_id(target.station_id);
+  v1::StationResults results;
+  if (!publication.GetStationResults(&context, request, &results).ok()) return true;
+  return std::any_of(
+      results.contests().begin(), results.contests().end(),
+      [&](const v1::StationContestResult& result) {
+        return result.contest_id() == target.contest_id &&
+               (result.versions_size() > 0 || result.has_counted() || result.has_official());
+      });
+}
+
 }  // namespace
 
-std::pair<std::string, std::vector<DeskTarget>> PickDeskTargets(const domain::Registry& registry,
-                                                                const std::string& contest_id,
-                                                                size_t count) {
+std::pair<std::string, std::vector<DeskTarget>> PickDeskTargets(
+    const domain::Registry& registry, const std::string& contest_id, size_t count,
+    const std::function<bool(const DeskTarget&)>& usable) {
   if (registry.observers() == nullptr) return {};
   std::map<std::string, std::vector<DeskTarget>> by_hub;
   for (const domain::Station& station : registry.stations()) {
     const auto* observer = registry.observers()->FindObserver("obs-" + station.station_id());
     if (observer == nullptr || !domain::Registry::HoldsContest(station, contest_id)) continue;
+    DeskTarget target{station.station_id(), contest_id, observer->observer_id()};
+    if (usable && !usable(target)) continue;
     auto& targets = by_hub[observer->hub_ids().front()];
-    targets.push_back({station.station_id(), contest_id, observer->observer_id()});
+    targets.push_back(std::move(target));
     if (targets.size() == count) return {observer->hub_ids().front(), targets};
   }
   return {};
+}
+
+Result<std::vector<std::string>> DemoDeskStations(const std::string& registry_dir, size_t photos) {
+  auto registry =
+      domain::Registry::Load(registry_dir + "/election.json", registry_dir + "/stations.csv");
+  if (!registry.ok()) return registry.status();
+  const auto [hub_id, targets] =
+      PickDeskTargets(**registry, (*registry)->election().contests(0).contest_id(), photos);
+  if (targets.empty()) return Status::FailedPrecondition("no hub relays enough observers");
+  std::vector<std::string> stations;
+  for (const DeskTarget& target : targets) stations.push_back(target.station_id);
+  return stations;
 }
 
 std::string DrawProtocolPng(const std::vector<int64_t>& lines) {
@@ -128,13 +162,20 @@ std::string DrawProtocolPng(const std::vector<int64_t>& lines) {
 }
 
 Result<DemoDesk> StartDemoDesk(const std::string& registry_dir, const std::string& ingestion,
-                               const std::string& work_dir, size_t photos, std::ostream& out) {
+                               const std::string& publication, const std::string& work_dir,
+                               size_t photos, std::ostream& out) {
   auto registry =
       domain::Registry::Load(registry_dir + "/election.json", registry_dir + "/stations.csv");
   if (!registry.ok()) return registry.status();
   const std::string contest = (*registry)->election().contests(0).contest_id();
-  const auto [hub_id, targets] = PickDeskTargets(**registry, contest, photos);
-  if (targets.empty()) return Status::FailedPrecondition("no hub relays enough observers");
+  auto reader = v1::PublicationService::NewStub(
+      grpc::CreateChannel(publication, grpc::InsecureChannelCredentials()));
+  const auto [hub_id, targets] = PickDeskTargets(
+      **registry, contest, photos, [&](const DeskTarget& t) { return !Reported(*reader, t); });
+  if (targets.empty()) {
+    return Status::FailedPrecondition(
+        fmt::format("no hub relays {} observers of stations nobody reported", photos));
+  }
   auto tokens = hub::LoadHubTokens(registry_dir + "/hub-tokens.csv");
   if (!tokens.ok()) return tokens.status();
   const std::string data = work_dir + "/desk";

@@ -14,6 +14,15 @@ void Append(std::vector<PlannedSubmission>& to, std::vector<PlannedSubmission> m
   to.insert(to.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
 }
 
+// Drops the submissions of the held-back stations (PlanOptions::held_back).
+std::vector<PlannedSubmission> WithoutHeldBack(std::vector<PlannedSubmission> submissions,
+                                               const std::set<std::string>& held_back) {
+  std::erase_if(submissions, [&](const PlannedSubmission& planned) {
+    return held_back.contains(planned.submission.protocol().station_id());
+  });
+  return submissions;
+}
+
 }  // namespace
 
 const v1::Area* RegionOf(const domain::Registry& registry, const domain::Station& station) {
@@ -63,6 +72,8 @@ Result<Plan> DrawPlan(const domain::Registry& registry, const PlanOptions& optio
   if (cities_first) {
     plan.submissions = CitiesFirst(registry, std::move(plan.submissions), options.report_first);
   }
+  // Last, so that every draw above is the night generate registered the observers of.
+  plan.submissions = WithoutHeldBack(std::move(plan.submissions), options.held_back);
   plan.hub_ids = std::move(hubs->hub_ids);
   plan.hub_of_region = std::move(hubs->hub_of_region);
   plan.truth = ComputeTruth(registry, plan.submissions);
