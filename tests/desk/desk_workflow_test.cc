@@ -1,7 +1,8 @@
 // The desk's rules without a browser or a stack: two entries of a photo by different operators,
 // equal ones queued as the submission, different ones settled only by a third; figures ingestion
 // would reject never saved; a correction only after a rejected or flagged answer; the first answer
-// recorded kept; photos only JPEG or PNG, within the limit, stored once by their SHA-256.
+// recorded kept; photos only JPEG or PNG, within the limit, stored once by their SHA-256; sessions
+// ended by signing out or by being idle.
 #include <gtest/gtest.h>
 
 #include "common/base/digest.h"
@@ -162,6 +163,35 @@ TEST_F(DeskWorkflow, PhotosAreJpegOrPngWithinTheLimitAndStoredOnce) {
   ASSERT_TRUE(photos.ok());
   EXPECT_EQ(photos->photos_size(), 1);
   EXPECT_EQ(*desk_->PhotoBytes(sha), kPng);
+}
+
+TEST_F(DeskWorkflow, SigningOutEndsTheSessionForGood) {
+  ASSERT_TRUE(desk_->AddOperator("alice", kOperatorRole, "alice-token").ok());
+  auto signed_in = desk_->Login("alice", "alice-token");
+  ASSERT_TRUE(signed_in.ok());
+  const std::string session = signed_in->second;
+  ASSERT_TRUE(desk_->SessionOperator(session).ok());
+  ASSERT_TRUE(desk_->Logout(session).ok());
+  EXPECT_EQ(desk_->SessionOperator(session).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(desk_->Login("alice", "not-her-token").status().code(), StatusCode::kPermissionDenied);
+}
+
+// Times are given (unix seconds), the idle time 60 s: a session lives 60 s past its last use by
+// the operator; the page asking again by itself is no use.
+TEST_F(DeskWorkflow, ASessionEndsWhenIdleLongerThanTheIdleTime) {
+  DeskStore& store = desk_->store();
+  ASSERT_TRUE(store.AddOperator("alice", "token-hash", kOperatorRole).ok());
+  ASSERT_TRUE(store.AddSession("s1", "alice", 1000).ok());
+  ASSERT_TRUE(store.AddSession("s2", "alice", 1000).ok());
+  // s1: used at 1050 by alice, so alive at 1100 and ended at 1111.
+  EXPECT_TRUE(store.SessionOperator("s1", 1050, 60, true)->has_value());
+  EXPECT_TRUE(store.SessionOperator("s1", 1100, 60, false)->has_value());
+  EXPECT_FALSE(store.SessionOperator("s1", 1111, 60, true)->has_value());
+  // Ended is ended: using it again does not bring it back.
+  EXPECT_FALSE(store.SessionOperator("s1", 1112, 60, true)->has_value());
+  // s2: only asked in the background at 1050, so ended at 1061.
+  EXPECT_TRUE(store.SessionOperator("s2", 1050, 60, false)->has_value());
+  EXPECT_FALSE(store.SessionOperator("s2", 1061, 60, false)->has_value());
 }
 
 }  // namespace

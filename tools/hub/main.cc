@@ -192,6 +192,12 @@ CLI::App* AddDesk(CLI::App& app, Flags& flags, DeskOptions& desk) {
   config::AddFlag(*command, "retry-ms", desk.retry_ms,
                   "Wait between attempts while ingestion is unreachable")
       ->check(CLI::PositiveNumber);
+  config::AddFlag(*command, "session-idle-seconds", desk.session_idle_seconds,
+                  "An operator's session ends after this long unused: sign in again")
+      ->check(CLI::PositiveNumber);
+  config::AddFlag(*command, "web-tls-cert", desk.web_tls_cert,
+                  "PEM certificate (chain) of the desk's page: serve HTTPS (default: HTTP)");
+  config::AddFlag(*command, "web-tls-key", desk.web_tls_key, "PEM key of --web-tls-cert");
   config::AddFlag(*command, "add-operator", desk.add_operator,
                   "Create this operator account in DATA, print its token and exit");
   config::AddFlag(*command, "role", desk.role, "--add-operator's role: operator or supervisor");

@@ -116,11 +116,16 @@ Result<std::pair<OperatorRow, std::string>> Desk::Login(const std::string& name,
   return std::make_pair(**found, session);
 }
 
-Result<OperatorRow> Desk::SessionOperator(const std::string& session_token) {
-  auto found = store_->SessionOperator(Hex(Sha256(session_token)));
+Result<OperatorRow> Desk::SessionOperator(const std::string& session_token, bool used) {
+  auto found = store_->SessionOperator(Hex(Sha256(session_token)), UnixNow(),
+                                       options_.session_idle_seconds, used);
   if (!found.ok()) return found.status();
-  if (!*found) return Status::PermissionDenied("not signed in");
+  if (!*found) return Status::PermissionDenied("not signed in, or signed out after being idle");
   return **found;
+}
+
+Status Desk::Logout(const std::string& session_token) {
+  return store_->EndSession(Hex(Sha256(session_token)));
 }
 
 Result<PhotoRow> Desk::FindPhoto(const std::string& sha256) {

@@ -23,6 +23,8 @@ namespace hattama::desk {
 
 inline constexpr char kOperatorRole[] = "operator";
 inline constexpr char kSupervisorRole[] = "supervisor";
+// A session unused for this long ends: the operator signs in again (--session-idle-seconds).
+inline constexpr int64_t kDefaultSessionIdleSeconds = 3600;
 
 // Figures refused by Validate: the reasons, for the form to show.
 struct Refused {
@@ -37,6 +39,7 @@ class Desk {
     // DATA: desk.sqlite and photos/.
     std::string data_dir;
     int64_t max_photo_bytes = kDefaultMaxPhotoBytes;
+    int64_t session_idle_seconds = kDefaultSessionIdleSeconds;
   };
 
   static Result<std::unique_ptr<Desk>> Open(std::shared_ptr<const domain::Registry> registry,
@@ -49,9 +52,13 @@ class Desk {
   // A new session token for the operator with that name and token; PermissionDenied otherwise.
   Result<std::pair<OperatorRow, std::string>> Login(const std::string& name,
                                                     const std::string& token);
-  // The operator of a session token; PermissionDenied for an unknown one. Sessions are kept in
-  // the store, so that a desk restarted mid-shift keeps its operators signed in.
-  Result<OperatorRow> SessionOperator(const std::string& session_token);
+  // The operator of a session token; PermissionDenied for an unknown one, one signed out or one
+  // unused for longer than the idle time. Sessions are kept in the store, so that a desk restarted
+  // mid-shift keeps its operators signed in. `used`: the operator's own request, which keeps the
+  // session alive (a page asking again by itself for an answer does not).
+  Result<OperatorRow> SessionOperator(const std::string& session_token, bool used = true);
+  // Ends the session (signing out); nothing for an unknown one.
+  Status Logout(const std::string& session_token);
 
   // Receives a photo of the protocol of `station_id` × `contest_id` obtained by `observer_id`.
   // InvalidArgument for an image that is no JPEG or PNG, a station, contest or observer Validate

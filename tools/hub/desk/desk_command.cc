@@ -43,7 +43,8 @@ int Desk(const Flags& flags, const DeskOptions& options) {
   }
   auto opened = desk::Desk::Open(*registry, {.hub_id = options.hub_id,
                                              .data_dir = options.data_dir,
-                                             .max_photo_bytes = options.max_photo_bytes});
+                                             .max_photo_bytes = options.max_photo_bytes,
+                                             .session_idle_seconds = options.session_idle_seconds});
   if (!opened.ok()) {
     spdlog::error("{}", opened.status().message());
     return kFailure;
@@ -65,15 +66,18 @@ int Desk(const Flags& flags, const DeskOptions& options) {
 
   http::ConnectionLimits limits;
   limits.max_request_bytes = static_cast<size_t>(options.max_photo_bytes) + (64 << 10);
-  auto server = desk::DeskServer::Start(options.listen, **opened, limits,
-                                        [&sender] { return sender.last_error(); });
+  auto server =
+      desk::DeskServer::Start(options.listen, **opened, limits,
+                              {.cert_path = options.web_tls_cert, .key_path = options.web_tls_key},
+                              [&sender] { return sender.last_error(); });
   if (!server.ok()) {
     spdlog::error("{}", server.status().message());
     return kFailure;
   }
   // One line a person (or a test) reads the address from.
-  std::printf("desk of hub %s listening on port %d, sending to %s\n", options.hub_id.c_str(),
-              (*server)->port(), flags.ingestion.c_str());
+  std::printf("desk of hub %s listening on port %d (%s), sending to %s\n", options.hub_id.c_str(),
+              (*server)->port(), options.web_tls_cert.empty() ? "http" : "https",
+              flags.ingestion.c_str());
   std::fflush(stdout);
   int signal = 0;
   sigwait(&signals, &signal);

@@ -22,6 +22,12 @@ struct DeskOptions {
   // retry_ms.
   int64_t send_timeout_ms = 3000;
   int64_t retry_ms = 1000;
+  // An operator's session ends after this long unused (desk.h's kDefaultSessionIdleSeconds).
+  int64_t session_idle_seconds = 3600;
+  // PEM certificate and key of the desk's own page: HTTPS instead of HTTP (not --tls-cert and
+  // --tls-key, which are the client certificate towards ingestion, as in `send`).
+  std::string web_tls_cert;
+  std::string web_tls_key;
   // --add-operator NAME: create the account (role, token: given or random) and exit.
   std::string add_operator;
   std::string role = "operator";

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/base/status_grpc.h"
@@ -73,7 +74,8 @@ using Handler =
 httplib::Server::Handler SignedIn(Desk& desk, Handler handler) {
   return [&desk, handler = std::move(handler)](const httplib::Request& request,
                                                httplib::Response& response) {
-    auto by = desk.SessionOperator(SessionOf(request));
+    const bool used = request.get_header_value("X-Desk-Background") != "1";
+    auto by = desk.SessionOperator(SessionOf(request), used);
     if (!by.ok()) {
       Error error;
       error.set_message(by.status().message());
@@ -116,18 +118,28 @@ void InstallPages(httplib::Server& server) {
   }
 }
 
-void InstallAccounts(httplib::Server& server, Desk& desk) {
-  server.Post("/api/login", [&desk](const httplib::Request& request, httplib::Response& response) {
-    auto login = Parse<LoginRequest>(request.body);
-    if (!login.ok()) return Fail(response, login.status());
-    auto signed_in = desk.Login(login->name(), login->token());
-    if (!signed_in.ok()) return Fail(response, signed_in.status());
-    response.set_header("Set-Cookie", fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict",
-                                                  kSessionCookie, signed_in->second));
-    Operator op;
-    op.set_name(signed_in->first.name);
-    op.set_role(signed_in->first.role);
-    Answer(response, op);
+// `secure`: the page is served over TLS, and the cookie must never travel without it.
+void InstallAccounts(httplib::Server& server, Desk& desk, bool secure) {
+  const std::string attributes =
+      std::string("; Path=/; HttpOnly; SameSite=Strict") + (secure ? "; Secure" : "");
+  server.Post("/api/login",
+              [&desk, attributes](const httplib::Request& request, httplib::Response& response) {
+                auto login = Parse<LoginRequest>(request.body);
+                if (!login.ok()) return Fail(response, login.status());
+                auto signed_in = desk.Login(login->name(), login->token());
+                if (!signed_in.ok()) return Fail(response, signed_in.status());
+                response.set_header("Set-Cookie", fmt::format("{}={}{}", kSessionCookie,
+                                                              signed_in->second, attributes));
+                Operator op;
+                op.set_name(signed_in->first.name);
+                op.set_role(signed_in->first.role);
+                Answer(response, op);
+              });
+  server.Post("/api/logout", [&desk, attributes](const httplib::Request& request,
+                                                 httplib::Response& response) {
+    if (Status s = desk.Logout(SessionOf(request)); !s.ok()) return Fail(response, s);
+    response.set_header("Set-Cookie", fmt::format("{}={}; Max-Age=0", kSessionCookie, attributes));
+    Answer(response, Error());
   });
   server.Get("/api/me", SignedIn(desk, [](const OperatorRow& by, const httplib::Request&,
                                           httplib::Response& response) {
@@ -222,11 +234,35 @@ void InstallProgress(httplib::Server& server, Desk& desk,
              }));
 }
 
+// httplib's HTTPS server with the certificate and key (both needed), bounded as far as httplib
+// bounds it: GuardedServer's own connection loop is for plain sockets only.
+Result<std::unique_ptr<httplib::Server>> MakeTlsServer(const DeskServer::Tls& tls,
+                                                       const http::ConnectionLimits& limits) {
+  if (tls.key_path.empty()) return Status::InvalidArgument("--web-tls-cert needs --web-tls-key");
+  auto https = std::make_unique<httplib::SSLServer>(tls.cert_path.c_str(), tls.key_path.c_str());
+  if (!https->is_valid()) {
+    return Status::InvalidArgument(fmt::format(
+        "cannot serve TLS with certificate {} and key {} (PEM files, the key the certificate's)",
+        tls.cert_path, tls.key_path));
+  }
+  const auto seconds = [](std::chrono::milliseconds ms) {
+    return std::max<time_t>(1, static_cast<time_t>(ms.count() / 1000));
+  };
+  https->set_payload_max_length(limits.max_request_bytes);
+  https->set_read_timeout(seconds(limits.request_timeout), 0);
+  https->set_keep_alive_timeout(seconds(limits.keep_alive_timeout));
+  https->set_keep_alive_max_count(limits.keep_alive_max_requests);
+  return std::unique_ptr<httplib::Server>(std::move(https));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<DeskServer>> DeskServer::Start(const std::string& listen, Desk& desk,
-                                                      http::ConnectionLimits limits,
+                                                      http::ConnectionLimits limits, const Tls& tls,
                                                       std::function<std::string()> sender_error) {
+  if (tls.cert_path.empty() && !tls.key_path.empty()) {
+    return Status::InvalidArgument("--web-tls-key needs --web-tls-cert");
+  }
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Status::InvalidArgument("--listen is host:port");
   const std::string host = listen.substr(0, colon);
@@ -237,15 +273,28 @@ Result<std::unique_ptr<DeskServer>> DeskServer::Start(const std::string& listen,
     return Status::InvalidArgument("--listen is host:port, not " + listen);
   }
   std::unique_ptr<DeskServer> server(new DeskServer());
-  server->server_ = std::make_unique<http::GuardedServer>(limits);
+  const bool secure = !tls.cert_path.empty();
+  if (secure) {
+    auto https = MakeTlsServer(tls, limits);
+    if (!https.ok()) return https.status();
+    server->server_ = std::move(*https);
+  } else {
+    server->server_ = std::make_unique<http::GuardedServer>(limits);
+  }
   auto& http = *server->server_;
   http.set_tcp_nodelay(true);
   InstallPages(http);
-  InstallAccounts(http, desk);
+  InstallAccounts(http, desk, secure);
   InstallPhotos(http, desk);
   InstallTyping(http, desk);
   InstallProgress(http, desk, std::move(sender_error));
-  server->port_ = http.Bind(host, port);
+  if (!secure) {
+    server->port_ = static_cast<http::GuardedServer&>(http).Bind(host, port);
+  } else if (port == 0) {
+    server->port_ = http.bind_to_any_port(host);
+  } else {
+    server->port_ = http.bind_to_port(host, port) ? port : -1;
+  }
   if (server->port_ <= 0) return Status::Unavailable("cannot listen on " + listen);
   server->thread_ = std::thread([&http] { http.listen_after_bind(); });
   return server;

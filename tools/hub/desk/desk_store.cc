@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace hattama::desk {
 namespace {
 
@@ -10,7 +12,8 @@ constexpr char kSchema[] = R"sql(
 CREATE TABLE IF NOT EXISTS operators (
   name TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL, role TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (
-  session_sha256 TEXT PRIMARY KEY, operator TEXT NOT NULL, created_at INTEGER NOT NULL);
+  session_sha256 TEXT PRIMARY KEY, operator TEXT NOT NULL, created_at INTEGER NOT NULL,
+  last_used INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS photos (
   sha256 TEXT PRIMARY KEY, station_id TEXT NOT NULL, contest_id TEXT NOT NULL,
   observer_id TEXT NOT NULL, organisation_id TEXT NOT NULL, content_type TEXT NOT NULL,
@@ -84,6 +87,19 @@ Result<std::unique_ptr<DeskStore>> DeskStore::Open(const std::string& path) {
     if (Status s = (*db)->Exec(pragma); !s.ok()) return s;
   }
   if (Status s = (*db)->Exec(kSchema); !s.ok()) return s;
+  // A desk's data from before sessions expired has no last_used: its sessions count as unused
+  // since they were made.
+  auto columns =
+      (*db)->Query("SELECT 1 FROM pragma_table_info('sessions') WHERE name = 'last_used'");
+  if (!columns.ok()) return columns.status();
+  if (columns->empty()) {
+    if (Status s =
+            (*db)->Exec("ALTER TABLE sessions ADD COLUMN last_used INTEGER NOT NULL DEFAULT 0;"
+                        "UPDATE sessions SET last_used = created_at;");
+        !s.ok()) {
+      return s;
+    }
+  }
   return std::unique_ptr<DeskStore>(new DeskStore(std::move(*db)));
 }
 
@@ -127,20 +143,40 @@ Result<std::optional<OperatorRow>> DeskStore::FindOperator(const std::string& na
 
 Status DeskStore::AddSession(const std::string& session_sha256_hex,
                              const std::string& operator_name, int64_t now) {
-  return Query("INSERT INTO sessions (session_sha256, operator, created_at) VALUES (?, ?, ?)",
-               {session_sha256_hex, operator_name, now})
+  return Query(
+             "INSERT INTO sessions (session_sha256, operator, created_at, last_used) "
+             "VALUES (?, ?, ?, ?)",
+             {session_sha256_hex, operator_name, now, now})
       .status();
 }
 
-Result<std::optional<OperatorRow>> DeskStore::SessionOperator(
-    const std::string& session_sha256_hex) {
+Result<std::optional<OperatorRow>> DeskStore::SessionOperator(const std::string& session_sha256_hex,
+                                                              int64_t now, int64_t idle_seconds,
+                                                              bool used) {
+  std::lock_guard lock(mutex_);
   auto rows = Query(
-      "SELECT o.name, o.role FROM sessions s JOIN operators o ON o.name = s.operator "
+      "SELECT o.name, o.role, s.last_used FROM sessions s JOIN operators o ON o.name = s.operator "
       "WHERE s.session_sha256 = ?",
       {session_sha256_hex});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<OperatorRow>();
+  const int64_t last_used = (*rows)[0].Int(2);
+  if (now - last_used > idle_seconds) {
+    if (Status s = EndSession(session_sha256_hex); !s.ok()) return s;
+    return std::optional<OperatorRow>();
+  }
+  // Written at most every quarter of the idle time (and never more than every 15 s), so that an
+  // operator's every keystroke's check is not a write to disk; the expiry is late by as much.
+  if (used && now - last_used >= std::min<int64_t>(15, idle_seconds / 4)) {
+    auto touched = Query("UPDATE sessions SET last_used = ? WHERE session_sha256 = ?",
+                         {now, session_sha256_hex});
+    if (!touched.ok()) return touched.status();
+  }
   return std::optional<OperatorRow>(OperatorRow{(*rows)[0].Text(0), (*rows)[0].Text(1)});
+}
+
+Status DeskStore::EndSession(const std::string& session_sha256_hex) {
+  return Query("DELETE FROM sessions WHERE session_sha256 = ?", {session_sha256_hex}).status();
 }
 
 Result<bool> DeskStore::AddPhoto(const PhotoRow& p) {

@@ -90,7 +90,13 @@ class DeskStore {
                                                   const std::string& token_sha256_hex);
   Status AddSession(const std::string& session_sha256_hex, const std::string& operator_name,
                     int64_t now);
-  Result<std::optional<OperatorRow>> SessionOperator(const std::string& session_sha256_hex);
+  // The operator of a session used within the last `idle_seconds`, null otherwise (an expired
+  // session is deleted). `used`: the call is the operator's doing (not the page asking again by
+  // itself), so the session's last use moves to `now`.
+  Result<std::optional<OperatorRow>> SessionOperator(const std::string& session_sha256_hex,
+                                                     int64_t now, int64_t idle_seconds, bool used);
+  // Signs a session out (nothing when there is none).
+  Status EndSession(const std::string& session_sha256_hex);
 
   // False when a photo with that hash was received already (nothing changes).
   Result<bool> AddPhoto(const PhotoRow& photo);
