@@ -1,12 +1,14 @@
 // The hub's desk as its operators use it, in headless Chromium against the real stack: a photo
 // typed equally by two operators is sent and accepted; one typed differently goes to a third, who
 // sees both and decides; a control relation broken and a plausibility limit passed while typing
-// are shown as ingestion would answer them (and a rejected figure cannot be saved); a flagged
-// answer comes back to the photo's screen and is corrected as a revision; while ingestion is
-// stopped operators keep working and the queue waits; the desk is killed mid-queue (and an answer
-// it had recorded is lost with it) and restarted; then everything arrives exactly once (the lost
-// answer's resend is answered DUPLICATE) and publication counts each protocol once. Last, the
-// desk hattama-demo --desk starts, beside the same stack, holds its synthetic photos ready to type.
+// are shown as ingestion would answer them, in the operator's language (and a rejected figure
+// cannot be saved); a flagged answer comes back to the photo's screen and is corrected as a
+// revision; ingestion is stopped for a minute, during which operators keep typing and settling
+// and the queue waits, the desk is killed mid-queue (and an answer it had recorded is lost with
+// it) and restarted, the photo is zoomed and turned, and a second desk serving HTTPS ends idle and
+// signed-out sessions; then everything arrives exactly once (the lost answer's resend is answered
+// DUPLICATE) and publication counts each protocol once. Last, the desk hattama-demo --desk starts,
+// beside the same stack, holds its synthetic photos ready to type, of stations nobody reported.
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -69,20 +71,37 @@ class DeskProcess {
     return Status::Ok();
   }
 
-  Status Start(const std::string& log_path) {
-    auto process = stack::Process::Start(
-        {.argv = {stack::BinaryPath("hattama-hub"), "desk", "--dir", registry_dir_, "--data",
-                  data_dir_, "--hub-id", hub_id_, "--token", token_, "--ingestion", ingestion_,
-                  "--listen", "127.0.0.1:" + std::to_string(port_), "--send-timeout-ms", "1000",
-                  "--retry-ms", "300"},
-         .log_path = log_path});
+  // `extra`: more flags (HTTPS, the idle time).
+  Status Start(const std::string& log_path, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {stack::BinaryPath("hattama-hub"),
+                                     "desk",
+                                     "--dir",
+                                     registry_dir_,
+                                     "--data",
+                                     data_dir_,
+                                     "--hub-id",
+                                     hub_id_,
+                                     "--token",
+                                     token_,
+                                     "--ingestion",
+                                     ingestion_,
+                                     "--listen",
+                                     "127.0.0.1:" + std::to_string(port_),
+                                     "--send-timeout-ms",
+                                     "1000",
+                                     "--retry-ms",
+                                     "300"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto process = stack::Process::Start({.argv = argv, .log_path = log_path});
     if (!process.ok()) return process.status();
     process_ = std::move(*process);
     return stack::WaitUntilListening(*process_, port_, std::chrono::seconds(10));
   }
 
   stack::Process& process() { return *process_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url(const std::string& scheme = "http") const {
+    return scheme + "://127.0.0.1:" + std::to_string(port_);
+  }
 
  private:
   std::string registry_dir_, data_dir_, hub_id_, token_, ingestion_;
@@ -91,14 +110,29 @@ class DeskProcess {
 };
 
 // The browser's lines up to the one starting with `summary` (printed as they come); that line, or
-// why there is none (the script failed or went silent for a minute).
+// why there is none (the script failed or went silent for two minutes: the outage lasts one).
 std::string ReadUntil(stack::Process& browser, const std::string& summary) {
   for (;;) {
-    auto line = browser.ReadLine(std::chrono::seconds(60));
+    auto line = browser.ReadLine(std::chrono::seconds(120));
     if (!line.ok()) return "no line: " + line.status().message();
     std::printf("%s\n", line->c_str());
     if (line->starts_with(summary) || line->starts_with("FAILED")) return *line;
   }
+}
+
+// A self-signed certificate for 127.0.0.1 and its key (PEM), made by Debian's openssl as a hub
+// would make one: DIR/cert.pem, DIR/key.pem.
+Status MakeSelfSignedCertificate(const std::string& dir) {
+  auto openssl = stack::Process::Start(
+      {.argv = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out",
+                dir + "/cert.pem"},
+       .log_path = dir + "/openssl.log"});
+  if (!openssl.ok()) return openssl.status();
+  auto code = (*openssl)->Wait(std::chrono::seconds(20));
+  if (!code.ok()) return code.status();
+  return *code == 0 ? Status::Ok() : Status::Error("openssl failed: see " + dir + "/openssl.log");
 }
 
 // Tells the browser to go on with `phase` (check_desk.mjs waits for the file).
@@ -159,21 +193,35 @@ TEST(Desk, OperatorsTypeTwiceSettleConflictsAndEverythingArrivesOnceThroughOutag
   ASSERT_TRUE(desk.Start(desk_log).ok());
   const std::string targets_json = TargetsJson(targets);
 
-  // One browser, alice, bob and carol signed in, for the three phases.
+  // A second desk of the same hub, serving HTTPS with a self-signed certificate, whose sessions
+  // end after 5 s unused: the browser tries its sessions while the first desk's queue waits.
+  ASSERT_TRUE(MakeSelfSignedCertificate(dir.path()).ok());
+  DeskProcess tls_desk(registry_dir, dir.path() + "/tls-desk", hub_id, tokens->at(hub_id),
+                       (*stack)->ingestion_address(), stack::FreePort());
+  ASSERT_TRUE(tls_desk.AddOperator("alice", "operator", "alice-token").ok());
+  ASSERT_TRUE(tls_desk
+                  .Start((*stack)->log_dir() + "/tls-desk.log",
+                         {"--web-tls-cert", dir.path() + "/cert.pem", "--web-tls-key",
+                          dir.path() + "/key.pem", "--session-idle-seconds", "5"})
+                  .ok());
+
+  // One browser, alice, bob and carol signed in, for the four phases.
   const std::string signals = dir.path() + "/signals";
   std::filesystem::create_directories(signals);
-  auto browser = stack::Process::Start({.argv = {"node", kScriptDir + "/check_desk.mjs", desk.url(),
-                                                 targets_json, kPortalTestDir, signals},
-                                        .capture_stdout = true});
+  auto browser =
+      stack::Process::Start({.argv = {"node", kScriptDir + "/check_desk.mjs", desk.url(),
+                                      targets_json, kPortalTestDir, signals, tls_desk.url("https")},
+                             .capture_stdout = true});
   ASSERT_TRUE(browser.ok()) << browser.status().message();
 
   // Equal entries, different ones settled by a third, a relation broken while typing and a
   // flagged answer corrected as revision 2: each waits for ingestion's answer on its screen.
   ASSERT_TRUE(ReadUntil(**browser, "typing:").starts_with("typing:"));
 
-  // Ingestion dies (the line drops); operators go on typing three more photos, which wait in
-  // the queue.
+  // Ingestion dies (the line drops) for a minute; operators go on typing three more photos, one
+  // settled by carol, which wait in the queue.
   (*stack)->ingestion().Signal(SIGKILL);
+  const auto outage_ends = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   (void)(*stack)->ingestion().Wait(std::chrono::seconds(10));
   Signal(signals, "offline");
   ASSERT_TRUE(ReadUntil(**browser, "offline:").starts_with("offline:"));
@@ -190,6 +238,11 @@ TEST(Desk, OperatorsTypeTwiceSettleConflictsAndEverythingArrivesOnceThroughOutag
     ASSERT_EQ((*db)->Changes(), 1);
   }
   ASSERT_TRUE(desk.Start(desk_log).ok());
+  Signal(signals, "restarted");
+  // Operators keep working on the restarted desk (and the second one) while ingestion is away.
+  ASSERT_TRUE(ReadUntil(**browser, "waiting:").starts_with("waiting:"));
+  // The rest of the minute: the queue waits, as it would for a line down that long.
+  std::this_thread::sleep_until(outage_ends);
   ASSERT_TRUE((*stack)->RestartIngestion().ok());
   Signal(signals, "after");
 

@@ -22,6 +22,34 @@ const WORDS = {
     sender_ok: 'Ingestion is reachable.', sender_down: 'Ingestion is unreachable; the queue waits:',
     unanswered: 'Waiting for an answer', total: 'All', typed_by_you: 'You typed this revision.',
     must_fix: 'Ingestion would reject these figures; fix them first.',
+    session_ended: 'Your session ended (signed out, or idle too long). Sign in again: nothing ' +
+                   'saved is lost, and what you typed on this screen is kept for you.',
+    signed_out: 'Signed out.',
+    zoom_in: 'Zoom in (+)', zoom_out: 'Zoom out (−)', rotate_left: 'Rotate left (L)',
+    rotate_right: 'Rotate right (R)', view_reset: 'Fit (0)',
+    view_keys: 'Keys on the photo: + − R L 0; anywhere on this screen with Alt.',
+    // Each reason from its code and the figures it is about (v: reasonValues below).
+    reasons: {
+      MISSING: (v) => (v.options ? `no votes given for ${v.options}` : `${v.label} is missing`),
+      NEGATIVE: (v) => `${v.label} is negative (${v.value})`,
+      INVALID_VALUE: (v) => `${v.label} is ${v.value}, too large for any protocol`,
+      IMPLAUSIBLE: (v) => `${v.label} is ${v.value}, impossible for a station the registry lists ` +
+                          `with ${v.registry} voters: the limit is ${v.limit}`,
+      VALID_PLUS_SPOILED_NOT_IN_BOX: (v) => `valid ${v.f.ballots_valid} + spoiled ` +
+          `${v.f.ballots_spoiled} = ${v.f.ballots_valid + v.f.ballots_spoiled}, but ` +
+          `${v.f.ballots_in_box} in the boxes`,
+      OPTION_VOTES_NOT_VALID: (v) => `the options' votes add up to ${v.optionSum}, but ` +
+                                     `${v.f.ballots_valid} valid`,
+      IN_BOX_ABOVE_ISSUED: (v) => `${v.f.ballots_in_box} in the boxes, more than the ` +
+                                  `${v.f.ballots_issued} issued`,
+      ISSUED_ABOVE_REGISTERED: (v) => `${v.f.ballots_issued} issued, more than the ` +
+          `${v.f.registered_voters} on the list (+${v.f.additional_list_voters} added)`,
+      RECEIVED_NOT_ISSUED_PLUS_CANCELLED: (v) => `${v.f.ballots_received} received, but issued ` +
+          `${v.f.ballots_issued} + cancelled ${v.f.ballots_cancelled} = ` +
+          `${v.f.ballots_issued + v.f.ballots_cancelled}`,
+      REGISTERED_NOT_REGISTRY: (v) => `${v.f.registered_voters} on the protocol's list, but the ` +
+                                      `registry lists ${v.registry}`,
+    },
     fields: {
       registered_voters: 'Voters on the list', additional_list_voters: 'Added on election day',
       ballots_received: 'Ballots received', ballots_issued: 'Ballots issued',
@@ -66,6 +94,33 @@ const WORDS = {
     sender_ok: 'Приём доступен.', sender_down: 'Приём недоступен; очередь ждёт:',
     unanswered: 'Ждут ответа', total: 'Всего', typed_by_you: 'Вы уже ввели эту версию.',
     must_fix: 'Приём отклонил бы эти цифры; сначала исправьте их.',
+    session_ended: 'Сеанс завершён (выход или долгий простой). Войдите снова: сохранённое не ' +
+                   'потеряно, а введённое на этом экране сохранено для вас.',
+    signed_out: 'Вы вышли.',
+    zoom_in: 'Увеличить (+)', zoom_out: 'Уменьшить (−)', rotate_left: 'Повернуть влево (L)',
+    rotate_right: 'Повернуть вправо (R)', view_reset: 'По размеру (0)',
+    view_keys: 'Клавиши на фото: + − R L 0; на всём экране — с Alt.',
+    reasons: {
+      MISSING: (v) => (v.options ? `не указаны голоса: ${v.options}` : `${v.label}: не заполнено`),
+      NEGATIVE: (v) => `${v.label}: отрицательное число (${v.value})`,
+      INVALID_VALUE: (v) => `${v.label}: ${v.value} — слишком большое число для протокола`,
+      IMPLAUSIBLE: (v) => `${v.label}: ${v.value} — невозможно для участка, где по реестру ` +
+                          `${v.registry} избирателей: предел ${v.limit}`,
+      VALID_PLUS_SPOILED_NOT_IN_BOX: (v) => `действительных ${v.f.ballots_valid} + ` +
+          `недействительных ${v.f.ballots_spoiled} = ${v.f.ballots_valid + v.f.ballots_spoiled}, ` +
+          `а в ящиках ${v.f.ballots_in_box}`,
+      OPTION_VOTES_NOT_VALID: (v) => `сумма голосов по строкам ${v.optionSum}, а действительных ` +
+                                     `${v.f.ballots_valid}`,
+      IN_BOX_ABOVE_ISSUED: (v) => `в ящиках ${v.f.ballots_in_box}, больше, чем выдано ` +
+                                  `(${v.f.ballots_issued})`,
+      ISSUED_ABOVE_REGISTERED: (v) => `выдано ${v.f.ballots_issued}, больше, чем в списке ` +
+          `(${v.f.registered_voters} + ${v.f.additional_list_voters} внесённых в день голосования)`,
+      RECEIVED_NOT_ISSUED_PLUS_CANCELLED: (v) => `получено ${v.f.ballots_received}, а выдано ` +
+          `${v.f.ballots_issued} + погашено ${v.f.ballots_cancelled} = ` +
+          `${v.f.ballots_issued + v.f.ballots_cancelled}`,
+      REGISTERED_NOT_REGISTRY: (v) => `в списке по протоколу ${v.f.registered_voters}, а по ` +
+                                      `реестру ${v.registry}`,
+    },
     fields: {
       registered_voters: 'Избирателей в списке', additional_list_voters: 'Внесено в день голосования',
       ballots_received: 'Получено бюллетеней', ballots_issued: 'Выдано бюллетеней',
@@ -111,6 +166,34 @@ const WORDS = {
     sender_down: 'Қабылдау қолжетімсіз; кезек күтуде:', unanswered: 'Жауап күтуде',
     total: 'Барлығы', typed_by_you: 'Сіз бұл нұсқаны енгіздіңіз.',
     must_fix: 'Қабылдау бұл сандарды қабылдамайды; алдымен түзетіңіз.',
+    session_ended: 'Сеанс аяқталды (шығу немесе ұзақ әрекетсіздік). Қайта кіріңіз: сақталғаны ' +
+                   'жоғалмайды, осы экранда енгізгеніңіз сізге сақталды.',
+    signed_out: 'Сіз шықтыңыз.',
+    zoom_in: 'Үлкейту (+)', zoom_out: 'Кішірейту (−)', rotate_left: 'Солға бұру (L)',
+    rotate_right: 'Оңға бұру (R)', view_reset: 'Өлшеміне келтіру (0)',
+    view_keys: 'Суреттегі пернелер: + − R L 0; бүкіл экранда — Alt-пен.',
+    reasons: {
+      MISSING: (v) => (v.options ? `дауыстар көрсетілмеген: ${v.options}` :
+                                   `${v.label}: толтырылмаған`),
+      NEGATIVE: (v) => `${v.label}: теріс сан (${v.value})`,
+      INVALID_VALUE: (v) => `${v.label}: ${v.value} — хаттама үшін тым үлкен сан`,
+      IMPLAUSIBLE: (v) => `${v.label}: ${v.value} — тізілім бойынша ${v.registry} сайлаушысы ` +
+                          `бар учаске үшін мүмкін емес: шегі ${v.limit}`,
+      VALID_PLUS_SPOILED_NOT_IN_BOX: (v) => `жарамды ${v.f.ballots_valid} + жарамсыз ` +
+          `${v.f.ballots_spoiled} = ${v.f.ballots_valid + v.f.ballots_spoiled}, бірақ жәшіктерде ` +
+          `${v.f.ballots_in_box}`,
+      OPTION_VOTES_NOT_VALID: (v) => `жолдар бойынша дауыстар қосындысы ${v.optionSum}, бірақ ` +
+                                     `жарамды ${v.f.ballots_valid}`,
+      IN_BOX_ABOVE_ISSUED: (v) => `жәшіктерде ${v.f.ballots_in_box}, берілгеннен ` +
+                                  `(${v.f.ballots_issued}) көп`,
+      ISSUED_ABOVE_REGISTERED: (v) => `берілген ${v.f.ballots_issued}, тізімдегіден ` +
+          `(${v.f.registered_voters} + сайлау күні қосылған ${v.f.additional_list_voters}) көп`,
+      RECEIVED_NOT_ISSUED_PLUS_CANCELLED: (v) => `алынған ${v.f.ballots_received}, бірақ ` +
+          `берілген ${v.f.ballots_issued} + жойылған ${v.f.ballots_cancelled} = ` +
+          `${v.f.ballots_issued + v.f.ballots_cancelled}`,
+      REGISTERED_NOT_REGISTRY: (v) => `хаттамадағы тізімде ${v.f.registered_voters}, бірақ ` +
+                                      `тізілімде ${v.registry}`,
+    },
     fields: {
       registered_voters: 'Тізімдегі сайлаушылар', additional_list_voters: 'Сайлау күні қосылғандар',
       ballots_received: 'Алынған бюллетеньдер', ballots_issued: 'Берілген бюллетеньдер',
@@ -148,14 +231,15 @@ let language = localStorage.getItem('desk.language') ||
 const t = (key) => WORDS[language][key] ?? WORDS.en[key] ?? key;
 const nameOf = (names) => (names && (names.localized_names?.[language] || names.name)) || '';
 const $ = (id) => document.getElementById(id);
-// A reason's code in the chosen language, as a prefix ('' for a code without a name here).
-const codeName = (code) => {
-  const name = t('codes')[String(code).replace('REASON_CODE_', '')];
-  return name ? `${name} — ` : '';
-};
+// A reason's code in the chosen language ('' for a code without a name here).
+const codeName = (code) => t('codes')[String(code).replace('REASON_CODE_', '')] || '';
 
-async function api(method, path, body, type = 'application/json') {
-  const init = {method, headers: {}};
+// The signed-in operator ('' when signed out).
+let operator = '';
+
+// `background`: the page asking again by itself, which does not keep the session alive.
+async function api(method, path, body, type = 'application/json', background = false) {
+  const init = {method, headers: background ? {'X-Desk-Background': '1'} : {}};
   if (body !== undefined) {
     init.body = type === 'application/json' ? JSON.stringify(body) : body;
     init.headers['Content-Type'] = type;
@@ -168,20 +252,46 @@ async function api(method, path, body, type = 'application/json') {
     return {ok: false, status: 0, json: {message: String(e)}};
   }
   const json = await response.json().catch(() => ({}));
-  if (response.status === 401) showLogin();
+  // Signed in until now: the session ended (signed out elsewhere, or idle too long).
+  if (response.status === 401 && operator) showLogin('session_ended');
   return {ok: response.ok, status: response.status, json};
 }
 
 function translate() {
   document.documentElement.lang = language;
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll('[data-i18n-title]')) {
+    node.title = t(node.dataset.i18nTitle);
+  }
   $('language').value = language;
 }
 
-function showLogin() {
+// Back to sign-in; `why` (a word's key) says why. The screen under it stays as it was, and what
+// was typed on it is kept as a draft (keepDraft), so that signing in again brings both back.
+function showLogin(why = '') {
+  operator = '';
+  clearTimeout(refreshTimer);
   $('login').hidden = false;
   $('main').hidden = true;
+  $('sign-out').hidden = true;
+  $('login-reason').textContent = why ? t(why) : '';
+  $('login-reason').dataset.reason = why;
 }
+
+async function signOut() {
+  await api('POST', '/api/logout');
+  const mine = `desk.draft.${operator}.`;
+  for (const key of Object.keys(sessionStorage)) {
+    if (key.startsWith(mine)) sessionStorage.removeItem(key);
+  }
+  showLogin('signed_out');
+}
+
+// Figures typed but not saved, per operator, photo and revision, for the tab's life: a session
+// that ends while an operator types loses nothing they typed.
+const draftKey = () => `desk.draft.${operator}.${current.photo_sha256}.${current.revision}`;
+const keepDraft = () => sessionStorage.setItem(draftKey(), JSON.stringify(typedFigures()));
+const dropDraft = () => sessionStorage.removeItem(draftKey());
 
 function show(view) {
   for (const section of document.querySelectorAll('.view')) section.hidden = section.id !== view;
@@ -200,10 +310,13 @@ async function signIn() {
 async function start() {
   const me = await api('GET', '/api/me');
   if (!me.ok) return showLogin();
+  operator = me.json.name;
   $('who').textContent = `${me.json.name} (${me.json.role})`;
   $('who').dataset.operator = me.json.name;
   $('login').hidden = true;
   $('main').hidden = false;
+  $('sign-out').hidden = false;
+  $('login-error').textContent = '';
   route();
 }
 
@@ -310,27 +423,74 @@ let rejected = true;
 // Asks the desk what ingestion would say of the figures as typed, and shows it.
 async function check() {
   const sequence = ++checkSequence;
-  const answer = await api('POST', '/api/check',
-                           {photo_sha256: current.photo_sha256, figures: typedFigures()});
+  const figures = typedFigures();
+  const answer = await api('POST', '/api/check', {photo_sha256: current.photo_sha256, figures});
   if (sequence !== checkSequence || !answer.ok) return;
-  showReasons(answer.json);
+  showReasons(answer.json, figures);
   // Tests and scripts wait for this: the reasons shown are those of the figures as typed.
   document.body.dataset.checking = 'false';
 }
 
-function showReasons(result) {
+// What a reason's sentence needs: the figures it was given for (f, each a number), the figure it
+// names (label, value), the options' sum, the options without votes, the registry's figures.
+function reasonValues(reason, figures) {
+  const f = {};
+  for (const name of FIGURES) f[name] = Number(figures[name] ?? 0);
+  const lines = figures.option_votes || [];
+  const input = inputOf(reason.field);
+  const figure = reason.field.match(/^protocol\.figures\.([a-z_]+)$/);
+  const line = reason.field.match(/^protocol\.figures\.option_votes\[(\d+)\]/);
+  const value = figure ? figures[figure[1]] : line ? lines[Number(line[1])]?.votes : undefined;
+  const form = currentForm || {};
+  let options = '';
+  if (reason.field === 'protocol.figures.option_votes') {
+    const given = new Set(lines.filter((l) => l.votes !== undefined).map((l) => l.option_id));
+    options = (form.options || []).filter((o) => !given.has(o.option_id))
+        .map((o) => nameOf(o.names)).join(', ');
+  }
+  const ballots = figure && ['ballots_received', 'ballots_cancelled'].includes(figure[1]);
+  return {
+    f, value: Number(value), options,
+    label: input ? input.closest('label').querySelector('span').textContent : reason.field,
+    optionSum: lines.reduce((sum, l) => sum + Number(l.votes ?? 0), 0),
+    registry: Number(form.registry_registered_voters),
+    limit: Number(ballots ? form.plausible_ballot_limit : form.plausible_voter_limit),
+  };
+}
+
+// A reason as an item: its sentence in the chosen language from its code and `figures` (the
+// figures it was given for; null: the code's name and the field only), and ingestion's own English
+// words, small, for the record.
+function reasonItem(reason, figures) {
+  const item = document.createElement('li');
+  item.dataset.code = reason.code;
+  item.dataset.field = reason.field;
+  const sentence = t('reasons')[String(reason.code).replace('REASON_CODE_', '')];
+  const text = document.createElement('span');
+  text.className = 'reason-text';
+  if (sentence && figures) {
+    text.textContent = sentence(reasonValues(reason, figures));
+  } else {
+    text.textContent = [codeName(reason.code), reasonValues(reason, figures || {}).label]
+        .filter(Boolean).join(' — ');
+  }
+  const original = document.createElement('small');
+  original.className = 'original';
+  original.lang = 'en';
+  original.textContent = reason.message;
+  item.append(text, original);
+  return item;
+}
+
+function showReasons(result, figures) {
   const list = $('check');
   list.replaceChildren();
   for (const input of document.querySelectorAll('#figures input')) input.classList.remove('bad', 'warn');
   const add = (reason, kind) => {
-    const item = document.createElement('li');
-    item.className = kind;
-    item.dataset.code = reason.code;
-    item.dataset.field = reason.field;
-    const input = inputOf(reason.field);
-    const label = input ? input.closest('label').querySelector('span').textContent + ': ' : '';
-    item.textContent = `${codeName(reason.code)}${label}${reason.message}`;
+    const item = reasonItem(reason, figures);
+    item.classList.add(kind);
     list.append(item);
+    const input = inputOf(reason.field);
     if (input) input.classList.add(kind === 'rejection' ? 'bad' : 'warn');
   };
   for (const reason of result.rejections || []) add(reason, 'rejection');
@@ -353,6 +513,7 @@ function numberInput(label, dataset) {
   input.inputMode = 'numeric';
   Object.assign(input.dataset, dataset);
   input.addEventListener('input', () => {
+    keepDraft();
     document.body.dataset.checking = 'true';
     clearTimeout(checkTimer);
     checkTimer = setTimeout(check, 120);
@@ -362,10 +523,12 @@ function numberInput(label, dataset) {
 }
 
 let openSequence = 0;
-async function openPhoto(sha256) {
+// `background`: the screen asking again by itself for the answer.
+async function openPhoto(sha256, background = false) {
   const opening = ++openSequence;
-  const [photo, form] = await Promise.all([api('GET', `/api/photo?sha256=${sha256}`),
-                                           api('GET', `/api/form?sha256=${sha256}`)]);
+  const get = (path) => api('GET', path, undefined, undefined, background);
+  const [photo, form] = await Promise.all([get(`/api/photo?sha256=${sha256}`),
+                                           get(`/api/form?sha256=${sha256}`)]);
   // A later opening (a refresh, another photo) draws instead of this one.
   if (opening !== openSequence) return;
   if (!photo.ok || !form.ok) {
@@ -374,7 +537,9 @@ async function openPhoto(sha256) {
     return;
   }
   show('photo');
+  if (current?.photo_sha256 !== sha256) resetView();
   current = photo.json;
+  currentForm = form.json;
   $('photo-image').src = `/api/photo/image?sha256=${sha256}`;
   $('photo-title').textContent =
       `${current.station_id} · ${nameOf(form.json.contest)}`;
@@ -384,11 +549,11 @@ async function openPhoto(sha256) {
   $('photo-state').dataset.state = current.state;
   $('photo-revision').textContent = `(${t('revision')} ${current.revision})`;
   $('photo-message').textContent = '';
-  showAnswer(current);
   const fields = $('figure-fields');
   fields.replaceChildren(...FIGURES.map((f) => numberInput(t('fields')[f], {field: f})));
   $('option-fields').replaceChildren(...(form.json.options || []).map(
       (o) => numberInput(nameOf(o.names), {option: o.option_id})));
+  showAnswer(current);
   $('check').replaceChildren();
   const typing = ['received', 'typed_once'].includes(current.state) && !current.you_typed;
   const settling = current.state === 'conflict' && !current.you_typed;
@@ -401,6 +566,8 @@ async function openPhoto(sha256) {
   showConflict(settling ? current.conflicting_entries : []);
   $('correct-button').hidden = !['rejected', 'flagged', 'not_sent'].includes(current.state);
   if (typing || settling) {
+    const draft = sessionStorage.getItem(draftKey());
+    if (draft) fillFigures(JSON.parse(draft));
     document.body.dataset.checking = 'true';
     check();
   }
@@ -408,11 +575,63 @@ async function openPhoto(sha256) {
   clearTimeout(refreshTimer);
   if (['queued', 'sent'].includes(current.state)) {
     refreshTimer = setTimeout(() => {
-      if (location.hash.slice(1) === `photo=${sha256}`) openPhoto(sha256);
+      if (location.hash.slice(1) === `photo=${sha256}`) openPhoto(sha256, true);
     }, 400);
   }
 }
 let refreshTimer = null;
+let currentForm = null;
+
+// The photo's zoom (1: the viewport's width) and quarter turns, kept while the same photo stays
+// open (its screen redraws itself while it waits for an answer).
+const view = {zoom: 1, rotation: 0};
+const ZOOM_STEP = 1.25;
+
+function applyView() {
+  const image = $('photo-image');
+  const w = image.naturalWidth || 1;
+  const h = image.naturalHeight || 1;
+  const turned = view.rotation % 180 !== 0;
+  const fit = Math.min(1, ($('photo-viewport').clientWidth || w) / (turned ? h : w));
+  const scale = fit * view.zoom;
+  // The frame is the turned and scaled photo's box, so that the viewport scrolls over all of it.
+  $('photo-frame').style.width = `${(turned ? h : w) * scale}px`;
+  $('photo-frame').style.height = `${(turned ? w : h) * scale}px`;
+  image.style.transform = `translate(-50%, -50%) rotate(${view.rotation}deg) scale(${scale})`;
+  image.dataset.zoom = String(view.zoom);
+  image.dataset.rotation = String(view.rotation);
+}
+
+function resetView() {
+  view.zoom = 1;
+  view.rotation = 0;
+  applyView();
+}
+
+const VIEW_ACTIONS = {
+  'zoom-in': () => { view.zoom = Math.min(8, view.zoom * ZOOM_STEP); },
+  'zoom-out': () => { view.zoom = Math.max(0.25, view.zoom / ZOOM_STEP); },
+  'rotate-left': () => { view.rotation = (view.rotation + 270) % 360; },
+  'rotate-right': () => { view.rotation = (view.rotation + 90) % 360; },
+  'view-reset': () => { view.zoom = 1; view.rotation = 0; },
+};
+// By the key's place, not its letter, so that a Kazakh or Russian layout works the same.
+const VIEW_KEYS = {
+  Equal: 'zoom-in', NumpadAdd: 'zoom-in', Minus: 'zoom-out', NumpadSubtract: 'zoom-out',
+  KeyL: 'rotate-left', KeyR: 'rotate-right', Digit0: 'view-reset', Numpad0: 'view-reset',
+};
+
+// Keys act on the photo when it has the focus, and anywhere on the photo's screen with Alt (so
+// that an operator typing a figure turns the photo without leaving the field).
+function viewKey(event) {
+  if ($('photo').hidden || event.ctrlKey || event.metaKey) return;
+  const onPhoto = document.activeElement === $('photo-viewport');
+  const action = VIEW_KEYS[event.code];
+  if (!action || !(event.altKey || onPhoto)) return;
+  event.preventDefault();
+  VIEW_ACTIONS[action]();
+  applyView();
+}
 
 function showAnswer(photo) {
   const box = $('answer');
@@ -422,12 +641,9 @@ function showAnswer(photo) {
   const title = document.createElement('p');
   title.textContent = `${t('answer')}: ${t('states')[photo.state] || photo.state}`;
   const reasons = document.createElement('ul');
-  for (const reason of photo.answer.reasons || []) {
-    const item = document.createElement('li');
-    item.dataset.code = reason.code;
-    item.textContent = `${codeName(reason.code)}${reason.field}: ${reason.message}`;
-    reasons.append(item);
-  }
+  // The answer is to the decided figures of this revision.
+  const figures = photo.decision?.figures || null;
+  for (const reason of photo.answer.reasons || []) reasons.append(reasonItem(reason, figures));
   box.append(title, reasons);
 }
 
@@ -484,11 +700,12 @@ async function save(event) {
   const path = $('figures').dataset.mode === 'settle' ? '/api/decisions' : '/api/entries';
   const answer = await api('POST', path,
                            {photo_sha256: current.photo_sha256, figures: typedFigures()});
-  if (answer.status === 422) return showReasons(answer.json);
+  if (answer.status === 422) return showReasons(answer.json, typedFigures());
   if (!answer.ok) {
     $('photo-message').textContent = answer.json.message;
     return;
   }
+  dropDraft();
   await openPhoto(current.photo_sha256);
   $('photo-message').textContent = t('saved');
 }
@@ -564,6 +781,15 @@ $('language').onchange = () => {
   route();
 };
 $('login-button').onclick = signIn;
+$('sign-out').onclick = signOut;
+for (const action of Object.keys(VIEW_ACTIONS)) {
+  $(action).onclick = () => {
+    VIEW_ACTIONS[action]();
+    applyView();
+  };
+}
+$('photo-image').onload = applyView;
+addEventListener('keydown', viewKey);
 $('upload-button').onclick = upload;
 $('next-button').onclick = typeNext;
 $('figures').onsubmit = save;
