@@ -64,7 +64,8 @@ std::vector<StratumSums> SumByStratum(std::span<const SampledStation> sample, si
 // linearisation: V(R) = Σ_h N_h² (1 − n_h/N_h) s²_h / n_h / X², with s²_h the sample variance of
 // d = y − R x in stratum h. A stratum with a single sampled station has no variance of its own and
 // borrows the variance of d pooled over all sampled stations. Margin = 1.96 √V.
-// From the sums: Σd = Σy − RΣx, Σd² = Σy² − 2RΣxy + R²Σx², s²_h = (Σd² − (Σd)²/n_h)/(n_h − 1).
+// From the sums: Σd = Σy − RΣx, Σd² = Σy² − 2RΣxy + R²Σx², s²_h = (Σd² − (Σd)²/n_h)/(n_h − 1),
+// computed from the sums' centred forms nΣab − ΣaΣb, exact in integers (pvt.cc).
 // Sums of a stratum not in `strata`, or of no station, are left out.
 PvtEstimate EstimateSharesFromSums(std::span<const StratumSums> sums,
                                    std::span<const Stratum> strata, size_t option_count);
