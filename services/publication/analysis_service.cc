@@ -9,6 +9,7 @@
 #include "common/analysis/seats.h"
 #include "common/analysis/share.h"
 #include "common/base/status_grpc.h"
+#include "common/redis/layout.h"
 #include "services/publication/deployment_service.h"
 #include "services/publication/observer_effect.h"
 #include "services/publication/reforms.h"
@@ -29,6 +30,29 @@ std::vector<int64_t> VotesInBallotOrder(const v1::Contest& contest, const v1::Fi
     votes.push_back(count);
   }
   return votes;
+}
+
+// A region's PVT sums as its totals hold them (layout.h): n is its stations reporting, Σy an
+// option's votes, Σx the sum of those over the contest's options (each station's base is every
+// option's votes, as in every share Hattama publishes: analysis/share.h).
+analysis::StratumSums PvtSumsOf(const v1::Contest& contest, const std::string& region_id,
+                                const SummedFields& totals) {
+  auto get = [&](const std::string& field) {
+    auto found = totals.find(field);
+    return found == totals.end() ? int64_t{0} : found->second;
+  };
+  namespace layout = redis::layout;
+  analysis::StratumSums sums{.stratum = region_id};
+  sums.stations = get(std::string(layout::kStationsReporting));
+  sums.xx = get(std::string(layout::kPvtSumXX));
+  for (const auto& option : contest.options()) {
+    const std::string& id = option.option_id();
+    sums.y.push_back(get(std::string(layout::kVotesPrefix) + id));
+    sums.yy.push_back(get(std::string(layout::kPvtSumYYPrefix) + id));
+    sums.xy.push_back(get(std::string(layout::kPvtSumXYPrefix) + id));
+    sums.x += sums.y.back();
+  }
+  return sums;
 }
 
 Result<const v1::Contest*> FindContest(const domain::Registry& registry,
@@ -150,28 +174,25 @@ Result<v1::PvtEstimate> AnalysisService::EstimatePvt(const std::string& contest_
   if (!found.ok()) return found.status();
   const v1::Contest* contest = *found;
   const v1::Area* nation = registry_->FindArea(registry_->nation_id());
-  auto read = ReadCounted(StationsOf(*nation, contest->contest_id()), *contest);
-  if (!read.ok()) return read.status();
-  const std::vector<Counted>& counted = *read;
 
-  // Strata: the regions where the contest is held, with their true number of stations.
+  // Strata: the regions where the contest is held, with their true number of stations, and the
+  // sums of their counted stations that aggregation keeps in their totals (layout.h): a read of
+  // the regions' totals hashes, however many stations report.
   std::vector<analysis::Stratum> strata;
+  std::vector<const v1::Area*> regions;
   for (const auto* region : registry_->Children(nation->area_id())) {
     int64_t stations = registry_->StationsRegistered(region->area_id(), contest->contest_id());
-    if (stations > 0) strata.push_back({region->area_id(), stations});
+    if (stations == 0) continue;
+    strata.push_back({region->area_id(), stations});
+    regions.push_back(region);
   }
-  std::vector<analysis::SampledStation> sample;
-  std::vector<ReportedStation> reported;  // for the PVT sample's estimate
-  for (const auto& c : counted) {
-    auto areas = registry_->EnclosingAreas(*c.station);  // district, region, nation
-    if (areas.size() < 2) continue;
-    // The base is every option's votes, as in every share Hattama publishes (analysis/share.h).
-    std::vector<int64_t> votes = VotesInBallotOrder(*contest, c.figures);
-    const int64_t base = analysis::AllOptionVotes(votes);
-    sample.push_back({areas[1]->area_id(), base, std::move(votes)});
-    if (pvt_sample_) reported.push_back({c.station, sample.back()});
+  auto read = store_->ReadSummedFields(*contest, redis::layout::Scope::kObserver, regions);
+  if (!read.ok()) return read.status();
+  std::vector<analysis::StratumSums> sums;
+  for (size_t h = 0; h < regions.size(); ++h) {
+    sums.push_back(PvtSumsOf(*contest, regions[h]->area_id(), (*read)[h]));
   }
-  auto estimate = analysis::EstimateShares(sample, strata, contest->options_size());
+  auto estimate = analysis::EstimateSharesFromSums(sums, strata, contest->options_size());
   v1::PvtEstimate out;
   out.set_contest_id(contest->contest_id());
   for (int k = 0; k < contest->options_size(); ++k) {
@@ -187,9 +208,34 @@ Result<v1::PvtEstimate> AnalysisService::EstimatePvt(const std::string& contest_
   out.set_regions_sampled(estimate.strata_sampled);
   out.set_regions_total(estimate.strata_total);
   if (pvt_sample_) {
-    *out.mutable_sample() = EstimateFromPvtSample(*pvt_sample_, *registry_, *contest, reported);
+    auto sample = EstimateSample(*contest);
+    if (!sample.ok()) return sample.status();
+    *out.mutable_sample() = std::move(sample).value();
   }
   return out;
+}
+
+Result<v1::PvtSampleEstimate> AnalysisService::EstimateSample(const v1::Contest& contest) {
+  // The sampled stations alone are read: a few hundred, not the contest.
+  std::vector<const domain::Station*> stations;
+  for (const auto& station_id : pvt_sample_->station_ids) {
+    const domain::Station* station = registry_->FindStation(station_id);
+    if (station != nullptr && domain::Registry::HoldsContest(*station, contest.contest_id())) {
+      stations.push_back(station);
+    }
+  }
+  auto read = ReadCounted(stations, contest);
+  if (!read.ok()) return read.status();
+  std::vector<ReportedStation> reported;
+  for (const auto& c : *read) {
+    const auto& areas = registry_->EnclosingAreas(*c.station);  // district, region, nation
+    if (areas.size() < 2) continue;
+    // The base is every option's votes, as in every share Hattama publishes (analysis/share.h).
+    std::vector<int64_t> votes = VotesInBallotOrder(contest, c.figures);
+    const int64_t base = analysis::AllOptionVotes(votes);
+    reported.push_back({c.station, {areas[1]->area_id(), base, std::move(votes)}});
+  }
+  return EstimateFromPvtSample(*pvt_sample_, *registry_, contest, reported);
 }
 
 grpc::Status AnalysisService::GetObserverEffect(grpc::ServerContext*,

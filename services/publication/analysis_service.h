@@ -39,7 +39,9 @@ class AnalysisService final : public v1::AnalysisService::Service {
                                  v1::ObserverEffect* response) override;
 
   // What GetPvtEstimate answers for the contest: NOT_FOUND for an unknown one, UNAVAILABLE when
-  // the store cannot be read. Thread-safe; also sampled by NightProgress.
+  // the store cannot be read. Thread-safe; also sampled by NightProgress. Reads the regions'
+  // totals (their PVT sums, layout.h), and the sampled stations with a PVT sample: never every
+  // station of the contest.
   Result<v1::PvtEstimate> EstimatePvt(const std::string& contest_id);
 
  private:
@@ -51,6 +53,8 @@ class AnalysisService final : public v1::AnalysisService::Service {
   // in bulk (PublishedStore::ReadStationResults).
   Result<std::vector<Counted>> ReadCounted(const std::vector<const domain::Station*>& stations,
                                            const v1::Contest& contest);
+  // The estimate from the PVT sample's stations that reported (pvt_sample_ is set).
+  Result<v1::PvtSampleEstimate> EstimateSample(const v1::Contest& contest);
   // Stations of an area (nation, region, district) that vote in the contest.
   std::vector<const domain::Station*> StationsOf(const v1::Area& area,
                                                  const std::string& contest_id) const;

@@ -81,8 +81,8 @@ class NightProgress {
 
   // The points of the contest so far: NOT_FOUND for a contest the registry does not hold.
   Result<v1::NightProgress> Progress(const std::string& contest_id) const;
-  // Ends sampling: waits for the contest being sampled, if any (one PVT estimate: about 0.5 s at
-  // 10,000 stations). Idempotent.
+  // Ends sampling: waits for the contest being sampled, if any (one PVT estimate: a read of the
+  // regions' totals, milliseconds whatever the size). Idempotent.
   void Stop();
 
  private:

@@ -164,6 +164,15 @@ Result<std::vector<v1::AreaTotals>> PublishedStore::ReadTotalsOfAreas(
   return totals;
 }
 
+Result<std::vector<SummedFields>> PublishedStore::ReadSummedFields(
+    const v1::Contest& contest, Scope scope, const std::vector<const v1::Area*>& areas) {
+  auto partitions = ReadPartitionCount();
+  if (!partitions.ok()) return partitions.status();
+  auto summed = SumTotals(contest, scope, *partitions, areas);
+  if (!summed.ok()) return summed.status();
+  return std::move(summed->sums);
+}
+
 void PublishedStore::StateTreeSize(v1::AreaTotals& totals) const {
   totals.mutable_log_position()->set_tree_size(CoveringTreeSize(totals));
 }

@@ -55,7 +55,7 @@ class PublishedStore {
   const domain::Registry& registry() const { return *registry_; }
 
   // Bounds the bulk reads (ReadStationResults of more than kBulkReadStations stations: a whole
-  // contest or a large area, as the PVT, red flags, discrepancies and exports read) running at
+  // contest or a large area, as red flags, discrepancies and exports read) running at
   // once to `max_bulk_reads`: each holds a pooled connection for its whole length, so that
   // without a bound a crowd asking for them took every connection and every other read waited
   // until it was refused. One more waits up to `wait` for a running one to end, then is refused
@@ -85,6 +85,13 @@ class PublishedStore {
   Result<std::vector<v1::AreaTotals>> ReadTotalsOfAreas(const v1::Contest& contest,
                                                         redis::layout::Scope scope,
                                                         const std::vector<const v1::Area*>& areas);
+
+  // Every field of each of `areas`' totals hashes (one contest, one scope) summed over every
+  // partition, those AreaTotals leaves out included (the PVT's sums of a region, layout.h), in one
+  // round trip after reading P, in the order of `areas`; never from the cache.
+  Result<std::vector<SummedFields>> ReadSummedFields(const v1::Contest& contest,
+                                                     redis::layout::Scope scope,
+                                                     const std::vector<const v1::Area*>& areas);
 
   // Every contest of `station`, in the station's order, with every version received (unbounded:
   // the caller bounds an answer, see BoundVersions). One round trip after reading P.
