@@ -40,8 +40,8 @@ struct ServerConfig {
   size_t redis_connections = 8;
   // Bulk reads (a whole contest or large area at once: PublishedStore::LimitBulkReads) running at
   // once; 0: no bound. Below redis_connections, so that they never hold every connection; above
-  // publication's own bulk readers (the night-progress sampler and the snapshot files' two lanes),
-  // so that without a flood nobody waits for one.
+  // publication's own bulk readers (the snapshot files' two lanes, and the night-progress sampler
+  // with a PVT sample of more than 2,000 stations), so that without a flood nobody waits for one.
   size_t max_bulk_reads = 4;
   // gRPC host:port; port 0 picks a free one (see PublicationServer::port).
   std::string listen = "0.0.0.0:7003";
