@@ -4,7 +4,6 @@
 // the same order per partition: the service must converge to exactly that state whatever is
 // replayed, restarted or killed.
 #include "services/aggregation/aggregator.h"
-#include "services/aggregation/rebuild.h"
 
 #include <gtest/gtest.h>
 
@@ -21,6 +20,7 @@
 #include "common/kafka/producer.h"
 #include "common/kafka/reader.h"
 #include "common/kafka/topics.h"
+#include "services/aggregation/rebuild.h"
 #include "tests/testing/election.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/redis_state.h"
