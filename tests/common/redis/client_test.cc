@@ -41,6 +41,35 @@ TEST_F(ServerClientTest, RunsCommandsAndPipelinesOnTheServer) {
   EXPECT_EQ((*replies)[2].str, "v");
 }
 
+// Commands are sent a chunk at a time as they are queued (redis.cc): a pipeline many chunks long,
+// with values longer than a chunk, binary bytes and empty arguments, arrives whole and in order.
+TEST_F(ServerClientTest, APipelineOfManyChunksWithValuesLongerThanAChunkArrivesWhole) {
+  auto client = ConnectToServer();
+  ASSERT_NE(client, nullptr);
+  std::string big(3 * 1024 * 1024 + 7, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 256);
+  std::vector<Command> commands = {{"SET", "big", big}, {"SET", "empty", ""}};
+  constexpr int kIncrements = 200000;  // About 5 MB of commands.
+  for (int i = 0; i < kIncrements; ++i) commands.push_back({"INCRBY", "n", std::to_string(i % 7)});
+  commands.push_back({"GET", "big"});
+  commands.push_back({"GET", "empty"});
+  auto replies = client->Pipeline(commands);
+  ASSERT_TRUE(replies.ok()) << replies.status().message();
+  ASSERT_EQ(replies->size(), commands.size());
+  int64_t expected = 0;
+  for (int i = 0; i < kIncrements; ++i) {
+    expected += i % 7;
+    ASSERT_EQ((*replies)[2 + i].integer, expected) << "reply " << 2 + i;
+  }
+  EXPECT_TRUE((*replies)[kIncrements + 2].str == big) << "the big value came back changed";
+  EXPECT_EQ((*replies)[kIncrements + 3].type, Reply::Type::kString);
+  EXPECT_EQ((*replies)[kIncrements + 3].str, "");
+  // The connection is still in step: the next command gets its own reply.
+  auto after = client->Run({"GET", "n"});
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->str, std::to_string(expected));
+}
+
 TEST_F(ServerClientTest, RunsAScriptTheServerHasNotLoaded) {
   auto client = ConnectToServer();
   ASSERT_NE(client, nullptr);
