@@ -7,6 +7,7 @@
 #include <map>
 #include <thread>
 
+#include "common/base/now.h"
 #include "common/kafka/message.h"
 #include "common/kafka/reader.h"
 #include "common/kafka/topics.h"
@@ -244,8 +245,7 @@ Aggregator::Batch Aggregator::Prepare(const std::vector<kafka::Message>& message
 }
 
 void Aggregator::Record(const Batch& batch, const BatchResult& result) {
-  const int64_t now_ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(
-      google::protobuf::util::TimeUtil::GetCurrentTime());
+  const int64_t now_ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(NowTimestamp());
   int64_t applied = 0;
   for (size_t i = 0; i < result.outcomes.size(); ++i) {
     if (!result.outcomes[i]) continue;  // Left out: read again.

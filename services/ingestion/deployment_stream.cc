@@ -1,11 +1,11 @@
 #include "services/ingestion/deployment_stream.h"
 
-#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
 #include <utility>
 #include <vector>
 
+#include "common/base/now.h"
 #include "common/domain/checks.h"
 #include "common/kafka/topics.h"
 #include "services/ingestion/content_digest.h"
@@ -81,7 +81,7 @@ void DeploymentStream::Claimed(const Result<ClaimState>& claim, v1::DeploymentEv
     case ClaimState::kPendingSame:
       break;
   }
-  if (!event.has_time()) *event.mutable_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  if (!event.has_time()) *event.mutable_time() = NowTimestamp();
   WriteThenConfirm(kafka::kDeploymentTopic, -1, event.station_id(), event.SerializeAsString(),
                    IdKind::kEvent, id, std::move(digest),
                    MakeEventAck(id, v1::OUTCOME_ACCEPTED, {}),

@@ -1,10 +1,10 @@
 #include "services/ingestion/submission_stream.h"
 
-#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
 #include <utility>
 
+#include "common/base/now.h"
 #include "common/domain/checks.h"
 #include "common/domain/partition.h"
 #include "common/kafka/topics.h"
@@ -93,7 +93,7 @@ void SubmissionStream::Claimed(const Result<ClaimState>& claim, v1::Submission s
       MakeAck(id, flags.empty() ? v1::OUTCOME_ACCEPTED : v1::OUTCOME_ACCEPTED_WITH_FLAGS, flags);
   v1::SubmissionRecord record;
   for (const auto& flag : flags) *record.add_flags() = flag;
-  *record.mutable_accepted_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  *record.mutable_accepted_time() = NowTimestamp();
   record.set_digest(digest);
   *record.mutable_submission() = std::move(submission);
 

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 #include <google/protobuf/unknown_field_set.h>
-#include <google/protobuf/util/time_util.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 
 #include <optional>
 #include <vector>
 
+#include "common/base/now.h"
 #include "hattama/v1/records.pb.h"
 
 namespace hattama::ingestion {
@@ -188,7 +188,7 @@ std::string RejectionRecordValue(const v1::Submission& submission, const std::st
   record.set_hub_id(std::string(Utf8Prefix(hub_id, 128)));
   for (const auto& reason : reasons) *record.add_reasons() = reason;
   BoundReasons(*record.mutable_reasons());
-  *record.mutable_rejected_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  *record.mutable_rejected_time() = NowTimestamp();
   return record.SerializeAsString();
 }
 
