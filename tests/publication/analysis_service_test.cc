@@ -12,18 +12,8 @@ namespace {
 
 using testing::ObserverRecord;
 
-class AnalysisTest : public PublicationFixture {
+class AnalysisTest : public AnalysisFixture {
  protected:
-  void SetUp() override {
-    PublicationFixture::SetUp();
-    analysis_stub_ = v1::AnalysisService::NewStub(channel_);
-  }
-
-  std::vector<grpc::Service*> AlsoServe() override {
-    analysis_ = std::make_unique<AnalysisService>(store_);
-    return {analysis_.get()};
-  }
-
   // S1 and S4 counted: 500 / 220 / 130 of 850 valid votes.
   void AggregateTwoStations() {
     Aggregate({ObserverRecord("a", "S1", "mazhilis", {300, 120, 80}, 20),
@@ -44,9 +34,6 @@ class AnalysisTest : public PublicationFixture {
     request.set_contest_id("mazhilis");
     return analysis_stub_->GetPvtEstimate(&context, request, &estimate);
   }
-
-  std::unique_ptr<AnalysisService> analysis_;
-  std::unique_ptr<v1::AnalysisService::Stub> analysis_stub_;
 };
 
 TEST_F(AnalysisTest, SeatsFollowTheHareQuotaAboveTheThreshold) {

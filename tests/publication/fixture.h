@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/redis/layout.h"
+#include "services/publication/analysis_service.h"
 #include "services/publication/publication_server.h"
 #include "services/publication/publication_service.h"
 #include "services/publication/published_store.h"
@@ -123,6 +124,23 @@ class PublicationFixture : public StoreFixture {
   std::unique_ptr<grpc::Server> grpc_server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PublicationService::Stub> stub_;
+};
+
+// The same with the analysis service served beside, and a stub for it.
+class AnalysisFixture : public PublicationFixture {
+ protected:
+  void SetUp() override {
+    PublicationFixture::SetUp();
+    analysis_stub_ = v1::AnalysisService::NewStub(channel_);
+  }
+
+  std::vector<grpc::Service*> AlsoServe() override {
+    analysis_ = std::make_unique<AnalysisService>(store_);
+    return {analysis_.get()};
+  }
+
+  std::unique_ptr<AnalysisService> analysis_;
+  std::unique_ptr<v1::AnalysisService::Stub> analysis_stub_;
 };
 
 }  // namespace hattama::publication

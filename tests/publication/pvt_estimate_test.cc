@@ -23,18 +23,8 @@ analysis::SampledStation Station(const std::string& region, std::vector<int64_t>
   return {region, valid, std::move(votes)};
 }
 
-class PvtEstimateTest : public PublicationFixture {
+class PvtEstimateTest : public AnalysisFixture {
  protected:
-  void SetUp() override {
-    PublicationFixture::SetUp();
-    analysis_stub_ = v1::AnalysisService::NewStub(channel_);
-  }
-
-  std::vector<grpc::Service*> AlsoServe() override {
-    analysis_ = std::make_unique<AnalysisService>(store_);
-    return {analysis_.get()};
-  }
-
   v1::PvtEstimate GetPvtEstimate() {
     grpc::ClientContext context;
     v1::GetPvtEstimateRequest request;
@@ -71,9 +61,6 @@ class PvtEstimateTest : public PublicationFixture {
     const size_t at = info.ok() ? info->str.find(prefix) : std::string::npos;
     return at == std::string::npos ? 0 : std::stoll(info->str.substr(at + prefix.size()));
   }
-
-  std::unique_ptr<AnalysisService> analysis_;
-  std::unique_ptr<v1::AnalysisService::Stub> analysis_stub_;
 };
 
 TEST_F(PvtEstimateTest, RevisionsDisputesAndRetractionsMoveTheEstimateAsTheCountedStationsDo) {

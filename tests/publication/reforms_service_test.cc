@@ -64,17 +64,11 @@ std::shared_ptr<const domain::Registry> ReformsRegistry() {
   return domain::Registry::Build(election, stations).value();
 }
 
-class ReformsTest : public PublicationFixture {
+class ReformsTest : public AnalysisFixture {
  protected:
   void SetUp() override {
     registry_ = ReformsRegistry();
-    PublicationFixture::SetUp();
-    analysis_stub_ = v1::AnalysisService::NewStub(channel_);
-  }
-
-  std::vector<grpc::Service*> AlsoServe() override {
-    analysis_ = std::make_unique<AnalysisService>(store_);
-    return {analysis_.get()};
+    AnalysisFixture::SetUp();
   }
 
   // A consistent observer protocol of this registry's station: no spoiled ballot, so turnout is
@@ -106,9 +100,6 @@ class ReformsTest : public PublicationFixture {
     if (request.contest_id().empty()) request.set_contest_id("mazhilis");
     return analysis_stub_->GetReforms(&context, request, &reforms);
   }
-
-  std::unique_ptr<AnalysisService> analysis_;
-  std::unique_ptr<v1::AnalysisService::Stub> analysis_stub_;
 };
 
 std::vector<int> Seats(const v1::Reforms& reforms, int (v1::ReformOption::*seats)() const) {
