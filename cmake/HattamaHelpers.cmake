@@ -61,7 +61,8 @@ endfunction()
 # into separate property names; a second label for a whole folder goes on the folder
 # (set_property(DIRECTORY APPEND PROPERTY LABELS <label>), as tests/portal does). NEEDS names the
 # binaries it starts (services, devkafka), so that building the test builds them; HATTAMA_SOURCE_DIR
-# points at the source tree for test data.
+# points at the source tree for test data. Every test file is compiled with
+# tests/testing/precompiled.h precompiled (hattama_test_base).
 #
 # SERIAL marks a test that runs the whole stack: such tests run one at a time (RESOURCE_LOCK
 # hattama_stack), so that two stacks never measure each other, and ctest starts them first (COST),
@@ -78,12 +79,10 @@ function(hattama_test name)
   cmake_parse_arguments(T "SERIAL;ALONE" "LABEL;TIMEOUT;DISCOVERY_TIMEOUT" "SOURCES;LIBS;NEEDS;ONE_PROCESS"
                         ${ARGN})
   add_executable(${name} ${T_SOURCES})
-  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest_main)
-  target_compile_definitions(${name} PRIVATE HATTAMA_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  # A test's own files are built unoptimised (debug information kept): a test mostly waits on what
-  # it tests, which is built as the services are, and -O0 compiles them in about a third less time
-  # than -O2 (the 93 test files of 3db1af8: 399 CPU-s instead of 627).
-  target_compile_options(${name} PRIVATE -O0)
+  # hattama_test_base (tests/CMakeLists.txt): -O0, HATTAMA_SOURCE_DIR and the common headers
+  # precompiled with those flags.
+  target_link_libraries(${name} PRIVATE ${T_LIBS} hattama_test_base GTest::gtest_main)
+  target_precompile_headers(${name} REUSE_FROM hattama_test_base)
   if(T_NEEDS)
     add_dependencies(${name} ${T_NEEDS})
   endif()
