@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -59,12 +60,13 @@ class BoundedStream final : public httplib::Stream {
   void BeginRequest(Clock::time_point deadline) {
     deadline_ = deadline;
     used_ = 0;
+    hold_next_write_ = true;
   }
   // The request could not be read in time or within its budget: the connection ends.
   bool failed() const { return failed_; }
 
-  // Waits up to `timeout` for the first byte of the next request; false when none came, the
-  // client closed, or the server stops.
+  // Waits up to `timeout` for the first bytes of the next request and receives them; false when
+  // none came, the client closed, or the server stops.
   bool WaitForRequest(std::chrono::milliseconds timeout) {
     if (buffered()) return true;
     const auto until = Clock::now() + timeout;
@@ -76,8 +78,8 @@ class BoundedStream final : public httplib::Stream {
       const int ready = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, kStopCheckMs)));
       if (ready < 0 && errno != EINTR) return false;
       if (ready > 0) {
-        char byte;
-        return recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+        const Received got = Receive();
+        if (got != Received::kNothingYet) return got == Received::kBytes;
       }
     }
     return false;
@@ -98,34 +100,23 @@ class BoundedStream final : public httplib::Stream {
     return poll(&p, 1, RemainingMs()) > 0;
   }
 
-  bool is_writable() const override {
-    pollfd p{fd_, POLLOUT, 0};
-    return poll(&p, 1, kWriteTimeoutMs) > 0 && (p.revents & (POLLERR | POLLHUP)) == 0;
-  }
+  // Flushes a held answer head first (see write): httplib writes only once the answer is whole,
+  // or asks before each piece of a content provider.
+  bool is_writable() const override { return Flush() && WaitWritable(); }
 
   // httplib reads a request's line and headers a byte at a time: they come from a buffer filled
-  // by one recv, not a system call a byte.
+  // by one recv, not a system call a byte. The recv is tried before any poll: in the middle of a
+  // request the bytes are usually there already.
   ssize_t read(char* ptr, size_t size) override {
-    if (failed_) return -1;
-    if (!buffered()) {
-      buffer_.resize(4096);
-      buffer_from_ = 0;
-      while (true) {
-        const int wait = RemainingMs();
-        if (wait <= 0 || stopping_()) return Fail();
-        pollfd p{fd_, POLLIN, 0};
-        const int ready = poll(&p, 1, std::min(wait, kStopCheckMs));
-        if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
-        if (ready < 0) return Fail();
-        const ssize_t got = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
-        if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
-        if (got <= 0) {
-          buffer_.clear();
-          return got;
-        }
-        buffer_.resize(static_cast<std::size_t>(got));
-        break;
-      }
+    if (failed_ || !Flush()) return Fail();
+    while (!buffered()) {
+      const Received got = Receive();
+      if (got == Received::kBytes) break;
+      if (got == Received::kClosed) return -1;
+      const int wait = RemainingMs();
+      if (wait <= 0 || stopping_()) return Fail();
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, std::min(wait, kStopCheckMs)) < 0 && errno != EINTR) return Fail();
     }
     const std::size_t n = std::min(size, buffer_.size() - buffer_from_);
     if (used_ + n > budget_) return Fail();
@@ -135,19 +126,32 @@ class BoundedStream final : public httplib::Stream {
     return static_cast<ssize_t>(n);
   }
 
+  // httplib writes an answer's status line and headers, then its body, by two writes: with
+  // TCP_NODELAY two segments, and a client that wakes for each (measured: see README, What limits
+  // it). So the head of an answer with a Content-Length is held and sent with the next write; it
+  // goes alone when the stream is read, asked whether it is writable (before each piece of a
+  // content provider) or the answer ends (FinishAnswer).
   ssize_t write(const char* ptr, size_t size) override {
-    std::size_t sent = 0;
-    while (sent < size) {
-      const ssize_t n = send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n > 0) {
-        sent += static_cast<std::size_t>(n);
-        continue;
+    if (hold_next_write_) {
+      hold_next_write_ = false;
+      // Only a head whose body follows at once; an event stream's (chunked) goes now.
+      if (std::string_view(ptr, size).find("\r\nContent-Length: ") != std::string_view::npos) {
+        held_.assign(ptr, size);
+        return static_cast<ssize_t>(size);
       }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && is_writable()) continue;
-      return -1;
     }
-    return static_cast<ssize_t>(sent);
+    if (!held_.empty() && size <= kMaxCoalesced) {
+      held_.append(ptr, size);
+      return Flush() ? static_cast<ssize_t>(size) : -1;
+    }
+    if (!Flush()) return -1;
+    return SendAll(ptr, size) ? static_cast<ssize_t>(size) : -1;
+  }
+
+  // The answer is complete: what is held goes out. False when the connection failed.
+  bool FinishAnswer() {
+    hold_next_write_ = false;
+    return Flush();
   }
 
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
@@ -159,6 +163,51 @@ class BoundedStream final : public httplib::Stream {
   socket_t socket() const override { return fd_; }
 
  private:
+  // Most body bytes copied behind a held head to send both at once; a larger body goes apart.
+  static constexpr std::size_t kMaxCoalesced = 64 * 1024;
+  enum class Received { kBytes, kNothingYet, kClosed };
+
+  // One recv into the empty buffer, without waiting.
+  Received Receive() {
+    buffer_.resize(4096);
+    buffer_from_ = 0;
+    const ssize_t got = recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
+    buffer_.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    if (got > 0) return Received::kBytes;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      return Received::kNothingYet;
+    }
+    return Received::kClosed;
+  }
+
+  bool WaitWritable() const {
+    pollfd p{fd_, POLLOUT, 0};
+    return poll(&p, 1, kWriteTimeoutMs) > 0 && (p.revents & (POLLERR | POLLHUP)) == 0;
+  }
+
+  bool SendAll(const char* ptr, std::size_t size) const {
+    std::size_t sent = 0;
+    while (sent < size) {
+      const ssize_t n = send(fd_, ptr + sent, size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        sent += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && WaitWritable()) continue;
+      return false;
+    }
+    return true;
+  }
+
+  // Sends the held head (and what was added to it); const because is_writable is.
+  bool Flush() const {
+    if (held_.empty()) return true;
+    const bool sent = SendAll(held_.data(), held_.size());
+    held_.clear();
+    return sent;
+  }
+
   int RemainingMs() const {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
@@ -178,6 +227,8 @@ class BoundedStream final : public httplib::Stream {
   bool failed_ = false;
   std::string buffer_;  // received, not yet handed to httplib from buffer_from_ on
   std::size_t buffer_from_ = 0;
+  bool hold_next_write_ = false;  // the next write is an answer's head
+  mutable std::string held_;      // written by httplib, not sent yet
 };
 
 // Set by a handler that answered so that the connection must not serve another request: the
@@ -189,7 +240,8 @@ thread_local const BoundedStream* current_connection = nullptr;
 // The 503 of a connection not let in.
 std::string RefusalAnswer(const std::string& why) {
   const std::string body = R"({"code":"UNAVAILABLE","message":")" + why + "; retry later\"}\n";
-  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\n"
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: "
+         "5\r\n"
          "Connection: close\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
@@ -363,6 +415,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     close_after_answer = false;
     bool connection_closed = false;
     const bool ok = process_request(stream, served + 1 == most, connection_closed, nullptr);
+    if (!stream.FinishAnswer()) break;
     if (!ok || connection_closed || stream.failed() || close_after_answer) break;
   }
   current_connection = nullptr;

@@ -1,15 +1,18 @@
 // The bounds of the guarded HTTP server, as a client meets them over real loopback connections:
 // a cap reached answers 503 with Retry-After and the flag that sets it, a connection freed lets
-// the next one in, a body announced larger than the request budget is answered 413, and a
-// request trickled slower than the request timeout loses its connection.
+// the next one in, a body announced larger than the request budget is answered 413, a request
+// trickled slower than the request timeout loses its connection, and each answer on a kept-alive
+// connection comes in one piece.
 #include "common/http/guarded_server.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,6 +33,7 @@ class RunningServer {
     server_.Post("/", [](const httplib::Request&, httplib::Response& response) {
       response.set_content("ok", "text/plain");
     });
+    server_.set_tcp_nodelay(true);  // as publication serves
     port_ = server_.Bind("127.0.0.1", 0);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -154,6 +158,34 @@ TEST(GuardedServer, RequestTrickledSlowerThanItsTimeoutLosesItsConnection) {
   ::close(fd);
   EXPECT_TRUE(closed);
   EXPECT_LT(Clock::now() - start, 3s);
+}
+
+// httplib writes an answer's head and its body by two writes; the server sends them as one, so
+// that a kept-alive reader is woken once an answer, not once for the head and again for the body.
+// The reader takes whatever the first read brings, asking without pause, so a head sent ahead of
+// its body would be caught alone.
+TEST(GuardedServer, EachAnswerOnAKeptAliveConnectionArrivesWholeInOneRead) {
+  RunningServer server(Limits(/*max_connections=*/0, /*per_address=*/0));
+  const int fd = Connect(server.port());
+  ASSERT_GE(fd, 0);
+  int yes = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  const std::string request = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (int i = 0; i < 99; ++i) {  // within the connection's 100 requests
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(request.size()));
+    char answer[4096];
+    ssize_t got = -1;
+    for (const auto deadline = Clock::now() + 5s; got < 0 && Clock::now() < deadline;) {
+      got = ::recv(fd, answer, sizeof answer, MSG_DONTWAIT);
+      if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) break;
+    }
+    ASSERT_GT(got, 0) << "no answer to request " << i;
+    const std::string text(answer, static_cast<std::size_t>(got));
+    EXPECT_TRUE(text.starts_with("HTTP/1.1 200 OK\r\n")) << text;
+    ASSERT_TRUE(text.ends_with("\r\n\r\nok")) << "request " << i << " read: " << text;
+  }
+  ::close(fd);
 }
 
 }  // namespace
