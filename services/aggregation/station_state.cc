@@ -170,21 +170,6 @@ std::map<std::string, int64_t> CountedFields(const StationState& state,
 
 }  // namespace
 
-std::map<std::string, int64_t> TotalsDelta(const StationState& state) {
-  const domain::DisputeDecision& old = state.written;
-  const domain::DisputeDecision& now = state.current;
-  std::map<std::string, int64_t> delta = CountedFields(state, now);
-  for (const auto& [field, value] : CountedFields(state, old)) delta[field] -= value;
-  delta[std::string(redis::layout::kStationsReporting)] =
-      (now.counted ? 1 : 0) - (old.counted ? 1 : 0);
-  delta[std::string(redis::layout::kFlaggedCount)] =
-      (now.counted && now.flagged ? 1 : 0) - (old.counted && old.flagged ? 1 : 0);
-  delta[std::string(redis::layout::kDisputedCount)] =
-      (now.counted && now.disputed() ? 1 : 0) - (old.counted && old.disputed() ? 1 : 0);
-  std::erase_if(delta, [](const auto& field) { return field.second == 0; });
-  return delta;
-}
-
 namespace {
 
 // A counted protocol's share of the PVT's sums, added to `sums` with `sign`.
@@ -206,11 +191,26 @@ void AddPvtSums(const std::map<std::string, int64_t>& counted, int64_t sign,
 
 }  // namespace
 
-std::map<std::string, int64_t> PvtSumsDelta(const StationState& state) {
-  std::map<std::string, int64_t> delta;
-  AddPvtSums(CountedFields(state, state.current), +1, delta);
-  AddPvtSums(CountedFields(state, state.written), -1, delta);
-  std::erase_if(delta, [](const auto& field) { return field.second == 0; });
+StationDelta DeltaOf(const StationState& state, bool with_pvt_sums) {
+  const domain::DisputeDecision& old = state.written;
+  const domain::DisputeDecision& now = state.current;
+  std::map<std::string, int64_t> counted_now = CountedFields(state, now);
+  const std::map<std::string, int64_t> counted_old = CountedFields(state, old);
+  StationDelta delta;
+  if (with_pvt_sums) {
+    AddPvtSums(counted_now, +1, delta.pvt_sums);
+    AddPvtSums(counted_old, -1, delta.pvt_sums);
+    std::erase_if(delta.pvt_sums, [](const auto& field) { return field.second == 0; });
+  }
+  delta.totals = std::move(counted_now);
+  for (const auto& [field, value] : counted_old) delta.totals[field] -= value;
+  delta.totals[std::string(redis::layout::kStationsReporting)] =
+      (now.counted ? 1 : 0) - (old.counted ? 1 : 0);
+  delta.totals[std::string(redis::layout::kFlaggedCount)] =
+      (now.counted && now.flagged ? 1 : 0) - (old.counted && old.flagged ? 1 : 0);
+  delta.totals[std::string(redis::layout::kDisputedCount)] =
+      (now.counted && now.disputed() ? 1 : 0) - (old.counted && old.disputed() ? 1 : 0);
+  std::erase_if(delta.totals, [](const auto& field) { return field.second == 0; });
   return delta;
 }
 

@@ -60,14 +60,17 @@ std::vector<std::pair<std::string, int64_t>> ParseFiguresText(const std::string&
 std::vector<std::string> StationFields(const StationState& state,
                                        const domain::DisputeDecision& decision);
 
-// What the totals of the station's areas move by when the station hash goes from `written` to
-// `current`: the figure differences (a figure the new figures lack is taken back in full),
-// stations_reporting, flagged_count, disputed_count. Only non-zero entries.
-std::map<std::string, int64_t> TotalsDelta(const StationState& state);
-
-// What the PVT's sums of the station's region (layout.h: "pvt:xx", "pvt:yy:<option_id>",
-// "pvt:xy:<option_id>") move by on the same change: each counted protocol's x² and, per option,
-// y² and x·y, with x the sum of its "v:" figures and y one of them. Only non-zero entries.
-std::map<std::string, int64_t> PvtSumsDelta(const StationState& state);
+// What the station's change from `written` to `current` moves, each only non-zero entries:
+// - `totals`, the totals of its areas: the figure differences (a figure the new figures lack is
+//   taken back in full), stations_reporting, flagged_count, disputed_count;
+// - `pvt_sums`, the PVT's sums of its region (layout.h: "pvt:xx", "pvt:yy:<option_id>",
+//   "pvt:xy:<option_id>"): each counted protocol's x² and, per option, y² and x·y, with x the sum
+//   of its "v:" figures and y one of them. Left empty unless `with_pvt_sums`.
+// Each side's figures are parsed once for both.
+struct StationDelta {
+  std::map<std::string, int64_t> totals;
+  std::map<std::string, int64_t> pvt_sums;
+};
+StationDelta DeltaOf(const StationState& state, bool with_pvt_sums);
 
 }  // namespace hattama::aggregation

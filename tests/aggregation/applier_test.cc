@@ -704,6 +704,35 @@ TEST_F(BatchApplierProperty, OneRecordBatchesYieldTheModelsTotals) {
   EXPECT_EQ(AreaTotals(*redis_, "mazhilis", "kz"), ExpectedByRule(FirstOfEachId(records)));
 }
 
+// A step writes a station's versions in one RPUSH and its backers in one HSET however many of its
+// records the batch holds (as a rebuild's batches do): Redis ends up holding exactly what batches
+// of one record each leave, every version in log order and every backer's last entry. The totals
+// are held to the model instead: their version counts steps, and a field that moved back to 0 in
+// some step stays there as 0; and each feed-pending list names the totals of its last step.
+TEST_F(BatchApplierProperty, OneBatchStoresWhatOneRecordBatchesStore) {
+  std::mt19937 random(11);
+  std::vector<v1::SubmissionRecord> records;
+  const auto log = RandomLog(applier_, random, 120, records);
+  auto dump = [this] {
+    auto keys = testing::Dump(*redis_);
+    std::erase_if(keys, [](const auto& key) {
+      return key.first.ends_with(":feed-pending") || key.first.find(":totals:") != key.first.npos;
+    });
+    return keys;
+  };
+  BatchApplier whole(registry_, 100000);
+  ASSERT_TRUE(whole.Apply(*redis_, log).ok());
+  const auto from_one_batch = dump();
+  EXPECT_EQ(AreaTotals(*redis_, "mazhilis", "kz"), ExpectedByRule(FirstOfEachId(records)));
+
+  ASSERT_TRUE(redis_->Run({"FLUSHALL"}).ok());
+  BatchApplier one_by_one(registry_, 100000);
+  for (const auto& record : log) ASSERT_TRUE(one_by_one.Apply(*redis_, std::span(&record, 1)).ok());
+
+  EXPECT_EQ(from_one_batch, dump());
+  EXPECT_EQ(AreaTotals(*redis_, "mazhilis", "kz"), ExpectedByRule(FirstOfEachId(records)));
+}
+
 // Redis lost the tail of a partition (FLUSHALL: a failover to a replica that had not got it): the
 // member's next write finds the position moved, and the partition is left out for the caller to
 // read the log again from the position Redis holds; applied from there, the totals are whole.
