@@ -54,7 +54,7 @@ function(hattama_embed_text target)
 endfunction()
 
 # hattama_test(<name> SOURCES <file>... LIBS <lib>... [LABEL <label>] [NEEDS <target>...]
-#              [SERIAL] [ALONE] [TIMEOUT <s>] [DISCOVERY_TIMEOUT <s>] [ONE_PROCESS <suite>...])
+#              [SERIAL] [ALONE] [SLOW] [TIMEOUT <s>] [DISCOVERY_TIMEOUT <s>] [ONE_PROCESS <suite>...])
 #
 # A gtest executable in build/bin with its tests discovered into ctest. LABEL says which suite it
 # belongs to (none: a fast unit test). One label only: gtest_discover_tests splits a list of them
@@ -70,13 +70,17 @@ endfunction()
 # (Election.PublishedTotalsEqualGroundTruth: 0.6 s of CPU in 5 s), so RUN_SERIAL, which they all
 # had, left a core idle for 300 s of a 506 s run (e1fb776). ALONE keeps RUN_SERIAL for a test that
 # times the stack under its own load (a flood, slow sockets): a busy neighbour would be measured.
+# SLOW is for a test that takes a minute or more mostly waiting (desk_test's minute-long outage):
+# ctest starts it among the first (COST 500) but lets anything run beside it. Started late, it ran
+# past every other test but the ALONE ones, which wait for it, with the other core idle (a fresh
+# clone has no timings of its own for ctest to order by).
 #
 # ctest runs each discovered case in a process of its own, so a fixture's SetUpTestSuite starts
 # its parts once per case. A suite named in ONE_PROCESS runs instead as one ctest test of that
 # name, all its cases in one process, so that what its SetUpTestSuite starts (a Redis Cluster,
 # say) is started once; a failing case is named in the test's output.
 function(hattama_test name)
-  cmake_parse_arguments(T "SERIAL;ALONE" "LABEL;TIMEOUT;DISCOVERY_TIMEOUT" "SOURCES;LIBS;NEEDS;ONE_PROCESS"
+  cmake_parse_arguments(T "SERIAL;ALONE;SLOW" "LABEL;TIMEOUT;DISCOVERY_TIMEOUT" "SOURCES;LIBS;NEEDS;ONE_PROCESS"
                         ${ARGN})
   add_executable(${name} ${T_SOURCES})
   # hattama_test_base (tests/CMakeLists.txt): -O0, HATTAMA_SOURCE_DIR and the common headers
@@ -97,6 +101,8 @@ function(hattama_test name)
     list(APPEND properties RUN_SERIAL TRUE COST 1000)
   elseif(T_SERIAL)
     list(APPEND properties RESOURCE_LOCK hattama_stack COST 1000)
+  elseif(T_SLOW)
+    list(APPEND properties COST 500)
   endif()
   if(T_TIMEOUT)
     list(APPEND properties TIMEOUT ${T_TIMEOUT})
