@@ -254,8 +254,8 @@ thread_local const BoundedStream* current_connection = nullptr;
 // The 503 of a connection not let in.
 std::string RefusalAnswer(const std::string& why) {
   const std::string body = R"({"code":"UNAVAILABLE","message":")" + why + "; retry later\"}\n";
-  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: "
-         "5\r\n"
+  return "HTTP/1.1 503 Service Unavailable\r\n"
+         "Content-Type: application/json\r\nRetry-After: 5\r\n"
          "Connection: close\r\nContent-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
