@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench/say.h"
 #include "common/redis/redis.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "hattama/v1/publication.grpc.pb.h"
@@ -23,8 +24,6 @@ namespace {
 using stack::Process;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-void Say(const std::string& line) { std::cout << "   " << line << "\n" << std::flush; }
 
 Status Generate(const std::string& dir, int64_t stations) {
   if (hub::RegistryFilesExist(dir)) return Status::Ok();

@@ -8,12 +8,11 @@
 #include <thread>
 #include <unordered_map>
 
+#include "bench/say.h"
 #include "hattama/v1/publication.grpc.pb.h"
 
 namespace hattama::bench {
 namespace {
-
-double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 // Per-submission times, written by one stream's threads and read after they are joined (or, for
 // the send time, handed to the poller through its inbox).

@@ -12,6 +12,7 @@
 
 #include "bench/e2e.h"
 #include "bench/load.h"
+#include "bench/say.h"
 #include "hattama/v1/ingestion.grpc.pb.h"
 #include "services/publication/snapshot_directory.h"
 #include "tools/hub/simulator/plan.h"
@@ -22,10 +23,6 @@
 
 namespace hattama::bench {
 namespace {
-
-double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-void Say(const std::string& line) { std::cout << "   " << line << "\n" << std::flush; }
 
 // The path the index (or a bucket file) names for file `name` ("v/<hex>.json"), or "" when it
 // names none. Searched as text, as publication writes them: one "name": "path" a line.

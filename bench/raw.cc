@@ -12,12 +12,11 @@
 #include "bench/raw_redis.h"
 #include "bench/read.h"
 #include "bench/samples.h"
+#include "bench/say.h"
 #include "services/aggregation/rebuild.h"
 
 namespace hattama::bench {
 namespace {
-
-void Say(const std::string& line) { std::cout << "   " << line << "\n" << std::flush; }
 
 std::vector<KafkaRecord> KafkaRecords(std::span<const v1::Submission> samples, size_t at_most) {
   std::vector<KafkaRecord> records;

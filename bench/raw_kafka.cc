@@ -11,6 +11,7 @@
 
 #include "bench/load.h"
 // Only for kFetchWaitMs, so that the latency row follows the fetch wait Hattama's consumers use.
+#include "bench/say.h"
 #include "common/kafka/client_common.h"
 #include "common/kafka/topics.h"
 #include "tools/stack/stack.h"
@@ -21,7 +22,6 @@ namespace {
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 // Delivery reports of the producer: a record counts only with its place in the log, as
 // common/kafka counts it.

@@ -12,17 +12,19 @@
 #include "common/base/digest.h"
 
 namespace hattama::redis {
+// Not in the anonymous namespace: Connection::Impl, which has external linkage, holds one, and
+// GCC warns of that where this file is not the translation unit's main file (a unity build).
+struct ContextDeleter {
+  void operator()(redisContext* context) const { redisFree(context); }
+};
+using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+
 namespace {
 
 struct ReplyDeleter {
   void operator()(redisReply* reply) const { freeReplyObject(reply); }
 };
 using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
-struct ContextDeleter {
-  void operator()(redisContext* context) const { redisFree(context); }
-};
-using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
 
 timeval ToTimeval(std::chrono::milliseconds timeout) {
   timeval tv{};

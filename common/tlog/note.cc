@@ -66,7 +66,7 @@ struct SplitNote {
   std::vector<NoteSignature> signatures;
 };
 
-Result<SplitNote> Split(std::string_view message) {
+Result<SplitNote> SplitSignedNote(std::string_view message) {
   if (Status bad = CheckNoteCharacters(message, "the note"); !bad.ok()) return bad;
   const std::size_t blank = message.rfind("\n\n");
   if (blank == std::string_view::npos) {
@@ -110,7 +110,7 @@ std::string KeyId(const NoteSignature& signature) {
 }  // namespace
 
 Result<Note> ParseNote(std::string_view message) {
-  auto split = Split(message);
+  auto split = SplitSignedNote(message);
   if (!split.ok()) return split.status();
   Note note{std::move(split->text), {}, {}};
   for (auto& signature : split->signatures) AddUnverified(note.unverified, std::move(signature));
@@ -118,7 +118,7 @@ Result<Note> ParseNote(std::string_view message) {
 }
 
 Result<Note> OpenNote(std::string_view message, std::span<const NoteVerifier> known) {
-  auto split = Split(message);
+  auto split = SplitSignedNote(message);
   if (!split.ok()) return split.status();
   Note note{std::move(split->text), {}, {}};
   for (auto& signature : split->signatures) {

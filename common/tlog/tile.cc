@@ -44,7 +44,7 @@ Status BadPath(std::string_view path, std::string_view why) {
 }
 
 // Splits "a/b/c" at '/'.
-std::vector<std::string_view> Split(std::string_view path) {
+std::vector<std::string_view> SplitPath(std::string_view path) {
   std::vector<std::string_view> parts;
   while (true) {
     const std::size_t slash = path.find('/');
@@ -65,7 +65,7 @@ std::string EntryBundlePath(const Tile& tile) {
 }
 
 Result<ParsedTilePath> ParseTilePath(std::string_view path) {
-  std::vector<std::string_view> parts = Split(path);
+  std::vector<std::string_view> parts = SplitPath(path);
   if (parts.size() < 3 || parts[0] != "tile") return BadPath(path, "not tile/<L>/<N>");
   ParsedTilePath parsed;
   parsed.entry_bundle = parts[1] == "entries";

@@ -12,9 +12,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::size_t kBatch = 2000;
-constexpr auto kPollWait = std::chrono::milliseconds(100);
-constexpr auto kBrokerTimeout = std::chrono::seconds(30);
+constexpr std::size_t kFollowerBatch = 2000;
+constexpr auto kFollowerPollWait = std::chrono::milliseconds(100);
+constexpr auto kFollowerBrokerTimeout = std::chrono::seconds(30);
 
 double UnixNow() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -46,14 +46,14 @@ Status Follower::Run(const std::atomic<bool>& stop) {
   // From offset 0, not "the beginning": a log whose first records are gone cannot give the same
   // tree again, and reading it fails rather than starting at whatever is left.
   if (Status assigned = (*reader)->Assign({{0, 0}}); !assigned.ok()) return assigned;
-  auto ends = (*reader)->EndOffsets(kBrokerTimeout);
+  auto ends = (*reader)->EndOffsets(kFollowerBrokerTimeout);
   if (!ends.ok()) return ends.status();
   rebuild_end_ = ends->at(0);
   spdlog::info("rebuilding the log from the {} records of {}", rebuild_end_, kafka::kTlogTopic);
 
   last_publish_ = last_progress_ = Clock::now();
   while (!stop.load()) {
-    auto batch = (*reader)->Poll(kBatch, kPollWait);
+    auto batch = (*reader)->Poll(kFollowerBatch, kFollowerPollWait);
     if (!batch.ok()) {
       return Status::Unavailable("cannot read " + std::string(kafka::kTlogTopic) +
                                  " from its first record: " + batch.status().message());
@@ -100,7 +100,8 @@ Status Follower::CountSourcePartitions(bool now) {
   const auto at = Clock::now();
   if (!now && at - last_partition_check_ < options_.partition_check_interval) return Status::Ok();
   last_partition_check_ = at;
-  auto count = source_->PartitionCount(source_partitions_ == 0 ? kBrokerTimeout : kPollWait * 10);
+  auto count = source_->PartitionCount(source_partitions_ == 0 ? kFollowerBrokerTimeout
+                                                               : kFollowerPollWait * 10);
   if (count.ok()) {
     source_partitions_ = *count;
     return Status::Ok();

@@ -10,7 +10,7 @@
 namespace hattama::verify {
 namespace {
 
-constexpr char kCommand[] = "consistency";
+constexpr char kConsistencyCommand[] = "consistency";
 // A checkpoint note is a few hundred bytes, with a witness's cosignatures a few more.
 constexpr std::size_t kMaxCheckpointFileBytes = 64 * 1024;
 
@@ -33,25 +33,26 @@ void PrintNote(const char* label, const std::string& signed_note) {
 
 int Consistency(const ConsistencyArgs& args) {
   auto key = LogKeyOf(args.log);
-  if (!key.ok()) return CannotCheck(kCommand, key.status().message());
+  if (!key.ok()) return CannotCheck(kConsistencyCommand, key.status().message());
   if (args.new_checkpoint.empty() && args.log.url.empty()) {
-    return CannotCheck(kCommand, "give NEW_CHECKPOINT or --log-url (the log's latest)");
+    return CannotCheck(kConsistencyCommand, "give NEW_CHECKPOINT or --log-url (the log's latest)");
   }
   auto older = ReadCheckpointFile(args.old_checkpoint, *key);
-  if (!older.ok()) return CheckpointFailure(kCommand, older.status());
+  if (!older.ok()) return CheckpointFailure(kConsistencyCommand, older.status());
   std::unique_ptr<LogClient> log;
   if (!args.log.url.empty()) {
     auto connected = ConnectLog(args.log);
-    if (!connected.ok()) return CannotCheck(kCommand, connected.status().message());
+    if (!connected.ok()) return CannotCheck(kConsistencyCommand, connected.status().message());
     log = std::move(connected).value();
   }
   auto newer = args.new_checkpoint.empty() ? log->FetchCheckpoint()
                                            : ReadCheckpointFile(args.new_checkpoint, *key);
-  if (!newer.ok()) return CheckpointFailure(kCommand, newer.status());
+  if (!newer.ok()) return CheckpointFailure(kConsistencyCommand, newer.status());
   const tlog::Checkpoint& old_head = older->checkpoint;
   const tlog::Checkpoint& new_head = newer->checkpoint;
   if (log == nullptr && old_head.size != new_head.size) {
-    return CannotCheck(kCommand, "the proof between two sizes comes from the log: give --log-url");
+    return CannotCheck(kConsistencyCommand,
+                       "the proof between two sizes comes from the log: give --log-url");
   }
   Status consistent = log != nullptr
                           ? log->CheckConsistent(old_head, new_head)
@@ -59,7 +60,7 @@ int Consistency(const ConsistencyArgs& args) {
                                  ? Status::Ok()
                                  : Status::InvalidArgument("two different roots at one size"));
   if (ExitStatusOf(consistent) == kCannotCheck) {
-    return CannotCheck(kCommand, consistent.message());
+    return CannotCheck(kConsistencyCommand, consistent.message());
   }
   if (!consistent.ok()) {
     std::printf("NOT CONSISTENT: %s\n", consistent.message().c_str());
@@ -71,7 +72,7 @@ int Consistency(const ConsistencyArgs& args) {
   }
   if (!args.save.empty()) {
     if (Status saved = WriteFileAtomically(args.save, newer->signed_note); !saved.ok()) {
-      return CannotCheck(kCommand, saved.message());
+      return CannotCheck(kConsistencyCommand, saved.message());
     }
   }
   std::printf("HOLDS: %s extends %s%s\n", Describe(new_head).c_str(), Describe(old_head).c_str(),

@@ -10,7 +10,7 @@
 namespace hattama::verify {
 namespace {
 
-constexpr char kCommand[] = "inclusion";
+constexpr char kInclusionCommand[] = "inclusion";
 
 const char* OutcomeName(const v1::SubmissionAck& answer) {
   switch (answer.outcome()) {
@@ -29,12 +29,12 @@ const char* OutcomeName(const v1::SubmissionAck& answer) {
 
 int Inclusion(const InclusionArgs& args) {
   auto answers = ReadAnswers(args.answers_file);
-  if (!answers.ok()) return CannotCheck(kCommand, answers.status().message());
+  if (!answers.ok()) return CannotCheck(kInclusionCommand, answers.status().message());
   for (const std::int64_t line : answers->unreadable_lines) {
     std::fprintf(stderr, "%s:%lld: not an answer (a torn line?); skipped\n",
                  args.answers_file.c_str(), static_cast<long long>(line));
   }
-  auto opened = OpenLog(kCommand, args.log);
+  auto opened = OpenLog(kInclusionCommand, args.log);
   if (const int* exit_status = std::get_if<int>(&opened)) return *exit_status;
   LogClient& log = *std::get<OpenedLog>(opened).client;
   const tlog::Checkpoint& head = std::get<OpenedLog>(opened).checkpoint.checkpoint;
@@ -58,7 +58,7 @@ int Inclusion(const InclusionArgs& args) {
       std::printf("NOT PROVEN %s (%s): %s\n", answer.submission_id().c_str(), OutcomeName(answer),
                   included.status().message().c_str());
     } else {
-      return CannotCheck(kCommand, included.status().message());
+      return CannotCheck(kInclusionCommand, included.status().message());
     }
     progress(proven + missing, to_prove);
   }

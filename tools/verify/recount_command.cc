@@ -23,7 +23,7 @@
 namespace hattama::verify {
 namespace {
 
-constexpr char kCommand[] = "recount";
+constexpr char kRecountCommand[] = "recount";
 // The election (areas and contests, no stations) of a national registry is a few MiB at most.
 constexpr std::size_t kMaxElectionBytes = std::size_t{64} << 20;
 constexpr auto kAskAgainEvery = std::chrono::milliseconds(500);
@@ -169,18 +169,18 @@ std::string Where(const domain::Registry& registry, const TotalsId& id) {
 }  // namespace
 
 int RecountTotals(const RecountArgs& args) {
-  if (args.registry_dir.empty()) return CannotCheck(kCommand, "--registry is required");
+  if (args.registry_dir.empty()) return CannotCheck(kRecountCommand, "--registry is required");
   const std::filesystem::path dir(args.registry_dir);
   auto registry =
       domain::Registry::Load((dir / "election.json").string(), (dir / "stations.csv").string());
-  if (!registry.ok()) return CannotCheck(kCommand, registry.status().message());
+  if (!registry.ok()) return CannotCheck(kRecountCommand, registry.status().message());
   auto log = ConnectLog(args.log);
-  if (!log.ok()) return CannotCheck(kCommand, log.status().message());
+  if (!log.ok()) return CannotCheck(kRecountCommand, log.status().message());
   auto publication = Publication::Connect(args);
-  if (!publication.ok()) return CannotCheck(kCommand, publication.status().message());
+  if (!publication.ok()) return CannotCheck(kRecountCommand, publication.status().message());
 
   auto election = publication->Election();
-  if (!election.ok()) return CannotCheck(kCommand, election.status().message());
+  if (!election.ok()) return CannotCheck(kRecountCommand, election.status().message());
   if (election->election_id() != (*registry)->election().election_id()) {
     std::printf("NOTE publication serves election \"%s\", the registry is of \"%s\"\n",
                 election->election_id().c_str(), (*registry)->election().election_id().c_str());
@@ -190,7 +190,7 @@ int RecountTotals(const RecountArgs& args) {
                                std::chrono::seconds(args.position_wait_seconds), not_logged);
   if (!published.ok()) {
     if (ExitStatusOf(published.status()) != kDoesNotHold) {
-      return CannotCheck(kCommand, published.status().message());
+      return CannotCheck(kRecountCommand, published.status().message());
     }
     std::printf("DOES NOT HOLD: %s\n", published.status().message().c_str());
     return kDoesNotHold;
@@ -206,7 +206,7 @@ int RecountTotals(const RecountArgs& args) {
         CheckpointHolding(**log, largest, std::chrono::seconds(args.position_wait_seconds));
     if (!checkpoint.ok()) {
       if (ExitStatusOf(checkpoint.status()) != kDoesNotHold) {
-        return CannotCheck(kCommand, checkpoint.status().message());
+        return CannotCheck(kRecountCommand, checkpoint.status().message());
       }
       std::printf("DOES NOT HOLD: %s\n", checkpoint.status().message().c_str());
       return kDoesNotHold;
@@ -226,7 +226,7 @@ int RecountTotals(const RecountArgs& args) {
         StderrProgress("entries downloaded"));
     if (!downloaded.ok()) {
       if (ExitStatusOf(downloaded) != kDoesNotHold) {
-        return CannotCheck(kCommand, downloaded.message());
+        return CannotCheck(kRecountCommand, downloaded.message());
       }
       std::printf("DOES NOT HOLD: the log: %s\n", downloaded.message().c_str());
       return kDoesNotHold;

@@ -13,7 +13,7 @@
 namespace hattama::verify {
 namespace {
 
-constexpr char kCommand[] = "signatures";
+constexpr char kSignaturesCommand[] = "signatures";
 
 struct Tally {
   std::int64_t verified = 0;
@@ -107,8 +107,8 @@ int Signatures(const SignaturesArgs& args) {
   const std::filesystem::path dir(args.registry_dir);
   auto registry = domain::ObserverRegistry::Load(dir / domain::kOrganisationsFileName,
                                                  dir / domain::kObserversFileName);
-  if (!registry.ok()) return CannotCheck(kCommand, registry.status().message());
-  auto opened = OpenLog(kCommand, args.log);
+  if (!registry.ok()) return CannotCheck(kSignaturesCommand, registry.status().message());
+  auto opened = OpenLog(kSignaturesCommand, args.log);
   if (const int* exit_status = std::get_if<int>(&opened)) return *exit_status;
   LogClient& log = *std::get<OpenedLog>(opened).client;
   const tlog::Checkpoint& head = std::get<OpenedLog>(opened).checkpoint.checkpoint;
@@ -122,7 +122,7 @@ int Signatures(const SignaturesArgs& args) {
       StderrProgress("entries downloaded and checked"));
   if (!downloaded.ok()) {
     if (ExitStatusOf(downloaded) == kCannotCheck) {
-      return CannotCheck(kCommand, downloaded.message());
+      return CannotCheck(kSignaturesCommand, downloaded.message());
     }
     // The entries are not the signed tree's: what they say proves nothing either way.
     std::printf("ENTRIES DO NOT VERIFY: %s\n", downloaded.message().c_str());

@@ -16,7 +16,7 @@
 namespace hattama::verify {
 namespace {
 
-constexpr char kCommand[] = "witness";
+constexpr char kWitnessCommand[] = "witness";
 constexpr std::size_t kMaxStateBytes = 64 * 1024;
 constexpr std::size_t kMaxKeyFileBytes = 4096;
 
@@ -50,9 +50,9 @@ Result<std::optional<VerifiedCheckpoint>> ReadState(const std::string& path,
 // One round; returns the exit status it would end the command with.
 int Round(const WitnessArgs& args, LogClient& log, const tlog::NoteSigner& witness) {
   auto latest = log.FetchCheckpoint();
-  if (!latest.ok()) return CheckpointFailure(kCommand, latest.status());
+  if (!latest.ok()) return CheckpointFailure(kWitnessCommand, latest.status());
   auto state = ReadState(args.state, log.log_key());
-  if (!state.ok()) return CannotCheck(kCommand, state.status().message());
+  if (!state.ok()) return CannotCheck(kWitnessCommand, state.status().message());
   const tlog::Checkpoint& head = latest->checkpoint;
   if (!state->has_value()) {
     std::printf("no state in %s: trusting %s on first use\n", args.state.c_str(),
@@ -61,7 +61,7 @@ int Round(const WitnessArgs& args, LogClient& log, const tlog::NoteSigner& witne
     const VerifiedCheckpoint& seen = **state;
     Status consistent = log.CheckConsistent(seen.checkpoint, head);
     if (ExitStatusOf(consistent) == kCannotCheck) {
-      return CannotCheck(kCommand, consistent.message());
+      return CannotCheck(kWitnessCommand, consistent.message());
     }
     if (!consistent.ok()) {
       std::printf("FORK: %s\nlast witnessed (kept in %s):\n%s\nnow served:\n%s\n",
@@ -75,14 +75,14 @@ int Round(const WitnessArgs& args, LogClient& log, const tlog::NoteSigner& witne
   }
   const std::int64_t now = std::time(nullptr);
   auto cosigned = tlog::SignNote(latest->note, std::span(&witness, 1), now);
-  if (!cosigned.ok()) return CannotCheck(kCommand, cosigned.status().message());
+  if (!cosigned.ok()) return CannotCheck(kWitnessCommand, cosigned.status().message());
   auto accepted = log.AddCosignature(*cosigned);
   if (!accepted.ok()) {
-    return CannotCheck(kCommand,
+    return CannotCheck(kWitnessCommand,
                        "the log did not take the cosignature: " + accepted.status().message());
   }
   if (Status saved = WriteFileAtomically(args.state, latest->signed_note); !saved.ok()) {
-    return CannotCheck(kCommand, saved.message());
+    return CannotCheck(kWitnessCommand, saved.message());
   }
   std::printf("HOLDS: cosigned %s as %s at %lld%s\n", Describe(head).c_str(),
               witness.name().c_str(), static_cast<long long>(now),
@@ -120,16 +120,16 @@ int WitnessKeygen(const std::string& name, const std::string& path) {
 
 int Witness(const WitnessArgs& args) {
   if (args.witness_key.empty() || args.state.empty()) {
-    return CannotCheck(kCommand, "--witness-key and --state are required");
+    return CannotCheck(kWitnessCommand, "--witness-key and --state are required");
   }
-  if (args.interval_seconds <= 0) return CannotCheck(kCommand, "--interval is positive");
+  if (args.interval_seconds <= 0) return CannotCheck(kWitnessCommand, "--interval is positive");
   auto witness = ReadWitnessKey(args.witness_key);
-  if (!witness.ok()) return CannotCheck(kCommand, witness.status().message());
+  if (!witness.ok()) return CannotCheck(kWitnessCommand, witness.status().message());
   auto log = ConnectLog(args.log);
-  if (!log.ok()) return CannotCheck(kCommand, log.status().message());
+  if (!log.ok()) return CannotCheck(kWitnessCommand, log.status().message());
   // A state that is no checkpoint of this log stays so: refuse it now rather than every round.
   if (auto state = ReadState(args.state, (*log)->log_key()); !state.ok()) {
-    return CannotCheck(kCommand, state.status().message());
+    return CannotCheck(kWitnessCommand, state.status().message());
   }
   while (true) {
     const int status = Round(args, **log, *witness);

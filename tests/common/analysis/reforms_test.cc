@@ -7,7 +7,7 @@
 namespace hattama::analysis {
 namespace {
 
-std::map<std::string, int> SeatsOf(const std::vector<ListSeats>& result) {
+std::map<std::string, int> SeatsWon(const std::vector<ListSeats>& result) {
   std::map<std::string, int> seats;
   for (const auto& list : result) {
     if (list.seats > 0) seats[list.option_id] = list.seats;
@@ -93,8 +93,8 @@ TEST(Reforms, AThreePercentThresholdGivesASmallListASeatAndMoreVotersARepresenta
       {"a", 500}, {"b", 250}, {"c", 60}, {"d", 40}, {"x", 150, true}};
   ReformRules rules{.seats = 10, .current_threshold_percent = 7, .proposed_threshold_percent = 3};
   auto outcome = CompareReforms(national, {}, rules);
-  EXPECT_EQ(SeatsOf(outcome.current), (std::map<std::string, int>{{"a", 7}, {"b", 3}}));
-  EXPECT_EQ(SeatsOf(outcome.proposed), (std::map<std::string, int>{{"a", 6}, {"b", 3}, {"c", 1}}));
+  EXPECT_EQ(SeatsWon(outcome.current), (std::map<std::string, int>{{"a", 7}, {"b", 3}}));
+  EXPECT_EQ(SeatsWon(outcome.proposed), (std::map<std::string, int>{{"a", 6}, {"b", 3}, {"c", 1}}));
   EXPECT_EQ(outcome.decided_current, 750);
   EXPECT_EQ(outcome.decided_proposed, 810);
   EXPECT_DOUBLE_EQ(outcome.against_all.share_percent, 15);
@@ -117,7 +117,7 @@ TEST(Reforms, TheMixedSystemAddsConstituencyWinnersAndCountsEachVoterOnce) {
   auto outcome = CompareReforms(national, constituencies, rules);
   EXPECT_EQ(outcome.mixed_list_seats, 3);
   EXPECT_EQ(outcome.mixed_constituency_count, 3);
-  EXPECT_EQ(SeatsOf(outcome.mixed_list), (std::map<std::string, int>{{"a", 2}, {"b", 1}}));
+  EXPECT_EQ(SeatsWon(outcome.mixed_list), (std::map<std::string, int>{{"a", 2}, {"b", 1}}));
   EXPECT_EQ(outcome.mixed_constituency_seats, (std::vector<int>{1, 1, 1, 0, 0}));
   EXPECT_EQ(outcome.winners, (std::vector<std::optional<size_t>>{size_t{1}, size_t{0}, size_t{2}}));
   // a and b won list seats: their votes everywhere; c's only where it won. 140 + 150, 250 + 100,
@@ -132,9 +132,9 @@ TEST(Reforms, AgainstAllAboveTheMaximumLeavesEverySeatEmpty) {
   auto outcome = CompareReforms(national, constituencies, rules);
   EXPECT_TRUE(outcome.against_all.exceeds_max);
   EXPECT_DOUBLE_EQ(outcome.against_all.share_percent, 70);
-  EXPECT_TRUE(SeatsOf(outcome.current).empty());
-  EXPECT_TRUE(SeatsOf(outcome.proposed).empty());
-  EXPECT_TRUE(SeatsOf(outcome.mixed_list).empty());
+  EXPECT_TRUE(SeatsWon(outcome.current).empty());
+  EXPECT_TRUE(SeatsWon(outcome.proposed).empty());
+  EXPECT_TRUE(SeatsWon(outcome.mixed_list).empty());
   EXPECT_EQ(outcome.winners, (std::vector<std::optional<size_t>>{std::nullopt}));
   EXPECT_EQ(outcome.decided_current + outcome.decided_proposed + outcome.decided_mixed, 0);
   EXPECT_DOUBLE_EQ(outcome.current[0].share_percent, 20);  // the shares stand

@@ -15,11 +15,11 @@
 namespace hattama::hub {
 namespace {
 
-constexpr uint64_t kSeed = 17;
+constexpr uint64_t kPlanSeed = 17;
 
 const domain::Registry& Registry() {
   static const auto registry =
-      std::move(GenerateRegistry({.stations = 400, .seed = kSeed})).value();
+      std::move(GenerateRegistry({.stations = 400, .seed = kPlanSeed})).value();
   return *registry;
 }
 
@@ -29,7 +29,7 @@ const HubAssignment& Hubs() {
 }
 
 const std::vector<PlannedSubmission>& CleanProtocols() {
-  static const auto protocols = DrawCleanProtocols(Registry(), kSeed, Hubs());
+  static const auto protocols = DrawCleanProtocols(Registry(), kPlanSeed, Hubs());
   return protocols;
 }
 
@@ -140,7 +140,7 @@ TEST(BreakSome, BreaksOneRelationInTheRatesShareOfProtocolsAndLeavesTheRestAlone
 
 TEST(DrawConfirmations, ASecondObserverSendsTheSameFigures) {
   Rng rng(2);
-  const auto confirmations = DrawConfirmations(rng, 0.03, kSeed, CleanProtocols());
+  const auto confirmations = DrawConfirmations(rng, 0.03, kPlanSeed, CleanProtocols());
   EXPECT_EQ(confirmations.size(), CountFor(0.03, CleanProtocols().size(), 1));
   std::set<std::string> keys;
   for (const auto& copy : confirmations) {
@@ -157,7 +157,7 @@ TEST(DrawConfirmations, ASecondObserverSendsTheSameFigures) {
 
 TEST(DrawDisputes, AThirdObserverMovesAFewVotesBetweenTheFirstTwoOptions) {
   Rng rng(3);
-  const auto disputes = DrawDisputes(rng, 0.03, kSeed, CleanProtocols());
+  const auto disputes = DrawDisputes(rng, 0.03, kPlanSeed, CleanProtocols());
   EXPECT_EQ(disputes.size(), CountFor(0.03, CleanProtocols().size(), 1));
   size_t differing = 0;
   for (const auto& copy : disputes) {
@@ -179,7 +179,7 @@ TEST(DrawDisputes, AThirdObserverMovesAFewVotesBetweenTheFirstTwoOptions) {
 
 TEST(DrawRevisions, TheSameObserverSendsRevisionOneWithCorrectedFigures) {
   Rng rng(4);
-  const auto revisions = DrawRevisions(rng, 0.03, kSeed, CleanProtocols());
+  const auto revisions = DrawRevisions(rng, 0.03, kPlanSeed, CleanProtocols());
   EXPECT_EQ(revisions.size(), CountFor(0.03, CleanProtocols().size(), 1));
   for (const auto& copy : revisions) {
     const auto& original = OriginalOf(copy, CleanProtocols());
@@ -192,7 +192,7 @@ TEST(DrawRevisions, TheSameObserverSendsRevisionOneWithCorrectedFigures) {
 }
 
 TEST(DrawOfficialResults, TheCommissionSendsEveryMazhilisStationOnce) {
-  const auto official = DrawOfficialResults(Registry(), kSeed, Hubs());
+  const auto official = DrawOfficialResults(Registry(), kPlanSeed, Hubs());
   size_t mazhilis_stations = 0;
   for (const auto& station : Registry().stations()) {
     mazhilis_stations += domain::Registry::HoldsContest(station, kMazhilis);
@@ -221,12 +221,13 @@ TEST(PickResends, PicksTheRatesShareOfDistinctProtocols) {
 
 TEST(DrawMalformed, EachIsRejectedForTheReasonItWasMadeFor) {
   Rng rng(6);
-  const auto malformed = DrawMalformed(rng, 0.01, kSeed, CleanProtocols());
+  const auto malformed = DrawMalformed(rng, 0.01, kPlanSeed, CleanProtocols());
   ASSERT_EQ(malformed.size(), CountFor(0.01, CleanProtocols().size(), 4));
   std::set<int> codes;
   for (size_t i = 0; i < malformed.size(); ++i) {
     const auto& planned = malformed[i];
-    EXPECT_EQ(planned.submission.submission_id(), fmt::format("s{}-malformed-{}", kSeed, i + 1));
+    EXPECT_EQ(planned.submission.submission_id(),
+              fmt::format("s{}-malformed-{}", kPlanSeed, i + 1));
     EXPECT_EQ(planned.kind, SubmissionKind::kMalformed);
     EXPECT_EQ(planned.expected_outcome, v1::OUTCOME_REJECTED);
     const auto validation = domain::Validate(planned.submission, Registry(), domain::Clock::now());
@@ -271,7 +272,7 @@ TEST(InSendOrder, ShufflesEverySubmissionAndSendsEachResendAfterItsOriginal) {
 
 // DrawPlan puts the steps together: each kind of submission comes in the number its rate asks.
 TEST(Plan, HoldsAsManySubmissionsOfEachKindAsTheOptionsAskFor) {
-  const PlanOptions options = {.seed = kSeed,
+  const PlanOptions options = {.seed = kPlanSeed,
                                .hubs = 3,
                                .broken_rate = 0.02,
                                .malformed_rate = 0.01,
@@ -294,7 +295,7 @@ TEST(Plan, HoldsAsManySubmissionsOfEachKindAsTheOptionsAskFor) {
     revisions += s.revision() == 1;
     official += s.source() == v1::SOURCE_OFFICIAL;
   }
-  const auto official_results = DrawOfficialResults(Registry(), kSeed, Hubs());
+  const auto official_results = DrawOfficialResults(Registry(), kPlanSeed, Hubs());
   EXPECT_EQ(kinds[SubmissionKind::kResend], CountFor(0.04, n, 1));
   EXPECT_EQ(kinds[SubmissionKind::kMalformed], CountFor(0.01, n, 4));
   // Copies of a broken protocol (other versions) carry its kind too.

@@ -13,14 +13,14 @@ namespace {
 using testing::FakePublication;
 using testing::TestServer;
 
-struct Night {
+struct SmallNightOf300 {
   std::shared_ptr<const domain::Registry> registry;
   Plan plan;
 };
 
-const Night& SmallNight() {
-  static const Night night = [] {
-    Night n;
+const SmallNightOf300& SmallNight() {
+  static const SmallNightOf300 night = [] {
+    SmallNightOf300 n;
     n.registry = std::move(GenerateRegistry({.stations = 300, .seed = 2021})).value();
     n.plan = std::move(DrawPlan(*n.registry, {.seed = 2021})).value();
     return n;

@@ -16,7 +16,7 @@ struct RegionNames {
   std::string_view centre_kk, centre_ru;
 };
 
-const std::vector<RegionNames>& Regions() {
+const std::vector<RegionNames>& AllRegionNames() {
   static const std::vector<RegionNames> kRegions = {
       {"abai", {"Абай облысы", "Абайская область", "Abai Region"}, "Семей", "Семей"},
       {"akmola", {"Ақмола облысы", "Акмолинская область", "Akmola Region"}, "Көкшетау", "Кокшетау"},
@@ -79,7 +79,7 @@ const std::vector<RegionNames>& Regions() {
 }
 
 const RegionNames* FindRegion(std::string_view slug) {
-  for (const auto& region : Regions()) {
+  for (const auto& region : AllRegionNames()) {
     if (region.slug == slug) return &region;
   }
   return nullptr;
