@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "bench/load.h"
-// Only for kFetchWaitMs, so that the latency row follows the fetch wait Hattama's consumers use.
 #include "bench/say.h"
+// Only for kFetchWaitMs, so that the latency row follows the fetch wait Hattama's consumers use.
 #include "common/kafka/client_common.h"
 #include "common/kafka/topics.h"
 #include "tools/stack/stack.h"

@@ -67,13 +67,14 @@ endfunction()
 #
 # SERIAL marks a test that runs the whole stack: such tests run at most two at a time, one in each
 # of two lanes (RESOURCE_LOCK hattama_stack_1 and _2; STACK_LANE 2 puts a test in the second), and
-# ctest starts them first (COST), so that the lighter tests fill the cores around them. One lane
-# held every stack test, 368 of a 561 s run on this session's machine, while the two cores were
-# a third busy (400 CPU-s in all): the stacks mostly wait. The lanes are chosen by hand, about
-# half of the stack tests' time each (tests/chaos and tests/e2e, say, are in different lanes). They mostly wait on the stack
-# (Election.PublishedTotalsEqualGroundTruth: 0.6 s of CPU in 5 s), so RUN_SERIAL, which they all
-# had, left a core idle for 300 s of a 506 s run (e1fb776). ALONE keeps RUN_SERIAL for a test that
-# times the stack under its own load (a flood, slow sockets): a busy neighbour would be measured.
+# ctest starts them first (COST), so that the lighter tests fill the cores around them. They
+# mostly wait on the stack (Election.PublishedTotalsEqualGroundTruth: 0.6 s of CPU in 5 s):
+# RUN_SERIAL, which they all had once, left a core idle for 300 s of a 506 s run (e1fb776), and
+# one lane for all of them still made 368 s of a 561 s run on the machine of 2026-12-01 one stack
+# test after another, with the two cores a third busy. The lanes are chosen by hand, each about
+# half of the stack tests' time; ./hattama test runs ctest at twice the cores. ALONE keeps
+# RUN_SERIAL for a test that times the stack under its own load (a flood, slow sockets): a busy
+# neighbour would be measured.
 # SLOW is for a test that takes a minute or more mostly waiting (desk_test's minute-long outage):
 # ctest starts it among the first (COST 500) but lets anything run beside it. Started late, it ran
 # past every other test but the ALONE ones, which wait for it, with the other core idle (a fresh
