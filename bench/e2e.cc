@@ -23,8 +23,6 @@ namespace {
 
 using stack::Process;
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
 Status Generate(const std::string& dir, int64_t stations) {
   if (hub::RegistryFilesExist(dir)) return Status::Ok();
   std::filesystem::create_directories(dir);

@@ -21,8 +21,6 @@ namespace {
 
 using Settings = std::vector<std::pair<std::string, std::string>>;
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
 // Delivery reports of the producer: a record counts only with its place in the log, as
 // common/kafka counts it.
 struct Deliveries {

@@ -1,4 +1,4 @@
-// What the benchmark's parts share to report as they go: a progress line, a duration in ms.
+// What the benchmark's parts share to report as they go: a progress line, a duration in ms or s.
 #pragma once
 
 #include <chrono>
@@ -12,6 +12,10 @@ inline void Say(const std::string& line) { std::cout << "   " << line << "\n" <<
 
 inline double Millis(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
+}
+
+inline double Seconds(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double>(d).count();
 }
 
 }  // namespace hattama::bench
