@@ -17,6 +17,7 @@ namespace hattama::transparency {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::CheckpointFileDifferences;
 using testing::EntryOf;
 using testing::FileDifferences;
 using testing::TestSigner;
@@ -132,6 +133,30 @@ TEST(TlogPublisher, WritesTheSameFilesAgainIntoAnEmptyDirectory) {
   second.Grow(70'000);
   ASSERT_TRUE(second.Publish().ok());
   EXPECT_EQ(FileDifferences(TileFiles(first_dir.path()), TileFiles(second_dir.path())), "");
+}
+
+// Checkpointed at 300 on the way, a log keeps tile/1/000.p/1 until that tile is full; written at
+// 700 at once, it never has it. A verifier of 700 reads neither, and finds the same bytes in both.
+TEST(TlogPublisher, AnEarlierSizesPartialTileIsNoFileAVerifierOfTheLastCheckpointReads) {
+  stack::TempDir first_dir("tlog-publisher");
+  Log first(first_dir.path());
+  for (int64_t size : {300, 700}) {
+    first.Grow(size);
+    ASSERT_TRUE(first.Publish().ok());
+  }
+  stack::TempDir second_dir("tlog-publisher");
+  Log second(second_dir.path());
+  second.Grow(700);
+  ASSERT_TRUE(second.Publish().ok());
+  const auto first_files = TileFiles(first_dir.path());
+  const auto second_files = TileFiles(second_dir.path());
+  EXPECT_EQ(FileDifferences(first_files, second_files), "tile/1/000.p/1 (only in the first)\n");
+  EXPECT_EQ(CheckpointFileDifferences(first_files, second_files, 700), "");
+
+  fs::remove(second_dir.path() + "/tile/entries/002.p/188");
+  EXPECT_EQ(CheckpointFileDifferences(TileFiles(second_dir.path()), first_files, 700),
+            "tile/entries/002.p/188 (missing from the first)\n"
+            "tile/entries/002.p/188 (only in the second)\n");
 }
 
 TEST(TlogPublisher, RewritesATileThatHoldsOtherBytes) {

@@ -8,11 +8,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/crypto/ed25519.h"
 #include "common/tlog/entry.h"
 #include "common/tlog/note.h"
 #include "common/tlog/note_key.h"
+#include "common/tlog/tile.h"
 #include "hattama/v1/records.pb.h"
 
 namespace hattama::transparency::testing {
@@ -85,6 +87,30 @@ inline std::string FileDifferences(const std::map<std::string, std::string>& a,
     if (!a.contains(path)) differences += path + " (only in the second)\n";
   }
   return differences;
+}
+
+// FileDifferences of the files a verifier of the checkpoint of `size` reads: the checkpoint, every
+// tile of the tree at `size` and every entry bundle, the partial ones of that size only; a file
+// that `a` lacks is a difference too. (Older partial tiles stay until their tile is full, and which
+// of them exist depends on the sizes checkpointed on the way.)
+inline std::string CheckpointFileDifferences(const std::map<std::string, std::string>& a,
+                                             const std::map<std::string, std::string>& b,
+                                             int64_t size) {
+  std::vector<std::string> paths = {"checkpoint"};
+  for (const tlog::Tile& tile : tlog::NewTiles(0, size)) {
+    paths.push_back(tlog::TilePath(tile));
+    if (tile.level == 0) paths.push_back(tlog::EntryBundlePath(tile));
+  }
+  std::map<std::string, std::string> needed_a, needed_b;
+  std::string missing;
+  for (const std::string& path : paths) {
+    if (auto file = a.find(path); file != a.end())
+      needed_a.insert(*file);
+    else
+      missing += path + " (missing from the first)\n";
+    if (auto file = b.find(path); file != b.end()) needed_b.insert(*file);
+  }
+  return missing + FileDifferences(needed_a, needed_b);
 }
 
 }  // namespace hattama::transparency::testing
