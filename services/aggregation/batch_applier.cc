@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "common/redis/figures.h"
 #include "common/redis/layout.h"
@@ -384,30 +385,37 @@ void BatchApplier::StepWriter::Run() {
     // Whatever was folded meanwhile goes in one compare-and-set round.
     std::vector<redis::Client::Guard> guards = std::move(queued_);
     queued_.clear();
+    // After a failure the rest of the batch is not sent: it fails as a whole.
+    const Status failed = status_;
+    writing_ = true;
     lock.unlock();
-    // After a failure the rest is not sent: the batch fails as a whole.
-    auto outcomes = status_.ok() ? writer_->RunGuarded(std::move(guards))
-                                 : Result<std::vector<redis::Client::Guarded>>(status_);
+    auto outcomes = failed.ok() ? writer_->RunGuarded(std::move(guards))
+                                : Result<std::vector<redis::Client::Guarded>>(failed);
     lock.lock();
+    writing_ = false;
     if (!outcomes.ok()) {
       status_ = outcomes.status();
     } else {
       outcomes_.insert(outcomes_.end(), std::make_move_iterator(outcomes->begin()),
                        std::make_move_iterator(outcomes->end()));
     }
+    if (queued_.empty()) idle_.notify_all();
   }
 }
 
 Result<std::vector<redis::Client::Guarded>> BatchApplier::StepWriter::Finish(redis::Client& redis) {
-  if (writer_ == nullptr) return redis.RunGuarded(std::move(queued_));
-  {
-    std::lock_guard lock(mu_);
-    done_ = true;
+  if (writer_ == nullptr) {
+    auto outcomes = redis.RunGuarded(std::move(queued_));
+    queued_.clear();
+    return outcomes;
   }
-  ready_.notify_one();
-  thread_.join();
-  if (!status_.ok()) return status_;
-  return std::move(outcomes_);
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [this] { return queued_.empty() && !writing_; });
+  // Ready for the next batch whatever this one's fate.
+  Status status = std::exchange(status_, Status::Ok());
+  auto outcomes = std::exchange(outcomes_, {});
+  if (!status.ok()) return status;
+  return outcomes;
 }
 
 Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
@@ -434,7 +442,10 @@ Result<BatchResult> BatchApplier::Apply(redis::Client& redis,
     if (Status read = Read(redis, records, pending, seen); !read.ok()) return fail(read);
     // Each partition's step is written (by `writer`, on a thread of its own) while the next
     // partition is folded: the fold and Redis's work on the writes overlap.
-    StepWriter steps_out(writer);
+    if (step_writer_ == nullptr || step_writer_->writer() != writer) {
+      step_writer_ = std::make_unique<StepWriter>(writer);
+    }
+    StepWriter& steps_out = *step_writer_;
     std::vector<Step> steps;
     for (const auto& [partition, indices] : pending) {
       auto step = Fold(partition, records, indices, seen[partition], options, result);

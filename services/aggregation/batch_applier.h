@@ -107,23 +107,27 @@ class BatchApplier {
   // Writes steps in order, each a compare-and-set on its partition's position
   // (Client::RunGuarded): on a thread of its own when given a writer connection, the steps folded
   // since its last round together in one round (two round trips on one server), while the next
-  // partitions are folded; otherwise all at once in Finish.
+  // partitions are folded; otherwise all at once in Finish. The thread lives as long as the
+  // writer: starting one a batch cost more than a round trip (a stack mapped and unmapped).
   class StepWriter {
    public:
     explicit StepWriter(redis::Client* writer);
     ~StepWriter();
+    redis::Client* writer() const { return writer_; }
     // Queues `step`'s writes (taken from it) and the new position.
     void Send(Step& step);
-    // Every step's outcome, in the order sent; `redis` writes them when there is no writer. An
-    // error when any round failed (the steps after it were not sent).
+    // Every step sent since the last Finish, its outcome, in the order sent; `redis` writes them
+    // when there is no writer. An error when any round failed (the steps after it were not sent).
     Result<std::vector<redis::Client::Guarded>> Finish(redis::Client& redis);
 
    private:
     void Run();
     redis::Client* const writer_;
     std::mutex mu_;
-    std::condition_variable ready_;
+    std::condition_variable ready_;             // Something queued, or done.
+    std::condition_variable idle_;              // Nothing queued and no round in flight.
     std::vector<redis::Client::Guard> queued_;  // Not yet taken by a round.
+    bool writing_ = false;                      // A round is in flight.
     std::vector<redis::Client::Guarded> outcomes_;
     Status status_ = Status::Ok();
     bool done_ = false;
@@ -148,6 +152,8 @@ class BatchApplier {
 
   std::shared_ptr<const domain::Registry> registry_;
   StateCache cache_;
+  // The writer of the last Apply given one (its thread kept between batches).
+  std::unique_ptr<StepWriter> step_writer_;
 };
 
 }  // namespace hattama::aggregation
