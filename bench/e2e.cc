@@ -4,9 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -74,6 +77,47 @@ Result<Clock::time_point> WaitUntilCounted(const std::string& publication,
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
+
+// The accepted protocols a run adds to each contest, counted as the answers come, and the moment
+// every one was answered (or the run ended without them: nullopt).
+class CountedWatch {
+ public:
+  CountedWatch(std::map<std::string, int64_t> before, size_t submissions)
+      : expected_(std::move(before)), unanswered_(submissions) {}
+
+  void Answered(const std::string& contest_id, v1::Outcome outcome) {
+    std::lock_guard lock(mutex_);
+    if (outcome == v1::OUTCOME_ACCEPTED || outcome == v1::OUTCOME_ACCEPTED_WITH_FLAGS) {
+      ++expected_[contest_id];
+    }
+    if (unanswered_ > 0 && --unanswered_ == 0) changed_.notify_all();
+  }
+  // The run ended (every answer came, or it failed).
+  void End() {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+    changed_.notify_all();
+  }
+  std::optional<std::map<std::string, int64_t>> WaitForEveryAnswer() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return unanswered_ == 0 || ended_; });
+    if (unanswered_ > 0) return std::nullopt;
+    return expected_;
+  }
+  std::map<std::string, int64_t> expected() {
+    std::lock_guard lock(mutex_);
+    return expected_;
+  }
+
+  Result<Clock::time_point> counted = Status::Error("not every submission was answered");
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, int64_t> expected_;
+  size_t unanswered_;
+  bool ended_ = false;
+};
 
 // User + system CPU seconds of a running process, from /proc/<pid>/stat; -1 when unreadable.
 double CpuSeconds(pid_t pid) {
@@ -280,12 +324,29 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
   Say("flat-out run: " + std::to_string(rest.size()) + " submissions");
   load.rate = 0;
   load.sample_every = std::max<int64_t>(1, static_cast<int64_t>(rest.size()) / options.samples);
+  // Publication is asked for the national totals from the last answer on, while the poller still
+  // waits for its samples: when counting ended does not depend on when the instrument is done.
+  CountedWatch watch(expected, rest.size());
+  load.on_answer = [&](size_t index, v1::Outcome outcome, Clock::time_point) {
+    watch.Answered(rest[index].protocol().contest_id(), outcome);
+  };
+  std::thread watcher([&] {
+    if (auto counts = watch.WaitForEveryAnswer()) {
+      watch.counted = WaitUntilCounted(s.publication_address(), (*registry)->nation_id(), *counts,
+                                       std::chrono::minutes(30));
+    }
+  });
   auto result = RunLoad(rest, load);
+  load.on_answer = nullptr;
+  watch.End();
+  watcher.join();
   if (!result.ok()) return result.status();
   count_accepted(rest, *result);
+  if (expected != watch.expected()) {
+    return Status::Error("the accepted protocols counted as answered differ from the run's");
+  }
   figures.flat = Summarise(*result, 0);
-  auto counted = WaitUntilCounted(s.publication_address(), (*registry)->nation_id(), expected,
-                                  std::chrono::minutes(30));
+  auto& counted = watch.counted;
   if (!counted.ok()) return counted.status();
   figures.flat.visible_per_second =
       static_cast<double>(result->accepted) / Seconds(*counted - result->first_send);
