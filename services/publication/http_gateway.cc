@@ -12,6 +12,7 @@
 #include <future>
 #include <mutex>
 
+#include "common/base/json_string.h"
 #include "common/base/status_grpc.h"
 #include "common/http/guarded_server.h"
 #include "hattama/v1/publication.grpc.pb.h"
@@ -33,16 +34,6 @@ constexpr auto kHeartbeat = std::chrono::seconds(15);
 constexpr auto kEventWait = std::chrono::milliseconds(250);
 // Bytes an export answer writes per call of its content provider.
 constexpr size_t kExportChunk = 64 * 1024;
-
-std::string JsonEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out;
-}
 
 std::string ErrorJson(grpc::StatusCode code, const std::string& message) {
   return std::string(R"({"code":")") + CodeName(code) + R"(","message":")" + JsonEscape(message) +

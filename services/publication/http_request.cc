@@ -5,32 +5,13 @@
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/type_resolver_util.h>
 
+#include "common/base/json_string.h"
 #include "hattama/v1/analysis.pb.h"
 
 namespace hattama::publication {
 namespace {
 
 constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
-
-std::string JsonEscape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 15];
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 // Protobuf strings must be UTF-8: a parameter that is not is refused here rather than failing
 // when the request is serialized.

@@ -9,6 +9,7 @@
 
 #include "common/base/digest.h"
 #include "common/base/files.h"
+#include "common/base/json_string.h"
 
 namespace hattama::publication {
 namespace {
@@ -20,18 +21,6 @@ namespace fs = std::filesystem;
 constexpr size_t kMaxIndexBytes = 64 << 20;
 // Hex digits of a version's name: 128 bits of SHA-256.
 constexpr size_t kNameHexDigits = 32;
-
-// A name as a JSON string (names are method names and URL-encoded queries, but a quote or a
-// backslash must never break the index).
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + "\"";
-}
 
 // A JSON object of "name": "path", one a line, in name order.
 std::string JsonFiles(const std::map<std::string, std::string>& files) {

@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "common/base/json_string.h"
 #include "common/base/status_grpc.h"
 #include "common/tlog/tile.h"
 
@@ -16,25 +17,6 @@ using google::protobuf::Message;
 constexpr char kCheckpointCache[] = "public, max-age=1";
 constexpr char kFullTileCache[] = "public, max-age=31536000, immutable";
 constexpr char kPartialTileCache[] = "public, max-age=60";
-
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 void SendError(httplib::Response& response, const Status& status) {
   const grpc::Status mapped = ToGrpc(status);
