@@ -53,18 +53,13 @@ inline std::string Cosign(const std::string& note, const tlog::NoteSigner& witne
   return tlog::SignNote(tlog::ParseNote(note).value(), std::span(&witness, 1), time).value();
 }
 
-// The files of a tiles directory but .tmp, relative path -> bytes; with `full_only`, only full
-// tiles and bundles (partial ones differ by which sizes were checkpointed; full ones cannot).
-inline std::map<std::string, std::string> TileFiles(const std::string& dir,
-                                                    bool full_only = false) {
+// The files of a tiles directory but .tmp, relative path -> bytes.
+inline std::map<std::string, std::string> TileFiles(const std::string& dir) {
   namespace fs = std::filesystem;
   std::map<std::string, std::string> files;
   for (const auto& item : fs::recursive_directory_iterator(dir)) {
     const std::string path = fs::relative(item.path(), dir).string();
     if (!item.is_regular_file() || path.starts_with(".tmp")) continue;
-    if (full_only && (!path.starts_with("tile/") || path.find(".p/") != std::string::npos)) {
-      continue;
-    }
     std::ifstream in(item.path(), std::ios::binary);
     files[path] = std::string(std::istreambuf_iterator<char>(in), {});
   }
