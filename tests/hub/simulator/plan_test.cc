@@ -7,24 +7,15 @@
 #include <unordered_map>
 
 #include "common/domain/checks.h"
+#include "tests/hub/simulator/night.h"
 #include "tools/hub/simulator/synthetic.h"
 
 namespace hattama::hub {
 namespace {
 
 // One registry and plan of 10,000 stations shared by the tests that only read them.
-struct Night {
-  std::shared_ptr<const domain::Registry> registry;
-  Plan plan;
-};
-
-const Night& TenThousand() {
-  static const Night night = [] {
-    Night n;
-    n.registry = std::move(GenerateRegistry({.stations = 10'000, .seed = 2021})).value();
-    n.plan = std::move(DrawPlan(*n.registry, PlanOptions{})).value();
-    return n;
-  }();
+const testing::Night& TenThousand() {
+  static const testing::Night night = testing::DrawNight(10'000, 2021, PlanOptions{});
   return night;
 }
 

@@ -9,25 +9,16 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/hub/simulator/night.h"
 #include "tools/hub/simulator/plan.h"
 #include "tools/hub/simulator/synthetic.h"
 
 namespace hattama::hub {
 namespace {
 
-struct Small {
-  std::shared_ptr<const domain::Registry> registry;
-  Plan plan;
-};
-
-const Small& TwoThousand() {
-  static const Small small = [] {
-    Small s;
-    s.registry = std::move(GenerateRegistry({.stations = 2'000, .seed = 11})).value();
-    s.plan = std::move(DrawPlan(*s.registry, {.seed = 11})).value();
-    return s;
-  }();
-  return small;
+const testing::Night& TwoThousand() {
+  static const testing::Night night = testing::DrawNight(2'000, 11, {.seed = 11});
+  return night;
 }
 
 Tally SumOf(const Truth& truth, const std::vector<const v1::Area*>& areas,

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "tests/hub/fake_services.h"
+#include "tests/hub/simulator/night.h"
 #include "tools/hub/simulator/plan.h"
-#include "tools/hub/simulator/synthetic.h"
 
 namespace hattama::hub {
 namespace {
@@ -13,18 +13,8 @@ namespace {
 using testing::FakePublication;
 using testing::TestServer;
 
-struct SmallNightOf300 {
-  std::shared_ptr<const domain::Registry> registry;
-  Plan plan;
-};
-
-const SmallNightOf300& SmallNight() {
-  static const SmallNightOf300 night = [] {
-    SmallNightOf300 n;
-    n.registry = std::move(GenerateRegistry({.stations = 300, .seed = 2021})).value();
-    n.plan = std::move(DrawPlan(*n.registry, {.seed = 2021})).value();
-    return n;
-  }();
+const testing::Night& SmallNight() {
+  static const testing::Night night = testing::DrawNight(300, 2021, {.seed = 2021});
   return night;
 }
 
