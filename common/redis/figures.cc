@@ -70,25 +70,53 @@ bool AddHashFields(const std::vector<std::string>& flat, FigureFields& into, std
   return true;
 }
 
-v1::Figures FromFields(const FigureFields& fields, const v1::Contest& contest, bool all_present) {
+namespace {
+
+// The figures of a hash whose fields `value` gives: value(ordinal, prefix, name) is the field
+// prefix + name, the ordinal-th of TotalsFigureFields(contest), or nullopt when the hash lacks it.
+template <typename Value>
+v1::Figures Figures(const v1::Contest& contest, bool all_present, Value&& value) {
   v1::Figures figures;
   const auto* reflection = figures.GetReflection();
+  size_t ordinal = 0;
   for (const auto* field : ScalarFigures()) {
-    auto it = fields.find(FigureField(field));
-    if (it != fields.end()) {
-      reflection->SetInt64(&figures, field, it->second);
-    } else if (all_present) {
-      reflection->SetInt64(&figures, field, 0);
-    }
+    const std::optional<int64_t> present = value(ordinal++, layout::kFigurePrefix, field->name());
+    if (present || all_present) reflection->SetInt64(&figures, field, present.value_or(0));
   }
   for (const auto& option : contest.options()) {
-    auto it = fields.find(VotesField(option.option_id()));
-    if (it == fields.end() && !all_present) continue;
-    auto* votes = figures.add_option_votes();
-    votes->set_option_id(option.option_id());
-    votes->set_votes(it == fields.end() ? 0 : it->second);
+    const std::optional<int64_t> votes = value(ordinal++, layout::kVotesPrefix, option.option_id());
+    if (!votes && !all_present) continue;
+    auto* option_votes = figures.add_option_votes();
+    option_votes->set_option_id(option.option_id());
+    option_votes->set_votes(votes.value_or(0));
   }
   return figures;
+}
+
+}  // namespace
+
+v1::Figures FromFields(const FigureFields& fields, const v1::Contest& contest, bool all_present) {
+  return Figures(
+      contest, all_present,
+      [&](size_t, std::string_view prefix, const std::string& name) -> std::optional<int64_t> {
+        auto it = fields.find(std::string(prefix) + name);
+        if (it == fields.end()) return std::nullopt;
+        return it->second;
+      });
+}
+
+std::vector<std::string> TotalsFigureFields(const v1::Contest& contest) {
+  std::vector<std::string> fields;
+  for (const auto* field : ScalarFigures()) fields.push_back(FigureField(field));
+  for (const auto& option : contest.options()) fields.push_back(VotesField(option.option_id()));
+  return fields;
+}
+
+v1::Figures FromTotalsValues(std::span<const int64_t> values, const v1::Contest& contest) {
+  return Figures(contest, /*all_present=*/true,
+                 [&](size_t ordinal, std::string_view, const std::string&) {
+                   return ordinal < values.size() ? values[ordinal] : 0;
+                 });
 }
 
 }  // namespace hattama::redis

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,5 +31,12 @@ bool AddHashFields(const std::vector<std::string>& flat, FigureFields& into, std
 // option of `contest` is listed, in ballot order (totals); otherwise only the fields there are,
 // options in ballot order (a station's protocol as it was counted).
 v1::Figures FromFields(const FigureFields& fields, const v1::Contest& contest, bool all_present);
+
+// Every field a totals hash of `contest` sums, in a fixed order: "f:<figure>" for each figure
+// (proto field order), then "v:<option_id>" for each option (ballot order).
+std::vector<std::string> TotalsFigureFields(const v1::Contest& contest);
+// FromFields(..., all_present = true) of a totals hash given as `values`, the value of each field
+// of TotalsFigureFields(contest) in its order.
+v1::Figures FromTotalsValues(std::span<const int64_t> values, const v1::Contest& contest);
 
 }  // namespace hattama::redis

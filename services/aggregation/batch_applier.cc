@@ -41,22 +41,6 @@ std::vector<std::string> Flat(const redis::Reply& reply) {
   return flat;
 }
 
-// Adds each of `delta`'s fields to `into`'s (both ordered by field) in one walk over both, instead
-// of a search of `into` for each (the fold's costliest part in a profile), and tells `each` every
-// field of `delta` with its new sum, in order.
-template <typename Each>
-void AddSorted(std::map<std::string, int64_t>& into, const std::map<std::string, int64_t>& delta,
-               Each&& each) {
-  auto at = into.begin();
-  for (const auto& [field, value] : delta) {
-    int order = 1;
-    while (at != into.end() && (order = at->first.compare(field)) < 0) ++at;
-    if (at == into.end() || order != 0) at = into.emplace_hint(at, field, 0);
-    at->second += value;
-    each(at->first, at->second);
-  }
-}
-
 // Appends `words` to the step's command `verb key` when it has one (`extended`: key -> its index in
 // `writes`), else starts it: several versions of a station in one RPUSH, several backers in one
 // HSET. The same list and hash result (RPUSH appends in order, HSET's last value of a field wins),
@@ -89,7 +73,8 @@ Status BatchApplier::Read(redis::Client& redis, std::span<const PreparedRecord> 
   struct Wanted {
     enum class Kind { kPosition, kSeen, kStation, kTotals } kind;
     int32_t partition;
-    std::string name;  // The id, the station's cache key or the totals key.
+    std::string name;                      // The id, the station's cache key or the totals key.
+    const std::string* contest = nullptr;  // Of the totals.
   };
   std::vector<redis::Command> commands;
   std::vector<Wanted> wanted;
@@ -111,7 +96,7 @@ Status BatchApplier::Read(redis::Client& redis, std::span<const PreparedRecord> 
         std::string totals = layout::TotalsKey(partition, record.contest_id, area, record.scope);
         if (state.totals.contains(totals) || !asked.insert(totals).second) continue;
         commands.push_back({"HGETALL", totals});
-        wanted.push_back({Wanted::Kind::kTotals, partition, std::move(totals)});
+        wanted.push_back({Wanted::Kind::kTotals, partition, std::move(totals), &record.contest_id});
       }
       std::string key = StationStateKey(record.contest_id, record.station_id, record.scope);
       if (state.stations.contains(key) || !asked.insert(key).second) continue;
@@ -157,11 +142,8 @@ Status BatchApplier::Read(redis::Client& redis, std::span<const PreparedRecord> 
         break;
       }
       case Wanted::Kind::kTotals: {
-        std::map<std::string, int64_t>& fields = state.totals[want.name];
-        for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-          fields[reply.elements[i].str] = Integer(reply.elements[i + 1].str);
-        }
-        if (!fields.empty()) fresh[want.partition] = false;
+        if (!reply.elements.empty()) fresh[want.partition] = false;
+        state.totals[want.name] = ValuesOf(reply, FieldsOf(*want.contest));
         break;
       }
     }
@@ -251,7 +233,12 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
 
   // Each station whose counted state changed is written once, and the totals of its areas move
   // by the sum over the batch.
-  std::map<std::string, std::pair<Step::Total, std::map<std::string, int64_t>>> totals;
+  struct Moved {
+    Step::Total total;
+    TotalsFields* fields = nullptr;
+    TotalsValues sums;
+  };
+  std::map<std::string, Moved> totals;
   for (const std::string& key : touched) {
     StationState& station = state.stations[key];
     if (station.current == station.written) continue;
@@ -260,26 +247,29 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
         layout::StationKey(partition, record.contest_id, record.station_id, record.scope);
     // A station that counted before may have had figures the new ones lack.
     if (station.written.counted) Add(step.writes, {"DEL", station_key});
-    std::vector<std::string> fields = StationFields(station, station.current);
-    if (!fields.empty()) {
+    std::vector<std::string> counted = StationFields(station, station.current);
+    if (!counted.empty()) {
       redis::Command& hset = step.writes.emplace_back();
-      hset.reserve(2 + fields.size());
+      hset.reserve(2 + counted.size());
       hset.push_back("HSET");
       hset.push_back(station_key);
-      for (auto& field : fields) hset.push_back(std::move(field));
+      for (auto& word : counted) hset.push_back(std::move(word));
     }
     // The PVT's sums: in the region's observer totals only (layout.h), areas[1].
-    const StationDelta delta =
-        DeltaOf(station, /*with_pvt_sums=*/record.scope == layout::Scope::kObserver);
+    TotalsFields& fields = FieldsOf(record.contest_id);
+    DeltaOf(station, fields, /*with_pvt_sums=*/record.scope == layout::Scope::kObserver, delta_);
     station.written = station.current;
-    if (delta.totals.empty()) continue;
+    if (!Moves(delta_.totals)) continue;
     for (size_t a = 0; a < record.areas.size(); ++a) {
       const std::string& area = record.areas[a];
-      auto& [total, sums] =
-          totals[layout::TotalsKey(partition, record.contest_id, area, record.scope)];
-      total = {record.contest_id, record.scope, area};
-      AddSorted(sums, delta.totals, [](const std::string&, int64_t) {});
-      if (a == 1) AddSorted(sums, delta.pvt_sums, [](const std::string&, int64_t) {});
+      Moved& moved = totals[layout::TotalsKey(partition, record.contest_id, area, record.scope)];
+      if (moved.fields == nullptr) moved = {{record.contest_id, record.scope, area}, &fields, {}};
+      auto add = [&moved](const TotalsValues& delta) {
+        if (moved.sums.size() < delta.size()) moved.sums.resize(delta.size(), 0);
+        for (size_t field = 0; field < delta.size(); ++field) moved.sums[field] += delta[field];
+      };
+      add(delta_.totals);
+      if (a == 1) add(delta_.pvt_sums);
     }
   }
   for (size_t first = 0; first < seen_keys.size(); first += 2 * kMaxPairsPerMset) {
@@ -292,20 +282,23 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
   // Each moved total is written whole (HSET of the fields that moved and the version), from what
   // this member holds of it: no other member writes this partition's share (the compare-and-set).
   std::set<std::string> pending;
-  for (auto& [key, entry] : totals) {
-    auto& [total, sums] = entry;
-    std::erase_if(sums, [](const auto& field) { return field.second == 0; });
-    if (sums.empty()) continue;
-    std::map<std::string, int64_t>& held = state.totals[key];
-    std::vector<std::string> words = {"HSET", key};
+  for (auto& [key, moved] : totals) {
+    const auto& [total, fields, sums] = moved;
+    if (!Moves(sums)) continue;
+    TotalsValues& held = state.totals[key];
+    if (held.size() < sums.size()) held.resize(sums.size(), 0);
+    redis::Command& words = step.writes.emplace_back();
     words.reserve(4 + 2 * sums.size());
-    AddSorted(held, sums, [&words](const std::string& field, int64_t value) {
-      words.push_back(field);
-      words.push_back(std::to_string(value));
-    });
+    words.push_back("HSET");
+    words.push_back(key);
+    for (size_t field = TotalsFields::kVersion + 1; field < sums.size(); ++field) {
+      if (sums[field] == 0) continue;
+      held[field] += sums[field];
+      words.push_back(fields->Name(field));
+      words.push_back(std::to_string(held[field]));
+    }
     words.emplace_back(layout::kTotalsVersion);
-    words.push_back(std::to_string(held[std::string(layout::kTotalsVersion)] += 1));
-    step.writes.push_back(std::move(words));
+    words.push_back(std::to_string(held[TotalsFields::kVersion] += 1));
     pending.insert(layout::FeedPendingLine(total.area_id, total.contest_id, total.scope));
     if (auto change = Change(partition, total.contest_id, total.scope, total.area_id, held)) {
       step.changes.push_back(std::move(*change));
@@ -324,9 +317,11 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
   return step;
 }
 
-std::optional<v1::TotalsChange> BatchApplier::Change(
-    int32_t partition, const std::string& contest_id, layout::Scope scope,
-    const std::string& area_id, const std::map<std::string, int64_t>& fields) const {
+std::optional<v1::TotalsChange> BatchApplier::Change(int32_t partition,
+                                                     const std::string& contest_id,
+                                                     layout::Scope scope,
+                                                     const std::string& area_id,
+                                                     const TotalsValues& values) {
   const v1::Contest* contest = registry_->FindContest(contest_id);
   const v1::Area* area = registry_->FindArea(area_id);
   if (contest == nullptr || area == nullptr) return std::nullopt;
@@ -334,20 +329,30 @@ std::optional<v1::TotalsChange> BatchApplier::Change(
   change.set_area_id(area->area_id());
   change.set_area_kind(area->kind());
   change.set_contest_id(contest->contest_id());
-  // FromFields reads only the figure and votes fields: the counts and PVT sums beside them are
-  // not figures.
-  *change.mutable_figures() = redis::FromFields(fields, *contest, /*all_present=*/true);
+  // Only the figure and votes fields: the counts and PVT sums beside them are not figures.
+  *change.mutable_figures() = FieldsOf(contest_id).Figures(values);
   change.set_partition(partition);
   change.set_official(scope == layout::Scope::kOfficial);
-  auto value = [&](std::string_view field) {
-    auto it = fields.find(std::string(field));
-    return it == fields.end() ? 0 : it->second;
-  };
-  change.set_version(value(layout::kTotalsVersion));
-  change.set_stations_reporting(value(layout::kStationsReporting));
-  change.set_flagged_count(value(layout::kFlaggedCount));
-  change.set_disputed_count(value(layout::kDisputedCount));
+  auto value = [&](size_t field) { return field < values.size() ? values[field] : 0; };
+  change.set_version(value(TotalsFields::kVersion));
+  change.set_stations_reporting(value(TotalsFields::kStationsReporting));
+  change.set_flagged_count(value(TotalsFields::kFlaggedCount));
+  change.set_disputed_count(value(TotalsFields::kDisputedCount));
   return change;
+}
+
+TotalsFields& BatchApplier::FieldsOf(const std::string& contest_id) {
+  auto [at, added] = fields_.try_emplace(contest_id);
+  if (added) at->second = std::make_unique<TotalsFields>(registry_->FindContest(contest_id));
+  return *at->second;
+}
+
+TotalsValues BatchApplier::ValuesOf(const redis::Reply& reply, TotalsFields& fields) {
+  TotalsValues values(fields.size(), 0);
+  for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+    AddAt(values, fields.Index(reply.elements[i].str), Integer(reply.elements[i + 1].str));
+  }
+  return values;
 }
 
 BatchApplier::StepWriter::StepWriter(redis::Client* writer) : writer_(writer) {
@@ -517,14 +522,10 @@ Result<std::vector<v1::TotalsChange>> BatchApplier::ReadFeedPending(redis::Clien
   auto replies = redis.Pipeline(reads);
   if (!replies.ok()) return replies.status();
   for (size_t t = 0; t < totals.size(); ++t) {
-    std::map<std::string, int64_t> fields;
-    const redis::Reply& reply = (*replies)[t];
-    for (size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-      fields[reply.elements[i].str] = Integer(reply.elements[i + 1].str);
-    }
+    const TotalsValues values = ValuesOf((*replies)[t], FieldsOf(totals[t][1]));
     const auto scope =
         totals[t][2] == "official" ? layout::Scope::kOfficial : layout::Scope::kObserver;
-    if (auto change = Change(partition, totals[t][1], scope, totals[t][0], fields)) {
+    if (auto change = Change(partition, totals[t][1], scope, totals[t][0], values)) {
       changes.push_back(std::move(*change));
     }
   }

@@ -26,6 +26,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/base/result.h"
@@ -35,6 +36,8 @@
 #include "hattama/v1/records.pb.h"
 #include "services/aggregation/prepared_record.h"
 #include "services/aggregation/state_cache.h"
+#include "services/aggregation/station_state.h"
+#include "services/aggregation/totals_fields.h"
 
 namespace hattama::aggregation {
 
@@ -144,14 +147,21 @@ class BatchApplier {
                            const std::vector<size_t>& indices,
                            const std::map<std::string, std::string>& seen,
                            const BatchOptions& options, BatchResult& result);
-  // The change-feed entry of a total whose hash holds `fields`; nullopt for an unknown area or
+  // The change-feed entry of a total whose hash holds `values`; nullopt for an unknown area or
   // contest.
   std::optional<v1::TotalsChange> Change(int32_t partition, const std::string& contest_id,
                                          redis::layout::Scope scope, const std::string& area_id,
-                                         const std::map<std::string, int64_t>& fields) const;
+                                         const TotalsValues& values);
+  // The numbering of `contest_id`'s totals fields, made on first use.
+  TotalsFields& FieldsOf(const std::string& contest_id);
+  // A totals hash as HGETALL gives it (field, value, ...), numbered by `fields`.
+  static TotalsValues ValuesOf(const redis::Reply& reply, TotalsFields& fields);
 
   std::shared_ptr<const domain::Registry> registry_;
   StateCache cache_;
+  // Contest id -> the numbering of its totals fields (pointers kept: each lives as long as this).
+  std::unordered_map<std::string, std::unique_ptr<TotalsFields>> fields_;
+  StationDelta delta_;  // The fold's, kept to reuse its vectors.
   // The writer of the last Apply given one (its thread kept between batches).
   std::unique_ptr<StepWriter> step_writer_;
 };

@@ -19,6 +19,7 @@
 
 #include "common/redis/layout.h"
 #include "services/aggregation/station_state.h"
+#include "services/aggregation/totals_fields.h"
 
 namespace hattama::aggregation {
 
@@ -32,10 +33,10 @@ struct PartitionState {
   std::unordered_map<std::string, std::string> ids;
   // StationStateKey -> state, for the stations loaded or written.
   std::unordered_map<std::string, StationState> stations;
-  // Totals key (layout.h) -> its fields as Redis holds them, for the totals loaded or written: only
-  // the partition's owner writes its share of a total, so it can write the sums whole (HSET) and
-  // publish them without reading them back.
-  std::unordered_map<std::string, std::map<std::string, int64_t>> totals;
+  // Totals key (layout.h) -> its fields as Redis holds them (numbered by the TotalsFields of its
+  // contest), for the totals loaded or written: only the partition's owner writes its share of a
+  // total, so it can write the sums whole (HSET) and publish them without reading them back.
+  std::unordered_map<std::string, TotalsValues> totals;
 
   size_t entries() const { return ids.size() + stations.size() + totals.size(); }
 };

@@ -66,21 +66,33 @@ std::optional<domain::DisputeVersion> DecodeEntry(const std::string& observer,
   return version;
 }
 
-std::vector<std::pair<std::string, int64_t>> ParseFiguresText(const std::string& text) {
-  std::vector<std::pair<std::string, int64_t>> fields;
+namespace {
+
+// Calls each(field, value) for each "field=value" line of a figures text.
+template <typename Each>
+void ForEachFigure(std::string_view text, Each&& each) {
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string_view pair(text.data() + start, end - start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view pair = text.substr(start, end - start);
     // The value is after the last '=': option ids may hold one, values never do.
     const size_t equals = pair.rfind('=');
     int64_t value = 0;
     if (equals != std::string_view::npos && ParseInteger(pair.substr(equals + 1), value)) {
-      fields.emplace_back(std::string(pair.substr(0, equals)), value);
+      each(pair.substr(0, equals), value);
     }
     start = end + 1;
   }
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, int64_t>> ParseFiguresText(const std::string& text) {
+  std::vector<std::pair<std::string, int64_t>> fields;
+  ForEachFigure(text, [&](std::string_view field, int64_t value) {
+    fields.emplace_back(std::string(field), value);
+  });
   return fields;
 }
 
@@ -158,60 +170,52 @@ std::vector<std::string> StationFields(const StationState& state,
 
 namespace {
 
-std::map<std::string, int64_t> CountedFields(const StationState& state,
-                                             const domain::DisputeDecision& decision) {
-  std::map<std::string, int64_t> fields;
-  if (!decision.counted) return fields;
+// Adds the counted figures of `decision` (none while nothing counts) to `delta` times `sign`, and
+// with `pvt_sums` their share of the PVT's sums to it.
+void AddCounted(const StationState& state, const domain::DisputeDecision& decision, int64_t sign,
+                TotalsFields& fields, TotalsValues& delta, TotalsValues* pvt_sums) {
+  if (!decision.counted) return;
   auto figures = state.figures.find(decision.figures_digest);
-  if (figures == state.figures.end()) return fields;
-  for (auto& [field, value] : ParseFiguresText(figures->second)) fields[field] = value;
-  return fields;
-}
-
-}  // namespace
-
-namespace {
-
-// A counted protocol's share of the PVT's sums, added to `sums` with `sign`.
-void AddPvtSums(const std::map<std::string, int64_t>& counted, int64_t sign,
-                std::map<std::string, int64_t>& sums) {
-  int64_t x = 0;
-  for (const auto& [field, votes] : counted) {
-    if (field.starts_with(redis::layout::kVotesPrefix)) x += votes;
-  }
-  sums[std::string(redis::layout::kPvtSumXX)] += sign * x * x;
-  for (const auto& [field, y] : counted) {
-    if (!field.starts_with(redis::layout::kVotesPrefix) || y == 0) continue;
-    const std::string_view option =
-        std::string_view(field).substr(redis::layout::kVotesPrefix.size());
-    sums[std::string(redis::layout::kPvtSumYYPrefix).append(option)] += sign * y * y;
-    sums[std::string(redis::layout::kPvtSumXYPrefix).append(option)] += sign * x * y;
+  if (figures == state.figures.end()) return;
+  int64_t x = 0;  // The sum of the votes fields.
+  std::vector<std::pair<size_t, int64_t>> votes;
+  ForEachFigure(figures->second, [&](std::string_view field, int64_t value) {
+    const size_t index = fields.Index(field);
+    AddAt(delta, index, sign * value);
+    if (fields.IsVotes(index)) {
+      x += value;
+      if (value != 0) votes.emplace_back(index, value);
+    }
+  });
+  if (pvt_sums == nullptr) return;
+  AddAt(*pvt_sums, TotalsFields::kPvtSumXX, sign * x * x);
+  for (const auto& [index, y] : votes) {
+    const auto [yy, xy] = fields.PvtSumsOf(index);
+    AddAt(*pvt_sums, yy, sign * y * y);
+    AddAt(*pvt_sums, xy, sign * x * y);
   }
 }
 
 }  // namespace
 
-StationDelta DeltaOf(const StationState& state, bool with_pvt_sums) {
+void DeltaOf(const StationState& state, TotalsFields& fields, bool with_pvt_sums,
+             StationDelta& delta) {
   const domain::DisputeDecision& old = state.written;
   const domain::DisputeDecision& now = state.current;
-  std::map<std::string, int64_t> counted_now = CountedFields(state, now);
-  const std::map<std::string, int64_t> counted_old = CountedFields(state, old);
-  StationDelta delta;
-  if (with_pvt_sums) {
-    AddPvtSums(counted_now, +1, delta.pvt_sums);
-    AddPvtSums(counted_old, -1, delta.pvt_sums);
-    std::erase_if(delta.pvt_sums, [](const auto& field) { return field.second == 0; });
-  }
-  delta.totals = std::move(counted_now);
-  for (const auto& [field, value] : counted_old) delta.totals[field] -= value;
-  delta.totals[std::string(redis::layout::kStationsReporting)] =
-      (now.counted ? 1 : 0) - (old.counted ? 1 : 0);
-  delta.totals[std::string(redis::layout::kFlaggedCount)] =
+  delta.totals.assign(fields.size(), 0);
+  delta.pvt_sums.assign(with_pvt_sums ? fields.size() : 0, 0);
+  TotalsValues* pvt_sums = with_pvt_sums ? &delta.pvt_sums : nullptr;
+  AddCounted(state, now, +1, fields, delta.totals, pvt_sums);
+  AddCounted(state, old, -1, fields, delta.totals, pvt_sums);
+  delta.totals[TotalsFields::kStationsReporting] = (now.counted ? 1 : 0) - (old.counted ? 1 : 0);
+  delta.totals[TotalsFields::kFlaggedCount] =
       (now.counted && now.flagged ? 1 : 0) - (old.counted && old.flagged ? 1 : 0);
-  delta.totals[std::string(redis::layout::kDisputedCount)] =
+  delta.totals[TotalsFields::kDisputedCount] =
       (now.counted && now.disputed() ? 1 : 0) - (old.counted && old.disputed() ? 1 : 0);
-  std::erase_if(delta.totals, [](const auto& field) { return field.second == 0; });
-  return delta;
+}
+
+bool Moves(const TotalsValues& values) {
+  return std::any_of(values.begin(), values.end(), [](int64_t value) { return value != 0; });
 }
 
 }  // namespace hattama::aggregation

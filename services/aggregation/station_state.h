@@ -17,6 +17,7 @@
 
 #include "common/domain/dispute.h"
 #include "services/aggregation/prepared_record.h"
+#include "services/aggregation/totals_fields.h"
 
 namespace hattama::aggregation {
 
@@ -60,17 +61,22 @@ std::vector<std::pair<std::string, int64_t>> ParseFiguresText(const std::string&
 std::vector<std::string> StationFields(const StationState& state,
                                        const domain::DisputeDecision& decision);
 
-// What the station's change from `written` to `current` moves, each only non-zero entries:
+// What the station's change from `written` to `current` moves, by field number of its contest's
+// totals (`fields`; a field its figures hold that `fields` lacks is numbered):
 // - `totals`, the totals of its areas: the figure differences (a figure the new figures lack is
 //   taken back in full), stations_reporting, flagged_count, disputed_count;
 // - `pvt_sums`, the PVT's sums of its region (layout.h: "pvt:xx", "pvt:yy:<option_id>",
 //   "pvt:xy:<option_id>"): each counted protocol's x² and, per option, y² and x·y, with x the sum
 //   of its "v:" figures and y one of them. Left empty unless `with_pvt_sums`.
-// Each side's figures are parsed once for both.
+// Each side's figures are parsed once for both. `delta` is overwritten (kept by the caller so that
+// its vectors are allocated once).
 struct StationDelta {
-  std::map<std::string, int64_t> totals;
-  std::map<std::string, int64_t> pvt_sums;
+  TotalsValues totals;
+  TotalsValues pvt_sums;
 };
-StationDelta DeltaOf(const StationState& state, bool with_pvt_sums);
+void DeltaOf(const StationState& state, TotalsFields& fields, bool with_pvt_sums,
+             StationDelta& delta);
+// Some value is not 0.
+bool Moves(const TotalsValues& values);
 
 }  // namespace hattama::aggregation
