@@ -28,6 +28,10 @@ constexpr int kMaxAttempts = 4;
 // 200,000 words would hold Redis (and every reader) for its whole length.
 constexpr size_t kMaxPairsPerMset = 1000;
 
+// Figures a protocol usually holds (eight figures, a ballot of a dozen), to size a station hash's
+// HSET once.
+constexpr size_t kTypicalFigures = 20;
+
 int64_t Integer(const std::string& text) {
   int64_t value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
@@ -181,10 +185,12 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
 
   Step step{.partition = partition, .expected = position, .position = position};
   std::unordered_map<std::string, std::string> batch_ids;
-  std::vector<std::string> touched;  // Station cache keys, in the order first touched.
-  std::unordered_map<std::string, size_t> touched_by;  // Key -> a record of the station.
-  std::vector<std::string> seen_keys;                  // seen:<id> digest ... of the batch.
-  std::unordered_map<std::string, size_t> extended;    // Versions and backers keys -> command.
+  // The stations touched, in the order first touched, each with a record of it (the cache's
+  // entries stay where they are while others are added).
+  std::vector<std::pair<StationState*, size_t>> touched;
+  std::unordered_set<const StationState*> touched_once;
+  std::vector<std::string> seen_keys;                // seen:<id> digest ... of the batch.
+  std::unordered_map<std::string, size_t> extended;  // Versions and backers keys -> command.
   for (size_t i : indices) {
     const PreparedRecord& record = records[i];
     const std::string& id = record.version.submission_id;
@@ -212,9 +218,9 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
     Extend(step.writes, extended, "RPUSH",
            layout::VersionsKey(partition, record.contest_id, record.station_id), {record.bytes});
 
-    std::string key = StationStateKey(record.contest_id, record.station_id, record.scope);
-    StationState& station = state.stations[key];
-    if (touched_by.emplace(key, i).second) touched.push_back(key);
+    StationState& station =
+        state.stations[StationStateKey(record.contest_id, record.station_id, record.scope)];
+    if (touched_once.insert(&station).second) touched.emplace_back(&station, i);
     const Folded folded = aggregation::Fold(station, record);
     result.outcomes[i] = folded.outcome;
     if (folded.standing) {
@@ -239,21 +245,20 @@ std::optional<BatchApplier::Step> BatchApplier::Fold(int32_t partition,
     TotalsValues sums;
   };
   std::map<std::string, Moved> totals;
-  for (const std::string& key : touched) {
-    StationState& station = state.stations[key];
+  for (const auto& [touched_station, touching] : touched) {
+    StationState& station = *touched_station;
     if (station.current == station.written) continue;
-    const PreparedRecord& record = records[touched_by[key]];
+    const PreparedRecord& record = records[touching];
     const std::string station_key =
         layout::StationKey(partition, record.contest_id, record.station_id, record.scope);
     // A station that counted before may have had figures the new ones lack.
     if (station.written.counted) Add(step.writes, {"DEL", station_key});
-    std::vector<std::string> counted = StationFields(station, station.current);
-    if (!counted.empty()) {
+    if (station.current.counted) {
       redis::Command& hset = step.writes.emplace_back();
-      hset.reserve(2 + counted.size());
+      hset.reserve(2 + 12 + 2 * kTypicalFigures);
       hset.push_back("HSET");
       hset.push_back(station_key);
-      for (auto& word : counted) hset.push_back(std::move(word));
+      AppendStationFields(station, station.current, hset);
     }
     // The PVT's sums: in the region's observer totals only (layout.h), areas[1].
     TotalsFields& fields = FieldsOf(record.contest_id);

@@ -88,14 +88,6 @@ void ForEachFigure(std::string_view text, Each&& each) {
 
 }  // namespace
 
-std::vector<std::pair<std::string, int64_t>> ParseFiguresText(const std::string& text) {
-  std::vector<std::pair<std::string, int64_t>> fields;
-  ForEachFigure(text, [&](std::string_view field, int64_t value) {
-    fields.emplace_back(std::string(field), value);
-  });
-  return fields;
-}
-
 bool StationState::Load(const std::vector<std::string>& backers,
                         const std::vector<std::string>& figures_hash) {
   standing.clear();
@@ -147,25 +139,28 @@ Folded Fold(StationState& state, const PreparedRecord& record) {
   return folded;
 }
 
-std::vector<std::string> StationFields(const StationState& state,
-                                       const domain::DisputeDecision& decision) {
-  if (!decision.counted) return {};
-  std::vector<std::string> fields = {
-      std::string(redis::layout::kCountedSubmission), decision.submission_id,
-      std::string(redis::layout::kCountedDigest),     decision.figures_digest,
-      std::string(redis::layout::kConfirmations),     std::to_string(decision.confirmations),
-      std::string(redis::layout::kVariants),          std::to_string(decision.variants),
-      std::string(redis::layout::kDisputed),          decision.disputed() ? "1" : "0",
-      std::string(redis::layout::kFlagged),           decision.flagged ? "1" : "0",
-  };
-  auto figures = state.figures.find(decision.figures_digest);
-  if (figures != state.figures.end()) {
-    for (auto& [field, value] : ParseFiguresText(figures->second)) {
-      fields.push_back(std::move(field));
-      fields.push_back(std::to_string(value));
-    }
+void AppendStationFields(const StationState& state, const domain::DisputeDecision& decision,
+                         std::vector<std::string>& words) {
+  if (!decision.counted) return;
+  for (std::string_view word :
+       {redis::layout::kCountedSubmission, std::string_view(decision.submission_id),
+        redis::layout::kCountedDigest, std::string_view(decision.figures_digest)}) {
+    words.emplace_back(word);
   }
-  return fields;
+  words.emplace_back(redis::layout::kConfirmations);
+  words.push_back(std::to_string(decision.confirmations));
+  words.emplace_back(redis::layout::kVariants);
+  words.push_back(std::to_string(decision.variants));
+  words.emplace_back(redis::layout::kDisputed);
+  words.emplace_back(decision.disputed() ? "1" : "0");
+  words.emplace_back(redis::layout::kFlagged);
+  words.emplace_back(decision.flagged ? "1" : "0");
+  auto figures = state.figures.find(decision.figures_digest);
+  if (figures == state.figures.end()) return;
+  ForEachFigure(figures->second, [&](std::string_view field, int64_t value) {
+    words.emplace_back(field);
+    words.push_back(std::to_string(value));
+  });
 }
 
 namespace {

@@ -5,7 +5,7 @@
 //
 // The Redis spelling of the state (layout.h): the backers hash (observer -> standing entry, see
 // EncodeEntry), the figures hash (digest -> figures text) and the station hash (the counted
-// decision and its figures, StationFields).
+// decision and its figures, AppendStationFields).
 #pragma once
 
 #include <cstdint>
@@ -53,13 +53,11 @@ std::string EncodeEntry(const domain::DisputeVersion& version);
 std::optional<domain::DisputeVersion> DecodeEntry(const std::string& observer,
                                                   const std::string& entry);
 
-// The fields of a figures text, "f:x=1\nv:y=2" -> {{"f:x", 1}, {"v:y", 2}}.
-std::vector<std::pair<std::string, int64_t>> ParseFiguresText(const std::string& text);
-
-// The station hash of `decision` (empty while nothing counts): submission_id, digest,
-// confirmations, variants, disputed, flagged, then the counted figures.
-std::vector<std::string> StationFields(const StationState& state,
-                                       const domain::DisputeDecision& decision);
+// Appends the station hash of `decision` (nothing while nothing counts) to `words`, field and value
+// each: submission_id, digest, confirmations, variants, disputed, flagged, then the counted
+// figures.
+void AppendStationFields(const StationState& state, const domain::DisputeDecision& decision,
+                         std::vector<std::string>& words);
 
 // What the station's change from `written` to `current` moves, by field number of its contest's
 // totals (`fields`; a field its figures hold that `fields` lacks is numbered):
