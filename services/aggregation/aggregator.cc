@@ -210,7 +210,7 @@ Aggregator::Batch Aggregator::Prepare(const std::vector<kafka::Message>& message
     v1::SubmissionRecord record;
     Result<PreparedRecord> prepared = Status::Error("not a SubmissionRecord");
     if (record.ParseFromString(message.value)) {
-      prepared = applier_.Prepare(message.partition, message.offset, record);
+      prepared = applier_.Prepare(message.partition, message.offset, record, &message.value);
     }
     if (!prepared.ok()) {
       // Such a record fails the same way on every replay; holding the partition back for it

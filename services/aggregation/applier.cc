@@ -12,7 +12,8 @@ Applier::Applier(std::shared_ptr<const domain::Registry> registry)
     : registry_(std::move(registry)) {}
 
 Result<PreparedRecord> Applier::Prepare(int32_t partition, int64_t offset,
-                                        const v1::SubmissionRecord& record) const {
+                                        const v1::SubmissionRecord& record,
+                                        const std::string* log_bytes) const {
   const auto& submission = record.submission();
   const auto& protocol = submission.protocol();
   if (submission.submission_id().empty()) return Status::Error("record has no submission id");
@@ -25,7 +26,9 @@ Result<PreparedRecord> Applier::Prepare(int32_t partition, int64_t offset,
   prepared.partition = partition;
   prepared.offset = offset;
   prepared.digest = record.digest();
-  prepared.bytes = record.SerializeAsString();
+  // The log's own bytes spare serializing again what was just parsed (a fiftieth of aggregation's
+  // CPU in a profile).
+  prepared.bytes = log_bytes != nullptr ? *log_bytes : record.SerializeAsString();
   prepared.contest_id = protocol.contest_id();
   prepared.station_id = station->station_id();
   prepared.scope = submission.source() == v1::SOURCE_OFFICIAL ? redis::layout::Scope::kOfficial

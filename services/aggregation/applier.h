@@ -23,10 +23,12 @@ class Applier {
   explicit Applier(std::shared_ptr<const domain::Registry> registry);
 
   // `record` as read from Kafka partition `partition` (the hash tag of every key it touches) at
-  // `offset`. An error when the record cannot be applied at all: no submission id, or a station
+  // `offset`; `log_bytes`, the bytes it was parsed from, are kept as its version (unset: the record
+  // serialized). An error when the record cannot be applied at all: no submission id, or a station
   // the registry does not know.
   Result<PreparedRecord> Prepare(int32_t partition, int64_t offset,
-                                 const v1::SubmissionRecord& record) const;
+                                 const v1::SubmissionRecord& record,
+                                 const std::string* log_bytes = nullptr) const;
 
   // Applies `records` (each partition's in offset order) in two round trips, and moves each
   // partition's position (layout.h) past its last record. A record below its partition's position
