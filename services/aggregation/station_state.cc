@@ -166,25 +166,30 @@ void AppendStationFields(const StationState& state, const domain::DisputeDecisio
 namespace {
 
 // Adds the counted figures of `decision` (none while nothing counts) to `delta` times `sign`, and
-// with `pvt_sums` their share of the PVT's sums to it.
+// with `pvt_sums` their share of the PVT's sums to it. A field the text holds twice counts once,
+// with its last value, as in the station hash (HSET: the last value of a field wins).
 void AddCounted(const StationState& state, const domain::DisputeDecision& decision, int64_t sign,
                 TotalsFields& fields, TotalsValues& delta, TotalsValues* pvt_sums) {
   if (!decision.counted) return;
   auto figures = state.figures.find(decision.figures_digest);
   if (figures == state.figures.end()) return;
-  int64_t x = 0;  // The sum of the votes fields.
-  std::vector<std::pair<size_t, int64_t>> votes;
+  TotalsValues counted(fields.size(), 0);
   ForEachFigure(figures->second, [&](std::string_view field, int64_t value) {
     const size_t index = fields.Index(field);
-    AddAt(delta, index, sign * value);
-    if (fields.IsVotes(index)) {
-      x += value;
-      if (value != 0) votes.emplace_back(index, value);
-    }
+    if (index >= counted.size()) counted.resize(index + 1, 0);
+    counted[index] = value;
   });
+  int64_t x = 0;  // The sum of the votes fields.
+  for (size_t index = 0; index < counted.size(); ++index) {
+    if (counted[index] == 0) continue;
+    AddAt(delta, index, sign * counted[index]);
+    if (fields.IsVotes(index)) x += counted[index];
+  }
   if (pvt_sums == nullptr) return;
   AddAt(*pvt_sums, TotalsFields::kPvtSumXX, sign * x * x);
-  for (const auto& [index, y] : votes) {
+  for (size_t index = 0; index < counted.size(); ++index) {
+    const int64_t y = counted[index];
+    if (y == 0 || !fields.IsVotes(index)) continue;
     const auto [yy, xy] = fields.PvtSumsOf(index);
     AddAt(*pvt_sums, yy, sign * y * y);
     AddAt(*pvt_sums, xy, sign * x * y);

@@ -138,6 +138,25 @@ TEST(StationDeltaTest, MovesTotalsByTheDifferenceAndThePvtSumsByTheSquares) {
   EXPECT_TRUE(Moves(delta.totals));
 }
 
+// A figures text with a field twice (ingestion refuses such a protocol; the log may still hold
+// one written before a check existed): the totals move by its last value, the one the station
+// hash keeps.
+TEST(StationDeltaTest, AFieldTwiceCountsOnceWithItsLastValue) {
+  const v1::Contest contest = TwoOptions();
+  TotalsFields fields(&contest);
+  const StationDelta delta =
+      DeltaFrom(fields, "v:a=1", "v:a=5\nv:b=c=2\nv:a=7", /*flagged_after=*/false);
+  EXPECT_EQ(Named(fields, delta.totals),
+            (std::map<std::string, int64_t>{{"v:a", 6}, {"v:b=c", 2}}));
+  StationState station;
+  ASSERT_TRUE(station.Load({"o1", "0\t0\t0\tD1\tid-1"}, {"D1", "v:a=5\nv:b=c=2\nv:a=7"}));
+  std::vector<std::string> words;
+  AppendStationFields(station, station.current, words);
+  ASSERT_GE(words.size(), 2u);
+  EXPECT_EQ(words[words.size() - 2], "v:a");  // HSET's last value of v:a: 7.
+  EXPECT_EQ(words.back(), "7");
+}
+
 TEST(StationDeltaTest, TheSameFiguresAgainMoveNothing) {
   const v1::Contest contest = TwoOptions();
   TotalsFields fields(&contest);
