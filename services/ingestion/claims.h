@@ -14,8 +14,9 @@
 //                   answers DUPLICATE). So an id is ACCEPTED exactly once, ever, over all replicas
 //                   and restarts, and every answer is given only once its content is in the log.
 // A claim is never released: a write that failed leaves it pending, and the hub's resend of the
-// same content goes through. Each step is one Lua script on one key, so it is atomic, and fine on
-// Redis Cluster (a single-key operation needs no hash tag: each goes to its key's master).
+// same content goes through. Each step is one command on one key (a claim SET ... NX GET, which
+// needs Redis 7.0 or later; a confirm a Lua script), so it is atomic, and fine on Redis Cluster (a
+// single-key operation needs no hash tag: each goes to its key's master).
 #pragma once
 
 #include <chrono>
@@ -87,7 +88,7 @@ class Claims {
     std::string key;
     bool confirm = false;
     std::string digest;
-    std::function<void(Result<std::string>)> done;  // The script's answer word.
+    std::function<void(Result<std::string>)> done;  // The answer word (claims.cc).
   };
   void Enqueue(Call call);
   void Run();

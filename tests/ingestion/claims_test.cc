@@ -121,6 +121,39 @@ TEST_F(ClaimsTest, ConfirmOfAClaimRedisLostRestoresItAndOtherContentStaysRefused
   EXPECT_EQ(Held(IdKind::kSubmission, taken), "pending " + Hex(kOther));
 }
 
+// A restart or failover empties Redis's script cache: the confirm (a script) is loaded again and
+// a claim (a plain SET ... NX GET) does not need it; the answers are those of a Redis that kept it.
+TEST_F(ClaimsTest, AfterRedisForgetsItsScriptsClaimsAndConfirmsAnswerAsBefore) {
+  const std::string id = "scripts-flushed";
+  ASSERT_EQ(*ClaimNow(*claims_, IdKind::kSubmission, id, kFirst), ClaimState::kNew);
+  auto connection = redis::Connection::Connect(redis_->address(), 2s);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE((*connection)->Run({"SCRIPT", "FLUSH"}).ok());
+  EXPECT_EQ(*ClaimNow(*claims_, IdKind::kSubmission, id, kFirst), ClaimState::kPendingSame);
+  EXPECT_TRUE(*ConfirmNow(*claims_, IdKind::kSubmission, id, kFirst));
+  ASSERT_TRUE((*connection)->Run({"SCRIPT", "FLUSH"}).ok());
+  EXPECT_FALSE(*ConfirmNow(*claims_, IdKind::kSubmission, id, kFirst));
+  EXPECT_EQ(*ClaimNow(*claims_, IdKind::kSubmission, id, kFirst), ClaimState::kDurableSame);
+  EXPECT_EQ(Held(IdKind::kSubmission, id), "durable " + Hex(kFirst));
+}
+
+// A claim key someone wrote as another type (not a string): each call fails UNAVAILABLE, naming
+// Redis's refusal, and takes no one's id.
+TEST_F(ClaimsTest, AKeyOfAnotherTypeFailsTheCallsInsteadOfAnsweringThem) {
+  const std::string id = "not-a-string";
+  auto connection = redis::Connection::Connect(redis_->address(), 2s);
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE((*connection)->Run({"HSET", ClaimKey(IdKind::kSubmission, id), "a", "b"}).ok());
+  auto claimed = ClaimNow(*claims_, IdKind::kSubmission, id, kFirst);
+  ASSERT_FALSE(claimed.ok());
+  EXPECT_EQ(claimed.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(claimed.status().message().find("WRONGTYPE"), std::string::npos)
+      << claimed.status().message();
+  auto confirmed = ConfirmNow(*claims_, IdKind::kSubmission, id, kFirst);
+  ASSERT_FALSE(confirmed.ok());
+  EXPECT_EQ(confirmed.status().code(), StatusCode::kUnavailable);
+}
+
 TEST_F(ClaimsTest, ConcurrentClaimsFromManyThreadsGiveOneOwnerAndOneAcceptancePerId) {
   // Eight "streams" race over the same 200 ids: half send the same content, half another.
   constexpr int kIds = 200;
