@@ -174,8 +174,11 @@ std::vector<Result<std::string>> Claims::RoundTrip(const std::deque<Call>& batch
       answers.emplace_back(reply.str);
     } else {
       // E.g. OOM or a replica that is read-only: Redis is there but cannot take the claim now.
-      answers.emplace_back(
-          Status::Unavailable(connection_->Describe() + " refused an id claim: " + reply.str));
+      // A Redis older than 7.0 refuses SET with both NX and GET as a syntax error.
+      const bool too_old = !batch[i].confirm && reply.str.find("syntax") != std::string::npos;
+      answers.emplace_back(Status::Unavailable(
+          connection_->Describe() + " refused an id claim: " + reply.str +
+          (too_old ? " (a claim is SET ... NX GET, which needs Redis 7.0 or later)" : "")));
     }
   }
   return answers;
