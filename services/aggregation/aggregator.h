@@ -37,7 +37,11 @@ struct AggregatorOptions {
   // One Redis server or a Redis Cluster (redis/client.h); its timeout bounds each round trip.
   redis::ClientOptions redis{.timeout = std::chrono::milliseconds(5000)};
   std::string group = "hattama-aggregation";
-  size_t batch_size = 500;
+  // Most records a batch holds. A poll takes only what is ready, so this binds only when the member
+  // is behind: then larger batches write each moved total and round trip once for more records.
+  // Larger ones also hold Redis (and every reader) longer in their transaction: README, "How
+  // aggregation applies a batch", gives the figures behind the default.
+  size_t batch_size = 2000;
   // How long a poll waits for the first message; also how quickly a stop request is noticed.
   std::chrono::milliseconds poll_timeout{200};
   // Longest wait between attempts to reach Redis again.
