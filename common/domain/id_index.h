@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/base/huge_pages.h"
+
 namespace hattama::domain {
 
 class IdIndex {
@@ -72,7 +74,9 @@ class IdIndex {
 
   // `id_of` is only called when there are ids to move.
   void Rehash(size_t slots, const std::function<std::string_view(uint32_t)>& id_of) {
-    std::vector<uint32_t> old(slots, kEmpty);
+    std::vector<uint32_t> old;
+    ReserveHugePages(old, slots);
+    old.resize(slots, kEmpty);
     old.swap(slots_);
     for (uint32_t held : old) {
       if (held == kEmpty) continue;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/base/huge_pages.h"
 #include "common/crypto/base64.h"
 #include "common/domain/checks.h"
 #include "common/domain/csv.h"
@@ -182,7 +183,7 @@ Result<std::shared_ptr<const ObserverRegistry>> ObserverRegistry::Build(
   std::shared_ptr<ObserverRegistry> registry(new ObserverRegistry());
   registry->organisations_ = std::move(organisations);
   if (auto indexed = registry->IndexOrganisations(); !indexed.ok()) return indexed;
-  registry->observers_.reserve(observers.size());
+  ReserveHugePages(registry->observers_, observers.size());
   registry->observers_by_id_.Reserve(observers.size());
   for (auto& observer : observers) {
     if (auto added =
@@ -212,7 +213,7 @@ Result<std::shared_ptr<const ObserverRegistry>> ObserverRegistry::ParseFrom(
   std::shared_ptr<ObserverRegistry> registry(new ObserverRegistry());
   registry->organisations_ = std::move(organisations).value();
   if (auto indexed = registry->IndexOrganisations(); !indexed.ok()) return indexed;
-  registry->observers_.reserve(observers_expected);
+  ReserveHugePages(registry->observers_, observers_expected);
   registry->observers_by_id_.Reserve(observers_expected);
   if (auto added = registry->AddObservers(observers_csv); !added.ok()) {
     return Status::Error(std::string(kObserversFileName) + " " + added.message());

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/base/huge_pages.h"
 #include "common/domain/csv.h"
 #include "common/domain/localized_names.h"
 
@@ -74,7 +75,7 @@ Result<std::shared_ptr<const Registry>> Registry::Load(const std::string& electi
 
   auto lines = CountLines(stations_csv_path);
   if (!lines.ok()) return lines.status();
-  registry->stations_.reserve(*lines);
+  ReserveHugePages(registry->stations_, *lines);
   registry->stations_by_id_.Reserve(*lines);
   std::ifstream in(stations_csv_path, std::ios::binary);
   if (!in) return Status::Error("cannot open " + stations_csv_path);
@@ -131,7 +132,7 @@ Result<std::shared_ptr<const Registry>> Registry::BuildFrom(
   registry->election_ = std::move(election);
   registry->observers_ = std::move(observers);
   if (auto indexed = registry->IndexElection(); !indexed.ok()) return indexed;
-  registry->stations_.reserve(stations.size());
+  ReserveHugePages(registry->stations_, stations.size());
   registry->stations_by_id_.Reserve(stations.size());
   for (const auto& station : stations) {
     const std::string contest_ids = fmt::format("{}", fmt::join(station.contest_ids(), ";"));
