@@ -74,7 +74,11 @@ class ClusterTest : public ClusterCase {
 class ClusterFaultTest : public ClusterCase {
  protected:
   void SetUp() override {
-    auto cluster = RedisCluster::Start();
+    // A master silent for cluster-node-timeout is failed over even while alive. With the default
+    // second, one run under ctest -j4 on two cores lost every write the victim took, its first
+    // among them, as if its replica had been promoted before the kill: 3 s gives a master starved
+    // of a core time to answer, and the test checks the victim was still master when killed.
+    auto cluster = RedisCluster::Start(3, 1, std::chrono::milliseconds(3000));
     ASSERT_TRUE(cluster.ok()) << cluster.status().message();
     own_ = std::move(cluster).value();
     Connect(*own_);
@@ -284,9 +288,12 @@ TEST_F(ClusterTest, FollowsASlotMigratedUnderIt) {
 TEST_F(ClusterFaultTest, EveryAcknowledgedWriteSurvivesAMasterKilledMidStream) {
   const std::string victim = client_->MasterOf(KeySlot("hattama:{p0}:x"));
   std::atomic<int> written{0};
+  bool victim_was_master = false;  // Read once the killer is joined.
   std::thread killer([&] {
     // Bounded: the writer below reaches 300 in well under a second.
     if (Eventually([&] { return written.load() >= 300; }, std::chrono::seconds(20))) {
+      auto role = RedisCluster::RunOn(victim, {"ROLE"});
+      victim_was_master = role.ok() && !role->elements.empty() && role->elements[0].str == "master";
       cluster_->Kill(victim);
     }
   });
@@ -308,6 +315,7 @@ TEST_F(ClusterFaultTest, EveryAcknowledgedWriteSurvivesAMasterKilledMidStream) {
     if (client_->MasterOf(KeySlot("hattama:{p0}:x")) != victim) ++after_failover;
   }
   killer.join();
+  ASSERT_TRUE(victim_was_master) << victim << " was failed over before it was killed";
   ASSERT_EQ(after_failover, 300) << "the victim's replica did not take over in time";
   EXPECT_EQ(failed, 0) << "the client gave up on writes during the failover";
   EXPECT_GT(client_->counters().retries, 0) << "the kill did not reach the writer";
