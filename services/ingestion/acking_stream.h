@@ -404,11 +404,15 @@ class AckingStream : public RawReactor,
       }
       bool write = false;
       bool read = false;
+      grpc::WriteOptions write_options;
       if (!writing_ && !acks_.empty()) {
         write_ = std::move(acks_.front().bytes);
         write_charge_ = acks_.front().charge;
         acks_.pop_front();
         writing_ = write = true;
+        // More answers wait behind this one: gRPC may hold it and send them in one piece; the
+        // last of them goes without the hint, which sends everything held.
+        if (!acks_.empty()) write_options.set_buffer_hint();
       }
       if (!reading_ && !read_closed_ && !end_ && unanswered_ < limits_.max_in_flight &&
           in_flight_bytes_ < limits_.max_in_flight_bytes) {
@@ -431,7 +435,7 @@ class AckingStream : public RawReactor,
       }
       ++issuing_;
       lock.unlock();
-      if (write) this->StartWrite(&write_);
+      if (write) this->StartWrite(&write_, write_options);
       if (read) this->StartRead(&read_);
       lock.lock();
       --issuing_;
