@@ -232,6 +232,27 @@ TEST_F(AckingStreamTest, EachMessageIsAnsweredOnlyOnceDeliveredInTheOrderDeliver
   EXPECT_EQ(records[0].value, Request(Id(0)).SerializeAsString());
 }
 
+// Answers ready at once queue behind the stream's one write; each but the last waiting goes with
+// gRPC's buffer hint, so gRPC may hold it for the next. While the hub keeps the stream open and
+// sends nothing more, every one of them must still arrive: none is held for a write that never
+// comes.
+TEST_F(AckingStreamTest, AnswersReadyTogetherAllArriveWhileTheHubKeepsTheStreamOpen) {
+  Serve();
+  auto client = Open();
+  constexpr int kSent = 40;
+  for (int i = 0; i < kSent; ++i) ASSERT_TRUE(client->Write(Id(i)));
+  ASSERT_TRUE(writer_.WaitForRecords(kSent));
+  for (int i = 0; i < kSent; ++i) writer_.Complete(i);
+
+  EXPECT_TRUE(client->WaitForAnswers(kSent)) << "answers held back while the stream is open";
+  client->WritesDone();
+  const auto acks = client->Acks();
+  EXPECT_TRUE(client->Finish().ok());
+  ASSERT_EQ(acks.size(), static_cast<size_t>(kSent));
+  for (int i = 0; i < kSent; ++i) EXPECT_EQ(acks[i].submission_id(), Id(i));
+  EXPECT_TRUE(client->AnsweredOnlyAfterDelivery());
+}
+
 TEST_F(AckingStreamTest, ReadingPausesAtMaxInFlightMessagesAndResumesAsDeliveriesComplete) {
   env_->limits.max_in_flight = 4;
   Serve();
