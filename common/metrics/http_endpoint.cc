@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "common/http/serve_thread.h"
+
 namespace hattama::metrics {
 
 Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const std::string& listen,
@@ -51,12 +53,7 @@ Result<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(const std::string& lis
   }
   if (port == 0) return Status::Error("cannot listen for metrics on " + listen);
   endpoint->port_ = port;
-  endpoint->thread_ = std::thread([&server] { server.listen_after_bind(); });
-  // httplib's stop() does nothing before the loop runs: a stop racing the start would leave the
-  // thread serving forever and the destructor waiting for it.
-  for (int waited_ms = 0; !server.is_running() && waited_ms < 5000; ++waited_ms) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  endpoint->thread_ = hattama::http::ServeOnThread(server);
   return endpoint;
 }
 

@@ -15,6 +15,7 @@
 #include "common/base/json_string.h"
 #include "common/base/status_grpc.h"
 #include "common/http/guarded_server.h"
+#include "common/http/serve_thread.h"
 #include "hattama/v1/publication.grpc.pb.h"
 #include "services/publication/http_request.h"
 #include "services/publication/watch.h"
@@ -474,7 +475,7 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(
 
   gateway->port_ = server.Bind(host, port);
   if (gateway->port_ <= 0) return Status::Error("cannot bind HTTP to " + listen);
-  gateway->thread_ = std::thread([&server] { server.listen_after_bind(); });
+  gateway->thread_ = hattama::http::ServeOnThread(server);
   return gateway;
 }
 

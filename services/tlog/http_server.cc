@@ -7,6 +7,7 @@
 
 #include "common/base/json_string.h"
 #include "common/base/status_grpc.h"
+#include "common/http/serve_thread.h"
 #include "common/tlog/tile.h"
 
 namespace hattama::transparency {
@@ -189,7 +190,7 @@ Result<std::unique_ptr<TlogHttpServer>> TlogHttpServer::Start(const std::string&
   const auto& [host, port] = *address;
   server->port_ = http.Bind(host, port);
   if (server->port_ <= 0) return Status::Unavailable("cannot listen for HTTP on " + listen);
-  server->thread_ = std::thread([&http] { http.listen_after_bind(); });
+  server->thread_ = hattama::http::ServeOnThread(http);
   return server;
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/crypto/ed25519.h"
+#include "common/http/serve_thread.h"
 #include "common/tlog/checkpoint.h"
 #include "common/tlog/memory_tree.h"
 #include "common/tlog/tile.h"
@@ -59,7 +60,7 @@ class ServedLog {
     });
     // Bound and listening here: connections wait in the backlog until the thread accepts them.
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = hattama::http::ServeOnThread(server_);
   }
   ~ServedLog() {
     server_.stop();

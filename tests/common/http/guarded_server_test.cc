@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 
+#include "common/http/serve_thread.h"
+
 namespace hattama::http {
 namespace {
 
@@ -35,7 +37,7 @@ class RunningServer {
     });
     server_.set_tcp_nodelay(true);  // as publication serves
     port_ = server_.Bind("127.0.0.1", 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = ServeOnThread(server_);
   }
   ~RunningServer() {
     server_.stop();

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "common/base/status_grpc.h"
+#include "common/http/serve_thread.h"
 #include "tools/hub/desk/progress.h"
 #include "tools/hub/desk/web_files.h"
 
@@ -296,7 +297,7 @@ Result<std::unique_ptr<DeskServer>> DeskServer::Start(const std::string& listen,
     server->port_ = http.bind_to_port(host, port) ? port : -1;
   }
   if (server->port_ <= 0) return Status::Unavailable("cannot listen on " + listen);
-  server->thread_ = std::thread([&http] { http.listen_after_bind(); });
+  server->thread_ = hattama::http::ServeOnThread(http);
   return server;
 }
 
