@@ -2,8 +2,6 @@
 
 #include <httplib.h>
 
-#include <chrono>
-
 #include "common/http/serve_thread.h"
 
 namespace hattama::metrics {

@@ -13,8 +13,8 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <optional>
 #include <set>
-#include <thread>
 
 #include "common/kafka/producer.h"
 #include "common/kafka/reader.h"
@@ -370,13 +370,12 @@ TEST_F(TlogWriter, ServesTheTilesWithCacheHeadersAndTheApiAsJson) {
   // one until its thread sees the close, so on a busy machine the next may still find the two
   // this address may hold taken (503, the limit below at work). Such an answer is asked again.
   const auto admitted = [](const std::function<httplib::Result()>& request) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    httplib::Result result = request();
-    while (result && result->status == 503 && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      result = request();
-    }
-    return result;
+    std::optional<httplib::Result> result;
+    hattama::testing::Eventually([&] {
+      result.emplace(request());
+      return !*result || (*result)->status != 503;
+    });
+    return std::move(*result);
   };
   // A body larger than --http-max-request-bytes (16 KiB) is refused before it is read.
   auto too_large = admitted(

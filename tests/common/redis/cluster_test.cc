@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -288,7 +289,7 @@ TEST_F(ClusterTest, FollowsASlotMigratedUnderIt) {
 TEST_F(ClusterFaultTest, EveryAcknowledgedWriteSurvivesAMasterKilledMidStream) {
   const std::string victim = client_->MasterOf(KeySlot("hattama:{p0}:x"));
   std::atomic<int> written{0};
-  bool victim_was_master = false;  // Read once the killer is joined.
+  std::optional<bool> victim_was_master;  // Set when the killer kills; read once it is joined.
   std::thread killer([&] {
     // Bounded: the writer below reaches 300 in well under a second.
     if (Eventually([&] { return written.load() >= 300; }, std::chrono::seconds(20))) {
@@ -315,7 +316,8 @@ TEST_F(ClusterFaultTest, EveryAcknowledgedWriteSurvivesAMasterKilledMidStream) {
     if (client_->MasterOf(KeySlot("hattama:{p0}:x")) != victim) ++after_failover;
   }
   killer.join();
-  ASSERT_TRUE(victim_was_master) << victim << " was failed over before it was killed";
+  ASSERT_TRUE(victim_was_master.has_value()) << "the writer never reached 300 writes";
+  ASSERT_TRUE(*victim_was_master) << victim << " was failed over before it was killed";
   ASSERT_EQ(after_failover, 300) << "the victim's replica did not take over in time";
   EXPECT_EQ(failed, 0) << "the client gave up on writes during the failover";
   EXPECT_GT(client_->counters().retries, 0) << "the kill did not reach the writer";
