@@ -303,11 +303,13 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
     Say(fmt::format("paced run: {} submissions at {:.0f}/s ({:g} x the peak of {:.1f}/s)", count,
                     rate, options.peak_factor, figures.peak_per_second));
     load.rate = rate;
+    load.send_tick = options.send_tick;
     load.sample_every = std::max<int64_t>(1, count / options.samples);
     auto result = RunLoad(part, load);
     if (!result.ok()) return result.status();
     count_accepted(part, *result);
     figures.paced = Summarise(*result, rate);
+    figures.paced->send_tick_ms = static_cast<double>(options.send_tick.count());
     Say(fmt::format("  send->visible p50 {:.1f} ms, p99 {:.1f} ms", figures.paced->visible_p50_ms,
                     figures.paced->visible_p99_ms));
   }

@@ -42,6 +42,8 @@ struct E2eOptions {
   // The paced run: how long it sends at `peak_factor` times the peak rate (0: no paced run).
   double paced_seconds = 20;
   double peak_factor = 10;
+  // The paced run's hubs wake once a tick and send what fell due within it together (LoadOptions).
+  std::chrono::milliseconds send_tick{5};
   // The flat-out run sends at most this many of the rest of the night (0: all of it).
   int64_t send_limit = 0;
   // The night sent covers at most this many stations, every k-th of the registry (0: all). The
@@ -59,6 +61,7 @@ struct PhaseFigures {
   int64_t accepted = 0;
   int64_t rejected = 0;
   double rate = 0;                 // offered, submissions per second (0: flat out)
+  double send_tick_ms = 0;         // paced: each stream sent what fell due in ticks this long
   double answered_per_second = 0;  // ingestion's answers
   double accepted_per_second = 0;  // ingestion's acceptances (durably in Kafka)
   // Counted protocols per second, from the first send until publication's national totals

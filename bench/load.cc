@@ -125,24 +125,30 @@ class VisibilityPoller {
   Clock::time_point deadline_;
 };
 
-// Paces sends over all streams: the k-th submission is due at start + k / rate.
+// When each submission is due and when its stream sends it. The i-th submission of the run is due
+// at start + i / rate; a stream sends everything that falls due within one tick together, woken
+// once at the tick's end (the first tick ends at start), so that the hub's threads and the
+// service's readers wake once a tick rather than once a submission.
 class Pacer {
  public:
-  Pacer(double rate, Clock::time_point start) : rate_(rate), start_(start) {}
-  // Waits for the next slot; returns its scheduled time (now, when not paced).
-  Clock::time_point Next() {
+  Pacer(double rate, Clock::duration tick, Clock::time_point start)
+      : rate_(rate), tick_(tick), start_(start) {}
+  bool paced() const { return rate_ > 0; }
+  Clock::time_point Due(size_t i) const {
     if (rate_ <= 0) return Clock::now();
-    const int64_t k = next_.fetch_add(1);
-    auto due = start_ + std::chrono::duration_cast<Clock::duration>(
-                            std::chrono::duration<double>(static_cast<double>(k) / rate_));
-    std::this_thread::sleep_until(due);
-    return due;
+    return start_ + std::chrono::duration_cast<Clock::duration>(
+                        std::chrono::duration<double>(static_cast<double>(i) / rate_));
+  }
+  Clock::time_point Release(Clock::time_point due) const {
+    if (tick_ <= Clock::duration::zero() || due <= start_) return due;
+    const auto ticks = (due - start_ + tick_ - Clock::duration(1)) / tick_;
+    return start_ + ticks * tick_;
   }
 
  private:
   double rate_;
+  Clock::duration tick_;
   Clock::time_point start_;
-  std::atomic<int64_t> next_{0};
 };
 
 }  // namespace
@@ -167,7 +173,7 @@ Result<LoadResult> RunLoad(std::span<const v1::Submission> submissions,
   }
 
   const auto start = Clock::now();
-  Pacer pacer(options.rate, start);
+  const Pacer pacer(options.rate, options.send_tick, start);
   std::mutex error_mutex;
   std::string error;
   std::vector<std::thread> threads;
@@ -204,6 +210,7 @@ Result<LoadResult> RunLoad(std::span<const v1::Submission> submissions,
         room.notify_one();
       });
       v1::StreamSubmissionsRequest request;
+      bool more_room = false;
       for (size_t k = 0; k < mine.size(); ++k) {
         const size_t i = mine[k];
         {
@@ -211,14 +218,24 @@ Result<LoadResult> RunLoad(std::span<const v1::Submission> submissions,
           room.wait(lock, [&] { return in_flight < options.window || answered >= mine.size(); });
           if (answered >= mine.size()) break;
           ++in_flight;
+          more_room = in_flight < options.window;
         }
-        const auto due = pacer.Next();
+        const auto due = pacer.Due(i);
+        const auto release = pacer.Release(due);
+        if (pacer.paced()) std::this_thread::sleep_until(release);
         times.sent[i] = due;
         if (poller && static_cast<int64_t>(i) % options.sample_every == 0) {
           poller->Add({i, due});
         }
         *request.mutable_submission() = submissions[i];
-        if (!stream->Write(request)) break;
+        // More of this tick to follow, with room in the window to send it: gRPC may hold this
+        // one back to send them together.
+        grpc::WriteOptions write;
+        if (pacer.paced() && more_room && k + 1 < mine.size() &&
+            pacer.Release(pacer.Due(mine[k + 1])) <= release) {
+          write.set_buffer_hint();
+        }
+        if (!stream->Write(request, write)) break;
       }
       stream->WritesDone();
       reader.join();

@@ -34,6 +34,9 @@ struct LoadOptions {
   // submission's send time is its scheduled time, so a client held back by a full window (the
   // service falling behind) shows in the latency rather than hiding it.
   double rate = 0;
+  // When paced: each stream wakes once a tick and sends the submissions due within it together
+  // (their clocks still start when each was due). Zero: each when it is due.
+  Clock::duration send_tick{};
   // Publication's gRPC address; empty: no visibility sampling.
   std::string publication_address;
   // Every n-th submission is watched until it is visible (only accepted ones count).

@@ -62,6 +62,7 @@ int main(int argc, char** argv) {
   // The flags set these for every registry size; the defaults are E2eOptions' own.
   E2eOptions base;
   double read_seconds = 5;
+  int send_tick_ms = static_cast<int>(base.send_tick.count());
   auto add_common = [&](CLI::App* sub) {
     // No HATTAMA_STATIONS fallback: the services read that one as the registry's CSV path.
     sub->add_option("--stations", stations_list,
@@ -83,6 +84,11 @@ int main(int argc, char** argv) {
     hattama::config::AddFlag(*sub, "window", base.window, "Unanswered submissions per stream");
     hattama::config::AddFlag(*sub, "paced-seconds", base.paced_seconds,
                              "Length of the run at ten times the night's peak (0: none)");
+    hattama::config::AddFlag(
+        *sub, "send-tick-ms", send_tick_ms,
+        "Paced runs: each hub stream wakes once a tick and sends what fell due within it "
+        "together, each submission's clock starting when it was due (0: each alone, when due)")
+        ->check(CLI::Range(0, 1000));
     hattama::config::AddFlag(*sub, "send-limit", base.send_limit,
                              "The flat-out run sends at most this many submissions of the night "
                              "(0: all); the registry stays whole");
@@ -90,7 +96,8 @@ int main(int argc, char** argv) {
                              "The night sent covers at most this many stations, every k-th of "
                              "the registry (0: all); services still load the whole registry");
     hattama::config::AddFlag(*sub, "samples", base.samples,
-                             "Submissions per run watched from send until visible");
+                             "Submissions per run watched from send until visible")
+        ->check(CLI::Range(1, 1'000'000));
     hattama::config::AddFlag(
         *sub, "read-seconds", read_seconds,
         "Length of each read benchmark (gRPC, HTTP) and of their raw ceilings (unary echo, "
@@ -122,6 +129,7 @@ int main(int argc, char** argv) {
     read_seconds = std::min(read_seconds, 2.0);
     base.samples = std::min<int64_t>(base.samples, 500);
   }
+  base.send_tick = std::chrono::milliseconds(send_tick_ms);
   if (base.work_dir.empty()) base.work_dir = "/tmp/hattama-bench";
   std::filesystem::create_directories(base.work_dir);
   if (portal->parsed()) {
@@ -129,6 +137,7 @@ int main(int argc, char** argv) {
                              .work_dir = base.work_dir,
                              .partitions = base.partitions,
                              .paced_seconds = base.paced_seconds,
+                             .send_tick = base.send_tick,
                              .samples = base.samples,
                              .wrk_seconds = quick ? 2.0 : 5.0});
   }

@@ -311,6 +311,7 @@ Result<PortalFigures> RunPortalBenchmark(const PortalOptions& options) {
                   figures.rate, options.peak_factor, figures.peak_per_second));
   SnapshotPoller timed((*nginx)->url());
   load.rate = figures.rate;
+  load.send_tick = options.send_tick;
   accepted = 0;
   sample_every = std::max<int64_t>(1, count / std::max<int64_t>(1, options.samples));
   load.on_answer = [&](size_t index, v1::Outcome outcome, Clock::time_point answered) {

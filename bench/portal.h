@@ -11,6 +11,7 @@
 //      portal's files cost beyond a static file's.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ struct PortalOptions {
   // The paced run: how long it sends at `peak_factor` times the night's peak.
   double paced_seconds = 20;
   double peak_factor = 10;
+  // The paced run's hubs wake once a tick and send what fell due within it together (LoadOptions).
+  std::chrono::milliseconds send_tick{5};
   // Acknowledged protocols watched until the files show them.
   int64_t samples = 500;
   // Each wrk run: seconds, connections, threads.

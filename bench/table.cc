@@ -260,6 +260,8 @@ void PacedRows(Rows& rows, Table& table) {
     return [f](const E2eFigures* r) { return r->paced ? f(*r->paced) : std::string("-"); };
   };
   rows.Add("offered rate, /s", paced([](const PhaseFigures& p) { return Rate(p.rate); }));
+  rows.Add("  each hub stream sending what fell due in ticks of, ms",
+           paced([](const PhaseFigures& p) { return fmt::format("{:g}", p.send_tick_ms); }));
   rows.Add("submissions sent", paced([](const PhaseFigures& p) { return Rate(p.sent); }));
   rows.Add("send -> answer p50 / p99, ms",
            paced([](const PhaseFigures& p) { return MsPair(p.answer_p50_ms, p.answer_p99_ms); }));
