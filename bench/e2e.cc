@@ -207,6 +207,7 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
   E2eFigures figures;
   figures.stations = options.stations;
   figures.redis_masters = options.redis_masters;
+  figures.aggregation_members = options.aggregation_members;
   const std::string dir = options.work_dir + "/stations-" + std::to_string(options.stations);
   Say("registry of " + std::to_string(options.stations) + " stations in " + dir);
   if (auto generated = Generate(dir, options.stations); !generated.ok()) return generated;
@@ -255,6 +256,7 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
        .log_dir = dir + "/logs",
        .redis_cluster_masters = options.redis_masters > 1 ? options.redis_masters : 0,
        .redis_cluster_replicas = 0,
+       .aggregation_instances = options.aggregation_members,
        .tlog = true});
   if (!stack.ok()) return Status::Error("the stack did not start: " + stack.status().message());
   auto& s = **stack;
@@ -397,15 +399,26 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
   }
   MeasureTiles(s.tlog_tiles_dir(), figures.tlog);
 
+  // Of a part of several processes: the largest peak RSS, and the CPU of them all.
   auto rss = [&](const std::string& part, Process& process) {
     auto kb = process.PeakRssKb();
-    figures.peak_rss_kb[part] = kb.ok() ? *kb : -1;
-    figures.cpu_seconds[part] = CpuSeconds(process.pid());
+    const int64_t peak = kb.ok() ? *kb : -1;
+    const double cpu = CpuSeconds(process.pid());
+    auto [at, first] = figures.peak_rss_kb.emplace(part, peak);
+    if (first) {
+      figures.cpu_seconds[part] = cpu;
+      return;
+    }
+    at->second = at->second < 0 || peak < 0 ? -1 : std::max(at->second, peak);
+    double& seconds = figures.cpu_seconds[part];
+    seconds = seconds < 0 || cpu < 0 ? -1 : seconds + cpu;
   };
   RedisFigures(s, figures);
   rss("devkafka", s.kafka().process());
   rss("ingestion", s.ingestion());
-  rss("aggregation", s.aggregation());
+  for (size_t member = 0; member < s.aggregation_count(); ++member) {
+    rss("aggregation", s.aggregation(member));
+  }
   rss("publication", s.publication());
   rss("tlog", s.tlog());
   return figures;

@@ -37,6 +37,9 @@ struct E2eOptions {
   // 1: one redis-server. More: a Redis Cluster of that many masters (without replicas, so that
   // the figure is the masters' alone), which every service speaks to (--redis-cluster-seeds).
   int redis_masters = 1;
+  // Members of aggregation's consumer group, each a process (the deployment runs several, KEDA
+  // scaling them on the group's lag; on this benchmark's two cores one did as well: README).
+  int aggregation_members = 1;
   int streams = 4;
   int64_t window = 1024;
   // The paced run: how long it sends at `peak_factor` times the peak rate (0: no paced run).
@@ -79,6 +82,7 @@ struct E2eFigures {
   int64_t night_protocols = 0;       // station x contest protocols of the whole night
   int64_t night_stations = 100'000;  // stations the night sent covers
   int redis_masters = 1;             // E2eOptions::redis_masters
+  int aggregation_members = 1;       // E2eOptions::aggregation_members
   double peak_per_second = 0;        // election night's busiest minute, per second
   std::optional<PhaseFigures> paced;
   PhaseFigures flat;

@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
                              "Where registries (reused between runs) and logs go (default: "
                              "/tmp/hattama-bench)");
     hattama::config::AddFlag(*sub, "partitions", base.partitions, "Partitions of each Kafka topic");
+    hattama::config::AddFlag(*sub, "aggregation-members", base.aggregation_members,
+                             "Aggregation processes in the consumer group")
+        ->check(CLI::Range(1, 64));
     hattama::config::AddFlag(*sub, "streams", base.streams, "Concurrent hub streams");
     hattama::config::AddFlag(*sub, "window", base.window, "Unanswered submissions per stream");
     hattama::config::AddFlag(*sub, "paced-seconds", base.paced_seconds,

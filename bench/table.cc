@@ -278,7 +278,7 @@ void PacedRows(Rows& rows, Table& table) {
 void ResourceRows(Rows& rows, Table& table) {
   static const char* const kParts[] = {"redis-server", "devkafka",    "ingestion",
                                        "aggregation",  "publication", "tlog"};
-  table.Section("peak RSS (VmHWM), MiB");
+  table.Section("peak RSS (VmHWM), MiB; aggregation: its largest member");
   for (const char* part : kParts) {
     rows.Add(part, [part](const E2eFigures* r) {
       auto it = r->peak_rss_kb.find(part);
@@ -290,7 +290,7 @@ void ResourceRows(Rows& rows, Table& table) {
   rows.Add("Redis keys / used memory MiB", [](const E2eFigures* r) {
     return Grouped(r->redis_keys) + fmt::format(" / {:.0f}", r->redis_used_memory / 1048576.0);
   });
-  table.Section("CPU seconds over the whole run (user + system)");
+  table.Section("CPU seconds over the whole run (user + system); aggregation: all its members");
   for (const char* part : kParts) {
     rows.Add(part, [part](const E2eFigures* r) {
       auto it = r->cpu_seconds.find(part);
@@ -399,6 +399,8 @@ void PrintTable(const std::optional<RawFigures>& raw, const std::vector<E2eFigur
              [](const E2eFigures* r) { return fmt::format("{:.1f}", r->peak_per_second); });
     rows.Add("Redis masters (1: one redis-server; more: a Redis Cluster)",
              [](const E2eFigures* r) { return std::to_string(r->redis_masters); });
+    rows.Add("aggregation members (processes in the consumer group)",
+             [](const E2eFigures* r) { return std::to_string(r->aggregation_members); });
     FlatOutRows(rows, table, raw);
     TlogRows(rows, table);
     PacedRows(rows, table);
