@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/base/result.h"
+#include "common/base/stop_signals.h"
 #include "common/config/config.h"
 #include "common/domain/hubs.h"
 #include "common/domain/registry.h"
@@ -162,17 +163,6 @@ Result<std::unique_ptr<metrics::Operations>> StartOperations(const Flags& flags,
       metrics::ServeReadiness(server.health()));
 }
 
-// SIGTERM and SIGINT, taken synchronously by sigwait. Blocked before any thread starts, so that
-// every thread inherits the mask and none of them takes the signal.
-sigset_t BlockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
-
 // Starts everything, serves until a stop signal, then shuts down in order. The exit code.
 int Run(const Flags& flags, const sigset_t& stop_signals) {
   auto registry = LoadRegistry(flags);
@@ -195,8 +185,7 @@ int Run(const Flags& flags, const sigset_t& stop_signals) {
     spdlog::error("{}", operations.status().message());
     return 1;
   }
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
+  const int signal = WaitForSignal(stop_signals);
   spdlog::info("signal {}: shutting down", signal);
   (*server)->Shutdown(std::chrono::milliseconds(flags.shutdown_grace_ms));
   return 0;
@@ -213,6 +202,6 @@ int main(int argc, char** argv) {
   ingestion::AddFlags(app, flags);
   if (auto code = config::Parse(app, argc, argv)) return *code;
   log::Init("ingestion", log::ParseFormat(flags.log_format), flags.log_level);
-  const sigset_t stop_signals = ingestion::BlockStopSignals();
+  const sigset_t stop_signals = BlockStopSignals();
   return ingestion::Run(flags, stop_signals);
 }

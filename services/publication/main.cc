@@ -4,6 +4,7 @@
 
 #include <csignal>
 
+#include "common/base/stop_signals.h"
 #include "common/config/config.h"
 #include "common/domain/registry.h"
 #include "common/http/limit_flags.h"
@@ -224,13 +225,8 @@ int main(int argc, char** argv) {
     spdlog::info("PVT sample {}: {} stations, sha256 {}", flags.pvt_sample_path,
                  config.pvt_sample->station_ids.size(), config.pvt_sample->sha256);
   }
-  // Blocked before gRPC starts its threads, so that they inherit the mask and the signals wait
-  // for sigwait below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Before gRPC starts its threads, so that they inherit the mask.
+  const sigset_t signals = BlockStopSignals();
 
   auto server = publication::PublicationServer::Start(*registry, config);
   if (!server.ok()) {
@@ -246,8 +242,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  int signal = 0;
-  sigwait(&signals, &signal);
+  const int signal = WaitForSignal(signals);
   spdlog::info("signal {}: finishing requests in flight", signal);
   (*server)->Shutdown(kShutdownGrace);
   return 0;

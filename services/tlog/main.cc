@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/base/stop_signals.h"
 #include "common/config/config.h"
 #include "common/http/limit_flags.h"
 #include "common/kafka/reader.h"
@@ -238,13 +239,8 @@ int main(int argc, char** argv) {
   for (const auto& witness : *witness_keys) {
     spdlog::info("accepting the cosignatures of the witness {}", witness.VerifierKey());
   }
-  // Blocked before any thread starts, so that every thread inherits the mask and the signals wait
-  // for sigtimedwait below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Before any thread starts; taken by sigtimedwait below.
+  const sigset_t signals = BlockStopSignals();
 
   auto writer = LogWriter::Start({.kafka_bootstrap = flags.kafka_bootstrap,
                                   .tiles_dir = flags.tiles_dir,

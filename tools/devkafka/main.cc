@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "common/base/stop_signals.h"
 #include "common/config/config.h"
 #include "common/kafka/topics.h"
 #include "common/log/log.h"
@@ -53,14 +54,8 @@ int main(int argc, char** argv) {
   if (auto code = config::Parse(app, argc, argv)) return *code;
   log::Init("devkafka", log::ParseFormat(log_format), log_level);
 
-  // Signals are taken synchronously by sigwait below; blocked before librdkafka starts its
-  // threads, which inherit the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // Taken by sigwait below; blocked before librdkafka starts its threads, which inherit the mask.
+  const sigset_t signals = BlockStopSignals({SIGUSR1});
 
   char errstr[512];
   // The mock cluster needs a client instance to live in; this one sends nothing, so its warning

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <regex>
 
+#include "common/base/stop_signals.h"
 #include "common/config/config.h"
 #include "tools/hub/desk/demo_desk.h"
 #include "tools/stack/nginx.h"
@@ -300,13 +301,7 @@ int main(int argc, char** argv) {
   }
   if (keep) {
     std::cout << "   the stack keeps running (--keep); Ctrl-C stops it\n" << std::flush;
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    int signal = 0;
-    sigwait(&signals, &signal);
+    hattama::WaitForSignal(hattama::BlockStopSignals());
   }
   std::cout << "== stopping everything\n" << std::flush;
   desk_process.reset();

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "common/base/stop_signals.h"
 #include "common/domain/registry.h"
 #include "tools/hub/desk/desk.h"
 #include "tools/hub/desk/desk_server.h"
@@ -29,12 +30,7 @@ int AddDeskOperator(desk::Desk& desk, const DeskOptions& options) {
 }
 
 int Desk(const Flags& flags, const DeskOptions& options) {
-  // Blocked before any thread starts, so that every thread inherits the mask and sigwait gets them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockStopSignals();  // Before any thread starts.
 
   auto registry = domain::Registry::Load(ElectionJsonPath(flags.dir), StationsCsvPath(flags.dir));
   if (!registry.ok()) {
@@ -79,8 +75,7 @@ int Desk(const Flags& flags, const DeskOptions& options) {
               (*server)->port(), options.web_tls_cert.empty() ? "http" : "https",
               flags.ingestion.c_str());
   std::fflush(stdout);
-  int signal = 0;
-  sigwait(&signals, &signal);
+  const int signal = WaitForSignal(signals);
   spdlog::info("desk: stopping on signal {}", signal);
   return 0;
 }
