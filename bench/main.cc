@@ -19,6 +19,7 @@
 #include "bench/e2e.h"
 #include "bench/portal.h"
 #include "bench/raw.h"
+#include "bench/raw_grpc.h"
 #include "bench/registry.h"
 #include "bench/table.h"
 #include "common/config/config.h"
@@ -123,8 +124,12 @@ int main(int argc, char** argv) {
   auto* registry_load = app.add_subcommand("registry-load", "");
   registry_load->add_option("dir", registry_dir)->required();
   registry_load->group("");
+  // The gRPC echo of the raw limits, in a process of its own; not for people either.
+  auto* echo_server = app.add_subcommand("echo-server", "");
+  echo_server->group("");
   if (auto code = hattama::config::Parse(app, argc, argv)) return *code;
   if (registry_load->parsed()) return LoadRegistryAndReport(registry_dir);
+  if (echo_server->parsed()) return ServeEcho();
 
   if (quick) {
     if (stations_list == "10000,1000000") stations_list = "10000";

@@ -3,6 +3,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <filesystem>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +12,8 @@
 #include "bench/echo.grpc.pb.h"
 #include "bench/hammer.h"
 #include "bench/load.h"
+#include "common/base/stop_signals.h"
+#include "tools/stack/process.h"
 
 namespace hattama::bench {
 namespace {
@@ -41,48 +45,70 @@ class StreamEchoReactor
   v1::SubmissionAck ack_;
 };
 
-// The stream on gRPC's callback API, as ingestion's StreamSubmissions; the unary call on the
-// synchronous API: publication answers GetAreaTotals on the callback API, a process of its own,
-// but this echo, whose server shares the bench's process with its clients, answered 10,200-11,700
-// calls a second on the callback API against 17,100-21,100 on this one (4 threads, 2 cores).
-class EchoService final
-    : public echo::v1::EchoService::WithCallbackMethod_Echo<echo::v1::EchoService::Service> {
+// Both on gRPC's callback API, in a process of its own: the stream as ingestion's
+// StreamSubmissions, the unary call as publication's GetAreaTotals. (In the bench's own process,
+// beside its clients, the callback unary echo answered fewer calls than the synchronous one; in
+// a process of its own, 16,486-17,495 a second against the synchronous 9,230-10,465, and above
+// publication's GetAreaTotals, which the synchronous one was not.)
+class EchoService final : public echo::v1::EchoService::CallbackService {
   grpc::ServerBidiReactor<v1::StreamSubmissionsRequest, v1::SubmissionAck>* Echo(
       grpc::CallbackServerContext*) override {
     return new StreamEchoReactor();  // deletes itself in OnDone, as gRPC's callback API expects
   }
-  grpc::Status Unary(grpc::ServerContext*, const v1::GetAreaTotalsRequest* request,
-                     v1::AreaTotals* reply) override {
+  grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
+                                  const v1::GetAreaTotalsRequest* request,
+                                  v1::AreaTotals* reply) override {
     reply->set_contest_id(request->contest_id());
-    return grpc::Status::OK;
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
   }
 };
 
-// The echo service on a free loopback port, for one benchmark.
+// The echo service in a process of its own (`hattama-bench echo-server`), as ingestion and
+// publication are, on a free loopback port, for one benchmark; stopped when this goes away.
 class EchoServer {
  public:
   static Result<std::unique_ptr<EchoServer>> Start() {
-    auto server = std::unique_ptr<EchoServer>(new EchoServer());
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &server->port_);
-    builder.RegisterService(&server->service_);
-    server->server_ = builder.BuildAndStart();
-    if (!server->server_ || server->port_ == 0) {
-      return Status::Error("cannot start the echo server");
+    auto process = stack::Process::Start(
+        {.argv = {std::filesystem::canonical("/proc/self/exe").string(), "echo-server"},
+         .capture_stdout = true});
+    if (!process.ok()) return process.status();
+    auto port = (*process)->ReadLine(std::chrono::seconds(20));
+    if (!port.ok() || port->empty()) {
+      return Status::Error("the echo server did not start: " +
+                           (port.ok() ? std::string("no port") : port.status().message()));
     }
-    return server;
+    return std::unique_ptr<EchoServer>(new EchoServer(std::move(process).value(), *port));
   }
-  ~EchoServer() { server_->Shutdown(); }
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string address() const { return "127.0.0.1:" + port_; }
 
  private:
-  EchoServer() = default;
-  EchoService service_;
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
+  EchoServer(std::unique_ptr<stack::Process> process, std::string port)
+      : process_(std::move(process)), port_(std::move(port)) {}
+  std::unique_ptr<stack::Process> process_;
+  std::string port_;
 };
 
 }  // namespace
+
+int ServeEcho() {
+  const sigset_t signals = BlockStopSignals();  // Before gRPC starts its threads.
+  EchoService service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::cerr << "cannot start the echo server\n";
+    return 1;
+  }
+  std::cout << port << "\n" << std::flush;
+  WaitForSignal(signals);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  return 0;
+}
 
 Result<double> GrpcStreamEchoRate(std::span<const v1::Submission> submissions, int streams,
                                   int64_t window) {
