@@ -100,6 +100,9 @@ std::vector<PreparedProtocol> PrepareProtocols(std::span<const v1::Submission> s
   return out;
 }
 
+// Rounds of the protocol writes; the best is the figure.
+constexpr int64_t kWriteRounds = 3;
+
 ProtocolNames NamesOf(int64_t unit, int partitions) {
   const int64_t district = unit % 100;
   return {.partition = static_cast<int32_t>(unit % partitions),
@@ -120,17 +123,23 @@ Result<RedisWriteRate> RawRedisProtocolWrites(std::span<const PreparedProtocol> 
     rate.commands_per_protocol =
         AppendProtocolWrites(samples[0], NamesOf(0, options.partitions), 0, ignored);
   }
-  auto protocols = PipelinedRate({.port = (*server)->port(),
-                                  .units = options.protocols,
-                                  .connections = options.connections,
-                                  .depth = options.depth},
-                                 [&](int64_t unit, std::string& out) {
-                                   return AppendProtocolWrites(
-                                       samples[static_cast<size_t>(unit) % samples.size()],
-                                       NamesOf(unit, options.partitions), unit, out);
-                                 });
-  if (!protocols.ok()) return protocols.status();
-  rate.protocols_per_second = *protocols;
+  // A ceiling: the best of a few rounds, each of new protocols, so that one moment of a busy
+  // machine does not pass for the part's limit.
+  const int64_t per_round = std::max<int64_t>(1, options.protocols / kWriteRounds);
+  for (int64_t round = 0; round < kWriteRounds; ++round) {
+    auto protocols = PipelinedRate({.port = (*server)->port(),
+                                    .units = per_round,
+                                    .connections = options.connections,
+                                    .depth = options.depth},
+                                   [&](int64_t unit, std::string& out) {
+                                     const int64_t protocol = round * per_round + unit;
+                                     return AppendProtocolWrites(
+                                         samples[static_cast<size_t>(protocol) % samples.size()],
+                                         NamesOf(protocol, options.partitions), protocol, out);
+                                   });
+    if (!protocols.ok()) return protocols.status();
+    rate.protocols_per_second = std::max(rate.protocols_per_second, *protocols);
+  }
   return rate;
 }
 
