@@ -126,8 +126,8 @@ class VisibilityPoller {
 };
 
 // When each submission is due and when its stream sends it. The i-th submission of the run is due
-// at start + i / rate; a stream sends everything that falls due within one tick together, woken
-// once at the tick's end (the first tick ends at start), so that the hub's threads and the
+// at start + i / rate; ticks are counted from the start, and a stream sends everything that falls
+// due within one tick together, woken once at the tick's end, so that the hub's threads and the
 // service's readers wake once a tick rather than once a submission.
 class Pacer {
  public:
