@@ -81,8 +81,8 @@ class ClusterFaultTest : public ClusterCase {
     // second, one run under ctest -j4 on two cores lost every write the victim took, its first
     // among them, as if its replica had been promoted before the kill: 3 s gives a master starved
     // of a core time to answer, and the test checks the victim was still master when killed.
-    // A failover then takes two or three node timeouts, longer on a starved machine: the client
-    // rides through up to ten (its default, 10 s, failed a write once under ctest -j4).
+    // A failover then takes two or three node timeouts, longer on a starved machine, which is
+    // close to the client's default 10 s: here the client rides through up to ten.
     auto cluster = RedisCluster::Start(3, 1, kNodeTimeout);
     ASSERT_TRUE(cluster.ok()) << cluster.status().message();
     own_ = std::move(cluster).value();
