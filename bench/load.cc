@@ -28,8 +28,19 @@ struct Sample {
   Clock::time_point sent;
 };
 
-// Watches sampled submissions until publication counts them. One request in flight at a time,
-// so the poller itself stays a small load next to what it measures.
+// Watches sampled submissions until publication counts them, with one request in flight and a
+// bounded load, so that the instrument stays small next to what it measures. Asking for every
+// pending sample over and over, it kept publication and Redis busy with thousands of station reads
+// a second: the flat-out run counted 7-12 % less than with a single sample.
+//
+// So each pass asks for the pending samples oldest first until one is not visible yet, and the next
+// pass starts 1 ms after: at most 1,000 reads a second miss (about 100 us of CPU each over the
+// machine: bench, publication, Redis). Samples become visible about in the order they were sent:
+// the oldest, which make the tail, are asked every pass, and a batch of aggregation that makes many
+// visible at once is seen in one pass. A younger sample visible before an older one is seen when
+// the older one is: its latency is over-stated by at most that wait, never under-stated. Measured
+// flat out at 10,000 stations, alternated with runs of one sample: no difference in the count rate
+// beyond the machine's noise.
 class VisibilityPoller {
  public:
   VisibilityPoller(const std::string& address, std::span<const v1::Submission> submissions,
@@ -52,7 +63,7 @@ class VisibilityPoller {
   }
 
   void Run() {
-    std::vector<Sample> pending;
+    std::vector<Sample> pending;  // Oldest first.
     int64_t passes = 0;
     Clock::duration pass_time{};
     for (;;) {
@@ -65,6 +76,11 @@ class VisibilityPoller {
         finishing = finishing_;
         deadline = deadline_;
       }
+      // Several streams add samples: keep them in the order they were sent.
+      auto older = [](const Sample& a, const Sample& b) { return a.sent < b.sent; };
+      if (!std::is_sorted(pending.begin(), pending.end(), older)) {
+        std::stable_sort(pending.begin(), pending.end(), older);
+      }
       if (finishing && (pending.empty() || Clock::now() > deadline)) {
         not_visible_ += static_cast<int64_t>(pending.size());
         break;
@@ -73,42 +89,29 @@ class VisibilityPoller {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
         continue;
       }
-      auto pass_start = Clock::now();
+      const auto pass_start = Clock::now();
+      bool missed = false;
       std::vector<Sample> still;
       for (const Sample& sample : pending) {
+        if (missed) {
+          still.push_back(sample);
+          continue;
+        }
         const int outcome = times_.outcome[sample.index].load(std::memory_order_acquire);
         if (outcome == v1::OUTCOME_REJECTED || outcome == v1::OUTCOME_DUPLICATE) continue;
-        const auto& protocol = submissions_[sample.index].protocol();
-        v1::GetStationResultsRequest request;
-        request.set_station_id(protocol.station_id());
-        v1::StationResults reply;
-        grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-        grpc::Status status = stub_->GetStationResults(&context, request, &reply);
-        auto now = Clock::now();
-        bool visible = false;
-        if (status.ok()) {
-          for (const auto& contest : reply.contests()) {
-            if (contest.contest_id() == protocol.contest_id() &&
-                contest.counted_submission_id() == submissions_[sample.index].submission_id()) {
-              visible = true;
-            }
-          }
-        }
-        if (visible) {
-          visible_ms_.push_back(Millis(now - sample.sent));
+        if (Visible(sample.index)) {
+          visible_ms_.push_back(Millis(Clock::now() - sample.sent));
         } else {
+          missed = true;
           still.push_back(sample);
         }
       }
       pending.swap(still);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
       pass_time += Clock::now() - pass_start;
       ++passes;
-      // A short breath between passes: the resolution stays near a millisecond without the poller
-      // taking a core from the services it measures.
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    poll_pass_ms_ = passes > 0 ? Millis(pass_time) / static_cast<double>(passes) + 1.0 : 0;
+    poll_pass_ms_ = passes > 0 ? Millis(pass_time) / static_cast<double>(passes) : 0;
   }
 
   std::vector<double> visible_ms_;
@@ -116,6 +119,24 @@ class VisibilityPoller {
   double poll_pass_ms_ = 0;
 
  private:
+  // Whether publication counts submissions_[index] for its station x contest.
+  bool Visible(size_t index) {
+    const auto& protocol = submissions_[index].protocol();
+    v1::GetStationResultsRequest request;
+    request.set_station_id(protocol.station_id());
+    v1::StationResults reply;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    if (!stub_->GetStationResults(&context, request, &reply).ok()) return false;
+    for (const auto& contest : reply.contests()) {
+      if (contest.contest_id() == protocol.contest_id() &&
+          contest.counted_submission_id() == submissions_[index].submission_id()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   std::unique_ptr<v1::PublicationService::Stub> stub_;
   std::span<const v1::Submission> submissions_;
   const Times& times_;

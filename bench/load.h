@@ -62,7 +62,8 @@ struct LoadResult {
   // Send -> visible in publication of every sampled accepted submission, milliseconds.
   std::vector<double> visible_ms;
   int64_t samples_not_visible = 0;
-  // Mean time of one pass of the poller over its pending samples: the resolution of visible_ms.
+  // Mean time from one pass of the poller to the next: how often the oldest pending samples are
+  // asked for, the resolution of visible_ms.
   double poll_pass_ms = 0;
   // outcome[i] answers submissions[i] (OUTCOME_UNSPECIFIED when unanswered).
   std::vector<v1::Outcome> outcomes;
