@@ -214,8 +214,8 @@ Result<E2eFigures> RunEndToEnd(const E2eOptions& options) {
   auto registry = hub::LoadRegistryFiles(dir);
   if (!registry.ok()) return registry.status();
 
-  // The night without resends, confirmations or disputes, so that every accepted submission is
-  // the one its station x contest counts, and visible means counted_submission_id == its id.
+  // The night without resends (visible means publication lists the submission for its station x
+  // contest, as the counted one or among the versions: load.cc).
   for (const auto& station : (*registry)->stations()) {
     figures.night_protocols += station.contest_ids_size();
   }
