@@ -209,24 +209,31 @@ Status PublicationService::StationDiscrepancies(const v1::Contest& contest,
   return Status::Ok();
 }
 
-grpc::Status PublicationService::GetStationResults(grpc::ServerContext*,
-                                                   const v1::GetStationResultsRequest* request,
-                                                   v1::StationResults* response) {
-  if (request->station_id().empty()) {
+grpc::ServerUnaryReactor* PublicationService::GetStationResults(
+    grpc::CallbackServerContext* context, const v1::GetStationResultsRequest* request,
+    v1::StationResults* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(StationResults(*request, *response));
+  return reactor;
+}
+
+grpc::Status PublicationService::StationResults(const v1::GetStationResultsRequest& request,
+                                                v1::StationResults& response) {
+  if (request.station_id().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "station_id is required");
   }
-  const domain::Station* station = registry_.FindStation(request->station_id());
+  const domain::Station* station = registry_.FindStation(request.station_id());
   if (station == nullptr) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "no station \"" + request->station_id() + "\" in the registry");
+                        "no station \"" + request.station_id() + "\" in the registry");
   }
   auto contests = store_->ReadStation(*station);
   if (!contests.ok()) return ToGrpc(contests.status());
-  *response->mutable_station() = station->ToProto();
+  *response.mutable_station() = station->ToProto();
   size_t budget = max_version_bytes_;
   for (auto& result : *contests) {
     BoundVersions(result, max_versions_, budget);
-    *response->add_contests() = std::move(result);
+    *response.add_contests() = std::move(result);
   }
   return grpc::Status::OK;
 }
