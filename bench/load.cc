@@ -69,8 +69,10 @@ class VisibilityPoller {
     for (;;) {
       bool finishing;
       Clock::time_point deadline;
+      bool added;
       {
         std::lock_guard lock(mutex_);
+        added = !inbox_.empty();
         pending.insert(pending.end(), inbox_.begin(), inbox_.end());
         inbox_.clear();
         finishing = finishing_;
@@ -78,7 +80,7 @@ class VisibilityPoller {
       }
       // Several streams add samples: keep them in the order they were sent.
       auto older = [](const Sample& a, const Sample& b) { return a.sent < b.sent; };
-      if (!std::is_sorted(pending.begin(), pending.end(), older)) {
+      if (added && !std::is_sorted(pending.begin(), pending.end(), older)) {
         std::stable_sort(pending.begin(), pending.end(), older);
       }
       if (finishing && (pending.empty() || Clock::now() > deadline)) {

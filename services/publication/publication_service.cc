@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <set>
+#include <utility>
 
 #include "common/base/status_grpc.h"
 #include "services/publication/totals.h"
@@ -44,6 +45,14 @@ Result<size_t> PageOffset(const std::string& token) {
     return Status::InvalidArgument("page_token \"" + token + "\" is not one this service gave");
   }
   return offset;
+}
+
+// A callback method's reactor, finished with the answer computed on the thread that read the
+// request.
+grpc::ServerUnaryReactor* Answered(grpc::CallbackServerContext* context, grpc::Status status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(std::move(status));
+  return reactor;
 }
 
 v1::StationSummary Summary(const domain::Station& station, v1::StationContestResult& result) {
@@ -94,17 +103,14 @@ grpc::Status PublicationService::SerializedTotals(const grpc::ByteBuffer& reques
 grpc::ServerUnaryReactor* PublicationService::GetAreaTotals(grpc::CallbackServerContext* context,
                                                             const grpc::ByteBuffer* request,
                                                             grpc::ByteBuffer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(SerializedTotals<v1::GetAreaTotalsRequest>(*request, false, *response));
-  return reactor;
+  return Answered(context, SerializedTotals<v1::GetAreaTotalsRequest>(*request, false, *response));
 }
 
 grpc::ServerUnaryReactor* PublicationService::GetOfficialTotals(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(SerializedTotals<v1::GetOfficialTotalsRequest>(*request, true, *response));
-  return reactor;
+  return Answered(context,
+                  SerializedTotals<v1::GetOfficialTotalsRequest>(*request, true, *response));
 }
 
 grpc::Status PublicationService::GetLogCheckpoint(grpc::ServerContext*,
@@ -212,9 +218,7 @@ Status PublicationService::StationDiscrepancies(const v1::Contest& contest,
 grpc::ServerUnaryReactor* PublicationService::GetStationResults(
     grpc::CallbackServerContext* context, const v1::GetStationResultsRequest* request,
     v1::StationResults* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(StationResults(*request, *response));
-  return reactor;
+  return Answered(context, StationResults(*request, *response));
 }
 
 grpc::Status PublicationService::StationResults(const v1::GetStationResultsRequest& request,
