@@ -41,6 +41,8 @@ struct Flags {
   int64_t http_max_header_bytes = static_cast<int64_t>(server.http.max_header_bytes);
   int watch_max_streams = static_cast<int>(server.watch.max_streams);
   int watch_max_streams_per_address = static_cast<int>(server.watch.max_streams_per_address);
+  int max_station_reads = static_cast<int>(server.station_reads.max_reads);
+  int max_station_reads_per_address = static_cast<int>(server.station_reads.max_reads_per_address);
   double export_max_age = 5;
   double progress_interval =
       std::chrono::duration<double>(publication::kDefaultProgressInterval).count();
@@ -105,6 +107,13 @@ void AddFlags(CLI::App& app, Flags& flags) {
   config::AddFlag(app, "watch-max-streams-per-address", flags.watch_max_streams_per_address,
                   "Most gRPC Watch streams open at once from one client address; beyond it "
                   "Watch answers RESOURCE_EXHAUSTED; 0: no cap");
+  config::AddFlag(app, "max-station-reads", flags.max_station_reads,
+                  "Most GetStationResults calls (gRPC and /v1/GetStationResults) queued or "
+                  "running at once, on --redis-connections workers; beyond it a call answers "
+                  "RESOURCE_EXHAUSTED (429) at once; 0: no bound");
+  config::AddFlag(app, "max-station-reads-per-address", flags.max_station_reads_per_address,
+                  "Most gRPC GetStationResults calls queued or running at once from one client "
+                  "address; beyond it a call answers RESOURCE_EXHAUSTED at once; 0: no bound");
   config::AddFlag(app, "export-max-age", flags.export_max_age,
                   "Seconds an /export file is served before it is produced again even without a "
                   "change from the change feed (without --kafka-bootstrap: how stale it may be)");
@@ -169,6 +178,9 @@ publication::ServerConfig ServerConfigOf(const Flags& flags) {
   server.watch.max_streams = static_cast<size_t>(std::max(0, flags.watch_max_streams));
   server.watch.max_streams_per_address =
       static_cast<size_t>(std::max(0, flags.watch_max_streams_per_address));
+  server.station_reads.max_reads = static_cast<size_t>(std::max(0, flags.max_station_reads));
+  server.station_reads.max_reads_per_address =
+      static_cast<size_t>(std::max(0, flags.max_station_reads_per_address));
   server.export_max_age = Seconds(flags.export_max_age);
   server.progress_interval = Seconds(std::max(0.1, flags.progress_interval));
   server.station_max_versions = std::max(1, flags.station_max_versions);

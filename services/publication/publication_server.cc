@@ -117,6 +117,10 @@ Status PublicationServer::ServeGrpc(const ServerConfig& config) {
   publication_->LimitVersions(std::max(1, config.station_max_versions),
                               config.station_max_version_bytes);
   publication_->UseWatchHub(watch_.get());
+  StationReads::Options station_reads = config.station_reads;
+  station_reads.threads = config.redis_connections;
+  station_reads_ = std::make_unique<StationReads>(station_reads);
+  publication_->UseStationReads(station_reads_.get());
   if (tlog_ != nullptr) {
     publication_->UseTransparencyLog(checkpoints_.get(), config.tlog_url, config.tlog_verifier_key);
   }

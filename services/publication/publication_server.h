@@ -54,6 +54,9 @@ struct ServerConfig {
   WatchHub::Options watch;
   // How long an /export file is served before it is produced again without a change.
   std::chrono::milliseconds export_max_age{5000};
+  // GetStationResults' reads queued or running at once, in all and from one client address; its
+  // workers are redis_connections (StationReads, whose `threads` is ignored here).
+  StationReads::Options station_reads;
   // The bounds of a GetStationResults answer (PublicationService::LimitVersions).
   int station_max_versions = kMaxVersionsPerContest;
   size_t station_max_version_bytes = kMaxVersionBytes;
@@ -124,6 +127,8 @@ class PublicationServer {
   // Adds to the checkpoints and tells the watch hub: goes before both.
   std::unique_ptr<TlogWatcher> tlog_;
   std::unique_ptr<PublicationService> publication_;
+  // Answers through publication_, for the gRPC server: destroyed between them.
+  std::unique_ptr<StationReads> station_reads_;
   std::unique_ptr<DeploymentService> deployment_;
   std::unique_ptr<AnalysisService> analysis_;
   // Samples through analysis_ and the store; answers through publication_.

@@ -218,7 +218,17 @@ Status PublicationService::StationDiscrepancies(const v1::Contest& contest,
 grpc::ServerUnaryReactor* PublicationService::GetStationResults(
     grpc::CallbackServerContext* context, const v1::GetStationResultsRequest* request,
     v1::StationResults* response) {
-  return Answered(context, StationResults(*request, *response));
+  if (station_reads_ == nullptr) return Answered(context, StationResults(*request, *response));
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Status queued = station_reads_->Submit(
+      ClientAddress(context->peer()), [this, context, request, response, reactor] {
+        // A client that gave up while its read waited costs no Redis round trip.
+        reactor->Finish(context->IsCancelled()
+                            ? grpc::Status(grpc::StatusCode::CANCELLED, "the client gave up")
+                            : StationResults(*request, *response));
+      });
+  if (!queued.ok()) reactor->Finish(ToGrpc(queued));
+  return reactor;
 }
 
 grpc::Status PublicationService::StationResults(const v1::GetStationResultsRequest& request,

@@ -14,6 +14,7 @@
 #include "services/publication/checkpoint_history.h"
 #include "services/publication/night_progress.h"
 #include "services/publication/published_store.h"
+#include "services/publication/station_reads.h"
 #include "services/publication/watch.h"
 
 namespace hattama::publication {
@@ -31,7 +32,8 @@ inline constexpr size_t kMaxVersionBytes = 1 << 20;
 // callback method too: gRPC 1.51's callback threads ("nexting" threads), after a second without a
 // callback call, sleep 100 ms, and while they sleep nothing reads the sockets, so a client asking
 // only synchronous methods saw one answer in about every 1.1 s come 100 ms late (README "What
-// limits it"). The rest is synchronous.
+// limits it"). It reads Redis on StationReads' workers, not on those few threads. The rest is
+// synchronous.
 using PublicationServiceBase = v1::PublicationService::WithCallbackMethod_Watch<
     v1::PublicationService::WithRawCallbackMethod_GetAreaTotals<
         v1::PublicationService::WithRawCallbackMethod_GetOfficialTotals<
@@ -58,6 +60,9 @@ class PublicationService final : public PublicationServiceBase {
   // GetNightProgress answers from `progress`; without (null, the default), it answers
   // FAILED_PRECONDITION. Call before serving.
   void UseNightProgress(const NightProgress* progress) { night_progress_ = progress; }
+  // GetStationResults reads on `reads`' workers, within its bounds; without (null, the default),
+  // on the gRPC thread that read the request. Call before serving.
+  void UseStationReads(StationReads* reads) { station_reads_ = reads; }
   // The bounds of a GetStationResults answer (default kMaxVersionsPerContest, kMaxVersionBytes).
   // Call before serving.
   void LimitVersions(int per_contest, size_t bytes) {
@@ -123,6 +128,7 @@ class PublicationService final : public PublicationServiceBase {
   const std::shared_ptr<PublishedStore> store_;
   const domain::Registry& registry_;
   WatchHub* watch_ = nullptr;
+  StationReads* station_reads_ = nullptr;
   const CheckpointHistory* checkpoints_ = nullptr;
   const NightProgress* night_progress_ = nullptr;
   std::string log_url_;

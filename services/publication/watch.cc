@@ -7,6 +7,7 @@
 
 #include "common/base/status_grpc.h"
 #include "common/metrics/service_metrics.h"
+#include "services/publication/station_reads.h"
 
 namespace hattama::publication {
 namespace {
@@ -20,14 +21,6 @@ class Refusal : public grpc::ServerWriteReactor<v1::AreaTotals> {
   explicit Refusal(const grpc::Status& status) { Finish(status); }
   void OnDone() override { delete this; }
 };
-
-// The client address of a peer ("ipv4:10.0.0.1:5123" -> "ipv4:10.0.0.1"); empty for peers
-// that are not network clients (the in-process channel).
-std::string ClientAddress(const std::string& peer) {
-  if (peer.rfind("ipv4:", 0) != 0 && peer.rfind("ipv6:", 0) != 0) return "";
-  const size_t colon = peer.rfind(':');
-  return colon == std::string::npos ? peer : peer.substr(0, colon);
-}
 
 }  // namespace
 

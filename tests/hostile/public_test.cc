@@ -11,6 +11,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -295,6 +297,168 @@ TEST_F(PublicSide, WholeContestReadsCannotTakeEveryRedisConnection) {
   EXPECT_GT(refused_during, 0) << "the bound never refused a read while the flood was on";
   EXPECT_GT(answered.load(), 0);
   EXPECT_TRUE(unexpected.empty()) << unexpected.front();
+}
+
+// Station reads waiting on a stalled Redis (stopped with SIGSTOP), more than the bounds take, over
+// gRPC from one address and over HTTP: beyond --max-station-reads-per-address (64) and
+// --max-station-reads (100 here) they are refused at once naming the flag, and the cached
+// totals, which need no Redis, still answer within a second while the accepted reads wait. Before
+// the reads had workers of their own, they held gRPC's callback threads and the totals waited
+// behind them.
+TEST_F(PublicSide, StationReadsOnAStalledRedisAreBoundedAndLeaveTheTotalsAnswering) {
+  Start({{"HATTAMA_MAX_STATION_READS", "100"}});
+  // The totals the night left, read once, so that they are served from memory from here on.
+  auto read_totals = [&](std::chrono::milliseconds deadline) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + deadline);
+    v1::GetAreaTotalsRequest request;
+    request.set_area_id(nation_);
+    request.set_contest_id(contest_);
+    v1::AreaTotals totals;
+    return stub_->GetAreaTotals(&context, request, &totals);
+  };
+  ASSERT_TRUE(read_totals(10s).ok());
+  const std::string station = registry_->stations()[0].station_id();
+
+  struct Call {
+    grpc::ClientContext context;
+    v1::GetStationResultsRequest request;
+    v1::StationResults results;
+    grpc::Status status;
+  };
+  constexpr int kGrpcReads = 150;
+  constexpr int kHttpReads = 60;
+  constexpr int kPerAddress = 64;  // --max-station-reads-per-address's default.
+  std::vector<Call> calls(kGrpcReads);
+  std::mutex mutex;
+  std::condition_variable answered_cv;
+  int grpc_answered = 0;
+  std::vector<int> http_statuses(kHttpReads, 0);
+  std::vector<std::string> http_bodies(kHttpReads);
+  std::atomic<int> http_answered{0};
+  std::vector<std::thread> http;
+  // However the test ends: Redis resumed, every HTTP reader joined, every gRPC call answered.
+  struct Resume {
+    stack::Process& redis;
+    std::vector<std::thread>& http;
+    std::vector<Call>& calls;
+    std::mutex& mutex;
+    std::condition_variable& answered_cv;
+    int& grpc_answered;
+    bool resumed = false;
+    void operator()() {
+      if (resumed) return;
+      resumed = true;
+      redis.Signal(SIGCONT);
+      for (auto& thread : http) thread.join();
+      std::unique_lock lock(mutex);
+      answered_cv.wait(lock, [&] { return grpc_answered == static_cast<int>(calls.size()); });
+    }
+    ~Resume() { (*this)(); }
+  } resume{stack_->redis().process(), http, calls, mutex, answered_cv, grpc_answered};
+  stack_->redis().process().Signal(SIGSTOP);
+  for (Call& call : calls) {
+    call.context.set_deadline(std::chrono::system_clock::now() + 60s);
+    call.request.set_station_id(station);
+    stub_->async()->GetStationResults(&call.context, &call.request, &call.results,
+                                      [&, &call = call](grpc::Status status) {
+                                        std::lock_guard lock(mutex);
+                                        call.status = std::move(status);
+                                        ++grpc_answered;
+                                        answered_cv.notify_all();
+                                      });
+  }
+  // The refusals come at once: the per-address bound's over gRPC, then the global one's over HTTP.
+  auto refused_grpc = [&] {
+    int refused = 0;
+    for (const Call& call : calls) {
+      refused +=
+          call.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+          call.status.error_message().find("--max-station-reads-per-address") != std::string::npos;
+    }
+    return refused;
+  };
+  // The gRPC reads first, from one address: all but the first 64 are refused at arrival.
+  {
+    std::unique_lock lock(mutex);
+    EXPECT_TRUE(
+        answered_cv.wait_for(lock, 5s, [&] { return refused_grpc() >= kGrpcReads - kPerAddress; }))
+        << refused_grpc() << " gRPC station reads refused";
+  }
+  // Then the HTTP reads (the gateway's, no address): the 36 left under the 100 are taken.
+  for (int i = 0; i < kHttpReads; ++i) {
+    http.emplace_back([&, i] {
+      httplib::Client client(stack_->publication_http_address());
+      client.set_read_timeout(60s);
+      auto response = client.Get("/v1/GetStationResults?station_id=" + station);
+      if (response) {
+        http_statuses[i] = response->status;
+        http_bodies[i] = response->body;
+      }
+      ++http_answered;
+    });
+  }
+  EXPECT_TRUE(Eventually([&] { return http_answered.load() >= 1; }, 5s))
+      << "no HTTP station read was refused";
+  for (int i = 0; i < 10; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    const grpc::Status status = read_totals(1s);
+    EXPECT_TRUE(status.ok()) << "totals read " << i
+                             << " during the stall: " << status.error_message() << " after "
+                             << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - started)
+                                    .count()
+                             << " ms";
+    std::this_thread::sleep_for(50ms);
+  }
+  // The fault landed: accepted station reads were still waiting on Redis after the totals read.
+  int waiting = 0;
+  {
+    std::lock_guard lock(mutex);
+    waiting = kGrpcReads - grpc_answered;
+  }
+  waiting += kHttpReads - http_answered.load();
+  EXPECT_GT(waiting, 0) << "no station read was waiting on the stalled Redis";
+  resume();
+
+  // Every call got an answer: the station's results, Redis's timeout, or a refusal naming its flag.
+  int accepted = 0;
+  for (const Call& call : calls) {
+    if (call.status.ok()) {
+      EXPECT_EQ(call.results.station().station_id(), station);
+      ++accepted;
+    } else if (call.status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      ++accepted;
+    } else {
+      EXPECT_EQ(call.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+          << call.status.error_message();
+      EXPECT_NE(call.status.error_message().find("--max-station-reads-per-address"),
+                std::string::npos)
+          << call.status.error_message();
+    }
+  }
+  EXPECT_EQ(kGrpcReads - accepted, refused_grpc());
+  EXPECT_GE(refused_grpc(), 1);
+  int refused_http = 0;
+  for (int i = 0; i < kHttpReads; ++i) {
+    if (http_statuses[i] == 429) {
+      EXPECT_NE(http_bodies[i].find("--max-station-reads"), std::string::npos) << http_bodies[i];
+      ++refused_http;
+    } else {
+      EXPECT_TRUE(http_statuses[i] == 200 || http_statuses[i] == 503)
+          << "HTTP read " << i << ": " << http_statuses[i] << " " << http_bodies[i];
+    }
+  }
+  EXPECT_GE(refused_http, 1) << "the HTTP reads never met --max-station-reads";
+  // And once Redis is back, a station read answers as before.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 10s);
+  v1::GetStationResultsRequest request;
+  request.set_station_id(station);
+  v1::StationResults results;
+  const grpc::Status status = stub_->GetStationResults(&context, request, &results);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(results.station().station_id(), station);
 }
 
 // Redis stopped: what is not in memory answers 503 / UNAVAILABLE (the issue saw 404 "totals store
