@@ -72,7 +72,7 @@ endfunction()
 # RUN_SERIAL, which they all had once, left a core idle for 300 s of a 506 s run (e1fb776), and
 # one lane for all of them still made 368 s of a 561 s run on the machine of 2026-12-01 one stack
 # test after another, with the two cores a third busy. The lanes are chosen by hand, each about
-# half of the stack tests' time; ./hattama test runs ctest at three times the cores. ALONE keeps
+# half of the stack tests' time; ./hattama test runs ctest at twice the cores. ALONE keeps
 # RUN_SERIAL for a test that times the stack under its own load (a flood, slow sockets): a busy
 # neighbour would be measured.
 # SLOW is for a test that takes a minute or more mostly waiting (desk_test's minute-long outage):
