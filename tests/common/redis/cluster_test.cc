@@ -368,7 +368,7 @@ TEST_F(ClusterFaultTest, EveryAcknowledgedWriteSurvivesAMasterKilledMidStream) {
 TEST_F(ClusterFaultTest, WithReplicaAcksAWriteSucceedsOnlyOnceAReplicaHoldsIt) {
   auto confirming = ClusterConnection::Connect(
       cluster_->addresses(),
-      {.replica_acks = 1, .replica_ack_timeout = std::chrono::milliseconds(300)});
+      {.replica_acks = 1, .replica_ack_timeout = std::chrono::milliseconds(500)});
   ASSERT_TRUE(confirming.ok()) << confirming.status().message();
   ClusterConnection& client = **confirming;
   const std::string alone = "hattama:{p1}:x";
@@ -377,7 +377,19 @@ TEST_F(ClusterFaultTest, WithReplicaAcksAWriteSucceedsOnlyOnceAReplicaHoldsIt) {
     const std::string key = "hattama:{p" + std::to_string(p) + "}:x";
     if (client.MasterOf(KeySlot(key)) != client.MasterOf(KeySlot(alone))) elsewhere = key;
   }
-  ASSERT_EQ(client.Pipeline({{"SET", alone, "1"}, {"SET", elsewhere, "1"}}).status().message(), "");
+  // With every replica up a write is confirmed, if not within one WAIT on a starved machine (one
+  // run beside a build: 0 of 1 within 300 ms), then within a few: sent again, as the services do.
+  auto confirmed_soon = [&](const std::vector<Command>& commands) {
+    std::string last;
+    Eventually(
+        [&] {
+          last = client.Pipeline(commands).status().message();
+          return last.empty();
+        },
+        std::chrono::seconds(10));
+    return last;
+  };
+  ASSERT_EQ(confirmed_soon({{"SET", alone, "1"}, {"SET", elsewhere, "1"}}), "");
 
   const std::string replica = RedisCluster::ReplicaOf(client.MasterOf(KeySlot(alone)));
   ASSERT_FALSE(replica.empty());
@@ -387,9 +399,7 @@ TEST_F(ClusterFaultTest, WithReplicaAcksAWriteSucceedsOnlyOnceAReplicaHoldsIt) {
   EXPECT_EQ(unconfirmed.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(unconfirmed.status().message().find("on 0 of 1 replicas"), std::string::npos)
       << unconfirmed.status().message();
-  auto confirmed = client.Run({"SET", elsewhere, "2"});
-  ASSERT_TRUE(confirmed.ok()) << confirmed.status().message();
-  EXPECT_EQ(confirmed->str, "OK");
+  EXPECT_EQ(confirmed_soon({{"SET", elsewhere, "2"}}), "");
 }
 
 TEST(ClusterConnect, FailsClearlyWhenNoNodeAnswers) {
