@@ -1,8 +1,17 @@
 #include "bench/apply_script.h"
 
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <map>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "common/domain/dispute.h"
 #include "common/domain/partition.h"
@@ -33,6 +42,42 @@ size_t AllocatedBytes() {
   size_t allocated = 0;
   size = sizeof allocated;
   return mallctl("stats.allocated", &allocated, &size, nullptr, 0) == 0 ? allocated : 0;
+}
+
+// CPU seconds this process used so far, every thread.
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// What redis-server's INFO says of its CPU: seconds in all, and each command's microseconds
+// since the last CONFIG RESETSTAT, most first.
+struct RedisCpu {
+  double seconds = 0;
+  std::vector<std::pair<int64_t, std::string>> commands;
+};
+
+RedisCpu ReadRedisCpu(redis::Connection& connection) {
+  RedisCpu cpu;
+  auto info = connection.Run({"INFO", "everything"});
+  if (!info.ok()) return cpu;
+  std::istringstream lines(info->str);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    for (const char* field : {"used_cpu_user:", "used_cpu_sys:"}) {
+      if (line.rfind(field, 0) == 0) cpu.seconds += std::stod(line.substr(std::strlen(field)));
+    }
+    // cmdstat_hset:calls=1,usec=2,usec_per_call=2.00,...
+    if (line.rfind("cmdstat_", 0) != 0) continue;
+    const size_t colon = line.find(':');
+    const size_t usec = line.find(",usec=");
+    if (colon == std::string::npos || usec == std::string::npos) continue;
+    cpu.commands.emplace_back(std::stoll(line.substr(usec + 6)), line.substr(8, colon - 8));
+  }
+  std::sort(cpu.commands.rbegin(), cpu.commands.rend());
+  return cpu;
 }
 
 // Unit `unit` as aggregation's Prepare would give it: a new station and submission (NamesOf), in
@@ -103,8 +148,9 @@ Result<FoldStepFigures> FoldStepRate(std::span<const PreparedProtocol> samples,
   return figures;
 }
 
-Result<std::vector<double>> RebuildRates(std::span<const v1::Submission> samples, int partitions,
-                                         int64_t registry_stations, const std::vector<int>& lanes) {
+Result<std::vector<RebuildFigures>> RebuildRates(std::span<const v1::Submission> samples,
+                                                 int partitions, int64_t registry_stations,
+                                                 const std::vector<int>& lanes) {
   auto registry = hub::GenerateRegistry({.stations = registry_stations, .seed = 2021});
   if (!registry.ok()) return registry.status();
   auto kafka = stack::DevKafka::Start(partitions);
@@ -127,10 +173,15 @@ Result<std::vector<double>> RebuildRates(std::span<const v1::Submission> samples
   }
   if (Status flushed = (*producer)->Flush(std::chrono::seconds(60)); !flushed.ok()) return flushed;
   if (failed.load() > 0) return Status::Error("the embedded Kafka refused sample records");
-  std::vector<double> rates;
+  std::vector<RebuildFigures> runs;
   for (int lane_count : lanes) {
     auto server = stack::RedisServer::Start();  // Empty each time.
     if (!server.ok()) return server.status();
+    auto info = redis::Connection::Connect((*server)->address(), std::chrono::seconds(5));
+    if (!info.ok()) return info.status();
+    if (auto reset = (*info)->Run({"CONFIG", "RESETSTAT"}); !reset.ok()) return reset.status();
+    const RedisCpu redis_before = ReadRedisCpu(**info);
+    const double member_before = ProcessCpuSeconds();
     const auto started = std::chrono::steady_clock::now();
     aggregation::AggregatorOptions options;
     options.kafka_bootstrap = (*kafka)->bootstrap();
@@ -144,9 +195,21 @@ Result<std::vector<double>> RebuildRates(std::span<const v1::Submission> samples
       return Status::Error("the rebuild applied " + std::to_string(rebuilt->applied) + " of " +
                            std::to_string(samples.size()) + " records");
     }
-    rates.push_back(static_cast<double>(rebuilt->applied) / elapsed.count());
+    const double member_cpu = ProcessCpuSeconds() - member_before;
+    const RedisCpu redis_after = ReadRedisCpu(**info);
+    const double records = static_cast<double>(rebuilt->applied);
+    RebuildFigures figures{
+        .records_per_second = records / elapsed.count(),
+        .member_cpu_us = member_cpu * 1e6 / records,
+        .redis_cpu_us = (redis_after.seconds - redis_before.seconds) * 1e6 / records};
+    for (size_t i = 0; i < redis_after.commands.size() && i < 5; ++i) {
+      const auto& [usec, name] = redis_after.commands[i];
+      figures.redis_commands +=
+          fmt::format("{}{} {:.1f}", i == 0 ? "" : ", ", name, static_cast<double>(usec) / records);
+    }
+    runs.push_back(std::move(figures));
   }
-  return rates;
+  return runs;
 }
 
 }  // namespace hattama::bench

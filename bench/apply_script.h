@@ -7,6 +7,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 
 #include "bench/raw_redis.h"
 #include "common/base/result.h"
@@ -35,12 +36,24 @@ struct FoldStepFigures {
 Result<FoldStepFigures> FoldStepRate(std::span<const PreparedProtocol> samples,
                                      const FoldStepOptions& options);
 
+// One run of RebuildRates: records a second, from the rebuild's start until it returns, caught up;
+// and the CPU it cost a record, in this process (the lanes and their Kafka readers) and in
+// redis-server (its INFO's used_cpu_user + used_cpu_sys), in microseconds.
+struct RebuildFigures {
+  double records_per_second = 0;
+  double member_cpu_us = 0;
+  double redis_cpu_us = 0;
+  // redis-server's busiest commands of the run: "name µs a record", most first.
+  std::string redis_commands;
+};
+
 // `hattama-aggregation --rebuild` in this process (aggregation::RunRebuild, its defaults
 // otherwise): `samples` (a night of the registry SampleSubmissions drew, `registry_stations`
 // stations) written as ingestion writes them into a fresh embedded Kafka of `partitions`
 // partitions, then replayed into an empty redis-server once for each entry of `lanes`, with that
-// many lanes. Records a second for each, from the rebuild's start until it returns, caught up.
-Result<std::vector<double>> RebuildRates(std::span<const v1::Submission> samples, int partitions,
-                                         int64_t registry_stations, const std::vector<int>& lanes);
+// many lanes.
+Result<std::vector<RebuildFigures>> RebuildRates(std::span<const v1::Submission> samples,
+                                                 int partitions, int64_t registry_stations,
+                                                 const std::vector<int>& lanes);
 
 }  // namespace hattama::bench

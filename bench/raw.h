@@ -40,6 +40,9 @@ struct RawFigures {
   // with one lane and with its default lanes (one a core), and how many records it replayed.
   double rebuild = 0;
   double rebuild_lanes = 0;
+  // CPU a record of the one-lane rebuild, µs: the rebuilding process and redis-server.
+  double rebuild_member_cpu_us = 0;
+  double rebuild_redis_cpu_us = 0;
   int rebuild_lane_count = 1;
   int64_t rebuild_records = 0;
 

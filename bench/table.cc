@@ -166,6 +166,9 @@ void RawRows(Rows& rows, Table& table, const RawFigures& raw, const TableContext
       Rate(raw.rebuild_lanes));
   rows.Ratio(fmt::format("the {:.0f} aimed at", kRebuildTargetPerSecond), raw.rebuild_lanes,
              kRebuildTargetPerSecond, false);
+  // What bounds it whatever the lanes: the CPU a record, against the cores there are.
+  rows.Same("  CPU a record, one lane, us: rebuilding / redis-server",
+            fmt::format("{:.1f} / {:.1f}", raw.rebuild_member_cpu_us, raw.rebuild_redis_cpu_us));
 }
 
 void FlatOutRows(Rows& rows, Table& table, const std::optional<RawFigures>& raw) {
