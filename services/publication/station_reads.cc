@@ -29,7 +29,6 @@ Status StationReads::Submit(const std::string& address, std::function<void()> re
   {
     std::lock_guard lock(mutex_);
     if (options_.max_reads > 0 && pending_ >= options_.max_reads) {
-      ++refused_;
       return Status::ResourceExhausted("too many station reads at once (" +
                                        std::to_string(options_.max_reads) +
                                        ", --max-station-reads); retry later");
@@ -37,7 +36,6 @@ Status StationReads::Submit(const std::string& address, std::function<void()> re
     if (!address.empty() && options_.max_reads_per_address > 0) {
       size_t& from_address = pending_by_address_[address];
       if (from_address >= options_.max_reads_per_address) {
-        ++refused_;
         return Status::ResourceExhausted("too many station reads at once from " + address + " (" +
                                          std::to_string(options_.max_reads_per_address) +
                                          ", --max-station-reads-per-address); retry later");
@@ -49,16 +47,6 @@ Status StationReads::Submit(const std::string& address, std::function<void()> re
   }
   queued_.notify_one();
   return Status::Ok();
-}
-
-size_t StationReads::pending() const {
-  std::lock_guard lock(mutex_);
-  return pending_;
-}
-
-uint64_t StationReads::refused() const {
-  std::lock_guard lock(mutex_);
-  return refused_;
 }
 
 void StationReads::Work() {

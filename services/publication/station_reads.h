@@ -52,10 +52,6 @@ class StationReads {
   // the bound (and the address) when it is reached; `read` is then not run.
   Status Submit(const std::string& address, std::function<void()> read);
 
-  // Reads queued or running now; refused for a bound since construction.
-  size_t pending() const;
-  uint64_t refused() const;
-
  private:
   struct Read {
     std::string address;
@@ -64,12 +60,11 @@ class StationReads {
   void Work();
 
   const Options options_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable queued_;
   std::deque<Read> queue_;
   size_t pending_ = 0;  // Queued plus running.
   std::map<std::string, size_t> pending_by_address_;
-  uint64_t refused_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };
