@@ -82,6 +82,15 @@ class PublicSide : public ::testing::Test {
     return rss.ok() ? *rss : -1;
   }
 
+  // GetStationResults of `station` over gRPC, within 10 s.
+  grpc::Status ReadStation(const std::string& station, v1::StationResults& results) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    v1::GetStationResultsRequest request;
+    request.set_station_id(station);
+    return stub_->GetStationResults(&context, request, &results);
+  }
+
   // Lines of publication's log that contain `text`.
   int LogLines(const std::string& text) {
     std::ifstream log(stack_->log_dir() + "/publication.log");
@@ -281,12 +290,8 @@ TEST_F(PublicSide, WholeContestReadsCannotTakeEveryRedisConnection) {
   ASSERT_TRUE(Eventually([&] { return answered.load() + refused.load() >= kFlooders; }, 20s));
   const std::string station = registry_->stations()[0].station_id();
   for (int i = 0; i < 10; ++i) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + 10s);
-    v1::GetStationResultsRequest request;
-    request.set_station_id(station);
     v1::StationResults results;
-    const grpc::Status status = stub_->GetStationResults(&context, request, &results);
+    const grpc::Status status = ReadStation(station, results);
     EXPECT_TRUE(status.ok()) << "call " << i << ": " << status.error_message();
     std::this_thread::sleep_for(50ms);
   }
@@ -451,12 +456,8 @@ TEST_F(PublicSide, StationReadsOnAStalledRedisAreBoundedAndLeaveTheTotalsAnsweri
   }
   EXPECT_GE(refused_http, 1) << "the HTTP reads never met --max-station-reads";
   // And once Redis is back, a station read answers as before.
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + 10s);
-  v1::GetStationResultsRequest request;
-  request.set_station_id(station);
   v1::StationResults results;
-  const grpc::Status status = stub_->GetStationResults(&context, request, &results);
+  const grpc::Status status = ReadStation(station, results);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(results.station().station_id(), station);
 }
@@ -476,12 +477,8 @@ TEST_F(PublicSide, RedisDownAnswers503NotFound404) {
     EXPECT_EQ(response->status, 503) << path << ": " << response->body;
     EXPECT_NE(response->body.find("\"code\":\"UNAVAILABLE\""), std::string::npos) << response->body;
   }
-  grpc::ClientContext context;
-  v1::GetStationResultsRequest request;
-  request.set_station_id(station);
   v1::StationResults results;
-  EXPECT_EQ(stub_->GetStationResults(&context, request, &results).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(ReadStation(station, results).error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 // Paused gRPC Watch clients (they never read): the 3,000 grew publication to 1.6 GB and
