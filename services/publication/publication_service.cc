@@ -218,32 +218,41 @@ Status PublicationService::StationDiscrepancies(const v1::Contest& contest,
 grpc::ServerUnaryReactor* PublicationService::GetStationResults(
     grpc::CallbackServerContext* context, const v1::GetStationResultsRequest* request,
     v1::StationResults* response) {
-  if (station_reads_ == nullptr) return Answered(context, StationResults(*request, *response));
+  const domain::Station* station = nullptr;
+  if (grpc::Status found = RequestedStation(*request, station); !found.ok()) {
+    return Answered(context, std::move(found));
+  }
+  if (station_reads_ == nullptr) return Answered(context, StationResults(*station, *response));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   Status queued = station_reads_->Submit(
-      ClientAddress(context->peer()), [this, context, request, response, reactor] {
+      ClientAddress(context->peer()), [this, context, station, response, reactor] {
         // A client that gave up while its read waited costs no Redis round trip.
         reactor->Finish(context->IsCancelled()
                             ? grpc::Status(grpc::StatusCode::CANCELLED, "the client gave up")
-                            : StationResults(*request, *response));
+                            : StationResults(*station, *response));
       });
   if (!queued.ok()) reactor->Finish(ToGrpc(queued));
   return reactor;
 }
 
-grpc::Status PublicationService::StationResults(const v1::GetStationResultsRequest& request,
-                                                v1::StationResults& response) {
+grpc::Status PublicationService::RequestedStation(const v1::GetStationResultsRequest& request,
+                                                  const domain::Station*& station) const {
   if (request.station_id().empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "station_id is required");
   }
-  const domain::Station* station = registry_.FindStation(request.station_id());
+  station = registry_.FindStation(request.station_id());
   if (station == nullptr) {
     return grpc::Status(grpc::StatusCode::NOT_FOUND,
                         "no station \"" + request.station_id() + "\" in the registry");
   }
-  auto contests = store_->ReadStation(*station);
+  return grpc::Status::OK;
+}
+
+grpc::Status PublicationService::StationResults(const domain::Station& station,
+                                                v1::StationResults& response) {
+  auto contests = store_->ReadStation(station);
   if (!contests.ok()) return ToGrpc(contests.status());
-  *response.mutable_station() = station->ToProto();
+  *response.mutable_station() = station.ToProto();
   size_t budget = max_version_bytes_;
   for (auto& result : *contests) {
     BoundVersions(result, max_versions_, budget);
