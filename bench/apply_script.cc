@@ -1,18 +1,18 @@
 #include "bench/apply_script.h"
 
 #include <fmt/format.h>
-#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <map>
 #include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bench/say.h"
 #include "common/domain/dispute.h"
 #include "common/domain/partition.h"
 #include "common/kafka/producer.h"
@@ -44,40 +44,23 @@ size_t AllocatedBytes() {
   return mallctl("stats.allocated", &allocated, &size, nullptr, 0) == 0 ? allocated : 0;
 }
 
-// CPU seconds this process used so far, every thread.
-double ProcessCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-// What redis-server's INFO says of its CPU: seconds in all, and each command's microseconds
-// since the last CONFIG RESETSTAT, most first.
-struct RedisCpu {
-  double seconds = 0;
+// redis-server's commands by the microseconds they took since the last CONFIG RESETSTAT (its
+// INFO commandstats), most first.
+std::vector<std::pair<int64_t, std::string>> RedisCommandMicros(redis::Connection& connection) {
   std::vector<std::pair<int64_t, std::string>> commands;
-};
-
-RedisCpu ReadRedisCpu(redis::Connection& connection) {
-  RedisCpu cpu;
-  auto info = connection.Run({"INFO", "everything"});
-  if (!info.ok()) return cpu;
+  auto info = connection.Run({"INFO", "commandstats"});
+  if (!info.ok()) return commands;
   std::istringstream lines(info->str);
   for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    for (const char* field : {"used_cpu_user:", "used_cpu_sys:"}) {
-      if (line.rfind(field, 0) == 0) cpu.seconds += std::stod(line.substr(std::strlen(field)));
-    }
     // cmdstat_hset:calls=1,usec=2,usec_per_call=2.00,...
     if (line.rfind("cmdstat_", 0) != 0) continue;
     const size_t colon = line.find(':');
     const size_t usec = line.find(",usec=");
     if (colon == std::string::npos || usec == std::string::npos) continue;
-    cpu.commands.emplace_back(std::stoll(line.substr(usec + 6)), line.substr(8, colon - 8));
+    commands.emplace_back(std::stoll(line.substr(usec + 6)), line.substr(8, colon - 8));
   }
-  std::sort(cpu.commands.rbegin(), cpu.commands.rend());
-  return cpu;
+  std::sort(commands.rbegin(), commands.rend());
+  return commands;
 }
 
 // Unit `unit` as aggregation's Prepare would give it: a new station and submission (NamesOf), in
@@ -180,8 +163,9 @@ Result<std::vector<RebuildFigures>> RebuildRates(std::span<const v1::Submission>
     auto info = redis::Connection::Connect((*server)->address(), std::chrono::seconds(5));
     if (!info.ok()) return info.status();
     if (auto reset = (*info)->Run({"CONFIG", "RESETSTAT"}); !reset.ok()) return reset.status();
-    const RedisCpu redis_before = ReadRedisCpu(**info);
-    const double member_before = ProcessCpuSeconds();
+    const pid_t redis_pid = (*server)->process().pid();
+    const double redis_before = CpuSeconds(redis_pid);
+    const double member_before = CpuSeconds(getpid());
     const auto started = std::chrono::steady_clock::now();
     aggregation::AggregatorOptions options;
     options.kafka_bootstrap = (*kafka)->bootstrap();
@@ -195,15 +179,13 @@ Result<std::vector<RebuildFigures>> RebuildRates(std::span<const v1::Submission>
       return Status::Error("the rebuild applied " + std::to_string(rebuilt->applied) + " of " +
                            std::to_string(samples.size()) + " records");
     }
-    const double member_cpu = ProcessCpuSeconds() - member_before;
-    const RedisCpu redis_after = ReadRedisCpu(**info);
     const double records = static_cast<double>(rebuilt->applied);
-    RebuildFigures figures{
-        .records_per_second = records / elapsed.count(),
-        .member_cpu_us = member_cpu * 1e6 / records,
-        .redis_cpu_us = (redis_after.seconds - redis_before.seconds) * 1e6 / records};
-    for (size_t i = 0; i < redis_after.commands.size() && i < 5; ++i) {
-      const auto& [usec, name] = redis_after.commands[i];
+    RebuildFigures figures{.records_per_second = records / elapsed.count(),
+                           .member_cpu_us = (CpuSeconds(getpid()) - member_before) * 1e6 / records,
+                           .redis_cpu_us = (CpuSeconds(redis_pid) - redis_before) * 1e6 / records};
+    const auto commands = RedisCommandMicros(**info);
+    for (size_t i = 0; i < commands.size() && i < 5; ++i) {
+      const auto& [usec, name] = commands[i];
       figures.redis_commands +=
           fmt::format("{}{} {:.1f}", i == 0 ? "" : ", ", name, static_cast<double>(usec) / records);
     }

@@ -38,7 +38,8 @@ Result<FoldStepFigures> FoldStepRate(std::span<const PreparedProtocol> samples,
 
 // One run of RebuildRates: records a second, from the rebuild's start until it returns, caught up;
 // and the CPU it cost a record, in this process (the lanes and their Kafka readers) and in
-// redis-server (its INFO's used_cpu_user + used_cpu_sys), in microseconds.
+// redis-server (each from /proc/<pid>/stat, as the end-to-end run reads every process's), in
+// microseconds.
 struct RebuildFigures {
   double records_per_second = 0;
   double member_cpu_us = 0;

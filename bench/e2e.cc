@@ -119,22 +119,6 @@ class CountedWatch {
   bool ended_ = false;
 };
 
-// User + system CPU seconds of a running process, from /proc/<pid>/stat; -1 when unreadable.
-double CpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the command name (which may hold spaces) start after the last ')'.
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 // The ids of every `every`-th accepted submission of `sent` (answered in `result`).
 std::vector<std::string> AcceptedIds(std::span<const v1::Submission> sent, const LoadResult& result,
                                      int64_t every) {
