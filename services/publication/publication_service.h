@@ -87,6 +87,8 @@ class PublicationService final : public PublicationServiceBase {
   grpc::ServerUnaryReactor* GetStationResults(grpc::CallbackServerContext* context,
                                               const v1::GetStationResultsRequest* request,
                                               v1::StationResults* response) override;
+  // What GetStationResults answers for `station`, read from Redis on the calling thread.
+  grpc::Status StationResults(const domain::Station& station, v1::StationResults& response);
   // The transparency log the totals' log positions refer to: its newest checkpoint as polled,
   // UNAVAILABLE before the first or without a log to follow.
   grpc::Status GetLogCheckpoint(grpc::ServerContext* context,
@@ -115,8 +117,6 @@ class PublicationService final : public PublicationServiceBase {
   // for one the registry does not hold. Answered before a read is queued: costs no worker.
   grpc::Status RequestedStation(const v1::GetStationResultsRequest& request,
                                 const domain::Station*& station) const;
-  // What GetStationResults answers for `station`, read from Redis on the calling thread.
-  grpc::Status StationResults(const domain::Station& station, v1::StationResults& response);
   // The serialized totals of the area and contest that `request` (a serialized Request, one of
   // GetAreaTotals' or GetOfficialTotals', which have the same fields) names, into `response`.
   template <typename Request>
