@@ -29,6 +29,7 @@
 #include "hattama/v1/records.pb.h"
 #include "services/ingestion/ingestion_server.h"
 #include "tests/ingestion/ingestion_fixture.h"
+#include "tests/ingestion/test_hub.h"
 #include "tests/testing/election.h"
 #include "tests/testing/eventually.h"
 #include "tests/testing/stream_exchange.h"
@@ -44,82 +45,6 @@ using namespace std::chrono_literals;
 using google::protobuf::util::MessageDifferencer;
 
 constexpr int kPartitions = kSuitePartitions;
-
-// The test election's clean protocol, from hub-almaty (the hub of kz-a in TestHubs).
-v1::Submission CleanSubmission(const std::string& id, const std::string& station = "S1") {
-  v1::Submission submission = testing::CleanSubmission(id, station);
-  submission.set_hub_id("hub-almaty");
-  return submission;
-}
-
-struct StreamResult {
-  std::vector<v1::SubmissionAck> acks;
-  grpc::Status status;
-};
-
-class Hub {
- public:
-  explicit Hub(
-      int port, std::string token = "",
-      std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials(),
-      const std::string& host = "127.0.0.1")
-      : token_(std::move(token)) {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    stub_ = v1::IngestionService::NewStub(
-        grpc::CreateCustomChannel(host + ":" + std::to_string(port), std::move(credentials), args));
-  }
-
-  void Authorize(grpc::ClientContext& context) const {
-    if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_);
-  }
-
-  // Sends everything on one stream, half-closes, and collects every answer until the end.
-  StreamResult Send(const std::vector<v1::Submission>& submissions) {
-    grpc::ClientContext context;
-    Prepare(context);
-    auto stream = stub_->StreamSubmissions(&context);
-    auto [acks, status] = hattama::testing::WriteAllThenReadAll<v1::SubmissionAck>(
-        *stream, submissions, [](const v1::Submission& submission) {
-          v1::StreamSubmissionsRequest request;
-          *request.mutable_submission() = submission;
-          return request;
-        });
-    return {std::move(acks), std::move(status)};
-  }
-
-  v1::SubmissionAck SendOne(const v1::Submission& submission) {
-    StreamResult result = Send({submission});
-    EXPECT_TRUE(result.status.ok()) << result.status.error_message();
-    EXPECT_EQ(result.acks.size(), 1u);
-    return result.acks.empty() ? v1::SubmissionAck() : result.acks.front();
-  }
-
-  // The deployment-event method, the same way as Send.
-  std::pair<std::vector<v1::DeploymentEventAck>, grpc::Status> SendEvents(
-      const std::vector<v1::DeploymentEvent>& events) {
-    grpc::ClientContext context;
-    Prepare(context);
-    auto stream = stub_->StreamDeploymentEvents(&context);
-    return hattama::testing::WriteAllThenReadAll<v1::DeploymentEventAck>(
-        *stream, events, [](const v1::DeploymentEvent& event) {
-          v1::StreamDeploymentEventsRequest request;
-          *request.mutable_event() = event;
-          return request;
-        });
-  }
-
-  v1::IngestionService::Stub& stub() { return *stub_; }
-
- private:
-  void Prepare(grpc::ClientContext& context) const {
-    context.set_deadline(std::chrono::system_clock::now() + 60s);
-    Authorize(context);
-  }
-
-  std::string token_;
-  std::unique_ptr<v1::IngestionService::Stub> stub_;
-};
 
 // Reads `topic` from the beginning with a fresh consumer group until `done` holds for what was
 // read, or `timeout` passes.
@@ -555,7 +480,6 @@ TEST_F(IngestionTest, BinaryRefusesToStartWithoutAHubRegistryUnlessAllowedUnauth
   EXPECT_EQ(*code, 1);
 }
 
-constexpr char kAlmatyToken[] = "almaty-token";
 constexpr char kSlowToken[] = "slow-token";
 
 // Two hubs: hub-almaty may submit for region kz-a only; hub-slow for every region, at 5 a second.
@@ -740,7 +664,7 @@ TEST_F(IngestionTest, TlsServerAcceptsTlsHubsAndMutualTlsRequiresTheHubsCertific
   grpc::SslCredentialsOptions trust_ca;
   trust_ca.pem_root_certs = certs.Read("ca.pem");
   {
-    Hub hub(server->port(), "", grpc::SslCredentials(trust_ca), "localhost");
+    Hub hub(server->port(), {.credentials = grpc::SslCredentials(trust_ca), .host = "localhost"});
     EXPECT_EQ(hub.SendOne(CleanSubmission(Unique("tls"))).outcome(), v1::OUTCOME_ACCEPTED);
     Hub plaintext(server->port());
     StreamResult result = plaintext.Send({CleanSubmission(Unique("plaintext"))});
@@ -753,14 +677,15 @@ TEST_F(IngestionTest, TlsServerAcceptsTlsHubsAndMutualTlsRequiresTheHubsCertific
   auto mutual = StartServer(ServiceOptions{}, mtls);
   ASSERT_NE(mutual, nullptr);
   {
-    Hub anonymous(mutual->port(), "", grpc::SslCredentials(trust_ca), "localhost");
+    Hub anonymous(mutual->port(),
+                  {.credentials = grpc::SslCredentials(trust_ca), .host = "localhost"});
     StreamResult result = anonymous.Send({CleanSubmission(Unique("no-client-cert"))});
     EXPECT_FALSE(result.status.ok());
     EXPECT_TRUE(result.acks.empty());
     grpc::SslCredentialsOptions with_cert = trust_ca;
     with_cert.pem_cert_chain = certs.Read("hub.pem");
     with_cert.pem_private_key = certs.Read("hub.key");
-    Hub hub(mutual->port(), "", grpc::SslCredentials(with_cert), "localhost");
+    Hub hub(mutual->port(), {.credentials = grpc::SslCredentials(with_cert), .host = "localhost"});
     EXPECT_EQ(hub.SendOne(CleanSubmission(Unique("mtls"))).outcome(), v1::OUTCOME_ACCEPTED);
   }
 }
@@ -904,12 +829,6 @@ TEST_F(IngestionTest, ShutdownAnswersEverySubmissionTakenThenEndsTheStreamUnavai
   }
   for (const auto& id : acked) EXPECT_TRUE(in_log.contains(id)) << id << " acked, not in the log";
   for (const auto& submission : rest) EXPECT_TRUE(in_log.contains(submission.submission_id()));
-}
-
-std::string JsonLine(const v1::Submission& submission) {
-  std::string json;
-  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(submission, &json).ok());
-  return json + "\n";
 }
 
 std::vector<std::string> Lines(const std::string& path) {

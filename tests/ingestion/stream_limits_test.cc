@@ -29,6 +29,7 @@
 #include "services/ingestion/ingestion_server.h"
 #include "services/ingestion/wire.h"
 #include "tests/ingestion/ingestion_fixture.h"
+#include "tests/ingestion/test_hub.h"
 #include "tests/testing/election.h"
 #include "tests/testing/stream_exchange.h"
 #include "tools/hub/client/client.h"
@@ -44,13 +45,6 @@ using namespace std::chrono_literals;
 // Bytes a hub's CP1251 text would bring: "Иванов" in Windows-1251, not UTF-8.
 const std::string kCp1251 = "\xC8\xE2\xE0\xED\xEE\xE2";
 
-// The test election's clean protocol, from hub-almaty (the hub of kz-a in TestHubs).
-v1::Submission CleanSubmission(const std::string& id, const std::string& station = "S1") {
-  v1::Submission submission = testing::CleanSubmission(id, station);
-  submission.set_hub_id("hub-almaty");
-  return submission;
-}
-
 // A malformed submission of about `bytes` bytes: option lines for options the contest does not
 // have.
 v1::Submission ManyUnknownOptions(const std::string& id, size_t bytes) {
@@ -63,61 +57,6 @@ v1::Submission ManyUnknownOptions(const std::string& id, size_t bytes) {
   }
   return submission;
 }
-
-v1::StreamSubmissionsRequest Request(const v1::Submission& submission) {
-  v1::StreamSubmissionsRequest request;
-  *request.mutable_submission() = submission;
-  return request;
-}
-
-struct StreamResult {
-  std::vector<v1::SubmissionAck> acks;
-  grpc::Status status;
-  std::string unreadable;  // The trailing kUnreadableMessageHeader, if any.
-};
-
-class Hub {
- public:
-  // `small_window`: the hub's HTTP/2 receive window stays small, so answers it does not read are
-  // not taken off ingestion's hands by its transport.
-  explicit Hub(int port, std::string token = "", bool small_window = false)
-      : token_(std::move(token)) {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    if (small_window) {
-      args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-      args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 1);
-    }
-    stub_ = v1::IngestionService::NewStub(grpc::CreateCustomChannel(
-        "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(), args));
-  }
-
-  void Prepare(grpc::ClientContext& context) const {
-    context.set_deadline(std::chrono::system_clock::now() + 60s);
-    if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_);
-  }
-
-  // Writes every submission, half-closes, and reads every answer until the end.
-  StreamResult Send(const std::vector<v1::Submission>& submissions) {
-    grpc::ClientContext context;
-    Prepare(context);
-    auto stream = stub_->StreamSubmissions(&context);
-    StreamResult result;
-    std::tie(result.acks, result.status) =
-        hattama::testing::WriteAllThenReadAll<v1::SubmissionAck>(*stream, submissions, Request);
-    const auto& trailers = context.GetServerTrailingMetadata();
-    if (auto it = trailers.find(kUnreadableMessageHeader); it != trailers.end()) {
-      result.unreadable.assign(it->second.data(), it->second.size());
-    }
-    return result;
-  }
-
-  v1::IngestionService::Stub& stub() { return *stub_; }
-
- private:
-  std::string token_;
-  std::unique_ptr<v1::IngestionService::Stub> stub_;
-};
 
 std::map<std::string, v1::SubmissionAck> ById(const std::vector<v1::SubmissionAck>& acks) {
   std::map<std::string, v1::SubmissionAck> by_id;
@@ -155,7 +94,6 @@ std::vector<std::pair<std::string, v1::RejectionRecord>> RejectionsUntil(
   return found;
 }
 
-constexpr char kAlmatyToken[] = "almaty-token";
 constexpr char kAstanaToken[] = "astana-token";
 constexpr char kShymkentToken[] = "shymkent-token";
 
@@ -229,7 +167,7 @@ TEST_F(StreamLimitsTest, MessageAboveTheLimitIsRejectedOnItsOwnAndRecordedWithou
   // 10,000 bytes: above the limit, below gRPC's receive limit (4 x 4,000).
   v1::Submission long_one = CleanSubmission(prefix + "-long");
   long_one.set_observer_id(std::string(10000, 'o'));
-  const size_t long_bytes = Request(long_one).ByteSizeLong();
+  const size_t long_bytes = SubmissionRequest(long_one).ByteSizeLong();
   StreamResult result =
       hub.Send({CleanSubmission(prefix + "-1"), long_one, CleanSubmission(prefix + "-2")});
 
@@ -321,7 +259,7 @@ TEST_F(StreamLimitsTest, StreamWhoseHubDoesNotReadItsAnswersStopsBeingReadAtItsB
   options.limits.max_in_flight_bytes = kBound;
   auto server = StartServer(options);
   ASSERT_NE(server, nullptr);
-  Hub hub(server->port(), "", /*small_window=*/true);
+  Hub hub(server->port(), {.small_window = true});
   const std::string prefix = Unique("unread");
   std::vector<v1::Submission> submissions;
   std::set<std::string> ids;
@@ -336,7 +274,7 @@ TEST_F(StreamLimitsTest, StreamWhoseHubDoesNotReadItsAnswersStopsBeingReadAtItsB
   std::atomic<int> written{0};
   auto writer = std::async(std::launch::async, [&] {
     for (const auto& submission : submissions) {
-      if (!stream->Write(Request(submission))) return;
+      if (!stream->Write(SubmissionRequest(submission))) return;
       ++written;
     }
     stream->WritesDone();
@@ -403,7 +341,7 @@ grpc::Status Open(Hub& hub, OpenStream& open, const std::string& id) {
   hub.Prepare(open.context);
   open.stream = hub.stub().StreamSubmissions(&open.context);
   v1::SubmissionAck ack;
-  if (open.stream->Write(Request(CleanSubmission(id))) && open.stream->Read(&ack)) {
+  if (open.stream->Write(SubmissionRequest(CleanSubmission(id))) && open.stream->Read(&ack)) {
     return grpc::Status::OK;
   }
   open.stream->WritesDone();
@@ -528,14 +466,6 @@ TEST_F(StreamLimitsTest, HubClientSetsAsideWhatIsTooLargeToSendAndDeliversTheRes
   EXPECT_EQ(unknown->not_sent, 1);
 }
 
-std::string JsonLine(const v1::Submission& submission) {
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = false;
-  EXPECT_TRUE(google::protobuf::util::MessageToJsonString(submission, &json, options).ok());
-  return json + "\n";
-}
-
 TEST_F(StreamLimitsTest, SendFileListsTheSubmissionTooLargeToSendAndIngestsTheOthers) {
   auto server = StartServer();
   ASSERT_NE(server, nullptr);
@@ -574,7 +504,7 @@ TEST_F(StreamLimitsTest, SendFileListsTheSubmissionTooLargeToSendAndIngestsTheOt
 // Pure parts: what the reactor says about bytes it cannot read, and how answers are bounded.
 
 TEST(Wire, NamesTheFieldThatIsNotUtf8AndTheIdOfTheMessage) {
-  v1::StreamSubmissionsRequest request = Request(CleanSubmission("sub-42"));
+  v1::StreamSubmissionsRequest request = SubmissionRequest(CleanSubmission("sub-42"));
   request.mutable_submission()
       ->mutable_protocol()
       ->mutable_figures()
