@@ -18,6 +18,27 @@ function(hattama_service target)
   endif()
 endfunction()
 
+# hattama_proto_library(<target> PROTOS <file>... IMPORT_DIRS <dir>... OUT_DIR <dir> [GRPC])
+#
+# A static library of the C++ protoc generates from PROTOS into OUT_DIR (and the gRPC stubs with
+# GRPC). Each generated file stays its own translation unit: generated files define the same
+# file-local names, so the unity build would make them collide.
+function(hattama_proto_library target)
+  cmake_parse_arguments(P "GRPC" "OUT_DIR" "PROTOS;IMPORT_DIRS" ${ARGN})
+  add_library(${target} STATIC ${P_PROTOS})
+  set_target_properties(${target} PROPERTIES UNITY_BUILD OFF)
+  protobuf_generate(TARGET ${target} LANGUAGE cpp
+    IMPORT_DIRS ${P_IMPORT_DIRS}
+    PROTOC_OUT_DIR ${P_OUT_DIR})
+  if(P_GRPC)
+    protobuf_generate(TARGET ${target} LANGUAGE grpc
+      GENERATE_EXTENSIONS .grpc.pb.h .grpc.pb.cc
+      PLUGIN "protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin>"
+      IMPORT_DIRS ${P_IMPORT_DIRS}
+      PROTOC_OUT_DIR ${P_OUT_DIR})
+  endif()
+endfunction()
+
 # hattama_embed_text(<target> HEADER <include path> NAMESPACE <ns> FILES <kName> <file> ...)
 #
 # Compiles text files into <target> as `inline constexpr char kName[]` constants of a generated
