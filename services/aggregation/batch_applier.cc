@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "common/base/huge_page_arena.h"
 #include "common/redis/figures.h"
 #include "common/redis/layout.h"
 
@@ -361,7 +362,13 @@ TotalsValues BatchApplier::ValuesOf(const redis::Reply& reply, TotalsFields& fie
 }
 
 BatchApplier::StepWriter::StepWriter(redis::Client* writer) : writer_(writer) {
-  if (writer_ != nullptr) thread_ = std::thread([this] { Run(); });
+  if (writer_ == nullptr) return;
+  // The commands it formats are the folding thread's: from the same arena (a rebuild's lane is on
+  // huge pages, huge_page_arena.h).
+  thread_ = std::thread([this, arena = ThreadArena()] {
+    if (arena) AllocateFrom(*arena);
+    Run();
+  });
 }
 
 BatchApplier::StepWriter::~StepWriter() {

@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <vector>
+
+#include "common/base/huge_page_arena.h"
 
 namespace hattama::aggregation {
 
@@ -30,9 +33,13 @@ Result<AggregatorCounts> RunRebuild(const AggregatorOptions& options,
   std::atomic<bool> halt{false};
   std::atomic<int> running{lanes};
   std::vector<Status> outcomes(members.size(), Status::Ok());
+  // A rebuild writes most of its heap for the first time (its state caches grow with every
+  // station, each batch's records and commands are new): its lanes allocate on huge pages.
+  const std::optional<unsigned> arena = HugePageArena();
   std::vector<std::thread> threads;
   for (size_t lane = 0; lane < members.size(); ++lane) {
     threads.emplace_back([&, lane] {
+      if (arena) AllocateFrom(*arena);
       outcomes[lane] = members[lane]->Run(halt);
       if (!outcomes[lane].ok()) halt.store(true);
       running.fetch_sub(1);
