@@ -11,10 +11,12 @@
 #include <atomic>
 #include <charconv>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "bench/hammer.h"
+#include "bench/load.h"
 #include "hattama/v1/publication.grpc.pb.h"
 
 namespace hattama::bench {
@@ -207,8 +209,29 @@ Result<ReadRates> ReadRate(const domain::Registry& registry, const ReadOptions& 
   }
   rates.http_per_second = Hammer(options.clients, options.duration, targets.size(), errors,
                                  [&](int c, size_t t) { return http[c]->GetJson(paths[t]); });
-  rates.errors = errors.load();
 
+  // One client, a call every 20 ms, for the same duration.
+  std::vector<double> took_ms;
+  const auto end = std::chrono::steady_clock::now() + options.duration;
+  while (std::chrono::steady_clock::now() < end) {
+    grpc::ClientContext context;
+    v1::Election election;
+    const auto started = std::chrono::steady_clock::now();
+    if (!stubs[0]->GetElection(&context, v1::GetElectionRequest(), &election).ok()) {
+      errors.fetch_add(1);
+    } else {
+      took_ms.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (!took_ms.empty()) {
+    rates.sync_p50_ms = Quantile(took_ms, 0.50);
+    rates.sync_p99_ms = Quantile(took_ms, 0.99);
+    rates.sync_max_ms = Quantile(took_ms, 1.0);
+  }
+  rates.errors = errors.load();
   return rates;
 }
 

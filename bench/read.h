@@ -26,6 +26,13 @@ struct ReadRates {
   double grpc_per_second = 0;
   double http_per_second = 0;
   int64_t errors = 0;  // non-OK answers (not counted in the rates)
+  // A synchronous method (GetElection) over gRPC from one client calling every 20 ms, as a script
+  // polling publication would: each call's time, ms. Publication serves it beside callback
+  // methods, where gRPC once left such calls unread for up to 100 ms about once a second
+  // (services/publication/publication_server.h, GrpcServer).
+  double sync_p50_ms = 0;
+  double sync_p99_ms = 0;
+  double sync_max_ms = 0;
 };
 
 // Every client asks for the totals of a random area (nation, region or district) x contest held

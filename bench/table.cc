@@ -319,6 +319,10 @@ void ReadRows(Rows& rows, Table& table, const std::optional<RawFigures>& raw) {
   rows.Add("/v1/GetAreaTotals over HTTP",
            read([](const ReadRates& x) { return Rate(x.http_per_second); }));
   if (raw) rows.Ratio("Redis GET", http, raw->redis_get);
+  rows.Add("GetElection over gRPC, one client every 20 ms, p50 / p99 / max ms",
+           read([](const ReadRates& x) {
+             return MsPair(x.sync_p50_ms, x.sync_p99_ms) + " / " + Ms(x.sync_max_ms);
+           }));
   rows.Add("failed read requests", read([](const ReadRates& x) { return Rate(x.errors); }));
 }
 

@@ -8,9 +8,31 @@
 
 namespace hattama::publication {
 
-Result<std::unique_ptr<grpc::Server>> StartGrpcServer(const std::string& listen,
-                                                      const std::vector<grpc::Service*>& services,
-                                                      int* port) {
+std::unique_ptr<GrpcServer> GrpcServer::Start(grpc::ServerBuilder& builder) {
+  std::unique_ptr<GrpcServer> server(new GrpcServer());
+  server->queue_ = builder.AddCompletionQueue(/*is_frequently_polled=*/true);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr) return nullptr;
+  // Nothing is ever asked of the queue: Next returns only once it is shut down and empty.
+  server->poller_ = std::thread([queue = server->queue_.get()] {
+    void* tag = nullptr;
+    bool ok = false;
+    while (queue->Next(&tag, &ok)) {
+    }
+  });
+  return server;
+}
+
+GrpcServer::~GrpcServer() {
+  // gRPC's order: the server first, then its queues, drained.
+  server_->Shutdown(std::chrono::system_clock::now());
+  queue_->Shutdown();
+  poller_.join();
+}
+
+Result<std::unique_ptr<GrpcServer>> StartGrpcServer(const std::string& listen,
+                                                    const std::vector<grpc::Service*>& services,
+                                                    int* port) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -21,7 +43,7 @@ Result<std::unique_ptr<grpc::Server>> StartGrpcServer(const std::string& listen,
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &bound);
   for (grpc::Service* service : services) builder.RegisterService(service);
   metrics::AddGrpcMetrics(builder);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::unique_ptr<GrpcServer> server = GrpcServer::Start(builder);
   if (server == nullptr || bound == 0) return Status::Error("cannot listen on " + listen);
   if (port != nullptr) *port = bound;
   return server;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/base/result.h"
@@ -77,6 +78,36 @@ struct ServerConfig {
   std::shared_ptr<const PvtSample> pvt_sample;
 };
 
+// A started gRPC server, and a thread of its own that waits on a completion queue the server polls
+// often. Publication serves callback methods (GetAreaTotals, GetStationResults, Watch) beside
+// synchronous ones (GetElection, ListStations, the health service, ...). In such a server gRPC
+// 1.51 lets the synchronous methods' queues poll nothing: the callback methods' threads read every
+// socket, and when no callback call came for a second they sleep 100 ms. A client calling only
+// synchronous methods then waited up to 100 ms about once a second (README, "What limits it");
+// this thread keeps one poller always waiting, so such a call is read at once.
+class GrpcServer {
+ public:
+  // Builds and starts a server from `builder` (its services and ports already added); nullptr
+  // when gRPC could not start it.
+  static std::unique_ptr<GrpcServer> Start(grpc::ServerBuilder& builder);
+  ~GrpcServer();  // Shuts the server down (no grace) if not done yet, then stops the thread.
+
+  void Shutdown(std::chrono::system_clock::time_point deadline) { server_->Shutdown(deadline); }
+  void Shutdown() { server_->Shutdown(); }
+  std::shared_ptr<grpc::Channel> InProcessChannel(const grpc::ChannelArguments& arguments) {
+    return server_->InProcessChannel(arguments);
+  }
+  grpc::HealthCheckServiceInterface* GetHealthCheckService() {
+    return server_->GetHealthCheckService();
+  }
+
+ private:
+  GrpcServer() = default;
+  std::unique_ptr<grpc::ServerCompletionQueue> queue_;
+  std::unique_ptr<grpc::Server> server_;
+  std::thread poller_;
+};
+
 class PublicationServer {
  public:
   // Builds every part and starts serving gRPC and HTTP. Fails with a message naming what could not
@@ -133,17 +164,17 @@ class PublicationServer {
   std::unique_ptr<AnalysisService> analysis_;
   // Samples through analysis_ and the store; answers through publication_.
   std::unique_ptr<NightProgress> night_progress_;
-  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<GrpcServer> server_;
   std::unique_ptr<HttpGateway> gateway_;
   int port_ = 0;
   bool shut_down_ = false;
 };
 
-// Builds and starts a gRPC server on `listen` ("host:port") serving `services`, the standard
+// Builds and starts a GrpcServer on `listen` ("host:port") serving `services`, the standard
 // health service and server reflection (so that grpcurl works without the .proto files); `port`,
 // when given, gets the port bound. An error when the address cannot be bound.
-Result<std::unique_ptr<grpc::Server>> StartGrpcServer(const std::string& listen,
-                                                      const std::vector<grpc::Service*>& services,
-                                                      int* port = nullptr);
+Result<std::unique_ptr<GrpcServer>> StartGrpcServer(const std::string& listen,
+                                                    const std::vector<grpc::Service*>& services,
+                                                    int* port = nullptr);
 
 }  // namespace hattama::publication

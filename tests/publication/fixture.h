@@ -121,7 +121,7 @@ class PublicationFixture : public StoreFixture {
 
   std::unique_ptr<PublicationService> service_;
   std::string grpc_listen_;
-  std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<GrpcServer> grpc_server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::PublicationService::Stub> stub_;
 };

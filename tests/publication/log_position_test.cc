@@ -157,7 +157,7 @@ class LogPositionTest : public PublicationFixture {
 
   tlog::NoteSigner log_key_ = NewLogKey("hattama.test/log");
   StandInLog log_;
-  std::unique_ptr<grpc::Server> log_server_;
+  std::unique_ptr<GrpcServer> log_server_;
   CheckpointHistory checkpoints_;
   TotalsCache cache_;
   std::unique_ptr<TlogWatcher> watcher_;
