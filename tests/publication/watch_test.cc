@@ -57,7 +57,9 @@ class WatchTest : public PublicationFixture {
     ChangeFeed::Options options;
     options.bootstrap_servers = kafka_->bootstrap();
     options.check_interval = 300ms;
-    options.kafka_timeout = 1s;
+    // Long enough for a machine busy with other tests: a check that times out is a lost feed (the
+    // cache is disabled), which one CI run met with 1 s while the suite's first tests started.
+    options.kafka_timeout = 5s;
     feed_ = std::make_unique<ChangeFeed>(
         options, &cache_,
         [this](const TotalsKey& key) {
