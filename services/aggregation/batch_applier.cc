@@ -363,10 +363,12 @@ TotalsValues BatchApplier::ValuesOf(const redis::Reply& reply, TotalsFields& fie
 
 BatchApplier::StepWriter::StepWriter(redis::Client* writer) : writer_(writer) {
   if (writer_ == nullptr) return;
-  // The commands it formats are the folding thread's: from the same arena (a rebuild's lane is on
-  // huge pages, huge_page_arena.h).
-  thread_ = std::thread([this, arena = ThreadArena()] {
-    if (arena) AllocateFrom(*arena);
+  // A rebuild's lane allocates on huge pages (huge_page_arena.h): so do the commands its writer
+  // formats. A regular member's threads keep jemalloc's own arenas, each its own.
+  const std::optional<unsigned> arena = ThreadArena();
+  const bool huge = arena.has_value() && arena == HugePageArena();
+  thread_ = std::thread([this, arena, huge] {
+    if (huge) AllocateFrom(*arena);
     Run();
   });
 }
