@@ -25,9 +25,16 @@ std::unique_ptr<GrpcServer> GrpcServer::Start(grpc::ServerBuilder& builder) {
 
 GrpcServer::~GrpcServer() {
   // gRPC's order: the server first, then its queues, drained.
-  server_->Shutdown(std::chrono::system_clock::now());
+  if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
   queue_->Shutdown();
-  poller_.join();
+  if (poller_.joinable()) {
+    poller_.join();
+    return;
+  }
+  void* tag = nullptr;
+  bool ok = false;
+  while (queue_->Next(&tag, &ok)) {
+  }
 }
 
 Result<std::unique_ptr<GrpcServer>> StartGrpcServer(const std::string& listen,

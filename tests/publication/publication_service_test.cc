@@ -303,5 +303,16 @@ TEST_F(PublicationTest, ElectionIsTheRegistrys) {
   EXPECT_EQ(election.areas_size(), 5);
 }
 
+TEST_F(PublicationTest, ASecondServerOnATakenAddressIsRefusedAndTheFirstServesOn) {
+  auto second = StartGrpcServer(grpc_listen_, {service_.get()});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().message(), "cannot listen on " + grpc_listen_);
+
+  grpc::ClientContext context;
+  v1::Election election;
+  ASSERT_TRUE(stub_->GetElection(&context, v1::GetElectionRequest(), &election).ok());
+  EXPECT_EQ(election.election_id(), "test-2021");
+}
+
 }  // namespace
 }  // namespace hattama::publication
