@@ -12,29 +12,23 @@ std::unique_ptr<GrpcServer> GrpcServer::Start(grpc::ServerBuilder& builder) {
   std::unique_ptr<GrpcServer> server(new GrpcServer());
   server->queue_ = builder.AddCompletionQueue(/*is_frequently_polled=*/true);
   server->server_ = builder.BuildAndStart();
-  if (server->server_ == nullptr) return nullptr;
-  // Nothing is ever asked of the queue: Next returns only once it is shut down and empty.
+  // Nothing is ever asked of the queue: Next returns only once it is shut down and empty. Started
+  // even when the server did not start, so that the destructor has one way to drain the queue.
   server->poller_ = std::thread([queue = server->queue_.get()] {
     void* tag = nullptr;
     bool ok = false;
     while (queue->Next(&tag, &ok)) {
     }
   });
+  if (server->server_ == nullptr) return nullptr;
   return server;
 }
 
 GrpcServer::~GrpcServer() {
-  // gRPC's order: the server first, then its queues, drained.
+  // gRPC's order: the server first, then its queues, drained (by the poller's last Next).
   if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
   queue_->Shutdown();
-  if (poller_.joinable()) {
-    poller_.join();
-    return;
-  }
-  void* tag = nullptr;
-  bool ok = false;
-  while (queue_->Next(&tag, &ok)) {
-  }
+  poller_.join();
 }
 
 Result<std::unique_ptr<GrpcServer>> StartGrpcServer(const std::string& listen,
