@@ -15,11 +15,14 @@ namespace hattama::bench {
 // Runs `clients` threads calling `request(thread, target)` (target drawn uniformly from
 // 0 .. targets-1) until `duration` passed; successful requests per second, the failed ones
 // counted into `errors`. `request` is called from several threads at once. With `latencies_ms`,
-// the time each successful request took is appended to it (in no particular order).
+// the time each successful request took is appended to it (in no particular order). With a
+// `pause`, each thread waits that long after each answer before its next request (the rate is
+// then of that paced load).
 template <typename Request>
 double Hammer(int clients, std::chrono::milliseconds duration, size_t targets,
               std::atomic<int64_t>& errors, Request request,
-              std::vector<double>* latencies_ms = nullptr) {
+              std::vector<double>* latencies_ms = nullptr,
+              std::chrono::milliseconds pause = std::chrono::milliseconds(0)) {
   using Clock = std::chrono::steady_clock;
   std::atomic<int64_t> done{0};
   std::mutex latencies_mutex;
@@ -41,6 +44,10 @@ double Hammer(int clients, std::chrono::milliseconds duration, size_t targets,
           took.push_back(std::chrono::duration<double, std::milli>(after - now).count());
         }
         now = after;
+        if (pause.count() > 0) {
+          std::this_thread::sleep_for(pause);
+          now = Clock::now();
+        }
       }
       done += mine;
       errors += failed;

@@ -11,7 +11,6 @@
 #include <atomic>
 #include <charconv>
 #include <string_view>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -212,20 +211,14 @@ Result<ReadRates> ReadRate(const domain::Registry& registry, const ReadOptions& 
 
   // One client, a call every 20 ms, for the same duration.
   std::vector<double> took_ms;
-  const auto end = std::chrono::steady_clock::now() + options.duration;
-  while (std::chrono::steady_clock::now() < end) {
-    grpc::ClientContext context;
-    v1::Election election;
-    const auto started = std::chrono::steady_clock::now();
-    if (!stubs[0]->GetElection(&context, v1::GetElectionRequest(), &election).ok()) {
-      errors.fetch_add(1);
-    } else {
-      took_ms.push_back(
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-              .count());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  Hammer(
+      1, options.duration, 1, errors,
+      [&](int, size_t) {
+        grpc::ClientContext context;
+        v1::Election election;
+        return stubs[0]->GetElection(&context, v1::GetElectionRequest(), &election).ok();
+      },
+      &took_ms, std::chrono::milliseconds(20));
   if (!took_ms.empty()) {
     rates.sync_p50_ms = Quantile(took_ms, 0.50);
     rates.sync_p99_ms = Quantile(took_ms, 0.99);
