@@ -21,9 +21,11 @@ constexpr char kOrigin[] = "verify.test/log";
 
 // A log of `size` leaves served at http://127.0.0.1:<port>: /tlog/checkpoint and the entry
 // bundles as C2SP tlog-tiles paths; `tamper` changes the served bytes of entry `tamper_leaf`.
+// With `api`, /v1/GetInclusionProof answers as the log does for an id it has no leaf of; without
+// it the server is like a static mirror of the tiles, which has no /v1/.
 class ServedLog {
  public:
-  explicit ServedLog(int size, int tamper_leaf = -1)
+  explicit ServedLog(int size, int tamper_leaf = -1, bool api = false)
       : signer_(tlog::NoteSigner::Create(kOrigin, tlog::NoteKeyType::kEd25519,
                                          crypto::Ed25519PrivateKey::Generate().value())
                     .value()) {
@@ -48,6 +50,14 @@ class ServedLog {
       response.set_content(tlog::EncodeEntryBundle({begin, begin + parsed->tile.width}).value(),
                            "application/octet-stream");
     });
+    if (api) {
+      server_.Get("/v1/GetInclusionProof",
+                  [](const httplib::Request&, httplib::Response& response) {
+                    response.status = 404;
+                    response.set_content(R"({"code":"NOT_FOUND","message":"no leaf of that id"})",
+                                         "application/json");
+                  });
+    }
     server_.Get("/big", [](const httplib::Request&, httplib::Response& response) {
       response.set_content(std::string(2 << 20, 'x'), "text/plain");
     });
@@ -123,6 +133,28 @@ TEST(VerifyLogClient, RefusesACheckpointSignedByAnotherKeyAndATreeAboveTheLimit)
   auto too_many = (*bounded)->DownloadEntries(checkpoint->checkpoint);
   EXPECT_EQ(too_many.status().code(), StatusCode::kResourceExhausted);
   EXPECT_NE(too_many.status().message().find("--max-tree-size"), std::string::npos);
+}
+
+// Only the log's own NOT_FOUND says a protocol is missing from it. A 404 of a static mirror (it
+// serves the tiles, not /v1/) or of a wrong URL means the log could not be asked: never evidence.
+TEST(VerifyLogClient, OnlyTheLogsOwnNotFoundSaysALeafIsMissing) {
+  ServedLog log(10, -1, /*api=*/true);
+  auto client = LogClient::Create(log.url(), log.key());
+  ASSERT_TRUE(client.ok());
+  auto checkpoint = (*client)->FetchCheckpoint();
+  ASSERT_TRUE(checkpoint.ok());
+  auto missing = (*client)->ProveIncluded("s-1", checkpoint->checkpoint);
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound) << missing.status().message();
+  EXPECT_NE(missing.status().message().find("no leaf of that id"), std::string::npos);
+
+  ServedLog mirror(10);
+  auto mirrored = LogClient::Create(mirror.url(), mirror.key());
+  ASSERT_TRUE(mirrored.ok());
+  auto mirror_checkpoint = (*mirrored)->FetchCheckpoint();
+  ASSERT_TRUE(mirror_checkpoint.ok());
+  auto unasked = (*mirrored)->ProveIncluded("s-1", mirror_checkpoint->checkpoint);
+  EXPECT_EQ(unasked.status().code(), StatusCode::kUnavailable) << unasked.status().message();
+  EXPECT_NE(unasked.status().message().find("not the log's API answer"), std::string::npos);
 }
 
 TEST(VerifyHttpFetcher, AnAnswerBeyondItsSizeOrTimeIsCutOff) {

@@ -5,6 +5,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "common/tlog/hash.h"
 #include "common/tlog/proof.h"
@@ -18,31 +19,46 @@ namespace {
 // length (C2SP tlog-tiles with Hattama's entries).
 constexpr std::size_t kMaxBundleBytes = tlog::kTileWidth * (2 + tlog::kMaxEntrySize);
 
-// The "message" of the log's error answer {"code": …, "message": …}, or the start of the body.
-std::string ErrorMessage(const HttpAnswer& answer) {
+// The log's own error answer {"code": …, "message": …}: its code and message.
+struct ApiError {
+  std::string code;
+  std::string message;
+};
+
+// The answer as the log's API error, or nothing when the body is not one (an HTML page of a
+// static mirror, a proxy or a wrong URL prefix).
+std::optional<ApiError> ApiErrorOf(const HttpAnswer& answer) {
   google::protobuf::Struct error;
-  if (google::protobuf::util::JsonStringToMessage(answer.body, &error).ok()) {
-    const auto it = error.fields().find("message");
-    if (it != error.fields().end() && it->second.has_string_value()) {
-      return it->second.string_value();
-    }
+  if (!google::protobuf::util::JsonStringToMessage(answer.body, &error).ok()) return std::nullopt;
+  const auto code = error.fields().find("code");
+  const auto message = error.fields().find("message");
+  if (code == error.fields().end() || !code->second.has_string_value() ||
+      message == error.fields().end() || !message->second.has_string_value()) {
+    return std::nullopt;
   }
-  return answer.body.substr(0, 200);
+  return ApiError{.code = code->second.string_value(), .message = message->second.string_value()};
 }
 
-// A failure the log answered with, as the kind LogClient's header promises.
+// A failure the log answered with, as the kind LogClient's header promises. Only the log's own
+// error answer is its word: a 404 or 400 of anything else (a static mirror serves the tiles but
+// no /v1/, a wrong URL prefix) means the log could not be asked, never that it does not hold.
 Status FromHttp(const std::string& what, const HttpAnswer& answer) {
-  const std::string message =
-      fmt::format("{}: HTTP {}: {}", what, answer.status, ErrorMessage(answer));
-  switch (answer.status) {
-    case 404:
-      return Status::NotFound(message);
-    case 400:
-    case 403:
-      return Status::FailedPrecondition(message);
-    default:
-      return Status::Unavailable(message);
+  const std::optional<ApiError> error = ApiErrorOf(answer);
+  if (!error) {
+    return Status::Unavailable(fmt::format(
+        "{}: HTTP {} that is not the log's API answer (is the URL a log, or a static mirror of "
+        "its tiles only?): {}",
+        what, answer.status, answer.body.substr(0, 200)));
   }
+  const std::string message = fmt::format("{}: HTTP {}: {}", what, answer.status, error->message);
+  if (answer.status == 404 && error->code == "NOT_FOUND") return Status::NotFound(message);
+  if ((answer.status == 400 &&
+       (error->code == "INVALID_ARGUMENT" || error->code == "FAILED_PRECONDITION" ||
+        error->code == "OUT_OF_RANGE")) ||
+      (answer.status == 403 && error->code == "PERMISSION_DENIED")) {
+    return Status::FailedPrecondition(message);
+  }
+  return Status::Unavailable(message);
 }
 
 Result<std::vector<tlog::Hash>> HashesOf(const google::protobuf::RepeatedPtrField<std::string>& in,

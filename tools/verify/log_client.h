@@ -17,7 +17,8 @@
 // up from one it could not ask:
 //   InvalidArgument     what the log served does not verify (a signature, a proof, a root, an
 //                       entry, another id in the entry) or is malformed
-//   NotFound            the log says it has no such leaf (404)
+//   NotFound            the log says it has no such leaf (404 with its own JSON error answer;
+//                       any other 404, e.g. of a static mirror without /v1/, is Unavailable)
 //   FailedPrecondition  the log refused a request as not applying to it (400, e.g. a tree size
 //                       beyond its latest checkpoint), or a cosignature (403)
 //   ResourceExhausted   an answer or a download beyond a limit (naming it)
