@@ -33,7 +33,7 @@ struct WriterOptions {
   std::string tiles_dir;
   std::chrono::milliseconds checkpoint_interval{500};
   std::int64_t max_in_flight = 10000;
-  // The witnesses whose cosignatures the log accepts (witness_keys.h).
+  // The witnesses whose cosignatures the log accepts (common/tlog/witness_keys.h).
   std::vector<tlog::NoteVerifier> witness_keys;
 };
 

@@ -21,13 +21,13 @@
 #include "common/log/log.h"
 #include "common/metrics/grpc_metrics.h"
 #include "common/metrics/health.h"
+#include "common/tlog/witness_keys.h"
 #include "hattama/v1/election.pb.h"
 #include "services/tlog/grpc_service.h"
 #include "services/tlog/http_server.h"
 #include "services/tlog/log_key.h"
 #include "services/tlog/log_writer.h"
 #include "services/tlog/transparency_api.h"
-#include "services/tlog/witness_keys.h"
 
 namespace {
 
@@ -231,7 +231,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::info("log {} signing with {}", signer->name(), signer->verifier().VerifierKey());
-  auto witness_keys = ParseWitnessKeys(flags.witness_keys, signer->name());
+  auto witness_keys = tlog::ParseWitnessKeys(flags.witness_keys, signer->name());
   if (!witness_keys.ok()) {
     spdlog::error("{}", witness_keys.status().message());
     return 2;

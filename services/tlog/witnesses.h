@@ -1,5 +1,5 @@
 // The witnesses' side of the log (C2SP tlog-cosignature): which witnesses it accepts
-// (--witness-key, witness_keys.h), the checks on a cosignature handed in (AddCosignature), and the
+// (--witness-key, common/tlog/witness_keys.h), the checks on a cosignature handed in (AddCosignature), and the
 // newest cosignature of each witness, kept across restarts and served with every checkpoint.
 //
 // A cosigned note is accepted when, in this order:

@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "common/tlog/checkpoint.h"
+#include "common/tlog/witness_keys.h"
 #include "services/tlog/transparency_api.h"
-#include "services/tlog/witness_keys.h"
 #include "tests/tlog/tlog_testing.h"
 #include "tools/stack/process.h"
 
@@ -187,13 +187,13 @@ TEST(TlogWitnessKeys, ReadsKeysFromFlagsAndFilesAndRefusesWhatCannotBeAWitness) 
   const std::string carol = WitnessSigner("witness.example/carol", 3).verifier().VerifierKey();
   const std::string file = dir.path() + "/witnesses.txt";
   std::ofstream(file) << "# the night's witnesses\n" << bob << "\n\n" << carol << "\n";
-  auto keys = ParseWitnessKeys({alice, "@" + file}, "hattama/test");
+  auto keys = tlog::ParseWitnessKeys({alice, "@" + file}, "hattama/test");
   ASSERT_TRUE(keys.ok()) << keys.status().message();
   ASSERT_EQ(keys->size(), 3u);
   EXPECT_EQ((*keys)[2].VerifierKey(), carol);
   // The environment variable's form: several keys separated by blanks.
-  EXPECT_EQ(ParseWitnessKeys({alice + " " + bob}, "hattama/test")->size(), 2u);
-  EXPECT_TRUE(ParseWitnessKeys({}, "hattama/test")->empty());
+  EXPECT_EQ(tlog::ParseWitnessKeys({alice + " " + bob}, "hattama/test")->size(), 2u);
+  EXPECT_TRUE(tlog::ParseWitnessKeys({}, "hattama/test")->empty());
 
   const std::string ed25519 = TestSigner("witness.example/dave").verifier().VerifierKey();
   const std::string alice_again =
@@ -205,7 +205,7 @@ TEST(TlogWitnessKeys, ReadsKeysFromFlagsAndFilesAndRefusesWhatCannotBeAWitness) 
            {{named_as_log}, "the log's own name"},
            {{"alice+0000+AAAA"}, "--witness-key: alice+0000+AAAA"},
            {{"@" + dir.path() + "/missing"}, "cannot read"}}) {
-    auto refused = ParseWitnessKeys(values, "hattama/test");
+    auto refused = tlog::ParseWitnessKeys(values, "hattama/test");
     EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << why;
     EXPECT_NE(refused.status().message().find(why), std::string::npos)
         << refused.status().message();

@@ -157,6 +157,59 @@ TEST(VerifyLogClient, OnlyTheLogsOwnNotFoundSaysALeafIsMissing) {
   EXPECT_NE(unasked.status().message().find("not the log's API answer"), std::string::npos);
 }
 
+tlog::NoteSigner NewSigner(const std::string& name, tlog::NoteKeyType type) {
+  return tlog::NoteSigner::Create(name, type, crypto::Ed25519PrivateKey::Generate().value())
+      .value();
+}
+
+// `log`'s checkpoint of `size` leaves, cosigned by `witness` at `time`, as the log serves it.
+v1::Cosignature Cosigned(const tlog::NoteSigner& log, const tlog::NoteSigner& witness,
+                         std::int64_t size, std::int64_t time) {
+  tlog::MemoryTree tree;
+  for (int i = 0; i < size; ++i) tree.Append(tlog::LeafHash("entry " + std::to_string(i)));
+  const tlog::Checkpoint checkpoint{.origin = log.name(), .size = size, .root = tree.Head().root};
+  const std::string signed_note = tlog::SignCheckpoint(checkpoint, log).value();
+  auto note = tlog::OpenNote(signed_note, std::span(&log.verifier(), 1)).value();
+  v1::Cosignature cosignature;
+  cosignature.set_witness(witness.name());
+  cosignature.set_tree_size(size);
+  cosignature.set_timestamp(time);
+  cosignature.set_signed_note(tlog::SignNote(note, std::span(&witness, 1), time).value());
+  return cosignature;
+}
+
+// A cosignature holds when the log's signature and the witness's line both verify with the keys
+// the checker holds; a changed byte, another key of the witness's name, or a checkpoint another
+// log signed does not.
+TEST(VerifyCosignature, HoldsOnlyForTheLogsCheckpointCosignedByTheWitnessKeyGiven) {
+  const tlog::NoteSigner log = NewSigner(kOrigin, tlog::NoteKeyType::kEd25519);
+  const tlog::NoteSigner witness = NewSigner("witness.test/w1", tlog::NoteKeyType::kCosignatureV1);
+  const v1::Cosignature served = Cosigned(log, witness, 12, 1'790'000'000);
+
+  auto opened = OpenCosignature(served, log.verifier(), witness.verifier());
+  ASSERT_TRUE(opened.ok()) << opened.status().message();
+  EXPECT_EQ(opened->checkpoint.size, 12);
+  EXPECT_EQ(opened->timestamp, 1'790'000'000u);
+
+  v1::Cosignature changed = served;
+  std::string& note = *changed.mutable_signed_note();
+  const std::size_t last_line = note.rfind("\n\xe2\x80\x94 witness.test/w1 ");
+  ASSERT_NE(last_line, std::string::npos) << note;
+  note[note.size() - 5] = note[note.size() - 5] == 'A' ? 'B' : 'A';
+  auto tampered = OpenCosignature(changed, log.verifier(), witness.verifier());
+  EXPECT_EQ(tampered.status().code(), StatusCode::kInvalidArgument) << tampered.status().message();
+
+  const tlog::NoteSigner impostor = NewSigner("witness.test/w1", tlog::NoteKeyType::kCosignatureV1);
+  auto other_key = OpenCosignature(served, log.verifier(), impostor.verifier());
+  EXPECT_EQ(other_key.status().code(), StatusCode::kNotFound) << other_key.status().message();
+
+  const tlog::NoteSigner other_log = NewSigner("other.test/log", tlog::NoteKeyType::kEd25519);
+  auto of_another_log = OpenCosignature(Cosigned(other_log, witness, 12, 1'790'000'000),
+                                        log.verifier(), witness.verifier());
+  EXPECT_EQ(of_another_log.status().code(), StatusCode::kInvalidArgument)
+      << of_another_log.status().message();
+}
+
 TEST(VerifyHttpFetcher, AnAnswerBeyondItsSizeOrTimeIsCutOff) {
   ServedLog log(1);
   auto fetcher =

@@ -191,6 +191,28 @@ TEST_F(VerifyStack, AWitnessCosignsTheLogServesItAndAForkedStateExitsOne) {
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   EXPECT_EQ(opened->verified.size(), 2u);
 
+  // `cosigned` checks it with the witness's key; a second witness, which never cosigned, is a
+  // finding.
+  const testing::Run holds = Verify({"cosigned", "--witness", "@" + key + ".pub"}, "cosigned");
+  EXPECT_EQ(holds.status, 0) << holds.output;
+  EXPECT_NE(holds.output.find("COSIGNED witness.test/w1: tree size " +
+                              std::to_string(latest->checkpoint.size)),
+            std::string::npos)
+      << holds.output;
+  const std::string silent = dir() + "/silent.key";
+  ASSERT_EQ(RunBinary({stack::BinaryPath("hattama-verify"), "witness", "keygen", "--name",
+                       "witness.test/w2", silent},
+                      dir() + "/keygen-silent.log")
+                .status,
+            0);
+  const testing::Run lacks =
+      Verify({"cosigned", "--witness", "@" + key + ".pub", "--witness", "@" + silent + ".pub"},
+             "cosigned-lacking");
+  EXPECT_EQ(lacks.status, 1) << lacks.output;
+  EXPECT_NE(lacks.output.find("NOT COSIGNED witness.test/w2"), std::string::npos) << lacks.output;
+  EXPECT_NE(lacks.output.find("DOES NOT HOLD: 1 of 2 witnesses"), std::string::npos)
+      << lacks.output;
+
   // The next round extends the state.
   const testing::Run second =
       Verify({"witness", "--witness-key", key, "--state", state, "--once"}, "witness-second");

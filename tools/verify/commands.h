@@ -89,6 +89,13 @@ struct RecountArgs {
 // hattama-verify recount (recount_command.cc; the rule in recount.h).
 int RecountTotals(const RecountArgs& args);
 
+struct CosignedArgs {
+  LogFlags log;
+  // Verifier keys (cosignature/v1) of the witnesses to require, or @FILE of such keys.
+  std::vector<std::string> witnesses;
+};
+int Cosigned(const CosignedArgs& args);
+
 struct WitnessArgs {
   LogFlags log;
   std::string witness_key;

@@ -4,6 +4,7 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -105,6 +106,28 @@ Result<VerifiedCheckpoint> OpenSignedCheckpoint(std::string_view signed_note,
   return VerifiedCheckpoint{.checkpoint = std::move(checkpoint).value(),
                             .signed_note = std::string(signed_note),
                             .note = std::move(note).value()};
+}
+
+Result<CosignedCheckpoint> OpenCosignature(const v1::Cosignature& cosignature,
+                                           const tlog::NoteVerifier& log_key,
+                                           const tlog::NoteVerifier& witness) {
+  auto logged = OpenSignedCheckpoint(cosignature.signed_note(), log_key);
+  if (!logged.ok()) return logged.status();
+  // Opened with the log's key alone, the witness's lines are among the unverified ones.
+  const auto& lines = logged->note.unverified;
+  if (std::none_of(lines.begin(), lines.end(), [&](const tlog::NoteSignature& line) {
+        return line.name == witness.name() && line.key_hash == witness.key_hash();
+      })) {
+    return Status::NotFound("it carries no cosignature by the key " + witness.VerifierKey());
+  }
+  auto cosigned = tlog::OpenNote(cosignature.signed_note(), std::span(&witness, 1));
+  if (!cosigned.ok() || cosigned->verified.empty() || !cosigned->verified[0].timestamp) {
+    return Status::InvalidArgument(
+        "the cosignature does not verify with the key " + witness.VerifierKey() +
+        (cosigned.ok() ? std::string() : ": " + cosigned.status().message()));
+  }
+  return CosignedCheckpoint{.checkpoint = std::move(logged->checkpoint),
+                            .timestamp = *cosigned->verified[0].timestamp};
 }
 
 Result<std::unique_ptr<LogClient>> LogClient::Create(std::string_view url,
@@ -287,6 +310,12 @@ Result<std::vector<std::string>> LogClient::DownloadEntries(const tlog::Checkpoi
       progress);
   if (!status.ok()) return status;
   return entries;
+}
+
+Result<std::vector<v1::Cosignature>> LogClient::FetchCosignatures() {
+  v1::SignedCheckpoint served;
+  if (Status status = CallApi("/v1/GetCheckpoint", nullptr, served); !status.ok()) return status;
+  return std::vector<v1::Cosignature>(served.cosignatures().begin(), served.cosignatures().end());
 }
 
 Result<v1::AddCosignatureResponse> LogClient::AddCosignature(const std::string& cosigned_note) {

@@ -113,6 +113,9 @@ class LogClient {
   Result<std::vector<std::string>> DownloadEntries(const tlog::Checkpoint& checkpoint,
                                                    const Progress& progress = {});
 
+  // The newest cosignature of each witness the log keeps (GET /v1/GetCheckpoint), unchecked.
+  Result<std::vector<v1::Cosignature>> FetchCosignatures();
+
   // Hands a witness's cosigned checkpoint note to the log (POST /v1/AddCosignature).
   Result<v1::AddCosignatureResponse> AddCosignature(const std::string& cosigned_note);
 
@@ -134,5 +137,19 @@ class LogClient {
 // the key's name; InvalidArgument otherwise.
 Result<VerifiedCheckpoint> OpenSignedCheckpoint(std::string_view signed_note,
                                                 const tlog::NoteVerifier& log_key);
+
+// A checkpoint the log signed and a witness cosigned, both signatures verified.
+struct CosignedCheckpoint {
+  tlog::Checkpoint checkpoint;
+  std::uint64_t timestamp = 0;  // the time the witness stated, seconds since 1970
+};
+
+// Opens a cosignature the log served with the log's and `witness`'s verifier keys: the log's
+// signature and a cosignature/v1 line of `witness` (its name and key hash) must both verify, over
+// a checkpoint of the log's origin. InvalidArgument when a signature does not verify or the text
+// is no checkpoint of the log; NotFound when the note carries no line of `witness`'s key.
+Result<CosignedCheckpoint> OpenCosignature(const v1::Cosignature& cosignature,
+                                           const tlog::NoteVerifier& log_key,
+                                           const tlog::NoteVerifier& witness);
 
 }  // namespace hattama::verify

@@ -106,6 +106,27 @@ CLI::App* AddWitness(CLI::App& app, WitnessArgs& args) {
   return command;
 }
 
+CLI::App* AddCosigned(CLI::App& app, CosignedArgs& args) {
+  auto* command = app.add_subcommand(
+      "cosigned",
+      "Each witness given has cosigned the log: the log's newest cosignature of it "
+      "(URL/v1/GetCheckpoint) verifies with the log's key and the witness's, over a checkpoint "
+      "of the log whose tree the log's consistency proof shows to be a prefix of its latest "
+      "checkpoint. One line a witness: COSIGNED (tree size, how far behind, when), NOT "
+      "COSIGNED, BAD COSIGNATURE or NOT CONSISTENT");
+  AddLogFlags(*command, args.log);
+  // Repeatable, so the environment variable is named in the plural and splits at blanks.
+  command
+      ->add_option("--witness", args.witnesses,
+                   "Verifier key (cosignature/v1) of a witness to require, or @FILE of such keys "
+                   "(one a line, # comments); repeatable; the environment variable takes several "
+                   "separated by blanks")
+      ->envname("HATTAMA_WITNESSES")
+      ->allow_extra_args(false)
+      ->required();
+  return command;
+}
+
 CLI::App* AddWitnessKeygen(CLI::App& witness, std::string& name, std::string& path) {
   auto* command = witness.add_subcommand(
       "keygen",
@@ -125,6 +146,7 @@ int Main(int argc, char** argv) {
   ConsistencyArgs consistency_args;
   SignaturesArgs signatures_args;
   RecountArgs recount_args;
+  CosignedArgs cosigned_args;
   WitnessArgs witness_args;
   std::string keygen_name;
   std::string keygen_path;
@@ -132,6 +154,7 @@ int Main(int argc, char** argv) {
   auto* consistency = AddConsistency(app, consistency_args);
   auto* signatures = AddSignatures(app, signatures_args);
   auto* recount = AddRecount(app, recount_args);
+  auto* cosigned = AddCosigned(app, cosigned_args);
   auto* witness = AddWitness(app, witness_args);
   auto* keygen = AddWitnessKeygen(*witness, keygen_name, keygen_path);
   if (auto code = config::Parse(app, argc, argv)) return *code == 0 ? kHolds : kCannotCheck;
@@ -140,6 +163,7 @@ int Main(int argc, char** argv) {
   if (consistency->parsed()) return Consistency(consistency_args);
   if (signatures->parsed()) return Signatures(signatures_args);
   if (recount->parsed()) return RecountTotals(recount_args);
+  if (cosigned->parsed()) return Cosigned(cosigned_args);
   if (keygen->parsed()) return WitnessKeygen(keygen_name, keygen_path);
   return Witness(witness_args);
 }

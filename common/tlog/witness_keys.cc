@@ -1,10 +1,10 @@
-#include "services/tlog/witness_keys.h"
+#include "common/tlog/witness_keys.h"
 
 #include <fstream>
 #include <set>
 #include <sstream>
 
-namespace hattama::transparency {
+namespace hattama::tlog {
 namespace {
 
 // The blank-separated words of `text`; with `comments`, lines starting with '#' are skipped.
@@ -20,16 +20,17 @@ std::vector<std::string> Words(const std::string& text, bool comments) {
 }
 
 // The keys a value names, each with where it came from for the error messages.
-Result<std::vector<std::pair<std::string, std::string>>> KeysOf(const std::string& value) {
+Result<std::vector<std::pair<std::string, std::string>>> KeysOf(const std::string& value,
+                                                                const std::string& flag) {
   std::vector<std::pair<std::string, std::string>> keys;
   for (const std::string& word : Words(value, false)) {
     if (!word.starts_with('@')) {
-      keys.emplace_back(word, "--witness-key");
+      keys.emplace_back(word, flag);
       continue;
     }
     const std::string path = word.substr(1);
     std::ifstream file(path);
-    if (!file) return Status::InvalidArgument("--witness-key: cannot read " + path);
+    if (!file) return Status::InvalidArgument(flag + ": cannot read " + path);
     std::stringstream text;
     text << file.rdbuf();
     for (std::string& key : Words(text.str(), true)) keys.emplace_back(std::move(key), path);
@@ -39,19 +40,20 @@ Result<std::vector<std::pair<std::string, std::string>>> KeysOf(const std::strin
 
 }  // namespace
 
-Result<std::vector<tlog::NoteVerifier>> ParseWitnessKeys(const std::vector<std::string>& values,
-                                                         const std::string& log_name) {
-  std::vector<tlog::NoteVerifier> witnesses;
+Result<std::vector<NoteVerifier>> ParseWitnessKeys(const std::vector<std::string>& values,
+                                                   const std::string& log_name,
+                                                   const std::string& flag) {
+  std::vector<NoteVerifier> witnesses;
   std::set<std::string> names;
   for (const std::string& value : values) {
-    auto keys = KeysOf(value);
+    auto keys = KeysOf(value, flag);
     if (!keys.ok()) return keys.status();
     for (const auto& [key, from] : *keys) {
-      auto verifier = tlog::NoteVerifier::FromVerifierKey(key);
+      auto verifier = NoteVerifier::FromVerifierKey(key);
       if (!verifier.ok()) {
         return Status::InvalidArgument(from + ": " + key + ": " + verifier.status().message());
       }
-      if (verifier->type() != tlog::NoteKeyType::kCosignatureV1) {
+      if (verifier->type() != NoteKeyType::kCosignatureV1) {
         return Status::InvalidArgument(from + ": " + key +
                                        " is no cosignature/v1 key (type 0x04), which a witness "
                                        "signs with (C2SP tlog-cosignature)");
@@ -70,4 +72,4 @@ Result<std::vector<tlog::NoteVerifier>> ParseWitnessKeys(const std::vector<std::
   return witnesses;
 }
 
-}  // namespace hattama::transparency
+}  // namespace hattama::tlog
