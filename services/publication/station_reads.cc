@@ -10,7 +10,8 @@ std::string ClientAddress(const std::string& peer) {
   return colon == std::string::npos ? peer : peer.substr(0, colon);
 }
 
-StationReads::StationReads(Options options) : options_(options) {
+StationReads::StationReads(Options options)
+    : options_(options), pending_(options.max_reads, options.max_reads_per_address) {
   const size_t threads = std::max<size_t>(1, options_.threads);
   workers_.reserve(threads);
   for (size_t i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
@@ -28,21 +29,18 @@ StationReads::~StationReads() {
 Status StationReads::Submit(const std::string& address, std::function<void()> read) {
   {
     std::lock_guard lock(mutex_);
-    if (options_.max_reads > 0 && pending_ >= options_.max_reads) {
-      return Status::ResourceExhausted("too many station reads at once (" +
-                                       std::to_string(options_.max_reads) +
-                                       ", --max-station-reads); retry later");
-    }
-    if (!address.empty() && options_.max_reads_per_address > 0) {
-      size_t& from_address = pending_by_address_[address];
-      if (from_address >= options_.max_reads_per_address) {
+    switch (pending_.Take(address)) {
+      case AddressQuota::Refusal::kNone:
+        break;
+      case AddressQuota::Refusal::kTotal:
+        return Status::ResourceExhausted("too many station reads at once (" +
+                                         std::to_string(options_.max_reads) +
+                                         ", --max-station-reads); retry later");
+      case AddressQuota::Refusal::kAddress:
         return Status::ResourceExhausted("too many station reads at once from " + address + " (" +
                                          std::to_string(options_.max_reads_per_address) +
                                          ", --max-station-reads-per-address); retry later");
-      }
-      ++from_address;
     }
-    ++pending_;
     queue_.push_back({address, std::move(read)});
   }
   queued_.notify_one();
@@ -60,11 +58,7 @@ void StationReads::Work() {
     read.run();
     read.run = nullptr;  // What it captured goes before the bound is released.
     lock.lock();
-    --pending_;
-    if (!read.address.empty() && options_.max_reads_per_address > 0) {
-      auto from_address = pending_by_address_.find(read.address);
-      if (--from_address->second == 0) pending_by_address_.erase(from_address);
-    }
+    pending_.Give(read.address);
   }
 }
 

@@ -14,13 +14,13 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/base/result.h"
+#include "services/publication/address_quota.h"
 
 namespace hattama::publication {
 
@@ -63,8 +63,7 @@ class StationReads {
   std::mutex mutex_;
   std::condition_variable queued_;
   std::deque<Read> queue_;
-  size_t pending_ = 0;  // Queued plus running.
-  std::map<std::string, size_t> pending_by_address_;
+  AddressQuota pending_;  // Queued plus running.
   bool stopping_ = false;
   std::vector<std::thread> workers_;
 };

@@ -164,7 +164,10 @@ class WatchHub::Watcher : public grpc::ServerWriteReactor<v1::AreaTotals> {
 
 WatchHub::WatchHub(std::shared_ptr<const domain::Registry> registry, TotalsReader read,
                    Options options)
-    : registry_(std::move(registry)), read_(std::move(read)), options_(options) {
+    : registry_(std::move(registry)),
+      read_(std::move(read)),
+      options_(options),
+      network_streams_(options.max_streams, options.max_streams_per_address) {
   dispatcher_ = std::thread([this] { Run(); });
 }
 
@@ -223,20 +226,19 @@ Status WatchHub::Admit(const std::string& address) {
         "the totals change feed is not being read to its end (is Kafka reachable?); retry");
   }
   if (address.empty()) return Status::Ok();  // The in-process channel: capped by the gateway.
-  if (options_.max_streams > 0 && network_streams_ >= options_.max_streams) {
-    ++refused_for_cap_;
-    return Status::ResourceExhausted("too many open Watch streams (" +
-                                     std::to_string(options_.max_streams) +
-                                     "); retry later or poll GetAreaTotals");
+  switch (network_streams_.Take(address)) {
+    case AddressQuota::Refusal::kNone:
+      return Status::Ok();
+    case AddressQuota::Refusal::kTotal:
+      ++refused_for_cap_;
+      return Status::ResourceExhausted("too many open Watch streams (" +
+                                       std::to_string(options_.max_streams) +
+                                       "); retry later or poll GetAreaTotals");
+    case AddressQuota::Refusal::kAddress:
+      ++refused_for_cap_;
+      return Status::ResourceExhausted("too many open Watch streams from " + address + " (" +
+                                       std::to_string(options_.max_streams_per_address) + ")");
   }
-  size_t& from_address = streams_by_address_[address];
-  if (options_.max_streams_per_address > 0 && from_address >= options_.max_streams_per_address) {
-    ++refused_for_cap_;
-    return Status::ResourceExhausted("too many open Watch streams from " + address + " (" +
-                                     std::to_string(options_.max_streams_per_address) + ")");
-  }
-  ++from_address;
-  ++network_streams_;
   return Status::Ok();
 }
 
@@ -321,13 +323,7 @@ void WatchHub::Remove(Watcher* watcher) {
     if (it == watchers_.end()) return;
     last = std::move(it->second);
     watchers_.erase(it);
-    if (!last->address().empty()) {
-      --network_streams_;
-      auto counted = streams_by_address_.find(last->address());
-      if (counted != streams_by_address_.end() && --counted->second == 0) {
-        streams_by_address_.erase(counted);
-      }
-    }
+    if (!last->address().empty()) network_streams_.Give(last->address());
     metrics::RecordWatchers(static_cast<int64_t>(watchers_.size()));
   }
   removed_.notify_all();

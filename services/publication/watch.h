@@ -26,6 +26,7 @@
 #include "common/base/result.h"
 #include "common/domain/registry.h"
 #include "hattama/v1/publication.pb.h"
+#include "services/publication/address_quota.h"
 #include "services/publication/totals_cache.h"
 
 namespace hattama::publication {
@@ -105,8 +106,7 @@ class WatchHub {
   // it offers totals, so that an offer never reaches a destroyed stream.
   std::map<Watcher*, std::shared_ptr<Watcher>> watchers_;
   // Open network streams in all and by client address (in-process ones are not counted).
-  size_t network_streams_ = 0;
-  std::map<std::string, size_t> streams_by_address_;
+  AddressQuota network_streams_;  // Streams of network clients (the gateway's are capped by it).
   uint64_t refused_for_cap_ = 0;
   std::set<TotalsKey> changed_;
   // Totals last read before any checkpoint held them (tree size 0); bounded by the registry.
