@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <atomic>
 #include <cstddef>
 
 // jemalloc's control call, there when the process allocates with it (cmake/HattamaHelpers.cmake,
@@ -28,6 +29,9 @@ struct ExtentHooks {
   void* split;
   void* merge;
 };
+
+// The arena's index once made; -1 before.
+std::atomic<long> made_arena{-1};
 
 // jemalloc's own hooks, which the arena's hooks call.
 ExtentHooks* default_hooks = nullptr;
@@ -56,6 +60,7 @@ std::optional<unsigned> MakeArena() {
   unsigned arena = 0;
   size = sizeof arena;
   if (mallctl("arenas.create", &arena, &size, &hooks, sizeof hooks) != 0) return std::nullopt;
+  made_arena.store(arena);
   return arena;
 }
 
@@ -64,6 +69,13 @@ std::optional<unsigned> MakeArena() {
 std::optional<unsigned> HugePageArena() {
   static const std::optional<unsigned> arena = MakeArena();
   return arena;
+}
+
+bool OnHugePageArena() {
+  const long made = made_arena.load();
+  if (made < 0) return false;
+  const std::optional<unsigned> arena = ThreadArena();
+  return arena.has_value() && *arena == static_cast<unsigned>(made);
 }
 
 std::optional<unsigned> ThreadArena() {

@@ -17,6 +17,10 @@ namespace hattama {
 // jemalloc refused to make it.
 std::optional<unsigned> HugePageArena();
 
+// Whether the calling thread allocates from the arena; false while it has not been made (asking
+// does not make it).
+bool OnHugePageArena();
+
 // The arena the calling thread allocates from; nullopt without jemalloc.
 std::optional<unsigned> ThreadArena();
 

@@ -365,10 +365,9 @@ BatchApplier::StepWriter::StepWriter(redis::Client* writer) : writer_(writer) {
   if (writer_ == nullptr) return;
   // A rebuild's lane allocates on huge pages (huge_page_arena.h): so do the commands its writer
   // formats. A regular member's threads keep jemalloc's own arenas, each its own.
-  const std::optional<unsigned> arena = ThreadArena();
-  const bool huge = arena.has_value() && arena == HugePageArena();
-  thread_ = std::thread([this, arena, huge] {
-    if (huge) AllocateFrom(*arena);
+  const std::optional<unsigned> huge = OnHugePageArena() ? HugePageArena() : std::nullopt;
+  thread_ = std::thread([this, huge] {
+    if (huge) AllocateFrom(*huge);
     Run();
   });
 }

@@ -12,6 +12,9 @@
 
 #include "tests/common/base/smaps.h"
 
+extern "C" int mallctl(const char* name, void* old_value, size_t* old_size, void* new_value,
+                       size_t new_size) __attribute__((weak));
+
 namespace hattama {
 namespace {
 
@@ -37,6 +40,14 @@ Written WriteOnAThread(std::optional<unsigned> arena) {
   return written;
 }
 
+// jemalloc's count of its arenas.
+unsigned ArenaCount() {
+  unsigned count = 0;
+  size_t size = sizeof count;
+  EXPECT_EQ(mallctl("arenas.narenas", &count, &size, nullptr, 0), 0);
+  return count;
+}
+
 TEST(HugePageArena, AThreadMovedToItWritesItsHeapOnHugePages) {
   if (!ThreadArena()) GTEST_SKIP() << "this build allocates without jemalloc (a sanitizer build)";
   const std::string setting = smaps::ThpSetting();
@@ -56,6 +67,26 @@ TEST(HugePageArena, AThreadMovedToItWritesItsHeapOnHugePages) {
   // what this process advised before: jemalloc reuses freed address ranges, and the kernel's
   // advice stays with them. The arena's memory is its own, from its hooks alone.)
   EXPECT_NE(WriteOnAThread(std::nullopt).arena, arena);
+}
+
+// Asking whether a thread is on the arena makes no arena: a regular aggregation member's step
+// writer asks, and only a rebuild's lanes use it. (Each ctest test runs in a process of its own,
+// so the arena is not made yet here.)
+TEST(HugePageArena, AskingWhetherAThreadIsOnItMakesNoArena) {
+  if (!ThreadArena()) GTEST_SKIP() << "this build allocates without jemalloc (a sanitizer build)";
+  EXPECT_FALSE(OnHugePageArena());
+  const unsigned before = ArenaCount();
+  EXPECT_FALSE(OnHugePageArena());
+  EXPECT_EQ(ArenaCount(), before) << "asking made an arena";
+
+  const std::optional<unsigned> arena = HugePageArena();
+  ASSERT_TRUE(arena.has_value());
+  EXPECT_EQ(ArenaCount(), before + 1);
+  EXPECT_FALSE(OnHugePageArena()) << "this thread was not moved";
+  std::thread([&] {
+    ASSERT_TRUE(AllocateFrom(*arena));
+    EXPECT_TRUE(OnHugePageArena());
+  }).join();
 }
 
 TEST(HugePageArena, AnUnknownArenaIsRefused) {
