@@ -373,7 +373,26 @@ void InstallExport(httplib::Server& server, ExportFunction export_contest) {
              });
 }
 
-// Every other GET: the static files (the portal), "/" being "/index.html"; 404 for the rest.
+// The NOT_FOUND of a path no route serves, saying what the paths of its kind look like, so that
+// a client that wrote /v1/GetAreaTotals/ or /export/a b.csv sees what to fix.
+Status PathNotFound(const std::string& path) {
+  if (path.starts_with("/v1/")) {
+    return Status::NotFound("no API method at " + path +
+                            ": the API is /v1/<Method>, the method's name (letters, digits and _) "
+                            "with no slash after it, and the request in the query or body");
+  }
+  if (path.starts_with("/export/")) {
+    return Status::NotFound("no export at " + path +
+                            ": the open data is /export/<contest_id>.csv or "
+                            "/export/<contest_id>.jsonl, the contest id of letters, digits and "
+                            "_ . - only");
+  }
+  return Status::NotFound("no such file: " + path);
+}
+
+// Every other GET: the static files (the portal), "/" being "/index.html"; for the rest, and for
+// any other request no route serves (a POST to /v1/GetAreaTotals/), the JSON NOT_FOUND every
+// error of the gateway is, never a body of another shape.
 void InstallStaticFiles(httplib::Server& server, StaticFiles files) {
   auto shared_files = std::make_shared<StaticFiles>(std::move(files));
   server.Get(R"(/(.*))",
@@ -381,12 +400,17 @@ void InstallStaticFiles(httplib::Server& server, StaticFiles files) {
                std::string path = request.path == "/" ? "/index.html" : request.path;
                auto it = shared_files->find(path);
                if (it == shared_files->end()) {
-                 response.status = 404;
-                 response.set_content("not found\n", "text/plain");
+                 SendError(response, PathNotFound(request.path));
                  return;
                }
                response.set_content(it->second.second, it->second.first.c_str());
              });
+  // httplib's own 404 (no route for the method and path) comes without a body.
+  server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
+    if (response.status == 404 && response.body.empty()) {
+      SendError(response, PathNotFound(request.path));
+    }
+  });
 }
 
 // "host:port" split; the error names the flag, as a person typed it.

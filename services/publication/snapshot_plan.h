@@ -2,7 +2,9 @@
 // them a change touches. Pure: no I/O; immutable once built, so safe from any thread.
 //
 // A file is named as a reader names the API call it stands for: Method, then "?" and the
-// request's parameters sorted by name, URLSearchParams-encoded, those at their default left out
+// request's parameters sorted by name, URLSearchParams-encoded, those at their zero value left
+// out (SnapshotName leaves out empty values; the plan holds no 0 or false, which readers leave
+// out too); a value the server would assume anyway is still written
 // ("GetSeats?area_id=kz&contest_id=mazhilis&threshold_percent=7").
 //
 // The election's and contests' files and the nation's and regions' totals are listed in the

@@ -173,6 +173,7 @@ void BoundVersions(v1::StationContestResult& result, int max_versions, size_t& b
   for (int i = 0; i < versions->size(); ++i) {
     if (keep[i]) versions->SwapElements(to++, i);
   }
+  result.set_versions_left_out(result.versions_left_out() + (versions->size() - to));
   while (versions->size() > to) versions->RemoveLast();
 }
 

@@ -42,7 +42,7 @@ Result<v1::StationContestResult> BuildStationContestResult(
 
 // Keeps the versions one answer carries: the counted one always, then the newest others while
 // fewer than `max_versions` are kept and they fit in `budget` (bytes, spent by what is kept), in
-// the order applied.
+// the order applied. Adds the number left out to `result.versions_left_out`.
 void BoundVersions(v1::StationContestResult& result, int max_versions, size_t& budget);
 
 // Official minus observer figures of one area or station; nullopt when they are equal. `kind`

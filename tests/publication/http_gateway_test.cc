@@ -170,6 +170,37 @@ TEST_F(HttpGatewayTest, RootServesThePortalPage) {
   EXPECT_EQ(client_->Get("/missing.js")->status, 404);
 }
 
+// What no route serves is the same JSON error as every other failure (README "The public side"),
+// its message saying what such a path looks like: a client parses one shape of error.
+TEST_F(HttpGatewayTest, APathNoRouteServesIsAJsonNotFoundNamingThePathsForm) {
+  struct Case {
+    std::string method;
+    std::string path;
+    std::string hint;  // what the message says such a path looks like
+  };
+  const std::vector<Case> cases = {
+      {"GET", "/v1/GetAreaTotals/", "/v1/<Method>"},
+      {"POST", "/v1/GetAreaTotals/", "/v1/<Method>"},
+      {"GET", "/v1/", "/v1/<Method>"},
+      {"GET", "/export/mazhilis!.csv", "/export/<contest_id>.csv"},
+      {"GET", "/export/mazhilis.xml", "/export/<contest_id>.csv"},
+      {"GET", "/missing.js", "no such file"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.method + " " + c.path);
+    auto response =
+        c.method == "GET" ? client_->Get(c.path) : client_->Post(c.path, "{}", "application/json");
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 404);
+    EXPECT_EQ(response->get_header_value("Content-Type"), "application/json");
+    EXPECT_EQ(response->get_header_value("Access-Control-Allow-Origin"), "*");
+    const std::string expected_start = R"({"code":"NOT_FOUND","message":")";
+    EXPECT_TRUE(response->body.starts_with(expected_start)) << response->body;
+    EXPECT_NE(response->body.find(c.path), std::string::npos) << response->body;
+    EXPECT_NE(response->body.find(c.hint), std::string::npos) << response->body;
+  }
+}
+
 TEST_F(HttpGatewayTest, NanThresholdIsA400NotAnEmptyAllocation) {
   auto response = client_->Get("/v1/GetSeats?contest_id=mazhilis&threshold_percent=NaN");
   ASSERT_TRUE(response);

@@ -188,6 +188,7 @@ TEST_F(PublicationTest, StationWithHugeOrManyVersionsStaysWithinAClientsMessageL
   EXPECT_LT(big.ByteSizeLong(), 4u * 1024 * 1024);
   // The counted version alone is over the budget: the other nine are left out.
   ASSERT_EQ(huge.versions_size(), 1);
+  EXPECT_EQ(huge.versions_left_out(), 9);
   bool counted_kept = false;
   for (const auto& version : huge.versions()) {
     counted_kept |= version.submission().submission_id() == huge.counted_submission_id();
@@ -198,6 +199,7 @@ TEST_F(PublicationTest, StationWithHugeOrManyVersionsStaysWithinAClientsMessageL
   ASSERT_TRUE(GetStationResults("S4", many).ok());
   const auto& listed = many.contests(0);
   EXPECT_EQ(listed.versions_size(), kMaxVersionsPerContest);
+  EXPECT_EQ(listed.versions_left_out(), 150 - kMaxVersionsPerContest);
   // The newest are kept, in the order applied.
   EXPECT_EQ(listed.versions(listed.versions_size() - 1).submission().submission_id(), "small-149");
 }

@@ -219,6 +219,25 @@ TEST_F(SnapshotDirectoryTest, TheIndexOfTenThousandStationsIsUnder32KiB) {
   EXPECT_EQ(found, plan.files().size());
 }
 
+// The README's count of the files ("Served from the edge"), from the plan itself: of the synthetic
+// 10,000 stations (seed 2021) and of the registry deploy/ ships, which is the same election.
+TEST(SnapshotPlanTest, TenThousandStationsMakeTheFilesTheReadmeCounts) {
+  auto synthetic = hub::GenerateRegistry({.stations = 10'000, .seed = 2021});
+  ASSERT_TRUE(synthetic.ok()) << synthetic.status().message();
+  const std::string deployed = std::string(HATTAMA_SOURCE_DIR) + "/deploy/base/registry/";
+  auto shipped = domain::Registry::Load(deployed + "election.json", deployed + "stations.csv");
+  ASSERT_TRUE(shipped.ok()) << shipped.status().message();
+  for (const auto& registry : {*synthetic, *shipped}) {
+    const SnapshotPlan plan(*registry);
+    size_t in_index = 0;
+    for (const SnapshotFile& file : plan.files()) {
+      if (file.listing == SnapshotListing::kIndex) ++in_index;
+    }
+    EXPECT_EQ(plan.files().size(), 11'007u);
+    EXPECT_EQ(in_index, 146u);
+  }
+}
+
 TEST_F(SnapshotDirectoryTest, ARestartGoesOnWithTheSequenceAndClearsWhatItNoLongerNames) {
   {
     auto first = Open();

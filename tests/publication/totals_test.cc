@@ -207,6 +207,8 @@ TEST_F(TotalsTest, AnAnswerKeepsTheCountedVersionThenTheNewestThatFit) {
   // "b" always; then "e" and "d", the newest; in the order applied.
   EXPECT_EQ(Ids(result), (std::vector<std::string>{"b", "d", "e"}));
   EXPECT_EQ(budget, (1u << 20) - 3 * Version("b").ByteSizeLong());
+  // "a" and "c" are left out, and the answer says how many.
+  EXPECT_EQ(result.versions_left_out(), 2);
 }
 
 TEST_F(TotalsTest, VersionsBeyondTheByteBudgetAreLeftOutButTheCountedOneStays) {
@@ -222,6 +224,7 @@ TEST_F(TotalsTest, VersionsBeyondTheByteBudgetAreLeftOutButTheCountedOneStays) {
   // "a" alone is over the budget: kept, and nothing else fits after it.
   EXPECT_EQ(Ids(result), (std::vector<std::string>{"a"}));
   EXPECT_EQ(budget, 0u);
+  EXPECT_EQ(result.versions_left_out(), 2);
 
   v1::StationContestResult uncounted;
   *uncounted.add_versions() = Version("a", 900);
@@ -231,6 +234,19 @@ TEST_F(TotalsTest, VersionsBeyondTheByteBudgetAreLeftOutButTheCountedOneStays) {
   BoundVersions(uncounted, 100, budget);
   // Newest first while they fit: "c", then "b"; "a" would not fit.
   EXPECT_EQ(Ids(uncounted), (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(uncounted.versions_left_out(), 1);
+}
+
+TEST_F(TotalsTest, AnAnswerThatCarriesEveryVersionLeavesNoneOut) {
+  v1::StationContestResult result;
+  result.set_counted_submission_id("a");
+  for (const char* id : {"a", "b"}) *result.add_versions() = Version(id);
+  size_t budget = 1 << 20;
+
+  BoundVersions(result, 100, budget);
+
+  EXPECT_EQ(Ids(result), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(result.versions_left_out(), 0);
 }
 
 TEST_F(TotalsTest, EqualFiguresAreNoDiscrepancy) {

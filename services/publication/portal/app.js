@@ -533,7 +533,9 @@ section('station', async (read) => {
       block.append(el('h4', {}, t('flagsTitle')),
                    el('ul', {class: 'flags'}, ...c.flags.map((f) => el('li', {class: 'flag'}, flagText(f)))));
     }
-    block.append(el('p', {}, t('versionsReceived', {n: fmt((c.versions || []).length), id: c.counted_submission_id || '–'})),
+    // Received: those carried plus those the answer left out for its size (versions_left_out).
+    const received = (c.versions || []).length + num(c.versions_left_out);
+    block.append(el('p', {}, t('versionsReceived', {n: fmt(received), id: c.counted_submission_id || '–'})),
                  el('ol', {class: 'versions'}, ...(c.versions || []).map((v) =>
                    versionCard(v, c.counted_submission_id, c.official_submission_id))));
   }
