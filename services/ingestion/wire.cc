@@ -161,16 +161,22 @@ int BoundReasons(google::protobuf::RepeatedPtrField<v1::Reason>& reasons) {
   int left_out = 0;
   if (reasons.size() > kMaxAnswerReasons) {
     left_out = reasons.size() - (kMaxAnswerReasons - 1);
-    const v1::ReasonCode first_left_out = reasons.Get(kMaxAnswerReasons - 1).code();
+    const v1::Reason& first_left_out = reasons.Get(kMaxAnswerReasons - 1);
+    v1::Reason more;
+    more.set_code(first_left_out.code());
+    more.set_field(first_left_out.field());
+    more.set_message(fmt::format("… and {} more reasons (an answer lists at most {})",
+                                 Thousands(left_out), kMaxAnswerReasons));
     reasons.DeleteSubrange(kMaxAnswerReasons - 1, left_out);
-    v1::Reason* more = reasons.Add();
-    more->set_code(first_left_out);
-    more->set_message(fmt::format("… and {} more reasons (an answer lists at most {})",
-                                  Thousands(left_out), kMaxAnswerReasons));
+    *reasons.Add() = std::move(more);
   }
+  static constexpr std::string_view kEllipsis = "…";
   for (v1::Reason& reason : reasons) {
     if (reason.message().size() > kMaxReasonMessageBytes) {
-      reason.set_message(std::string(Utf8Prefix(reason.message(), kMaxReasonMessageBytes)) + "…");
+      // The ellipsis counts within the limit.
+      reason.set_message(
+          std::string(Utf8Prefix(reason.message(), kMaxReasonMessageBytes - kEllipsis.size())) +
+          std::string(kEllipsis));
     }
     if (reason.field().size() > kMaxReasonFieldBytes) {
       reason.set_field(std::string(Utf8Prefix(reason.field(), kMaxReasonFieldBytes)));
