@@ -480,6 +480,40 @@ TEST_F(IngestionTest, BinaryRefusesToStartWithoutAHubRegistryUnlessAllowedUnauth
   EXPECT_EQ(*code, 1);
 }
 
+TEST_F(IngestionTest, BinaryRefusesToStartWhenTheObserversNameAHubTheHubRegistryLacks) {
+  stack::TempDir dir("hattama-ingestion-test");
+  std::string election_json;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(testing::TinyRegistry()->election(),
+                                                          &election_json)
+                  .ok());
+  std::ofstream(dir.path() + "/election.json") << election_json;
+  std::ofstream(dir.path() + "/stations.csv")
+      << "station_id,district_id,registered_voters,contest_ids\nS1,kz-a-1,1000,mazhilis\n";
+  std::ofstream(dir.path() + "/organisations.csv")
+      << "organisation_id,name,affiliation,signatures\norg-1,Org One,independent,optional\n";
+  std::ofstream(dir.path() + "/observers.csv")
+      << "observer_id,organisation_id,hubs,public_key\nobs-1,org-1,hub-almaty;hub-ghost,\n";
+  std::ofstream(dir.path() + "/hubs.csv")
+      << "hub_id,token_sha256,regions,max_submissions_per_second\nhub-almaty,"
+      << domain::TokenSha256Hex(kAlmatyToken) << ",*,\n";
+  const std::string log = dir.path() + "/ingestion.log";
+  auto process = stack::Process::Start(
+      {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
+                "--stations", dir.path() + "/stations.csv", "--hub-registry",
+                dir.path() + "/hubs.csv", "--listen",
+                "127.0.0.1:" + std::to_string(stack::FreePort()), "--kafka-bootstrap", bootstrap(),
+                "--redis-address", redis_->address(), "--log-format", "text"},
+       .log_path = log});
+  ASSERT_TRUE(process.ok()) << process.status().message();
+  auto code = (*process)->Wait(20s);
+  ASSERT_TRUE(code.ok()) << "still running with an observer relayed by a hub it does not know";
+  EXPECT_EQ(*code, 1);
+  std::stringstream logged;
+  logged << std::ifstream(log).rdbuf();
+  EXPECT_NE(logged.str().find("observer obs-1 names hub hub-ghost"), std::string::npos)
+      << logged.str();
+}
+
 constexpr char kSlowToken[] = "slow-token";
 
 // Two hubs: hub-almaty may submit for region kz-a only; hub-slow for every region, at 5 a second.
