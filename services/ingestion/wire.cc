@@ -185,17 +185,36 @@ int BoundReasons(google::protobuf::RepeatedPtrField<v1::Reason>& reasons) {
   return left_out;
 }
 
+namespace {
+
+// The record's fields other than the raw message, bounded.
+std::string FinishRejectionRecord(v1::RejectionRecord& record, const std::string& hub_id,
+                                  const std::vector<v1::Reason>& reasons) {
+  record.set_hub_id(std::string(Utf8Prefix(hub_id, 128)));
+  for (const auto& reason : reasons) *record.add_reasons() = reason;
+  BoundReasons(*record.mutable_reasons());
+  *record.mutable_rejected_time() = NowTimestamp();
+  return record.SerializeAsString();
+}
+
+}  // namespace
+
 std::string RejectionRecordValue(const v1::Submission& submission, const std::string& hub_id,
                                  const std::vector<v1::Reason>& reasons, int64_t max_raw_bytes) {
   v1::RejectionRecord record;
   if (static_cast<int64_t>(submission.ByteSizeLong()) <= max_raw_bytes) {
     record.set_raw_submission(submission.SerializeAsString());
   }
-  record.set_hub_id(std::string(Utf8Prefix(hub_id, 128)));
-  for (const auto& reason : reasons) *record.add_reasons() = reason;
-  BoundReasons(*record.mutable_reasons());
-  *record.mutable_rejected_time() = NowTimestamp();
-  return record.SerializeAsString();
+  return FinishRejectionRecord(record, hub_id, reasons);
+}
+
+std::string RejectionRecordValue(const v1::DeploymentEvent& event, const std::string& hub_id,
+                                 const std::vector<v1::Reason>& reasons, int64_t max_raw_bytes) {
+  v1::RejectionRecord record;
+  record.set_raw_deployment_event(static_cast<int64_t>(event.ByteSizeLong()) <= max_raw_bytes
+                                      ? event.SerializeAsString()
+                                      : std::string());
+  return FinishRejectionRecord(record, hub_id, reasons);
 }
 
 std::string Thousands(int64_t n) {

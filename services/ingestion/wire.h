@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hattama/v1/protocol.pb.h"
+#include "hattama/v1/records.pb.h"
 
 namespace hattama::ingestion {
 
@@ -63,6 +64,11 @@ int BoundReasons(google::protobuf::RepeatedPtrField<v1::Reason>& reasons);
 // rejected for its size can be), the reasons as BoundReasons leaves them, the hub id cut to 128
 // bytes. `hub_id` is the authenticated hub's (or, unauthenticated, the submission's own).
 std::string RejectionRecordValue(const v1::Submission& submission, const std::string& hub_id,
+                                 const std::vector<v1::Reason>& reasons, int64_t max_raw_bytes);
+// The same for a rejected deployment event: its raw bytes go into raw_deployment_event, which is
+// present (empty when the event is above `max_raw_bytes`) so that a reader tells it from a
+// submission.
+std::string RejectionRecordValue(const v1::DeploymentEvent& event, const std::string& hub_id,
                                  const std::vector<v1::Reason>& reasons, int64_t max_raw_bytes);
 
 // "262,144": byte counts in messages a person reads.

@@ -799,6 +799,59 @@ TEST_F(AuthenticatedIngestionTest, DeploymentEventsAreWrittenOnceAndMalformedOne
   EXPECT_TRUE(landed);
 }
 
+// The rejection records of deployment events, by event id, once every one of `ids` has one.
+std::map<std::string, std::vector<v1::RejectionRecord>> EventRejectionsOf(
+    const std::string& bootstrap, const std::set<std::string>& ids) {
+  std::map<std::string, std::vector<v1::RejectionRecord>> found;
+  ReadTopicUntil(bootstrap, kafka::kRejectionsTopic, [&](const auto& messages) {
+    found.clear();
+    for (const auto& message : messages) {
+      v1::RejectionRecord record;
+      EXPECT_TRUE(record.ParseFromString(message.value));
+      if (!record.has_raw_deployment_event()) continue;
+      v1::DeploymentEvent raw;
+      EXPECT_TRUE(raw.ParseFromString(record.raw_deployment_event()));
+      EXPECT_EQ(message.key, raw.event_id());
+      EXPECT_TRUE(record.raw_submission().empty());
+      if (ids.contains(raw.event_id())) found[raw.event_id()].push_back(record);
+    }
+    return found.size() == ids.size();
+  });
+  return found;
+}
+
+TEST_F(AuthenticatedIngestionTest, RejectedDeploymentEventsAreRecordedLikeSubmissions) {
+  Hub hub(auth_->port(), kAlmatyToken);
+  const auto unknown = Event(Unique("ev-unknown"), v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT, "s404");
+  const auto first = Event(Unique("ev-first"), v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
+  auto [acks, status] = hub.SendEvents({unknown, first});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(acks.size(), 2u);
+  auto reused = first;
+  reused.set_kind(v1::DEPLOYMENT_EVENT_KIND_MANDATE_HANDED_OUT);
+  auto [again, again_status] = hub.SendEvents({reused});
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_EQ(again[0].outcome(), v1::OUTCOME_REJECTED);
+
+  auto records = EventRejectionsOf(bootstrap(), {unknown.event_id(), first.event_id()});
+  ASSERT_EQ(records[unknown.event_id()].size(), 1u);
+  const v1::RejectionRecord& malformed = records[unknown.event_id()][0];
+  EXPECT_EQ(malformed.hub_id(), "hub-almaty");
+  ASSERT_EQ(malformed.reasons_size(), 1);
+  EXPECT_EQ(malformed.reasons(0).code(), v1::REASON_CODE_UNKNOWN_STATION);
+  v1::DeploymentEvent raw;
+  ASSERT_TRUE(raw.ParseFromString(malformed.raw_deployment_event()));
+  EXPECT_EQ(raw.station_id(), "s404");
+
+  // Only the copy that reused the id is recorded, with the event it carried; the first stands.
+  ASSERT_EQ(records[first.event_id()].size(), 1u);
+  const v1::RejectionRecord& id_reused = records[first.event_id()][0];
+  ASSERT_EQ(id_reused.reasons_size(), 1);
+  EXPECT_EQ(id_reused.reasons(0).code(), v1::REASON_CODE_ID_REUSED);
+  ASSERT_TRUE(raw.ParseFromString(id_reused.raw_deployment_event()));
+  EXPECT_EQ(raw.kind(), v1::DEPLOYMENT_EVENT_KIND_MANDATE_HANDED_OUT);
+}
+
 TEST_F(IngestionTest, ShutdownAnswersEverySubmissionTakenThenEndsTheStreamUnavailable) {
   auto server = StartServer(ServiceOptions{.limits = {.max_in_flight = 50}});
   ASSERT_NE(server, nullptr);
