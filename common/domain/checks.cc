@@ -68,8 +68,9 @@ void CheckTime(const google::protobuf::Timestamp& time, const std::string& field
 }
 
 // Keeps the first kMaxReasonsPerCode reasons of each code and sums up the rest of that code in
-// one reason, so that 20,000 bad lines give a dozen reasons, not 20,000. A summary standing for a
-// single reason would save nothing, so a code with one reason too many keeps it.
+// one more reason, so that 20,000 bad lines give a dozen reasons, not 20,000. The summary carries
+// the code and field of the first reason it stands for, and comes after every kept reason. Even a
+// single reason too many is summed up: the README promises at most kMaxReasonsPerCode of a code.
 void CapReasons(std::vector<v1::Reason>& reasons) {
   std::map<int, size_t> total;
   for (const auto& reason : reasons) ++total[reason.code()];
@@ -77,15 +78,15 @@ void CapReasons(std::vector<v1::Reason>& reasons) {
   std::vector<v1::Reason> kept;
   std::vector<v1::Reason> summaries;
   for (auto& reason : reasons) {
-    const size_t of_code = total[reason.code()];
     const size_t index = kept_of_code[reason.code()]++;
-    if (of_code <= kMaxReasonsPerCode + 1 || index < kMaxReasonsPerCode) {
+    if (index < kMaxReasonsPerCode) {
       kept.push_back(std::move(reason));
     } else if (index == kMaxReasonsPerCode) {
-      summaries.push_back(
-          MakeReason(reason.field(), reason.code(),
-                     fmt::format("and {} more reasons of this kind, not listed (the first {} are)",
-                                 of_code - kMaxReasonsPerCode, kMaxReasonsPerCode)));
+      const size_t left_out = total[reason.code()] - kMaxReasonsPerCode;
+      summaries.push_back(MakeReason(
+          reason.field(), reason.code(),
+          fmt::format("and {} more {} of this kind, not listed (the first {} are)", left_out,
+                      left_out == 1 ? "reason" : "reasons", kMaxReasonsPerCode)));
     }
   }
   for (auto& summary : summaries) kept.push_back(std::move(summary));

@@ -31,8 +31,10 @@ inline constexpr size_t kMaxIdBytes = 128;
 // Submission.photo_sha256 is a SHA-256: exactly this many bytes when present.
 inline constexpr size_t kPhotoSha256Bytes = 32;
 
-// A rejection lists at most this many reasons of each code; the rest of that code are summed up
-// in one more reason ("… and 19,990 more"), so a hostile protocol gets a small answer.
+// A rejection lists at most this many reasons of each code; the rest of that code (even one) are
+// summed up in one more reason of that code, with the field of the first it stands for ("and 19990
+// more reasons of this kind, …"), after every listed reason: a hostile protocol gets a small
+// answer.
 inline constexpr size_t kMaxReasonsPerCode = 10;
 
 // Figures impossible for a station. The registry's registered voters R of the station plus an

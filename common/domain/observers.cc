@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "common/base/huge_pages.h"
 #include "common/crypto/base64.h"
@@ -282,6 +284,30 @@ const RegisteredObserver* ObserverRegistry::FindObserver(std::string_view observ
   auto found = observers_by_id_.Find(
       observer_id, [this](uint32_t i) -> std::string_view { return observers_[i].observer_id(); });
   return found ? &observers_[*found] : nullptr;
+}
+
+Status CheckObserverHubs(const ObserverRegistry& observers, const HubRegistry& hubs) {
+  // Observers share a few hub lists: each hub id is looked up once.
+  std::unordered_map<std::string_view, bool> known;
+  size_t unknown = 0;
+  std::vector<std::string> named;
+  for (const RegisteredObserver& observer : observers.registered_observers()) {
+    for (const std::string& hub_id : observer.hub_ids()) {
+      auto [it, added] = known.try_emplace(hub_id, false);
+      if (added) it->second = hubs.Find(hub_id) != nullptr;
+      if (it->second) continue;
+      if (++unknown <= kMaxNamedUnknownHubs) {
+        named.push_back(fmt::format("observer {} names hub {}", observer.observer_id(), hub_id));
+      }
+    }
+  }
+  if (unknown == 0) return Status::Ok();
+  return Status::Error(fmt::format(
+      "{} names hubs the hub registry does not have, so their protocols could never be relayed "
+      "({} observer/hub pairs{}): {}; add the hubs to the hub registry or correct {}",
+      kObserversFileName, unknown,
+      unknown > named.size() ? fmt::format(", the first {}", named.size()) : "",
+      fmt::join(named, "; "), kObserversFileName));
 }
 
 std::string DescribeObserverRegistry(const ObserverRegistry* observers) {

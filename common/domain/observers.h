@@ -37,6 +37,7 @@
 
 #include "common/base/result.h"
 #include "common/crypto/ed25519.h"
+#include "common/domain/hubs.h"
 #include "common/domain/id_index.h"
 
 namespace hattama::domain {
@@ -122,6 +123,8 @@ class ObserverRegistry {
   const std::vector<Organisation>& organisations() const { return organisations_; }
   // Every observer, in the order listed, as Build takes them (made on each call).
   std::vector<Observer> observers() const;
+  // Every observer as held, in the order listed (no copies: for a pass over a million).
+  const std::vector<RegisteredObserver>& registered_observers() const { return observers_; }
   size_t observer_count() const { return observers_.size(); }
   // Observers listed per organisation id (organisations without any are absent), counted on each
   // call without copying the observers.
@@ -157,6 +160,15 @@ class ObserverRegistry {
   std::deque<crypto::Ed25519PublicKey> keys_;
   size_t keyed_ = 0;
 };
+
+// At most this many observer/hub pairs are named by CheckObserverHubs.
+inline constexpr size_t kMaxNamedUnknownHubs = 10;
+
+// Whether every hub id observers.csv names is a hub of the hub registry (ingestion loads both): an
+// observer relayed only by hubs the hub registry lacks could never be counted, and a typo in a hub
+// id would show only on election night. An error naming the first kMaxNamedUnknownHubs
+// observer/hub pairs in file order and how many there are in all.
+Status CheckObserverHubs(const ObserverRegistry& observers, const HubRegistry& hubs);
 
 // One line for a service's start-up log: what the observer registry holds, or (null) that
 // observers are not registered and what that means (attribution.h).

@@ -10,6 +10,7 @@
 #include "common/kafka/topics.h"
 #include "services/ingestion/content_digest.h"
 #include "services/ingestion/hub_auth.h"
+#include "services/ingestion/wire.h"
 
 namespace hattama::ingestion {
 namespace {
@@ -40,9 +41,7 @@ void DeploymentStream::Handle(v1::StreamDeploymentEventsRequest& request) {
     reasons.insert(reasons.end(), refused.begin(), refused.end());
   }
   if (!reasons.empty()) {
-    spdlog::info("deployment event {} from hub {} rejected: {}", id, hub_id(),
-                 reasons.front().message());
-    Answer(MakeEventAck(id, v1::OUTCOME_REJECTED, reasons));
+    Reject(event, reasons);
     return;
   }
   // The event as the hub sent it, before ingestion fills in a missing time: a resend of it has
@@ -68,11 +67,8 @@ void DeploymentStream::Claimed(const Result<ClaimState>& claim, v1::DeploymentEv
   }
   switch (*claim) {
     case ClaimState::kReused:
-      spdlog::info("deployment event {} from hub {} rejected: id reused", id, hub_id());
-      Answer(
-          MakeEventAck(id, v1::OUTCOME_REJECTED,
-                       {MakeReason("event_id", v1::REASON_CODE_ID_REUSED,
-                                   "event id '" + id + "' was already used for another event")}));
+      Reject(event, {MakeReason("event_id", v1::REASON_CODE_ID_REUSED,
+                                "event id '" + id + "' was already used for another event")});
       return;
     case ClaimState::kDurableSame:
       Answer(MakeEventAck(id, v1::OUTCOME_DUPLICATE, {}));
@@ -86,6 +82,24 @@ void DeploymentStream::Claimed(const Result<ClaimState>& claim, v1::DeploymentEv
                    IdKind::kEvent, id, std::move(digest),
                    MakeEventAck(id, v1::OUTCOME_ACCEPTED, {}),
                    MakeEventAck(id, v1::OUTCOME_DUPLICATE, {}));
+}
+
+void DeploymentStream::Reject(const v1::DeploymentEvent& event,
+                              const std::vector<v1::Reason>& reasons) {
+  const std::string& id = event.event_id();
+  spdlog::info("deployment event {} for station {} from hub {} rejected: {} ({} reasons)",
+               Utf8Prefix(id, 128), Utf8Prefix(event.station_id(), 128), hub_id(),
+               reasons.empty() ? "" : Utf8Prefix(reasons.front().message(), 256), reasons.size());
+  // Bounded whatever the hub sent (wire.h); the authenticated hub, not the one the event names.
+  Produce(kafka::kRejectionsTopic, -1, id,
+          RejectionRecordValue(event, hub_ ? hub_->hub_id : event.hub_id(), reasons,
+                               limits_.max_message_bytes),
+          MakeEventAck(id, v1::OUTCOME_REJECTED, reasons), nullptr);
+}
+
+void DeploymentStream::HandleTooLong(v1::StreamDeploymentEventsRequest& request,
+                                     v1::Reason reason) {
+  Reject(request.event(), {std::move(reason)});
 }
 
 }  // namespace hattama::ingestion

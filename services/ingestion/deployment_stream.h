@@ -1,14 +1,16 @@
 // A hub's stream of deployment events (StreamDeploymentEvents): each is validated against the
 // registry and the hub's regions, its id claimed (claims.h), written to hattama.deployment.v1 and
 // answered ACCEPTED once Kafka and the claim made it durable; an exact resend is answered
-// DUPLICATE, a reused id and a malformed event REJECTED (not recorded: an event has no rejections
-// topic).
+// DUPLICATE, a reused id and a malformed event REJECTED, each rejection recorded in
+// hattama.rejections.v1 (RejectionRecord.raw_deployment_event) before the hub hears of it, as a
+// submission's is.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/base/result.h"
 #include "common/domain/hubs.h"
@@ -32,6 +34,13 @@ class DeploymentStream final
 
   // Carries on with an event once its id claim answered (on the claims worker).
   void Claimed(const Result<ClaimState>& claim, v1::DeploymentEvent event, std::string digest);
+
+  // Rejections are written to hattama.rejections.v1 before the hub hears of them.
+  void Reject(const v1::DeploymentEvent& event, const std::vector<v1::Reason>& reasons);
+
+  // An event above --max-message-bytes is rejected like a malformed one (its record leaves the
+  // raw event out).
+  void HandleTooLong(v1::StreamDeploymentEventsRequest& request, v1::Reason reason) override;
 };
 
 }  // namespace hattama::ingestion

@@ -30,9 +30,12 @@ std::vector<v1::Reason> HubReasons(const domain::Registry& registry, const domai
   std::vector<v1::Reason> reasons;
   if (hub == nullptr) return reasons;
   if (hub_id != hub->hub_id) {
-    reasons.push_back(domain::MakeReason(
-        "hub_id", v1::REASON_CODE_HUB_MISMATCH,
-        "names hub '" + hub_id + "' but the stream is authenticated as '" + hub->hub_id + "'"));
+    // The value the hub sent is not repeated: it may be any length (a deployment event's hub_id
+    // is checked here even when validation found it too long), and the hub knows what it sent.
+    reasons.push_back(
+        domain::MakeReason("hub_id", v1::REASON_CODE_HUB_MISMATCH,
+                           "hub_id names another hub than the stream's token, which is hub '" +
+                               hub->hub_id + "': leave hub_id empty or set it to that"));
   }
   const v1::Area* region_area = registry.RegionOf(station);
   const std::string region = region_area ? region_area->area_id() : "";

@@ -27,7 +27,8 @@ Result<const domain::Hub*> Authenticate(const domain::HubRegistry* hubs,
 
 // The authorisation checks every message of an authenticated hub passes: it names its own hub
 // (`hub_id`, the message's), and a station of one of its regions (`station_field` names the
-// station's field in reasons). Empty when allowed, or when `hub` is null (unauthenticated).
+// station's field in reasons). Empty when allowed, or when `hub` is null (unauthenticated). No
+// reason repeats `hub_id`, which may be any length.
 std::vector<v1::Reason> HubReasons(const domain::Registry& registry, const domain::Hub* hub,
                                    const std::string& hub_id, const domain::Station& station,
                                    const std::string& station_field);

@@ -13,6 +13,7 @@
 #include "common/base/stop_signals.h"
 #include "common/config/config.h"
 #include "common/domain/hubs.h"
+#include "common/domain/observers.h"
 #include "common/domain/registry.h"
 #include "common/kafka/producer.h"
 #include "common/kafka/topics.h"
@@ -110,7 +111,8 @@ Result<std::shared_ptr<const domain::Registry>> LoadRegistry(const Flags& flags)
   return registry;
 }
 
-// Who may stream: the hub registry, whose regions must be the election's. Refusing to start
+// Who may stream: the hub registry, whose regions must be the election's and whose hubs must
+// include every hub the observer registry names. Refusing to start
 // without one is the safe default: a forgotten flag must not open the election's intake to anyone
 // who can reach the port.
 Result<std::shared_ptr<const domain::HubRegistry>> LoadHubs(const Flags& flags,
@@ -127,6 +129,14 @@ Result<std::shared_ptr<const domain::HubRegistry>> LoadHubs(const Flags& flags,
   }
   auto hubs = domain::HubRegistry::Load(flags.hub_registry_path, &regions);
   if (!hubs.ok()) return Status::Error("cannot load the hub registry: " + hubs.status().message());
+  // Every reference is checked at start (README "Organisations and observers"), the observers'
+  // hubs too.
+  if (registry.observers() != nullptr) {
+    if (Status known = domain::CheckObserverHubs(*registry.observers(), **hubs); !known.ok()) {
+      return Status::Error("the observer registry does not match the hub registry " +
+                           flags.hub_registry_path + ": " + known.message());
+    }
+  }
   return std::shared_ptr<const domain::HubRegistry>(*hubs);
 }
 

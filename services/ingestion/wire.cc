@@ -161,16 +161,22 @@ int BoundReasons(google::protobuf::RepeatedPtrField<v1::Reason>& reasons) {
   int left_out = 0;
   if (reasons.size() > kMaxAnswerReasons) {
     left_out = reasons.size() - (kMaxAnswerReasons - 1);
-    const v1::ReasonCode first_left_out = reasons.Get(kMaxAnswerReasons - 1).code();
+    const v1::Reason& first_left_out = reasons.Get(kMaxAnswerReasons - 1);
+    v1::Reason more;
+    more.set_code(first_left_out.code());
+    more.set_field(first_left_out.field());
+    more.set_message(fmt::format("… and {} more reasons (an answer lists at most {})",
+                                 Thousands(left_out), kMaxAnswerReasons));
     reasons.DeleteSubrange(kMaxAnswerReasons - 1, left_out);
-    v1::Reason* more = reasons.Add();
-    more->set_code(first_left_out);
-    more->set_message(fmt::format("… and {} more reasons (an answer lists at most {})",
-                                  Thousands(left_out), kMaxAnswerReasons));
+    *reasons.Add() = std::move(more);
   }
+  static constexpr std::string_view kEllipsis = "…";
   for (v1::Reason& reason : reasons) {
     if (reason.message().size() > kMaxReasonMessageBytes) {
-      reason.set_message(std::string(Utf8Prefix(reason.message(), kMaxReasonMessageBytes)) + "…");
+      // The ellipsis counts within the limit.
+      reason.set_message(
+          std::string(Utf8Prefix(reason.message(), kMaxReasonMessageBytes - kEllipsis.size())) +
+          std::string(kEllipsis));
     }
     if (reason.field().size() > kMaxReasonFieldBytes) {
       reason.set_field(std::string(Utf8Prefix(reason.field(), kMaxReasonFieldBytes)));
@@ -179,17 +185,36 @@ int BoundReasons(google::protobuf::RepeatedPtrField<v1::Reason>& reasons) {
   return left_out;
 }
 
+namespace {
+
+// The record's fields other than the raw message, bounded.
+std::string FinishRejectionRecord(v1::RejectionRecord& record, const std::string& hub_id,
+                                  const std::vector<v1::Reason>& reasons) {
+  record.set_hub_id(std::string(Utf8Prefix(hub_id, 128)));
+  for (const auto& reason : reasons) *record.add_reasons() = reason;
+  BoundReasons(*record.mutable_reasons());
+  *record.mutable_rejected_time() = NowTimestamp();
+  return record.SerializeAsString();
+}
+
+}  // namespace
+
 std::string RejectionRecordValue(const v1::Submission& submission, const std::string& hub_id,
                                  const std::vector<v1::Reason>& reasons, int64_t max_raw_bytes) {
   v1::RejectionRecord record;
   if (static_cast<int64_t>(submission.ByteSizeLong()) <= max_raw_bytes) {
     record.set_raw_submission(submission.SerializeAsString());
   }
-  record.set_hub_id(std::string(Utf8Prefix(hub_id, 128)));
-  for (const auto& reason : reasons) *record.add_reasons() = reason;
-  BoundReasons(*record.mutable_reasons());
-  *record.mutable_rejected_time() = NowTimestamp();
-  return record.SerializeAsString();
+  return FinishRejectionRecord(record, hub_id, reasons);
+}
+
+std::string RejectionRecordValue(const v1::DeploymentEvent& event, const std::string& hub_id,
+                                 const std::vector<v1::Reason>& reasons, int64_t max_raw_bytes) {
+  v1::RejectionRecord record;
+  record.set_raw_deployment_event(static_cast<int64_t>(event.ByteSizeLong()) <= max_raw_bytes
+                                      ? event.SerializeAsString()
+                                      : std::string());
+  return FinishRejectionRecord(record, hub_id, reasons);
 }
 
 std::string Thousands(int64_t n) {

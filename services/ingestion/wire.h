@@ -16,13 +16,15 @@
 #include <vector>
 
 #include "hattama/v1/protocol.pb.h"
+#include "hattama/v1/records.pb.h"
 
 namespace hattama::ingestion {
 
-// An answer lists at most this many reasons; the rest are summed up in one more reason ("… and 37
-// more"), so that a hostile submission gets a small answer and a small rejection record.
+// An answer lists at most this many reasons, the last of them then standing for the rest ("… and
+// 37 more"), so that a hostile submission gets a small answer and a small rejection record.
 inline constexpr int kMaxAnswerReasons = 20;
-// A reason's message and field are cut to these many bytes (at a UTF-8 character boundary).
+// A reason's message and field are cut to these many bytes (at a UTF-8 character boundary); a cut
+// message ends in "…", within its limit.
 inline constexpr size_t kMaxReasonMessageBytes = 512;
 inline constexpr size_t kMaxReasonFieldBytes = 256;
 // A Kafka key built from a hub's id is cut to this many bytes: only a rejected submission's id can
@@ -50,9 +52,10 @@ bool IsValidUtf8(std::string_view text);
 // The longest prefix of `text` of at most `max_bytes` bytes that does not cut a UTF-8 character.
 std::string_view Utf8Prefix(std::string_view text, size_t max_bytes);
 
-// Bounds a list of reasons in place: at most kMaxAnswerReasons (the last of them then says how
-// many more there were, with the code of the first one left out), each message and field cut to
-// its limit. Returns how many reasons were left out.
+// Bounds a list of reasons in place: at most kMaxAnswerReasons. A longer list keeps its first
+// kMaxAnswerReasons - 1 and ends in one reason standing for the rest: the code and field of the
+// first one left out, and a message saying how many it stands for. Each message and field is cut
+// to its limit. Returns how many reasons were left out.
 int BoundReasons(google::protobuf::RepeatedPtrField<v1::Reason>& reasons);
 
 // The rejection record of `submission` (the value of a hattama.rejections.v1 record), bounded
@@ -61,6 +64,11 @@ int BoundReasons(google::protobuf::RepeatedPtrField<v1::Reason>& reasons);
 // rejected for its size can be), the reasons as BoundReasons leaves them, the hub id cut to 128
 // bytes. `hub_id` is the authenticated hub's (or, unauthenticated, the submission's own).
 std::string RejectionRecordValue(const v1::Submission& submission, const std::string& hub_id,
+                                 const std::vector<v1::Reason>& reasons, int64_t max_raw_bytes);
+// The same for a rejected deployment event: its raw bytes go into raw_deployment_event, which is
+// present (empty when the event is above `max_raw_bytes`) so that a reader tells it from a
+// submission.
+std::string RejectionRecordValue(const v1::DeploymentEvent& event, const std::string& hub_id,
                                  const std::vector<v1::Reason>& reasons, int64_t max_raw_bytes);
 
 // "262,144": byte counts in messages a person reads.

@@ -480,6 +480,40 @@ TEST_F(IngestionTest, BinaryRefusesToStartWithoutAHubRegistryUnlessAllowedUnauth
   EXPECT_EQ(*code, 1);
 }
 
+TEST_F(IngestionTest, BinaryRefusesToStartWhenTheObserversNameAHubTheHubRegistryLacks) {
+  stack::TempDir dir("hattama-ingestion-test");
+  std::string election_json;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(testing::TinyRegistry()->election(),
+                                                          &election_json)
+                  .ok());
+  std::ofstream(dir.path() + "/election.json") << election_json;
+  std::ofstream(dir.path() + "/stations.csv")
+      << "station_id,district_id,registered_voters,contest_ids\nS1,kz-a-1,1000,mazhilis\n";
+  std::ofstream(dir.path() + "/organisations.csv")
+      << "organisation_id,name,affiliation,signatures\norg-1,Org One,independent,optional\n";
+  std::ofstream(dir.path() + "/observers.csv")
+      << "observer_id,organisation_id,hubs,public_key\nobs-1,org-1,hub-almaty;hub-ghost,\n";
+  std::ofstream(dir.path() + "/hubs.csv")
+      << "hub_id,token_sha256,regions,max_submissions_per_second\nhub-almaty,"
+      << domain::TokenSha256Hex(kAlmatyToken) << ",*,\n";
+  const std::string log = dir.path() + "/ingestion.log";
+  auto process = stack::Process::Start(
+      {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
+                "--stations", dir.path() + "/stations.csv", "--hub-registry",
+                dir.path() + "/hubs.csv", "--listen",
+                "127.0.0.1:" + std::to_string(stack::FreePort()), "--kafka-bootstrap", bootstrap(),
+                "--redis-address", redis_->address(), "--log-format", "text"},
+       .log_path = log});
+  ASSERT_TRUE(process.ok()) << process.status().message();
+  auto code = (*process)->Wait(20s);
+  ASSERT_TRUE(code.ok()) << "still running with an observer relayed by a hub it does not know";
+  EXPECT_EQ(*code, 1);
+  std::stringstream logged;
+  logged << std::ifstream(log).rdbuf();
+  EXPECT_NE(logged.str().find("observer obs-1 names hub hub-ghost"), std::string::npos)
+      << logged.str();
+}
+
 constexpr char kSlowToken[] = "slow-token";
 
 // Two hubs: hub-almaty may submit for region kz-a only; hub-slow for every region, at 5 a second.
@@ -763,6 +797,59 @@ TEST_F(AuthenticatedIngestionTest, DeploymentEventsAreWrittenOnceAndMalformedOne
     EXPECT_GT(event.time().seconds(), 0);
   }
   EXPECT_TRUE(landed);
+}
+
+// The rejection records of deployment events, by event id, once every one of `ids` has one.
+std::map<std::string, std::vector<v1::RejectionRecord>> EventRejectionsOf(
+    const std::string& bootstrap, const std::set<std::string>& ids) {
+  std::map<std::string, std::vector<v1::RejectionRecord>> found;
+  ReadTopicUntil(bootstrap, kafka::kRejectionsTopic, [&](const auto& messages) {
+    found.clear();
+    for (const auto& message : messages) {
+      v1::RejectionRecord record;
+      EXPECT_TRUE(record.ParseFromString(message.value));
+      if (!record.has_raw_deployment_event()) continue;
+      v1::DeploymentEvent raw;
+      EXPECT_TRUE(raw.ParseFromString(record.raw_deployment_event()));
+      EXPECT_EQ(message.key, raw.event_id());
+      EXPECT_TRUE(record.raw_submission().empty());
+      if (ids.contains(raw.event_id())) found[raw.event_id()].push_back(record);
+    }
+    return found.size() == ids.size();
+  });
+  return found;
+}
+
+TEST_F(AuthenticatedIngestionTest, RejectedDeploymentEventsAreRecordedLikeSubmissions) {
+  Hub hub(auth_->port(), kAlmatyToken);
+  const auto unknown = Event(Unique("ev-unknown"), v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT, "s404");
+  const auto first = Event(Unique("ev-first"), v1::DEPLOYMENT_EVENT_KIND_MANDATE_SENT);
+  auto [acks, status] = hub.SendEvents({unknown, first});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(acks.size(), 2u);
+  auto reused = first;
+  reused.set_kind(v1::DEPLOYMENT_EVENT_KIND_MANDATE_HANDED_OUT);
+  auto [again, again_status] = hub.SendEvents({reused});
+  ASSERT_EQ(again.size(), 1u);
+  ASSERT_EQ(again[0].outcome(), v1::OUTCOME_REJECTED);
+
+  auto records = EventRejectionsOf(bootstrap(), {unknown.event_id(), first.event_id()});
+  ASSERT_EQ(records[unknown.event_id()].size(), 1u);
+  const v1::RejectionRecord& malformed = records[unknown.event_id()][0];
+  EXPECT_EQ(malformed.hub_id(), "hub-almaty");
+  ASSERT_EQ(malformed.reasons_size(), 1);
+  EXPECT_EQ(malformed.reasons(0).code(), v1::REASON_CODE_UNKNOWN_STATION);
+  v1::DeploymentEvent raw;
+  ASSERT_TRUE(raw.ParseFromString(malformed.raw_deployment_event()));
+  EXPECT_EQ(raw.station_id(), "s404");
+
+  // Only the copy that reused the id is recorded, with the event it carried; the first stands.
+  ASSERT_EQ(records[first.event_id()].size(), 1u);
+  const v1::RejectionRecord& id_reused = records[first.event_id()][0];
+  ASSERT_EQ(id_reused.reasons_size(), 1);
+  EXPECT_EQ(id_reused.reasons(0).code(), v1::REASON_CODE_ID_REUSED);
+  ASSERT_TRUE(raw.ParseFromString(id_reused.raw_deployment_event()));
+  EXPECT_EQ(raw.kind(), v1::DEPLOYMENT_EVENT_KIND_MANDATE_HANDED_OUT);
 }
 
 TEST_F(IngestionTest, ShutdownAnswersEverySubmissionTakenThenEndsTheStreamUnavailable) {

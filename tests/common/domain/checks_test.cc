@@ -327,6 +327,34 @@ TEST_F(Checks, TwentyThousandOptionLinesGetASmallRejection) {
   EXPECT_LT(bytes, 4096u);
 }
 
+TEST_F(Checks, OneReasonTooManyOfACodeIsSummedUpToo) {
+  // The ballot's 3 lines and 11 unknown ones: 11 reasons of one code, one above the cap.
+  auto s = CleanSubmission();
+  auto* figures = s.mutable_protocol()->mutable_figures();
+  for (int i = 0; i < 11; ++i) {
+    auto* line = figures->add_option_votes();
+    line->set_option_id("party-" + std::to_string(i));
+    line->set_votes(1);
+  }
+  auto result = Validate(s, *registry_, Now());
+  ASSERT_TRUE(result.rejected());
+  size_t listed = 0;
+  for (const auto& reason : result.rejections) {
+    if (reason.code() == v1::REASON_CODE_UNKNOWN_OPTION &&
+        reason.message().starts_with("option '")) {
+      ++listed;
+    }
+  }
+  EXPECT_EQ(listed, kMaxReasonsPerCode);
+  // The too-many-lines reason, 10 unknown options and the summary standing for the 11th, with
+  // its code and field.
+  ASSERT_EQ(result.rejections.size(), 1u + kMaxReasonsPerCode + 1u);
+  const v1::Reason& summary = result.rejections.back();
+  EXPECT_EQ(summary.code(), v1::REASON_CODE_UNKNOWN_OPTION);
+  EXPECT_EQ(summary.field(), "protocol.figures.option_votes[13].option_id");
+  EXPECT_EQ(summary.message(), "and 1 more reason of this kind, not listed (the first 10 are)");
+}
+
 TEST_F(Checks, OneOptionLineMoreThanTheBallotIsTooManyLines) {
   auto s = CleanSubmission();
   auto* line = s.mutable_protocol()->mutable_figures()->add_option_votes();
@@ -358,17 +386,22 @@ TEST_F(Checks, ABillionEverywhereIsImpossibleForASmallStationAndNamesTheLimit) {
   }
   for (auto& line : *f->mutable_option_votes()) line.set_votes(kMaxFigure);
   auto result = Validate(s, *registry_, Now());
-  ASSERT_EQ(result.rejections.size(), 8u + 3u);
+  // 11 impossible figures: the first 10 named, and one reason standing for the 11th.
+  ASSERT_EQ(result.rejections.size(), kMaxReasonsPerCode + 1u);
   for (const auto& reason : result.rejections) {
     EXPECT_EQ(reason.code(), v1::REASON_CODE_IMPLAUSIBLE) << reason.field();
-    EXPECT_NE(reason.message().find("1000000000"), std::string::npos);
-    EXPECT_NE(reason.message().find("600 registered"), std::string::npos);
+  }
+  for (size_t i = 0; i < kMaxReasonsPerCode; ++i) {
+    EXPECT_NE(result.rejections[i].message().find("1000000000"), std::string::npos);
+    EXPECT_NE(result.rejections[i].message().find("600 registered"), std::string::npos);
   }
   EXPECT_EQ(result.rejections[0].field(), "protocol.figures.registered_voters");
   EXPECT_NE(result.rejections[0].message().find("limit is 660"), std::string::npos);
   EXPECT_EQ(result.rejections[2].field(), "protocol.figures.ballots_received");
   EXPECT_NE(result.rejections[2].message().find("limit is 1320"), std::string::npos);
   EXPECT_EQ(result.rejections.back().field(), "protocol.figures.option_votes[2].votes");
+  EXPECT_NE(result.rejections.back().message().find("1 more reason of this kind"),
+            std::string::npos);
 }
 
 TEST_F(Checks, FiguresAtTheLimitAreCountedAndOneAboveIsNot) {

@@ -116,6 +116,46 @@ TEST(ObserverRegistry, FindsEachOfThousandsOfObserversWithTheirOwnOrganisationHu
   EXPECT_EQ(ObserverRegistry::FormatObservers((*registry)->observers()), observers);
 }
 
+// A hub registry of these hubs, every region each.
+std::shared_ptr<const HubRegistry> HubsOf(std::initializer_list<const char*> ids) {
+  std::string text = "hub_id,token_sha256,regions,max_submissions_per_second\n";
+  for (const char* id : ids) text += fmt::format("{},{},*,\n", id, TokenSha256Hex(id));
+  return HubRegistry::Parse(text).value();
+}
+
+TEST(ObserverHubs, EveryHubTheObserversNameInTheHubRegistryPasses) {
+  auto observers = ObserverRegistry::Parse(kOrganisations, kObservers).value();
+  EXPECT_TRUE(CheckObserverHubs(*observers, *HubsOf({"hub-almaty", "hub-national"})).ok());
+  EXPECT_TRUE(
+      CheckObserverHubs(*observers, *HubsOf({"hub-almaty", "hub-national", "hub-spare"})).ok());
+}
+
+TEST(ObserverHubs, AHubTheHubRegistryLacksIsNamedWithItsObserver) {
+  auto observers = ObserverRegistry::Parse(kOrganisations, kObservers).value();
+  Status checked = CheckObserverHubs(*observers, *HubsOf({"hub-almaty"}));
+  ASSERT_FALSE(checked.ok());
+  EXPECT_NE(checked.message().find("observer obs-2 names hub hub-national"), std::string::npos)
+      << checked.message();
+  EXPECT_NE(checked.message().find("(1 observer/hub pairs)"), std::string::npos)
+      << checked.message();
+  EXPECT_EQ(checked.message().find("obs-1"), std::string::npos) << checked.message();
+}
+
+TEST(ObserverHubs, ThousandsOfUnknownPairsNameOnlyTheFirstTen) {
+  std::string text = "observer_id,organisation_id,hubs,public_key\n";
+  for (int i = 0; i < 5'000; ++i) {
+    text += fmt::format("obs-{},erkindik-kanaty,hub-typo-{};hub-almaty,\n", i, i % 7);
+  }
+  auto observers = ObserverRegistry::Parse(kOrganisations, text).value();
+  Status checked = CheckObserverHubs(*observers, *HubsOf({"hub-almaty"}));
+  ASSERT_FALSE(checked.ok());
+  EXPECT_NE(checked.message().find("(5000 observer/hub pairs, the first 10)"), std::string::npos)
+      << checked.message();
+  EXPECT_NE(checked.message().find("observer obs-9 names hub hub-typo-2"), std::string::npos);
+  EXPECT_EQ(checked.message().find("obs-10 "), std::string::npos);
+  EXPECT_LT(checked.message().size(), 1000u);
+}
+
 // A directory with the two-region election and stations, and the given registry files.
 class RegistryDir {
  public:
