@@ -1,6 +1,7 @@
 // The witnesses' side of the log (C2SP tlog-cosignature): which witnesses it accepts
-// (--witness-key, common/tlog/witness_keys.h), the checks on a cosignature handed in (AddCosignature), and the
-// newest cosignature of each witness, kept across restarts and served with every checkpoint.
+// (--witness-key, common/tlog/witness_keys.h), the checks on a cosignature handed in
+// (AddCosignature), and the newest cosignature of each witness, kept across restarts and served
+// with every checkpoint.
 //
 // A cosigned note is accepted when, in this order:
 //   1. it carries a valid signature by the log's key over a checkpoint of the log's origin
