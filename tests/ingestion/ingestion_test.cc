@@ -431,17 +431,21 @@ TEST_F(IngestionTest, EverySubmissionOfALongStreamIsAnsweredOnceUnderBackpressur
   EXPECT_EQ(outcomes[v1::OUTCOME_ACCEPTED], 320);
 }
 
-TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
-  stack::TempDir dir("hattama-ingestion-test");
+// The tiny test election as the binary reads it: DIR/election.json, and DIR/stations.csv with
+// `station_rows` under its header.
+void WriteRegistryFiles(const std::string& dir, const std::string& station_rows) {
   std::string election_json;
   ASSERT_TRUE(google::protobuf::util::MessageToJsonString(testing::TinyRegistry()->election(),
                                                           &election_json)
                   .ok());
-  std::ofstream(dir.path() + "/election.json") << election_json;
-  std::ofstream(dir.path() + "/stations.csv")
-      << "station_id,district_id,registered_voters,contest_ids\n"
-      << "S1,kz-a-1,1000,mazhilis\n"
-      << "S2,kz-a-1,800,mazhilis\n";
+  std::ofstream(dir + "/election.json") << election_json;
+  std::ofstream(dir + "/stations.csv") << "station_id,district_id,registered_voters,contest_ids\n"
+                                       << station_rows;
+}
+
+TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
+  stack::TempDir dir("hattama-ingestion-test");
+  WriteRegistryFiles(dir.path(), "S1,kz-a-1,1000,mazhilis\nS2,kz-a-1,800,mazhilis\n");
   const int port = stack::FreePort();
   auto process = stack::Process::Start(
       {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
@@ -462,13 +466,7 @@ TEST_F(IngestionTest, BinaryServesFromRegistryFilesAndExitsCleanlyOnSigterm) {
 
 TEST_F(IngestionTest, BinaryRefusesToStartWithoutAHubRegistryUnlessAllowedUnauthenticated) {
   stack::TempDir dir("hattama-ingestion-test");
-  std::string election_json;
-  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(testing::TinyRegistry()->election(),
-                                                          &election_json)
-                  .ok());
-  std::ofstream(dir.path() + "/election.json") << election_json;
-  std::ofstream(dir.path() + "/stations.csv")
-      << "station_id,district_id,registered_voters,contest_ids\nS1,kz-a-1,1000,mazhilis\n";
+  WriteRegistryFiles(dir.path(), "S1,kz-a-1,1000,mazhilis\n");
   auto process = stack::Process::Start(
       {.argv = {stack::BinaryPath("hattama-ingestion"), "--election", dir.path() + "/election.json",
                 "--stations", dir.path() + "/stations.csv", "--listen",
@@ -482,13 +480,7 @@ TEST_F(IngestionTest, BinaryRefusesToStartWithoutAHubRegistryUnlessAllowedUnauth
 
 TEST_F(IngestionTest, BinaryRefusesToStartWhenTheObserversNameAHubTheHubRegistryLacks) {
   stack::TempDir dir("hattama-ingestion-test");
-  std::string election_json;
-  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(testing::TinyRegistry()->election(),
-                                                          &election_json)
-                  .ok());
-  std::ofstream(dir.path() + "/election.json") << election_json;
-  std::ofstream(dir.path() + "/stations.csv")
-      << "station_id,district_id,registered_voters,contest_ids\nS1,kz-a-1,1000,mazhilis\n";
+  WriteRegistryFiles(dir.path(), "S1,kz-a-1,1000,mazhilis\n");
   std::ofstream(dir.path() + "/organisations.csv")
       << "organisation_id,name,affiliation,signatures\norg-1,Org One,independent,optional\n";
   std::ofstream(dir.path() + "/observers.csv")
