@@ -11,8 +11,10 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/base/result.h"
+#include "common/kafka/topics.h"
 #include "common/metrics/service_metrics.h"
 #include "services/ingestion/acking_stream.h"
 #include "services/ingestion/claims.h"
@@ -81,7 +83,50 @@ class ClaimingStream : public AckingStream<Request, Ack> {
       this->WriteFailed(std::move(if_not_queued), queued, key.size() + value.size());
   }
 
+  // Rejects `message` (the submission or event of a request): writes its rejection record to
+  // hattama.rejections.v1 (RejectionRecordValue: bounded, the raw message only within
+  // --max-message-bytes, the authenticated hub's id) and answers REJECTED with `reasons` once
+  // Kafka confirmed it, so that nothing a hub sent is silently lost.
+  template <typename Message>
+  void Reject(const Message& message, const std::vector<v1::Reason>& reasons) {
+    const std::string& id = IdOfMessage(message);
+    const std::string& hub_id = this->hub_ ? this->hub_->hub_id : message.hub_id();
+    spdlog::info("{} {} for station {} from hub {} rejected: {} ({} reasons)",
+                 Message::descriptor()->name(), Utf8Prefix(id, 128),
+                 Utf8Prefix(StationOf(message), 128), Utf8Prefix(hub_id, 128),
+                 reasons.empty() ? "" : Utf8Prefix(reasons.front().message(), 256), reasons.size());
+    this->Produce(kafka::kRejectionsTopic, -1, id,
+                  RejectionRecordValue(message, hub_id, reasons, this->limits_.max_message_bytes),
+                  this->RejectedAck(id, reasons), nullptr);
+  }
+
+  // A message above --max-message-bytes is rejected as a malformed one is (its record leaves the
+  // raw message out).
+  void HandleTooLong(Request& request, v1::Reason reason) override {
+    Reject(MessageOf(request), {std::move(reason)});
+  }
+
   const std::shared_ptr<IngestionEnvironment> shared_;
+
+ private:
+  static const v1::Submission& MessageOf(const v1::StreamSubmissionsRequest& request) {
+    return request.submission();
+  }
+  static const v1::DeploymentEvent& MessageOf(const v1::StreamDeploymentEventsRequest& request) {
+    return request.event();
+  }
+  static const std::string& IdOfMessage(const v1::Submission& submission) {
+    return submission.submission_id();
+  }
+  static const std::string& IdOfMessage(const v1::DeploymentEvent& event) {
+    return event.event_id();
+  }
+  static const std::string& StationOf(const v1::Submission& submission) {
+    return submission.protocol().station_id();
+  }
+  static const std::string& StationOf(const v1::DeploymentEvent& event) {
+    return event.station_id();
+  }
 };
 
 }  // namespace hattama::ingestion

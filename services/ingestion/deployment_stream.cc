@@ -10,7 +10,6 @@
 #include "common/kafka/topics.h"
 #include "services/ingestion/content_digest.h"
 #include "services/ingestion/hub_auth.h"
-#include "services/ingestion/wire.h"
 
 namespace hattama::ingestion {
 namespace {
@@ -82,24 +81,6 @@ void DeploymentStream::Claimed(const Result<ClaimState>& claim, v1::DeploymentEv
                    IdKind::kEvent, id, std::move(digest),
                    MakeEventAck(id, v1::OUTCOME_ACCEPTED, {}),
                    MakeEventAck(id, v1::OUTCOME_DUPLICATE, {}));
-}
-
-void DeploymentStream::Reject(const v1::DeploymentEvent& event,
-                              const std::vector<v1::Reason>& reasons) {
-  const std::string& id = event.event_id();
-  spdlog::info("deployment event {} for station {} from hub {} rejected: {} ({} reasons)",
-               Utf8Prefix(id, 128), Utf8Prefix(event.station_id(), 128), hub_id(),
-               reasons.empty() ? "" : Utf8Prefix(reasons.front().message(), 256), reasons.size());
-  // Bounded whatever the hub sent (wire.h); the authenticated hub, not the one the event names.
-  Produce(kafka::kRejectionsTopic, -1, id,
-          RejectionRecordValue(event, hub_ ? hub_->hub_id : event.hub_id(), reasons,
-                               limits_.max_message_bytes),
-          MakeEventAck(id, v1::OUTCOME_REJECTED, reasons), nullptr);
-}
-
-void DeploymentStream::HandleTooLong(v1::StreamDeploymentEventsRequest& request,
-                                     v1::Reason reason) {
-  Reject(request.event(), {std::move(reason)});
 }
 
 }  // namespace hattama::ingestion

@@ -10,7 +10,6 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "common/base/result.h"
 #include "common/domain/hubs.h"
@@ -34,13 +33,6 @@ class DeploymentStream final
 
   // Carries on with an event once its id claim answered (on the claims worker).
   void Claimed(const Result<ClaimState>& claim, v1::DeploymentEvent event, std::string digest);
-
-  // Rejections are written to hattama.rejections.v1 before the hub hears of them.
-  void Reject(const v1::DeploymentEvent& event, const std::vector<v1::Reason>& reasons);
-
-  // An event above --max-message-bytes is rejected like a malformed one (its record leaves the
-  // raw event out).
-  void HandleTooLong(v1::StreamDeploymentEventsRequest& request, v1::Reason reason) override;
 };
 
 }  // namespace hattama::ingestion

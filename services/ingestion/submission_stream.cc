@@ -11,7 +11,6 @@
 #include "hattama/v1/records.pb.h"
 #include "services/ingestion/content_digest.h"
 #include "services/ingestion/hub_auth.h"
-#include "services/ingestion/wire.h"
 
 namespace hattama::ingestion {
 namespace {
@@ -103,25 +102,6 @@ void SubmissionStream::Claimed(const Result<ClaimState>& claim, v1::Submission s
   WriteThenConfirm(kafka::kSubmissionsTopic, partition, key, record.SerializeAsString(),
                    IdKind::kSubmission, id, std::move(digest), std::move(accepted),
                    MakeAck(id, v1::OUTCOME_DUPLICATE, {}));
-}
-
-void SubmissionStream::Reject(const v1::Submission& submission,
-                              const std::vector<v1::Reason>& reasons) {
-  const std::string& id = submission.submission_id();
-  spdlog::info("submission {} for station {} from hub {} rejected: {} ({} reasons)",
-               Utf8Prefix(id, 128), Utf8Prefix(submission.protocol().station_id(), 128),
-               Utf8Prefix(submission.hub_id(), 128),
-               reasons.empty() ? "" : Utf8Prefix(reasons.front().message(), 256), reasons.size());
-  // Bounded whatever the hub sent (wire.h), so that it always fits the log. The authenticated
-  // hub, not the one the submission claims.
-  Produce(kafka::kRejectionsTopic, -1, id,
-          RejectionRecordValue(submission, hub_ ? hub_->hub_id : submission.hub_id(), reasons,
-                               limits_.max_message_bytes),
-          MakeAck(id, v1::OUTCOME_REJECTED, reasons), nullptr);
-}
-
-void SubmissionStream::HandleTooLong(v1::StreamSubmissionsRequest& request, v1::Reason reason) {
-  Reject(request.submission(), {std::move(reason)});
 }
 
 }  // namespace hattama::ingestion

@@ -34,14 +34,6 @@ class SubmissionStream final
   // Carries on with a submission once its id claim answered (on the claims worker).
   void Claimed(const Result<ClaimState>& claim, v1::Submission submission, std::string digest,
                std::vector<v1::Reason> flags);
-
-  // Rejections are written to their own topic before the hub hears of them: nothing a hub sent is
-  // silently lost.
-  void Reject(const v1::Submission& submission, const std::vector<v1::Reason>& reasons);
-
-  // A message above --max-message-bytes is rejected like a malformed one (its record leaves the
-  // raw submission out).
-  void HandleTooLong(v1::StreamSubmissionsRequest& request, v1::Reason reason) override;
 };
 
 }  // namespace hattama::ingestion
