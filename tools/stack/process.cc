@@ -4,8 +4,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,25 +15,96 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <random>
 #include <thread>
 
 extern char** environ;
 
 namespace hattama::stack {
 
-int FreePort() {
-  // Bind port 0 and let the kernel choose; the socket is closed at once, so the port is free for
-  // the child that is about to take it (a race with other programs is possible but rare).
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+
+// The first port of the kernel's ephemeral range (net.ipv4.ip_local_port_range), from which it
+// takes the source port of every outgoing connection and the port of every bind to port 0.
+int EphemeralLow() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  range >> low;
+  return low;
+}
+
+// True if nothing holds 127.0.0.1:port now: binding it (without SO_REUSEADDR, so a listener, a
+// connection using it as its source port and one in TIME_WAIT all count) succeeds.
+bool Bindable(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   close(fd);
-  return ntohs(addr.sin_port);
+  return ok;
+}
+
+// Holds `port` for this process until it ends: an exclusive flock on <tmp>/hattama-ports/<port>,
+// whose descriptor is never closed (and not inherited by children). Every process of the project
+// asks here first, so two tests running at once never pick the same port. False if another
+// process holds it; true (without a reservation) if the file cannot be opened.
+bool Reserve(int port) {
+  static const std::string dir = [] {
+    auto path = std::filesystem::temp_directory_path() / "hattama-ports";
+    std::error_code ignored;
+    std::filesystem::create_directories(path, ignored);
+    // Shared by everyone on the machine; the sticky bit keeps each file its owner's.
+    chmod(path.c_str(), 01777);
+    return path.string();
+  }();
+  int fd = open((dir + "/" + std::to_string(port)).c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  // Opened for reading, so another user's file locks as well as one's own.
+  if (fd < 0) return true;  // no reservation possible here: the bind check alone decides
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return false;
+  }
+  return true;  // fd stays open: the lock lasts as long as this process
+}
+
+}  // namespace
+
+int FreePort() {
+  // Chosen below the ephemeral range: a port in it can become the source port of any outgoing
+  // connection (of this machine's other tests, say) between this choice and the child's bind, and
+  // a probe connecting to it while nothing listens can connect to itself. CI once met this: a
+  // test's redis-server lost its port, and the test talked to another test's server.
+  static std::mutex mutex;
+  std::lock_guard lock(mutex);
+  static std::mt19937 random(std::random_device{}());
+  constexpr int kFirst = 16384;
+  const int end = EphemeralLow();
+  if (end - kFirst >= 1024) {
+    std::uniform_int_distribution<int> pick(kFirst, end - 1);
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      int port = pick(random);
+      if (Bindable(port) && Reserve(port)) return port;
+    }
+  }
+  // An unusual ephemeral range (or a crowded machine): let the kernel choose.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    close(fd);
+    int port = ntohs(addr.sin_port);
+    if (Reserve(port)) return port;
+  }
+  return 0;
 }
 
 TempDir::TempDir(const std::string& prefix) {

@@ -15,7 +15,9 @@
 
 namespace hattama::stack {
 
-// A TCP port on 127.0.0.1 that nothing listens on right now.
+// A TCP port on 127.0.0.1 that nothing uses right now, below the kernel's ephemeral range, and
+// reserved for this process until it ends: no other caller, in this process or another one,
+// gets it meanwhile.
 int FreePort();
 
 // A fresh temporary directory, removed with everything in it when the object goes away.

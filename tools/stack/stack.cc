@@ -1,29 +1,60 @@
 #include "tools/stack/stack.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <thread>
 
 namespace hattama::stack {
 namespace {
 
-// True once something accepts TCP connections on 127.0.0.1:port.
-bool Listening(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
+// The inodes of the sockets listening on TCP `port` (IPv4 or IPv6, any address), from the kernel's
+// tables /proc/net/tcp and tcp6: "sl local_address rem_address st ... inode", the port in hex after
+// the local address's colon, state 0A for LISTEN.
+std::set<std::string> ListenerInodes(int port) {
+  std::set<std::string> inodes;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeouts, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeouts >> inode;
+      auto colon = local.rfind(':');
+      if (state != "0A" || colon == std::string::npos) continue;
+      if (std::stoi(local.substr(colon + 1), nullptr, 16) == port) inodes.insert(inode);
+    }
+  }
+  return inodes;
+}
+
+// True if `pid` or one of its descendants holds one of `inodes` among its open descriptors.
+bool HoldsSocket(pid_t pid, const std::set<std::string>& inodes, int depth = 0) {
+  std::error_code error;
+  for (const auto& fd :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
+    std::string target = std::filesystem::read_symlink(fd.path(), error).string();
+    if (target.starts_with("socket:[") && inodes.contains(target.substr(8, target.size() - 9))) {
+      return true;
+    }
+  }
+  if (depth >= 3) return false;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+    std::ifstream children(task.path() / "children");
+    pid_t child = 0;
+    while (children >> child) {
+      if (HoldsSocket(child, inodes, depth + 1)) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -37,16 +68,27 @@ std::string BinaryPath(const std::string& name) {
 
 Status WaitUntilListening(Process& process, int port, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!Listening(port)) {
+  bool someone_else = false;
+  while (true) {
+    // Read from the kernel's tables, not by connecting: a connection could reach another program
+    // that took the port first (so that this one cannot bind), and would be talked to in its
+    // place; a probe of a port in the ephemeral range could even connect to itself.
+    if (auto inodes = ListenerInodes(port); !inodes.empty()) {
+      if (HoldsSocket(process.pid(), inodes)) return Status::Ok();
+      someone_else = true;
+    }
+    const std::string taken =
+        someone_else ? " (another program listens on it: the port was taken)" : "";
     if (!process.running()) {
-      return Status::Error("process exited before listening on port " + std::to_string(port));
+      return Status::Error("process exited before listening on port " + std::to_string(port) +
+                           taken);
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Status::Error("nothing listens on port " + std::to_string(port));
+      return Status::Error("nothing of this process listens on port " + std::to_string(port) +
+                           taken);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return Status::Ok();
 }
 
 Result<std::unique_ptr<RedisServer>> RedisServer::Start(bool appendonly) {

@@ -19,7 +19,8 @@ namespace hattama::stack {
 // in (HATTAMA_BUILD_DIR), overridable by the HATTAMA_BIN_DIR environment variable.
 std::string BinaryPath(const std::string& name);  // e.g. "hattama-ingestion"
 
-// Waits until something accepts connections on 127.0.0.1:port, failing early if `process` ends.
+// Waits until `process` (or a child of it) accepts connections on 127.0.0.1:port, failing early
+// if it ends. Another program listening there instead does not count: it is named in the error.
 Status WaitUntilListening(Process& process, int port, std::chrono::milliseconds timeout);
 
 class RedisServer {
