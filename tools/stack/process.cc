@@ -54,8 +54,9 @@ bool Bindable(int port) {
 // process holds it; true (without a reservation) if the file cannot be opened.
 bool Reserve(int port) {
   static const std::string dir = [] {
-    auto path = std::filesystem::temp_directory_path() / "hattama-ports";
     std::error_code ignored;
+    auto base = std::filesystem::temp_directory_path(ignored);
+    auto path = (base.empty() ? std::filesystem::path("/tmp") : base) / "hattama-ports";
     std::filesystem::create_directories(path, ignored);
     // Shared by everyone on the machine; the sticky bit keeps each file its owner's.
     chmod(path.c_str(), 01777);
