@@ -34,18 +34,29 @@ int EphemeralLow() {
   return low;
 }
 
-// True if nothing holds 127.0.0.1:port now: binding it (without SO_REUSEADDR, so a listener, a
-// connection using it as its source port and one in TIME_WAIT all count) succeeds.
-bool Bindable(int port) {
+// A socket bound to 127.0.0.1:port (port 0: one the kernel chooses), or -1 if the bind fails. No
+// SO_REUSEADDR, so a listener, a connection using the port as its source port and one in
+// TIME_WAIT all make it fail.
+int BindLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// True if nothing holds 127.0.0.1:port now.
+bool Bindable(int port) {
+  int fd = BindLoopback(port);
+  if (fd < 0) return false;
   close(fd);
-  return ok;
+  return true;
 }
 
 // Holds `port` for this process until it ends: an exclusive flock on <tmp>/hattama-ports/<port>,
@@ -93,12 +104,9 @@ int FreePort() {
   }
   // An unusual ephemeral range (or a crowded machine): let the kernel choose.
   for (int attempt = 0; attempt < 100; ++attempt) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = BindLoopback(0);
+    if (fd < 0) continue;
     sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     socklen_t len = sizeof addr;
     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     close(fd);

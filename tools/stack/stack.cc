@@ -35,7 +35,8 @@ std::set<std::string> ListenerInodes(int port) {
   return inodes;
 }
 
-// True if `pid` or one of its descendants holds one of `inodes` among its open descriptors.
+// True if `pid` or one of its descendants (down to great-grandchildren: a shell's server, say)
+// holds one of `inodes` among its open descriptors.
 bool HoldsSocket(pid_t pid, const std::set<std::string>& inodes, int depth = 0) {
   std::error_code error;
   for (const auto& fd :
